@@ -1,0 +1,79 @@
+//! The `nacl-drift` command line: snapshot AWS network ACLs into versioned
+//! YAML baselines, and check baselines.
+//!
+//! One module per subcommand, each with an `Args` struct and a `run`
+//! function. Only this binary loads AWS configuration ([`aws`]); the library
+//! crates take clients that are already built. Everything meant for the
+//! user's eyes goes through the [`printer`]; logs go to stderr.
+
+mod aws;
+mod exit_status;
+mod logging;
+mod printer;
+mod snapshot;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit_status::ExitStatus;
+use crate::printer::Printer;
+
+/// Guards AWS network ACLs against drift.
+#[derive(Parser)]
+#[command(name = "nacl-drift", version, about, long_about = None)]
+struct Cli {
+    /// More logging on stderr: -v for nacl-drift's own debug logs, -vv for
+    /// the AWS SDK's too. RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Capture every network ACL into YAML baselines, one file per VPC.
+    Snapshot(snapshot::Args),
+    /// Check baseline files without calling AWS.
+    Validate(validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap exits 2 on a usage error, which nacl-drift keeps for drift.
+            let _ = error.print();
+            let status = if error.use_stderr() {
+                ExitStatus::Failure
+            } else {
+                ExitStatus::Success
+            };
+            return status.into();
+        }
+    };
+    logging::init(cli.verbose);
+    let mut printer = Printer::stdout();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                match cli.command {
+                    Command::Snapshot(args) => snapshot::run(args, &mut printer).await,
+                    Command::Validate(args) => validate::run(args, &mut printer),
+                }
+            })
+        });
+    match outcome {
+        Ok(status) => status.into(),
+        Err(error) => {
+            printer::print_error(&error);
+            ExitStatus::Failure.into()
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `nacl-drift snapshot`: capture live network ACLs into baseline files.
+//!
+//! Every region is read before any file is written, so a failure leaves the
+//! baselines as they were. Files are written atomically and only when their
+//! bytes change, and baselines of VPCs that no longer exist within the
+//! snapshot's scope are removed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use nacl_drift_model::{
+    Scope, WriteOutcome, remove_baseline, vpc_ids_with_baselines, write_baseline,
+};
+use nacl_drift_snapshot::{ObservedAcl, baselines_for_region, fetch_network_acls};
+use tokio::task::JoinSet;
+
+use crate::aws::{AwsArgs, ec2_client};
+use crate::exit_status::ExitStatus;
+use crate::printer::Printer;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder that holds the baselines.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    baseline_dir: PathBuf,
+
+    /// A region to snapshot; repeat for several (default: the configured region).
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+
+    /// Only this VPC; repeat for several (default: every VPC in the regions).
+    #[arg(long = "vpc-id", value_name = "VPC")]
+    vpc_ids: Vec<String>,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// What the snapshot found and did in one region.
+#[derive(Default)]
+struct RegionSummary {
+    vpcs: usize,
+    acls: usize,
+    entries: usize,
+    files: BTreeMap<&'static str, usize>,
+}
+
+pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
+    let config = args.aws.load().await;
+    let mut regions: BTreeSet<String> = args.regions.into_iter().collect();
+    if regions.is_empty() {
+        let Some(region) = config.region() else {
+            bail!("no AWS region: pass --region, or set AWS_REGION or a region in your profile");
+        };
+        regions.insert(region.to_string());
+    }
+    let vpc_filter: BTreeSet<String> = args.vpc_ids.into_iter().collect();
+    let scope = Scope {
+        regions: regions.clone(),
+        vpc_ids: (!vpc_filter.is_empty()).then(|| vpc_filter.clone()),
+    };
+
+    let mut reads = JoinSet::new();
+    for region in &regions {
+        let client = ec2_client(&config, region);
+        let (region, vpc_filter) = (region.clone(), vpc_filter.clone());
+        reads.spawn(async move {
+            let acls = fetch_network_acls(&client, &vpc_filter).await;
+            (region, acls)
+        });
+    }
+    let mut observed: BTreeMap<String, Vec<ObservedAcl>> = BTreeMap::new();
+    while let Some(joined) = reads.join_next().await {
+        let (region, acls) = joined.context("a region's snapshot task failed")?;
+        let acls = acls.with_context(|| format!("cannot read the network ACLs of {region}"))?;
+        observed.insert(region, acls);
+    }
+
+    let accounts: BTreeSet<String> = observed
+        .values()
+        .flatten()
+        .map(|acl| acl.account.clone())
+        .collect();
+    let mut summaries = BTreeMap::new();
+    for (region, acls) in observed {
+        let mut summary = RegionSummary {
+            acls: acls.len(),
+            entries: acls.iter().map(|observed| observed.acl.entries.len()).sum(),
+            ..RegionSummary::default()
+        };
+        let mut written: BTreeSet<(String, String)> = BTreeSet::new();
+        for baseline in baselines_for_region(&region, &scope, acls) {
+            let (path, outcome) = write_baseline(&args.baseline_dir, &baseline)?;
+            tracing::debug!(path = %path.display(), ?outcome, "baseline");
+            *summary.files.entry(outcome_label(outcome)).or_default() += 1;
+            written.insert((baseline.account, baseline.vpc_id));
+        }
+        summary.vpcs = written.len();
+        for account in &accounts {
+            for vpc_id in vpc_ids_with_baselines(&args.baseline_dir, account, &region)? {
+                let gone = !written.contains(&(account.clone(), vpc_id.clone()));
+                if gone && scope.covers_vpc(&vpc_id) {
+                    let path = remove_baseline(&args.baseline_dir, account, &region, &vpc_id)?;
+                    tracing::info!(path = %path.display(), "removed the baseline of a VPC that no longer exists");
+                    *summary.files.entry("removed").or_default() += 1;
+                }
+            }
+        }
+        for vpc_id in &vpc_filter {
+            if !written.iter().any(|(_, written_vpc)| written_vpc == vpc_id) {
+                tracing::warn!("{region}: no network ACLs found for {vpc_id}");
+            }
+        }
+        summaries.insert(region, summary);
+    }
+
+    print_summary(printer, &args.baseline_dir, &summaries);
+    Ok(ExitStatus::Success)
+}
+
+fn outcome_label(outcome: WriteOutcome) -> &'static str {
+    match outcome {
+        WriteOutcome::Created => "created",
+        WriteOutcome::Updated => "updated",
+        WriteOutcome::Unchanged => "unchanged",
+    }
+}
+
+fn print_summary(
+    printer: &mut Printer,
+    dir: &std::path::Path,
+    summaries: &BTreeMap<String, RegionSummary>,
+) {
+    const FILE_COLUMNS: [&str; 4] = ["created", "updated", "unchanged", "removed"];
+    let mut header = vec!["region", "VPCs", "NACLs", "entries"];
+    header.extend(FILE_COLUMNS);
+    let mut table = printer.table(header);
+    let mut totals = RegionSummary::default();
+    for (region, summary) in summaries {
+        let mut row = vec![
+            region.clone(),
+            summary.vpcs.to_string(),
+            summary.acls.to_string(),
+            summary.entries.to_string(),
+        ];
+        for column in FILE_COLUMNS {
+            let count = summary.files.get(column).copied().unwrap_or(0);
+            *totals.files.entry(column).or_default() += count;
+            row.push(count.to_string());
+        }
+        totals.vpcs += summary.vpcs;
+        totals.acls += summary.acls;
+        totals.entries += summary.entries;
+        table.add_row(row);
+    }
+    if summaries.len() > 1 {
+        let mut row = vec![
+            "total".to_owned(),
+            totals.vpcs.to_string(),
+            totals.acls.to_string(),
+            totals.entries.to_string(),
+        ];
+        row.extend(
+            FILE_COLUMNS.map(|column| totals.files.get(column).copied().unwrap_or(0).to_string()),
+        );
+        table.add_row(row);
+    }
+    printer.print_table(&table);
+    printer.line(format!("Baselines in {}", dir.display()));
+}

@@ -1,0 +1,65 @@
+//! `nacl-drift validate`: check baseline files without calling AWS.
+//!
+//! Every file is checked, and every invalid one reported, before the
+//! command exits 1; CI and pre-commit hooks see all problems at once.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use nacl_drift_model::{baseline_paths, read_baseline};
+
+use crate::exit_status::ExitStatus;
+use crate::printer::Printer;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder that holds the baselines.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    baseline_dir: PathBuf,
+
+    /// Check only these files (default: every baseline in the folder).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
+    let paths = if args.files.is_empty() {
+        baseline_paths(&args.baseline_dir)?
+    } else {
+        args.files
+    };
+    if paths.is_empty() {
+        bail!("no baseline files in {}", args.baseline_dir.display());
+    }
+    let mut table = printer.table(["file", "NACLs", "entries", "subnets"]);
+    let mut invalid = 0;
+    for path in &paths {
+        match read_baseline(path) {
+            Ok(baseline) => {
+                let acls = &baseline.network_acls;
+                table.add_row([
+                    path.display().to_string(),
+                    acls.len().to_string(),
+                    acls.iter()
+                        .map(|acl| acl.entries.len())
+                        .sum::<usize>()
+                        .to_string(),
+                    acls.iter()
+                        .map(|acl| acl.subnets.len())
+                        .sum::<usize>()
+                        .to_string(),
+                ]);
+            }
+            Err(error) => {
+                crate::printer::print_error(&error.into());
+                invalid += 1;
+            }
+        }
+    }
+    if invalid > 0 {
+        bail!("{invalid} of {} baseline files are invalid", paths.len());
+    }
+    printer.print_table(&table);
+    printer.line(format!("{} baseline files are valid", paths.len()));
+    Ok(ExitStatus::Success)
+}

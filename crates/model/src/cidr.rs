@@ -1,0 +1,124 @@
+//! IPv4 and IPv6 CIDR blocks in the canonical form AWS stores.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A canonical CIDR block: no host bits set, written as AWS writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cidr {
+    V4(Ipv4Net),
+    V6(Ipv6Net),
+}
+
+/// Why a string is not a canonical CIDR block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CidrError {
+    #[error("`{0}` is not a CIDR block (expected e.g. 10.0.0.0/16 or 2001:db8::/56)")]
+    Invalid(String),
+    #[error("`{given}` is not canonical: AWS stores it as `{canonical}`")]
+    NotCanonical { given: String, canonical: String },
+}
+
+impl Cidr {
+    /// Parses a CIDR and canonicalises it, as AWS does on create: host bits
+    /// are cleared, so `10.0.0.7/24` becomes `10.0.0.0/24`.
+    pub fn canonicalize(text: &str) -> Result<Self, CidrError> {
+        let net: IpNet = text
+            .trim()
+            .parse()
+            .map_err(|_| CidrError::Invalid(text.to_owned()))?;
+        Ok(match net.trunc() {
+            IpNet::V4(v4) => Cidr::V4(v4),
+            IpNet::V6(v6) => Cidr::V6(v6),
+        })
+    }
+
+    /// Whether this is an IPv6 block.
+    pub fn is_ipv6(&self) -> bool {
+        matches!(self, Cidr::V6(_))
+    }
+}
+
+/// Parses a CIDR that must already be canonical, as baselines require.
+impl FromStr for Cidr {
+    type Err = CidrError;
+
+    fn from_str(text: &str) -> Result<Self, CidrError> {
+        let cidr = Cidr::canonicalize(text)?;
+        let canonical = cidr.to_string();
+        if canonical != text {
+            return Err(CidrError::NotCanonical {
+                given: text.to_owned(),
+                canonical,
+            });
+        }
+        Ok(cidr)
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cidr::V4(net) => net.fmt(f),
+            Cidr::V6(net) => net.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Cidr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cidr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonicalize_clears_host_bits() {
+        assert_eq!(
+            Cidr::canonicalize("10.0.0.7/24").map(|c| c.to_string()),
+            Ok("10.0.0.0/24".to_owned())
+        );
+        assert_eq!(
+            Cidr::canonicalize("2001:DB8::1/56").map(|c| c.to_string()),
+            Ok("2001:db8::/56".to_owned())
+        );
+    }
+
+    #[test]
+    fn strict_parse_rejects_non_canonical_text() {
+        assert_eq!(
+            "100.68.0.18/18".parse::<Cidr>(),
+            Err(CidrError::NotCanonical {
+                given: "100.68.0.18/18".to_owned(),
+                canonical: "100.68.0.0/18".to_owned(),
+            })
+        );
+        assert!(matches!(
+            "2001:DB8::/32".parse::<Cidr>(),
+            Err(CidrError::NotCanonical { .. })
+        ));
+        assert!(matches!(
+            "10.0.0.0".parse::<Cidr>(),
+            Err(CidrError::Invalid(_))
+        ));
+        assert!(matches!(
+            "10.0.0.0/33".parse::<Cidr>(),
+            Err(CidrError::Invalid(_))
+        ));
+        assert_eq!("::/0".parse::<Cidr>().map(|c| c.is_ipv6()), Ok(true));
+        assert_eq!("0.0.0.0/0".parse::<Cidr>().map(|c| c.is_ipv6()), Ok(false));
+    }
+}

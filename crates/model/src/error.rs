@@ -1,0 +1,75 @@
+//! Errors from reading and writing baseline files.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A baseline file that could not be read, parsed, validated or written.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// The file is not a valid baseline. Displays as `path:line:column: message`
+    /// where the line is known, as compilers do.
+    #[error("{location}: {message}")]
+    Invalid {
+        location: FileLocation,
+        message: String,
+    },
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A file, and the line and column within it where they are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLocation {
+    pub path: PathBuf,
+    pub line_column: Option<(usize, usize)>,
+}
+
+impl fmt::Display for FileLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, column)) = self.line_column {
+            write!(f, ":{line}:{column}")?;
+        }
+        Ok(())
+    }
+}
+
+impl BaselineError {
+    pub(crate) fn invalid(path: PathBuf, message: impl Into<String>) -> Self {
+        BaselineError::Invalid {
+            location: FileLocation {
+                path,
+                line_column: None,
+            },
+            message: message.into(),
+        }
+    }
+
+    /// Turns a YAML error into `path:line:column: message`, moving the
+    /// parser's own " at line L column C" suffix into the location.
+    pub(crate) fn from_yaml(path: PathBuf, error: &serde_yaml::Error) -> Self {
+        let mut message = error.to_string();
+        let line_column = error.location().map(|at| (at.line(), at.column()));
+        if let Some((line, column)) = line_column {
+            let suffix = format!(" at line {line} column {column}");
+            if let Some(stripped) = message.strip_suffix(&suffix) {
+                message = stripped.to_owned();
+            }
+        }
+        BaselineError::Invalid {
+            location: FileLocation { path, line_column },
+            message,
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The nacl-drift baseline model.
+//!
+//! A baseline is the committed, reviewed truth about a VPC's network ACLs: one
+//! YAML file per (account, region, VPC), at
+//! `<baseline-dir>/<account>/<region>/<vpc-id>.yaml`.
+//!
+//! Every value in this crate is valid by construction: rule numbers are in
+//! `1..=32766`, CIDRs are canonical, ports only exist on tcp/udp and ICMP
+//! type/code only on icmp/icmpv6, and a NACL holds at most one entry per
+//! (direction, rule number). Parsing a file checks all of it and reports the
+//! file and line of the first problem ([`BaselineError`]).
+//!
+//! Serialisation is deterministic: the same model always gives the same
+//! bytes, so an unchanged estate snapshots to byte-identical files.
+
+mod baseline;
+mod cidr;
+mod entry;
+mod error;
+mod store;
+
+pub use baseline::{Baseline, NetworkAcl, SCHEMA_VERSION, Scope};
+pub use cidr::{Cidr, CidrError};
+pub use entry::{
+    Action, Direction, Entry, EntryError, EntryKey, IcmpTypeCode, PortRange, Protocol, RuleNumber,
+    Traffic,
+};
+pub use error::{BaselineError, FileLocation};
+pub use store::{
+    WriteOutcome, baseline_paths, read_baseline, read_baseline_dir, remove_baseline,
+    vpc_ids_with_baselines, write_baseline,
+};

@@ -1,0 +1,72 @@
+//! EC2 API errors, made readable. The SDK does not model EC2's errors, so
+//! what callers can branch on is the error code.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+
+/// A failed EC2 call: the operation, AWS's error code, and its message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ApiError {
+    pub operation: &'static str,
+    /// AWS's error code, such as `UnauthorizedOperation`; `None` when the
+    /// request never got an answer (no network, no credentials, a timeout).
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        let code = error.code().map(str::to_owned);
+        let message = match error.message() {
+            Some(message) if code.is_some() => message.to_owned(),
+            _ => causes(&error),
+        };
+        ApiError {
+            operation,
+            code,
+            message,
+        }
+    }
+
+    /// Whether the error says the caller lacks permission.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some(
+                "UnauthorizedOperation" | "AuthFailure" | "AccessDenied" | "AccessDeniedException"
+            )
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: ", self.operation)?;
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// The error and its sources, each once, joined with ": ". The SDK nests
+/// the useful part ("Connection refused", "no credentials found") deep
+/// inside generic wrappers like "dispatch failure".
+fn causes(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let text = error.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        next = error.source();
+    }
+    parts.join(": ")
+}
