@@ -57,15 +57,12 @@ impl BaselineError {
     }
 
     /// Turns a YAML error into `path:line:column: message`, moving the
-    /// parser's own " at line L column C" suffix into the location.
+    /// parser's own " at line L column C" into the location.
     pub(crate) fn from_yaml(path: PathBuf, error: &serde_yaml::Error) -> Self {
         let mut message = error.to_string();
         let line_column = error.location().map(|at| (at.line(), at.column()));
         if let Some((line, column)) = line_column {
-            let suffix = format!(" at line {line} column {column}");
-            if let Some(stripped) = message.strip_suffix(&suffix) {
-                message = stripped.to_owned();
-            }
+            message = message.replacen(&format!(" at line {line} column {column}"), "", 1);
         }
         BaselineError::Invalid {
             location: FileLocation { path, line_column },

@@ -1,0 +1,401 @@
+//! `nacl-drift snapshot` against the local EC2 emulator, run as a process.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use nacl_drift_model::{Baseline, Direction, NetworkAcl, Protocol, read_baseline_dir};
+use serde_json::Value;
+use support::{Emulator, nacl_drift, repo_root, run};
+
+const ACCOUNT: &str = "123456789012";
+
+fn snapshot(emulator: &Emulator, dir: &Path, extra: &[&str]) -> support::Run {
+    let mut args = vec![
+        "snapshot",
+        "--baseline-dir",
+        dir.to_str().expect("utf-8 path"),
+        "--endpoint-url",
+        &emulator.endpoint,
+    ];
+    args.extend(extra);
+    run(&mut nacl_drift(), &args)
+}
+
+const BOTH_REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
+
+/// Every file under `dir`, with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for item in fs::read_dir(&folder).expect("read folder") {
+            let path = item.expect("folder item").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .display()
+                    .to_string();
+                found.insert(name, fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    found
+}
+
+fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
+    estate
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("the estate has no {pointer}"))
+}
+
+/// The NACL `id` in the snapshot's baselines.
+fn find_acl<'a>(
+    baselines: &'a [(std::path::PathBuf, Baseline)],
+    id: &str,
+) -> (&'a Baseline, &'a NetworkAcl) {
+    baselines
+        .iter()
+        .find_map(|(_, baseline)| {
+            let acl = baseline.network_acls.iter().find(|acl| acl.id == id)?;
+            Some((baseline, acl))
+        })
+        .unwrap_or_else(|| panic!("no baseline holds {id}"))
+}
+
+/// Renders a NACL as the baseline writes it, with the emulator's random ids
+/// replaced by the estate's names, and compares it with the golden file.
+/// `UPDATE_GOLDEN=1` rewrites the golden files instead.
+fn assert_golden(acl: &NetworkAcl, estate: &Value, region: &str, golden: &str) {
+    let names: BTreeMap<&str, String> = ["subnets", "network_acls"]
+        .iter()
+        .filter_map(|group| estate[region][group].as_object())
+        .flatten()
+        .map(|(name, id)| (id.as_str().expect("id"), format!("<{name}>")))
+        .collect();
+    let name = |id: &String| {
+        names
+            .get(id.as_str())
+            .cloned()
+            .unwrap_or_else(|| id.clone())
+    };
+    let mut named = acl.clone();
+    named.id = name(&acl.id);
+    named.subnets = acl.subnets.iter().map(name).collect();
+    let yaml = serde_yaml::to_string(&named).expect("serialise NACL");
+    let path = repo_root().join("tests/golden/snapshot").join(golden);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::create_dir_all(path.parent().expect("parent")).expect("create golden folder");
+        fs::write(&path, &yaml).expect("write golden file");
+    }
+    let expected = fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(
+        yaml,
+        expected,
+        "{} differs from the snapshot",
+        path.display()
+    );
+}
+
+#[test]
+fn captures_the_seeded_estate_in_two_regions() {
+    let emulator = Emulator::start();
+    let estate = emulator.seed_estate();
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let result = snapshot(&emulator, dir.path(), &BOTH_REGIONS);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(result.stdout.contains("us-east-1"), "{result:?}");
+    assert!(result.stdout.contains("eu-west-1"), "{result:?}");
+
+    let baselines = read_baseline_dir(dir.path()).expect("the snapshot's baselines are valid");
+    // The shop's VPC and the emulator's default VPC, in each region.
+    assert_eq!(baselines.len(), 4, "{:?}", files(dir.path()).keys());
+    for (path, baseline) in &baselines {
+        assert_eq!(baseline.account, ACCOUNT, "{}", path.display());
+        assert_eq!(
+            baseline.scope.regions.iter().collect::<Vec<_>>(),
+            ["eu-west-1", "us-east-1"]
+        );
+        assert_eq!(baseline.scope.vpc_ids, None);
+        for acl in &baseline.network_acls {
+            assert!(
+                acl.entries.keys().all(|key| key.rule_number.get() <= 32766),
+                "catch-all rules are not baseline entries"
+            );
+        }
+    }
+
+    let prod = id(&estate, "/us-east-1/vpc_id");
+    let prod_file = dir
+        .path()
+        .join(ACCOUNT)
+        .join("us-east-1")
+        .join(format!("{prod}.yaml"));
+    let (prod_baseline, _) = find_acl(&baselines, id(&estate, "/us-east-1/network_acls/db"));
+    assert_eq!(prod_baseline.vpc_id, prod);
+    assert_eq!(
+        prod_baseline.network_acls.len(),
+        4,
+        "three tiers and the default NACL"
+    );
+    assert!(prod_file.is_file());
+
+    let (_, default_acl) = find_acl(&baselines, id(&estate, "/us-east-1/default_network_acl"));
+    assert!(default_acl.is_default);
+
+    for (region, tier, golden) in [
+        ("us-east-1", "web", "prod-web.yaml"),
+        ("us-east-1", "app", "prod-app.yaml"),
+        ("us-east-1", "db", "prod-db.yaml"),
+        ("eu-west-1", "web", "dr-web.yaml"),
+    ] {
+        let (_, acl) = find_acl(
+            &baselines,
+            id(&estate, &format!("/{region}/network_acls/{tier}")),
+        );
+        assert!(!acl.is_default);
+        assert_eq!(acl.tags.get("Tier").map(String::as_str), Some(tier));
+        assert_golden(acl, &estate, region, golden);
+    }
+
+    // The estate covers both address families and every kind of protocol.
+    let all_entries: Vec<_> = baselines
+        .iter()
+        .flat_map(|(_, baseline)| &baseline.network_acls)
+        .flat_map(|acl| &acl.entries)
+        .collect();
+    for protocol in [
+        Protocol::Tcp,
+        Protocol::Udp,
+        Protocol::Icmp,
+        Protocol::All,
+        Protocol::Number(50),
+    ] {
+        assert!(
+            all_entries
+                .iter()
+                .any(|(_, entry)| entry.traffic().protocol() == protocol),
+            "no {protocol} entry captured"
+        );
+    }
+    assert!(all_entries.iter().any(|(_, entry)| entry.cidr().is_ipv6()));
+    assert!(
+        all_entries
+            .iter()
+            .any(|(key, _)| key.direction == Direction::Egress)
+    );
+}
+
+#[test]
+fn a_second_snapshot_changes_no_byte() {
+    let emulator = Emulator::start();
+    emulator.seed_estate();
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let first = snapshot(&emulator, dir.path(), &BOTH_REGIONS);
+    assert_eq!(first.code, 0, "{first:?}");
+    let before = files(dir.path());
+    let modified_before: Vec<_> = before
+        .keys()
+        .map(|name| {
+            fs::metadata(dir.path().join(name))
+                .and_then(|m| m.modified())
+                .expect("mtime")
+        })
+        .collect();
+
+    let second = snapshot(&emulator, dir.path(), &BOTH_REGIONS);
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(
+        files(dir.path()),
+        before,
+        "a second snapshot rewrote a file"
+    );
+    let modified_after: Vec<_> = before
+        .keys()
+        .map(|name| {
+            fs::metadata(dir.path().join(name))
+                .and_then(|m| m.modified())
+                .expect("mtime")
+        })
+        .collect();
+    assert_eq!(
+        modified_after, modified_before,
+        "unchanged files are not even touched"
+    );
+    let total = second
+        .stdout
+        .lines()
+        .find(|line| line.contains("total"))
+        .expect("a total row");
+    let cells: Vec<&str> = total
+        .split(['│', '┆'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        ["total", "4", "8", "36", "0", "0", "4", "0"],
+        "{second:?}"
+    );
+}
+
+#[test]
+fn a_vpc_filter_limits_the_snapshot_and_is_recorded() {
+    let emulator = Emulator::start();
+    let estate = emulator.seed_estate();
+    let prod = id(&estate, "/us-east-1/vpc_id");
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let result = snapshot(
+        &emulator,
+        dir.path(),
+        &["--region", "us-east-1", "--vpc-id", prod],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let baselines = read_baseline_dir(dir.path()).expect("valid baselines");
+    assert_eq!(baselines.len(), 1);
+    let baseline = &baselines[0].1;
+    assert_eq!(baseline.vpc_id, prod);
+    let filter: Vec<&String> = baseline.scope.vpc_ids.iter().flatten().collect();
+    assert_eq!(filter, [prod]);
+}
+
+#[test]
+fn baselines_of_vpcs_that_are_gone_are_removed_within_the_scope() {
+    let emulator = Emulator::start();
+    let estate = emulator.seed_estate();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = snapshot(&emulator, dir.path(), &["--region", "us-east-1"]);
+    assert_eq!(first.code, 0, "{first:?}");
+
+    // A baseline of a VPC that no longer exists: a copy of a real one, renamed.
+    let prod = id(&estate, "/us-east-1/vpc_id");
+    let region_dir = dir.path().join(ACCOUNT).join("us-east-1");
+    let text = fs::read_to_string(region_dir.join(format!("{prod}.yaml"))).expect("read");
+    fs::write(
+        region_dir.join("vpc-0gone.yaml"),
+        text.replace(prod, "vpc-0gone"),
+    )
+    .expect("write");
+
+    // Outside a --vpc-id filter, it is left alone.
+    let filtered = snapshot(
+        &emulator,
+        dir.path(),
+        &["--region", "us-east-1", "--vpc-id", prod],
+    );
+    assert_eq!(filtered.code, 0, "{filtered:?}");
+    assert!(region_dir.join("vpc-0gone.yaml").exists());
+
+    let full = snapshot(&emulator, dir.path(), &["--region", "us-east-1"]);
+    assert_eq!(full.code, 0, "{full:?}");
+    assert!(!region_dir.join("vpc-0gone.yaml").exists(), "{full:?}");
+    let total = full
+        .stdout
+        .lines()
+        .find(|line| line.contains("us-east-1"))
+        .expect("region row");
+    assert!(
+        total.trim_end_matches(['│', ' ']).ends_with('1'),
+        "one removed: {full:?}"
+    );
+}
+
+#[test]
+fn uses_the_configured_region_when_none_is_given() {
+    let emulator = Emulator::start();
+    emulator.seed_estate();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let result = run(
+        nacl_drift().env("AWS_REGION", "eu-west-1"),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            dir.path().to_str().expect("utf-8"),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let names: Vec<String> = files(dir.path()).into_keys().collect();
+    assert!(
+        names
+            .iter()
+            .all(|name| name.starts_with(&format!("{ACCOUNT}/eu-west-1/"))),
+        "{names:?}"
+    );
+    assert_eq!(names.len(), 2);
+}
+
+#[test]
+fn without_a_region_it_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            dir.path().to_str().expect("utf-8"),
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: no AWS region: pass --region, or set AWS_REGION or a region in your profile\n"
+    );
+    assert!(files(dir.path()).is_empty());
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_clearly_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Nothing listens on the discard port of loopback.
+    let result = run(
+        nacl_drift().env("AWS_MAX_ATTEMPTS", "1"),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            dir.path().to_str().expect("utf-8"),
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    let mut lines = result.stderr.lines();
+    assert_eq!(
+        lines.next(),
+        Some("error: cannot read the network ACLs of us-east-1")
+    );
+    let cause = lines.next().unwrap_or_default();
+    assert!(
+        cause.starts_with("  caused by: DescribeNetworkAcls failed: dispatch failure"),
+        "{result:?}"
+    );
+    assert!(cause.contains("Connection refused"), "{result:?}");
+    assert!(files(dir.path()).is_empty());
+}
+
+#[test]
+fn usage_errors_exit_1_not_2() {
+    let result = run(&mut nacl_drift(), &["snapshot", "--no-such-flag"]);
+    assert_eq!(result.code, 1, "2 is kept for drift: {result:?}");
+    assert!(
+        result
+            .stderr
+            .contains("unexpected argument '--no-such-flag'"),
+        "{result:?}"
+    );
+}

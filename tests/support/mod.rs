@@ -1,0 +1,206 @@
+//! Shared by the integration tests: the local EC2 emulator, the example
+//! estate, and the built `nacl-drift` binary run as a process.
+//!
+//! The emulator is moto's server, pinned in `tests/emulator/requirements.txt`.
+//! It is installed on first use by `tests/emulator/install-moto.sh`; when it
+//! cannot be installed or started, the test fails and says why. Tests never
+//! skip.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// The repository's root folder.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The moto virtualenv, installed once per test process (and once per
+/// machine: the script keeps it in `target/` and locks against races).
+fn moto_venv() -> &'static Path {
+    static VENV: OnceLock<PathBuf> = OnceLock::new();
+    VENV.get_or_init(|| {
+        let script = repo_root().join("tests/emulator/install-moto.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
+        assert!(
+            output.status.success(),
+            "cannot install the EC2 emulator (moto) that the tests need: {} exited with {}\n{}",
+            script.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+    })
+}
+
+/// A moto server on a free loopback port, stopped when dropped. Each test
+/// gets its own, so tests never see each other's resources.
+pub struct Emulator {
+    child: Child,
+    log: PathBuf,
+    pub endpoint: String,
+}
+
+impl Emulator {
+    pub fn start() -> Self {
+        let venv = moto_venv();
+        let mut last_failure = String::new();
+        for _ in 0..3 {
+            match Self::try_start(venv) {
+                Ok(emulator) => return emulator,
+                Err(failure) => last_failure = failure,
+            }
+        }
+        panic!("cannot start the EC2 emulator (moto): {last_failure}");
+    }
+
+    fn try_start(venv: &Path) -> Result<Self, String> {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|listener| listener.local_addr())
+            .map_err(|error| format!("no free loopback port: {error}"))?
+            .port();
+        let log = std::env::temp_dir().join(format!("nacl-drift-moto-{port}.log"));
+        let log_file = std::fs::File::create(&log).map_err(|error| error.to_string())?;
+        let child = Command::new(venv.join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .map_err(|error| format!("cannot run moto_server: {error}"))?;
+        let mut emulator = Emulator {
+            child,
+            log,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        emulator.wait_until_ready(port)?;
+        Ok(emulator)
+    }
+
+    fn wait_until_ready(&mut self, port: u16) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                return Err(format!("moto_server exited with {status}:\n{log}"));
+            }
+            if answers_http(port) {
+                return Ok(());
+            }
+            sleep(Duration::from_millis(100));
+        }
+        Err("moto_server did not answer within 60 s".to_owned())
+    }
+
+    /// Creates the example estate (`examples/estate.py`) and returns the ids
+    /// it made, by region and name.
+    pub fn seed_estate(&self) -> serde_json::Value {
+        let output = self.python(&[
+            "examples/estate.py",
+            "--endpoint-url",
+            &self.endpoint,
+            "seed",
+        ]);
+        serde_json::from_slice(&output.stdout).expect("estate.py prints JSON")
+    }
+
+    /// Runs a Python script of the repository with the emulator's boto3.
+    pub fn python(&self, args: &[&str]) -> Output {
+        let output = Command::new(moto_venv().join("bin/python"))
+            .args(args)
+            .current_dir(repo_root())
+            .envs(dummy_credentials())
+            .output()
+            .expect("run python");
+        assert!(
+            output.status.success(),
+            "python {args:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn answers_http(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut head = [0u8; 12];
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_exact(&mut head).is_ok()
+        && head.starts_with(b"HTTP/1.")
+}
+
+/// Credentials that work against the emulator and nowhere else.
+fn dummy_credentials() -> [(&'static str, &'static str); 4] {
+    [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_SESSION_TOKEN", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ]
+}
+
+/// The built binary, with a clean AWS environment: dummy credentials, no
+/// profile files, no instance metadata lookups, and no region unless given.
+pub fn nacl_drift() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nacl-drift"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AWS_") || name == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .envs(dummy_credentials())
+        .env_remove("AWS_DEFAULT_REGION")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// What a finished run printed, and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary with `args` and collects what it did.
+pub fn run(command: &mut Command, args: &[&str]) -> Run {
+    let output = command.args(args).output().expect("run nacl-drift");
+    Run {
+        code: output.status.code().expect("nacl-drift exited, not killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
