@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """The example estate: a three-tier shop in two regions, built through boto3.
 
-    estate.py --endpoint-url URL seed
+    estate.py --endpoint-url URL seed > estate.json
+    estate.py --endpoint-url URL incident estate.json
+    estate.py --endpoint-url URL export REGION > live.json
 
-creates it and prints, as JSON, the ids of what it made by name, so tests
-and the incident drill can refer to "the db tier's NACL" rather than to ids
-the endpoint picked. It is meant for a local EC2 emulator (moto); it never
-needs real credentials.
+`seed` creates the estate and prints, as JSON, the ids of what it made by
+name, so tests and the incident drill can refer to "the db tier's NACL"
+rather than to ids the endpoint picked. `incident` then does what the
+incidents nacl-drift exists for would do (see INCIDENTS below). `export`
+prints what `aws ec2 describe-network-acls --output json` would.
+
+It is meant for a local EC2 emulator (moto); it never needs real credentials.
 
 us-east-1, VPC shop-prod (10.0.0.0/16), one NACL per tier:
   web  10.0.0.0/20   HTTPS/HTTP from anywhere (IPv4 and IPv6), ICMP for path MTU
@@ -147,18 +152,55 @@ def seed_region(ec2, plan):
     return made
 
 
+# What the incident drill does to the estate, in us-east-1:
+INCIDENTS = """\
+1. unauthorized DeleteNetworkAclEntry: the db tier's rule 80, which denied SSH from the internet
+2. accidental DeleteNetworkAclEntry: the app tier's egress rule 120, which allowed DNS to the VPC resolver
+3. malicious ReplaceNetworkAclEntry: the db tier's rule 100 widened from Postgres from the app tier to every TCP port from anywhere
+4. malicious ReplaceNetworkAclAssociation: subnet db-b moved onto the VPC's default NACL, which allows everything"""
+
+
+def incident(ec2, made):
+    acls, subnets = made["network_acls"], made["subnets"]
+    ec2.delete_network_acl_entry(NetworkAclId=acls["db"], Egress=False, RuleNumber=80)
+    ec2.delete_network_acl_entry(NetworkAclId=acls["app"], Egress=True, RuleNumber=120)
+    ec2.replace_network_acl_entry(
+        **entry_args(acls["db"], (False, 100, "allow", TCP, ANY_V4, (0, 65535)))
+    )
+    ec2.replace_network_acl_association(
+        AssociationId=association_id(ec2, subnets["db-b"]),
+        NetworkAclId=made["default_network_acl"],
+    )
+    print(INCIDENTS)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", required=True)
-    parser.add_argument("command", choices=["seed"])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("seed", help="create the estate; print its ids as JSON")
+    incident_parser = commands.add_parser("incident", help="do the drill's incidents")
+    incident_parser.add_argument("estate_json", help="what seed printed")
+    export_parser = commands.add_parser("export", help="print describe-network-acls as JSON")
+    export_parser.add_argument("region")
     args = parser.parse_args()
 
     def ec2(region):
         return boto3.client("ec2", region_name=region, endpoint_url=args.endpoint_url)
 
-    made = {region: seed_region(ec2(region), plan) for region, plan in ESTATE.items()}
-    json.dump(made, sys.stdout, indent=2, sort_keys=True)
-    print()
+    if args.command == "seed":
+        made = {region: seed_region(ec2(region), plan) for region, plan in ESTATE.items()}
+        json.dump(made, sys.stdout, indent=2, sort_keys=True)
+        print()
+    elif args.command == "incident":
+        with open(args.estate_json) as estate:
+            made = json.load(estate)
+        incident(ec2("us-east-1"), made["us-east-1"])
+    else:
+        response = ec2(args.region).describe_network_acls()
+        response.pop("ResponseMetadata", None)
+        json.dump(response, sys.stdout, indent=4, sort_keys=True)
+        print()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,13 @@
 # 2. seeds the example estate (examples/estate.py): a three-tier shop in
 #    us-east-1 and a standby web tier in eu-west-1;
 # 3. snapshots every NACL of both regions into baselines, validates them,
-#    and snapshots again to show that an unchanged estate changes no byte.
+#    and snapshots again to show that an unchanged estate changes no byte;
+# 4. checks that diff finds the estate in sync (exit 0);
+# 5. does the incidents nacl-drift exists for: an unauthorized deletion of a
+#    deny entry, an accidental deletion of a critical allow entry, a
+#    malicious widening of an allow entry, and a subnet moved onto a
+#    permissive NACL;
+# 6. runs diff, which reports each of them and exits 2.
 #
 # The baselines go to a temporary folder, removed at the end, unless
 # --keep DIR names a folder to keep them in.
@@ -88,5 +94,19 @@ if [[ "$before" != "$after" ]]; then
   exit 1
 fi
 echo "Every baseline is byte-identical."
+
+step "Diff: live state against the baselines, before any incident"
+"$nacl_drift" diff --baseline-dir "$baselines"
+
+step "The incidents"
+"$venv/bin/python" "$root/examples/estate.py" --endpoint-url "$endpoint" incident "$work/estate.json"
+
+step "Diff: what changed behind our backs (exit 2 means drift)"
+status=0
+"$nacl_drift" diff --baseline-dir "$baselines" || status=$?
+if [[ $status -ne 2 ]]; then
+  echo "drill failed: diff exited $status, not 2, after the incidents" >&2
+  exit 1
+fi
 
 step "Drill complete"

@@ -399,3 +399,53 @@ fn usage_errors_exit_1_not_2() {
         "{result:?}"
     );
 }
+
+#[test]
+fn a_snapshot_from_an_export_equals_one_from_the_api() {
+    let emulator = Emulator::start();
+    emulator.seed_estate();
+    let online = tempfile::tempdir().expect("temp dir");
+    let result = snapshot(&emulator, online.path(), &["--region", "us-east-1"]);
+    assert_eq!(result.code, 0, "{result:?}");
+
+    let export = tempfile::NamedTempFile::new().expect("temp file");
+    fs::write(export.path(), emulator.export("us-east-1")).expect("write export");
+    let offline = tempfile::tempdir().expect("temp dir");
+    let export_path = export.path().to_str().expect("utf-8");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            offline.path().to_str().expect("utf-8"),
+            "--live-file",
+            export_path,
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(files(offline.path()), files(online.path()));
+}
+
+#[test]
+fn a_snapshot_from_an_export_needs_exactly_one_region() {
+    let export = repo_root().join("tests/fixtures/diff/live-us-east-1.json");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            dir.path().to_str().expect("utf-8"),
+            "--live-file",
+            export.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: --live-file needs exactly one --region: an export does not say which region it is of\n"
+    );
+    assert!(files(dir.path()).is_empty());
+}

@@ -41,3 +41,11 @@ pub fn ec2_client(config: &SdkConfig, region: &str) -> aws_sdk_ec2::Client {
         .build();
     aws_sdk_ec2::Client::from_conf(ec2_config)
 }
+
+/// An STS client for `region`, sharing everything else with `config`.
+pub fn sts_client(config: &SdkConfig, region: &str) -> aws_sdk_sts::Client {
+    let sts_config = aws_sdk_sts::config::Builder::from(config)
+        .region(Region::new(region.to_owned()))
+        .build();
+    aws_sdk_sts::Client::from_conf(sts_config)
+}

@@ -9,6 +9,8 @@ pub enum ExitStatus {
     Success = 0,
     /// An error: bad input, an AWS call that failed, a refused confirmation.
     Failure = 1,
+    /// Drift found: the live state differs from the baselines.
+    Drift = 2,
 }
 
 impl From<ExitStatus> for ExitCode {

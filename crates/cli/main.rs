@@ -1,5 +1,5 @@
 //! The `nacl-drift` command line: snapshot AWS network ACLs into versioned
-//! YAML baselines, and check baselines.
+//! YAML baselines, compare live state with them, and check baselines.
 //!
 //! One module per subcommand, each with an `Args` struct and a `run`
 //! function. Only this binary loads AWS configuration ([`aws`]); the library
@@ -7,7 +7,9 @@
 //! user's eyes goes through the [`printer`]; logs go to stderr.
 
 mod aws;
+mod diff;
 mod exit_status;
+mod live;
 mod logging;
 mod printer;
 mod snapshot;
@@ -37,6 +39,8 @@ struct Cli {
 enum Command {
     /// Capture every network ACL into YAML baselines, one file per VPC.
     Snapshot(snapshot::Args),
+    /// Compare live network ACLs with the baselines (exit 0 in sync, 2 on drift).
+    Diff(diff::Args),
     /// Check baseline files without calling AWS.
     Validate(validate::Args),
 }
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
             runtime.block_on(async {
                 match cli.command {
                     Command::Snapshot(args) => snapshot::run(args, &mut printer).await,
+                    Command::Diff(args) => diff::run(args, &mut printer).await,
                     Command::Validate(args) => validate::run(args, &mut printer),
                 }
             })

@@ -1,22 +1,23 @@
 //! `nacl-drift snapshot`: capture live network ACLs into baseline files.
 //!
-//! Every region is read before any file is written, so a failure leaves the
-//! baselines as they were. Files are written atomically and only when their
-//! bytes change, and baselines of VPCs that no longer exist within the
-//! snapshot's scope are removed.
+//! Live state comes from EC2, or from `aws ec2 describe-network-acls`
+//! exports (`--live-file`). Every region is read before any file is written,
+//! so a failure leaves the baselines as they were. Files are written
+//! atomically and only when their bytes change, and baselines of VPCs that
+//! no longer exist within the snapshot's scope are removed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use nacl_drift_model::{
     Scope, WriteOutcome, remove_baseline, vpc_ids_with_baselines, write_baseline,
 };
-use nacl_drift_snapshot::{ObservedAcl, baselines_for_region, fetch_network_acls};
-use tokio::task::JoinSet;
+use nacl_drift_snapshot::baselines_for_region;
 
-use crate::aws::{AwsArgs, ec2_client};
+use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
+use crate::live::{fetch_regions, read_exports};
 use crate::printer::Printer;
 
 #[derive(clap::Args, Debug)]
@@ -33,6 +34,11 @@ pub struct Args {
     #[arg(long = "vpc-id", value_name = "VPC")]
     vpc_ids: Vec<String>,
 
+    /// Read an `aws ec2 describe-network-acls --output json` export instead
+    /// of calling AWS; repeat for several. Needs exactly one --region.
+    #[arg(long = "live-file", value_name = "FILE")]
+    live_files: Vec<PathBuf>,
+
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -47,35 +53,39 @@ struct RegionSummary {
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let config = args.aws.load().await;
-    let mut regions: BTreeSet<String> = args.regions.into_iter().collect();
-    if regions.is_empty() {
-        let Some(region) = config.region() else {
-            bail!("no AWS region: pass --region, or set AWS_REGION or a region in your profile");
+    let vpc_filter: BTreeSet<String> = args.vpc_ids.iter().cloned().collect();
+    let observed = if args.live_files.is_empty() {
+        let config = args.aws.load().await;
+        let mut regions: BTreeSet<String> = args.regions.iter().cloned().collect();
+        if regions.is_empty() {
+            let Some(region) = config.region() else {
+                bail!(
+                    "no AWS region: pass --region, or set AWS_REGION or a region in your profile"
+                );
+            };
+            regions.insert(region.to_string());
+        }
+        let plan = regions
+            .into_iter()
+            .map(|region| (region, vpc_filter.clone()))
+            .collect();
+        fetch_regions(&config, plan).await?
+    } else {
+        let [region] = args.regions.as_slice() else {
+            bail!(
+                "--live-file needs exactly one --region: an export does not say which region it is of"
+            );
         };
-        regions.insert(region.to_string());
-    }
-    let vpc_filter: BTreeSet<String> = args.vpc_ids.into_iter().collect();
+        let mut acls = read_exports(&args.live_files)?;
+        if !vpc_filter.is_empty() {
+            acls.retain(|acl| vpc_filter.contains(&acl.vpc_id));
+        }
+        BTreeMap::from([(region.clone(), acls)])
+    };
     let scope = Scope {
-        regions: regions.clone(),
+        regions: observed.keys().cloned().collect(),
         vpc_ids: (!vpc_filter.is_empty()).then(|| vpc_filter.clone()),
     };
-
-    let mut reads = JoinSet::new();
-    for region in &regions {
-        let client = ec2_client(&config, region);
-        let (region, vpc_filter) = (region.clone(), vpc_filter.clone());
-        reads.spawn(async move {
-            let acls = fetch_network_acls(&client, &vpc_filter).await;
-            (region, acls)
-        });
-    }
-    let mut observed: BTreeMap<String, Vec<ObservedAcl>> = BTreeMap::new();
-    while let Some(joined) = reads.join_next().await {
-        let (region, acls) = joined.context("a region's snapshot task failed")?;
-        let acls = acls.with_context(|| format!("cannot read the network ACLs of {region}"))?;
-        observed.insert(region, acls);
-    }
 
     let accounts: BTreeSet<String> = observed
         .values()

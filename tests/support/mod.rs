@@ -112,6 +112,45 @@ impl Emulator {
         serde_json::from_slice(&output.stdout).expect("estate.py prints JSON")
     }
 
+    /// An EC2 client for `region` of the emulator, to change the estate
+    /// behind nacl-drift's back.
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_ec2::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .build();
+        aws_sdk_ec2::Client::from_conf(config)
+    }
+
+    /// Does the incident drill's incidents (`estate.py incident`).
+    pub fn incident(&self, estate: &serde_json::Value) {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), estate.to_string()).expect("write estate");
+        let path = file.path().to_str().expect("utf-8 path");
+        self.python(&[
+            "examples/estate.py",
+            "--endpoint-url",
+            &self.endpoint,
+            "incident",
+            path,
+        ]);
+    }
+
+    /// What `aws ec2 describe-network-acls --output json` prints for `region`.
+    pub fn export(&self, region: &str) -> String {
+        let output = self.python(&[
+            "examples/estate.py",
+            "--endpoint-url",
+            &self.endpoint,
+            "export",
+            region,
+        ]);
+        String::from_utf8(output.stdout).expect("utf-8 export")
+    }
+
     /// Runs a Python script of the repository with the emulator's boto3.
     pub fn python(&self, args: &[&str]) -> Output {
         let output = Command::new(moto_venv().join("bin/python"))

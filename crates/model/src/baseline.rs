@@ -65,6 +65,16 @@ pub struct NetworkAcl {
     pub entries: BTreeMap<EntryKey, Entry>,
 }
 
+/// A live network ACL, with the account and VPC it belongs to, as read from
+/// EC2 or from an export of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObservedAcl {
+    /// The owner account (`OwnerId`).
+    pub account: String,
+    pub vpc_id: String,
+    pub acl: NetworkAcl,
+}
+
 impl Baseline {
     /// A baseline of `network_acls`, which it sorts by id.
     pub fn new(

@@ -526,10 +526,11 @@ pub enum EntryError {
     Ipv4InIpv6Cidr(Cidr),
 }
 
-/// One entry as a baseline file writes it: flat, in reading order.
-#[derive(Serialize, Deserialize)]
+/// One entry as a baseline file writes it: flat, in reading order. The
+/// JSON report of `diff` uses the same shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct EntryRecord {
+pub struct EntryRecord {
     rule_number: RuleNumber,
     direction: Direction,
     action: Action,
@@ -545,7 +546,7 @@ pub(crate) struct EntryRecord {
 }
 
 impl EntryRecord {
-    pub(crate) fn new(key: &EntryKey, entry: &Entry) -> Self {
+    pub fn new(key: &EntryKey, entry: &Entry) -> Self {
         let (cidr, ipv6_cidr) = match entry.cidr {
             Cidr::V4(_) => (Some(entry.cidr), None),
             Cidr::V6(_) => (None, Some(entry.cidr)),

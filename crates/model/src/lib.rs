@@ -19,11 +19,11 @@ mod entry;
 mod error;
 mod store;
 
-pub use baseline::{Baseline, NetworkAcl, SCHEMA_VERSION, Scope};
+pub use baseline::{Baseline, NetworkAcl, ObservedAcl, SCHEMA_VERSION, Scope};
 pub use cidr::{Cidr, CidrError};
 pub use entry::{
-    Action, Direction, Entry, EntryError, EntryKey, IcmpTypeCode, PortRange, Protocol, RuleNumber,
-    Traffic,
+    Action, Direction, Entry, EntryError, EntryKey, EntryRecord, IcmpTypeCode, PortRange, Protocol,
+    RuleNumber, Traffic,
 };
 pub use error::{BaselineError, FileLocation};
 pub use store::{

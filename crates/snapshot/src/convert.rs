@@ -11,10 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ec2::types::{self, RuleAction};
 use nacl_drift_model::{
     Action, Cidr, CidrError, Direction, Entry, EntryError, EntryKey, IcmpTypeCode, NetworkAcl,
-    PortRange, Protocol, RuleNumber, Traffic,
+    ObservedAcl, PortRange, Protocol, RuleNumber, Traffic,
 };
-
-use crate::ObservedAcl;
 
 /// A network ACL in a DescribeNetworkAcls response that the model cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

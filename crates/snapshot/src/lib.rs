@@ -5,28 +5,25 @@
 //! for one region, follows DescribeNetworkAcls' pagination, and converts each
 //! NACL with [`convert_network_acl`], which is pure and also serves
 //! recorded responses in tests. [`baselines_for_region`] groups the result
-//! into one [`Baseline`] per VPC.
+//! into one [`Baseline`] per VPC. [`parse_export`] reads the same data from
+//! an `aws ec2 describe-network-acls` export instead, and
+//! [`caller_account`] asks STS whose credentials are in use.
 
 mod api_error;
 mod convert;
+mod export;
+mod identity;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::Filter;
-use nacl_drift_model::{Baseline, NetworkAcl, Scope};
+use nacl_drift_model::{Baseline, NetworkAcl, ObservedAcl, Scope};
 
 pub use api_error::ApiError;
 pub use convert::{ConvertError, convert_network_acl};
-
-/// A network ACL as EC2 reports it, with the account and VPC it belongs to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ObservedAcl {
-    /// The owner account (`OwnerId`).
-    pub account: String,
-    pub vpc_id: String,
-    pub acl: NetworkAcl,
-}
+pub use export::{ExportError, parse_export};
+pub use identity::caller_account;
 
 /// Why a snapshot failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,146 @@
+//! `nacl-drift diff`: compare live state with the baselines.
+//!
+//! Live state is read for exactly the scope the baselines record (their
+//! regions and VPC filters) and only for the caller's account, which STS
+//! names before anything else is read. `--live-file` reads exports instead;
+//! then the account is the exports' owner. Exit 0 in sync, 2 on drift,
+//! 1 on error.
+
+mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use nacl_drift_diff::{LiveAcl, Report, coverage, diff};
+use nacl_drift_model::{Baseline, read_baseline_dir};
+use nacl_drift_snapshot::caller_account;
+
+use crate::aws::{AwsArgs, sts_client};
+use crate::exit_status::ExitStatus;
+use crate::live::{fetch_regions, read_exports};
+use crate::printer::Printer;
+
+pub use render::Format;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder that holds the baselines.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    baseline_dir: PathBuf,
+
+    /// Compare with an `aws ec2 describe-network-acls --output json` export
+    /// instead of calling AWS; repeat for several.
+    #[arg(long = "live-file", value_name = "FILE")]
+    live_files: Vec<PathBuf>,
+
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// The baselines, the live state, and the report on them.
+pub struct Comparison {
+    pub files: Vec<(PathBuf, Baseline)>,
+    pub live: Vec<LiveAcl>,
+    pub report: Report,
+}
+
+pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
+    let comparison = compare(&args.baseline_dir, &args.live_files, &args.aws).await?;
+    render::print(printer, args.format, &comparison);
+    Ok(if comparison.report.in_sync {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Drift
+    })
+}
+
+/// Reads the baselines and the live state, and compares them.
+pub async fn compare(
+    baseline_dir: &std::path::Path,
+    live_files: &[PathBuf],
+    aws: &AwsArgs,
+) -> Result<Comparison> {
+    let files = read_baseline_dir(baseline_dir)?;
+    let Some((_, first)) = files.first() else {
+        bail!(
+            "no baseline files in {}: run `nacl-drift snapshot` first",
+            baseline_dir.display()
+        );
+    };
+    let (accounts, live): (BTreeSet<String>, Vec<LiveAcl>) = if live_files.is_empty() {
+        let config = aws.load().await;
+        let account = caller_account(&sts_client(&config, &first.region))
+            .await
+            .context("cannot tell which account the credentials belong to")?;
+        let accounts = BTreeSet::from([account]);
+        check_known_accounts(&accounts, &files, baseline_dir)?;
+        let mine = files.iter().filter(|(_, b)| accounts.contains(&b.account));
+        let plan = coverage(mine.map(|(_, baseline)| baseline))
+            .into_iter()
+            .map(|(region, covered)| (region, covered.vpc_filter().cloned().unwrap_or_default()))
+            .collect();
+        let live = fetch_regions(&config, plan)
+            .await?
+            .into_iter()
+            .flat_map(|(region, acls)| {
+                acls.into_iter().map(move |observed| LiveAcl {
+                    region: Some(region.clone()),
+                    observed,
+                })
+            })
+            .collect();
+        (accounts, live)
+    } else {
+        let observed = read_exports(live_files)?;
+        let accounts: BTreeSet<String> = observed.iter().map(|acl| acl.account.clone()).collect();
+        if accounts.is_empty() {
+            bail!("the live files hold no network ACLs");
+        }
+        check_known_accounts(&accounts, &files, baseline_dir)?;
+        let live = observed
+            .into_iter()
+            .map(|observed| LiveAcl {
+                region: None,
+                observed,
+            })
+            .collect();
+        (accounts, live)
+    };
+    let report = diff(&accounts, &files, &live);
+    Ok(Comparison {
+        files,
+        live,
+        report,
+    })
+}
+
+/// Refuses to compare when no baseline is of the live state's account:
+/// reporting "in sync" for credentials of the wrong account would hide
+/// every drift.
+fn check_known_accounts(
+    accounts: &BTreeSet<String>,
+    files: &[(PathBuf, Baseline)],
+    baseline_dir: &std::path::Path,
+) -> Result<()> {
+    if files
+        .iter()
+        .any(|(_, baseline)| accounts.contains(&baseline.account))
+    {
+        return Ok(());
+    }
+    let known: BTreeMap<&str, ()> = files
+        .iter()
+        .map(|(_, b)| (b.account.as_str(), ()))
+        .collect();
+    bail!(
+        "no baselines for account {} in {}: the baselines there are of account {}",
+        accounts.iter().cloned().collect::<Vec<_>>().join(", "),
+        baseline_dir.display(),
+        known.keys().copied().collect::<Vec<_>>().join(", ")
+    )
+}

@@ -1,0 +1,355 @@
+//! The diff report as a table (people), JSON (machines), a unified diff of
+//! the YAML (reviewers), or markdown (pull-request comments, job summaries).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use comfy_table::{Cell, Color};
+use nacl_drift_diff::{Change, ChangeKind, State, live_baseline};
+use nacl_drift_model::Baseline;
+use similar::TextDiff;
+
+use super::Comparison;
+use crate::printer::Printer;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One row per change, grouped by NACL.
+    Table,
+    /// One JSON object: `{"in_sync", "changes", "skipped"}`.
+    Json,
+    /// A unified diff of each baseline file against the live state in the same YAML form.
+    Unified,
+    /// A report for a pull-request comment or a CI job summary.
+    Markdown,
+}
+
+pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
+    match format {
+        Format::Table => print_table(printer, comparison),
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&comparison.report)
+                .expect("a report always serialises to JSON");
+            printer.line(json);
+        }
+        Format::Unified => print_unified(printer, comparison),
+        Format::Markdown => printer.text(&markdown(comparison)),
+    }
+}
+
+/// Names of NACLs (their Name tag), from the baselines and the live state.
+fn acl_names(comparison: &Comparison) -> BTreeMap<&str, &str> {
+    let baseline_acls = comparison.files.iter().flat_map(|(_, b)| &b.network_acls);
+    let live_acls = comparison.live.iter().map(|live| &live.observed.acl);
+    live_acls
+        .chain(baseline_acls)
+        .filter_map(|acl| Some((acl.id.as_str(), acl.tags.get("Name")?.as_str())))
+        .collect()
+}
+
+fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
+    match names.get(id) {
+        Some(name) => format!("{id} ({name})"),
+        None => id.to_owned(),
+    }
+}
+
+/// Where in the NACL the change is: `ingress 80`, a subnet, or nothing.
+fn position(change: &Change) -> String {
+    match (change.direction, change.rule_number, &change.subnet_id) {
+        (Some(direction), Some(rule), _) => format!("{direction} {rule}"),
+        (_, _, Some(subnet)) => subnet.clone(),
+        _ => String::new(),
+    }
+}
+
+/// One side of a change, in words.
+fn describe(change: &Change, state: Option<&State>, other: Option<&State>) -> String {
+    let Some(state) = state else {
+        return match change.kind {
+            ChangeKind::AssociationChanged if change.live.is_none() => "subnet gone".to_owned(),
+            ChangeKind::AssociationChanged => "not in the baseline".to_owned(),
+            _ => "—".to_owned(),
+        };
+    };
+    match state {
+        State::Entry(key, entry) => entry.describe(key.direction),
+        State::NetworkAcl(acl) => format!(
+            "{} entries, {} subnets",
+            acl.entries.len(),
+            acl.subnets.len()
+        ),
+        State::Association(acl_id) => format!("on {acl_id}"),
+        State::Tags(tags) => {
+            let other = match other {
+                Some(State::Tags(other)) => other.clone(),
+                _ => BTreeMap::new(),
+            };
+            let differing: Vec<String> = tags
+                .keys()
+                .chain(other.keys())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .filter(|key| tags.get(*key) != other.get(*key))
+                .map(|key| match tags.get(key) {
+                    Some(value) => format!("{key}={value}"),
+                    None => format!("{key} (none)"),
+                })
+                .collect();
+            differing.join(", ")
+        }
+    }
+}
+
+fn kind_color(kind: ChangeKind) -> Color {
+    match kind {
+        ChangeKind::EntryDeleted | ChangeKind::NetworkAclDeleted => Color::Red,
+        ChangeKind::EntryAdded | ChangeKind::NetworkAclAdded => Color::Green,
+        _ => Color::Yellow,
+    }
+}
+
+/// "5 changes in 3 NACLs: 2 entries deleted, 1 subnet moved".
+fn summary(changes: &[Change]) -> String {
+    let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
+    let mut by_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
+    for change in changes {
+        *by_kind.entry(change.kind).or_default() += 1;
+    }
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, count)| kind.count(*count))
+        .collect();
+    format!(
+        "{} {} in {} {}: {}",
+        changes.len(),
+        plural(changes.len(), "change", "changes"),
+        acls.len(),
+        plural(acls.len(), "NACL", "NACLs"),
+        kinds.join(", ")
+    )
+}
+
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+/// "8 NACLs in 4 baseline files match the live state."
+fn in_sync_line(comparison: &Comparison) -> String {
+    let skipped: BTreeSet<&str> = comparison
+        .report
+        .skipped
+        .iter()
+        .filter_map(|s| s.path.as_deref())
+        .collect();
+    let compared: Vec<&Baseline> = comparison
+        .files
+        .iter()
+        .filter(|(path, _)| !skipped.contains(path.display().to_string().as_str()))
+        .map(|(_, baseline)| baseline)
+        .collect();
+    let acls: usize = compared.iter().map(|b| b.network_acls.len()).sum();
+    format!(
+        "In sync: {acls} {} in {} baseline {} match the live state.",
+        plural(acls, "NACL", "NACLs"),
+        compared.len(),
+        plural(compared.len(), "file", "files"),
+    )
+}
+
+fn skipped_lines(comparison: &Comparison) -> Vec<String> {
+    comparison
+        .report
+        .skipped
+        .iter()
+        .map(|skipped| {
+            let what = skipped
+                .path
+                .clone()
+                .or_else(|| skipped.vpc_id.clone())
+                .unwrap_or_default();
+            format!("{what} (account {}): {}", skipped.account, skipped.reason)
+        })
+        .collect()
+}
+
+fn print_table(printer: &mut Printer, comparison: &Comparison) {
+    let report = &comparison.report;
+    if report.in_sync {
+        printer.line(in_sync_line(comparison));
+    } else {
+        let names = acl_names(comparison);
+        let mut table = printer.table(["NACL", "change", "rule / subnet", "baseline", "live"]);
+        let mut previous_acl = None;
+        for change in &report.changes {
+            let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
+            let acl_cell = if previous_acl == Some(acl) {
+                String::new()
+            } else {
+                format!(
+                    "{}\n{} {}",
+                    acl_label(&names, &change.network_acl_id),
+                    change.region,
+                    change.vpc_id
+                )
+            };
+            previous_acl = Some(acl);
+            table.add_row(vec![
+                Cell::new(acl_cell),
+                printer.colored(Cell::new(change.kind.label()), kind_color(change.kind)),
+                Cell::new(position(change)),
+                Cell::new(describe(
+                    change,
+                    change.baseline.as_ref(),
+                    change.live.as_ref(),
+                )),
+                Cell::new(describe(
+                    change,
+                    change.live.as_ref(),
+                    change.baseline.as_ref(),
+                )),
+            ]);
+        }
+        printer.print_table(&table);
+        printer.line(format!("Drift: {}", summary(&report.changes)));
+    }
+    for line in skipped_lines(comparison) {
+        printer.line(format!("Skipped {line}"));
+    }
+}
+
+/// A markdown table cell: pipes escaped, code spans for rules.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+fn markdown(comparison: &Comparison) -> String {
+    let report = &comparison.report;
+    let mut out = String::new();
+    if report.in_sync {
+        let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
+    } else {
+        let names = acl_names(comparison);
+        let _ = writeln!(out, "## ❌ NACL drift: {}", summary(&report.changes));
+        let mut previous_acl = None;
+        for change in &report.changes {
+            let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
+            if previous_acl != Some(acl) {
+                let _ = writeln!(
+                    out,
+                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live |\n|---|---|---|---|",
+                    acl_label(&names, &change.network_acl_id),
+                    change.region,
+                    change.vpc_id
+                );
+                previous_acl = Some(acl);
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                change.kind.label(),
+                md_cell(&position(change)),
+                md_cell(&describe(
+                    change,
+                    change.baseline.as_ref(),
+                    change.live.as_ref()
+                )),
+                md_cell(&describe(
+                    change,
+                    change.live.as_ref(),
+                    change.baseline.as_ref()
+                )),
+            );
+        }
+    }
+    let skipped = skipped_lines(comparison);
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Skipped: {}</summary>\n",
+            skipped.len()
+        );
+        for line in skipped {
+            let _ = writeln!(out, "- {}", md_cell(&line));
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    out
+}
+
+/// Each baseline file with drift, against the live state of its VPC written
+/// the same way; then each VPC that has NACLs in scope but no baseline.
+fn print_unified(printer: &mut Printer, comparison: &Comparison) {
+    let report = &comparison.report;
+    if report.in_sync {
+        printer.line(in_sync_line(comparison));
+        return;
+    }
+    let drifted: BTreeSet<(&str, &str)> = report
+        .changes
+        .iter()
+        .map(|c| (c.region.as_str(), c.vpc_id.as_str()))
+        .collect();
+    let mut shown = BTreeSet::new();
+    for (path, baseline) in &comparison.files {
+        let vpc = (baseline.region.as_str(), baseline.vpc_id.as_str());
+        if !drifted.contains(&vpc)
+            || report
+                .skipped
+                .iter()
+                .any(|s| s.path.as_deref() == Some(&path.display().to_string()))
+        {
+            continue;
+        }
+        shown.insert(vpc);
+        let live = live_baseline(baseline, &comparison.live).to_yaml();
+        let name = path.display().to_string();
+        print_text_diff(
+            printer,
+            &baseline.to_yaml(),
+            &live,
+            &name,
+            &format!("{name} (live)"),
+        );
+    }
+    let template = comparison
+        .files
+        .iter()
+        .find(|(_, b)| !report.skipped.iter().any(|s| s.account == b.account));
+    for (region, vpc_id) in drifted.difference(&shown) {
+        let Some((_, template)) = template else {
+            continue;
+        };
+        let mut empty = template.clone();
+        empty.region = (*region).to_owned();
+        empty.vpc_id = (*vpc_id).to_owned();
+        empty.network_acls.clear();
+        let live = live_baseline(&empty, &comparison.live).to_yaml();
+        let name = empty.relative_path().display().to_string();
+        print_text_diff(
+            printer,
+            "",
+            &live,
+            "/dev/null",
+            &format!("{name} (live, no baseline)"),
+        );
+    }
+}
+
+fn print_text_diff(printer: &mut Printer, old: &str, new: &str, old_name: &str, new_name: &str) {
+    let diff = TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(old_name, new_name)
+        .to_string();
+    for line in text.lines() {
+        let color = match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => Some(Color::Green),
+            Some(b'-') if !line.starts_with("---") => Some(Color::Red),
+            Some(b'@') => Some(Color::Cyan),
+            _ => None,
+        };
+        printer.styled_line(line, color);
+    }
+}

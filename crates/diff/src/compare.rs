@@ -1,0 +1,268 @@
+//! The comparison itself: one pass over the baselines, one over live state.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+use nacl_drift_model::{Baseline, NetworkAcl, ObservedAcl};
+
+use crate::report::{Change, ChangeKind, Report, Skipped, State};
+use crate::scope::coverage;
+
+/// A live NACL, with the region it was read in: `None` when it came from an
+/// export, which carries no region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveAcl {
+    pub region: Option<String>,
+    pub observed: ObservedAcl,
+}
+
+impl LiveAcl {
+    fn is_in(&self, baseline: &Baseline) -> bool {
+        self.observed.vpc_id == baseline.vpc_id
+            && self.observed.account == baseline.account
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|region| *region == baseline.region)
+    }
+}
+
+/// Compares the baselines of `accounts` with live state. Baselines of other
+/// accounts are skipped, and so are live NACLs of other owners.
+pub fn diff(
+    accounts: &BTreeSet<String>,
+    files: &[(PathBuf, Baseline)],
+    live: &[LiveAcl],
+) -> Report {
+    let mut skipped = Vec::new();
+    let mut baselines = Vec::new();
+    let live_accounts = accounts.iter().cloned().collect::<Vec<_>>().join(", ");
+    for (path, baseline) in files {
+        if accounts.contains(&baseline.account) {
+            baselines.push(baseline);
+        } else {
+            skipped.push(Skipped {
+                path: Some(path.display().to_string()),
+                vpc_id: None,
+                account: baseline.account.clone(),
+                reason: format!("the live state is of account {live_accounts}"),
+            });
+        }
+    }
+    let live: Vec<&LiveAcl> = live
+        .iter()
+        .filter(|acl| accounts.contains(&acl.observed.account))
+        .collect();
+    let mut comparison = Comparison::new(&baselines, &live);
+    for baseline in &baselines {
+        for acl in &baseline.network_acls {
+            comparison.compare_acl(baseline, acl);
+        }
+    }
+    comparison.find_added(&baselines, &mut skipped);
+
+    let mut changes = comparison.changes;
+    changes.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Report {
+        in_sync: changes.is_empty(),
+        changes,
+        skipped,
+    }
+}
+
+/// The live counterpart of a baseline file: the live NACLs of its VPC, as a
+/// baseline of the same account, region and scope.
+pub fn live_baseline(baseline: &Baseline, live: &[LiveAcl]) -> Baseline {
+    let acls = live
+        .iter()
+        .filter(|acl| acl.is_in(baseline))
+        .map(|acl| acl.observed.acl.clone())
+        .collect();
+    Baseline::new(
+        baseline.account.clone(),
+        baseline.region.clone(),
+        baseline.vpc_id.clone(),
+        baseline.scope.clone(),
+        acls,
+    )
+}
+
+/// Indexes of both sides, and the changes found so far.
+struct Comparison<'a> {
+    live_by_id: HashMap<&'a str, &'a LiveAcl>,
+    /// For each live subnet, the NACL it is on.
+    live_acl_of_subnet: HashMap<&'a str, &'a str>,
+    baseline_acl_ids: HashSet<&'a str>,
+    baseline_subnets: HashSet<&'a str>,
+    changes: Vec<Change>,
+}
+
+impl<'a> Comparison<'a> {
+    fn new(baselines: &[&'a Baseline], live: &[&'a LiveAcl]) -> Self {
+        let mut live_by_id = HashMap::with_capacity(live.len());
+        let mut live_acl_of_subnet = HashMap::new();
+        for acl in live {
+            let acl_id = acl.observed.acl.id.as_str();
+            live_by_id.insert(acl_id, *acl);
+            for subnet in &acl.observed.acl.subnets {
+                live_acl_of_subnet.insert(subnet.as_str(), acl_id);
+            }
+        }
+        let baseline_acls = baselines.iter().flat_map(|baseline| &baseline.network_acls);
+        Comparison {
+            live_by_id,
+            live_acl_of_subnet,
+            baseline_acl_ids: baseline_acls.clone().map(|acl| acl.id.as_str()).collect(),
+            baseline_subnets: baseline_acls
+                .flat_map(|acl| &acl.subnets)
+                .map(String::as_str)
+                .collect(),
+            changes: Vec::new(),
+        }
+    }
+
+    fn compare_acl(&mut self, baseline: &Baseline, acl: &NetworkAcl) {
+        let change = |kind| Change {
+            kind,
+            region: baseline.region.clone(),
+            vpc_id: baseline.vpc_id.clone(),
+            network_acl_id: acl.id.clone(),
+            direction: None,
+            rule_number: None,
+            subnet_id: None,
+            live_network_acl_id: None,
+            baseline: None,
+            live: None,
+        };
+        let live = self
+            .live_by_id
+            .get(acl.id.as_str())
+            .map(|live| &live.observed.acl);
+
+        for subnet in &acl.subnets {
+            let now_on = self.live_acl_of_subnet.get(subnet.as_str()).copied();
+            if now_on != Some(acl.id.as_str()) {
+                self.changes.push(Change {
+                    subnet_id: Some(subnet.clone()),
+                    live_network_acl_id: now_on.map(str::to_owned),
+                    baseline: Some(State::Association(acl.id.clone())),
+                    live: now_on.map(|id| State::Association(id.to_owned())),
+                    ..change(ChangeKind::AssociationChanged)
+                });
+            }
+        }
+        let Some(live) = live else {
+            self.changes.push(Change {
+                baseline: Some(State::NetworkAcl(Box::new(acl.clone()))),
+                ..change(ChangeKind::NetworkAclDeleted)
+            });
+            return;
+        };
+        // A subnet the baseline does not know at all, now on this NACL.
+        for subnet in &live.subnets {
+            if !self.baseline_subnets.contains(subnet.as_str()) {
+                self.changes.push(Change {
+                    subnet_id: Some(subnet.clone()),
+                    live_network_acl_id: Some(acl.id.clone()),
+                    live: Some(State::Association(acl.id.clone())),
+                    ..change(ChangeKind::AssociationChanged)
+                });
+            }
+        }
+        for (key, entry) in &acl.entries {
+            let kind = match live.entries.get(key) {
+                None => ChangeKind::EntryDeleted,
+                Some(live_entry) if live_entry != entry => ChangeKind::EntryModified,
+                Some(_) => continue,
+            };
+            self.changes.push(Change {
+                direction: Some(key.direction),
+                rule_number: Some(key.rule_number),
+                baseline: Some(State::Entry(*key, *entry)),
+                live: live
+                    .entries
+                    .get(key)
+                    .map(|live_entry| State::Entry(*key, *live_entry)),
+                ..change(kind)
+            });
+        }
+        for (key, entry) in &live.entries {
+            if !acl.entries.contains_key(key) {
+                self.changes.push(Change {
+                    direction: Some(key.direction),
+                    rule_number: Some(key.rule_number),
+                    live: Some(State::Entry(*key, *entry)),
+                    ..change(ChangeKind::EntryAdded)
+                });
+            }
+        }
+        if acl.tags != live.tags {
+            self.changes.push(Change {
+                baseline: Some(State::Tags(acl.tags.clone())),
+                live: Some(State::Tags(live.tags.clone())),
+                ..change(ChangeKind::TagsChanged)
+            });
+        }
+    }
+
+    /// Live NACLs that no baseline holds: "added" when a baseline's scope
+    /// covers them. A NACL from an export, in a VPC that has no baseline,
+    /// cannot be placed in a region, so its VPC is skipped instead.
+    fn find_added(&mut self, baselines: &[&'a Baseline], skipped: &mut Vec<Skipped>) {
+        let baseline_of_vpc: HashMap<(&str, &str), &Baseline> = baselines
+            .iter()
+            .map(|baseline| {
+                (
+                    (baseline.account.as_str(), baseline.vpc_id.as_str()),
+                    *baseline,
+                )
+            })
+            .collect();
+        let covered = coverage(baselines.iter().copied());
+        let mut unplaced: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+        let mut added = Vec::new();
+        for live in self.live_by_id.values() {
+            let observed = &live.observed;
+            if self.baseline_acl_ids.contains(observed.acl.id.as_str()) {
+                continue;
+            }
+            let vpc = (observed.account.as_str(), observed.vpc_id.as_str());
+            let region = match (baseline_of_vpc.get(&vpc), &live.region) {
+                (Some(baseline), _) if live.is_in(baseline) => baseline.region.clone(),
+                (_, Some(region)) => {
+                    let in_scope = covered
+                        .get(region)
+                        .is_some_and(|coverage| coverage.covers(&observed.vpc_id));
+                    if !in_scope {
+                        continue;
+                    }
+                    region.clone()
+                }
+                (_, None) => {
+                    unplaced.insert(vpc, ());
+                    continue;
+                }
+            };
+            added.push(Change {
+                kind: ChangeKind::NetworkAclAdded,
+                region,
+                vpc_id: observed.vpc_id.clone(),
+                network_acl_id: observed.acl.id.clone(),
+                direction: None,
+                rule_number: None,
+                subnet_id: None,
+                live_network_acl_id: None,
+                baseline: None,
+                live: Some(State::NetworkAcl(Box::new(observed.acl.clone()))),
+            });
+        }
+        self.changes.extend(added);
+        skipped.extend(unplaced.into_keys().map(|(account, vpc_id)| Skipped {
+            path: None,
+            vpc_id: Some(vpc_id.to_owned()),
+            account: account.to_owned(),
+            reason: "no baseline holds this VPC, and a live file carries no region to place it in a snapshot's scope"
+                .to_owned(),
+        }));
+    }
+}

@@ -1,0 +1,20 @@
+//! Compares baselines with the live state of network ACLs.
+//!
+//! Pure functions over the model, with no AWS dependency: the caller reads
+//! baselines and live state, and [`diff`] says what drifted. It is linear in
+//! the size of the estate.
+//!
+//! - Entries match on (NACL id, direction, rule number), and compare on
+//!   their normalised content (protocol numbers and names, canonical CIDRs).
+//! - Only baselines of the live state's account(s) are compared; others are
+//!   [`Skipped`], never reported as deleted NACLs.
+//! - A NACL is "added" when it is in a baseline's scope (its regions and VPC
+//!   filter) but not in the baseline.
+
+mod compare;
+mod report;
+mod scope;
+
+pub use compare::{LiveAcl, diff, live_baseline};
+pub use report::{Change, ChangeKind, Report, Skipped, State};
+pub use scope::{Coverage, coverage};

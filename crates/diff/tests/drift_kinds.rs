@@ -1,0 +1,328 @@
+//! Every kind of drift, found exactly once, with the right fields.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use nacl_drift_diff::{ChangeKind, Coverage, LiveAcl, Report, coverage, diff};
+use nacl_drift_model::{Baseline, ObservedAcl};
+use serde_json::{Value, json};
+
+const ACCOUNT: &str = "111122223333";
+
+const BASELINE: &str = r#"schema_version: 1
+account: '111122223333'
+region: us-east-1
+vpc_id: vpc-0prod
+scope:
+  regions: [us-east-1]
+network_acls:
+- id: acl-0app
+  is_default: false
+  tags: {Name: app-tier}
+  subnets: [subnet-0app]
+  entries:
+  - {rule_number: 100, direction: egress, action: allow, protocol: udp, ports: 53, cidr: 10.0.0.2/32}
+- id: acl-0db
+  is_default: false
+  tags: {Name: db-tier, Tier: db}
+  subnets: [subnet-0db-a, subnet-0db-b]
+  entries:
+  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
+  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
+  - {rule_number: 100, direction: egress, action: allow, protocol: tcp, ports: 1024-65535, cidr: 10.0.16.0/20}
+- id: acl-0default
+  is_default: true
+  tags: {}
+  subnets: []
+  entries:
+  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+- id: acl-0old
+  is_default: false
+  tags: {}
+  subnets: []
+  entries: []
+"#;
+
+fn baseline(text: &str) -> Baseline {
+    Baseline::from_yaml(Path::new("baseline.yaml"), text).expect("valid fixture")
+}
+
+/// Live state, written as a baseline for brevity.
+fn live(text: &str, region: Option<&str>) -> Vec<LiveAcl> {
+    let live = baseline(text);
+    live.network_acls
+        .into_iter()
+        .map(|acl| LiveAcl {
+            region: region.map(str::to_owned),
+            observed: ObservedAcl {
+                account: live.account.clone(),
+                vpc_id: live.vpc_id.clone(),
+                acl,
+            },
+        })
+        .collect()
+}
+
+fn files(baselines: &[&str]) -> Vec<(PathBuf, Baseline)> {
+    baselines
+        .iter()
+        .enumerate()
+        .map(|(n, text)| (PathBuf::from(format!("b{n}.yaml")), baseline(text)))
+        .collect()
+}
+
+fn accounts() -> BTreeSet<String> {
+    BTreeSet::from([ACCOUNT.to_owned()])
+}
+
+fn json(report: &Report) -> Value {
+    serde_json::to_value(report).expect("report serialises")
+}
+
+/// The incidents nacl-drift exists for, plus housekeeping drift.
+fn drifted_live() -> String {
+    BASELINE
+        // Unauthorized DeleteNetworkAclEntry of the SSH deny.
+        .replace(
+            "  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n",
+            "",
+        )
+        // Malicious widening of an allow.
+        .replace("ports: 5432, cidr: 10.0.16.0/20", "ports: 0-65535, cidr: 0.0.0.0/0")
+        // An entry nobody reviewed.
+        .replace(
+            "  - {rule_number: 100, direction: egress, action: allow, protocol: tcp",
+            "  - {rule_number: 90, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}\n  - {rule_number: 100, direction: egress, action: allow, protocol: tcp",
+        )
+        // A subnet moved onto the permissive default NACL.
+        .replace("subnets: [subnet-0db-a, subnet-0db-b]", "subnets: [subnet-0db-a]")
+        .replace("subnets: []\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all", "subnets: [subnet-0db-b, subnet-0new]\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all")
+        .replace("tags: {Name: db-tier, Tier: db}", "tags: {Name: db-tier, Tier: database}")
+        // A NACL deleted, another created.
+        .replace("- id: acl-0old\n  is_default: false\n  tags: {}\n  subnets: []\n  entries: []\n", "- id: acl-0new\n  is_default: false\n  tags: {Name: rogue}\n  subnets: []\n  entries: []\n")
+}
+
+#[test]
+fn an_unchanged_estate_is_in_sync() {
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(BASELINE, Some("us-east-1")),
+    );
+    assert_eq!(
+        json(&report),
+        json!({"in_sync": true, "changes": [], "skipped": []})
+    );
+}
+
+#[test]
+fn every_kind_is_reported_exactly_once_with_its_fields() {
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&drifted_live(), Some("us-east-1")),
+    );
+    let common = |kind: &str, acl: &str| json!({"kind": kind, "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": acl});
+    let with = |mut value: Value, extra: Value| {
+        value
+            .as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        value
+    };
+    let expected = json!({
+        "in_sync": false,
+        "skipped": [],
+        "changes": [
+            with(common("entry_deleted", "acl-0db"), json!({
+                "direction": "ingress", "rule_number": 80,
+                "baseline": {"rule_number": 80, "direction": "ingress", "action": "deny", "protocol": "tcp", "ports": 22, "cidr": "0.0.0.0/0"},
+                "live": null})),
+            with(common("entry_modified", "acl-0db"), json!({
+                "direction": "ingress", "rule_number": 100,
+                "baseline": {"rule_number": 100, "direction": "ingress", "action": "allow", "protocol": "tcp", "ports": 5432, "cidr": "10.0.16.0/20"},
+                "live": {"rule_number": 100, "direction": "ingress", "action": "allow", "protocol": "tcp", "ports": "0-65535", "cidr": "0.0.0.0/0"}})),
+            with(common("entry_added", "acl-0db"), json!({
+                "direction": "egress", "rule_number": 90,
+                "baseline": null,
+                "live": {"rule_number": 90, "direction": "egress", "action": "allow", "protocol": "all", "cidr": "0.0.0.0/0"}})),
+            with(common("association_changed", "acl-0db"), json!({
+                "subnet_id": "subnet-0db-b", "live_network_acl_id": "acl-0default",
+                "baseline": {"network_acl_id": "acl-0db"}, "live": {"network_acl_id": "acl-0default"}})),
+            with(common("tags_changed", "acl-0db"), json!({
+                "baseline": {"tags": {"Name": "db-tier", "Tier": "db"}},
+                "live": {"tags": {"Name": "db-tier", "Tier": "database"}}})),
+            with(common("association_changed", "acl-0default"), json!({
+                "subnet_id": "subnet-0new", "live_network_acl_id": "acl-0default",
+                "baseline": null, "live": {"network_acl_id": "acl-0default"}})),
+            with(common("network_acl_added", "acl-0new"), json!({
+                "baseline": null,
+                "live": {"id": "acl-0new", "is_default": false, "tags": {"Name": "rogue"}, "subnets": [], "entries": []}})),
+            with(common("network_acl_deleted", "acl-0old"), json!({
+                "baseline": {"id": "acl-0old", "is_default": false, "tags": {}, "subnets": [], "entries": []},
+                "live": null})),
+        ]
+    });
+    assert_eq!(
+        json(&report),
+        expected,
+        "{}",
+        serde_json::to_string_pretty(&json(&report)).unwrap_or_default()
+    );
+}
+
+#[test]
+fn content_is_compared_normalised() {
+    // Protocol 6 is tcp; the model holds both the same way.
+    let numbered = BASELINE.replace("protocol: tcp, ports: 22", "protocol: 6, ports: 22");
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&numbered, Some("us-east-1")),
+    );
+    assert!(report.in_sync, "{report:?}");
+}
+
+#[test]
+fn the_same_rule_number_in_the_other_direction_is_another_entry() {
+    let moved = BASELINE.replace(
+        "{rule_number: 80, direction: ingress",
+        "{rule_number: 80, direction: egress",
+    );
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&moved, Some("us-east-1")),
+    );
+    let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [ChangeKind::EntryDeleted, ChangeKind::EntryAdded]);
+}
+
+#[test]
+fn baselines_of_other_accounts_are_skipped_never_deleted() {
+    let other = BASELINE.replace("account: '111122223333'", "account: '999988887777'");
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE, &other]),
+        &live(BASELINE, Some("us-east-1")),
+    );
+    assert!(report.in_sync, "{report:?}");
+    assert_eq!(
+        json(&report)["skipped"],
+        json!([{"path": "b1.yaml", "account": "999988887777", "reason": "the live state is of account 111122223333"}])
+    );
+}
+
+#[test]
+fn a_subnet_that_is_gone_is_reported() {
+    let gone = BASELINE.replace("subnets: [subnet-0app]", "subnets: []");
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&gone, Some("us-east-1")),
+    );
+    assert_eq!(
+        json(&report)["changes"],
+        json!([{"kind": "association_changed", "region": "us-east-1", "vpc_id": "vpc-0prod",
+                "network_acl_id": "acl-0app", "subnet_id": "subnet-0app",
+                "baseline": {"network_acl_id": "acl-0app"}, "live": null}])
+    );
+}
+
+const OTHER_VPC: &str = r#"schema_version: 1
+account: '111122223333'
+region: us-east-1
+vpc_id: vpc-0new
+scope:
+  regions: [us-east-1]
+network_acls:
+- {id: acl-0fresh, is_default: true, tags: {}, subnets: [], entries: []}
+"#;
+
+#[test]
+fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
+    let mut estate = live(BASELINE, Some("us-east-1"));
+    estate.extend(live(OTHER_VPC, Some("us-east-1")));
+    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    let added: Vec<(&str, &str)> = report
+        .changes
+        .iter()
+        .map(|c| (c.vpc_id.as_str(), c.network_acl_id.as_str()))
+        .collect();
+    assert_eq!(added, [("vpc-0new", "acl-0fresh")]);
+    assert_eq!(report.changes[0].kind, ChangeKind::NetworkAclAdded);
+
+    // Outside a VPC filter, the new VPC is not in scope.
+    let filtered = BASELINE.replace(
+        "  regions: [us-east-1]\n",
+        "  regions: [us-east-1]\n  vpc_ids: [vpc-0prod]\n",
+    );
+    let report = diff(&accounts(), &files(&[&filtered]), &estate);
+    assert!(report.in_sync, "{report:?}");
+}
+
+#[test]
+fn offline_nacls_of_an_unknown_vpc_are_skipped_for_want_of_a_region() {
+    let mut estate = live(BASELINE, None);
+    estate.extend(live(OTHER_VPC, None));
+    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    assert!(report.in_sync, "{report:?}");
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].vpc_id.as_deref(), Some("vpc-0new"));
+}
+
+#[test]
+fn offline_nacls_match_by_id_and_vpc() {
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&drifted_live(), None),
+    );
+    let online = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&drifted_live(), Some("us-east-1")),
+    );
+    assert_eq!(report, online);
+}
+
+#[test]
+fn live_nacls_of_other_owners_are_ignored() {
+    let mut estate = live(BASELINE, Some("us-east-1"));
+    estate.extend(live(
+        &OTHER_VPC.replace("111122223333", "999988887777"),
+        Some("us-east-1"),
+    ));
+    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    assert!(report.in_sync, "{report:?}");
+}
+
+#[test]
+fn coverage_unions_the_scopes_of_every_snapshot() {
+    let filtered = BASELINE.replace(
+        "  regions: [us-east-1]\n",
+        "  regions: [us-east-1, eu-west-1]\n  vpc_ids: [vpc-0prod]\n",
+    );
+    let other = OTHER_VPC.replace(
+        "  regions: [us-east-1]\n",
+        "  regions: [us-east-1]\n  vpc_ids: [vpc-0new]\n",
+    );
+    let baselines = [baseline(&filtered), baseline(&other)];
+    let covered = coverage(&baselines);
+    assert_eq!(
+        covered.get("us-east-1"),
+        Some(&Coverage::Vpcs(BTreeSet::from([
+            "vpc-0new".to_owned(),
+            "vpc-0prod".to_owned()
+        ])))
+    );
+    assert_eq!(
+        covered.get("eu-west-1"),
+        Some(&Coverage::Vpcs(BTreeSet::from(["vpc-0prod".to_owned()])))
+    );
+    let unfiltered = [baseline(BASELINE), baseline(&other)];
+    assert_eq!(
+        coverage(&unfiltered).get("us-east-1"),
+        Some(&Coverage::AllVpcs)
+    );
+}

@@ -1,0 +1,154 @@
+//! Reads `aws ec2 describe-network-acls --output json` exports, so teams can
+//! snapshot and diff from exports they already have.
+//!
+//! The export is read into the SDK's own types and converted by the same
+//! code as live responses, so both sources mean exactly the same thing.
+
+use aws_sdk_ec2::types::{
+    IcmpTypeCode, NetworkAcl, NetworkAclAssociation, NetworkAclEntry, PortRange, RuleAction, Tag,
+};
+use nacl_drift_model::ObservedAcl;
+use serde::Deserialize;
+
+use crate::convert::{ConvertError, convert_network_acl};
+
+/// Why a file is not a usable export.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(
+        "not an `aws ec2 describe-network-acls --output json` export: {0} \
+         (expected an object with a \"NetworkAcls\" list)"
+    )]
+    NotAnExport(serde_json::Error),
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
+}
+
+/// The NACLs of an export, sorted by id.
+pub fn parse_export(text: &str) -> Result<Vec<ObservedAcl>, ExportError> {
+    let export: Export = serde_json::from_str(text).map_err(ExportError::NotAnExport)?;
+    let mut observed = export
+        .network_acls
+        .into_iter()
+        .map(|acl| convert_network_acl(&acl.into_sdk()))
+        .collect::<Result<Vec<_>, _>>()?;
+    observed.sort_by(|a, b| a.acl.id.cmp(&b.acl.id));
+    Ok(observed)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Export {
+    network_acls: Vec<ExportedAcl>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExportedAcl {
+    network_acl_id: Option<String>,
+    vpc_id: Option<String>,
+    owner_id: Option<String>,
+    is_default: Option<bool>,
+    #[serde(default)]
+    entries: Vec<ExportedEntry>,
+    #[serde(default)]
+    associations: Vec<ExportedAssociation>,
+    #[serde(default)]
+    tags: Vec<ExportedTag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExportedEntry {
+    rule_number: Option<i32>,
+    egress: Option<bool>,
+    rule_action: Option<String>,
+    protocol: Option<String>,
+    cidr_block: Option<String>,
+    ipv6_cidr_block: Option<String>,
+    port_range: Option<ExportedRange>,
+    icmp_type_code: Option<ExportedIcmp>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExportedRange {
+    from: Option<i32>,
+    to: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExportedIcmp {
+    r#type: Option<i32>,
+    code: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExportedAssociation {
+    subnet_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExportedTag {
+    key: Option<String>,
+    value: Option<String>,
+}
+
+impl ExportedAcl {
+    fn into_sdk(self) -> NetworkAcl {
+        NetworkAcl::builder()
+            .set_network_acl_id(self.network_acl_id)
+            .set_vpc_id(self.vpc_id)
+            .set_owner_id(self.owner_id)
+            .set_is_default(self.is_default)
+            .set_entries(Some(
+                self.entries
+                    .into_iter()
+                    .map(ExportedEntry::into_sdk)
+                    .collect(),
+            ))
+            .set_associations(Some(
+                self.associations
+                    .into_iter()
+                    .map(|a| {
+                        NetworkAclAssociation::builder()
+                            .set_subnet_id(a.subnet_id)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .set_tags(Some(
+                self.tags
+                    .into_iter()
+                    .map(|t| Tag::builder().set_key(t.key).set_value(t.value).build())
+                    .collect(),
+            ))
+            .build()
+    }
+}
+
+impl ExportedEntry {
+    fn into_sdk(self) -> NetworkAclEntry {
+        NetworkAclEntry::builder()
+            .set_rule_number(self.rule_number)
+            .set_egress(self.egress)
+            .set_rule_action(self.rule_action.as_deref().map(RuleAction::from))
+            .set_protocol(self.protocol)
+            .set_cidr_block(self.cidr_block)
+            .set_ipv6_cidr_block(self.ipv6_cidr_block)
+            .set_port_range(
+                self.port_range
+                    .map(|r| PortRange::builder().set_from(r.from).set_to(r.to).build()),
+            )
+            .set_icmp_type_code(self.icmp_type_code.map(|i| {
+                IcmpTypeCode::builder()
+                    .set_type(i.r#type)
+                    .set_code(i.code)
+                    .build()
+            }))
+            .build()
+    }
+}

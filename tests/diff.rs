@@ -1,0 +1,485 @@
+//! `nacl-drift diff` against the local EC2 emulator and offline, run as a
+//! process: every drift kind, exactly once, online and from exports.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+use aws_sdk_ec2::types::{PortRange, RuleAction, Tag};
+use serde_json::{Value, json};
+use support::{Emulator, nacl_drift, repo_root, run};
+
+const ACCOUNT: &str = "123456789012";
+
+fn dir_arg(dir: &Path) -> &str {
+    dir.to_str().expect("utf-8 path")
+}
+
+fn snapshot(emulator: &Emulator, dir: &Path) {
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            dir_arg(dir),
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+}
+
+fn diff(emulator: &Emulator, dir: &Path, format: &str) -> support::Run {
+    run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(dir),
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--format",
+            format,
+        ],
+    )
+}
+
+fn diff_offline(dir: &Path, live_files: &[&Path], format: &str) -> support::Run {
+    let mut args = vec!["diff", "--baseline-dir", dir_arg(dir), "--format", format];
+    for file in live_files {
+        args.extend(["--live-file", file.to_str().expect("utf-8 path")]);
+    }
+    run(&mut nacl_drift(), &args)
+}
+
+fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
+    estate
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no {pointer}"))
+}
+
+/// The drill's incidents, plus every other kind of drift, done with the SDK
+/// behind nacl-drift's back.
+async fn drift_everything(emulator: &Emulator, estate: &Value, doomed_acl: &str) -> String {
+    let ec2 = emulator.ec2("us-east-1");
+    emulator.incident(estate);
+    let web = id(estate, "/us-east-1/network_acls/web");
+    ec2.create_network_acl_entry()
+        .network_acl_id(web)
+        .egress(true)
+        .rule_number(90)
+        .protocol("6")
+        .rule_action(RuleAction::Allow)
+        .cidr_block("0.0.0.0/0")
+        .port_range(PortRange::builder().from(22).to(22).build())
+        .send()
+        .await
+        .expect("create entry");
+    ec2.create_tags()
+        .resources(web)
+        .tags(Tag::builder().key("Owner").value("someone-else").build())
+        .send()
+        .await
+        .expect("retag");
+    ec2.delete_network_acl()
+        .network_acl_id(doomed_acl)
+        .send()
+        .await
+        .expect("delete NACL");
+    let rogue = ec2
+        .create_network_acl()
+        .vpc_id(id(estate, "/us-east-1/vpc_id"))
+        .send()
+        .await
+        .expect("create NACL");
+    rogue
+        .network_acl()
+        .and_then(|acl| acl.network_acl_id())
+        .expect("new NACL id")
+        .to_owned()
+}
+
+/// Seeds, adds a NACL to be deleted later, and snapshots.
+async fn seeded_and_snapshotted(emulator: &Emulator, dir: &Path) -> (Value, String) {
+    let estate = emulator.seed_estate();
+    let doomed = emulator
+        .ec2("us-east-1")
+        .create_network_acl()
+        .vpc_id(id(&estate, "/us-east-1/vpc_id"))
+        .send()
+        .await
+        .expect("create NACL");
+    let doomed = doomed
+        .network_acl()
+        .and_then(|acl| acl.network_acl_id())
+        .expect("id")
+        .to_owned();
+    snapshot(emulator, dir);
+    (estate, doomed)
+}
+
+/// The (kind, NACL, position) of every change in a JSON report.
+fn kinds(report: &Value) -> Vec<(String, String, String)> {
+    report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|change| {
+            let text = |key: &str| {
+                change
+                    .get(key)
+                    .map(|v| v.to_string().trim_matches('"').to_owned())
+            };
+            let position = text("subnet_id")
+                .or_else(|| Some(format!("{} {}", text("direction")?, text("rule_number")?)))
+                .unwrap_or_default();
+            (
+                text("kind").unwrap_or_default(),
+                text("network_acl_id").unwrap_or_default(),
+                position,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_sync_right_after_a_snapshot() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    seeded_and_snapshotted(&emulator, dir.path()).await;
+
+    let result = diff(&emulator, dir.path(), "table");
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "In sync: 9 NACLs in 4 baseline files match the live state.\n"
+    );
+    let json = diff(&emulator, dir.path(), "json");
+    assert_eq!(json.code, 0, "{json:?}");
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON report");
+    assert_eq!(
+        report,
+        json!({"in_sync": true, "changes": [], "skipped": []})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_drift_kind_exactly_once_online_and_offline() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (estate, doomed) = seeded_and_snapshotted(&emulator, dir.path()).await;
+    let rogue = drift_everything(&emulator, &estate, &doomed).await;
+
+    let result = diff(&emulator, dir.path(), "json");
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON report");
+    assert_eq!(report["in_sync"], json!(false));
+
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let app = id(&estate, "/us-east-1/network_acls/app");
+    let web = id(&estate, "/us-east-1/network_acls/web");
+    let db_b = id(&estate, "/us-east-1/subnets/db-b");
+    let mut expected = vec![
+        ("entry_deleted", db, "ingress 80".to_owned()),
+        ("entry_modified", db, "ingress 100".to_owned()),
+        ("association_changed", db, db_b.to_owned()),
+        ("entry_deleted", app, "egress 120".to_owned()),
+        ("entry_added", web, "egress 90".to_owned()),
+        ("tags_changed", web, String::new()),
+        ("network_acl_deleted", doomed.as_str(), String::new()),
+        ("network_acl_added", rogue.as_str(), String::new()),
+    ];
+    let mut found = kinds(&report);
+    found.sort();
+    let mut expected: Vec<(String, String, String)> = expected
+        .drain(..)
+        .map(|(kind, acl, position)| (kind.to_owned(), acl.to_owned(), position))
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected, "{}", result.stdout);
+
+    // The fields of the incidents that matter most.
+    let changes = report["changes"].as_array().expect("changes");
+    let find = |kind: &str, acl: &str| {
+        changes
+            .iter()
+            .find(|c| c["kind"] == kind && c["network_acl_id"] == acl)
+            .unwrap_or_else(|| panic!("no {kind} on {acl}"))
+    };
+    let deleted = find("entry_deleted", db);
+    assert_eq!(deleted["region"], "us-east-1");
+    assert_eq!(deleted["vpc_id"], id(&estate, "/us-east-1/vpc_id"));
+    assert_eq!(
+        deleted["baseline"],
+        json!({"rule_number": 80, "direction": "ingress", "action": "deny", "protocol": "tcp", "ports": 22, "cidr": "0.0.0.0/0"})
+    );
+    assert_eq!(deleted["live"], Value::Null);
+    let widened = find("entry_modified", db);
+    assert_eq!(widened["baseline"]["cidr"], "10.0.16.0/20");
+    assert_eq!(widened["live"]["cidr"], "0.0.0.0/0");
+    assert_eq!(widened["live"]["ports"], "0-65535");
+    let moved = find("association_changed", db);
+    assert_eq!(moved["subnet_id"], db_b);
+    assert_eq!(
+        moved["live_network_acl_id"],
+        id(&estate, "/us-east-1/default_network_acl")
+    );
+    let added = find("network_acl_added", &rogue);
+    assert_eq!(added["baseline"], Value::Null);
+    assert_eq!(added["live"]["id"], rogue.as_str());
+    let retagged = find("tags_changed", web);
+    assert_eq!(retagged["live"]["tags"]["Owner"], "someone-else");
+    assert_eq!(retagged["baseline"]["tags"]["Owner"], "platform-team");
+
+    // The same, offline, from exports of both regions.
+    let exports = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
+    for region in ["us-east-1", "eu-west-1"] {
+        let path = exports.path().join(format!("{region}.json"));
+        fs::write(&path, emulator.export(region)).expect("write export");
+        files.push(path);
+    }
+    let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    let offline = diff_offline(dir.path(), &paths, "json");
+    assert_eq!(offline.code, 2, "{offline:?}");
+    let offline_report: Value = serde_json::from_str(&offline.stdout).expect("JSON report");
+    assert_eq!(offline_report, report, "offline and online reports differ");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_other_formats_show_the_drift() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (estate, _) = seeded_and_snapshotted(&emulator, dir.path()).await;
+    emulator.incident(&estate);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+
+    let table = diff(&emulator, dir.path(), "table");
+    assert_eq!(table.code, 2, "{table:?}");
+    assert!(
+        table.stdout.contains(&format!("{db} (shop-prod-db)")),
+        "{table:?}"
+    );
+    assert!(
+        table.stdout.contains("deny tcp 22 from 0.0.0.0/0"),
+        "{table:?}"
+    );
+    assert!(
+        table.stdout.contains("allow tcp all ports from 0.0.0.0/0"),
+        "{table:?}"
+    );
+    assert!(
+        table.stdout.ends_with(
+            "Drift: 4 changes in 2 NACLs: 2 entries deleted, 1 entry modified, 1 subnet moved\n"
+        ),
+        "{table:?}"
+    );
+    assert!(!table.stdout.contains('\x1b'), "no colour off a terminal");
+
+    let markdown = diff(&emulator, dir.path(), "markdown");
+    assert_eq!(markdown.code, 2, "{markdown:?}");
+    assert!(
+        markdown
+            .stdout
+            .starts_with("## ❌ NACL drift: 4 changes in 2 NACLs"),
+        "{markdown:?}"
+    );
+    assert!(
+        markdown
+            .stdout
+            .contains("| entry deleted | ingress 80 | deny tcp 22 from 0.0.0.0/0 | — |"),
+        "{markdown:?}"
+    );
+
+    let unified = diff(&emulator, dir.path(), "unified");
+    assert_eq!(unified.code, 2, "{unified:?}");
+    let prod = id(&estate, "/us-east-1/vpc_id");
+    assert!(
+        unified.stdout.contains(&format!(
+            "--- {}",
+            dir.path()
+                .join(ACCOUNT)
+                .join("us-east-1")
+                .join(format!("{prod}.yaml"))
+                .display()
+        )),
+        "{unified:?}"
+    );
+    assert!(
+        unified.stdout.contains("-  - rule_number: 80\n"),
+        "{unified:?}"
+    );
+    assert!(
+        unified.stdout.contains("+    ports: 0-65535\n"),
+        "{unified:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn baselines_of_other_accounts_are_skipped_never_reported() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    seeded_and_snapshotted(&emulator, dir.path()).await;
+    // Another account's copy of the baselines, as a multi-account repo has.
+    let other = dir.path().join("999988887777");
+    for entry in walk(&dir.path().join(ACCOUNT)) {
+        let relative = entry
+            .strip_prefix(dir.path().join(ACCOUNT))
+            .expect("under account");
+        let target = other.join(relative);
+        fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        let text = fs::read_to_string(&entry).expect("read");
+        fs::write(&target, text.replace(ACCOUNT, "999988887777")).expect("write");
+    }
+
+    let result = diff(&emulator, dir.path(), "json");
+    assert_eq!(result.code, 0, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    assert_eq!(report["changes"], json!([]));
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 4);
+    assert!(skipped.iter().all(|s| s["account"] == "999988887777"
+        && s["reason"] == "the live state is of account 123456789012"));
+
+    let table = diff(&emulator, dir.path(), "table");
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.contains("Skipped "), "{table:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn an_unknown_account_is_an_error() {
+    let emulator = Emulator::start();
+    // The committed example baselines are of the emulator's account; these are not.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("999988887777/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    fs::write(
+        &file,
+        include_str!("fixtures/valid-baseline.yaml").replace("111122223333", "999988887777"),
+    )
+    .expect("write");
+
+    let result = diff(&emulator, dir.path(), "table");
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: no baselines for account 123456789012 in {}: the baselines there are of account 999988887777\n",
+            dir.path().display()
+        )
+    );
+}
+
+#[test]
+fn a_bad_baseline_is_an_error_before_any_call() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    fs::write(
+        &file,
+        include_str!("fixtures/valid-baseline.yaml").replace("rule_number: 90", "rule_number: 80"),
+    )
+    .expect("write");
+    // No endpoint listens here: the error must come from the baseline.
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: {}:16:3: network_acls[0].entries: duplicate ingress rule 80: each (direction, rule number) appears once\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn no_baselines_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let result = run(
+        &mut nacl_drift(),
+        &["diff", "--baseline-dir", dir_arg(dir.path())],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: no baseline files in {}: run `nacl-drift snapshot` first\n",
+            dir.path().display()
+        )
+    );
+}
+
+#[test]
+fn a_live_file_that_is_not_an_export_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let not_export = dir.path().join("subnets.json");
+    fs::write(&not_export, r#"{"Subnets": []}"#).expect("write");
+    let result = diff_offline(&repo_root().join("baselines"), &[&not_export], "table");
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: {}: unusable live file\n  caused by: not an `aws ec2 describe-network-acls --output json` export: \
+             missing field `NetworkAcls` at line 1 column 15 (expected an object with a \"NetworkAcls\" list)\n",
+            not_export.display()
+        )
+    );
+
+    let garbage = dir.path().join("garbage.json");
+    fs::write(&garbage, "NetworkAcls: [").expect("write");
+    let result = diff_offline(&repo_root().join("baselines"), &[&garbage], "table");
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(result.stderr.contains("not an `aws ec2 describe-network-acls --output json` export: expected value at line 1 column 1"), "{result:?}");
+
+    let missing = dir.path().join("missing.json");
+    let result = diff_offline(&repo_root().join("baselines"), &[&missing], "table");
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.starts_with(&format!(
+            "error: cannot read the live file {}\n  caused by: No such file",
+            missing.display()
+        )),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn an_export_with_no_nacls_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("empty.json");
+    fs::write(&empty, r#"{"NetworkAcls": []}"#).expect("write");
+    let result = diff_offline(&repo_root().join("baselines"), &[&empty], "table");
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: the live files hold no network ACLs\n"
+    );
+}
