@@ -15,7 +15,9 @@
 #    deny entry, an accidental deletion of a critical allow entry, a
 #    malicious widening of an allow entry, and a subnet moved onto a
 #    permissive NACL;
-# 6. runs diff, which reports each of them and exits 2.
+# 6. runs diff, which reports each of them and exits 2;
+# 7. plans the restore (apply --dry-run), restores (apply --yes --prune),
+#    and diffs again, which is clean: exit 0.
 #
 # The baselines go to a temporary folder, removed at the end, unless
 # --keep DIR names a folder to keep them in.
@@ -108,5 +110,19 @@ if [[ $status -ne 2 ]]; then
   echo "drill failed: diff exited $status, not 2, after the incidents" >&2
   exit 1
 fi
+
+step "Apply, dry run: the plan, closing calls first (exit 2: there is work to do)"
+status=0
+"$nacl_drift" apply --baseline-dir "$baselines" --dry-run || status=$?
+if [[ $status -ne 2 ]]; then
+  echo "drill failed: apply --dry-run exited $status, not 2" >&2
+  exit 1
+fi
+
+step "Apply: restore the baselines"
+"$nacl_drift" apply --baseline-dir "$baselines" --yes --prune
+
+step "Diff again: clean"
+"$nacl_drift" diff --baseline-dir "$baselines"
 
 step "Drill complete"

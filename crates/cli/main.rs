@@ -6,6 +6,7 @@
 //! crates take clients that are already built. Everything meant for the
 //! user's eyes goes through the [`printer`]; logs go to stderr.
 
+mod apply;
 mod aws;
 mod diff;
 mod exit_status;
@@ -41,6 +42,8 @@ enum Command {
     Snapshot(snapshot::Args),
     /// Compare live network ACLs with the baselines (exit 0 in sync, 2 on drift).
     Diff(diff::Args),
+    /// Restore the baselines after an incident: plan, confirm, apply, verify.
+    Apply(apply::Args),
     /// Check baseline files without calling AWS.
     Validate(validate::Args),
 }
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
                 match cli.command {
                     Command::Snapshot(args) => snapshot::run(args, &mut printer).await,
                     Command::Diff(args) => diff::run(args, &mut printer).await,
+                    Command::Apply(args) => apply::run(args, &mut printer).await,
                     Command::Validate(args) => validate::run(args, &mut printer),
                 }
             })

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use nacl_drift_model::{baseline_paths, read_baseline};
+use rayon::prelude::*;
 
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
@@ -33,8 +34,9 @@ pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     }
     let mut table = printer.table(["file", "NACLs", "entries", "subnets"]);
     let mut invalid = 0;
-    for path in &paths {
-        match read_baseline(path) {
+    let results: Vec<_> = paths.par_iter().map(|path| read_baseline(path)).collect();
+    for (path, result) in paths.iter().zip(results) {
+        match result {
             Ok(baseline) => {
                 let acls = &baseline.network_acls;
                 table.add_row([

@@ -59,13 +59,23 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     })
 }
 
+/// Prints the drift of `comparison` as the default table.
+pub fn print_drift(printer: &mut Printer, comparison: &Comparison) {
+    render::print(printer, Format::Table, comparison);
+}
+
 /// Reads the baselines and the live state, and compares them.
 pub async fn compare(
     baseline_dir: &std::path::Path,
     live_files: &[PathBuf],
     aws: &AwsArgs,
 ) -> Result<Comparison> {
-    let files = read_baseline_dir(baseline_dir)?;
+    // Exports and baselines are independent: parse them side by side.
+    let (files, exports) = rayon::join(
+        || read_baseline_dir(baseline_dir),
+        || read_exports(live_files),
+    );
+    let files = files?;
     let Some((_, first)) = files.first() else {
         bail!(
             "no baseline files in {}: run `nacl-drift snapshot` first",
@@ -96,7 +106,7 @@ pub async fn compare(
             .collect();
         (accounts, live)
     } else {
-        let observed = read_exports(live_files)?;
+        let observed = exports?;
         let accounts: BTreeSet<String> = observed.iter().map(|acl| acl.account.clone()).collect();
         if accounts.is_empty() {
             bail!("the live files hold no network ACLs");

@@ -4,6 +4,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
 
@@ -73,10 +75,11 @@ pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
     Ok(baseline)
 }
 
-/// Reads every baseline under `dir`, sorted by path.
+/// Reads every baseline under `dir`, sorted by path, parsing files in
+/// parallel. The error is that of the first invalid file by path.
 pub fn read_baseline_dir(dir: &Path) -> Result<Vec<(PathBuf, Baseline)>, BaselineError> {
     baseline_paths(dir)?
-        .into_iter()
+        .into_par_iter()
         .map(|path| read_baseline(&path).map(|baseline| (path, baseline)))
         .collect()
 }

@@ -1,0 +1,21 @@
+//! Restores network ACLs to their baselines after an incident.
+//!
+//! [`plan`] turns a diff report into the EC2 calls that undo it (pure);
+//! [`execute`] makes them, or checks with EC2's `DryRun` flag that they
+//! would be permitted. Two rules keep a restore from ever exposing more
+//! than it must:
+//!
+//! - Entries are reverted with `ReplaceNetworkAclEntry`, which is atomic,
+//!   never with a delete then a create.
+//! - Calls that close access (restoring a deny, removing an allow) run
+//!   before calls that open it, for every NACL, before any NACL opens
+//!   anything: the plan has a closing stage and an opening stage, and the
+//!   opening stage starts once the closing stage has finished everywhere.
+//!   Subnets move back to their NACL in the closing stage, after that
+//!   NACL's closing calls.
+
+mod execute;
+mod plan;
+
+pub use execute::{Outcome, StepResult, execute};
+pub use plan::{Call, Effect, Plan, PlanOptions, Stage, Step, plan};

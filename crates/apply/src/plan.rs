@@ -1,0 +1,386 @@
+//! From a diff report to the ordered EC2 calls that restore the baseline.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nacl_drift_diff::{Change, ChangeKind, Report, State};
+use nacl_drift_model::{Action, Cidr, Entry, EntryKey, NetworkAcl, Traffic};
+
+/// What the user allowed apply to do beyond reverting changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Delete live entries that the baseline lacks.
+    pub prune: bool,
+    /// Recreate deleted NACLs, with their entries, tags and subnets.
+    pub recreate_missing: bool,
+}
+
+/// One EC2 call. The NACL it acts on is its [`Step`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Call {
+    /// `CreateNetworkAcl` in the step's VPC, for a NACL that was deleted.
+    CreateNetworkAcl,
+    CreateEntry {
+        key: EntryKey,
+        entry: Entry,
+    },
+    /// Reverts an entry atomically to `entry`; `live` is what it is now.
+    ReplaceEntry {
+        key: EntryKey,
+        entry: Entry,
+        live: Entry,
+    },
+    DeleteEntry {
+        key: EntryKey,
+        live: Entry,
+    },
+    /// Moves a subnet back onto the step's NACL.
+    MoveSubnet {
+        subnet_id: String,
+        from: String,
+    },
+    CreateTags {
+        tags: BTreeMap<String, String>,
+    },
+    DeleteTags {
+        keys: BTreeSet<String>,
+    },
+}
+
+/// What a call does to the traffic the NACL lets through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Effect {
+    Closes,
+    Opens,
+    /// Moves subnets, or touches tags, or creates an empty NACL.
+    Other,
+}
+
+/// The closing stage runs to the end, for every NACL, before the opening
+/// stage starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    Close,
+    Open,
+}
+
+/// One call of the plan, on one NACL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub stage: Stage,
+    pub region: String,
+    pub vpc_id: String,
+    /// The baseline's NACL. For a NACL this plan recreates, its old id:
+    /// the new one is known once `CreateNetworkAcl` has answered.
+    pub network_acl_id: String,
+    pub recreates: bool,
+    pub call: Call,
+}
+
+impl Step {
+    /// The EC2 operation this step calls.
+    pub fn operation(&self) -> &'static str {
+        match self.call {
+            Call::CreateNetworkAcl => "CreateNetworkAcl",
+            Call::CreateEntry { .. } => "CreateNetworkAclEntry",
+            Call::ReplaceEntry { .. } => "ReplaceNetworkAclEntry",
+            Call::DeleteEntry { .. } => "DeleteNetworkAclEntry",
+            Call::MoveSubnet { .. } => "ReplaceNetworkAclAssociation",
+            Call::CreateTags { .. } => "CreateTags",
+            Call::DeleteTags { .. } => "DeleteTags",
+        }
+    }
+
+    pub fn effect(&self) -> Effect {
+        match &self.call {
+            Call::CreateEntry { entry, .. } => match entry.action() {
+                Action::Deny => Effect::Closes,
+                Action::Allow => Effect::Opens,
+            },
+            Call::DeleteEntry { live, .. } => match live.action() {
+                Action::Allow => Effect::Closes,
+                Action::Deny => Effect::Opens,
+            },
+            Call::ReplaceEntry { entry, live, .. } => replace_effect(live, entry),
+            Call::CreateNetworkAcl
+            | Call::MoveSubnet { .. }
+            | Call::CreateTags { .. }
+            | Call::DeleteTags { .. } => Effect::Other,
+        }
+    }
+
+    /// The call's arguments, in words: `ingress 80: deny tcp 22 from 0.0.0.0/0`.
+    pub fn describe(&self) -> String {
+        match &self.call {
+            Call::CreateNetworkAcl => format!(
+                "a new NACL in {}, to replace {}",
+                self.vpc_id, self.network_acl_id
+            ),
+            Call::CreateEntry { key, entry } => format!("{key}: {}", entry.describe(key.direction)),
+            Call::ReplaceEntry { key, entry, live } => format!(
+                "{key}: {} (now {})",
+                entry.describe(key.direction),
+                live.describe(key.direction)
+            ),
+            Call::DeleteEntry { key, live } => format!("{key}: {}", live.describe(key.direction)),
+            Call::MoveSubnet { subnet_id, from } => format!("{subnet_id} back from {from}"),
+            Call::CreateTags { tags } => tags
+                .iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Call::DeleteTags { keys } => keys.iter().cloned().collect::<Vec<_>>().join(", "),
+        }
+    }
+}
+
+/// An ordered list of calls, and the drift they leave alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Closing stage first; within a stage, NACL by NACL, each NACL's calls
+    /// in the order they must run.
+    pub steps: Vec<Step>,
+    /// Changes the plan does not undo, and why.
+    pub untouched: Vec<(Change, &'static str)>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+}
+
+/// Plans the calls that undo `report`'s changes.
+pub fn plan(report: &Report, options: PlanOptions) -> Plan {
+    let mut steps = Vec::new();
+    let mut untouched = Vec::new();
+    let recreated: BTreeSet<&str> = if options.recreate_missing {
+        report
+            .changes
+            .iter()
+            .filter(|change| change.kind == ChangeKind::NetworkAclDeleted)
+            .map(|change| change.network_acl_id.as_str())
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let deleted: BTreeSet<&str> = report
+        .changes
+        .iter()
+        .filter(|change| change.kind == ChangeKind::NetworkAclDeleted)
+        .map(|change| change.network_acl_id.as_str())
+        .collect();
+
+    for change in &report.changes {
+        let recreates = recreated.contains(change.network_acl_id.as_str());
+        let step = |call| Step {
+            stage: Stage::Close,
+            region: change.region.clone(),
+            vpc_id: change.vpc_id.clone(),
+            network_acl_id: change.network_acl_id.clone(),
+            recreates,
+            call,
+        };
+        match (change.kind, &change.baseline, &change.live) {
+            (ChangeKind::EntryDeleted, Some(State::Entry(key, entry)), _) => {
+                steps.push(step(Call::CreateEntry {
+                    key: *key,
+                    entry: *entry,
+                }));
+            }
+            (
+                ChangeKind::EntryModified,
+                Some(State::Entry(key, entry)),
+                Some(State::Entry(_, live)),
+            ) => {
+                steps.push(step(Call::ReplaceEntry {
+                    key: *key,
+                    entry: *entry,
+                    live: *live,
+                }));
+            }
+            (ChangeKind::EntryAdded, _, Some(State::Entry(key, live))) if options.prune => {
+                steps.push(step(Call::DeleteEntry {
+                    key: *key,
+                    live: *live,
+                }));
+            }
+            (ChangeKind::EntryAdded, _, _) => {
+                untouched.push((change.clone(), "an added entry stays without --prune"))
+            }
+            (ChangeKind::TagsChanged, Some(State::Tags(baseline)), Some(State::Tags(live))) => {
+                steps.extend(tag_calls(baseline, live).into_iter().map(step));
+            }
+            (
+                ChangeKind::AssociationChanged,
+                Some(State::Association(_)),
+                Some(State::Association(from)),
+            ) => {
+                if deleted.contains(change.network_acl_id.as_str()) && !recreates {
+                    untouched.push((
+                        change.clone(),
+                        "its NACL was deleted: --recreate-missing recreates it",
+                    ));
+                } else {
+                    steps.push(step(Call::MoveSubnet {
+                        subnet_id: change.subnet_id.clone().unwrap_or_default(),
+                        from: from.clone(),
+                    }));
+                }
+            }
+            (ChangeKind::AssociationChanged, None, _) => {
+                untouched.push((
+                    change.clone(),
+                    "the subnet is not in the baseline: snapshot to adopt it",
+                ));
+            }
+            (ChangeKind::AssociationChanged, _, None) => {
+                untouched.push((change.clone(), "the subnet no longer exists"));
+            }
+            (ChangeKind::NetworkAclDeleted, Some(State::NetworkAcl(acl)), _) if recreates => {
+                steps.extend(recreate_calls(acl).into_iter().map(step));
+            }
+            (ChangeKind::NetworkAclDeleted, _, _) => {
+                untouched.push((
+                    change.clone(),
+                    "a deleted NACL stays deleted without --recreate-missing",
+                ));
+            }
+            (ChangeKind::NetworkAclAdded, _, _) => {
+                untouched.push((
+                    change.clone(),
+                    "apply never deletes a NACL the baseline lacks",
+                ));
+            }
+            _ => untouched.push((change.clone(), "nacl-drift cannot undo this change")),
+        }
+    }
+    // A recreated NACL has no subnets until the end of its calls, so all
+    // of them close nothing and open nothing: they stay in the closing stage.
+    for step in &mut steps {
+        let tags = matches!(step.call, Call::CreateTags { .. } | Call::DeleteTags { .. });
+        if !step.recreates && (step.effect() == Effect::Opens || tags) {
+            step.stage = Stage::Open;
+        }
+    }
+    steps.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
+    Plan { steps, untouched }
+}
+
+/// Stage, then NACL, then: create the NACL, calls that close (by rule
+/// number), calls that open, tags, and last the subnets moving in.
+fn order_key(step: &Step) -> impl Ord + '_ {
+    let (rank, key) = match &step.call {
+        Call::CreateNetworkAcl => (0, None),
+        Call::CreateEntry { key, .. }
+        | Call::ReplaceEntry { key, .. }
+        | Call::DeleteEntry { key, .. } => (
+            if step.effect() == Effect::Closes {
+                1
+            } else {
+                2
+            },
+            Some(*key),
+        ),
+        Call::CreateTags { .. } | Call::DeleteTags { .. } => (3, None),
+        Call::MoveSubnet { .. } => (4, None),
+    };
+    let subnet = match &step.call {
+        Call::MoveSubnet { subnet_id, .. } => Some(subnet_id.as_str()),
+        _ => None,
+    };
+    (
+        step.stage,
+        &step.region,
+        &step.network_acl_id,
+        rank,
+        key,
+        subnet,
+        step.operation(),
+    )
+}
+
+/// CreateTags for missing or changed tags, DeleteTags for extra ones.
+fn tag_calls(baseline: &BTreeMap<String, String>, live: &BTreeMap<String, String>) -> Vec<Call> {
+    let set: BTreeMap<String, String> = baseline
+        .iter()
+        .filter(|(key, value)| live.get(*key) != Some(*value))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let extra: BTreeSet<String> = live
+        .keys()
+        .filter(|key| !baseline.contains_key(*key))
+        .cloned()
+        .collect();
+    let mut calls = Vec::new();
+    if !extra.is_empty() {
+        calls.push(Call::DeleteTags { keys: extra });
+    }
+    if !set.is_empty() {
+        calls.push(Call::CreateTags { tags: set });
+    }
+    calls
+}
+
+/// A deleted NACL rebuilt: the NACL, its tags and its entries (a new NACL
+/// denies everything until then, and has no subnets until its entries are
+/// all in place).
+fn recreate_calls(acl: &NetworkAcl) -> Vec<Call> {
+    let mut calls = vec![Call::CreateNetworkAcl];
+    if !acl.tags.is_empty() {
+        calls.push(Call::CreateTags {
+            tags: acl.tags.clone(),
+        });
+    }
+    calls.extend(acl.entries.iter().map(|(key, entry)| Call::CreateEntry {
+        key: *key,
+        entry: *entry,
+    }));
+    calls
+}
+
+/// Whether replacing `live` with `entry` narrows what the entry lets
+/// through (closes) or widens it (opens). An allow that becomes a deny
+/// closes; a deny that becomes an allow opens; an allow that shrinks
+/// closes, and a deny that grows closes. Anything else is treated as
+/// opening, and so waits for the opening stage.
+fn replace_effect(live: &Entry, entry: &Entry) -> Effect {
+    let closes = match (live.action(), entry.action()) {
+        (Action::Allow, Action::Deny) => true,
+        (Action::Deny, Action::Allow) => false,
+        (Action::Allow, Action::Allow) => covers(live, entry),
+        (Action::Deny, Action::Deny) => covers(entry, live),
+    };
+    if closes {
+        Effect::Closes
+    } else {
+        Effect::Opens
+    }
+}
+
+/// Whether every packet `inner` matches, `outer` matches too.
+fn covers(outer: &Entry, inner: &Entry) -> bool {
+    let cidr = match (outer.cidr(), inner.cidr()) {
+        (Cidr::V4(o), Cidr::V4(i)) => o.contains(&i),
+        (Cidr::V6(o), Cidr::V6(i)) => o.contains(&i),
+        _ => false,
+    };
+    let traffic = match (outer.traffic(), inner.traffic()) {
+        (Traffic::All, _) => true,
+        (Traffic::Tcp(o), Traffic::Tcp(i)) | (Traffic::Udp(o), Traffic::Udp(i)) => {
+            o.from() <= i.from() && i.to() <= o.to()
+        }
+        (Traffic::Icmp(o), Traffic::Icmp(i)) | (Traffic::Icmpv6(o), Traffic::Icmpv6(i)) => {
+            match (o, i) {
+                (None, _) => true,
+                (Some(o), Some(i)) => {
+                    (o.icmp_type() == -1 || o.icmp_type() == i.icmp_type())
+                        && (o.code() == -1 || o.code() == i.code())
+                }
+                (Some(o), None) => o.icmp_type() == -1 && o.code() == -1,
+            }
+        }
+        (Traffic::Other(o), Traffic::Other(i)) => o == i,
+        _ => false,
+    };
+    cidr && traffic
+}

@@ -1,0 +1,257 @@
+//! `nacl-drift apply`: restore the baselines after an incident.
+//!
+//! Plans from a fresh diff, prints the plan, asks (or takes `--yes`), makes
+//! the calls, records the ids of recreated NACLs in their baselines, then
+//! diffs again and reports what drift remains. Exit 0 in sync, 2 when only
+//! drift apply was told to leave remains, 1 when any call failed.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use comfy_table::Color;
+use nacl_drift_apply::{Effect, Outcome, Plan, PlanOptions, Stage, StepResult, execute, plan};
+use nacl_drift_model::write_baseline;
+
+use crate::aws::{AwsArgs, ec2_client};
+use crate::diff::{Comparison, compare, print_drift};
+use crate::exit_status::ExitStatus;
+use crate::printer::Printer;
+
+/// How many NACLs are restored at once. Each NACL's calls run in order.
+const CONCURRENT_NACLS: usize = 8;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The folder that holds the baselines.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    baseline_dir: PathBuf,
+
+    /// Print the plan and stop: exit 0 when there is nothing to do, 2 when there is.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Apply without asking.
+    #[arg(long)]
+    yes: bool,
+
+    /// Also delete live entries that the baseline lacks.
+    #[arg(long)]
+    prune: bool,
+
+    /// Recreate deleted NACLs with their entries, tags and subnets, and
+    /// record their new ids in the baselines.
+    #[arg(long)]
+    recreate_missing: bool,
+
+    /// Check each planned call with EC2's DryRun flag, report, and stop.
+    #[arg(long)]
+    check_permissions: bool,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
+    let comparison = compare(&args.baseline_dir, &[], &args.aws).await?;
+    let options = PlanOptions {
+        prune: args.prune,
+        recreate_missing: args.recreate_missing,
+    };
+    let plan = plan(&comparison.report, options);
+    print_untouched(printer, &plan);
+    if plan.is_empty() {
+        printer.line(if comparison.report.in_sync {
+            "Nothing to do: the live state matches the baselines."
+        } else {
+            "Nothing to do that apply was allowed to do."
+        });
+        return Ok(exit_for_drift(&comparison));
+    }
+    if args.dry_run {
+        print_plan(printer, &plan, None);
+        printer.line(format!(
+            "Dry run: {} calls planned, none made.",
+            plan.steps.len()
+        ));
+        return Ok(ExitStatus::Drift);
+    }
+
+    let config = args.aws.load().await;
+    let clients = plan
+        .steps
+        .iter()
+        .map(|step| (step.region.clone(), ec2_client(&config, &step.region)))
+        .collect();
+    if args.check_permissions {
+        let result = execute(&plan, &clients, true, CONCURRENT_NACLS).await;
+        print_plan(printer, &plan, Some(&result));
+        let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
+        if denied > 0 {
+            bail!("{denied} of {} planned calls would fail", plan.steps.len());
+        }
+        printer.line("Every planned call is permitted. Nothing was changed.");
+        return Ok(ExitStatus::Success);
+    }
+    if !args.yes {
+        print_plan(printer, &plan, None);
+        if !confirm(&plan)? {
+            bail!("not applied: the answer was not yes");
+        }
+    }
+
+    let result = execute(&plan, &clients, false, CONCURRENT_NACLS).await;
+    print_plan(printer, &plan, Some(&result));
+    for path in record_recreated(&comparison, &result, &args.baseline_dir)? {
+        printer.line(format!(
+            "Recorded the recreated NACLs' new ids in {}: commit it.",
+            path.display()
+        ));
+    }
+    let failed = result.outcomes.iter().filter(|o| o.is_failure()).count();
+
+    let after = compare(&args.baseline_dir, &[], &args.aws)
+        .await
+        .context("cannot verify the restore")?;
+    if after.report.in_sync {
+        printer.line("Verified: the live state matches the baselines.");
+    } else {
+        printer.line("Drift that remains:");
+        print_drift(printer, &after);
+    }
+    if failed > 0 {
+        bail!(
+            "{failed} of {} calls failed; the others were made",
+            plan.steps.len()
+        );
+    }
+    Ok(exit_for_drift(&after))
+}
+
+fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
+    if comparison.report.in_sync {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Drift
+    }
+}
+
+/// Asks on a terminal; refuses anywhere else.
+fn confirm(plan: &Plan) -> Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("refusing to apply without --yes: there is no terminal to ask on");
+    }
+    let acls: std::collections::BTreeSet<_> =
+        plan.steps.iter().map(|s| &s.network_acl_id).collect();
+    eprint!(
+        "Make these {} calls on {} NACLs? Type yes to apply: ",
+        plan.steps.len(),
+        acls.len()
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// The plan, one row per call; with a result, the outcome of each.
+fn print_plan(printer: &mut Printer, plan: &Plan, result: Option<&StepResult>) {
+    let mut header = vec!["#", "stage", "NACL", "call", "what", "effect"];
+    if result.is_some() {
+        header.push("result");
+    }
+    let mut table = printer.table(header);
+    for (index, step) in plan.steps.iter().enumerate() {
+        let stage = match step.stage {
+            Stage::Close => "1 close",
+            Stage::Open => "2 open",
+        };
+        let (effect, color) = match step.effect() {
+            Effect::Closes => ("closes", Color::Green),
+            Effect::Opens => ("opens", Color::Yellow),
+            Effect::Other => ("", Color::Reset),
+        };
+        let mut acl = format!("{} {}", step.network_acl_id, step.region);
+        if step.recreates {
+            acl.push_str(" (recreated)");
+        }
+        let mut row = vec![
+            comfy_table::Cell::new(index + 1),
+            comfy_table::Cell::new(stage),
+            comfy_table::Cell::new(acl),
+            comfy_table::Cell::new(step.operation()),
+            comfy_table::Cell::new(step.describe()),
+            printer.colored(comfy_table::Cell::new(effect), color),
+        ];
+        if let Some(result) = result {
+            let (text, color) = match &result.outcomes[index] {
+                Outcome::Done => ("done".to_owned(), Color::Green),
+                Outcome::AlreadyDone(why) => (format!("already done: {why}"), Color::Green),
+                Outcome::Permitted => ("permitted".to_owned(), Color::Green),
+                Outcome::Failed(why) => (format!("FAILED: {why}"), Color::Red),
+                Outcome::Skipped(why) => (format!("skipped: {why}"), Color::Yellow),
+            };
+            row.push(printer.colored(comfy_table::Cell::new(text), color));
+        }
+        table.add_row(row);
+    }
+    printer.print_table(&table);
+}
+
+fn print_untouched(printer: &mut Printer, plan: &Plan) {
+    for (change, why) in &plan.untouched {
+        let what = change
+            .subnet_id
+            .clone()
+            .or_else(|| Some(format!("{} {}", change.direction?, change.rule_number?)))
+            .map(|position| format!(" {position}"))
+            .unwrap_or_default();
+        printer.line(format!(
+            "Left alone: {} on {}{what}: {why}",
+            change.kind.label(),
+            change.network_acl_id
+        ));
+    }
+}
+
+/// Writes the new ids of recreated NACLs into their baselines, which the
+/// user then commits, and returns the files it changed.
+fn record_recreated(
+    comparison: &Comparison,
+    result: &StepResult,
+    dir: &std::path::Path,
+) -> Result<Vec<PathBuf>> {
+    let renamed: BTreeMap<&str, &str> = result
+        .recreated
+        .iter()
+        .map(|((_, old), new)| (old.as_str(), new.as_str()))
+        .collect();
+    let mut written = Vec::new();
+    for (_, baseline) in &comparison.files {
+        if !baseline
+            .network_acls
+            .iter()
+            .any(|acl| renamed.contains_key(acl.id.as_str()))
+        {
+            continue;
+        }
+        let mut updated = baseline.clone();
+        for acl in &mut updated.network_acls {
+            if let Some(new_id) = renamed.get(acl.id.as_str()) {
+                tracing::info!(old = %acl.id, new = %new_id, "recording the recreated NACL's id");
+                acl.id = (*new_id).to_owned();
+            }
+        }
+        let updated = nacl_drift_model::Baseline::new(
+            updated.account,
+            updated.region,
+            updated.vpc_id,
+            updated.scope,
+            updated.network_acls,
+        );
+        written.push(write_baseline(dir, &updated)?.0);
+    }
+    Ok(written)
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Benchmark: an offline `nacl-drift diff` of a large synthetic estate, as a
+process, start to finish.
+
+    tests/bench/diff_estate.py [--nacls 5000] [--entries 40] [--drift-percent 0]
+                               [--runs 5] [--binary target/release/nacl-drift]
+                               [--max-seconds 1.0] [--max-mb 300]
+
+It writes an `aws ec2 describe-network-acls` export of NACLS network ACLs
+(ten per VPC, ENTRIES entries each, half ingress and half egress, mixing
+tcp, udp, icmp, all and IPv6), has nacl-drift snapshot it into baselines
+(one file per VPC), changes DRIFT_PERCENT of the NACLs in the export, and
+times `nacl-drift diff --live-file ... --format json` RUNS times. It prints
+the median and worst wall time and the peak resident memory of the diff
+process, and exits 1 when the worst run misses a target.
+
+Build the binary first: `cargo build --release`.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ACCOUNT = "111122223333"
+NACLS_PER_VPC = 10
+
+
+def entry(number, egress, rng):
+    kind = rng.randrange(6)
+    item = {"RuleNumber": number, "Egress": egress,
+            "RuleAction": "deny" if kind == 0 else "allow"}
+    if kind == 5:
+        item["Ipv6CidrBlock"] = f"2600:1f18:{rng.randrange(0x10000):x}::/48"
+    else:
+        item["CidrBlock"] = f"10.{rng.randrange(256)}.{rng.randrange(256)}.0/24"
+    if kind in (0, 1, 5):
+        port = rng.choice([22, 80, 443, 3306, 5432, 6379, 8080])
+        item.update(Protocol="6", PortRange={"From": port, "To": port})
+    elif kind == 2:
+        item.update(Protocol="17", PortRange={"From": 1024, "To": 65535})
+    elif kind == 3:
+        item.update(Protocol="1", IcmpTypeCode={"Type": 3, "Code": 4})
+    else:
+        item["Protocol"] = "-1"
+    return item
+
+
+def estate(nacls, entries, rng):
+    acls = []
+    for n in range(nacls):
+        vpc = n // NACLS_PER_VPC
+        half = entries // 2
+        acl_entries = [entry(100 + 10 * i, False, rng) for i in range(half)]
+        acl_entries += [entry(100 + 10 * i, True, rng) for i in range(entries - half)]
+        acl_entries += [
+            {"RuleNumber": 32767, "Egress": egress, "RuleAction": "deny",
+             "Protocol": "-1", "CidrBlock": "0.0.0.0/0"}
+            for egress in (False, True)
+        ]
+        acls.append({
+            "NetworkAclId": f"acl-{n:017x}",
+            "VpcId": f"vpc-{vpc:017x}",
+            "OwnerId": ACCOUNT,
+            "IsDefault": n % NACLS_PER_VPC == 0,
+            "Entries": acl_entries,
+            "Associations": [
+                {"NetworkAclAssociationId": f"aclassoc-{n:08x}{s}",
+                 "NetworkAclId": f"acl-{n:017x}",
+                 "SubnetId": f"subnet-{n:015x}{s:02x}"}
+                for s in range(2)
+            ],
+            "Tags": [{"Key": "Name", "Value": f"tier-{n % NACLS_PER_VPC}"},
+                     {"Key": "Owner", "Value": "platform-team"}],
+        })
+    return {"NetworkAcls": acls}
+
+
+def drift(export, percent, rng):
+    acls = export["NetworkAcls"]
+    for acl in rng.sample(acls, len(acls) * percent // 100):
+        change = rng.randrange(4)
+        if change == 0:
+            acl["Entries"].pop(rng.randrange(len(acl["Entries"]) - 2))
+        elif change == 1:
+            victim = rng.choice([e for e in acl["Entries"] if e["RuleNumber"] < 32767])
+            victim["RuleAction"] = "allow"
+            victim.pop("Ipv6CidrBlock", None)
+            victim["CidrBlock"] = "0.0.0.0/0"
+        elif change == 2:
+            acl["Entries"].append({"RuleNumber": 5, "Egress": False, "RuleAction": "allow",
+                                   "Protocol": "-1", "CidrBlock": "0.0.0.0/0"})
+        else:
+            acl["Tags"].append({"Key": "Changed", "Value": "yes"})
+
+
+def run_measured(command):
+    """Runs command; returns (exit code, wall seconds, peak RSS in MB)."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as devnull:
+        process = subprocess.Popen(command, stdout=devnull, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode()
+    if process.returncode not in (0, 2):
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return process.returncode, elapsed, usage.ru_maxrss / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nacls", type=int, default=5000)
+    parser.add_argument("--entries", type=int, default=40)
+    parser.add_argument("--drift-percent", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--binary", default="target/release/nacl-drift")
+    parser.add_argument("--max-seconds", type=float, default=1.0)
+    parser.add_argument("--max-mb", type=float, default=300)
+    args = parser.parse_args()
+    if not os.path.exists(args.binary):
+        sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
+
+    rng = random.Random(42)
+    with tempfile.TemporaryDirectory() as work:
+        export = estate(args.nacls, args.entries, rng)
+        live = os.path.join(work, "live.json")
+        with open(live, "w") as out:
+            json.dump(export, out, indent=4)
+        baselines = os.path.join(work, "baselines")
+        _, snapshot_seconds, snapshot_mb = run_measured(
+            [args.binary, "snapshot", "--baseline-dir", baselines,
+             "--live-file", live, "--region", "us-east-1"])
+        drift(export, args.drift_percent, rng)
+        with open(live, "w") as out:
+            json.dump(export, out, indent=4)
+
+        command = [args.binary, "diff", "--baseline-dir", baselines,
+                   "--live-file", live, "--format", "json"]
+        runs = [run_measured(command) for _ in range(args.runs)]
+        codes = {code for code, _, _ in runs}
+        seconds = [elapsed for _, elapsed, _ in runs]
+        peak_mb = max(mb for _, _, mb in runs)
+        size_mb = (os.path.getsize(live) + sum(
+            os.path.getsize(os.path.join(folder, name))
+            for folder, _, names in os.walk(baselines) for name in names)) / 2**20
+
+    print(f"estate: {args.nacls} NACLs x {args.entries} entries, "
+          f"{args.drift_percent}% drifted, {size_mb:.0f} MB of baselines and export")
+    print(f"snapshot --live-file: {snapshot_seconds:.2f} s, {snapshot_mb:.0f} MB peak")
+    print(f"diff --live-file ({args.runs} runs, exit {sorted(codes)}): "
+          f"median {statistics.median(seconds):.3f} s, worst {max(seconds):.3f} s, "
+          f"{peak_mb:.0f} MB peak")
+    expected_code = 2 if args.drift_percent else 0
+    if codes != {expected_code}:
+        sys.exit(f"diff exited {sorted(codes)}, expected {expected_code}")
+    if max(seconds) > args.max_seconds or peak_mb > args.max_mb:
+        sys.exit(f"missed the target: {args.max_seconds} s and {args.max_mb} MB")
+
+
+if __name__ == "__main__":
+    main()
