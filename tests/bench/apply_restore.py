@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Benchmark: restoring 400 deleted entries spread over 20 NACLs, with
+`nacl-drift apply` and with the AWS docs' runbook way, a shell loop of
+`aws ec2 create-network-acl-entry`, against the same local EC2 emulator.
+
+    tests/bench/apply_restore.py [--nacls 20] [--entries 20]
+                                 [--binary target/release/nacl-drift] [--min-speedup 10]
+
+It starts moto (installed by tests/emulator/install-moto.sh, with the AWS
+CLI added to the same virtualenv), creates the NACLs, snapshots them,
+deletes every entry, and times `nacl-drift apply --yes` start to finish
+(plan, calls, verification). Then it deletes the entries again and times
+the loop, one `aws` process per entry, as a runbook script would. It prints
+both, and exits 1 when nacl-drift is less than --min-speedup times faster
+or either restore is incomplete.
+
+Build the binary first: `cargo build --release`.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REGION = "us-east-1"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nacls", type=int, default=20)
+    parser.add_argument("--entries", type=int, default=20)
+    parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/nacl-drift"))
+    parser.add_argument("--min-speedup", type=float, default=10)
+    args = parser.parse_args()
+    if not os.path.exists(args.binary):
+        sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
+
+    venv = subprocess.run([os.path.join(ROOT, "tests/emulator/install-moto.sh")],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    aws = os.path.join(venv, "bin/aws")
+    if not os.path.exists(aws):
+        subprocess.run([os.path.join(venv, "bin/python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", "awscli"], check=True)
+    sys.path.insert(0, next(os.path.join(venv, "lib", d, "site-packages")
+                            for d in os.listdir(os.path.join(venv, "lib"))))
+    import boto3  # noqa: E402  (from the emulator's virtualenv)
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    os.environ.update(env)
+    moto = subprocess.Popen([os.path.join(venv, "bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        entries = {}
+        for n in range(args.nacls):
+            acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+            entries[acl] = [
+                dict(NetworkAclId=acl, RuleNumber=10 * (i + 1), Egress=i % 2 == 1,
+                     Protocol="6", RuleAction="deny" if i % 5 == 0 else "allow",
+                     CidrBlock=f"10.{n}.{i}.0/24", PortRange={"From": 443, "To": 443})
+                for i in range(args.entries)
+            ]
+            for entry in entries[acl]:
+                ec2.create_network_acl_entry(**entry)
+        total = sum(len(e) for e in entries.values())
+
+        def delete_all():
+            for acl_entries in entries.values():
+                for e in acl_entries:
+                    ec2.delete_network_acl_entry(NetworkAclId=e["NetworkAclId"],
+                                                 RuleNumber=e["RuleNumber"], Egress=e["Egress"])
+
+        def restored():
+            acls = ec2.describe_network_acls(NetworkAclIds=list(entries))["NetworkAcls"]
+            return sum(1 for acl in acls for e in acl["Entries"] if e["RuleNumber"] < 32767)
+
+        with tempfile.TemporaryDirectory() as work:
+            baselines = os.path.join(work, "baselines")
+            common = ["--baseline-dir", baselines, "--endpoint-url", endpoint]
+            subprocess.run([args.binary, "snapshot", "--region", REGION, *common],
+                           check=True, stdout=subprocess.DEVNULL)
+            delete_all()
+            start = time.perf_counter()
+            subprocess.run([args.binary, "apply", "--yes", *common], check=True, stdout=subprocess.DEVNULL)
+            tool_seconds = time.perf_counter() - start
+            tool_restored = restored()
+
+        delete_all()
+        script = "\n".join(
+            f"{shlex.quote(aws)} ec2 create-network-acl-entry --endpoint-url {endpoint} "
+            f"--network-acl-id {e['NetworkAclId']} --rule-number {e['RuleNumber']} "
+            f"{'--egress' if e['Egress'] else '--ingress'} --protocol 6 "
+            f"--rule-action {e['RuleAction']} --cidr-block {e['CidrBlock']} --port-range From=443,To=443"
+            for acl_entries in entries.values() for e in acl_entries
+        )
+        start = time.perf_counter()
+        subprocess.run(["bash", "-e", "-c", script], check=True, stdout=subprocess.DEVNULL)
+        loop_seconds = time.perf_counter() - start
+        loop_restored = restored()
+    finally:
+        moto.kill()
+        moto.wait()
+
+    speedup = loop_seconds / tool_seconds
+    print(f"restore {total} entries over {args.nacls} NACLs on the local emulator:")
+    print(f"  nacl-drift apply --yes (plan, calls, verify): {tool_seconds:.2f} s ({tool_restored} restored)")
+    print(f"  shell loop of aws ec2 create-network-acl-entry: {loop_seconds:.2f} s ({loop_restored} restored)")
+    print(f"  speed-up: {speedup:.1f}x")
+    if tool_restored != total or loop_restored != total:
+        sys.exit("a restore was incomplete")
+    if speedup < args.min_speedup:
+        sys.exit(f"missed the target: at least {args.min_speedup}x")
+
+
+if __name__ == "__main__":
+    main()
