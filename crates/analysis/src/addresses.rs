@@ -1,0 +1,328 @@
+//! Sets of IPv4 or IPv6 addresses as sorted ranges, written back as a few
+//! CIDRs: "0.0.0.0/0 except 10.0.0.0/8" rather than 24 blocks.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use nacl_drift_model::Cidr;
+
+/// An address family. IPv4 rules never match IPv6 traffic, and the reverse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub fn of(cidr: &Cidr) -> Family {
+        match cidr {
+            Cidr::V4(_) => Family::V4,
+            Cidr::V6(_) => Family::V6,
+        }
+    }
+
+    /// The highest address, as a number.
+    pub fn max(self) -> u128 {
+        match self {
+            Family::V4 => u128::from(u32::MAX),
+            Family::V6 => u128::MAX,
+        }
+    }
+
+    fn bits(self) -> u32 {
+        match self {
+            Family::V4 => 32,
+            Family::V6 => 128,
+        }
+    }
+
+    /// The private ranges: 10/8, 172.16/12, 192.168/16 and 100.64/10 (shared
+    /// address space) for IPv4; fc00::/7 (unique local) for IPv6.
+    fn private(self) -> &'static [&'static str] {
+        match self {
+            Family::V4 => &[
+                "10.0.0.0/8",
+                "100.64.0.0/10",
+                "172.16.0.0/12",
+                "192.168.0.0/16",
+            ],
+            Family::V6 => &["fc00::/7"],
+        }
+    }
+}
+
+/// The inclusive range of addresses of a CIDR block.
+pub fn cidr_range(cidr: &Cidr) -> (u128, u128) {
+    match cidr {
+        Cidr::V4(net) => (
+            u128::from(u32::from(net.network())),
+            u128::from(u32::from(net.broadcast())),
+        ),
+        Cidr::V6(net) => (u128::from(net.network()), u128::from(net.broadcast())),
+    }
+}
+
+/// A set of addresses of one family: sorted, disjoint, non-adjacent ranges.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AddressSet {
+    pub family: Family,
+    ranges: Vec<(u128, u128)>,
+}
+
+impl AddressSet {
+    /// The set of `ranges`, which may overlap or touch, in any order.
+    pub fn new(family: Family, mut ranges: Vec<(u128, u128)>) -> Self {
+        ranges.sort_unstable();
+        let mut merged: Vec<(u128, u128)> = Vec::with_capacity(ranges.len());
+        for (start, end) in ranges {
+            match merged.last_mut() {
+                Some(last) if last.1 == u128::MAX || start <= last.1 + 1 => {
+                    last.1 = last.1.max(end)
+                }
+                _ => merged.push((start, end)),
+            }
+        }
+        AddressSet {
+            family,
+            ranges: merged,
+        }
+    }
+
+    pub fn ranges(&self) -> &[(u128, u128)] {
+        &self.ranges
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    pub fn contains(&self, address: u128) -> bool {
+        self.ranges
+            .binary_search_by(|&(start, end)| {
+                if end < address {
+                    std::cmp::Ordering::Less
+                } else if start > address {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    }
+
+    /// Whether any address of the set is outside the private ranges.
+    pub fn has_public(&self) -> bool {
+        let private: Vec<(u128, u128)> = self
+            .family
+            .private()
+            .iter()
+            .filter_map(|text| Cidr::canonicalize(text).ok())
+            .map(|cidr| cidr_range(&cidr))
+            .collect();
+        !difference(&self.ranges, &AddressSet::new(self.family, private).ranges).is_empty()
+    }
+
+    /// Every CIDR block of the set, fewest first: the exact decomposition.
+    pub fn cidrs(&self) -> Vec<Cidr> {
+        self.ranges
+            .iter()
+            .flat_map(|&(start, end)| range_cidrs(self.family, start, end))
+            .collect()
+    }
+
+    /// The set as the CIDRs to include and those to take out of them:
+    /// whichever of "these blocks" and "this block except those" is shorter.
+    pub fn summary(&self) -> (Vec<Cidr>, Vec<Cidr>) {
+        let exact = self.cidrs();
+        let (Some(&(low, _)), Some(&(_, high))) = (self.ranges.first(), self.ranges.last()) else {
+            return (exact, Vec::new());
+        };
+        let cover = covering_cidr(self.family, low, high);
+        let (cover_start, cover_end) = cidr_range(&cover);
+        let holes: Vec<Cidr> = difference(&[(cover_start, cover_end)], &self.ranges)
+            .into_iter()
+            .flat_map(|(start, end)| range_cidrs(self.family, start, end))
+            .collect();
+        if exact.len() <= holes.len() + 1 {
+            (exact, Vec::new())
+        } else {
+            (vec![cover], holes)
+        }
+    }
+}
+
+impl fmt::Display for AddressSet {
+    /// `0.0.0.0/0 except 10.0.0.0/16`, `10.0.0.2/32, 10.0.0.3/32`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (include, except) = self.summary();
+        let join = |cidrs: &[Cidr]| {
+            cidrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        f.write_str(&join(&include))?;
+        if !except.is_empty() {
+            write!(f, " except {}", join(&except))?;
+        }
+        Ok(())
+    }
+}
+
+/// `a` minus `b`, both sorted and disjoint.
+fn difference(a: &[(u128, u128)], b: &[(u128, u128)]) -> Vec<(u128, u128)> {
+    let mut out = Vec::new();
+    for &(start, end) in a {
+        let mut cursor = Some(start);
+        for &(b_start, b_end) in b {
+            let Some(from) = cursor else { break };
+            if b_end < from || b_start > end {
+                continue;
+            }
+            if b_start > from {
+                out.push((from, b_start - 1));
+            }
+            cursor = if b_end >= end { None } else { Some(b_end + 1) };
+        }
+        if let Some(from) = cursor {
+            out.push((from, end));
+        }
+    }
+    out
+}
+
+/// The largest aligned blocks that exactly tile `start..=end`.
+fn range_cidrs(family: Family, start: u128, end: u128) -> Vec<Cidr> {
+    let bits = family.bits();
+    let mut out = Vec::new();
+    let mut at = start;
+    loop {
+        // The most host bits a block aligned at `at` can have without passing `end`.
+        let mut host_bits = if at == 0 {
+            bits
+        } else {
+            at.trailing_zeros().min(bits)
+        };
+        while host_bits > 0 && block_end(at, host_bits) > end {
+            host_bits -= 1;
+        }
+        out.push(make_cidr(family, at, (bits - host_bits) as u8));
+        let last = block_end(at, host_bits);
+        if last >= end {
+            return out;
+        }
+        at = last + 1;
+    }
+}
+
+/// The last address of the block of `host_bits` that starts at `at` (which
+/// is aligned to it, so this cannot overflow).
+fn block_end(at: u128, host_bits: u32) -> u128 {
+    if host_bits >= 128 {
+        u128::MAX
+    } else {
+        at + ((1u128 << host_bits) - 1)
+    }
+}
+
+/// The smallest block that holds both `low` and `high`.
+fn covering_cidr(family: Family, low: u128, high: u128) -> Cidr {
+    let bits = family.bits();
+    let differing = 128 - (low ^ high).leading_zeros();
+    let prefix = bits.saturating_sub(differing);
+    let host_bits = bits - prefix;
+    let network = if host_bits >= 128 {
+        0
+    } else {
+        low & !((1u128 << host_bits) - 1)
+    };
+    make_cidr(family, network, prefix as u8)
+}
+
+fn make_cidr(family: Family, network: u128, prefix: u8) -> Cidr {
+    match family {
+        // Lengths and addresses are within range by construction.
+        Family::V4 => Cidr::V4(
+            Ipv4Net::new(Ipv4Addr::from(network as u32), prefix)
+                .expect("an IPv4 prefix is at most 32"),
+        ),
+        Family::V6 => Cidr::V6(
+            Ipv6Net::new(Ipv6Addr::from(network), prefix).expect("an IPv6 prefix is at most 128"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidr(text: &str) -> Cidr {
+        Cidr::canonicalize(text).expect("valid CIDR")
+    }
+
+    fn set_of(family: Family, cidrs: &[&str]) -> AddressSet {
+        AddressSet::new(family, cidrs.iter().map(|c| cidr_range(&cidr(c))).collect())
+    }
+
+    fn texts(cidrs: &[Cidr]) -> Vec<String> {
+        cidrs.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn everything_but_one_block_reads_as_an_exception() {
+        let all = cidr_range(&cidr("0.0.0.0/0"));
+        let hole = cidr_range(&cidr("10.0.0.0/8"));
+        let set = AddressSet::new(Family::V4, vec![(all.0, hole.0 - 1), (hole.1 + 1, all.1)]);
+        assert_eq!(set.to_string(), "0.0.0.0/0 except 10.0.0.0/8");
+        assert_eq!(set.cidrs().len(), 8, "{:?}", texts(&set.cidrs()));
+    }
+
+    #[test]
+    fn a_few_blocks_read_as_themselves() {
+        let set = set_of(Family::V4, &["10.0.0.2/32", "10.0.0.3/32", "192.0.2.0/24"]);
+        assert_eq!(set.to_string(), "10.0.0.2/31, 192.0.2.0/24");
+        assert_eq!(set_of(Family::V4, &["0.0.0.0/0"]).to_string(), "0.0.0.0/0");
+        assert_eq!(set_of(Family::V6, &["::/0"]).to_string(), "::/0");
+        assert_eq!(
+            set_of(Family::V6, &["2001:db8::/32"]).to_string(),
+            "2001:db8::/32"
+        );
+        let all_but = AddressSet::new(Family::V6, vec![(0, u128::MAX - 1)]);
+        assert_eq!(
+            all_but.to_string(),
+            "::/0 except ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"
+        );
+    }
+
+    #[test]
+    fn single_addresses_at_the_edges() {
+        let max = Family::V4.max();
+        assert_eq!(
+            AddressSet::new(Family::V4, vec![(max, max)]).to_string(),
+            "255.255.255.255/32"
+        );
+        assert_eq!(
+            AddressSet::new(Family::V4, vec![(0, 0)]).to_string(),
+            "0.0.0.0/32"
+        );
+    }
+
+    #[test]
+    fn private_and_public() {
+        assert!(!set_of(Family::V4, &["10.1.0.0/16", "192.168.0.0/24"]).has_public());
+        assert!(set_of(Family::V4, &["10.0.0.0/7"]).has_public());
+        assert!(set_of(Family::V4, &["0.0.0.0/0"]).has_public());
+        assert!(!set_of(Family::V6, &["fd00::/8"]).has_public());
+        assert!(set_of(Family::V6, &["::/0"]).has_public());
+    }
+
+    #[test]
+    fn contains() {
+        let set = set_of(Family::V4, &["10.0.0.0/8"]);
+        let (start, end) = cidr_range(&cidr("10.0.0.0/8"));
+        assert!(set.contains(start) && set.contains(end));
+        assert!(!set.contains(end + 1) && !set.contains(start - 1));
+    }
+}

@@ -1,0 +1,17 @@
+//! Exact traffic analysis of network ACLs: what a change does to traffic.
+//!
+//! Pure functions over the model, with no AWS dependency. [`compare`] gives
+//! the exact set of packets that one rule list denies and another allows
+//! (exposure), and the reverse (disruption), as a few merged boxes with the
+//! rules that decide them; an empty result means the change has no effect on
+//! traffic. Each box has a [`Severity`]. [`lint`] checks one NACL on its own.
+
+mod addresses;
+mod lint;
+mod policy;
+mod severity;
+
+pub use addresses::{AddressSet, Family, cidr_range};
+pub use lint::{Finding, FindingKind, lint};
+pub use policy::{Effect, EffectKind, Service, compare};
+pub use severity::{SENSITIVE_PORTS, Severity, reaches_sensitive, sensitive_ports};

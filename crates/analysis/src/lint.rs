@@ -1,0 +1,218 @@
+//! Checks of one NACL on its own, like the NACL checks of Prowler and AWS
+//! Config: exposure to the internet, rules never reached, an allow-all ahead
+//! of denies, and IPv4 denies with no IPv6 twin where IPv6 is allowed.
+
+use std::collections::BTreeMap;
+
+use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, RuleNumber, Traffic};
+use serde::Serialize;
+
+use crate::policy::{EffectKind, Service, compare};
+use crate::severity::{Severity, sensitive_ports};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Inbound traffic from non-private sources to all ports, or to an
+    /// administrative or database port, is allowed.
+    InternetExposure,
+    /// A rule no packet reaches: earlier rules decide all of its traffic.
+    ShadowedRule,
+    /// An entry that allows all traffic from anywhere, ahead of denies it
+    /// makes useless.
+    AllowAllBeforeDeny,
+    /// An IPv4 deny with no IPv6 deny for the same traffic, in a NACL
+    /// direction that allows IPv6.
+    MissingIpv6Deny,
+}
+
+/// One problem in a NACL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub severity: Severity,
+    pub direction: Direction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_number: Option<RuleNumber>,
+    pub message: String,
+}
+
+/// Every finding on a NACL's entries, most severe first.
+pub fn lint(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for direction in [Direction::Ingress, Direction::Egress] {
+        let rules: Vec<(RuleNumber, Entry)> = entries
+            .iter()
+            .filter(|(key, _)| key.direction == direction)
+            .map(|(key, entry)| (key.rule_number, *entry))
+            .collect();
+        if direction == Direction::Ingress {
+            findings.extend(internet_exposure(entries));
+        }
+        findings.extend(shadowed(direction, &rules));
+        findings.extend(allow_all_before_deny(direction, &rules));
+        findings.extend(missing_ipv6_denies(direction, &rules));
+    }
+    findings.sort_by(|a, b| {
+        (b.severity, a.direction, a.rule_number, a.kind).cmp(&(
+            a.severity,
+            b.direction,
+            b.rule_number,
+            b.kind,
+        ))
+    });
+    findings
+}
+
+/// What the NACL lets in that would be critical as a change from deny-all.
+fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
+    compare(Direction::Ingress, &BTreeMap::new(), entries)
+        .into_iter()
+        .filter(|effect| {
+            effect.kind == EffectKind::NewlyAllowed && effect.severity() == Severity::Critical
+        })
+        .map(|effect| {
+            let preposition_and_rest = format!("{} from {}", effect.service, effect.addresses);
+            let mut reaches: Vec<u16> = sensitive_ports(&effect.service);
+            reaches.sort_unstable();
+            let reaches = match reaches.as_slice() {
+                [] => String::new(),
+                ports if effect.service == Service::All => {
+                    format!(" (every port, {} among them)", join(ports))
+                }
+                ports => format!(" (reaching {})", join(ports)),
+            };
+            Finding {
+                kind: FindingKind::InternetExposure,
+                severity: Severity::Critical,
+                direction: Direction::Ingress,
+                rule_number: effect.live_rule,
+                message: format!(
+                    "ingress {preposition_and_rest} is allowed{}{reaches}",
+                    effect
+                        .live_rule
+                        .map(|rule| format!(" by rule {rule}"))
+                        .unwrap_or_default()
+                ),
+            }
+        })
+        .collect()
+}
+
+/// A rule is never reached when flipping its action changes nothing,
+/// given only the rules before it.
+fn shadowed(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (index, (number, entry)) in rules.iter().enumerate() {
+        let with = |action: Action| -> BTreeMap<EntryKey, Entry> {
+            rules[..index]
+                .iter()
+                .map(|(n, e)| (*n, *e))
+                .chain(
+                    Entry::new(action, entry.traffic(), entry.cidr())
+                        .ok()
+                        .map(|e| (*number, e)),
+                )
+                .map(|(rule_number, e)| {
+                    (
+                        EntryKey {
+                            direction,
+                            rule_number,
+                        },
+                        e,
+                    )
+                })
+                .collect()
+        };
+        if compare(direction, &with(Action::Allow), &with(Action::Deny)).is_empty() {
+            findings.push(Finding {
+                kind: FindingKind::ShadowedRule,
+                severity: match entry.action() {
+                    Action::Deny => Severity::Medium,
+                    Action::Allow => Severity::Low,
+                },
+                direction,
+                rule_number: Some(*number),
+                message: format!(
+                    "{direction} rule {number} ({}) is never reached: earlier rules decide all of its traffic",
+                    entry.describe(direction)
+                ),
+            });
+        }
+    }
+    findings
+}
+
+fn join(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn is_anywhere(cidr: &Cidr) -> bool {
+    matches!(cidr.to_string().as_str(), "0.0.0.0/0" | "::/0")
+}
+
+fn allow_all_before_deny(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (index, (number, entry)) in rules.iter().enumerate() {
+        let allows_everything = entry.action() == Action::Allow
+            && entry.traffic() == Traffic::All
+            && is_anywhere(&entry.cidr());
+        if !allows_everything {
+            continue;
+        }
+        let later_denies: Vec<String> = rules[index + 1..]
+            .iter()
+            .filter(|(_, later)| {
+                later.action() == Action::Deny && later.cidr().is_ipv6() == entry.cidr().is_ipv6()
+            })
+            .map(|(later, _)| later.to_string())
+            .collect();
+        if !later_denies.is_empty() {
+            findings.push(Finding {
+                kind: FindingKind::AllowAllBeforeDeny,
+                severity: Severity::High,
+                direction,
+                rule_number: Some(*number),
+                message: format!(
+                    "{direction} rule {number} allows all traffic {} {} ahead of deny rules {}, which it makes useless",
+                    if direction == Direction::Ingress { "from" } else { "to" },
+                    entry.cidr(),
+                    later_denies.join(", ")
+                ),
+            });
+        }
+    }
+    findings
+}
+
+fn missing_ipv6_denies(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding> {
+    let allows_ipv6 = rules
+        .iter()
+        .any(|(_, e)| e.action() == Action::Allow && e.cidr().is_ipv6());
+    if !allows_ipv6 {
+        return Vec::new();
+    }
+    rules
+        .iter()
+        .filter(|(_, e)| e.action() == Action::Deny && !e.cidr().is_ipv6())
+        .filter(|(_, v4)| {
+            !rules.iter().any(|(_, v6)| {
+                v6.action() == Action::Deny && v6.cidr().is_ipv6() && v6.traffic() == v4.traffic()
+            })
+        })
+        .map(|(number, entry)| Finding {
+            kind: FindingKind::MissingIpv6Deny,
+            severity: Severity::Medium,
+            direction,
+            rule_number: Some(*number),
+            message: format!(
+                "{direction} rule {number} ({}) has no IPv6 twin, and this NACL allows IPv6 traffic",
+                entry.describe(direction)
+            ),
+        })
+        .collect()
+}
