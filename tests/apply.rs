@@ -76,7 +76,10 @@ fn the_drill_incidents_are_restored_and_a_second_apply_is_a_no_op() {
     );
     assert_eq!(
         diff_json(&emulator, dir.path()),
-        (0, json!({"in_sync": true, "changes": [], "skipped": []}))
+        (
+            0,
+            json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": []})
+        )
     );
 
     // Entries, subnets and tags as before the incidents (association ids aside).

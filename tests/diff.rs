@@ -165,7 +165,7 @@ async fn in_sync_right_after_a_snapshot() {
     let report: Value = serde_json::from_str(&json.stdout).expect("JSON report");
     assert_eq!(
         report,
-        json!({"in_sync": true, "changes": [], "skipped": []})
+        json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": []})
     );
 }
 
@@ -276,7 +276,7 @@ async fn the_other_formats_show_the_drift() {
     );
     assert!(
         table.stdout.ends_with(
-            "Drift: 4 changes in 2 NACLs: 2 entries deleted, 1 entry modified, 1 subnet moved\n"
+            "Drift: 4 changes in 2 NACLs, critical: 2 entries deleted, 1 entry modified, 1 subnet moved\n"
         ),
         "{table:?}"
     );
@@ -287,13 +287,13 @@ async fn the_other_formats_show_the_drift() {
     assert!(
         markdown
             .stdout
-            .starts_with("## ❌ NACL drift: 4 changes in 2 NACLs"),
+            .starts_with("## ❌ NACL drift: 4 changes in 2 NACLs, critical"),
         "{markdown:?}"
     );
     assert!(
         markdown
             .stdout
-            .contains("| entry deleted | ingress 80 | deny tcp 22 from 0.0.0.0/0 | — |"),
+            .contains("| entry deleted | ingress 80 | deny tcp 22 from 0.0.0.0/0 | — | critical |"),
         "{markdown:?}"
     );
 
@@ -482,4 +482,164 @@ fn an_export_with_no_nacls_is_an_error() {
         result.stderr,
         "error: the live files hold no network ACLs\n"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_drill_report_names_the_exposure_and_the_disruption() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (estate, _) = seeded_and_snapshotted(&emulator, dir.path()).await;
+    emulator.incident(&estate);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let app = id(&estate, "/us-east-1/network_acls/app");
+
+    let result = diff(&emulator, dir.path(), "json");
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON report");
+    assert_eq!(report["severity"], "critical");
+    let effects = report["effects"].as_array().expect("effects");
+    let ssh = effects
+        .iter()
+        .find(|e| {
+            e["network_acl_id"] == db && e["ports"] == 22 && e["live_network_acl_id"].is_null()
+        })
+        .expect("SSH on the db tier");
+    assert_eq!(ssh["effect"], "newly_allowed");
+    assert_eq!(ssh["severity"], "critical");
+    assert_eq!(ssh["direction"], "ingress");
+    assert_eq!(ssh["cidrs"], json!(["0.0.0.0/0"]));
+    assert_eq!(
+        ssh["except_cidrs"],
+        json!(["10.0.0.0/16"]),
+        "the VPC's own SSH was allowed already"
+    );
+    assert_eq!(
+        ssh["summary"],
+        "ingress tcp 22 from 0.0.0.0/0 except 10.0.0.0/16: was denied by rule 80, now allowed by rule 100"
+    );
+    let dns = effects
+        .iter()
+        .find(|e| e["network_acl_id"] == app)
+        .expect("DNS on the app tier");
+    assert_eq!(
+        (
+            &dns["effect"],
+            &dns["severity"],
+            &dns["protocol"],
+            &dns["ports"],
+            &dns["direction"]
+        ),
+        (
+            &json!("newly_denied"),
+            &json!("medium"),
+            &json!("udp"),
+            &json!(53),
+            &json!("egress")
+        )
+    );
+    let changes = report["changes"].as_array().expect("changes");
+    let severity_of = |kind: &str, acl: &str| {
+        changes
+            .iter()
+            .find(|c| c["kind"] == kind && c["network_acl_id"] == acl)
+            .map(|c| c["severity"].clone())
+    };
+    assert_eq!(severity_of("entry_deleted", db), Some(json!("critical")));
+    assert_eq!(severity_of("entry_deleted", app), Some(json!("medium")));
+    assert_eq!(
+        severity_of("association_changed", db),
+        Some(json!("critical"))
+    );
+
+    let gate = |level: &str| {
+        run(
+            &mut nacl_drift(),
+            &[
+                "diff",
+                "--baseline-dir",
+                dir_arg(dir.path()),
+                "--endpoint-url",
+                &emulator.endpoint,
+                "--fail-on",
+                level,
+            ],
+        )
+    };
+    assert_eq!(gate("critical").code, 2);
+    // Only the DNS deletion left: medium, below a high gate.
+    let ec2 = emulator.ec2("us-east-1");
+    let applied = run(
+        &mut nacl_drift(),
+        &[
+            "apply",
+            "--yes",
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ],
+    );
+    assert_eq!(applied.code, 0, "{applied:?}");
+    ec2.delete_network_acl_entry()
+        .network_acl_id(app)
+        .egress(true)
+        .rule_number(120)
+        .send()
+        .await
+        .expect("delete");
+    let high = gate("high");
+    assert_eq!(high.code, 0, "medium drift passes a high gate: {high:?}");
+    assert!(high.stdout.contains("medium"), "{high:?}");
+    assert_eq!(gate("medium").code, 2);
+    let bad = gate("severe");
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(
+        bad.stderr
+            .contains("`severe` is not a severity: expected critical, high, medium or low"),
+        "{bad:?}"
+    );
+}
+
+#[test]
+fn a_shadowed_deletion_is_no_effective_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    // Rule 50 already denies all SSH, so deleting rule 80 changes nothing.
+    let baseline = include_str!("fixtures/valid-baseline.yaml").replace(
+        "  entries:\n",
+        "  entries:\n  - rule_number: 50\n    direction: ingress\n    action: deny\n    protocol: tcp\n    ports: 22\n    cidr: 0.0.0.0/0\n",
+    );
+    fs::write(&file, &baseline).expect("write");
+    let export = dir.path().join("live.json");
+    fs::write(
+        &export,
+        r#"{"NetworkAcls": [{"NetworkAclId": "acl-0db", "VpcId": "vpc-0prod", "OwnerId": "111122223333", "IsDefault": false,
+            "Associations": [{"SubnetId": "subnet-0a"}], "Tags": [{"Key": "Name", "Value": "db-tier"}],
+            "Entries": [
+              {"RuleNumber": 50, "Egress": false, "RuleAction": "deny", "Protocol": "6", "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 22, "To": 22}},
+              {"RuleNumber": 90, "Egress": false, "RuleAction": "allow", "Protocol": "1", "CidrBlock": "10.0.0.0/8", "IcmpTypeCode": {"Type": 8, "Code": -1}},
+              {"RuleNumber": 100, "Egress": true, "RuleAction": "allow", "Protocol": "-1", "Ipv6CidrBlock": "::/0"}]}]}"#,
+    )
+    .expect("write export");
+    let result = diff_offline(dir.path(), &[&export], "table");
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(
+        result.stdout.contains("low (no effective change)"),
+        "{result:?}"
+    );
+    assert!(!result.stdout.contains("Effects on traffic"), "{result:?}");
+    let gated = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--live-file",
+            export.to_str().expect("utf-8"),
+            "--fail-on",
+            "medium",
+        ],
+    );
+    assert_eq!(gated.code, 0, "{gated:?}");
 }

@@ -33,6 +33,22 @@ impl Severity {
     }
 }
 
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "`{text}` is not a severity: expected critical, high, medium or low"
+            )),
+        }
+    }
+}
+
 /// Ports whose exposure to the internet is critical: remote administration
 /// (SSH, Telnet, RDP, VNC, Docker), databases and caches, file sharing.
 pub const SENSITIVE_PORTS: [u16; 20] = [

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use nacl_drift_diff::{LiveAcl, Report, coverage, diff};
+use nacl_drift_diff::{LiveAcl, Report, Severity, coverage, diff};
 use nacl_drift_model::{Baseline, read_baseline_dir};
 use nacl_drift_snapshot::caller_account;
 
@@ -38,6 +38,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 
+    /// Exit 2 only when some change reaches this severity (critical, high,
+    /// medium or low), and 0 otherwise (default: on any change).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -52,10 +57,15 @@ pub struct Comparison {
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     let comparison = compare(&args.baseline_dir, &args.live_files, &args.aws).await?;
     render::print(printer, args.format, &comparison);
-    Ok(if comparison.report.in_sync {
-        ExitStatus::Success
-    } else {
+    let report = &comparison.report;
+    let failing = match args.fail_on {
+        None => !report.in_sync,
+        Some(level) => report.changes.iter().any(|change| change.severity >= level),
+    };
+    Ok(if failing {
         ExitStatus::Drift
+    } else {
+        ExitStatus::Success
     })
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use comfy_table::{Cell, Color};
-use nacl_drift_diff::{Change, ChangeKind, State, live_baseline};
+use nacl_drift_diff::{Change, ChangeKind, Severity, State, live_baseline};
 use nacl_drift_model::Baseline;
 use similar::TextDiff;
 
@@ -101,6 +101,47 @@ fn describe(change: &Change, state: Option<&State>, other: Option<&State>) -> St
     }
 }
 
+/// A change's severity, and "no effective change" where that is why it is low.
+fn severity(change: &Change) -> String {
+    match change.effective {
+        Some(false) => format!("{} (no effective change)", change.severity.label()),
+        _ => change.severity.label().to_owned(),
+    }
+}
+
+fn severity_color(severity: Severity) -> Color {
+    match severity {
+        Severity::Critical | Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Reset,
+    }
+}
+
+/// Each effect on traffic, most severe first, with its NACL (and, for
+/// subnets that moved, where they went).
+fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
+    let names = acl_names(comparison);
+    comparison
+        .report
+        .effects
+        .iter()
+        .map(|traffic| {
+            let mut whose = acl_label(&names, &traffic.network_acl_id);
+            if let Some(now_on) = &traffic.live_network_acl_id {
+                whose = format!(
+                    "{} moved from {whose} to {}",
+                    traffic.subnet_ids.join(", "),
+                    acl_label(&names, now_on)
+                );
+            }
+            (
+                traffic.effect.severity(),
+                format!("{whose}: {}", traffic.effect),
+            )
+        })
+        .collect()
+}
+
 fn kind_color(kind: ChangeKind) -> Color {
     match kind {
         ChangeKind::EntryDeleted | ChangeKind::NetworkAclDeleted => Color::Red,
@@ -109,7 +150,7 @@ fn kind_color(kind: ChangeKind) -> Color {
     }
 }
 
-/// "5 changes in 3 NACLs: 2 entries deleted, 1 subnet moved".
+/// "5 changes in 3 NACLs, critical: 2 entries deleted, 1 subnet moved".
 fn summary(changes: &[Change]) -> String {
     let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
     let mut by_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
@@ -120,12 +161,14 @@ fn summary(changes: &[Change]) -> String {
         .iter()
         .map(|(kind, count)| kind.count(*count))
         .collect();
+    let worst = changes.iter().map(|c| c.severity).max().unwrap_or_default();
     format!(
-        "{} {} in {} {}: {}",
+        "{} {} in {} {}, {}: {}",
         changes.len(),
         plural(changes.len(), "change", "changes"),
         acls.len(),
         plural(acls.len(), "NACL", "NACLs"),
+        worst.label(),
         kinds.join(", ")
     )
 }
@@ -179,7 +222,14 @@ fn print_table(printer: &mut Printer, comparison: &Comparison) {
         printer.line(in_sync_line(comparison));
     } else {
         let names = acl_names(comparison);
-        let mut table = printer.table(["NACL", "change", "rule / subnet", "baseline", "live"]);
+        let mut table = printer.table([
+            "NACL",
+            "change",
+            "rule / subnet",
+            "baseline",
+            "live",
+            "severity",
+        ]);
         let mut previous_acl = None;
         for change in &report.changes {
             let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
@@ -208,9 +258,20 @@ fn print_table(printer: &mut Printer, comparison: &Comparison) {
                     change.live.as_ref(),
                     change.baseline.as_ref(),
                 )),
+                printer.colored(Cell::new(severity(change)), severity_color(change.severity)),
             ]);
         }
         printer.print_table(&table);
+        let effects = effect_lines(comparison);
+        if !effects.is_empty() {
+            printer.line("Effects on traffic:");
+            for (severity, line) in effects {
+                printer.styled_line(
+                    &format!("  [{}] {line}", severity.label()),
+                    Some(severity_color(severity)).filter(|_| severity >= Severity::High),
+                );
+            }
+        }
         printer.line(format!("Drift: {}", summary(&report.changes)));
     }
     for line in skipped_lines(comparison) {
@@ -237,7 +298,7 @@ fn markdown(comparison: &Comparison) -> String {
             if previous_acl != Some(acl) {
                 let _ = writeln!(
                     out,
-                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live |\n|---|---|---|---|",
+                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live | severity |\n|---|---|---|---|---|",
                     acl_label(&names, &change.network_acl_id),
                     change.region,
                     change.vpc_id
@@ -246,7 +307,7 @@ fn markdown(comparison: &Comparison) -> String {
             }
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 change.kind.label(),
                 md_cell(&position(change)),
                 md_cell(&describe(
@@ -259,7 +320,15 @@ fn markdown(comparison: &Comparison) -> String {
                     change.live.as_ref(),
                     change.baseline.as_ref()
                 )),
+                severity(change),
             );
+        }
+    }
+    let effects = effect_lines(comparison);
+    if !effects.is_empty() {
+        let _ = writeln!(out, "\n### Effects on traffic\n");
+        for (severity, line) in effects {
+            let _ = writeln!(out, "- **{}** {}", severity.label(), md_cell(&line));
         }
     }
     let skipped = skipped_lines(comparison);

@@ -3,10 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
+use nacl_drift_analysis::Severity;
 use nacl_drift_model::{Baseline, NetworkAcl, ObservedAcl};
 
 use crate::report::{Change, ChangeKind, Report, Skipped, State};
 use crate::scope::coverage;
+use crate::traffic::assess;
 
 /// A live NACL, with the region it was read in: `None` when it came from an
 /// export, which carries no region.
@@ -63,9 +65,21 @@ pub fn diff(
 
     let mut changes = comparison.changes;
     changes.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let baseline_acls: HashMap<&str, &NetworkAcl> = baselines
+        .iter()
+        .flat_map(|baseline| &baseline.network_acls)
+        .map(|acl| (acl.id.as_str(), acl))
+        .collect();
+    let live_acls: HashMap<&str, &NetworkAcl> = live
+        .iter()
+        .map(|acl| (acl.observed.acl.id.as_str(), &acl.observed.acl))
+        .collect();
+    let effects = assess(&mut changes, &baseline_acls, &live_acls);
     Report {
         in_sync: changes.is_empty(),
+        severity: changes.iter().map(|change| change.severity).max(),
         changes,
+        effects,
         skipped,
     }
 }
@@ -133,6 +147,8 @@ impl<'a> Comparison<'a> {
             live_network_acl_id: None,
             baseline: None,
             live: None,
+            severity: Severity::Low,
+            effective: None,
         };
         let live = self
             .live_by_id
@@ -254,6 +270,8 @@ impl<'a> Comparison<'a> {
                 live_network_acl_id: None,
                 baseline: None,
                 live: Some(State::NetworkAcl(Box::new(observed.acl.clone()))),
+                severity: Severity::Low,
+                effective: None,
             });
         }
         self.changes.extend(added);

@@ -10,11 +10,16 @@
 //!   [`Skipped`], never reported as deleted NACLs.
 //! - A NACL is "added" when it is in a baseline's scope (its regions and VPC
 //!   filter) but not in the baseline.
+//! - Each change carries a severity, from the exact effect on traffic of the
+//!   changed entries (or of the NACL a subnet moved to), which the report
+//!   lists: see the analysis crate.
 
 mod compare;
 mod report;
 mod scope;
+mod traffic;
 
 pub use compare::{LiveAcl, diff, live_baseline};
-pub use report::{Change, ChangeKind, Report, Skipped, State};
+pub use nacl_drift_analysis::Severity;
+pub use report::{Change, ChangeKind, Report, Skipped, State, TrafficEffect};
 pub use scope::{Coverage, coverage};

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_model::{Direction, Entry, EntryKey, EntryRecord, NetworkAcl, RuleNumber};
+use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
+use nacl_drift_model::{
+    Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, PortRange, RuleNumber,
+};
 use serde::{Serialize, Serializer};
 
 /// The kinds of drift, in the order a NACL's changes are listed.
@@ -95,6 +98,13 @@ pub struct Change {
     pub live_network_acl_id: Option<String>,
     pub baseline: Option<State>,
     pub live: Option<State>,
+    /// How bad the change is for traffic; `low` for tags, and for changes
+    /// with no effect on traffic.
+    pub severity: Severity,
+    /// For entry and subnet changes: whether the change alters what traffic
+    /// gets through. `false` is "no effective change".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective: Option<bool>,
 }
 
 impl Change {
@@ -132,10 +142,136 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A box of traffic that the drift newly allows or newly denies, on a NACL
+/// whose entries changed or for subnets that moved to another NACL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrafficEffect {
+    pub region: String,
+    pub vpc_id: String,
+    /// The baseline's NACL.
+    pub network_acl_id: String,
+    /// For subnets that moved: the NACL they are on now, and which they are.
+    pub live_network_acl_id: Option<String>,
+    pub subnet_ids: Vec<String>,
+    pub effect: Effect,
+}
+
+impl Serialize for TrafficEffect {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// An ICMP type or code: -1 for any, as AWS writes it, or a range.
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum IcmpPart {
+            Number(i16),
+            Range(String),
+        }
+        fn icmp_part((low, high): (u8, u8)) -> IcmpPart {
+            match (low, high) {
+                (0, 255) => IcmpPart::Number(-1),
+                (l, h) if l == h => IcmpPart::Number(i16::from(l)),
+                (l, h) => IcmpPart::Range(format!("{l}-{h}")),
+            }
+        }
+        #[derive(Serialize)]
+        struct Icmp {
+            #[serde(rename = "type")]
+            icmp_type: IcmpPart,
+            code: IcmpPart,
+        }
+        #[derive(Serialize)]
+        struct Record<'a> {
+            region: &'a str,
+            vpc_id: &'a str,
+            network_acl_id: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            live_network_acl_id: Option<&'a str>,
+            #[serde(skip_serializing_if = "<[String]>::is_empty")]
+            subnet_ids: &'a [String],
+            direction: Direction,
+            effect: &'static str,
+            protocol: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            ports: Option<PortRange>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            icmp: Option<Icmp>,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            other_than: Vec<String>,
+            cidrs: Vec<Cidr>,
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            except_cidrs: Vec<Cidr>,
+            severity: Severity,
+            baseline_rule: Option<RuleNumber>,
+            live_rule: Option<RuleNumber>,
+            summary: String,
+        }
+        let effect = &self.effect;
+        let (cidrs, except_cidrs) = effect.addresses.summary();
+        let (protocol, ports, icmp, other_than) = match &effect.service {
+            Service::All => ("all".to_owned(), None, None, Vec::new()),
+            Service::Ports { protocol, from, to } => (
+                protocol.to_string(),
+                PortRange::new(i64::from(*from), i64::from(*to)).ok(),
+                None,
+                Vec::new(),
+            ),
+            Service::Icmp {
+                protocol,
+                types,
+                codes,
+            } => (
+                protocol.to_string(),
+                None,
+                Some(Icmp {
+                    icmp_type: icmp_part(*types),
+                    code: icmp_part(*codes),
+                }),
+                Vec::new(),
+            ),
+            Service::Protocol(protocol) => (protocol.to_string(), None, None, Vec::new()),
+            Service::Unnamed { named } => (
+                "other".to_owned(),
+                None,
+                None,
+                named
+                    .iter()
+                    .map(|&n| nacl_drift_model::Protocol::from_number(n).to_string())
+                    .collect(),
+            ),
+        };
+        Record {
+            region: &self.region,
+            vpc_id: &self.vpc_id,
+            network_acl_id: &self.network_acl_id,
+            live_network_acl_id: self.live_network_acl_id.as_deref(),
+            subnet_ids: &self.subnet_ids,
+            direction: effect.direction,
+            effect: match effect.kind {
+                EffectKind::NewlyAllowed => "newly_allowed",
+                EffectKind::NewlyDenied => "newly_denied",
+            },
+            protocol,
+            ports,
+            icmp,
+            other_than,
+            cidrs,
+            except_cidrs,
+            severity: effect.severity(),
+            baseline_rule: effect.baseline_rule,
+            live_rule: effect.live_rule,
+            summary: effect.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
 /// Everything `diff` found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub in_sync: bool,
+    /// The highest severity of any change; `null` when in sync.
+    pub severity: Option<Severity>,
     pub changes: Vec<Change>,
+    /// What the changes do to traffic, most severe first.
+    pub effects: Vec<TrafficEffect>,
     pub skipped: Vec<Skipped>,
 }

@@ -111,7 +111,7 @@ fn an_unchanged_estate_is_in_sync() {
     );
     assert_eq!(
         json(&report),
-        json!({"in_sync": true, "changes": [], "skipped": []})
+        json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": []})
     );
 }
 
@@ -122,6 +122,47 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
         &files(&[BASELINE]),
         &live(&drifted_live(), Some("us-east-1")),
     );
+    let severities: Vec<(&str, &str, &str, Option<bool>)> = report
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.kind.label(),
+                c.network_acl_id.as_str(),
+                c.severity.label(),
+                c.effective,
+            )
+        })
+        .collect();
+    assert_eq!(
+        severities,
+        [
+            ("entry deleted", "acl-0db", "critical", Some(true)),
+            ("entry modified", "acl-0db", "critical", Some(true)),
+            ("entry added", "acl-0db", "high", Some(true)),
+            ("subnet moved", "acl-0db", "critical", Some(true)),
+            ("tags changed", "acl-0db", "low", None),
+            ("subnet moved", "acl-0default", "low", None),
+            ("NACL added", "acl-0new", "low", None),
+            ("NACL deleted", "acl-0old", "low", None),
+        ]
+    );
+    assert_eq!(report.severity.map(|s| s.label()), Some("critical"));
+    // The fields of each change; severities and effects are checked above and below.
+    let mut report_json = json(&report);
+    for change in report_json["changes"].as_array_mut().expect("changes") {
+        let change = change.as_object_mut().expect("object");
+        change.remove("severity");
+        change.remove("effective");
+    }
+    report_json
+        .as_object_mut()
+        .expect("object")
+        .remove("effects");
+    report_json
+        .as_object_mut()
+        .expect("object")
+        .remove("severity");
     let common = |kind: &str, acl: &str| json!({"kind": kind, "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": acl});
     let with = |mut value: Value, extra: Value| {
         value
@@ -164,10 +205,10 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
         ]
     });
     assert_eq!(
-        json(&report),
+        report_json,
         expected,
         "{}",
-        serde_json::to_string_pretty(&json(&report)).unwrap_or_default()
+        serde_json::to_string_pretty(&report_json).unwrap_or_default()
     );
 }
 
@@ -225,7 +266,7 @@ fn a_subnet_that_is_gone_is_reported() {
         json(&report)["changes"],
         json!([{"kind": "association_changed", "region": "us-east-1", "vpc_id": "vpc-0prod",
                 "network_acl_id": "acl-0app", "subnet_id": "subnet-0app",
-                "baseline": {"network_acl_id": "acl-0app"}, "live": null}])
+                "baseline": {"network_acl_id": "acl-0app"}, "live": null, "severity": "low"}])
     );
 }
 
@@ -325,4 +366,62 @@ fn coverage_unions_the_scopes_of_every_snapshot() {
         coverage(&unfiltered).get("us-east-1"),
         Some(&Coverage::AllVpcs)
     );
+}
+
+#[test]
+fn effects_name_the_exposure_and_its_rules() {
+    let report = diff(
+        &accounts(),
+        &files(&[BASELINE]),
+        &live(&drifted_live(), Some("us-east-1")),
+    );
+    let effects = json(&report)["effects"].clone();
+    let ssh = effects
+        .as_array()
+        .expect("effects")
+        .iter()
+        .find(|e| {
+            e["network_acl_id"] == "acl-0db"
+                && e["ports"] == 22
+                && e["live_network_acl_id"].is_null()
+        })
+        .expect("the SSH exposure");
+    assert_eq!(
+        ssh,
+        &json!({
+            "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": "acl-0db",
+            "direction": "ingress", "effect": "newly_allowed", "protocol": "tcp", "ports": 22,
+            "cidrs": ["0.0.0.0/0"], "severity": "critical", "baseline_rule": 80, "live_rule": 100,
+            "summary": "ingress tcp 22 from 0.0.0.0/0: was denied by rule 80, now allowed by rule 100"
+        })
+    );
+    let moved = effects
+        .as_array()
+        .expect("effects")
+        .iter()
+        .find(|e| e["live_network_acl_id"] == "acl-0default")
+        .expect("the moved subnet's exposure");
+    assert_eq!(moved["subnet_ids"], json!(["subnet-0db-b"]));
+    assert_eq!(effects[0]["severity"], "critical", "most severe first");
+}
+
+#[test]
+fn a_deletion_that_an_earlier_rule_shadows_is_no_effective_change() {
+    let shadowing = BASELINE.replace(
+        "  - {rule_number: 80, direction: ingress",
+        "  - {rule_number: 70, direction: ingress, action: deny, protocol: all, cidr: 0.0.0.0/0}\n  - {rule_number: 80, direction: ingress",
+    );
+    let live_state = shadowing.replace(
+        "  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n",
+        "",
+    );
+    let report = diff(
+        &accounts(),
+        &files(&[&shadowing]),
+        &live(&live_state, Some("us-east-1")),
+    );
+    assert_eq!(report.changes.len(), 1);
+    assert_eq!(report.changes[0].effective, Some(false));
+    assert_eq!(report.changes[0].severity.label(), "low");
+    assert!(report.effects.is_empty());
 }
