@@ -10,8 +10,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use comfy_table::Color;
-use nacl_drift_apply::{Effect, Outcome, Plan, PlanOptions, Stage, StepResult, execute, plan};
+use comfy_table::{Cell, Color};
+use nacl_drift_analysis::EffectKind;
+use nacl_drift_apply::{
+    Outcome, Plan, PlanOptions, Stage, StepResult, execute, plan, traffic_effects,
+};
 use nacl_drift_model::write_baseline;
 
 use crate::aws::{AwsArgs, ec2_client};
@@ -60,6 +63,17 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         recreate_missing: args.recreate_missing,
     };
     let plan = plan(&comparison.report, options);
+    let live = comparison
+        .live
+        .iter()
+        .map(|acl| {
+            (
+                acl.observed.acl.id.clone(),
+                acl.observed.acl.entries.clone(),
+            )
+        })
+        .collect();
+    let traffic = traffic_lines(&traffic_effects(&plan, &live));
     print_untouched(printer, &plan);
     if plan.is_empty() {
         printer.line(if comparison.report.in_sync {
@@ -70,7 +84,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         return Ok(exit_for_drift(&comparison));
     }
     if args.dry_run {
-        print_plan(printer, &plan, None);
+        print_plan(printer, &plan, &traffic, None);
         printer.line(format!(
             "Dry run: {} calls planned, none made.",
             plan.steps.len()
@@ -86,7 +100,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         .collect();
     if args.check_permissions {
         let result = execute(&plan, &clients, true, CONCURRENT_NACLS).await;
-        print_plan(printer, &plan, Some(&result));
+        print_plan(printer, &plan, &traffic, Some(&result));
         let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
         if denied > 0 {
             bail!("{denied} of {} planned calls would fail", plan.steps.len());
@@ -95,14 +109,14 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     if !args.yes {
-        print_plan(printer, &plan, None);
+        print_plan(printer, &plan, &traffic, None);
         if !confirm(&plan)? {
             bail!("not applied: the answer was not yes");
         }
     }
 
     let result = execute(&plan, &clients, false, CONCURRENT_NACLS).await;
-    print_plan(printer, &plan, Some(&result));
+    print_plan(printer, &plan, &traffic, Some(&result));
     for path in record_recreated(&comparison, &result, &args.baseline_dir)? {
         printer.line(format!(
             "Recorded the recreated NACLs' new ids in {}: commit it.",
@@ -156,9 +170,30 @@ fn confirm(plan: &Plan) -> Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-/// The plan, one row per call; with a result, the outcome of each.
-fn print_plan(printer: &mut Printer, plan: &Plan, result: Option<&StepResult>) {
-    let mut header = vec!["#", "stage", "NACL", "call", "what", "effect"];
+/// For each step, the traffic it closes or reopens, one line each.
+fn traffic_lines(effects: &[Vec<nacl_drift_analysis::Effect>]) -> Vec<String> {
+    effects
+        .iter()
+        .map(|effects| {
+            effects
+                .iter()
+                .map(|effect| {
+                    let verb = match effect.kind {
+                        EffectKind::NewlyDenied => "closes",
+                        EffectKind::NewlyAllowed => "reopens",
+                    };
+                    format!("{verb} {}", effect.traffic())
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+/// The plan, one row per call, with the traffic each closes or reopens;
+/// with a result, the outcome of each.
+fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Option<&StepResult>) {
+    let mut header = vec!["#", "stage", "NACL", "call", "what", "traffic"];
     if result.is_some() {
         header.push("result");
     }
@@ -168,22 +203,28 @@ fn print_plan(printer: &mut Printer, plan: &Plan, result: Option<&StepResult>) {
             Stage::Close => "1 close",
             Stage::Open => "2 open",
         };
-        let (effect, color) = match step.effect() {
-            Effect::Closes => ("closes", Color::Green),
-            Effect::Opens => ("opens", Color::Yellow),
-            Effect::Other => ("", Color::Reset),
-        };
         let mut acl = format!("{} {}", step.network_acl_id, step.region);
         if step.recreates {
             acl.push_str(" (recreated)");
         }
+        let traffic = match traffic[index].as_str() {
+            "" if matches!(
+                step.operation(),
+                "CreateTags" | "DeleteTags" | "CreateNetworkAcl"
+            ) =>
+            {
+                ""
+            }
+            "" => "no effective change",
+            lines => lines,
+        };
         let mut row = vec![
-            comfy_table::Cell::new(index + 1),
-            comfy_table::Cell::new(stage),
-            comfy_table::Cell::new(acl),
-            comfy_table::Cell::new(step.operation()),
-            comfy_table::Cell::new(step.describe()),
-            printer.colored(comfy_table::Cell::new(effect), color),
+            Cell::new(index + 1),
+            Cell::new(stage),
+            Cell::new(acl),
+            Cell::new(step.operation()),
+            Cell::new(step.describe()),
+            Cell::new(traffic),
         ];
         if let Some(result) = result {
             let (text, color) = match &result.outcomes[index] {
@@ -193,7 +234,7 @@ fn print_plan(printer: &mut Printer, plan: &Plan, result: Option<&StepResult>) {
                 Outcome::Failed(why) => (format!("FAILED: {why}"), Color::Red),
                 Outcome::Skipped(why) => (format!("skipped: {why}"), Color::Yellow),
             };
-            row.push(printer.colored(comfy_table::Cell::new(text), color));
+            row.push(printer.colored(Cell::new(text), color));
         }
         table.add_row(row);
     }

@@ -10,6 +10,7 @@ mod apply;
 mod aws;
 mod diff;
 mod exit_status;
+mod lint;
 mod live;
 mod logging;
 mod printer;
@@ -44,6 +45,8 @@ enum Command {
     Diff(diff::Args),
     /// Restore the baselines after an incident: plan, confirm, apply, verify.
     Apply(apply::Args),
+    /// Check the baselines for exposure and mistakes, without calling AWS.
+    Lint(lint::Args),
     /// Check baseline files without calling AWS.
     Validate(validate::Args),
 }
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
                     Command::Snapshot(args) => snapshot::run(args, &mut printer).await,
                     Command::Diff(args) => diff::run(args, &mut printer).await,
                     Command::Apply(args) => apply::run(args, &mut printer).await,
+                    Command::Lint(args) => lint::run(args, &mut printer),
                     Command::Validate(args) => validate::run(args, &mut printer),
                 }
             })

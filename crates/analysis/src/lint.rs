@@ -76,9 +76,14 @@ fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
             let mut reaches: Vec<u16> = sensitive_ports(&effect.service);
             reaches.sort_unstable();
             let reaches = match reaches.as_slice() {
+                _ if effect.service == Service::All => " (every port)".to_owned(),
                 [] => String::new(),
-                ports if effect.service == Service::All => {
-                    format!(" (every port, {} among them)", join(ports))
+                [a, b, c, d, e, rest @ ..] if !rest.is_empty() => {
+                    format!(
+                        " (reaching {}, and {} more)",
+                        join(&[*a, *b, *c, *d, *e]),
+                        rest.len()
+                    )
                 }
                 ports => format!(" (reaching {})", join(ports)),
             };

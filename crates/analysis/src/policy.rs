@@ -146,14 +146,24 @@ pub struct Effect {
     pub live_rule: Option<RuleNumber>,
 }
 
-impl fmt::Display for Effect {
-    /// `ingress tcp 22 from 0.0.0.0/0 except 10.0.0.0/16: was denied by rule
-    /// 80, now allowed by rule 100`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Effect {
+    /// The traffic alone: `ingress tcp 22 from 0.0.0.0/0 except 10.0.0.0/16`.
+    pub fn traffic(&self) -> String {
         let preposition = match self.direction {
             Direction::Ingress => "from",
             Direction::Egress => "to",
         };
+        format!(
+            "{} {} {preposition} {}",
+            self.direction, self.service, self.addresses
+        )
+    }
+}
+
+impl fmt::Display for Effect {
+    /// `ingress tcp 22 from 0.0.0.0/0 except 10.0.0.0/16: was denied by rule
+    /// 80, now allowed by rule 100`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rule = |number: Option<RuleNumber>| match number {
             Some(number) => format!("rule {number}"),
             None => "the default deny".to_owned(),
@@ -164,10 +174,8 @@ impl fmt::Display for Effect {
         };
         write!(
             f,
-            "{} {} {preposition} {}: was {was} by {}, now {now} by {}",
-            self.direction,
-            self.service,
-            self.addresses,
+            "{}: was {was} by {}, now {now} by {}",
+            self.traffic(),
             rule(self.baseline_rule),
             rule(self.live_rule)
         )

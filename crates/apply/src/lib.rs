@@ -18,4 +18,4 @@ mod execute;
 mod plan;
 
 pub use execute::{Outcome, StepResult, execute};
-pub use plan::{Call, Effect, Plan, PlanOptions, Stage, Step, plan};
+pub use plan::{Call, Effect, Plan, PlanOptions, Stage, Step, plan, traffic_effects};

@@ -1,9 +1,11 @@
 //! From a diff report to the ordered EC2 calls that restore the baseline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use nacl_drift_analysis::{self as analysis, compare};
 
 use nacl_drift_diff::{Change, ChangeKind, Report, State};
-use nacl_drift_model::{Action, Cidr, Entry, EntryKey, NetworkAcl, Traffic};
+use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, NetworkAcl, Traffic};
 
 /// What the user allowed apply to do beyond reverting changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -383,4 +385,54 @@ fn covers(outer: &Entry, inner: &Entry) -> bool {
         _ => false,
     };
     cidr && traffic
+}
+
+/// What each step does to traffic, exactly: the plan played out, in order,
+/// on `live` (each NACL's entries, by id). A step that moves a subnet is
+/// judged as the subnet sees it: the NACL it leaves against the one it joins.
+pub fn traffic_effects(
+    plan: &Plan,
+    live: &HashMap<String, BTreeMap<EntryKey, Entry>>,
+) -> Vec<Vec<analysis::Effect>> {
+    let mut state = live.clone();
+    let both = |before: &BTreeMap<EntryKey, Entry>,
+                after: &BTreeMap<EntryKey, Entry>|
+     -> Vec<analysis::Effect> {
+        [Direction::Ingress, Direction::Egress]
+            .into_iter()
+            .flat_map(|direction| compare(direction, before, after))
+            .collect()
+    };
+    plan.steps
+        .iter()
+        .map(|step| {
+            let acl = step.network_acl_id.clone();
+            match &step.call {
+                Call::CreateNetworkAcl => {
+                    state.insert(acl, BTreeMap::new());
+                    Vec::new()
+                }
+                Call::CreateEntry { key, entry } | Call::ReplaceEntry { key, entry, .. } => {
+                    let entries = state.entry(acl).or_default();
+                    let before = entries.clone();
+                    entries.insert(*key, *entry);
+                    compare(key.direction, &before, entries)
+                }
+                Call::DeleteEntry { key, .. } => {
+                    let entries = state.entry(acl).or_default();
+                    let before = entries.clone();
+                    entries.remove(key);
+                    compare(key.direction, &before, entries)
+                }
+                Call::MoveSubnet { from, .. } => {
+                    let empty = BTreeMap::new();
+                    both(
+                        state.get(from).unwrap_or(&empty),
+                        state.get(&acl).unwrap_or(&empty),
+                    )
+                }
+                Call::CreateTags { .. } | Call::DeleteTags { .. } => Vec::new(),
+            }
+        })
+        .collect()
 }

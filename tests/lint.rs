@@ -1,0 +1,105 @@
+//! `nacl-drift lint` on baseline files, run as a process.
+
+mod support;
+
+use std::fs;
+
+use serde_json::Value;
+use support::{nacl_drift, repo_root, run};
+
+fn lint(dir: &std::path::Path, extra: &[&str]) -> support::Run {
+    let mut args = vec!["lint", "--baseline-dir", dir.to_str().expect("utf-8 path")];
+    args.extend(extra);
+    run(&mut nacl_drift(), &args)
+}
+
+#[test]
+fn the_example_estate_has_critical_findings() {
+    let result = lint(&repo_root().join("baselines"), &["--format", "json"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    assert_eq!(report["severity"], "critical");
+    let findings = report["findings"].as_array().expect("findings");
+    let default_acl = findings
+        .iter()
+        .find(|f| {
+            f["message"] == "ingress all traffic from 0.0.0.0/0 is allowed by rule 100 (every port)"
+        })
+        .expect("the default NACL's allow-all");
+    assert_eq!(default_acl["kind"], "internet_exposure");
+    assert_eq!(default_acl["severity"], "critical");
+    assert_eq!(default_acl["direction"], "ingress");
+    assert_eq!(default_acl["rule_number"], 100);
+    assert!(
+        default_acl["network_acl_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("acl-"))
+    );
+
+    let table = lint(&repo_root().join("baselines"), &[]);
+    assert_eq!(table.code, 2);
+    assert!(
+        table
+            .stdout
+            .ends_with("9 findings in 6 NACLs: 9 critical\n"),
+        "{table:?}"
+    );
+    let markdown = lint(&repo_root().join("baselines"), &["--format", "markdown"]);
+    assert!(
+        markdown
+            .stdout
+            .starts_with("## nacl-drift lint\n\n9 findings in 6 NACLs: 9 critical\n"),
+        "{markdown:?}"
+    );
+}
+
+#[test]
+fn a_tidy_baseline_passes_and_fail_on_sets_the_bar() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    // The fixture: a deny of SSH from anywhere, ICMP echo from 10/8, all egress to IPv6.
+    fs::write(&file, include_str!("fixtures/valid-baseline.yaml")).expect("write");
+    let tidy = lint(dir.path(), &[]);
+    assert_eq!(tidy.code, 0, "{tidy:?}");
+    assert_eq!(tidy.stdout, "No findings in 1 NACLs.\n");
+
+    // An allow from the VPC shadowed by an earlier allow: a low finding.
+    let shadowed = include_str!("fixtures/valid-baseline.yaml").replace(
+        "  - rule_number: 90\n",
+        "  - rule_number: 85\n    direction: ingress\n    action: allow\n    protocol: icmp\n    cidr: 10.0.0.0/8\n  - rule_number: 90\n",
+    );
+    fs::write(&file, shadowed).expect("write");
+    let low = lint(dir.path(), &[]);
+    assert_eq!(low.code, 2, "{low:?}");
+    assert!(
+        low.stdout.contains(
+            "ingress rule 90 (allow icmp type 8 code any from 10.0.0.0/8) is never reached"
+        ),
+        "{low:?}"
+    );
+    let gated = lint(dir.path(), &["--fail-on", "medium"]);
+    assert_eq!(
+        gated.code, 0,
+        "a low finding passes a medium gate: {gated:?}"
+    );
+}
+
+#[test]
+fn a_bad_baseline_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    fs::write(
+        &file,
+        include_str!("fixtures/valid-baseline.yaml")
+            .replace("cidr: 10.0.0.0/8", "cidr: 10.0.0.1/8"),
+    )
+    .expect("write");
+    let result = lint(dir.path(), &[]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.contains("`10.0.0.1/8` is not canonical"),
+        "{result:?}"
+    );
+}
