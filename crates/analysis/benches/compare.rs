@@ -27,14 +27,14 @@ fn nacl(seed: u32) -> BTreeMap<EntryKey, Entry> {
             };
             let port = [22, 80, 443, 3306, 5432, 6379, 8080, 9200][(i + seed) as usize % 8];
             let traffic = match mix {
-                0 | 1 | 2 => Traffic::Tcp(PortRange::new(port, port).expect("valid")),
+                0..=2 => Traffic::Tcp(PortRange::new(port, port).expect("valid")),
                 3 => Traffic::Tcp(PortRange::new(1024, 65535).expect("valid")),
                 4 => Traffic::Udp(PortRange::new(53, 53).expect("valid")),
                 5 => Traffic::Icmp(Some(IcmpTypeCode::new(3, 4).expect("valid"))),
                 6 => Traffic::Udp(PortRange::new(1024, 65535).expect("valid")),
                 _ => Traffic::All,
             };
-            let action = if (i + seed) % 5 == 0 {
+            let action = if (i + seed).is_multiple_of(5) {
                 Action::Deny
             } else {
                 Action::Allow
