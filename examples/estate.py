@@ -2,13 +2,16 @@
 """The example estate: a three-tier shop in two regions, built through boto3.
 
     estate.py --endpoint-url URL seed > estate.json
-    estate.py --endpoint-url URL incident estate.json
+    estate.py --endpoint-url URL incident estate.json [--cloudtrail-logs DIR]
     estate.py --endpoint-url URL export REGION > live.json
 
 `seed` creates the estate and prints, as JSON, the ids of what it made by
 name, so tests and the incident drill can refer to "the db tier's NACL"
 rather than to ids the endpoint picked. `incident` then does what the
-incidents nacl-drift exists for would do (see INCIDENTS below). `export`
+incidents nacl-drift exists for would do (see INCIDENTS below), and with
+--cloudtrail-logs writes the CloudTrail log files that AWS would deliver for
+those calls (the emulator has no CloudTrail), with some other events that
+must not be mistaken for them. `export`
 prints what `aws ec2 describe-network-acls --output json` would.
 
 It is meant for a local EC2 emulator (moto); it never needs real credentials.
@@ -23,8 +26,12 @@ Each region also has the endpoint's default VPC, with its default NACL.
 """
 
 import argparse
+import datetime
+import gzip
 import json
+import os
 import sys
+import uuid
 
 import boto3
 
@@ -160,18 +167,118 @@ INCIDENTS = """\
 4. malicious ReplaceNetworkAclAssociation: subnet db-b moved onto the VPC's default NACL, which allows everything"""
 
 
-def incident(ec2, made):
+ACCOUNT = "123456789012"
+MALLORY = {
+    "type": "IAMUser", "principalId": "AIDAEXAMPLEMALLORY01",
+    "arn": f"arn:aws:iam::{ACCOUNT}:user/mallory", "accountId": ACCOUNT,
+    "accessKeyId": "AKIAEXAMPLEMALLORY01", "userName": "mallory",
+}
+TERRAFORM = {
+    "type": "AssumedRole", "principalId": "AROAEXAMPLEOPS000001:terraform-run-4711",
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/ops-automation/terraform-run-4711",
+    "accountId": ACCOUNT, "accessKeyId": "ASIAEXAMPLEOPS000001",
+    "sessionContext": {
+        "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLEOPS000001",
+                          "arn": f"arn:aws:iam::{ACCOUNT}:role/ops-automation",
+                          "accountId": ACCOUNT, "userName": "ops-automation"},
+        "attributes": {"creationDate": "2026-11-26T09:00:00Z", "mfaAuthenticated": "false"},
+    },
+}
+SSO_ROLE = "AWSReservedSSO_AdministratorAccess_0123456789abcdef"
+JANE = {
+    "type": "AssumedRole", "principalId": "AROAEXAMPLESSO000001:jane.doe@example.com",
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{SSO_ROLE}/jane.doe@example.com",
+    "accountId": ACCOUNT, "accessKeyId": "ASIAEXAMPLESSO000001",
+    "sessionContext": {
+        "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLESSO000001",
+                          "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/{SSO_ROLE}",
+                          "accountId": ACCOUNT, "userName": SSO_ROLE},
+        "attributes": {"creationDate": "2026-11-26T08:00:00Z", "mfaAuthenticated": "true"},
+    },
+}
+CLOUDFORMATION = {"type": "AWSService", "invokedBy": "cloudformation.amazonaws.com"}
+CLI = "aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.1 md/arch#x86_64 lang/python#3.11.9"
+TERRAFORM_AGENT = "APN/1.0 HashiCorp/1.0 Terraform/1.9.5 (+https://www.terraform.io) terraform-provider-aws/5.70.0"
+
+
+def record(when, name, identity, ip, agent, request, response=None, error=None):
+    """A CloudTrail management event record, as CloudTrail writes it."""
+    item = {
+        "eventVersion": "1.09", "userIdentity": identity,
+        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "ec2.amazonaws.com", "eventName": name, "awsRegion": "us-east-1",
+        "sourceIPAddress": ip, "userAgent": agent,
+        "requestParameters": request,
+        "responseElements": response if response is not None else {"requestId": str(uuid.uuid4()), "_return": True},
+        "requestID": str(uuid.uuid4()), "eventID": str(uuid.uuid4()),
+        "readOnly": False, "eventType": "AwsApiCall", "managementEvent": True,
+        "recipientAccountId": ACCOUNT, "eventCategory": "Management",
+    }
+    if error:
+        item.update(errorCode=error, errorMessage="You are not authorized to perform this operation.",
+                    responseElements=None)
+    return item
+
+
+def write_logs(folder, when, records, compress):
+    """One log file, where CloudTrail delivers it."""
+    day = os.path.join(folder, "AWSLogs", ACCOUNT, "CloudTrail", "us-east-1",
+                       when.strftime("%Y"), when.strftime("%m"), when.strftime("%d"))
+    os.makedirs(day, exist_ok=True)
+    name = f"{ACCOUNT}_CloudTrail_us-east-1_{when.strftime('%Y%m%dT%H%MZ')}_{uuid.uuid4().hex[:16]}.json"
+    body = json.dumps({"Records": records}).encode()
+    if compress:
+        with gzip.open(os.path.join(day, name + ".gz"), "wb") as out:
+            out.write(body)
+    else:
+        with open(os.path.join(day, name), "wb") as out:
+            out.write(body)
+
+
+def incident(ec2, made, logs):
     acls, subnets = made["network_acls"], made["subnets"]
+    old_association = association_id(ec2, subnets["db-b"])
     ec2.delete_network_acl_entry(NetworkAclId=acls["db"], Egress=False, RuleNumber=80)
     ec2.delete_network_acl_entry(NetworkAclId=acls["app"], Egress=True, RuleNumber=120)
     ec2.replace_network_acl_entry(
         **entry_args(acls["db"], (False, 100, "allow", TCP, ANY_V4, (0, 65535)))
     )
-    ec2.replace_network_acl_association(
-        AssociationId=association_id(ec2, subnets["db-b"]),
-        NetworkAclId=made["default_network_acl"],
-    )
+    new_association = ec2.replace_network_acl_association(
+        AssociationId=old_association, NetworkAclId=made["default_network_acl"],
+    )["NewAssociationId"]
     print(INCIDENTS)
+    if not logs:
+        return
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    minutes = lambda n: now - datetime.timedelta(minutes=n)
+    entry = lambda acl, number, egress: {"networkAclId": acl, "ruleNumber": number, "egress": egress}
+    write_logs(logs, now, [
+        record(minutes(9), "DeleteNetworkAclEntry", MALLORY, "203.0.113.66", CLI, entry(acls["db"], 80, False)),
+        record(minutes(8), "DeleteNetworkAclEntry", TERRAFORM, "10.0.5.20", TERRAFORM_AGENT,
+               entry(acls["app"], 120, True)),
+        record(minutes(7), "ReplaceNetworkAclEntry", JANE, "198.51.100.23", "console.ec2.amazonaws.com",
+               dict(entry(acls["db"], 100, False), ruleAction="allow", aclProtocol="6",
+                    cidrBlock=ANY_V4, portRange={"from": 0, "to": 65535})),
+        record(minutes(6), "ReplaceNetworkAclAssociation", MALLORY, "203.0.113.66", CLI,
+               {"associationId": old_association, "networkAclId": made["default_network_acl"]},
+               {"requestId": str(uuid.uuid4()), "newAssociationId": new_association}),
+        # A later call that failed changed nothing, and must not be blamed.
+        record(minutes(5), "DeleteNetworkAclEntry", TERRAFORM, "10.0.5.20", TERRAFORM_AGENT,
+               entry(acls["db"], 80, False), error="Client.UnauthorizedOperation"),
+        # Other NACLs: the same rule number elsewhere, and a service's tagging.
+        record(minutes(4), "DeleteNetworkAclEntry", MALLORY, "203.0.113.66", CLI, entry(acls["web"], 80, False),
+               error="Client.InvalidNetworkAclEntry.NotFound"),
+        record(minutes(3), "CreateTags", CLOUDFORMATION, "cloudformation.amazonaws.com", "cloudformation.amazonaws.com",
+               {"resourcesSet": {"items": [{"resourceId": acls["web"]}]},
+                "tagSet": {"items": [{"key": "aws:cloudformation:stack-name", "value": "shop"}]}}),
+    ], compress=True)
+    # An older change to the same rule, by someone else: the newest match wins.
+    yesterday = now - datetime.timedelta(days=1)
+    write_logs(logs, yesterday, [
+        record(yesterday, "ReplaceNetworkAclEntry", TERRAFORM, "10.0.5.20", TERRAFORM_AGENT,
+               dict(entry(acls["db"], 80, False), ruleAction="deny", aclProtocol="6",
+                    cidrBlock=ANY_V4, portRange={"from": 22, "to": 22})),
+    ], compress=False)
 
 
 def main():
@@ -181,6 +288,8 @@ def main():
     commands.add_parser("seed", help="create the estate; print its ids as JSON")
     incident_parser = commands.add_parser("incident", help="do the drill's incidents")
     incident_parser.add_argument("estate_json", help="what seed printed")
+    incident_parser.add_argument("--cloudtrail-logs", metavar="DIR",
+                                 help="also write the CloudTrail logs of the incidents here")
     export_parser = commands.add_parser("export", help="print describe-network-acls as JSON")
     export_parser.add_argument("region")
     args = parser.parse_args()
@@ -195,7 +304,7 @@ def main():
     elif args.command == "incident":
         with open(args.estate_json) as estate:
             made = json.load(estate)
-        incident(ec2("us-east-1"), made["us-east-1"])
+        incident(ec2("us-east-1"), made["us-east-1"], args.cloudtrail_logs)
     else:
         response = ec2(args.region).describe_network_acls()
         response.pop("ResponseMetadata", None)

@@ -15,7 +15,8 @@
 #    deny entry, an accidental deletion of a critical allow entry, a
 #    malicious widening of an allow entry, and a subnet moved onto a
 #    permissive NACL;
-# 6. runs diff, which reports each of them and exits 2;
+# 6. runs diff, which reports each of them, what it does to traffic and who
+#    did it (from the CloudTrail log files of those calls), and exits 2;
 # 7. plans the restore (apply --dry-run), restores (apply --yes --prune),
 #    and diffs again, which is clean: exit 0.
 #
@@ -101,11 +102,13 @@ step "Diff: live state against the baselines, before any incident"
 "$nacl_drift" diff --baseline-dir "$baselines"
 
 step "The incidents"
-"$venv/bin/python" "$root/examples/estate.py" --endpoint-url "$endpoint" incident "$work/estate.json"
+"$venv/bin/python" "$root/examples/estate.py" --endpoint-url "$endpoint" incident "$work/estate.json" \
+  --cloudtrail-logs "$work/cloudtrail"
+echo "(and the CloudTrail log files AWS would deliver for those calls, in $work/cloudtrail)"
 
-step "Diff: what changed behind our backs (exit 2 means drift)"
+step "Diff: what changed behind our backs, what it exposes, and who did it (exit 2 means drift)"
 status=0
-"$nacl_drift" diff --baseline-dir "$baselines" || status=$?
+"$nacl_drift" diff --baseline-dir "$baselines" --cloudtrail-logs "$work/cloudtrail" || status=$?
 if [[ $status -ne 2 ]]; then
   echo "drill failed: diff exited $status, not 2, after the incidents" >&2
   exit 1

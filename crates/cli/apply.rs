@@ -17,6 +17,7 @@ use nacl_drift_apply::{
 };
 use nacl_drift_model::write_baseline;
 
+use crate::attribution::AttributionArgs;
 use crate::aws::{AwsArgs, ec2_client};
 use crate::diff::{Comparison, compare, print_drift};
 use crate::exit_status::ExitStatus;
@@ -53,11 +54,21 @@ pub struct Args {
     check_permissions: bool,
 
     #[command(flatten)]
+    attribution: AttributionArgs,
+
+    #[command(flatten)]
     aws: AwsArgs,
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let comparison = compare(&args.baseline_dir, &[], &args.aws).await?;
+    let mut comparison = compare(&args.baseline_dir, &[], &args.aws).await?;
+    if args.attribution.requested() && !comparison.report.in_sync {
+        args.attribution
+            .attribute(&mut comparison, &args.aws, printer)
+            .await?;
+        printer.line("The drift, and who made it:");
+        print_drift(printer, &comparison);
+    }
     let options = PlanOptions {
         prune: args.prune,
         recreate_missing: args.recreate_missing,

@@ -49,3 +49,11 @@ pub fn sts_client(config: &SdkConfig, region: &str) -> aws_sdk_sts::Client {
         .build();
     aws_sdk_sts::Client::from_conf(sts_config)
 }
+
+/// A CloudTrail client for `region`, sharing everything else with `config`.
+pub fn cloudtrail_client(config: &SdkConfig, region: &str) -> aws_sdk_cloudtrail::Client {
+    let cloudtrail_config = aws_sdk_cloudtrail::config::Builder::from(config)
+        .region(Region::new(region.to_owned()))
+        .build();
+    aws_sdk_cloudtrail::Client::from_conf(cloudtrail_config)
+}

@@ -7,6 +7,7 @@
 //! user's eyes goes through the [`printer`]; logs go to stderr.
 
 mod apply;
+mod attribution;
 mod aws;
 mod diff;
 mod exit_status;

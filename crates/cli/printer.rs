@@ -75,6 +75,13 @@ impl Printer {
     }
 }
 
+impl Printer {
+    /// A warning on stderr, one line.
+    pub fn warning(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "warning: {text}");
+    }
+}
+
 /// Prints an error as one line, then one line per cause.
 pub fn print_error(error: &anyhow::Error) {
     let mut stderr = io::stderr().lock();

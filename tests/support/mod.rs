@@ -127,16 +127,26 @@ impl Emulator {
 
     /// Does the incident drill's incidents (`estate.py incident`).
     pub fn incident(&self, estate: &serde_json::Value) {
+        self.incident_logged(estate, None);
+    }
+
+    /// Does the incident drill's incidents, and with `logs`, writes there
+    /// the CloudTrail log files of those calls.
+    pub fn incident_logged(&self, estate: &serde_json::Value, logs: Option<&Path>) {
         let file = tempfile::NamedTempFile::new().expect("temp file");
         std::fs::write(file.path(), estate.to_string()).expect("write estate");
         let path = file.path().to_str().expect("utf-8 path");
-        self.python(&[
+        let mut args = vec![
             "examples/estate.py",
             "--endpoint-url",
             &self.endpoint,
             "incident",
             path,
-        ]);
+        ];
+        if let Some(logs) = logs {
+            args.extend(["--cloudtrail-logs", logs.to_str().expect("utf-8 path")]);
+        }
+        self.python(&args);
     }
 
     /// What `aws ec2 describe-network-acls --output json` prints for `region`.

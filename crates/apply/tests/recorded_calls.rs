@@ -66,6 +66,7 @@ fn incident_plan(options: PlanOptions) -> Plan {
             region: Some("us-east-1".to_owned()),
             observed: ObservedAcl {
                 account: live.account.clone(),
+                association_ids: Default::default(),
                 vpc_id: live.vpc_id.clone(),
                 acl: acl.clone(),
             },

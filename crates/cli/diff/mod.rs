@@ -16,6 +16,7 @@ use nacl_drift_diff::{LiveAcl, Report, Severity, coverage, diff};
 use nacl_drift_model::{Baseline, read_baseline_dir};
 use nacl_drift_snapshot::caller_account;
 
+use crate::attribution::AttributionArgs;
 use crate::aws::{AwsArgs, sts_client};
 use crate::exit_status::ExitStatus;
 use crate::live::{fetch_regions, read_exports};
@@ -38,6 +39,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 
+    #[command(flatten)]
+    attribution: AttributionArgs,
+
     /// Exit 2 only when some change reaches this severity (critical, high,
     /// medium or low), and 0 otherwise (default: on any change).
     #[arg(long, value_name = "SEVERITY")]
@@ -49,13 +53,18 @@ pub struct Args {
 
 /// The baselines, the live state, and the report on them.
 pub struct Comparison {
+    /// The accounts compared: the caller's, or the exports' owners.
+    pub accounts: BTreeSet<String>,
     pub files: Vec<(PathBuf, Baseline)>,
     pub live: Vec<LiveAcl>,
     pub report: Report,
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let comparison = compare(&args.baseline_dir, &args.live_files, &args.aws).await?;
+    let mut comparison = compare(&args.baseline_dir, &args.live_files, &args.aws).await?;
+    args.attribution
+        .attribute(&mut comparison, &args.aws, printer)
+        .await?;
     render::print(printer, args.format, &comparison);
     let report = &comparison.report;
     let failing = match args.fail_on {
@@ -133,6 +142,7 @@ pub async fn compare(
     };
     let report = diff(&accounts, &files, &live);
     Ok(Comparison {
+        accounts,
         files,
         live,
         report,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use comfy_table::{Cell, Color};
-use nacl_drift_diff::{Change, ChangeKind, Severity, State, live_baseline};
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, State, live_baseline};
 use nacl_drift_model::Baseline;
 use similar::TextDiff;
 
@@ -98,6 +98,21 @@ fn describe(change: &Change, state: Option<&State>, other: Option<&State>) -> St
                 .collect();
             differing.join(", ")
         }
+    }
+}
+
+/// Who made a change, when, and from where; or "unattributed".
+fn who_when_from(change: &Change, separator: &str) -> String {
+    match &change.attribution {
+        Attributed::To(by) => {
+            let mut parts = vec![by.who(), format!("{} {}", by.event_name, by.event_time)];
+            if let Some(ip) = &by.source_ip {
+                parts.push(format!("from {ip}"));
+            }
+            parts.join(separator)
+        }
+        Attributed::Unattributed => "unattributed".to_owned(),
+        Attributed::NotAsked => String::new(),
     }
 }
 
@@ -222,14 +237,19 @@ fn print_table(printer: &mut Printer, comparison: &Comparison) {
         printer.line(in_sync_line(comparison));
     } else {
         let names = acl_names(comparison);
-        let mut table = printer.table([
+        let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
+        let mut header = vec![
             "NACL",
             "change",
             "rule / subnet",
             "baseline",
             "live",
             "severity",
-        ]);
+        ];
+        if attributed {
+            header.push("who / when / from");
+        }
+        let mut table = printer.table(header);
         let mut previous_acl = None;
         for change in &report.changes {
             let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
@@ -244,7 +264,7 @@ fn print_table(printer: &mut Printer, comparison: &Comparison) {
                 )
             };
             previous_acl = Some(acl);
-            table.add_row(vec![
+            let mut row = vec![
                 Cell::new(acl_cell),
                 printer.colored(Cell::new(change.kind.label()), kind_color(change.kind)),
                 Cell::new(position(change)),
@@ -259,7 +279,11 @@ fn print_table(printer: &mut Printer, comparison: &Comparison) {
                     change.baseline.as_ref(),
                 )),
                 printer.colored(Cell::new(severity(change)), severity_color(change.severity)),
-            ]);
+            ];
+            if attributed {
+                row.push(Cell::new(who_when_from(change, "\n")));
+            }
+            table.add_row(row);
         }
         printer.print_table(&table);
         let effects = effect_lines(comparison);
@@ -291,6 +315,7 @@ fn markdown(comparison: &Comparison) -> String {
         let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
     } else {
         let names = acl_names(comparison);
+        let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(&report.changes));
         let mut previous_acl = None;
         for change in &report.changes {
@@ -298,16 +323,27 @@ fn markdown(comparison: &Comparison) -> String {
             if previous_acl != Some(acl) {
                 let _ = writeln!(
                     out,
-                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live | severity |\n|---|---|---|---|---|",
+                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live | severity |{}\n|---|---|---|---|---|{}",
                     acl_label(&names, &change.network_acl_id),
                     change.region,
-                    change.vpc_id
+                    change.vpc_id,
+                    if attributed {
+                        " who / when / from |"
+                    } else {
+                        ""
+                    },
+                    if attributed { "---|" } else { "" },
                 );
                 previous_acl = Some(acl);
             }
+            let who = if attributed {
+                format!(" {} |", md_cell(&who_when_from(change, "<br>")))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |{who}",
                 change.kind.label(),
                 md_cell(&position(change)),
                 md_cell(&describe(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use nacl_drift_analysis::Severity;
 use nacl_drift_model::{Baseline, NetworkAcl, ObservedAcl};
 
-use crate::report::{Change, ChangeKind, Report, Skipped, State};
+use crate::report::{Attributed, Change, ChangeKind, Report, Skipped, State};
 use crate::scope::coverage;
 use crate::traffic::assess;
 
@@ -149,6 +149,7 @@ impl<'a> Comparison<'a> {
             live: None,
             severity: Severity::Low,
             effective: None,
+            attribution: Attributed::NotAsked,
         };
         let live = self
             .live_by_id
@@ -272,6 +273,7 @@ impl<'a> Comparison<'a> {
                 live: Some(State::NetworkAcl(Box::new(observed.acl.clone()))),
                 severity: Severity::Low,
                 effective: None,
+                attribution: Attributed::NotAsked,
             });
         }
         self.changes.extend(added);

@@ -21,5 +21,7 @@ mod traffic;
 
 pub use compare::{LiveAcl, diff, live_baseline};
 pub use nacl_drift_analysis::Severity;
-pub use report::{Change, ChangeKind, Report, Skipped, State, TrafficEffect};
+pub use report::{
+    Attributed, Attribution, Change, ChangeKind, Report, Skipped, State, TrafficEffect,
+};
 pub use scope::{Coverage, coverage};

@@ -105,6 +105,95 @@ pub struct Change {
     /// gets through. `false` is "no effective change".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<bool>,
+    /// Who made the change, when attribution was asked for.
+    #[serde(skip_serializing_if = "Attributed::not_asked")]
+    pub attribution: Attributed,
+}
+
+/// Whether, and to whom, a change is attributed. In JSON: absent when not
+/// asked for, `null` when unattributed, else the [`Attribution`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Attributed {
+    #[default]
+    NotAsked,
+    Unattributed,
+    To(Box<Attribution>),
+}
+
+impl Attributed {
+    pub fn not_asked(&self) -> bool {
+        matches!(self, Attributed::NotAsked)
+    }
+}
+
+impl Serialize for Attributed {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Attributed::To(attribution) => attribution.serialize(serializer),
+            Attributed::NotAsked | Attributed::Unattributed => serializer.serialize_none(),
+        }
+    }
+}
+
+/// The CloudTrail event that most likely made a change, and its principal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    /// `userIdentity.arn`; absent for AWS services, which have none.
+    pub principal_arn: Option<String>,
+    /// `userIdentity.type`: IAMUser, AssumedRole, Root, AWSService, ...
+    pub principal_type: String,
+    /// For an assumed role: the role (the session issuer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// For an assumed role: the session name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+    /// An IAM user's name, or an IAM Identity Center (SSO) user's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// For an AWS service: which (`invokedBy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
+    pub event_name: String,
+    pub event_time: String,
+    pub event_id: String,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Attribution {
+    /// Who, briefly: `user/mallory`, `AdministratorAccess (SSO) jane@example.com`,
+    /// `role/ops-automation session terraform-run`, `service autoscaling.amazonaws.com`.
+    pub fn who(&self) -> String {
+        if let Some(service) = &self.invoked_by {
+            return format!("service {service}");
+        }
+        // `arn:aws:iam::123456789012:user/mallory` -> `user/mallory`.
+        let arn_tail = self
+            .principal_arn
+            .as_deref()
+            .map_or("unknown principal", |arn| {
+                arn.rsplit(':').next().unwrap_or(arn)
+            });
+        // AWSReservedSSO_AdministratorAccess_0123456789abcdef -> AdministratorAccess
+        let role_name = |arn: &str| {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            match name
+                .strip_prefix("AWSReservedSSO_")
+                .and_then(|rest| rest.rsplit_once('_'))
+            {
+                Some((permission_set, _)) => permission_set.to_owned(),
+                None => name.to_owned(),
+            }
+        };
+        match (&self.role_arn, &self.session_name, &self.user_name) {
+            (Some(role), _, Some(user)) => format!("{user} (SSO, {})", role_name(role)),
+            (Some(role), Some(session), None) => {
+                format!("role/{} session {session}", role_name(role))
+            }
+            _ => arn_tail.to_owned(),
+        }
+    }
 }
 
 impl Change {

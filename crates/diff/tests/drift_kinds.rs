@@ -56,6 +56,7 @@ fn live(text: &str, region: Option<&str>) -> Vec<LiveAcl> {
             region: region.map(str::to_owned),
             observed: ObservedAcl {
                 account: live.account.clone(),
+                association_ids: Default::default(),
                 vpc_id: live.vpc_id.clone(),
                 acl,
             },

@@ -73,6 +73,9 @@ pub struct ObservedAcl {
     pub account: String,
     pub vpc_id: String,
     pub acl: NetworkAcl,
+    /// The current association ids, each with its subnet. Never part of a
+    /// baseline (they change on every move); CloudTrail records name them.
+    pub association_ids: BTreeMap<String, String>,
 }
 
 impl Baseline {

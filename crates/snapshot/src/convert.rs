@@ -60,9 +60,20 @@ pub fn convert_network_acl(acl: &types::NetworkAcl) -> Result<ObservedAcl, Conve
         .iter()
         .filter_map(|association| association.subnet_id().map(str::to_owned))
         .collect();
+    let association_ids = acl
+        .associations()
+        .iter()
+        .filter_map(|association| {
+            Some((
+                association.network_acl_association_id()?.to_owned(),
+                association.subnet_id()?.to_owned(),
+            ))
+        })
+        .collect();
     Ok(ObservedAcl {
         account,
         vpc_id,
+        association_ids,
         acl: NetworkAcl {
             id,
             is_default: acl.is_default().unwrap_or(false),

@@ -87,6 +87,7 @@ struct ExportedIcmp {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ExportedAssociation {
+    network_acl_association_id: Option<String>,
     subnet_id: Option<String>,
 }
 
@@ -115,6 +116,7 @@ impl ExportedAcl {
                     .into_iter()
                     .map(|a| {
                         NetworkAclAssociation::builder()
+                            .set_network_acl_association_id(a.network_acl_association_id)
                             .set_subnet_id(a.subnet_id)
                             .build()
                     })

@@ -76,6 +76,7 @@ pub fn baselines_for_region(
         account,
         vpc_id,
         acl,
+        ..
     } in observed
     {
         by_vpc.entry((account, vpc_id)).or_default().push(acl);

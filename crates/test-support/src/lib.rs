@@ -1,5 +1,5 @@
-//! EC2 clients that answer from recorded responses, for unit tests of the
-//! crates that call EC2.
+//! EC2 and CloudTrail clients that answer from recorded responses, for unit
+//! tests of the crates that call AWS.
 //!
 //! The recorded bodies are EC2's own XML, so the SDK's real deserialisers
 //! run on them: the tests exercise AWS's response shapes (pagination,
@@ -31,6 +31,14 @@ impl Recorded {
         Recorded {
             status: 200,
             body: body.into(),
+        }
+    }
+
+    /// A CloudTrail (JSON protocol) error response.
+    pub fn json_error(status: u16, code: &str, message: &str) -> Self {
+        Recorded {
+            status,
+            body: format!("{{\"__type\":\"{code}\",\"message\":\"{message}\"}}"),
         }
     }
 
@@ -80,7 +88,26 @@ impl Replay {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
-    /// The form-encoded bodies of the requests sent so far, in order.
+    /// A CloudTrail client in us-east-1 that talks only to this replay.
+    pub fn cloudtrail_client(&self) -> aws_sdk_cloudtrail::Client {
+        let connector = SharedHttpConnector::new(self.clone());
+        let config = aws_sdk_cloudtrail::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDEXAMPLE",
+                "secret",
+                None,
+                None,
+                "test",
+            ))
+            .http_client(http_client_fn(move |_, _| connector.clone()))
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(config)
+    }
+
+    /// The bodies of the requests sent so far, in order (form-encoded for
+    /// EC2, JSON for CloudTrail).
     pub fn requests(&self) -> Vec<String> {
         self.requests
             .lock()

@@ -1,0 +1,90 @@
+//! CloudTrail `LookupEvents`: the last 90 days of management events, one
+//! event name per request, 50 per page, at most 2 requests a second per
+//! account and region.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_cloudtrail::Client;
+use aws_sdk_cloudtrail::primitives::DateTime;
+use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+use nacl_drift_snapshot::ApiError;
+
+use crate::record::{NaclEvent, Record};
+
+/// The pause between two requests: LookupEvents allows 2 a second.
+pub const LOOKUP_PAUSE: Duration = Duration::from_millis(500);
+
+/// A lookup that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("cannot build a LookupEvents request: {0}")]
+    Request(String),
+    #[error("LookupEvents returned an event that is not a CloudTrail record: {0}")]
+    BadEvent(String),
+}
+
+/// The NACL events named `event_names` since `since` (seconds since the
+/// epoch), in the client's region: each name looked up once, every page
+/// followed with the same parameters, `pause` between requests.
+pub async fn lookup_events(
+    client: &Client,
+    event_names: &BTreeSet<&str>,
+    since: i64,
+    pause: Duration,
+) -> Result<Vec<NaclEvent>, LookupError> {
+    let mut events = Vec::new();
+    let mut first = true;
+    let now = DateTime::from_secs(since.max(now_secs()));
+    for name in event_names {
+        let mut next_token: Option<String> = None;
+        loop {
+            if !first {
+                tokio::time::sleep(pause).await;
+            }
+            first = false;
+            let page = client
+                .lookup_events()
+                .lookup_attributes(
+                    LookupAttribute::builder()
+                        .attribute_key(LookupAttributeKey::EventName)
+                        .attribute_value(*name)
+                        .build()
+                        .map_err(|e| LookupError::Request(e.to_string()))?,
+                )
+                .start_time(DateTime::from_secs(since))
+                .end_time(now)
+                .max_results(50)
+                .set_next_token(next_token.clone())
+                .send()
+                .await
+                .map_err(|error| ApiError::new("LookupEvents", error))?;
+            for event in page.events() {
+                let Some(json) = event.cloud_trail_event() else {
+                    continue;
+                };
+                let record: Record =
+                    serde_json::from_str(json).map_err(|e| LookupError::BadEvent(e.to_string()))?;
+                if let Some(event) = record
+                    .into_event()
+                    .map_err(|e| LookupError::BadEvent(e.to_string()))?
+                {
+                    events.push(event);
+                }
+            }
+            next_token = page.next_token().map(str::to_owned);
+            if next_token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(events)
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}

@@ -1,0 +1,126 @@
+//! Which events match which change; the most recent match wins.
+
+use std::collections::{BTreeSet, HashMap};
+
+use nacl_drift_diff::{Attributed, Change, ChangeKind, State};
+use nacl_drift_model::Direction;
+use serde_json::Value;
+
+use crate::record::NaclEvent;
+
+/// The events that can make each kind of change.
+fn candidates(kind: ChangeKind) -> &'static [&'static str] {
+    match kind {
+        ChangeKind::EntryDeleted => &["DeleteNetworkAclEntry", "ReplaceNetworkAclEntry"],
+        ChangeKind::EntryAdded | ChangeKind::EntryModified => {
+            &["CreateNetworkAclEntry", "ReplaceNetworkAclEntry"]
+        }
+        ChangeKind::AssociationChanged => &["ReplaceNetworkAclAssociation"],
+        ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => {
+            &["DeleteNetworkAcl", "CreateNetworkAcl"]
+        }
+        ChangeKind::TagsChanged => &["CreateTags", "DeleteTags"],
+    }
+}
+
+/// The event names worth looking up for `changes`.
+pub fn event_names(changes: &[Change]) -> BTreeSet<&'static str> {
+    changes
+        .iter()
+        .flat_map(|change| candidates(change.kind).iter().copied())
+        .collect()
+}
+
+/// Attributes each change to the most recent event that matches it, among
+/// `events` of `accounts` no older than `since` (seconds since the epoch).
+/// `subnet_of_association` maps live association ids to subnets: an
+/// association event names association ids, not subnets.
+pub fn attribute(
+    changes: &mut [Change],
+    events: &[NaclEvent],
+    accounts: &BTreeSet<String>,
+    subnet_of_association: &HashMap<String, String>,
+    since: i64,
+) {
+    let mut by_name: HashMap<&str, Vec<&NaclEvent>> = HashMap::new();
+    for event in events {
+        let in_account = event
+            .account
+            .as_ref()
+            .is_none_or(|account| accounts.contains(account));
+        if in_account && event.time >= since {
+            by_name.entry(event.name.as_str()).or_default().push(event);
+        }
+    }
+    for change in changes.iter_mut() {
+        let best = candidates(change.kind)
+            .iter()
+            .filter_map(|name| by_name.get(name))
+            .flatten()
+            .filter(|event| {
+                event.region == change.region && matches(change, event, subnet_of_association)
+            })
+            .max_by_key(|event| event.time);
+        change.attribution = match best {
+            Some(event) => Attributed::To(Box::new(event.record.attribution())),
+            None => Attributed::Unattributed,
+        };
+    }
+}
+
+fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+/// A number, as CloudTrail writes it (or as a string, as some tools do).
+fn number(value: &Value, pointer: &str) -> Option<i64> {
+    let found = value.pointer(pointer)?;
+    found.as_i64().or_else(|| found.as_str()?.parse().ok())
+}
+
+fn matches(
+    change: &Change,
+    event: &NaclEvent,
+    subnet_of_association: &HashMap<String, String>,
+) -> bool {
+    let request = &event.record.request_parameters;
+    let response = &event.record.response_elements;
+    let acl = change.network_acl_id.as_str();
+    match change.kind {
+        ChangeKind::EntryDeleted | ChangeKind::EntryAdded | ChangeKind::EntryModified => {
+            let (Some(direction), Some(rule)) = (change.direction, change.rule_number) else {
+                return false;
+            };
+            text(request, "/networkAclId") == Some(acl)
+                && number(request, "/ruleNumber") == Some(i64::from(rule.get()))
+                && request.pointer("/egress").and_then(Value::as_bool)
+                    == Some(direction == Direction::Egress)
+        }
+        ChangeKind::AssociationChanged => {
+            let (Some(State::Association(now_on)), Some(subnet)) =
+                (&change.live, &change.subnet_id)
+            else {
+                return false;
+            };
+            let names_subnet = |id: Option<&str>| {
+                id.and_then(|id| subnet_of_association.get(id))
+                    .is_some_and(|s| s == subnet)
+            };
+            text(request, "/networkAclId") == Some(now_on.as_str())
+                && (names_subnet(text(response, "/newAssociationId"))
+                    || names_subnet(text(request, "/associationId")))
+        }
+        ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => {
+            text(request, "/networkAclId") == Some(acl)
+                || text(response, "/networkAcl/networkAclId") == Some(acl)
+        }
+        ChangeKind::TagsChanged => request
+            .pointer("/resourcesSet/items")
+            .and_then(Value::as_array)
+            .is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|item| text(item, "/resourceId") == Some(acl))
+            }),
+    }
+}

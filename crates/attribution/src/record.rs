@@ -1,0 +1,189 @@
+//! CloudTrail records: the fields attribution reads, from the JSON that
+//! both log files and `LookupEvents` carry.
+
+use aws_smithy_types::date_time::{DateTime, Format};
+use nacl_drift_diff::Attribution;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A CloudTrail record, as delivered. Only records of EC2's NACL events are
+/// checked for the fields attribution needs; others are passed over.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub event_source: Option<String>,
+    pub event_name: Option<String>,
+    pub event_time: Option<String>,
+    #[serde(rename = "eventID")]
+    pub event_id: Option<String>,
+    pub aws_region: Option<String>,
+    #[serde(rename = "sourceIPAddress")]
+    pub source_ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub recipient_account_id: Option<String>,
+    /// Set on calls that failed: those changed nothing.
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub user_identity: UserIdentity,
+    #[serde(default)]
+    pub request_parameters: Value,
+    #[serde(default)]
+    pub response_elements: Value,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserIdentity {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub arn: Option<String>,
+    pub user_name: Option<String>,
+    pub invoked_by: Option<String>,
+    pub session_context: Option<SessionContext>,
+    pub on_behalf_of: Option<OnBehalfOf>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionContext {
+    pub session_issuer: Option<SessionIssuer>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionIssuer {
+    pub arn: Option<String>,
+    pub user_name: Option<String>,
+}
+
+/// IAM Identity Center's own principals name the user here.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnBehalfOf {
+    pub user_id: Option<String>,
+}
+
+/// Why a NACL event's record cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("a {event} record has no {field}")]
+    Missing { event: String, field: &'static str },
+    #[error("a {event} record's eventTime `{time}` is not an ISO 8601 time")]
+    BadTime { event: String, time: String },
+}
+
+/// A successful NACL event, checked and ready to match.
+#[derive(Clone, Debug)]
+pub struct NaclEvent {
+    pub name: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+    pub region: String,
+    pub account: Option<String>,
+    pub record: Record,
+}
+
+/// The EC2 events that change NACLs.
+pub(crate) const NACL_EVENTS: [&str; 8] = [
+    "CreateNetworkAcl",
+    "DeleteNetworkAcl",
+    "CreateNetworkAclEntry",
+    "ReplaceNetworkAclEntry",
+    "DeleteNetworkAclEntry",
+    "ReplaceNetworkAclAssociation",
+    "CreateTags",
+    "DeleteTags",
+];
+
+impl Record {
+    /// The record as a NACL event: `None` for other events and for calls
+    /// that failed; an error when a NACL event lacks what matching needs.
+    pub fn into_event(self) -> Result<Option<NaclEvent>, RecordError> {
+        let (Some(source), Some(name)) = (&self.event_source, &self.event_name) else {
+            return Ok(None);
+        };
+        if source != "ec2.amazonaws.com"
+            || !NACL_EVENTS.contains(&name.as_str())
+            || self.error_code.is_some()
+        {
+            return Ok(None);
+        }
+        let missing = |field| RecordError::Missing {
+            event: name.clone(),
+            field,
+        };
+        let time_text = self
+            .event_time
+            .clone()
+            .ok_or_else(|| missing("eventTime"))?;
+        self.event_id.as_ref().ok_or_else(|| missing("eventID"))?;
+        let region = self
+            .aws_region
+            .clone()
+            .ok_or_else(|| missing("awsRegion"))?;
+        let time = DateTime::from_str(&time_text, Format::DateTime)
+            .map_err(|_| RecordError::BadTime {
+                event: name.clone(),
+                time: time_text.clone(),
+            })?
+            .secs();
+        Ok(Some(NaclEvent {
+            name: name.clone(),
+            time,
+            region,
+            account: self.recipient_account_id.clone(),
+            record: self,
+        }))
+    }
+
+    /// The principal and the call, as reported.
+    pub(crate) fn attribution(&self) -> Attribution {
+        let identity = &self.user_identity;
+        let issuer = identity
+            .session_context
+            .as_ref()
+            .and_then(|c| c.session_issuer.as_ref());
+        let assumed_role = identity.kind.as_deref() == Some("AssumedRole");
+        // arn:aws:sts::123456789012:assumed-role/ROLE/SESSION
+        let session_name = identity
+            .arn
+            .as_deref()
+            .filter(|_| assumed_role)
+            .and_then(|arn| arn.rsplit('/').next())
+            .map(str::to_owned);
+        let sso = issuer
+            .and_then(|issuer| issuer.user_name.as_deref())
+            .is_some_and(|role| role.starts_with("AWSReservedSSO_"));
+        let user_name = match identity.kind.as_deref() {
+            Some("IAMUser") => identity.user_name.clone(),
+            Some("IdentityCenterUser") => identity
+                .on_behalf_of
+                .as_ref()
+                .and_then(|o| o.user_id.clone())
+                .or_else(|| identity.user_name.clone()),
+            Some("AssumedRole") if sso => session_name.clone(),
+            _ => None,
+        };
+        Attribution {
+            principal_arn: identity.arn.clone(),
+            principal_type: identity
+                .kind
+                .clone()
+                .unwrap_or_else(|| "Unknown".to_owned()),
+            role_arn: issuer
+                .and_then(|issuer| issuer.arn.clone())
+                .filter(|_| assumed_role),
+            session_name,
+            user_name,
+            invoked_by: identity
+                .invoked_by
+                .clone()
+                .filter(|_| identity.kind.as_deref() == Some("AWSService")),
+            event_name: self.event_name.clone().unwrap_or_default(),
+            event_time: self.event_time.clone().unwrap_or_default(),
+            event_id: self.event_id.clone().unwrap_or_default(),
+            source_ip: self.source_ip_address.clone(),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}

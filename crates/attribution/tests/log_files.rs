@@ -1,0 +1,203 @@
+//! Attribution from CloudTrail log files (gzipped and plain), with records
+//! of an IAM user, an assumed role, an SSO user and an AWS service, and
+//! records that must not match.
+
+mod support;
+
+use std::fs;
+
+use nacl_drift_attribution::{attribute, read_log_dir};
+use nacl_drift_diff::{Attributed, Change};
+use serde_json::{Value, json};
+use support::{accounts, changes, fixtures};
+
+/// (kind, NACL, position, attribution as JSON) of each change.
+fn attributed(changes: &[Change]) -> Vec<(String, String, String, Value)> {
+    changes
+        .iter()
+        .map(|c| {
+            let position = match (c.direction, c.rule_number, &c.subnet_id) {
+                (Some(d), Some(r), _) => format!("{d} {r}"),
+                (_, _, Some(subnet)) => subnet.clone(),
+                _ => String::new(),
+            };
+            let attribution = serde_json::to_value(&c.attribution).expect("serialises");
+            (
+                c.kind.label().to_owned(),
+                c.network_acl_id.clone(),
+                position,
+                attribution,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_change_goes_to_the_most_recent_matching_event() {
+    let logs = read_log_dir(&fixtures(), false).expect("the fixtures are valid logs");
+    assert_eq!(logs.files, 2);
+    let (mut changes, subnets) = changes();
+    attribute(&mut changes, &logs.events, &accounts(), &subnets, 0);
+    let mallory = |time: &str, event: &str, id: u32| {
+        json!({
+            "principal_arn": "arn:aws:iam::111122223333:user/mallory", "principal_type": "IAMUser",
+            "user_name": "mallory", "event_name": event, "event_time": time,
+            "event_id": format!("00000000-0000-0000-0000-{id:012}"),
+            "source_ip": "203.0.113.66", "user_agent": "aws-cli/2.17.20"
+        })
+    };
+    assert_eq!(
+        attributed(&changes),
+        [
+            (
+                "entry deleted".to_owned(),
+                "acl-0app".to_owned(),
+                "egress 120".to_owned(),
+                json!({
+                    "principal_arn": "arn:aws:sts::111122223333:assumed-role/ops-automation/terraform-run-4711",
+                    "principal_type": "AssumedRole",
+                    "role_arn": "arn:aws:iam::111122223333:role/ops-automation",
+                    "session_name": "terraform-run-4711",
+                    "event_name": "DeleteNetworkAclEntry", "event_time": "2026-11-20T09:58:00Z",
+                    "event_id": "00000000-0000-0000-0000-000000000010",
+                    "source_ip": "10.0.5.20", "user_agent": "Terraform/1.9.5"
+                })
+            ),
+            (
+                "entry deleted".to_owned(),
+                "acl-0db".to_owned(),
+                "ingress 80".to_owned(),
+                mallory("2026-11-20T10:00:00Z", "DeleteNetworkAclEntry", 1)
+            ),
+            (
+                "entry modified".to_owned(),
+                "acl-0db".to_owned(),
+                "ingress 100".to_owned(),
+                json!({
+                    "principal_arn": "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_NetworkAdmin_89abcdef01234567/jane.doe@example.com",
+                    "principal_type": "AssumedRole",
+                    "role_arn": "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_NetworkAdmin_89abcdef01234567",
+                    "session_name": "jane.doe@example.com",
+                    "user_name": "jane.doe@example.com",
+                    "event_name": "ReplaceNetworkAclEntry", "event_time": "2026-11-20T10:05:00Z",
+                    "event_id": "00000000-0000-0000-0000-000000000002",
+                    "source_ip": "198.51.100.23", "user_agent": "console.ec2.amazonaws.com"
+                })
+            ),
+            (
+                "subnet moved".to_owned(),
+                "acl-0db".to_owned(),
+                "subnet-0db-b".to_owned(),
+                mallory("2026-11-20T10:06:00Z", "ReplaceNetworkAclAssociation", 3)
+            ),
+            (
+                "tags changed".to_owned(),
+                "acl-0db".to_owned(),
+                String::new(),
+                json!({
+                    "principal_arn": null, "principal_type": "AWSService",
+                    "invoked_by": "cloudformation.amazonaws.com",
+                    "event_name": "CreateTags", "event_time": "2026-11-20T10:07:00Z",
+                    "event_id": "00000000-0000-0000-0000-000000000004",
+                    "source_ip": "cloudformation.amazonaws.com", "user_agent": "cloudformation.amazonaws.com"
+                })
+            ),
+        ]
+    );
+    let who: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match &c.attribution {
+            Attributed::To(by) => Some(by.who()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [
+            "role/ops-automation session terraform-run-4711",
+            "user/mallory",
+            "jane.doe@example.com (SSO, NetworkAdmin)",
+            "user/mallory",
+            "service cloudformation.amazonaws.com",
+        ]
+    );
+}
+
+#[test]
+fn events_before_the_window_or_of_other_accounts_do_not_count() {
+    let logs = read_log_dir(&fixtures(), false).expect("valid logs");
+    let (mut changes, subnets) = changes();
+    // 2026-11-20T10:01:00Z: after the deletion of rule 80 and the older replace.
+    attribute(
+        &mut changes,
+        &logs.events,
+        &accounts(),
+        &subnets,
+        1_795_168_860,
+    );
+    let db_80 = changes
+        .iter()
+        .find(|c| c.rule_number.map(|r| r.get()) == Some(80))
+        .expect("rule 80");
+    assert_eq!(db_80.attribution, Attributed::Unattributed);
+    assert_eq!(
+        serde_json::to_value(&db_80.attribution).expect("json"),
+        Value::Null
+    );
+
+    let (mut changes, subnets) = support::changes();
+    let others = ["999988887777".to_owned()].into_iter().collect();
+    attribute(&mut changes, &logs.events, &others, &subnets, 0);
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.attribution == Attributed::Unattributed)
+    );
+}
+
+#[test]
+fn a_malformed_log_file_is_an_error_that_names_it_or_is_skipped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let day = dir
+        .path()
+        .join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/21");
+    fs::create_dir_all(&day).expect("mkdir");
+    let gz = day.join("broken.json.gz");
+    fs::write(&gz, b"this is not gzip").expect("write");
+    let error = read_log_dir(dir.path(), false).expect_err("not a log");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: not a gzipped CloudTrail log: invalid gzip header",
+            gz.display()
+        )
+    );
+    fs::remove_file(&gz).expect("remove");
+
+    let json = day.join("not-records.json");
+    fs::write(&json, r#"{"records": []}"#).expect("write");
+    let error = read_log_dir(dir.path(), false).expect_err("not a log");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{}: not a CloudTrail log", json.display())),
+        "{error}"
+    );
+
+    let incomplete = day.join("incomplete.json");
+    fs::write(&incomplete, r#"{"Records": [{"eventSource": "ec2.amazonaws.com", "eventName": "DeleteNetworkAclEntry"}]}"#).expect("write");
+    fs::remove_file(&json).expect("remove");
+    let error = read_log_dir(dir.path(), false).expect_err("incomplete record");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: record 0: a DeleteNetworkAclEntry record has no eventTime",
+            incomplete.display()
+        )
+    );
+
+    let logs = read_log_dir(dir.path(), true).expect("bad files are skipped");
+    assert_eq!(logs.files, 1);
+    assert_eq!(logs.skipped.len(), 1);
+    assert!(logs.events.is_empty());
+}

@@ -1,0 +1,83 @@
+//! The drift that the CloudTrail fixtures in `tests/fixtures/cloudtrail` record.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use nacl_drift_diff::{Change, LiveAcl, diff};
+use nacl_drift_model::{Baseline, ObservedAcl};
+
+pub const ACCOUNT: &str = "111122223333";
+
+const BASELINE: &str = r#"schema_version: 1
+account: '111122223333'
+region: us-east-1
+vpc_id: vpc-0prod
+scope: {regions: [us-east-1]}
+network_acls:
+- id: acl-0app
+  is_default: false
+  subnets: [subnet-0app]
+  entries:
+  - {rule_number: 120, direction: egress, action: allow, protocol: udp, ports: 53, cidr: 10.0.0.2/32}
+- id: acl-0db
+  is_default: false
+  tags: {Name: db-tier, Tier: db}
+  subnets: [subnet-0db-a, subnet-0db-b]
+  entries:
+  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
+  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
+- id: acl-0default
+  is_default: true
+  entries:
+  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+"#;
+
+/// The baseline after the recorded calls.
+fn live_state() -> String {
+    BASELINE
+        .replace("  - {rule_number: 120, direction: egress, action: allow, protocol: udp, ports: 53, cidr: 10.0.0.2/32}\n", "")
+        .replace("  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n", "")
+        .replace("ports: 5432, cidr: 10.0.16.0/20", "ports: 0-65535, cidr: 0.0.0.0/0")
+        .replace("tags: {Name: db-tier, Tier: db}", "tags: {Name: db-tier, Tier: database}")
+        .replace("subnets: [subnet-0db-a, subnet-0db-b]", "subnets: [subnet-0db-a]")
+        .replace("is_default: true\n", "is_default: true\n  subnets: [subnet-0db-b]\n")
+}
+
+/// The changes to attribute, and the live association ids.
+pub fn changes() -> (Vec<Change>, std::collections::HashMap<String, String>) {
+    let baseline = Baseline::from_yaml(Path::new("b.yaml"), BASELINE).expect("valid baseline");
+    let live = Baseline::from_yaml(Path::new("l.yaml"), &live_state()).expect("valid live state");
+    let live: Vec<LiveAcl> = live
+        .network_acls
+        .into_iter()
+        .map(|acl| LiveAcl {
+            region: Some("us-east-1".to_owned()),
+            observed: ObservedAcl {
+                account: ACCOUNT.to_owned(),
+                vpc_id: "vpc-0prod".to_owned(),
+                association_ids: if acl.id == "acl-0default" {
+                    [("aclassoc-0new".to_owned(), "subnet-0db-b".to_owned())].into()
+                } else {
+                    Default::default()
+                },
+                acl,
+            },
+        })
+        .collect();
+    let report = diff(&accounts(), &[("b.yaml".into(), baseline)], &live);
+    let subnets = live
+        .iter()
+        .flat_map(|acl| acl.observed.association_ids.clone())
+        .collect();
+    (report.changes, subnets)
+}
+
+pub fn accounts() -> BTreeSet<String> {
+    BTreeSet::from([ACCOUNT.to_owned()])
+}
+
+pub fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/cloudtrail")
+}

@@ -1,0 +1,133 @@
+//! `--attribute`: who made each change, from CloudTrail, for diff and apply.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use aws_smithy_types::date_time::{DateTime, Format};
+use nacl_drift_attribution::{LOOKUP_PAUSE, attribute, event_names, lookup_events, read_log_dir};
+use tokio::task::JoinSet;
+
+use crate::aws::{AwsArgs, cloudtrail_client};
+use crate::diff::Comparison;
+use crate::printer::Printer;
+
+#[derive(clap::Args, Debug)]
+pub struct AttributionArgs {
+    /// Find who made each change: the most recent matching CloudTrail event
+    /// (LookupEvents, or --cloudtrail-logs).
+    #[arg(long)]
+    attribute: bool,
+
+    /// Read the CloudTrail log files under this folder (AWSLogs/..., *.json.gz
+    /// or *.json) instead of calling LookupEvents. Implies --attribute.
+    #[arg(long, value_name = "DIR")]
+    cloudtrail_logs: Option<PathBuf>,
+
+    /// How far back to look: a duration (90d, 12h, 30m) or a time
+    /// (2026-11-01T00:00:00Z). LookupEvents keeps 90 days.
+    #[arg(long, value_name = "WHEN", default_value = "90d")]
+    since: Since,
+
+    /// Skip log files that are not CloudTrail logs, with a warning, instead
+    /// of failing.
+    #[arg(long)]
+    ignore_bad_logs: bool,
+}
+
+/// A point in time, in seconds since the epoch.
+#[derive(Clone, Copy, Debug)]
+pub struct Since(i64);
+
+impl FromStr for Since {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64);
+        let unit = match text.chars().last() {
+            Some('d') => Some(86_400),
+            Some('h') => Some(3_600),
+            Some('m') => Some(60),
+            _ => None,
+        };
+        if let Some(unit) = unit
+            && let Ok(count) = text[..text.len() - 1].parse::<i64>()
+        {
+            return Ok(Since(now - count * unit));
+        }
+        DateTime::from_str(text, Format::DateTime)
+            .map(|time| Since(time.secs()))
+            .map_err(|_| format!("`{text}` is neither a duration (90d, 12h, 30m) nor a time (2026-11-01T00:00:00Z)"))
+    }
+}
+
+impl AttributionArgs {
+    /// Whether attribution was asked for.
+    pub fn requested(&self) -> bool {
+        self.attribute || self.cloudtrail_logs.is_some()
+    }
+
+    /// Attributes the comparison's changes, when asked to.
+    pub async fn attribute(
+        &self,
+        comparison: &mut Comparison,
+        aws: &AwsArgs,
+        printer: &mut Printer,
+    ) -> Result<()> {
+        if !self.requested() {
+            return Ok(());
+        }
+        let report = &mut comparison.report;
+        let names = event_names(&report.changes);
+        let events = match &self.cloudtrail_logs {
+            Some(dir) => {
+                let logs = read_log_dir(dir, self.ignore_bad_logs)
+                    .context("cannot read the CloudTrail logs")?;
+                for skipped in &logs.skipped {
+                    printer.warning(&format!("skipped a log file: {skipped}"));
+                }
+                logs.events
+            }
+            None => {
+                let config = aws.load().await;
+                let regions: BTreeSet<String> =
+                    report.changes.iter().map(|c| c.region.clone()).collect();
+                let mut lookups = JoinSet::new();
+                for region in regions {
+                    let client = cloudtrail_client(&config, &region);
+                    let names = names.clone();
+                    let since = self.since.0;
+                    lookups.spawn(async move {
+                        let found = lookup_events(&client, &names, since, LOOKUP_PAUSE).await;
+                        (region, found)
+                    });
+                }
+                let mut events = Vec::new();
+                while let Some(joined) = lookups.join_next().await {
+                    let (region, found) = joined.context("a CloudTrail lookup failed")?;
+                    events.extend(found.with_context(|| {
+                        format!("cannot look up CloudTrail events in {region}")
+                    })?);
+                }
+                events
+            }
+        };
+        let subnets: HashMap<String, String> = comparison
+            .live
+            .iter()
+            .flat_map(|acl| acl.observed.association_ids.clone())
+            .collect();
+        attribute(
+            &mut report.changes,
+            &events,
+            &comparison.accounts,
+            &subnets,
+            self.since.0,
+        );
+        Ok(())
+    }
+}
