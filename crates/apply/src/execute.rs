@@ -117,6 +117,25 @@ pub async fn execute(
     result
 }
 
+/// Sets an entry's fields on a CreateNetworkAclEntry or
+/// ReplaceNetworkAclEntry request: the two take the same fields, through
+/// builders of different types.
+macro_rules! with_entry {
+    ($request:expr, $acl:expr, $key:expr, $entry:expr, $dry_run:expr) => {
+        $request
+            .network_acl_id($acl)
+            .egress($key.direction.is_egress())
+            .rule_number(i32::from($key.rule_number.get()))
+            .rule_action(rule_action($entry))
+            .protocol($entry.traffic().protocol().api_code())
+            .set_cidr_block(v4($entry))
+            .set_ipv6_cidr_block(v6($entry))
+            .set_port_range(port_range($entry))
+            .set_icmp_type_code(icmp($entry))
+            .set_dry_run(flag($dry_run))
+    };
+}
+
 /// One NACL's calls, made in order.
 struct NaclRun {
     client: Client,
@@ -187,21 +206,8 @@ impl NaclRun {
                 }
             }
             Call::CreateEntry { key, entry } => {
-                let sent = self
-                    .client
-                    .create_network_acl_entry()
-                    .network_acl_id(&acl)
-                    .egress(key.direction.is_egress())
-                    .rule_number(i32::from(key.rule_number.get()))
-                    .rule_action(rule_action(entry))
-                    .protocol(entry.traffic().protocol().api_code())
-                    .set_cidr_block(v4(entry))
-                    .set_ipv6_cidr_block(v6(entry))
-                    .set_port_range(port_range(entry))
-                    .set_icmp_type_code(icmp(entry))
-                    .set_dry_run(flag(dry_run))
-                    .send()
-                    .await;
+                let request = self.client.create_network_acl_entry();
+                let sent = with_entry!(request, &acl, key, entry, dry_run).send().await;
                 match sent {
                     Err(error)
                         if !dry_run && error.code() == Some("NetworkAclEntryAlreadyExists") =>
@@ -212,21 +218,8 @@ impl NaclRun {
                 }
             }
             Call::ReplaceEntry { key, entry, .. } => {
-                let sent = self
-                    .client
-                    .replace_network_acl_entry()
-                    .network_acl_id(&acl)
-                    .egress(key.direction.is_egress())
-                    .rule_number(i32::from(key.rule_number.get()))
-                    .rule_action(rule_action(entry))
-                    .protocol(entry.traffic().protocol().api_code())
-                    .set_cidr_block(v4(entry))
-                    .set_ipv6_cidr_block(v6(entry))
-                    .set_port_range(port_range(entry))
-                    .set_icmp_type_code(icmp(entry))
-                    .set_dry_run(flag(dry_run))
-                    .send()
-                    .await;
+                let request = self.client.replace_network_acl_entry();
+                let sent = with_entry!(request, &acl, key, entry, dry_run).send().await;
                 self.outcome(step, sent.map(|_| ()))
             }
             Call::DeleteEntry { key, .. } => {

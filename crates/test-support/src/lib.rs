@@ -10,13 +10,17 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, SharedHttpConnector, http_client_fn,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
 
 /// One recorded HTTP answer.
 #[derive(Clone, Debug)]
@@ -70,40 +74,32 @@ impl Replay {
         }
     }
 
-    /// An EC2 client in us-east-1 that talks only to this replay.
-    pub fn client(&self) -> aws_sdk_ec2::Client {
+    /// The shared configuration of clients that talk only to this replay,
+    /// in us-east-1, with dummy credentials.
+    fn sdk_config(&self) -> SdkConfig {
         let connector = SharedHttpConnector::new(self.clone());
-        let config = aws_sdk_ec2::Config::builder()
+        SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
                 "AKIDEXAMPLE",
                 "secret",
                 None,
                 None,
                 "test",
-            ))
+            )))
             .http_client(http_client_fn(move |_, _| connector.clone()))
-            .build();
-        aws_sdk_ec2::Client::from_conf(config)
+            .build()
     }
 
-    /// A CloudTrail client in us-east-1 that talks only to this replay.
+    /// An EC2 client that talks only to this replay.
+    pub fn client(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.sdk_config())
+    }
+
+    /// A CloudTrail client that talks only to this replay.
     pub fn cloudtrail_client(&self) -> aws_sdk_cloudtrail::Client {
-        let connector = SharedHttpConnector::new(self.clone());
-        let config = aws_sdk_cloudtrail::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIDEXAMPLE",
-                "secret",
-                None,
-                None,
-                "test",
-            ))
-            .http_client(http_client_fn(move |_, _| connector.clone()))
-            .build();
-        aws_sdk_cloudtrail::Client::from_conf(config)
+        aws_sdk_cloudtrail::Client::new(&self.sdk_config())
     }
 
     /// The bodies of the requests sent so far, in order (form-encoded for
