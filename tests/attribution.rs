@@ -161,6 +161,32 @@ async fn every_change_is_attributed_to_the_right_principal_time_and_source() {
     );
     assert!(table.stdout.contains("unattributed"), "{table:?}");
 
+    // apply says who made the drift before its plan.
+    let plan = run(
+        &mut nacl_drift(),
+        &[
+            "apply",
+            "--dry-run",
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--cloudtrail-logs",
+            dir_arg(logs.path()),
+        ],
+    );
+    assert_eq!(plan.code, 2, "{plan:?}");
+    assert!(
+        plan.stdout.starts_with("The drift, and who made it:\n"),
+        "{plan:?}"
+    );
+    assert!(
+        plan.stdout
+            .contains("role/ops-automation session terraform-run-4711"),
+        "{plan:?}"
+    );
+    assert!(plan.stdout.contains("Dry run: "), "{plan:?}");
+
     // A log file that is not one: an error naming it, or a warning with --ignore-bad-logs.
     let bad = logs
         .path()
