@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use comfy_table::{Cell, Color};
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
-    Outcome, Plan, PlanOptions, Stage, StepResult, execute, plan, traffic_effects,
+    Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
 };
 use nacl_drift_model::write_baseline;
 
@@ -85,6 +85,13 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         })
         .collect();
     let traffic = traffic_lines(&traffic_effects(&plan, &live));
+    for (step, window) in exposure_windows(&plan, &live) {
+        printer.warning(&format!(
+            "after call {}, this plan would briefly let through {}, which neither the live state nor the baseline allows",
+            step + 1,
+            window.traffic()
+        ));
+    }
     print_untouched(printer, &plan);
     if plan.is_empty() {
         printer.line(if comparison.report.in_sync {

@@ -111,6 +111,25 @@ impl AddressSet {
             .is_ok()
     }
 
+    /// The addresses in both sets; `None` when they share none.
+    pub fn intersection(&self, other: &AddressSet) -> Option<AddressSet> {
+        if self.family != other.family {
+            return None;
+        }
+        let shared: Vec<(u128, u128)> = self
+            .ranges
+            .iter()
+            .flat_map(|&(a, b)| {
+                other
+                    .ranges
+                    .iter()
+                    .filter(move |&&(c, d)| a <= d && c <= b)
+                    .map(move |&(c, d)| (a.max(c), b.min(d)))
+            })
+            .collect();
+        (!shared.is_empty()).then(|| AddressSet::new(self.family, shared))
+    }
+
     /// Whether any address of the set is outside the private ranges.
     pub fn has_public(&self) -> bool {
         let private: Vec<(u128, u128)> = self

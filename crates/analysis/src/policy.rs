@@ -73,6 +73,73 @@ impl Service {
     }
 }
 
+impl Service {
+    /// The packets of both services; `None` when they share none.
+    pub fn intersection(&self, other: &Service) -> Option<Service> {
+        let span = |a: (u8, u8), b: (u8, u8)| {
+            (a.0 <= b.1 && b.0 <= a.1).then(|| (a.0.max(b.0), a.1.min(b.1)))
+        };
+        match (self, other) {
+            (Service::All, service) | (service, Service::All) => Some(service.clone()),
+            (Service::Unnamed { named: a }, Service::Unnamed { named: b }) => {
+                let mut named: Vec<u8> = a.iter().chain(b).copied().collect();
+                named.sort_unstable();
+                named.dedup();
+                (named.len() < 256).then_some(Service::Unnamed { named })
+            }
+            (Service::Unnamed { named }, service) | (service, Service::Unnamed { named }) => {
+                service
+                    .protocol()
+                    .filter(|p| !named.contains(p))
+                    .map(|_| service.clone())
+            }
+            (
+                Service::Ports {
+                    protocol: p,
+                    from: a,
+                    to: b,
+                },
+                Service::Ports {
+                    protocol: q,
+                    from: c,
+                    to: d,
+                },
+            ) => (p == q && a <= d && c <= b).then(|| Service::Ports {
+                protocol: *p,
+                from: *a.max(c),
+                to: *b.min(d),
+            }),
+            (
+                Service::Icmp {
+                    protocol: p,
+                    types: t1,
+                    codes: c1,
+                },
+                Service::Icmp {
+                    protocol: q,
+                    types: t2,
+                    codes: c2,
+                },
+            ) if p == q => Some(Service::Icmp {
+                protocol: *p,
+                types: span(*t1, *t2)?,
+                codes: span(*c1, *c2)?,
+            }),
+            (a, b) => (a.protocol().is_some() && a.protocol() == b.protocol()).then(|| a.clone()),
+        }
+    }
+
+    /// The protocol number of a single-protocol service.
+    fn protocol(&self) -> Option<u8> {
+        match self {
+            Service::Ports { protocol, .. }
+            | Service::Icmp { protocol, .. }
+            | Service::Protocol(protocol) => Some(number(*protocol)),
+            Service::All | Service::Unnamed { .. } => None,
+        }
+    }
+}
+
 impl fmt::Display for Service {
     /// `tcp 22`, `udp 1024-65535`, `icmp type 3 code 4`, `all traffic`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -147,6 +214,19 @@ pub struct Effect {
 }
 
 impl Effect {
+    /// The packets in both boxes, with this box's kind and rules; `None`
+    /// when they share none.
+    pub fn intersection(&self, other: &Effect) -> Option<Effect> {
+        if self.direction != other.direction {
+            return None;
+        }
+        Some(Effect {
+            service: self.service.intersection(&other.service)?,
+            addresses: self.addresses.intersection(&other.addresses)?,
+            ..self.clone()
+        })
+    }
+
     /// The traffic alone: `ingress tcp 22 from 0.0.0.0/0 except 10.0.0.0/16`.
     pub fn traffic(&self) -> String {
         let preposition = match self.direction {

@@ -258,6 +258,29 @@ proptest! {
     }
 
     #[test]
+    fn an_intersection_holds_exactly_the_packets_of_both_boxes(
+        base in entries_strategy(),
+        one in entries_strategy(),
+        two in entries_strategy(),
+    ) {
+        let packets = packets();
+        for direction in [Direction::Ingress, Direction::Egress] {
+            let first = compare(direction, &base, &one);
+            let second = compare(direction, &base, &two);
+            for a in &first {
+                for b in &second {
+                    let both = a.intersection(b);
+                    for packet in &packets {
+                        let expected = contains(a, packet) && contains(b, packet);
+                        let found = both.as_ref().is_some_and(|both| contains(both, packet));
+                        prop_assert_eq!(found, expected, "{} and {}: {:?}", a, b, packet);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_list_compared_with_itself_has_no_effect(entries in entries_strategy()) {
         for direction in [Direction::Ingress, Direction::Egress] {
             prop_assert!(compare(direction, &entries, &entries).is_empty());

@@ -18,4 +18,6 @@ mod execute;
 mod plan;
 
 pub use execute::{Outcome, StepResult, execute};
-pub use plan::{Call, Effect, Plan, PlanOptions, Stage, Step, plan, traffic_effects};
+pub use plan::{
+    Call, Effect, Plan, PlanOptions, Stage, Step, exposure_windows, plan, traffic_effects,
+};
