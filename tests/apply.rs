@@ -131,17 +131,7 @@ async fn every_drift_kind_is_restored() {
     let ec2 = emulator.ec2("us-east-1");
     let vpc = id(&estate, "/us-east-1/vpc_id");
     // A NACL with no subnets, to be deleted and recreated.
-    let legacy = ec2
-        .create_network_acl()
-        .vpc_id(vpc)
-        .send()
-        .await
-        .expect("create NACL");
-    let legacy = legacy
-        .network_acl()
-        .and_then(|a| a.network_acl_id())
-        .expect("id")
-        .to_owned();
+    let legacy = emulator.create_network_acl(vpc).await;
     ec2.create_tags()
         .resources(&legacy)
         .tags(Tag::builder().key("Name").value("legacy").build())
@@ -366,17 +356,7 @@ async fn an_apply_killed_midway_converges_when_run_again() {
     // Twenty NACLs of twenty entries, all deleted: 400 calls to restore.
     let mut acls = Vec::new();
     for _ in 0..20 {
-        let acl = ec2
-            .create_network_acl()
-            .vpc_id(vpc)
-            .send()
-            .await
-            .expect("create NACL");
-        let acl = acl
-            .network_acl()
-            .and_then(|a| a.network_acl_id())
-            .expect("id")
-            .to_owned();
+        let acl = emulator.create_network_acl(vpc).await;
         for rule in 1..=20 {
             ec2.create_network_acl_entry()
                 .network_acl_id(&acl)

@@ -92,34 +92,17 @@ async fn drift_everything(emulator: &Emulator, estate: &Value, doomed_acl: &str)
         .send()
         .await
         .expect("delete NACL");
-    let rogue = ec2
-        .create_network_acl()
-        .vpc_id(id(estate, "/us-east-1/vpc_id"))
-        .send()
+    emulator
+        .create_network_acl(id(estate, "/us-east-1/vpc_id"))
         .await
-        .expect("create NACL");
-    rogue
-        .network_acl()
-        .and_then(|acl| acl.network_acl_id())
-        .expect("new NACL id")
-        .to_owned()
 }
 
 /// Seeds, adds a NACL to be deleted later, and snapshots.
 async fn seeded_and_snapshotted(emulator: &Emulator, dir: &Path) -> (Value, String) {
     let estate = emulator.seed_estate();
     let doomed = emulator
-        .ec2("us-east-1")
-        .create_network_acl()
-        .vpc_id(id(&estate, "/us-east-1/vpc_id"))
-        .send()
-        .await
-        .expect("create NACL");
-    let doomed = doomed
-        .network_acl()
-        .and_then(|acl| acl.network_acl_id())
-        .expect("id")
-        .to_owned();
+        .create_network_acl(id(&estate, "/us-east-1/vpc_id"))
+        .await;
     snapshot(emulator, dir);
     (estate, doomed)
 }

@@ -125,6 +125,22 @@ impl Emulator {
         aws_sdk_ec2::Client::from_conf(config)
     }
 
+    /// Creates an empty NACL in `vpc_id` (us-east-1) and returns its id.
+    pub async fn create_network_acl(&self, vpc_id: &str) -> String {
+        let created = self
+            .ec2("us-east-1")
+            .create_network_acl()
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .expect("create a NACL on the emulator");
+        created
+            .network_acl()
+            .and_then(|acl| acl.network_acl_id())
+            .expect("the new NACL's id")
+            .to_owned()
+    }
+
     /// Does the incident drill's incidents (`estate.py incident`).
     pub fn incident(&self, estate: &serde_json::Value) {
         self.incident_logged(estate, None);
