@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use aws_config::SdkConfig;
 use nacl_drift_model::ObservedAcl;
-use nacl_drift_snapshot::{fetch_network_acls, parse_export};
+use nacl_drift_snapshot::{SnapshotError, fetch_network_acls, parse_export};
 use tokio::task::JoinSet;
 
 use crate::aws::ec2_client;
@@ -29,7 +29,14 @@ pub async fn fetch_regions(
     let mut observed = BTreeMap::new();
     while let Some(joined) = reads.join_next().await {
         let (region, acls) = joined.context("a region's read failed")?;
-        let acls = acls.with_context(|| format!("cannot read the network ACLs of {region}"))?;
+        let hint = match &acls {
+            Err(SnapshotError::Api(api)) if api.is_access_denied() => {
+                " (the credentials need ec2:DescribeNetworkAcls: see examples/iam/)"
+            }
+            _ => "",
+        };
+        let acls =
+            acls.with_context(|| format!("cannot read the network ACLs of {region}{hint}"))?;
         observed.insert(region, acls);
     }
     Ok(observed)
