@@ -167,15 +167,10 @@ async fn every_drift_kind_is_restored() {
     ec2.create_tags()
         .resources(web)
         .tags(Tag::builder().key("Owner").value("mallory").build())
-        .send()
-        .await
-        .expect("retag");
-    ec2.create_tags()
-        .resources(web)
         .tags(Tag::builder().key("Backdoor").value("yes").build())
         .send()
         .await
-        .expect("tag");
+        .expect("retag");
     ec2.delete_network_acl()
         .network_acl_id(&legacy)
         .send()

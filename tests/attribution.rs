@@ -14,6 +14,28 @@ fn dir_arg(dir: &Path) -> &str {
     dir.to_str().expect("utf-8 path")
 }
 
+/// Runs `command` (diff or apply) on the baselines, the emulator and the
+/// CloudTrail logs, with `extra` arguments.
+fn attributed(
+    command: &str,
+    baselines: &Path,
+    emulator: &Emulator,
+    logs: &Path,
+    extra: &[&str],
+) -> support::Run {
+    let mut args = vec![
+        command,
+        "--baseline-dir",
+        dir_arg(baselines),
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--cloudtrail-logs",
+        dir_arg(logs),
+    ];
+    args.extend(extra);
+    run(&mut nacl_drift(), &args)
+}
+
 fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
     estate
         .pointer(pointer)
@@ -138,18 +160,7 @@ async fn every_change_is_attributed_to_the_right_principal_time_and_source() {
     );
     assert_eq!(sso["attribution"]["user_name"], "jane.doe@example.com");
 
-    let table = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--cloudtrail-logs",
-            dir_arg(logs.path()),
-        ],
-    );
+    let table = attributed("diff", baselines.path(), &emulator, logs.path(), &[]);
     assert_eq!(table.code, 2, "{table:?}");
     assert!(table.stdout.contains("who / when / from"), "{table:?}");
     assert!(table.stdout.contains("user/mallory"), "{table:?}");
@@ -162,18 +173,12 @@ async fn every_change_is_attributed_to_the_right_principal_time_and_source() {
     assert!(table.stdout.contains("unattributed"), "{table:?}");
 
     // apply says who made the drift before its plan.
-    let plan = run(
-        &mut nacl_drift(),
-        &[
-            "apply",
-            "--dry-run",
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--cloudtrail-logs",
-            dir_arg(logs.path()),
-        ],
+    let plan = attributed(
+        "apply",
+        baselines.path(),
+        &emulator,
+        logs.path(),
+        &["--dry-run"],
     );
     assert_eq!(plan.code, 2, "{plan:?}");
     assert!(
@@ -192,18 +197,7 @@ async fn every_change_is_attributed_to_the_right_principal_time_and_source() {
         .path()
         .join("AWSLogs/123456789012/CloudTrail/us-east-1/broken.json.gz");
     fs::write(&bad, b"this is not gzip").expect("write");
-    let failed = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--cloudtrail-logs",
-            dir_arg(logs.path()),
-        ],
-    );
+    let failed = attributed("diff", baselines.path(), &emulator, logs.path(), &[]);
     assert_eq!(failed.code, 1, "{failed:?}");
     assert_eq!(
         failed.stderr,
@@ -212,18 +206,12 @@ async fn every_change_is_attributed_to_the_right_principal_time_and_source() {
             bad.display()
         )
     );
-    let ignored = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--cloudtrail-logs",
-            dir_arg(logs.path()),
-            "--ignore-bad-logs",
-        ],
+    let ignored = attributed(
+        "diff",
+        baselines.path(),
+        &emulator,
+        logs.path(),
+        &["--ignore-bad-logs"],
     );
     assert_eq!(ignored.code, 2, "{ignored:?}");
     assert!(
