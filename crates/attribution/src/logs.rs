@@ -2,9 +2,13 @@
 //! `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz`, each
 //! `{"Records": [...]}`. Plain `.json` files are read too. A file may hold
 //! records from any time before its delivery, so every file is read.
+//!
+//! Files are streamed, and what one file may decompress to is bounded: a
+//! CloudTrail log file holds minutes of events, a few MB at most, so a file
+//! past the bound is a gzip bomb or not a log, and is refused by name.
 
-use std::fs;
-use std::io::Read;
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
@@ -35,17 +39,31 @@ struct LogFile {
     records: Vec<Record>,
 }
 
+/// The most one log file may hold once decompressed: 256 MiB, far above
+/// any real CloudTrail file.
+pub const MAX_LOG_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads every `*.json.gz` and `*.json` file under `dir`, keeping the NACL
-/// events. A file that is not a CloudTrail log is an error, or, with
-/// `ignore_bad`, skipped and reported in [`LogFiles::skipped`].
+/// events. A file that is not a CloudTrail log, or that holds more than
+/// [`MAX_LOG_FILE_BYTES`], is an error, or, with `ignore_bad`, skipped and
+/// reported in [`LogFiles::skipped`].
 pub fn read_log_dir(dir: &Path, ignore_bad: bool) -> Result<LogFiles, LogError> {
+    read_log_dir_within(dir, ignore_bad, MAX_LOG_FILE_BYTES)
+}
+
+/// [`read_log_dir`], with another bound on what one file may hold.
+pub fn read_log_dir_within(
+    dir: &Path,
+    ignore_bad: bool,
+    max_file_bytes: u64,
+) -> Result<LogFiles, LogError> {
     let mut found = LogFiles::default();
     let mut paths = Vec::new();
     collect(dir, &mut paths)?;
     paths.sort();
     for path in paths {
         found.files += 1;
-        match read_log_file(&path) {
+        match read_log_file(&path, max_file_bytes) {
             Ok(events) => found.events.extend(events),
             Err(error) if ignore_bad => {
                 tracing::debug!("skipping {error}");
@@ -58,7 +76,7 @@ pub fn read_log_dir(dir: &Path, ignore_bad: bool) -> Result<LogFiles, LogError> 
 }
 
 fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
-    let unreadable = |error: std::io::Error| LogError {
+    let unreadable = |error: io::Error| LogError {
         path: dir.to_owned(),
         message: error.to_string(),
     };
@@ -77,26 +95,41 @@ fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
     Ok(())
 }
 
-fn read_log_file(path: &Path) -> Result<Vec<NaclEvent>, LogError> {
+fn read_log_file(path: &Path, max_bytes: u64) -> Result<Vec<NaclEvent>, LogError> {
     let error = |message: String| LogError {
         path: path.to_owned(),
         message,
     };
-    let bytes = fs::read(path).map_err(|e| error(e.to_string()))?;
-    let text = if path.to_string_lossy().ends_with(".gz") {
-        let mut text = String::new();
-        GzDecoder::new(bytes.as_slice())
-            .read_to_string(&mut text)
-            .map_err(|e| error(format!("not a gzipped CloudTrail log: {e}")))?;
-        text
+    let file = BufReader::new(File::open(path).map_err(|e| error(e.to_string()))?);
+    let gzipped = path.to_string_lossy().ends_with(".gz");
+    let content: Box<dyn Read> = if gzipped {
+        Box::new(GzDecoder::new(file))
     } else {
-        String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".to_owned()))?
+        Box::new(file)
     };
-    let file: LogFile = serde_json::from_str(&text).map_err(|e| {
-        error(format!(
-            "not a CloudTrail log ({{\"Records\": [...]}}): {e}"
-        ))
-    })?;
+    let mut reader = Bounded {
+        inner: content,
+        left: max_bytes,
+    };
+    let parsed: Result<LogFile, serde_json::Error> = serde_json::from_reader(&mut reader);
+    let file = match parsed {
+        Ok(file) => file,
+        Err(_) if reader.left == 0 => {
+            return Err(error(format!(
+                "holds more than {} MiB{}: too large for a CloudTrail log",
+                max_bytes / (1024 * 1024),
+                if gzipped { " once decompressed" } else { "" }
+            )));
+        }
+        Err(e) if e.is_io() && gzipped => {
+            return Err(error(format!("not a gzipped CloudTrail log: {e}")));
+        }
+        Err(e) => {
+            return Err(error(format!(
+                "not a CloudTrail log ({{\"Records\": [...]}}): {e}"
+            )));
+        }
+    };
     let mut events = Vec::new();
     for (index, record) in file.records.into_iter().enumerate() {
         if let Some(event) = record
@@ -107,4 +140,24 @@ fn read_log_file(path: &Path) -> Result<Vec<NaclEvent>, LogError> {
         }
     }
     Ok(events)
+}
+
+/// A reader that stops with an error once it has given `left` bytes.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::other("the size limit was reached"));
+        }
+        let most = buffer
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let read = self.inner.read(&mut buffer[..most])?;
+        self.left -= read as u64;
+        Ok(read)
+    }
 }
