@@ -626,3 +626,107 @@ fn a_shadowed_deletion_is_no_effective_change() {
     );
     assert_eq!(gated.code, 0, "{gated:?}");
 }
+
+/// A baseline of one NACL with `entries` (flow-style YAML lines), and an
+/// export of the same NACL with `live_entries` (JSON), in a temp folder.
+fn one_nacl(entries: &[&str], live_entries: Value) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    let mut baseline = String::from(
+        "schema_version: 1\naccount: '111122223333'\nregion: us-east-1\nvpc_id: vpc-0prod\n\
+         scope: {regions: [us-east-1]}\nnetwork_acls:\n- id: acl-0db\n  is_default: false\n  entries:\n",
+    );
+    for entry in entries {
+        baseline.push_str(&format!("  - {{{entry}}}\n"));
+    }
+    fs::write(&file, baseline).expect("write baseline");
+    let export = dir.path().join("live.json");
+    let live = json!({"NetworkAcls": [{
+        "NetworkAclId": "acl-0db", "VpcId": "vpc-0prod", "OwnerId": "111122223333",
+        "IsDefault": false, "Associations": [], "Tags": [], "Entries": live_entries,
+    }]});
+    fs::write(&export, live.to_string()).expect("write export");
+    (dir, export)
+}
+
+/// ICMP "any" written as no type/code and as -1/-1 is one value: no
+/// perpetual diff between them, in either direction.
+#[test]
+fn icmp_any_in_either_form_is_in_sync() {
+    let omitted =
+        "rule_number: 90, direction: ingress, action: allow, protocol: icmp, cidr: 10.0.0.0/8";
+    let explicit = "rule_number: 90, direction: ingress, action: allow, protocol: icmp, icmp: {type: -1, code: -1}, cidr: 10.0.0.0/8";
+    let entry = |icmp: Option<Value>| {
+        let mut entry = json!({"RuleNumber": 90, "Egress": false, "RuleAction": "allow",
+                               "Protocol": "1", "CidrBlock": "10.0.0.0/8"});
+        if let Some(icmp) = icmp {
+            entry["IcmpTypeCode"] = icmp;
+        }
+        entry
+    };
+    let cases = [
+        (omitted, entry(Some(json!({"Type": -1, "Code": -1})))),
+        (explicit, entry(None)),
+        (explicit, entry(Some(json!({})))),
+        (omitted, entry(None)),
+    ];
+    for (baseline, live) in cases {
+        let (dir, export) = one_nacl(&[baseline], json!([live]));
+        let result = diff_offline(dir.path(), &[&export], "table");
+        assert_eq!(result.code, 0, "{baseline} against {live}: {result:?}");
+    }
+}
+
+/// Every udp port is open to the internet when "all" follows a tcp allow:
+/// critical, as the README's table says, whatever shape the box has.
+#[test]
+fn all_protocols_but_tcp_from_the_internet_is_critical() {
+    let tcp_all = json!({"RuleNumber": 100, "Egress": false, "RuleAction": "allow", "Protocol": "6",
+                         "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 0, "To": 65535}});
+    let all = json!({"RuleNumber": 200, "Egress": false, "RuleAction": "allow", "Protocol": "-1",
+                     "CidrBlock": "0.0.0.0/0"});
+    let (dir, export) = one_nacl(
+        &[
+            "rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0",
+        ],
+        json!([tcp_all, all]),
+    );
+    let gated = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--live-file",
+            export.to_str().expect("utf-8"),
+            "--fail-on",
+            "critical",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(gated.code, 2, "{gated:?}");
+    let report: Value = serde_json::from_str(&gated.stdout).expect("JSON");
+    assert_eq!(report["severity"], "critical");
+    assert_eq!(report["changes"][0]["kind"], "entry_added");
+    assert_eq!(report["changes"][0]["severity"], "critical");
+    let effect = &report["effects"][0];
+    assert_eq!(effect["protocol"], "other");
+    assert_eq!(effect["other_than"], json!(["tcp"]));
+    assert_eq!(effect["severity"], "critical");
+}
+
+/// A numbered protocol is a number everywhere in the JSON, as in baselines.
+#[test]
+fn a_numbered_protocol_is_a_number_in_changes_and_effects() {
+    let esp = json!({"RuleNumber": 100, "Egress": false, "RuleAction": "allow", "Protocol": "50",
+                     "CidrBlock": "0.0.0.0/0"});
+    let (dir, export) = one_nacl(&[], json!([esp]));
+    let result = diff_offline(dir.path(), &[&export], "json");
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    assert_eq!(report["changes"][0]["live"]["protocol"], 50);
+    assert_eq!(report["effects"][0]["protocol"], 50);
+    assert_eq!(report["effects"][0]["severity"], "high");
+}

@@ -103,3 +103,29 @@ fn a_bad_baseline_is_an_error() {
         "{result:?}"
     );
 }
+
+/// A tcp deny before an allow-all still lets every udp port in.
+#[test]
+fn udp_open_behind_a_tcp_deny_is_critical() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    fs::write(
+        &file,
+        "schema_version: 1\naccount: '111122223333'\nregion: us-east-1\nvpc_id: vpc-0prod\n\
+         scope: {regions: [us-east-1]}\nnetwork_acls:\n- id: acl-0db\n  is_default: false\n  entries:\n\
+         \x20 - {rule_number: 90, direction: ingress, action: deny, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0}\n\
+         \x20 - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}\n",
+    )
+    .expect("write");
+    let result = lint(dir.path(), &["--format", "json", "--fail-on", "critical"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["kind"], "internet_exposure");
+    assert_eq!(finding["severity"], "critical");
+    assert_eq!(
+        finding["message"],
+        "ingress all protocols but tcp from 0.0.0.0/0 is allowed by rule 100 (reaching 22, 23, 135, 139, 445, and 15 more)"
+    );
+}

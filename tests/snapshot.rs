@@ -2,11 +2,11 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use nacl_drift_model::{Baseline, Direction, NetworkAcl, Protocol, read_baseline_dir};
+use nacl_drift_model::{Baseline, Direction, NetworkAcl, Protocol, VpcId, read_baseline_dir};
 use serde_json::Value;
 use support::{Emulator, nacl_drift, repo_root, run};
 
@@ -79,15 +79,12 @@ fn assert_golden(acl: &NetworkAcl, estate: &Value, region: &str, golden: &str) {
         .flatten()
         .map(|(name, id)| (id.as_str().expect("id"), format!("<{name}>")))
         .collect();
-    let name = |id: &String| {
-        names
-            .get(id.as_str())
-            .cloned()
-            .unwrap_or_else(|| id.clone())
-    };
-    let mut named = acl.clone();
-    named.id = name(&acl.id);
-    named.subnets = acl.subnets.iter().map(name).collect();
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    // The ids are the emulator's, new in every run: name them instead.
+    let mut named = serde_yaml::to_value(acl).expect("serialise NACL");
+    named["id"] = name(&acl.id).into();
+    let subnets: BTreeSet<String> = acl.subnets.iter().map(|id| name(id)).collect();
+    named["subnets"] = subnets.into_iter().collect::<Vec<_>>().into();
     let yaml = serde_yaml::to_string(&named).expect("serialise NACL");
     let path = repo_root().join("tests/golden/snapshot").join(golden);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -265,7 +262,7 @@ fn a_vpc_filter_limits_the_snapshot_and_is_recorded() {
     assert_eq!(baselines.len(), 1);
     let baseline = &baselines[0].1;
     assert_eq!(baseline.vpc_id, prod);
-    let filter: Vec<&String> = baseline.scope.vpc_ids.iter().flatten().collect();
+    let filter: Vec<&VpcId> = baseline.scope.vpc_ids.iter().flatten().collect();
     assert_eq!(filter, [prod]);
 }
 
@@ -448,4 +445,330 @@ fn a_snapshot_from_an_export_needs_exactly_one_region() {
         "error: --live-file needs exactly one --region: an export does not say which region it is of\n"
     );
     assert!(files(dir.path()).is_empty());
+}
+
+/// An export of one NACL, in `aws ec2 describe-network-acls` shape.
+fn export_of(acl: Value) -> String {
+    serde_json::json!({ "NetworkAcls": [acl] }).to_string()
+}
+
+fn exported_acl() -> Value {
+    serde_json::json!({
+        "NetworkAclId": "acl-0a1b2c",
+        "VpcId": "vpc-0a1b2c",
+        "OwnerId": "111122223333",
+        "IsDefault": false,
+        "Entries": [
+            {"RuleNumber": 100, "Egress": false, "RuleAction": "allow", "Protocol": "6",
+             "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 443, "To": 443}},
+            {"RuleNumber": 32767, "Egress": false, "RuleAction": "deny", "Protocol": "-1",
+             "CidrBlock": "0.0.0.0/0"}
+        ],
+        "Associations": [
+            {"NetworkAclAssociationId": "aclassoc-0a", "NetworkAclId": "acl-0a1b2c", "SubnetId": "subnet-0a"}
+        ],
+        "Tags": []
+    })
+}
+
+/// A work folder with the exports written into it, and the baseline
+/// directory inside it: anything written outside `baselines/` shows.
+struct Workspace {
+    root: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn with_exports(exports: &[&str]) -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        for (index, export) in exports.iter().enumerate() {
+            fs::write(root.path().join(format!("export-{index}.json")), export).expect("write");
+        }
+        Workspace { root }
+    }
+
+    fn export(&self, index: usize) -> String {
+        self.root
+            .path()
+            .join(format!("export-{index}.json"))
+            .display()
+            .to_string()
+    }
+
+    fn baselines(&self) -> std::path::PathBuf {
+        self.root.path().join("nested/baselines")
+    }
+
+    /// `snapshot --live-file` of every export, into `nested/baselines`.
+    fn snapshot(&self, extra: &[&str]) -> support::Run {
+        let baselines = self.baselines();
+        let mut args = vec![
+            "snapshot",
+            "--baseline-dir",
+            baselines.to_str().expect("utf-8"),
+        ];
+        let exports: Vec<String> = (0..self.exports()).map(|i| self.export(i)).collect();
+        for export in &exports {
+            args.extend(["--live-file", export.as_str()]);
+        }
+        args.extend(extra);
+        run(&mut nacl_drift(), &args)
+    }
+
+    fn exports(&self) -> usize {
+        fs::read_dir(self.root.path())
+            .expect("read")
+            .filter(|item| {
+                item.as_ref()
+                    .is_ok_and(|item| item.file_name().to_string_lossy().starts_with("export-"))
+            })
+            .count()
+    }
+
+    /// Every file in the work folder but the exports themselves.
+    fn written(&self) -> Vec<String> {
+        files(self.root.path())
+            .into_keys()
+            .filter(|name| !name.starts_with("export-"))
+            .collect()
+    }
+}
+
+#[test]
+fn ids_in_an_export_that_would_name_a_path_write_nothing_anywhere() {
+    let cases = [
+        (
+            "/VpcId",
+            "../../pwned",
+            "network ACL acl-0a1b2c: VpcId is unusable\n  caused by: \"../../pwned\" is not a VPC id: expected vpc- followed by lowercase letters and digits",
+        ),
+        (
+            "/VpcId",
+            "vpc-1/../../../pwned",
+            "network ACL acl-0a1b2c: VpcId is unusable\n  caused by: \"vpc-1/../../../pwned\" is not a VPC id: expected vpc- followed by lowercase letters and digits",
+        ),
+        (
+            "/OwnerId",
+            "../pwned",
+            "network ACL acl-0a1b2c: OwnerId is unusable\n  caused by: \"../pwned\" is not an AWS account id: expected exactly 12 digits",
+        ),
+        (
+            "/NetworkAclId",
+            "../acl-0a1b2c",
+            "a network ACL's NetworkAclId is unusable\n  caused by: \"../acl-0a1b2c\" is not a network ACL id: expected acl- followed by lowercase letters and digits",
+        ),
+        (
+            "/Associations/0/SubnetId",
+            "subnet-0a/..",
+            "network ACL acl-0a1b2c: Associations[].SubnetId is unusable\n  caused by: \"subnet-0a/..\" is not a subnet id: expected subnet- followed by lowercase letters and digits",
+        ),
+    ];
+    for (pointer, value, cause) in cases {
+        let mut acl = exported_acl();
+        *acl.pointer_mut(pointer).expect("field") = value.into();
+        let work = Workspace::with_exports(&[&export_of(acl)]);
+        let result = work.snapshot(&["--region", "us-east-1"]);
+        assert_eq!(result.code, 1, "{value}: {result:?}");
+        assert_eq!(
+            result.stderr,
+            format!(
+                "error: {}: unusable live file\n  caused by: {cause}\n",
+                work.export(0)
+            ),
+            "{value}"
+        );
+        assert!(work.written().is_empty(), "{value}: {:?}", work.written());
+    }
+}
+
+#[test]
+fn ids_in_flags_that_would_name_a_path_write_nothing_anywhere() {
+    let export = export_of(exported_acl());
+    for (flag, value, expected) in [
+        (
+            "--region",
+            "../../pwned",
+            "error: invalid value '../../pwned' for '--region <REGION>': \"../../pwned\" is not an AWS region: expected a region name like us-east-1 (lowercase letters, digits and dashes)",
+        ),
+        (
+            "--vpc-id",
+            "../pwned",
+            "error: invalid value '../pwned' for '--vpc-id <VPC>': \"../pwned\" is not a VPC id: expected vpc- followed by lowercase letters and digits",
+        ),
+        (
+            "--account",
+            "../pwned",
+            "error: invalid value '../pwned' for '--account <ACCOUNT>': \"../pwned\" is not an AWS account id: expected exactly 12 digits",
+        ),
+    ] {
+        let work = Workspace::with_exports(&[&export]);
+        let mut args = vec![flag, value];
+        if flag != "--region" {
+            args.extend(["--region", "us-east-1"]);
+        }
+        let result = work.snapshot(&args);
+        assert_eq!(result.code, 1, "{result:?}");
+        assert!(result.stderr.starts_with(expected), "{result:?}");
+        assert!(work.written().is_empty(), "{:?}", work.written());
+    }
+}
+
+/// Prowler's own NACL fixtures hold an IPv4 and an IPv6 allow-all under one
+/// rule number. Keeping one of them would call an open NACL closed.
+#[test]
+fn two_entries_with_one_rule_number_are_an_error_not_a_lost_rule() {
+    let mut acl = exported_acl();
+    acl["Entries"] = serde_json::json!([
+        {"RuleNumber": 100, "Egress": false, "RuleAction": "allow", "Protocol": "-1", "CidrBlock": "0.0.0.0/0"},
+        {"RuleNumber": 100, "Egress": false, "RuleAction": "allow", "Protocol": "-1", "Ipv6CidrBlock": "::/0"}
+    ]);
+    let work = Workspace::with_exports(&[&export_of(acl)]);
+    let result = work.snapshot(&["--region", "us-east-1"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: {}: unusable live file\n  caused by: network ACL acl-0a1b2c has two ingress entries \
+             numbered 100: EC2 never returns that, so the input is corrupt\n",
+            work.export(0)
+        )
+    );
+    assert!(work.written().is_empty());
+}
+
+#[test]
+fn the_same_nacl_in_two_exports_must_be_the_same() {
+    let export = export_of(exported_acl());
+    let same = Workspace::with_exports(&[&export, &export]);
+    let result = same.snapshot(&["--region", "us-east-1"]);
+    assert_eq!(result.code, 0, "{result:?}");
+
+    let mut changed = exported_acl();
+    changed["Entries"][0]["PortRange"] = serde_json::json!({"From": 0, "To": 65535});
+    let different = Workspace::with_exports(&[&export, &export_of(changed)]);
+    let result = different.snapshot(&["--region", "us-east-1"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: unusable live files\n  caused by: network ACL acl-0a1b2c appears in both {} and {} \
+             with different content: the live state is inconsistent\n",
+            different.export(0),
+            different.export(1)
+        )
+    );
+    assert!(different.written().is_empty());
+}
+
+/// Older exports have no `OwnerId`; `--account` names the account.
+#[test]
+fn an_export_without_owner_needs_the_account() {
+    let mut acl = exported_acl();
+    acl.as_object_mut().expect("object").remove("OwnerId");
+    let work = Workspace::with_exports(&[&export_of(acl)]);
+    let result = work.snapshot(&["--region", "us-east-1"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: {}: unusable live file\n  caused by: network ACL acl-0a1b2c has no OwnerId (exports of \
+             older AWS CLIs lack it): pass --account with the 12-digit account it belongs to\n",
+            work.export(0)
+        )
+    );
+    assert!(work.written().is_empty());
+
+    let result = work.snapshot(&["--region", "us-east-1", "--account", "444455556666"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        work.written(),
+        ["nested/baselines/444455556666/us-east-1/vpc-0a1b2c.yaml"]
+    );
+
+    let owned = Workspace::with_exports(&[&export_of(exported_acl())]);
+    let result = owned.snapshot(&["--region", "us-east-1", "--account", "444455556666"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.ends_with(
+            "caused by: network ACL acl-0a1b2c has OwnerId 111122223333, but --account says 444455556666\n"
+        ),
+        "{result:?}"
+    );
+    assert!(owned.written().is_empty());
+}
+
+/// A region whose read succeeded and that holds no VPC of the account any
+/// more loses that account's baselines there.
+#[test]
+fn a_region_whose_last_vpc_is_gone_loses_its_baselines() {
+    let work = Workspace::with_exports(&[&export_of(exported_acl())]);
+    let result = work.snapshot(&["--region", "eu-west-1"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(work.written().len(), 1);
+
+    fs::write(work.export(0), r#"{"NetworkAcls": []}"#).expect("write");
+    let result = work.snapshot(&["--region", "eu-west-1", "--account", "111122223333"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(work.written().is_empty(), "{:?}", work.written());
+}
+
+/// The same online: a VPC filter whose VPC is gone from a region leaves the
+/// read with no NACL of the caller's account at all.
+#[test]
+fn online_a_region_with_no_vpc_of_the_account_loses_its_baselines() {
+    let emulator = Emulator::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let gone = dir.path().join(ACCOUNT).join("ap-south-1/vpc-0gone.yaml");
+    fs::create_dir_all(gone.parent().expect("parent")).expect("mkdir");
+    let text = "schema_version: 1\naccount: '123456789012'\nregion: ap-south-1\nvpc_id: vpc-0gone\n\
+                scope: {regions: [ap-south-1], vpc_ids: [vpc-0gone]}\nnetwork_acls: []\n";
+    fs::write(&gone, text).expect("write");
+    let result = snapshot(
+        &emulator,
+        dir.path(),
+        &["--region", "ap-south-1", "--vpc-id", "vpc-0gone"],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(!gone.exists(), "{result:?}");
+}
+
+/// `sh -c 'umask U; exec nacl-drift ARGS'`, with the test's environment.
+fn with_umask(umask: &str, args: &[&str]) -> support::Run {
+    let binary = nacl_drift();
+    let mut command = std::process::Command::new("sh");
+    for (name, value) in binary.get_envs() {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.args(["-c", &format!("umask {umask}; exec \"$0\" \"$@\"")]);
+    command.arg(binary.get_program());
+    run(&mut command, args)
+}
+
+#[cfg(unix)]
+#[test]
+fn baseline_files_honour_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let work = Workspace::with_exports(&[&export_of(exported_acl())]);
+        let baselines = work.baselines();
+        let export = work.export(0);
+        let result = with_umask(
+            umask,
+            &[
+                "snapshot",
+                "--baseline-dir",
+                baselines.to_str().expect("utf-8"),
+                "--live-file",
+                &export,
+                "--region",
+                "us-east-1",
+            ],
+        );
+        assert_eq!(result.code, 0, "{result:?}");
+        let file = baselines.join("111122223333/us-east-1/vpc-0a1b2c.yaml");
+        let found = fs::metadata(&file).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(found, mode, "umask {umask}: {found:o}");
+    }
 }

@@ -75,9 +75,23 @@ fn unknown_schema_version() {
 #[test]
 fn malformed_yaml() {
     assert_rejected(
-        "  regions:\n  - us-east-1",
-        "  regions: [us-east-1",
-        ":7:13: did not find expected ',' or ']', while parsing a flow sequence at line 6 column 12",
+        "schema_version: 1",
+        "schema_version: [1",
+        ":2:8: did not find expected ',' or ']', while parsing a flow sequence at line 1 column 17",
+    );
+}
+
+#[test]
+fn ids_that_could_name_a_path_elsewhere() {
+    assert_rejected(
+        "vpc_id: vpc-0prod",
+        "vpc_id: ../../pwned",
+        ":4:9: vpc_id: \"../../pwned\" is not a VPC id: expected vpc- followed by lowercase letters and digits",
+    );
+    assert_rejected(
+        "account: '111122223333'",
+        "account: '../111122223333'",
+        ":2:10: account: \"../111122223333\" is not an AWS account id: expected exactly 12 digits",
     );
 }
 

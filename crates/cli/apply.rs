@@ -15,12 +15,13 @@ use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
     Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
 };
-use nacl_drift_model::write_baseline;
+use nacl_drift_model::{NetworkAclId, write_baseline};
 
 use crate::attribution::AttributionArgs;
 use crate::aws::{AwsArgs, ec2_client};
 use crate::diff::{Comparison, compare, print_drift};
 use crate::exit_status::ExitStatus;
+use crate::live::LiveFileArgs;
 use crate::printer::Printer;
 
 /// How many NACLs are restored at once. Each NACL's calls run in order.
@@ -61,7 +62,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let mut comparison = compare(&args.baseline_dir, &[], &args.aws).await?;
+    let mut comparison = compare(&args.baseline_dir, &LiveFileArgs::default(), &args.aws).await?;
     if args.attribution.requested() && !comparison.report.in_sync {
         args.attribution
             .attribute(&mut comparison, &args.aws, printer)
@@ -143,7 +144,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     }
     let failed = result.outcomes.iter().filter(|o| o.is_failure()).count();
 
-    let after = compare(&args.baseline_dir, &[], &args.aws)
+    let after = compare(&args.baseline_dir, &LiveFileArgs::default(), &args.aws)
         .await
         .context("cannot verify the restore")?;
     if after.report.in_sync {
@@ -263,7 +264,8 @@ fn print_untouched(printer: &mut Printer, plan: &Plan) {
     for (change, why) in &plan.untouched {
         let what = change
             .subnet_id
-            .clone()
+            .as_ref()
+            .map(ToString::to_string)
             .or_else(|| Some(format!("{} {}", change.direction?, change.rule_number?)))
             .map(|position| format!(" {position}"))
             .unwrap_or_default();
@@ -282,25 +284,25 @@ fn record_recreated(
     result: &StepResult,
     dir: &std::path::Path,
 ) -> Result<Vec<PathBuf>> {
-    let renamed: BTreeMap<&str, &str> = result
+    let renamed: BTreeMap<&NetworkAclId, &NetworkAclId> = result
         .recreated
         .iter()
-        .map(|((_, old), new)| (old.as_str(), new.as_str()))
+        .map(|((_, old), new)| (old, new))
         .collect();
     let mut written = Vec::new();
     for (_, baseline) in &comparison.files {
         if !baseline
             .network_acls
             .iter()
-            .any(|acl| renamed.contains_key(acl.id.as_str()))
+            .any(|acl| renamed.contains_key(&acl.id))
         {
             continue;
         }
         let mut updated = baseline.clone();
         for acl in &mut updated.network_acls {
-            if let Some(new_id) = renamed.get(acl.id.as_str()) {
+            if let Some(new_id) = renamed.get(&acl.id) {
                 tracing::info!(old = %acl.id, new = %new_id, "recording the recreated NACL's id");
-                acl.id = (*new_id).to_owned();
+                acl.id = (*new_id).clone();
             }
         }
         let updated = nacl_drift_model::Baseline::new(

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use aws_smithy_types::date_time::{DateTime, Format};
 use nacl_drift_attribution::{LOOKUP_PAUSE, attribute, event_names, lookup_events, read_log_dir};
+use nacl_drift_model::{AssociationId, Region, SubnetId};
 use tokio::task::JoinSet;
 
 use crate::aws::{AwsArgs, cloudtrail_client};
@@ -94,7 +95,7 @@ impl AttributionArgs {
             }
             None => {
                 let config = aws.load().await;
-                let regions: BTreeSet<String> =
+                let regions: BTreeSet<Region> =
                     report.changes.iter().map(|c| c.region.clone()).collect();
                 let mut lookups = JoinSet::new();
                 for region in regions {
@@ -116,7 +117,7 @@ impl AttributionArgs {
                 events
             }
         };
-        let subnets: HashMap<String, String> = comparison
+        let subnets: HashMap<AssociationId, SubnetId> = comparison
             .live
             .iter()
             .flat_map(|acl| acl.observed.association_ids.clone())

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use comfy_table::{Cell, Color};
 use nacl_drift_analysis::{Finding, Severity, lint};
-use nacl_drift_model::read_baseline_dir;
+use nacl_drift_model::{NetworkAclId, Region, VpcId, read_baseline_dir};
 use serde::Serialize;
 
 use crate::exit_status::ExitStatus;
@@ -42,9 +42,9 @@ pub struct Args {
 /// A finding, with the NACL it is on.
 #[derive(Serialize)]
 struct Located {
-    region: String,
-    vpc_id: String,
-    network_acl_id: String,
+    region: Region,
+    vpc_id: VpcId,
+    network_acl_id: NetworkAclId,
     #[serde(skip)]
     name: Option<String>,
     #[serde(flatten)]
@@ -123,7 +123,7 @@ pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
 fn label(located: &Located) -> String {
     match &located.name {
         Some(name) => format!("{} ({name})", located.network_acl_id),
-        None => located.network_acl_id.clone(),
+        None => located.network_acl_id.to_string(),
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use aws_config::SdkConfig;
-use nacl_drift_model::ObservedAcl;
-use nacl_drift_snapshot::{SnapshotError, fetch_network_acls, parse_export};
+use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
+use nacl_drift_snapshot::{SnapshotError, fetch_network_acls, merge_sources, parse_export};
 use tokio::task::JoinSet;
 
 use crate::aws::ec2_client;
@@ -16,8 +16,8 @@ use crate::aws::ec2_client;
 /// VPC filter (empty: every VPC). Fails when any region fails.
 pub async fn fetch_regions(
     config: &SdkConfig,
-    plan: BTreeMap<String, BTreeSet<String>>,
-) -> Result<BTreeMap<String, Vec<ObservedAcl>>> {
+    plan: BTreeMap<Region, BTreeSet<VpcId>>,
+) -> Result<BTreeMap<Region, Vec<ObservedAcl>>> {
     let mut reads = JoinSet::new();
     for (region, vpc_filter) in plan {
         let client = ec2_client(config, &region);
@@ -42,17 +42,35 @@ pub async fn fetch_regions(
     Ok(observed)
 }
 
-/// The NACLs of every export, each file read and checked in turn.
-pub fn read_exports(paths: &[PathBuf]) -> Result<Vec<ObservedAcl>> {
-    let mut observed = Vec::new();
-    for path in paths {
-        observed.extend(read_export(path)?);
-    }
-    Ok(observed)
+/// The options of the commands that can read exports instead of EC2.
+#[derive(clap::Args, Debug, Default)]
+pub struct LiveFileArgs {
+    /// Read an `aws ec2 describe-network-acls --output json` export instead
+    /// of calling AWS; repeat for several.
+    #[arg(long = "live-file", value_name = "FILE")]
+    pub live_files: Vec<PathBuf>,
+
+    /// The account the exports belong to, for exports without `OwnerId`
+    /// (older AWS CLIs); it must match any `OwnerId` that is there.
+    #[arg(long, value_name = "ACCOUNT", requires = "live_files")]
+    pub account: Option<AccountId>,
 }
 
-fn read_export(path: &Path) -> Result<Vec<ObservedAcl>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the live file {}", path.display()))?;
-    parse_export(&text).with_context(|| format!("{}: unusable live file", path.display()))
+impl LiveFileArgs {
+    /// The NACLs of every export, sorted by id. A NACL in two files (or
+    /// twice in one) must have the same content in both.
+    pub fn read(&self) -> Result<Vec<ObservedAcl>> {
+        let mut sources = Vec::new();
+        for path in &self.live_files {
+            sources.push((path.display().to_string(), self.read_export(path)?));
+        }
+        merge_sources(sources).context("unusable live files")
+    }
+
+    fn read_export(&self, path: &Path) -> Result<Vec<ObservedAcl>> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the live file {}", path.display()))?;
+        parse_export(&text, self.account.as_ref())
+            .with_context(|| format!("{}: unusable live file", path.display()))
+    }
 }

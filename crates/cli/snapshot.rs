@@ -4,20 +4,23 @@
 //! exports (`--live-file`). Every region is read before any file is written,
 //! so a failure leaves the baselines as they were. Files are written
 //! atomically and only when their bytes change, and baselines of VPCs that
-//! no longer exist within the snapshot's scope are removed.
+//! no longer exist within the snapshot's scope are removed: in every region
+//! it read, for the caller's account (or `--account`) and every account it
+//! saw, even when a region holds no VPC of that account any more.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use nacl_drift_model::{
-    Scope, WriteOutcome, remove_baseline, vpc_ids_with_baselines, write_baseline,
+    AccountId, Region, Scope, VpcId, WriteOutcome, remove_baseline, vpc_ids_with_baselines,
+    write_baseline,
 };
-use nacl_drift_snapshot::baselines_for_region;
+use nacl_drift_snapshot::{baselines_for_region, caller_account};
 
-use crate::aws::AwsArgs;
+use crate::aws::{AwsArgs, sts_client};
 use crate::exit_status::ExitStatus;
-use crate::live::{fetch_regions, read_exports};
+use crate::live::{LiveFileArgs, fetch_regions};
 use crate::printer::Printer;
 
 #[derive(clap::Args, Debug)]
@@ -28,16 +31,16 @@ pub struct Args {
 
     /// A region to snapshot; repeat for several (default: the configured region).
     #[arg(long = "region", value_name = "REGION")]
-    regions: Vec<String>,
+    regions: Vec<Region>,
 
     /// Only this VPC; repeat for several (default: every VPC in the regions).
     #[arg(long = "vpc-id", value_name = "VPC")]
-    vpc_ids: Vec<String>,
+    vpc_ids: Vec<VpcId>,
 
-    /// Read an `aws ec2 describe-network-acls --output json` export instead
-    /// of calling AWS; repeat for several. Needs exactly one --region.
-    #[arg(long = "live-file", value_name = "FILE")]
-    live_files: Vec<PathBuf>,
+    /// With --live-file, exactly one --region: an export does not say
+    /// which region it is of.
+    #[command(flatten)]
+    live: LiveFileArgs,
 
     #[command(flatten)]
     aws: AwsArgs,
@@ -53,33 +56,43 @@ struct RegionSummary {
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let vpc_filter: BTreeSet<String> = args.vpc_ids.iter().cloned().collect();
-    let observed = if args.live_files.is_empty() {
+    let vpc_filter: BTreeSet<VpcId> = args.vpc_ids.iter().cloned().collect();
+    // The accounts whose baselines this snapshot answers for, in each region
+    // it read: the caller's (or --account), and every owner it saw.
+    let mut accounts: BTreeSet<AccountId> = BTreeSet::new();
+    let observed = if args.live.live_files.is_empty() {
         let config = args.aws.load().await;
-        let mut regions: BTreeSet<String> = args.regions.iter().cloned().collect();
+        let mut regions: BTreeSet<Region> = args.regions.iter().cloned().collect();
         if regions.is_empty() {
-            let Some(region) = config.region() else {
+            let Some(configured) = config.region() else {
                 bail!(
                     "no AWS region: pass --region, or set AWS_REGION or a region in your profile"
                 );
             };
-            regions.insert(region.to_string());
+            let region = Region::parse(configured.as_ref())
+                .context("the configured AWS region is unusable")?;
+            regions.insert(region);
         }
+        let sts = sts_client(&config, regions.first().map_or("us-east-1", Region::as_str));
         let plan = regions
             .into_iter()
             .map(|region| (region, vpc_filter.clone()))
             .collect();
-        fetch_regions(&config, plan).await?
+        let (caller, observed) = tokio::join!(caller_account(&sts), fetch_regions(&config, plan));
+        let observed = observed?;
+        accounts.insert(caller.context("cannot tell which account the credentials belong to")?);
+        observed
     } else {
         let [region] = args.regions.as_slice() else {
             bail!(
                 "--live-file needs exactly one --region: an export does not say which region it is of"
             );
         };
-        let mut acls = read_exports(&args.live_files)?;
+        let mut acls = args.live.read()?;
         if !vpc_filter.is_empty() {
             acls.retain(|acl| vpc_filter.contains(&acl.vpc_id));
         }
+        accounts.extend(args.live.account.clone());
         BTreeMap::from([(region.clone(), acls)])
     };
     let scope = Scope {
@@ -87,11 +100,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         vpc_ids: (!vpc_filter.is_empty()).then(|| vpc_filter.clone()),
     };
 
-    let accounts: BTreeSet<String> = observed
-        .values()
-        .flatten()
-        .map(|acl| acl.account.clone())
-        .collect();
+    accounts.extend(observed.values().flatten().map(|acl| acl.account.clone()));
     let mut summaries = BTreeMap::new();
     for (region, acls) in observed {
         let mut summary = RegionSummary {
@@ -99,7 +108,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
             entries: acls.iter().map(|observed| observed.acl.entries.len()).sum(),
             ..RegionSummary::default()
         };
-        let mut written: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut written: BTreeSet<(AccountId, VpcId)> = BTreeSet::new();
         for baseline in baselines_for_region(&region, &scope, acls) {
             let (path, outcome) = write_baseline(&args.baseline_dir, &baseline)?;
             tracing::debug!(path = %path.display(), ?outcome, "baseline");
@@ -140,7 +149,7 @@ fn outcome_label(outcome: WriteOutcome) -> &'static str {
 fn print_summary(
     printer: &mut Printer,
     dir: &std::path::Path,
-    summaries: &BTreeMap<String, RegionSummary>,
+    summaries: &BTreeMap<Region, RegionSummary>,
 ) {
     const FILE_COLUMNS: [&str; 4] = ["created", "updated", "unchanged", "removed"];
     let mut header = vec!["region", "VPCs", "NACLs", "entries"];
@@ -149,7 +158,7 @@ fn print_summary(
     let mut totals = RegionSummary::default();
     for (region, summary) in summaries {
         let mut row = vec![
-            region.clone(),
+            region.to_string(),
             summary.vpcs.to_string(),
             summary.acls.to_string(),
             summary.entries.to_string(),

@@ -30,7 +30,7 @@ fn nacl(seed: u32) -> BTreeMap<EntryKey, Entry> {
                 0..=2 => Traffic::Tcp(PortRange::new(port, port).expect("valid")),
                 3 => Traffic::Tcp(PortRange::new(1024, 65535).expect("valid")),
                 4 => Traffic::Udp(PortRange::new(53, 53).expect("valid")),
-                5 => Traffic::Icmp(Some(IcmpTypeCode::new(3, 4).expect("valid"))),
+                5 => Traffic::Icmp(IcmpTypeCode::new(3, 4).expect("valid")),
                 6 => Traffic::Udp(PortRange::new(1024, 65535).expect("valid")),
                 _ => Traffic::All,
             };
@@ -41,14 +41,14 @@ fn nacl(seed: u32) -> BTreeMap<EntryKey, Entry> {
             };
             let cidr = Cidr::canonicalize(&cidr).expect("valid CIDR");
             let traffic = match (traffic, cidr.is_ipv6()) {
-                (Traffic::Icmp(_), true) => Traffic::Icmpv6(Some(IcmpTypeCode::ANY)),
+                (Traffic::Icmp(_), true) => Traffic::Icmpv6(IcmpTypeCode::ANY),
                 (traffic, _) => traffic,
             };
             let key = EntryKey {
                 direction,
                 rule_number: RuleNumber::new(i64::from(10 * (i + 1))).expect("valid"),
             };
-            entries.insert(key, Entry::new(action, traffic, cidr).expect("valid entry"));
+            entries.insert(key, Entry::new(action, traffic, cidr));
         }
     }
     entries

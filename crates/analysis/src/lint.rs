@@ -113,11 +113,7 @@ fn shadowed(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding>
             rules[..index]
                 .iter()
                 .map(|(n, e)| (*n, *e))
-                .chain(
-                    Entry::new(action, entry.traffic(), entry.cidr())
-                        .ok()
-                        .map(|e| (*number, e)),
-                )
+                .chain([(*number, Entry::new(action, entry.traffic(), entry.cidr()))])
                 .map(|(rule_number, e)| {
                     (
                         EntryKey {

@@ -69,29 +69,43 @@ impl Effect {
     }
 }
 
-/// The sensitive ports a service reaches, in the order of [`SENSITIVE_PORTS`].
-pub fn sensitive_ports(service: &Service) -> Vec<u16> {
+/// The IANA numbers of the protocols that have ports: tcp and udp.
+const PORT_PROTOCOLS: [u8; 2] = [6, 17];
+
+/// The tcp or udp ports of `protocol` that a service holds, as one range;
+/// `None` when it holds none. Read from the packets, whatever the shape of
+/// the service: "every protocol but icmp" holds every tcp port.
+fn port_span(service: &Service, protocol: u8) -> Option<(u16, u16)> {
     match service {
-        Service::All => SENSITIVE_PORTS.to_vec(),
-        Service::Ports { from, to, .. } => SENSITIVE_PORTS
-            .iter()
-            .copied()
-            .filter(|port| (from..=to).contains(&port))
-            .collect(),
-        _ => Vec::new(),
+        Service::Ports { from, to, .. } => service
+            .matches(protocol, *from, 0, 0)
+            .then_some((*from, *to)),
+        _ => service.matches(protocol, 0, 0, 0).then_some((0, 65535)),
     }
 }
 
-/// Whether the service is every port, or includes a sensitive one.
+/// The sensitive ports a service reaches over tcp or udp, in the order of
+/// [`SENSITIVE_PORTS`].
+pub fn sensitive_ports(service: &Service) -> Vec<u16> {
+    let spans: Vec<(u16, u16)> = PORT_PROTOCOLS
+        .iter()
+        .filter_map(|&protocol| port_span(service, protocol))
+        .collect();
+    SENSITIVE_PORTS
+        .iter()
+        .copied()
+        .filter(|port| spans.iter().any(|(from, to)| (from..=to).contains(&port)))
+        .collect()
+}
+
+/// Whether the service holds every port of tcp or udp, or a sensitive one.
 pub fn reaches_sensitive(service: &Service) -> bool {
-    match service {
-        Service::All => true,
-        Service::Ports { from, to, .. } => {
-            (*from == 0 && *to == 65535)
+    PORT_PROTOCOLS.iter().any(|&protocol| {
+        port_span(service, protocol).is_some_and(|(from, to)| {
+            (from == 0 && to == 65535)
                 || SENSITIVE_PORTS
                     .iter()
-                    .any(|port| (from..=to).contains(&port))
-        }
-        _ => false,
-    }
+                    .any(|port| (from..=to).contains(port))
+        })
+    })
 }

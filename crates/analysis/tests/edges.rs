@@ -289,3 +289,61 @@ fn lint_is_quiet_on_a_tidy_nacl() {
     ";
     assert_eq!(findings(web), Vec::<String>::new());
 }
+
+/// "All protocols but tcp" still holds every udp port: memcached on 11211
+/// from the internet is critical, whatever shape the box has.
+#[test]
+fn a_box_of_every_unnamed_protocol_is_critical_when_it_holds_udp() {
+    let baseline = "rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0";
+    let live = format!(
+        "{baseline}\nrule_number: 200, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0"
+    );
+    assert_eq!(
+        report(Direction::Ingress, baseline, &live),
+        [
+            "[critical] ingress all protocols but tcp from 0.0.0.0/0: was denied by the default deny, now allowed by rule 200"
+        ]
+    );
+    // Giving udp a box of its own (an unrelated deny) rated it right before.
+    let with_udp_rule = format!(
+        "rule_number: 50, direction: ingress, action: deny, protocol: udp, ports: 5000, cidr: 10.9.9.9/32\n{live}"
+    );
+    let rated: Vec<String> = report(Direction::Ingress, baseline, &with_udp_rule);
+    assert!(
+        rated
+            .iter()
+            .any(|line| line.starts_with("[critical] ingress udp")),
+        "{rated:?}"
+    );
+
+    // Without tcp or udp in it, the same shape is only high.
+    let icmp_and_more =
+        "rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0";
+    let only_ports = "
+        rule_number: 10, direction: ingress, action: deny, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0
+        rule_number: 20, direction: ingress, action: deny, protocol: udp, ports: 0-65535, cidr: 0.0.0.0/0
+    ";
+    let shape = format!("{only_ports}\n{icmp_and_more}");
+    assert_eq!(
+        report(Direction::Ingress, only_ports, &shape),
+        [
+            "[high] ingress all protocols but tcp, udp from 0.0.0.0/0: was denied by the default deny, now allowed by rule 100"
+        ]
+    );
+}
+
+#[test]
+fn lint_finds_udp_open_behind_a_tcp_deny() {
+    let acl = "
+        rule_number: 90, direction: ingress, action: deny, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0
+        rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0
+    ";
+    let found = findings(acl);
+    assert!(
+        found.contains(
+            &"[critical] ingress all protocols but tcp from 0.0.0.0/0 is allowed by rule 100 (reaching 22, 23, 135, 139, 445, and 15 more)"
+                .to_owned()
+        ),
+        "{found:?}"
+    );
+}

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_analysis::{Effect, EffectKind, Family, cidr_range, compare};
+use nacl_drift_analysis::{Effect, EffectKind, Family, Service, cidr_range, compare};
 use nacl_drift_model::{
-    Action, Cidr, Direction, Entry, EntryKey, IcmpTypeCode, PortRange, RuleNumber, Traffic,
+    Action, Cidr, Direction, Entry, EntryKey, IcmpTypeCode, PortRange, Protocol, RuleNumber,
+    Traffic,
 };
 use proptest::prelude::*;
 
@@ -40,12 +41,10 @@ fn matches(entry: &Entry, packet: &Packet) -> bool {
     if Family::of(&entry.cidr()) != packet.family || packet.address < low || packet.address > high {
         return false;
     }
-    let icmp = |protocol: u8, icmp: Option<IcmpTypeCode>| {
+    let icmp = |protocol: u8, tc: IcmpTypeCode| {
         packet.protocol == protocol
-            && icmp.is_none_or(|tc| {
-                (tc.icmp_type() == -1 || tc.icmp_type() == i16::from(packet.icmp_type))
-                    && (tc.code() == -1 || tc.code() == i16::from(packet.code))
-            })
+            && (tc.icmp_type() == -1 || tc.icmp_type() == i16::from(packet.icmp_type))
+            && (tc.code() == -1 || tc.code() == i16::from(packet.code))
     };
     match entry.traffic() {
         Traffic::All => true,
@@ -139,14 +138,12 @@ fn ports_strategy() -> impl Strategy<Value = PortRange> {
         })
 }
 
-fn icmp_strategy() -> impl Strategy<Value = Option<IcmpTypeCode>> {
-    proptest::option::of(
-        (
-            proptest::sample::select(&ICMP[..]),
-            proptest::sample::select(&ICMP[..]),
-        )
-            .prop_map(|(t, c)| IcmpTypeCode::new(t, c).expect("valid ICMP")),
+fn icmp_strategy() -> impl Strategy<Value = IcmpTypeCode> {
+    (
+        proptest::sample::select(&ICMP[..]),
+        proptest::sample::select(&ICMP[..]),
     )
+        .prop_map(|(t, c)| IcmpTypeCode::new(t, c).expect("valid ICMP"))
 }
 
 fn traffic_strategy() -> impl Strategy<Value = Traffic> {
@@ -155,7 +152,7 @@ fn traffic_strategy() -> impl Strategy<Value = Traffic> {
         ports_strategy().prop_map(Traffic::Tcp),
         ports_strategy().prop_map(Traffic::Udp),
         icmp_strategy().prop_map(Traffic::Icmp),
-        icmp_strategy().prop_map(|tc| Traffic::Icmpv6(tc.or(Some(IcmpTypeCode::ANY)))),
+        icmp_strategy().prop_map(Traffic::Icmpv6),
         proptest::sample::select(&[47u8, 50][..]).prop_map(Traffic::Other),
     ]
 }
@@ -180,7 +177,7 @@ fn entries_strategy() -> impl Strategy<Value = BTreeMap<EntryKey, Entry>> {
                     rule_number: RuleNumber::new(number).ok()?,
                 };
                 let action = if allow { Action::Allow } else { Action::Deny };
-                Some((key, Entry::new(action, traffic, cidr).ok()?))
+                Some((key, Entry::new(action, traffic, cidr)))
             })
             .collect()
     })
@@ -238,8 +235,45 @@ fn packets() -> Vec<Packet> {
     packets
 }
 
+/// Every packet of one protocol: all of tcp, all of icmp, all of 50.
+fn whole_protocol(number: u8) -> Service {
+    match Protocol::from_number(number) {
+        protocol @ (Protocol::Tcp | Protocol::Udp) => Service::Ports {
+            protocol,
+            from: 0,
+            to: 65535,
+        },
+        protocol @ (Protocol::Icmp | Protocol::Icmpv6) => Service::Icmp {
+            protocol,
+            types: (0, 255),
+            codes: (0, 255),
+        },
+        protocol => Service::Protocol(protocol),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A box's severity follows from the packets in it, not from its shape:
+    /// it is the worst of the boxes one gets by cutting it per protocol.
+    #[test]
+    fn a_box_is_rated_by_the_packets_in_it(
+        baseline in entries_strategy(),
+        live in entries_strategy(),
+    ) {
+        for direction in [Direction::Ingress, Direction::Egress] {
+            for effect in compare(direction, &baseline, &live) {
+                let per_protocol = (0..=255u8)
+                    .filter_map(|number| {
+                        let service = effect.service.intersection(&whole_protocol(number))?;
+                        Some(Effect { service, ..effect.clone() }.severity())
+                    })
+                    .max();
+                prop_assert_eq!(Some(effect.severity()), per_protocol, "{}", effect);
+            }
+        }
+    }
 
     #[test]
     fn the_difference_agrees_with_first_match_on_every_packet(

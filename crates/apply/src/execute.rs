@@ -12,7 +12,7 @@ use std::sync::Arc;
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{Filter, IcmpTypeCode, PortRange, RuleAction, Tag};
-use nacl_drift_model::{Action, Cidr, Entry, EntryKey};
+use nacl_drift_model::{Action, Cidr, Entry, EntryKey, NetworkAclId, Region};
 use nacl_drift_snapshot::{ApiError, convert_network_acl};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -42,7 +42,7 @@ impl Outcome {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepResult {
     pub outcomes: Vec<Outcome>,
-    pub recreated: BTreeMap<(String, String), String>,
+    pub recreated: BTreeMap<(Region, NetworkAclId), NetworkAclId>,
 }
 
 /// Makes the plan's calls (or, with `dry_run`, checks each with EC2's
@@ -50,7 +50,7 @@ pub struct StepResult {
 /// EC2 client for each region of the plan.
 pub async fn execute(
     plan: &Plan,
-    clients: &BTreeMap<String, Client>,
+    clients: &BTreeMap<Region, Client>,
     dry_run: bool,
     concurrency: usize,
 ) -> StepResult {
@@ -59,9 +59,9 @@ pub async fn execute(
         recreated: BTreeMap::new(),
     };
     let semaphore = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut blocked: HashSet<(String, String)> = HashSet::new();
+    let mut blocked: HashSet<(Region, NetworkAclId)> = HashSet::new();
     for stage in [Stage::Close, Stage::Open] {
-        let mut groups: BTreeMap<(String, String), Vec<(usize, Step)>> = BTreeMap::new();
+        let mut groups: BTreeMap<(Region, NetworkAclId), Vec<(usize, Step)>> = BTreeMap::new();
         for (index, step) in plan
             .steps
             .iter()
@@ -141,10 +141,10 @@ struct NaclRun {
     client: Client,
     dry_run: bool,
     /// The NACL the calls act on: the new id once a recreated NACL exists.
-    acl_id: String,
+    acl_id: NetworkAclId,
     /// Set when a call failed that later opening calls depend on.
     blocked: bool,
-    recreated: Option<String>,
+    recreated: Option<NetworkAclId>,
 }
 
 impl NaclRun {
@@ -184,19 +184,24 @@ impl NaclRun {
                 let sent = self
                     .client
                     .create_network_acl()
-                    .vpc_id(&step.vpc_id)
+                    .vpc_id(step.vpc_id.as_str())
                     .set_dry_run(flag(dry_run))
                     .send()
                     .await;
                 match sent {
                     Ok(created) if !dry_run => {
                         match created.network_acl().and_then(|a| a.network_acl_id()) {
-                            Some(new_id) => {
-                                tracing::info!(old = %step.network_acl_id, new = %new_id, "recreated network ACL");
-                                self.acl_id = new_id.to_owned();
-                                self.recreated = Some(new_id.to_owned());
-                                Outcome::Done
-                            }
+                            Some(new_id) => match NetworkAclId::parse(new_id) {
+                                Ok(new_id) => {
+                                    tracing::info!(old = %step.network_acl_id, new = %new_id, "recreated network ACL");
+                                    self.acl_id = new_id.clone();
+                                    self.recreated = Some(new_id);
+                                    Outcome::Done
+                                }
+                                Err(error) => Outcome::Failed(format!(
+                                    "CreateNetworkAcl answered with an unusable NACL id: {error}"
+                                )),
+                            },
                             None => Outcome::Failed(
                                 "CreateNetworkAcl answered without a NACL id".to_owned(),
                             ),
@@ -308,7 +313,7 @@ impl NaclRun {
             .client
             .replace_network_acl_association()
             .association_id(association.network_acl_association_id().unwrap_or_default())
-            .network_acl_id(&self.acl_id)
+            .network_acl_id(self.acl_id.as_str())
             .set_dry_run(flag(self.dry_run))
             .send()
             .await;
@@ -321,14 +326,14 @@ impl NaclRun {
         let found = self
             .client
             .describe_network_acls()
-            .network_acl_ids(&self.acl_id)
+            .network_acl_ids(self.acl_id.as_str())
             .send()
             .await;
         let live = match found {
             Ok(found) => found
                 .network_acls()
                 .iter()
-                .filter_map(|acl| convert_network_acl(acl).ok())
+                .filter_map(|acl| convert_network_acl(acl, None).ok())
                 .find_map(|observed| observed.acl.entries.get(key).copied()),
             Err(error) => {
                 return Outcome::Failed(ApiError::new("DescribeNetworkAcls", error).to_string());

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use nacl_drift_analysis::{self as analysis, compare};
 
 use nacl_drift_diff::{Change, ChangeKind, Report, State};
-use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, NetworkAcl, Traffic};
+use nacl_drift_model::{
+    Action, Cidr, Direction, Entry, EntryKey, NetworkAcl, NetworkAclId, Region, SubnetId, Traffic,
+    VpcId,
+};
 
 /// What the user allowed apply to do beyond reverting changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,8 +40,8 @@ pub enum Call {
     },
     /// Moves a subnet back onto the step's NACL.
     MoveSubnet {
-        subnet_id: String,
-        from: String,
+        subnet_id: SubnetId,
+        from: NetworkAclId,
     },
     CreateTags {
         tags: BTreeMap<String, String>,
@@ -69,11 +72,11 @@ pub enum Stage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     pub stage: Stage,
-    pub region: String,
-    pub vpc_id: String,
+    pub region: Region,
+    pub vpc_id: VpcId,
     /// The baseline's NACL. For a NACL this plan recreates, its old id:
     /// the new one is known once `CreateNetworkAcl` has answered.
-    pub network_acl_id: String,
+    pub network_acl_id: NetworkAclId,
     pub recreates: bool,
     pub call: Call,
 }
@@ -222,9 +225,9 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
                         change.clone(),
                         "its NACL was deleted: --recreate-missing recreates it",
                     ));
-                } else {
+                } else if let Some(subnet_id) = &change.subnet_id {
                     steps.push(step(Call::MoveSubnet {
-                        subnet_id: change.subnet_id.clone().unwrap_or_default(),
+                        subnet_id: subnet_id.clone(),
                         from: from.clone(),
                     }));
                 }
@@ -372,14 +375,8 @@ fn covers(outer: &Entry, inner: &Entry) -> bool {
             o.from() <= i.from() && i.to() <= o.to()
         }
         (Traffic::Icmp(o), Traffic::Icmp(i)) | (Traffic::Icmpv6(o), Traffic::Icmpv6(i)) => {
-            match (o, i) {
-                (None, _) => true,
-                (Some(o), Some(i)) => {
-                    (o.icmp_type() == -1 || o.icmp_type() == i.icmp_type())
-                        && (o.code() == -1 || o.code() == i.code())
-                }
-                (Some(o), None) => o.icmp_type() == -1 && o.code() == -1,
-            }
+            (o.icmp_type() == -1 || o.icmp_type() == i.icmp_type())
+                && (o.code() == -1 || o.code() == i.code())
         }
         (Traffic::Other(o), Traffic::Other(i)) => o == i,
         _ => false,
@@ -418,7 +415,7 @@ fn both_directions(
 /// judged as the subnet sees it: the NACL it leaves against the one it joins.
 pub fn traffic_effects(
     plan: &Plan,
-    live: &HashMap<String, BTreeMap<EntryKey, Entry>>,
+    live: &HashMap<NetworkAclId, BTreeMap<EntryKey, Entry>>,
 ) -> Vec<Vec<analysis::Effect>> {
     let mut state = live.clone();
     plan.steps
@@ -452,7 +449,7 @@ pub fn traffic_effects(
 /// whose every intermediate state stays within "before or after".
 pub fn exposure_windows(
     plan: &Plan,
-    live: &HashMap<String, BTreeMap<EntryKey, Entry>>,
+    live: &HashMap<NetworkAclId, BTreeMap<EntryKey, Entry>>,
 ) -> Vec<(usize, analysis::Effect)> {
     let mut by_acl: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, step) in plan.steps.iter().enumerate() {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use nacl_drift_apply::{Plan, PlanOptions, Stage, exposure_windows, plan};
 use nacl_drift_diff::{LiveAcl, diff};
-use nacl_drift_model::{Baseline, Entry, EntryKey, ObservedAcl};
+use nacl_drift_model::{Baseline, Entry, EntryKey, NetworkAclId, ObservedAcl};
 
 /// A baseline of one NACL, `acl-1`, from flow-style YAML entry lines.
 fn baseline(lines: &str) -> Baseline {
@@ -28,20 +28,20 @@ const AFTER: &str = "
 ";
 
 /// The restore plan, and the live entries it starts from.
-fn restore() -> (Plan, HashMap<String, BTreeMap<EntryKey, Entry>>) {
+fn restore() -> (Plan, HashMap<NetworkAclId, BTreeMap<EntryKey, Entry>>) {
     let live_acl = baseline(BEFORE).network_acls[0].clone();
     let live = vec![LiveAcl {
-        region: Some("us-east-1".to_owned()),
+        region: Some("us-east-1".parse().expect("region")),
         observed: ObservedAcl {
-            account: "111122223333".to_owned(),
-            vpc_id: "vpc-1".to_owned(),
+            account: "111122223333".parse().expect("account"),
+            vpc_id: "vpc-1".parse().expect("VPC id"),
             association_ids: BTreeMap::new(),
             acl: live_acl.clone(),
         },
     }];
-    let accounts = ["111122223333".to_owned()].into_iter().collect();
+    let accounts = [live[0].observed.account.clone()].into_iter().collect();
     let report = diff(&accounts, &[("t.yaml".into(), baseline(AFTER))], &live);
-    let entries = HashMap::from([("acl-1".to_owned(), live_acl.entries)]);
+    let entries = HashMap::from([(live_acl.id, live_acl.entries)]);
     (plan(&report, PlanOptions::default()), entries)
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use nacl_drift_apply::{Outcome, Plan, PlanOptions, execute, plan};
 use nacl_drift_diff::{LiveAcl, diff};
-use nacl_drift_model::{Baseline, ObservedAcl};
+use nacl_drift_model::{Baseline, ObservedAcl, Region};
 use nacl_drift_test_support::{Recorded, Replay};
 
 const BASELINE: &str = r#"schema_version: 1
@@ -19,7 +19,7 @@ network_acls:
 - id: acl-0db
   is_default: false
   tags: {Name: db-tier}
-  subnets: [subnet-0db-a, subnet-0db-b]
+  subnets: [subnet-0dba, subnet-0dbb]
   entries:
   - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
   - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
@@ -44,14 +44,14 @@ network_acls:
 - id: acl-0db
   is_default: false
   tags: {Name: db-tier, Pwned: 'yes'}
-  subnets: [subnet-0db-a]
+  subnets: [subnet-0dba]
   entries:
   - {rule_number: 50, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
   - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0}
 - id: acl-0default
   is_default: true
   tags: {}
-  subnets: [subnet-0db-b]
+  subnets: [subnet-0dbb]
   entries:
   - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
 "#;
@@ -63,7 +63,7 @@ fn incident_plan(options: PlanOptions) -> Plan {
         .network_acls
         .iter()
         .map(|acl| LiveAcl {
-            region: Some("us-east-1".to_owned()),
+            region: Some("us-east-1".parse().expect("region")),
             observed: ObservedAcl {
                 account: live.account.clone(),
                 association_ids: Default::default(),
@@ -129,8 +129,8 @@ fn calls(replay: &Replay) -> Vec<String> {
         .collect()
 }
 
-fn clients(replay: &Replay) -> BTreeMap<String, aws_sdk_ec2::Client> {
-    BTreeMap::from([("us-east-1".to_owned(), replay.client())])
+fn clients(replay: &Replay) -> BTreeMap<Region, aws_sdk_ec2::Client> {
+    BTreeMap::from([("us-east-1".parse().expect("region"), replay.client())])
 }
 
 #[tokio::test]
@@ -143,7 +143,7 @@ async fn closes_before_it_opens_and_replaces_atomically() {
         ok("DeleteNetworkAclEntry"),
         ok("CreateNetworkAclEntry"),
         ok("ReplaceNetworkAclEntry"),
-        association("acl-0default", "subnet-0db-b", "aclassoc-0b"),
+        association("acl-0default", "subnet-0dbb", "aclassoc-0b"),
         replaced_association(),
         ok("CreateNetworkAclEntry"),
         ok("DeleteTags"),
@@ -163,7 +163,7 @@ async fn closes_before_it_opens_and_replaces_atomically() {
             "CreateNetworkAclEntry RuleNumber=80 RuleAction=deny CidrBlock=0.0.0.0/0",
             "ReplaceNetworkAclEntry RuleNumber=100 RuleAction=allow CidrBlock=10.0.16.0/20",
             // Then the subnet, onto the NACL that is closed again.
-            "DescribeNetworkAcls Filter.1.Value.1=subnet-0db-b",
+            "DescribeNetworkAcls Filter.1.Value.1=subnet-0dbb",
             "ReplaceNetworkAclAssociation AssociationId=aclassoc-0b",
             // Opening, once every NACL is closed.
             "CreateNetworkAclEntry RuleNumber=200 RuleAction=allow CidrBlock=0.0.0.0/0",
@@ -218,7 +218,7 @@ async fn throttling_is_retried_and_failures_are_reported_while_other_calls_run()
             "UnauthorizedOperation",
             "You are not authorized to perform this operation.",
         ),
-        association("acl-0default", "subnet-0db-b", "aclassoc-0b"),
+        association("acl-0default", "subnet-0dbb", "aclassoc-0b"),
         replaced_association(),
         ok("CreateNetworkAclEntry"),
         ok("DeleteTags"),
@@ -276,7 +276,7 @@ async fn check_permissions_uses_dry_run_and_reports_each_call() {
             "UnauthorizedOperation",
             "You are not authorized to perform this operation.",
         ),
-        association("acl-0default", "subnet-0db-b", "aclassoc-0b"),
+        association("acl-0default", "subnet-0dbb", "aclassoc-0b"),
         dry_run_ok(),
         dry_run_ok(),
         dry_run_ok(),

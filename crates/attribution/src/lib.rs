@@ -15,7 +15,7 @@ mod lookup;
 mod matching;
 mod record;
 
-pub use logs::{LogError, LogFiles, read_log_dir};
+pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
 pub use lookup::{LOOKUP_PAUSE, LookupError, lookup_events};
 pub use matching::{attribute, event_names};
 pub use record::{NaclEvent, Record, RecordError};

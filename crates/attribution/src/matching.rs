@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use nacl_drift_diff::{Attributed, Change, ChangeKind, State};
-use nacl_drift_model::Direction;
+use nacl_drift_model::{AccountId, AssociationId, Direction, SubnetId};
 use serde_json::Value;
 
 use crate::record::NaclEvent;
@@ -38,8 +38,8 @@ pub fn event_names(changes: &[Change]) -> BTreeSet<&'static str> {
 pub fn attribute(
     changes: &mut [Change],
     events: &[NaclEvent],
-    accounts: &BTreeSet<String>,
-    subnet_of_association: &HashMap<String, String>,
+    accounts: &BTreeSet<AccountId>,
+    subnet_of_association: &HashMap<AssociationId, SubnetId>,
     since: i64,
 ) {
     let mut by_name: HashMap<&str, Vec<&NaclEvent>> = HashMap::new();
@@ -81,7 +81,7 @@ fn number(value: &Value, pointer: &str) -> Option<i64> {
 fn matches(
     change: &Change,
     event: &NaclEvent,
-    subnet_of_association: &HashMap<String, String>,
+    subnet_of_association: &HashMap<AssociationId, SubnetId>,
 ) -> bool {
     let request = &event.record.request_parameters;
     let response = &event.record.response_elements;

@@ -3,6 +3,7 @@
 
 use aws_smithy_types::date_time::{DateTime, Format};
 use nacl_drift_diff::Attribution;
+use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Region};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -70,6 +71,13 @@ pub enum RecordError {
     Missing { event: String, field: &'static str },
     #[error("a {event} record's eventTime `{time}` is not an ISO 8601 time")]
     BadTime { event: String, time: String },
+    #[error("the {event} record {event_id}: {field} is unusable: {error}")]
+    BadId {
+        event: String,
+        event_id: String,
+        field: &'static str,
+        error: IdError,
+    },
 }
 
 /// A successful NACL event, checked and ready to match.
@@ -78,8 +86,8 @@ pub struct NaclEvent {
     pub name: String,
     /// Seconds since the epoch.
     pub time: i64,
-    pub region: String,
-    pub account: Option<String>,
+    pub region: Region,
+    pub account: Option<AccountId>,
     pub record: Record,
 }
 
@@ -116,11 +124,30 @@ impl Record {
             .event_time
             .clone()
             .ok_or_else(|| missing("eventTime"))?;
-        self.event_id.as_ref().ok_or_else(|| missing("eventID"))?;
-        let region = self
-            .aws_region
-            .clone()
-            .ok_or_else(|| missing("awsRegion"))?;
+        let event_id = self.event_id.clone().ok_or_else(|| missing("eventID"))?;
+        let bad_id = |field: &'static str| {
+            let (event, event_id) = (name.clone(), event_id.clone());
+            move |error| RecordError::BadId {
+                event,
+                event_id,
+                field,
+                error,
+            }
+        };
+        let region = Region::parse(
+            self.aws_region
+                .as_deref()
+                .ok_or_else(|| missing("awsRegion"))?,
+        )
+        .map_err(bad_id("awsRegion"))?;
+        let account = self
+            .recipient_account_id
+            .as_deref()
+            .map(AccountId::parse)
+            .transpose()
+            .map_err(bad_id("recipientAccountId"))?;
+        self.check_ids()
+            .map_err(|(field, error)| bad_id(field)(error))?;
         let time = DateTime::from_str(&time_text, Format::DateTime)
             .map_err(|_| RecordError::BadTime {
                 event: name.clone(),
@@ -131,9 +158,51 @@ impl Record {
             name: name.clone(),
             time,
             region,
-            account: self.recipient_account_id.clone(),
+            account,
             record: self,
         }))
+    }
+
+    /// Checks the NACL and association ids that matching reads, where the
+    /// record has them: an id in a record is input like any other. The
+    /// error names the field.
+    fn check_ids(&self) -> Result<(), (&'static str, IdError)> {
+        let text = |value: &'_ Value, pointer: &str| -> Option<String> {
+            value
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let (request, response) = (&self.request_parameters, &self.response_elements);
+        for (field, id) in [
+            (
+                "requestParameters.networkAclId",
+                text(request, "/networkAclId"),
+            ),
+            (
+                "responseElements.networkAcl.networkAclId",
+                text(response, "/networkAcl/networkAclId"),
+            ),
+        ] {
+            if let Some(id) = id {
+                NetworkAclId::parse(&id).map_err(|error| (field, error))?;
+            }
+        }
+        for (field, id) in [
+            (
+                "requestParameters.associationId",
+                text(request, "/associationId"),
+            ),
+            (
+                "responseElements.newAssociationId",
+                text(response, "/newAssociationId"),
+            ),
+        ] {
+            if let Some(id) = id {
+                AssociationId::parse(&id).map_err(|error| (field, error))?;
+            }
+        }
+        Ok(())
     }
 
     /// The principal and the call, as reported.

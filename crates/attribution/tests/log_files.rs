@@ -6,7 +6,7 @@ mod support;
 
 use std::fs;
 
-use nacl_drift_attribution::{attribute, read_log_dir};
+use nacl_drift_attribution::{attribute, read_log_dir, read_log_dir_within};
 use nacl_drift_diff::{Attributed, Change};
 use serde_json::{Value, json};
 use support::{accounts, changes, fixtures};
@@ -18,13 +18,13 @@ fn attributed(changes: &[Change]) -> Vec<(String, String, String, Value)> {
         .map(|c| {
             let position = match (c.direction, c.rule_number, &c.subnet_id) {
                 (Some(d), Some(r), _) => format!("{d} {r}"),
-                (_, _, Some(subnet)) => subnet.clone(),
+                (_, _, Some(subnet)) => subnet.to_string(),
                 _ => String::new(),
             };
             let attribution = serde_json::to_value(&c.attribution).expect("serialises");
             (
                 c.kind.label().to_owned(),
-                c.network_acl_id.clone(),
+                c.network_acl_id.to_string(),
                 position,
                 attribution,
             )
@@ -87,7 +87,7 @@ fn every_change_goes_to_the_most_recent_matching_event() {
             (
                 "subnet moved".to_owned(),
                 "acl-0db".to_owned(),
-                "subnet-0db-b".to_owned(),
+                "subnet-0dbb".to_owned(),
                 mallory("2026-11-20T10:06:00Z", "ReplaceNetworkAclAssociation", 3)
             ),
             (
@@ -146,7 +146,9 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
     );
 
     let (mut changes, subnets) = support::changes();
-    let others = ["999988887777".to_owned()].into_iter().collect();
+    let others = ["999988887777".parse().expect("account")]
+        .into_iter()
+        .collect();
     attribute(&mut changes, &logs.events, &others, &subnets, 0);
     assert!(
         changes
@@ -200,4 +202,101 @@ fn a_malformed_log_file_is_an_error_that_names_it_or_is_skipped() {
     assert_eq!(logs.files, 1);
     assert_eq!(logs.skipped.len(), 1);
     assert!(logs.events.is_empty());
+}
+
+/// A folder with one plain log file holding `records`.
+fn log_dir_with(records: Value) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let day = dir
+        .path()
+        .join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/21");
+    fs::create_dir_all(&day).expect("mkdir");
+    let file = day.join("records.json");
+    fs::write(&file, json!({ "Records": records }).to_string()).expect("write");
+    (dir, file)
+}
+
+/// Ids in a record are input like any other: one that no AWS id looks like
+/// is an error naming the file, the record and the field.
+#[test]
+fn a_record_with_ids_that_are_not_aws_ids_is_an_error() {
+    let record = |field: &str, value: &str| {
+        let mut record = json!({
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": "ReplaceNetworkAclAssociation",
+            "eventTime": "2026-11-21T10:00:00Z",
+            "eventID": "e-1",
+            "awsRegion": "us-east-1",
+            "recipientAccountId": "111122223333",
+            "requestParameters": {"networkAclId": "acl-0db", "associationId": "aclassoc-0a"},
+            "responseElements": {"newAssociationId": "aclassoc-0b"},
+        });
+        *record.pointer_mut(field).expect("field") = json!(value);
+        record
+    };
+    for (field, value, expected) in [
+        (
+            "/awsRegion",
+            "../../pwned",
+            "awsRegion is unusable: \"../../pwned\" is not an AWS region",
+        ),
+        (
+            "/recipientAccountId",
+            "../pwned",
+            "recipientAccountId is unusable: \"../pwned\" is not an AWS account id",
+        ),
+        (
+            "/requestParameters/networkAclId",
+            "acl-0db/../x",
+            "requestParameters.networkAclId is unusable: \"acl-0db/../x\" is not a network ACL id",
+        ),
+        (
+            "/requestParameters/associationId",
+            "../aclassoc-0a",
+            "requestParameters.associationId is unusable: \"../aclassoc-0a\" is not a network ACL association id",
+        ),
+        (
+            "/responseElements/newAssociationId",
+            "aclassoc-0b\n",
+            "responseElements.newAssociationId is unusable: \"aclassoc-0b\\n\" is not a network ACL association id",
+        ),
+    ] {
+        let (dir, file) = log_dir_with(json!([record(field, value)]));
+        let error = read_log_dir(dir.path(), false).expect_err("a hostile id");
+        let prefix = format!(
+            "{}: record 0: the ReplaceNetworkAclAssociation record e-1: {expected}",
+            file.display()
+        );
+        assert!(error.to_string().starts_with(&prefix), "{error}");
+    }
+}
+
+/// A gzip bomb: a few KB that decompress past the bound are refused by
+/// name, before they are held in memory.
+#[test]
+fn a_log_file_that_decompresses_past_the_bound_is_refused() {
+    use std::io::Write;
+    const MIB: u64 = 1024 * 1024;
+    let (dir, file) = log_dir_with(json!([]));
+    let bomb = file.with_file_name("bomb.json.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(b"{\"Records\": [").expect("compress");
+    for _ in 0..2 * 1024 {
+        encoder.write_all(&[b' '; 1024]).expect("compress");
+    }
+    encoder.write_all(b"]}").expect("compress");
+    let compressed = encoder.finish().expect("compress");
+    assert!(compressed.len() < 16 * 1024, "{} bytes", compressed.len());
+    fs::write(&bomb, compressed).expect("write");
+
+    let error = read_log_dir_within(dir.path(), false, MIB).expect_err("over the bound");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: holds more than 1 MiB once decompressed: too large for a CloudTrail log",
+            bomb.display()
+        )
+    );
+    let within = read_log_dir_within(dir.path(), false, 3 * MIB).expect("within the bound");
+    assert_eq!(within.files, 2);
 }

@@ -13,13 +13,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_diff::{LiveAcl, Report, Severity, coverage, diff};
-use nacl_drift_model::{Baseline, read_baseline_dir};
+use nacl_drift_model::{AccountId, Baseline, read_baseline_dir};
 use nacl_drift_snapshot::caller_account;
 
 use crate::attribution::AttributionArgs;
 use crate::aws::{AwsArgs, sts_client};
 use crate::exit_status::ExitStatus;
-use crate::live::{fetch_regions, read_exports};
+use crate::live::{LiveFileArgs, fetch_regions};
 use crate::printer::Printer;
 
 pub use render::Format;
@@ -30,10 +30,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR", default_value = "baselines")]
     baseline_dir: PathBuf,
 
-    /// Compare with an `aws ec2 describe-network-acls --output json` export
-    /// instead of calling AWS; repeat for several.
-    #[arg(long = "live-file", value_name = "FILE")]
-    live_files: Vec<PathBuf>,
+    #[command(flatten)]
+    live: LiveFileArgs,
 
     /// How to print the report.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -54,14 +52,14 @@ pub struct Args {
 /// The baselines, the live state, and the report on them.
 pub struct Comparison {
     /// The accounts compared: the caller's, or the exports' owners.
-    pub accounts: BTreeSet<String>,
+    pub accounts: BTreeSet<AccountId>,
     pub files: Vec<(PathBuf, Baseline)>,
     pub live: Vec<LiveAcl>,
     pub report: Report,
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let mut comparison = compare(&args.baseline_dir, &args.live_files, &args.aws).await?;
+    let mut comparison = compare(&args.baseline_dir, &args.live, &args.aws).await?;
     args.attribution
         .attribute(&mut comparison, &args.aws, printer)
         .await?;
@@ -86,14 +84,11 @@ pub fn print_drift(printer: &mut Printer, comparison: &Comparison) {
 /// Reads the baselines and the live state, and compares them.
 pub async fn compare(
     baseline_dir: &std::path::Path,
-    live_files: &[PathBuf],
+    live_files: &LiveFileArgs,
     aws: &AwsArgs,
 ) -> Result<Comparison> {
     // Exports and baselines are independent: parse them side by side.
-    let (files, exports) = rayon::join(
-        || read_baseline_dir(baseline_dir),
-        || read_exports(live_files),
-    );
+    let (files, exports) = rayon::join(|| read_baseline_dir(baseline_dir), || live_files.read());
     let files = files?;
     let Some((_, first)) = files.first() else {
         bail!(
@@ -101,7 +96,8 @@ pub async fn compare(
             baseline_dir.display()
         );
     };
-    let (accounts, live): (BTreeSet<String>, Vec<LiveAcl>) = if live_files.is_empty() {
+    let (accounts, live): (BTreeSet<AccountId>, Vec<LiveAcl>) = if live_files.live_files.is_empty()
+    {
         let config = aws.load().await;
         let account = caller_account(&sts_client(&config, &first.region))
             .await
@@ -126,7 +122,8 @@ pub async fn compare(
         (accounts, live)
     } else {
         let observed = exports?;
-        let accounts: BTreeSet<String> = observed.iter().map(|acl| acl.account.clone()).collect();
+        let accounts: BTreeSet<AccountId> =
+            observed.iter().map(|acl| acl.account.clone()).collect();
         if accounts.is_empty() {
             bail!("the live files hold no network ACLs");
         }
@@ -153,7 +150,7 @@ pub async fn compare(
 /// reporting "in sync" for credentials of the wrong account would hide
 /// every drift.
 fn check_known_accounts(
-    accounts: &BTreeSet<String>,
+    accounts: &BTreeSet<AccountId>,
     files: &[(PathBuf, Baseline)],
     baseline_dir: &std::path::Path,
 ) -> Result<()> {
@@ -169,7 +166,11 @@ fn check_known_accounts(
         .collect();
     bail!(
         "no baselines for account {} in {}: the baselines there are of account {}",
-        accounts.iter().cloned().collect::<Vec<_>>().join(", "),
+        accounts
+            .iter()
+            .map(AccountId::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         baseline_dir.display(),
         known.keys().copied().collect::<Vec<_>>().join(", ")
     )

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use comfy_table::{Cell, Color};
 use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, State, live_baseline};
-use nacl_drift_model::Baseline;
+use nacl_drift_model::{Baseline, Region, VpcId};
 use similar::TextDiff;
 
 use super::Comparison;
@@ -58,7 +58,7 @@ fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
 fn position(change: &Change) -> String {
     match (change.direction, change.rule_number, &change.subnet_id) {
         (Some(direction), Some(rule), _) => format!("{direction} {rule}"),
-        (_, _, Some(subnet)) => subnet.clone(),
+        (_, _, Some(subnet)) => subnet.to_string(),
         _ => String::new(),
     }
 }
@@ -224,7 +224,7 @@ fn skipped_lines(comparison: &Comparison) -> Vec<String> {
             let what = skipped
                 .path
                 .clone()
-                .or_else(|| skipped.vpc_id.clone())
+                .or_else(|| skipped.vpc_id.as_ref().map(ToString::to_string))
                 .unwrap_or_default();
             format!("{what} (account {}): {}", skipped.account, skipped.reason)
         })
@@ -390,14 +390,14 @@ fn print_unified(printer: &mut Printer, comparison: &Comparison) {
         printer.line(in_sync_line(comparison));
         return;
     }
-    let drifted: BTreeSet<(&str, &str)> = report
+    let drifted: BTreeSet<(&Region, &VpcId)> = report
         .changes
         .iter()
-        .map(|c| (c.region.as_str(), c.vpc_id.as_str()))
+        .map(|c| (&c.region, &c.vpc_id))
         .collect();
     let mut shown = BTreeSet::new();
     for (path, baseline) in &comparison.files {
-        let vpc = (baseline.region.as_str(), baseline.vpc_id.as_str());
+        let vpc = (&baseline.region, &baseline.vpc_id);
         if !drifted.contains(&vpc)
             || report
                 .skipped
@@ -426,8 +426,8 @@ fn print_unified(printer: &mut Printer, comparison: &Comparison) {
             continue;
         };
         let mut empty = template.clone();
-        empty.region = (*region).to_owned();
-        empty.vpc_id = (*vpc_id).to_owned();
+        empty.region = (*region).clone();
+        empty.vpc_id = (*vpc_id).clone();
         empty.network_acls.clear();
         let live = live_baseline(&empty, &comparison.live).to_yaml();
         let name = empty.relative_path().display().to_string();

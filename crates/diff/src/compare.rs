@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use nacl_drift_analysis::Severity;
-use nacl_drift_model::{Baseline, NetworkAcl, ObservedAcl};
+use nacl_drift_model::{AccountId, Baseline, NetworkAcl, NetworkAclId, ObservedAcl, Region, VpcId};
 
 use crate::report::{Attributed, Change, ChangeKind, Report, Skipped, State};
 use crate::scope::coverage;
@@ -14,7 +14,7 @@ use crate::traffic::assess;
 /// export, which carries no region.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveAcl {
-    pub region: Option<String>,
+    pub region: Option<Region>,
     pub observed: ObservedAcl,
 }
 
@@ -32,13 +32,17 @@ impl LiveAcl {
 /// Compares the baselines of `accounts` with live state. Baselines of other
 /// accounts are skipped, and so are live NACLs of other owners.
 pub fn diff(
-    accounts: &BTreeSet<String>,
+    accounts: &BTreeSet<AccountId>,
     files: &[(PathBuf, Baseline)],
     live: &[LiveAcl],
 ) -> Report {
     let mut skipped = Vec::new();
     let mut baselines = Vec::new();
-    let live_accounts = accounts.iter().cloned().collect::<Vec<_>>().join(", ");
+    let live_accounts = accounts
+        .iter()
+        .map(AccountId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
     for (path, baseline) in files {
         if accounts.contains(&baseline.account) {
             baselines.push(baseline);
@@ -105,7 +109,7 @@ pub fn live_baseline(baseline: &Baseline, live: &[LiveAcl]) -> Baseline {
 struct Comparison<'a> {
     live_by_id: HashMap<&'a str, &'a LiveAcl>,
     /// For each live subnet, the NACL it is on.
-    live_acl_of_subnet: HashMap<&'a str, &'a str>,
+    live_acl_of_subnet: HashMap<&'a str, &'a NetworkAclId>,
     baseline_acl_ids: HashSet<&'a str>,
     baseline_subnets: HashSet<&'a str>,
     changes: Vec<Change>,
@@ -116,8 +120,8 @@ impl<'a> Comparison<'a> {
         let mut live_by_id = HashMap::with_capacity(live.len());
         let mut live_acl_of_subnet = HashMap::new();
         for acl in live {
-            let acl_id = acl.observed.acl.id.as_str();
-            live_by_id.insert(acl_id, *acl);
+            let acl_id = &acl.observed.acl.id;
+            live_by_id.insert(acl_id.as_str(), *acl);
             for subnet in &acl.observed.acl.subnets {
                 live_acl_of_subnet.insert(subnet.as_str(), acl_id);
             }
@@ -129,7 +133,7 @@ impl<'a> Comparison<'a> {
             baseline_acl_ids: baseline_acls.clone().map(|acl| acl.id.as_str()).collect(),
             baseline_subnets: baseline_acls
                 .flat_map(|acl| &acl.subnets)
-                .map(String::as_str)
+                .map(|subnet| subnet.as_str())
                 .collect(),
             changes: Vec::new(),
         }
@@ -158,12 +162,12 @@ impl<'a> Comparison<'a> {
 
         for subnet in &acl.subnets {
             let now_on = self.live_acl_of_subnet.get(subnet.as_str()).copied();
-            if now_on != Some(acl.id.as_str()) {
+            if now_on != Some(&acl.id) {
                 self.changes.push(Change {
                     subnet_id: Some(subnet.clone()),
-                    live_network_acl_id: now_on.map(str::to_owned),
+                    live_network_acl_id: now_on.cloned(),
                     baseline: Some(State::Association(acl.id.clone())),
-                    live: now_on.map(|id| State::Association(id.to_owned())),
+                    live: now_on.map(|id| State::Association(id.clone())),
                     ..change(ChangeKind::AssociationChanged)
                 });
             }
@@ -226,24 +230,19 @@ impl<'a> Comparison<'a> {
     /// covers them. A NACL from an export, in a VPC that has no baseline,
     /// cannot be placed in a region, so its VPC is skipped instead.
     fn find_added(&mut self, baselines: &[&'a Baseline], skipped: &mut Vec<Skipped>) {
-        let baseline_of_vpc: HashMap<(&str, &str), &Baseline> = baselines
+        let baseline_of_vpc: HashMap<(&AccountId, &VpcId), &Baseline> = baselines
             .iter()
-            .map(|baseline| {
-                (
-                    (baseline.account.as_str(), baseline.vpc_id.as_str()),
-                    *baseline,
-                )
-            })
+            .map(|baseline| ((&baseline.account, &baseline.vpc_id), *baseline))
             .collect();
         let covered = coverage(baselines.iter().copied());
-        let mut unplaced: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+        let mut unplaced: BTreeMap<(&AccountId, &VpcId), ()> = BTreeMap::new();
         let mut added = Vec::new();
         for live in self.live_by_id.values() {
             let observed = &live.observed;
             if self.baseline_acl_ids.contains(observed.acl.id.as_str()) {
                 continue;
             }
-            let vpc = (observed.account.as_str(), observed.vpc_id.as_str());
+            let vpc = (&observed.account, &observed.vpc_id);
             let region = match (baseline_of_vpc.get(&vpc), &live.region) {
                 (Some(baseline), _) if live.is_in(baseline) => baseline.region.clone(),
                 (_, Some(region)) => {
@@ -279,8 +278,8 @@ impl<'a> Comparison<'a> {
         self.changes.extend(added);
         skipped.extend(unplaced.into_keys().map(|(account, vpc_id)| Skipped {
             path: None,
-            vpc_id: Some(vpc_id.to_owned()),
-            account: account.to_owned(),
+            vpc_id: Some(vpc_id.clone()),
+            account: account.clone(),
             reason: "no baseline holds this VPC, and a live file carries no region to place it in a snapshot's scope"
                 .to_owned(),
         }));

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
 use nacl_drift_model::{
-    Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, PortRange, RuleNumber,
+    AccountId, Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, NetworkAclId, PortRange,
+    Protocol, Region, RuleNumber, SubnetId, VpcId,
 };
 use serde::{Serialize, Serializer};
 
@@ -54,7 +55,7 @@ pub enum State {
     Entry(EntryKey, Entry),
     NetworkAcl(Box<NetworkAcl>),
     /// The NACL a subnet is on.
-    Association(String),
+    Association(NetworkAclId),
     Tags(BTreeMap<String, String>),
 }
 
@@ -62,7 +63,7 @@ impl Serialize for State {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Association<'a> {
-            network_acl_id: &'a str,
+            network_acl_id: &'a NetworkAclId,
         }
         #[derive(Serialize)]
         struct Tags<'a> {
@@ -83,19 +84,19 @@ impl Serialize for State {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Change {
     pub kind: ChangeKind,
-    pub region: String,
-    pub vpc_id: String,
+    pub region: Region,
+    pub vpc_id: VpcId,
     /// The baseline's NACL; for `network_acl_added`, the new NACL.
-    pub network_acl_id: String,
+    pub network_acl_id: NetworkAclId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_number: Option<RuleNumber>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subnet_id: Option<String>,
+    pub subnet_id: Option<SubnetId>,
     /// For `association_changed`: the NACL the subnet is on now.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub live_network_acl_id: Option<String>,
+    pub live_network_acl_id: Option<NetworkAclId>,
     pub baseline: Option<State>,
     pub live: Option<State>,
     /// How bad the change is for traffic; `low` for tags, and for changes
@@ -226,8 +227,8 @@ pub struct Skipped {
     pub path: Option<String>,
     /// A live VPC, when live NACLs were skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<String>,
-    pub account: String,
+    pub vpc_id: Option<VpcId>,
+    pub account: AccountId,
     pub reason: String,
 }
 
@@ -235,13 +236,13 @@ pub struct Skipped {
 /// whose entries changed or for subnets that moved to another NACL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrafficEffect {
-    pub region: String,
-    pub vpc_id: String,
+    pub region: Region,
+    pub vpc_id: VpcId,
     /// The baseline's NACL.
-    pub network_acl_id: String,
+    pub network_acl_id: NetworkAclId,
     /// For subnets that moved: the NACL they are on now, and which they are.
-    pub live_network_acl_id: Option<String>,
-    pub subnet_ids: Vec<String>,
+    pub live_network_acl_id: Option<NetworkAclId>,
+    pub subnet_ids: Vec<SubnetId>,
     pub effect: Effect,
 }
 
@@ -261,6 +262,14 @@ impl Serialize for TrafficEffect {
                 (l, h) => IcmpPart::Range(format!("{l}-{h}")),
             }
         }
+        /// A protocol as baselines write it (a name, or an IANA number), or
+        /// `other` for the protocols no rule names.
+        #[derive(Serialize)]
+        #[serde(untagged)]
+        enum ProtocolField {
+            Protocol(Protocol),
+            Other(&'static str),
+        }
         #[derive(Serialize)]
         struct Icmp {
             #[serde(rename = "type")]
@@ -274,17 +283,17 @@ impl Serialize for TrafficEffect {
             network_acl_id: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             live_network_acl_id: Option<&'a str>,
-            #[serde(skip_serializing_if = "<[String]>::is_empty")]
-            subnet_ids: &'a [String],
+            #[serde(skip_serializing_if = "<[SubnetId]>::is_empty")]
+            subnet_ids: &'a [SubnetId],
             direction: Direction,
             effect: &'static str,
-            protocol: String,
+            protocol: ProtocolField,
             #[serde(skip_serializing_if = "Option::is_none")]
             ports: Option<PortRange>,
             #[serde(skip_serializing_if = "Option::is_none")]
             icmp: Option<Icmp>,
             #[serde(skip_serializing_if = "Vec::is_empty")]
-            other_than: Vec<String>,
+            other_than: Vec<Protocol>,
             cidrs: Vec<Cidr>,
             #[serde(skip_serializing_if = "Vec::is_empty")]
             except_cidrs: Vec<Cidr>,
@@ -296,9 +305,14 @@ impl Serialize for TrafficEffect {
         let effect = &self.effect;
         let (cidrs, except_cidrs) = effect.addresses.summary();
         let (protocol, ports, icmp, other_than) = match &effect.service {
-            Service::All => ("all".to_owned(), None, None, Vec::new()),
+            Service::All => (
+                ProtocolField::Protocol(Protocol::All),
+                None,
+                None,
+                Vec::new(),
+            ),
             Service::Ports { protocol, from, to } => (
-                protocol.to_string(),
+                ProtocolField::Protocol(*protocol),
                 PortRange::new(i64::from(*from), i64::from(*to)).ok(),
                 None,
                 Vec::new(),
@@ -308,7 +322,7 @@ impl Serialize for TrafficEffect {
                 types,
                 codes,
             } => (
-                protocol.to_string(),
+                ProtocolField::Protocol(*protocol),
                 None,
                 Some(Icmp {
                     icmp_type: icmp_part(*types),
@@ -316,22 +330,21 @@ impl Serialize for TrafficEffect {
                 }),
                 Vec::new(),
             ),
-            Service::Protocol(protocol) => (protocol.to_string(), None, None, Vec::new()),
+            Service::Protocol(protocol) => {
+                (ProtocolField::Protocol(*protocol), None, None, Vec::new())
+            }
             Service::Unnamed { named } => (
-                "other".to_owned(),
+                ProtocolField::Other("other"),
                 None,
                 None,
-                named
-                    .iter()
-                    .map(|&n| nacl_drift_model::Protocol::from_number(n).to_string())
-                    .collect(),
+                named.iter().map(|&n| Protocol::from_number(n)).collect(),
             ),
         };
         Record {
             region: &self.region,
             vpc_id: &self.vpc_id,
             network_acl_id: &self.network_acl_id,
-            live_network_acl_id: self.live_network_acl_id.as_deref(),
+            live_network_acl_id: self.live_network_acl_id.as_ref().map(NetworkAclId::as_str),
             subnet_ids: &self.subnet_ids,
             direction: effect.direction,
             effect: match effect.kind {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nacl_drift_model::Baseline;
+use nacl_drift_model::{Baseline, Region, VpcId};
 
 /// Which VPCs of a region the baselines cover.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,7 +10,7 @@ pub enum Coverage {
     /// A snapshot without a VPC filter covered the region: every VPC.
     AllVpcs,
     /// Only these VPCs (the union of the snapshots' `--vpc-id` filters).
-    Vpcs(BTreeSet<String>),
+    Vpcs(BTreeSet<VpcId>),
 }
 
 impl Coverage {
@@ -22,7 +22,7 @@ impl Coverage {
     }
 
     /// The VPC filter to read this region's live state with, if any.
-    pub fn vpc_filter(&self) -> Option<&BTreeSet<String>> {
+    pub fn vpc_filter(&self) -> Option<&BTreeSet<VpcId>> {
         match self {
             Coverage::AllVpcs => None,
             Coverage::Vpcs(ids) => Some(ids),
@@ -35,8 +35,8 @@ impl Coverage {
 /// is covered all the same, so NACLs that appear there are "added".
 pub fn coverage<'a>(
     baselines: impl IntoIterator<Item = &'a Baseline>,
-) -> BTreeMap<String, Coverage> {
-    let mut regions: BTreeMap<String, Coverage> = BTreeMap::new();
+) -> BTreeMap<Region, Coverage> {
+    let mut regions: BTreeMap<Region, Coverage> = BTreeMap::new();
     for baseline in baselines {
         for region in &baseline.scope.regions {
             let covered = regions

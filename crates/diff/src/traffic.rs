@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use nacl_drift_analysis::{Effect, EffectKind, Severity, compare};
-use nacl_drift_model::{Direction, NetworkAcl};
+use nacl_drift_model::{Direction, NetworkAcl, NetworkAclId, SubnetId};
 
 use crate::report::{Change, ChangeKind, State, TrafficEffect};
 
@@ -18,7 +18,7 @@ pub(crate) fn assess(
     let mut effects = Vec::new();
 
     // Entry changes: the NACL's policy before and after, per direction.
-    let mut by_acl: BTreeMap<(String, Direction), Vec<usize>> = BTreeMap::new();
+    let mut by_acl: BTreeMap<(NetworkAclId, Direction), Vec<usize>> = BTreeMap::new();
     for (index, change) in changes.iter().enumerate() {
         if let (Some(direction), true) = (change.direction, is_entry(change.kind)) {
             by_acl
@@ -61,7 +61,7 @@ pub(crate) fn assess(
 
     // Subnets that moved: the policy of the NACL they left, as the baseline
     // has it, against that of the NACL they are on now.
-    let mut moves: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut moves: BTreeMap<(NetworkAclId, NetworkAclId), Vec<usize>> = BTreeMap::new();
     for (index, change) in changes.iter().enumerate() {
         if let (
             ChangeKind::AssociationChanged,
@@ -94,7 +94,7 @@ pub(crate) fn assess(
         } else {
             worst
         };
-        let subnet_ids: Vec<String> = indexes
+        let subnet_ids: Vec<SubnetId> = indexes
             .iter()
             .filter_map(|&i| changes[i].subnet_id.clone())
             .collect();

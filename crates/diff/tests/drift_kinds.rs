@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use nacl_drift_diff::{ChangeKind, Coverage, LiveAcl, Report, coverage, diff};
-use nacl_drift_model::{Baseline, ObservedAcl};
+use nacl_drift_model::{AccountId, Baseline, ObservedAcl};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
@@ -25,7 +25,7 @@ network_acls:
 - id: acl-0db
   is_default: false
   tags: {Name: db-tier, Tier: db}
-  subnets: [subnet-0db-a, subnet-0db-b]
+  subnets: [subnet-0dba, subnet-0dbb]
   entries:
   - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
   - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
@@ -53,7 +53,7 @@ fn live(text: &str, region: Option<&str>) -> Vec<LiveAcl> {
     live.network_acls
         .into_iter()
         .map(|acl| LiveAcl {
-            region: region.map(str::to_owned),
+            region: region.map(|region| region.parse().expect("region")),
             observed: ObservedAcl {
                 account: live.account.clone(),
                 association_ids: Default::default(),
@@ -72,8 +72,8 @@ fn files(baselines: &[&str]) -> Vec<(PathBuf, Baseline)> {
         .collect()
 }
 
-fn accounts() -> BTreeSet<String> {
-    BTreeSet::from([ACCOUNT.to_owned()])
+fn accounts() -> BTreeSet<AccountId> {
+    BTreeSet::from([ACCOUNT.parse().expect("account")])
 }
 
 fn json(report: &Report) -> Value {
@@ -96,8 +96,8 @@ fn drifted_live() -> String {
             "  - {rule_number: 90, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}\n  - {rule_number: 100, direction: egress, action: allow, protocol: tcp",
         )
         // A subnet moved onto the permissive default NACL.
-        .replace("subnets: [subnet-0db-a, subnet-0db-b]", "subnets: [subnet-0db-a]")
-        .replace("subnets: []\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all", "subnets: [subnet-0db-b, subnet-0new]\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all")
+        .replace("subnets: [subnet-0dba, subnet-0dbb]", "subnets: [subnet-0dba]")
+        .replace("subnets: []\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all", "subnets: [subnet-0dbb, subnet-0new]\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all")
         .replace("tags: {Name: db-tier, Tier: db}", "tags: {Name: db-tier, Tier: database}")
         // A NACL deleted, another created.
         .replace("- id: acl-0old\n  is_default: false\n  tags: {}\n  subnets: []\n  entries: []\n", "- id: acl-0new\n  is_default: false\n  tags: {Name: rogue}\n  subnets: []\n  entries: []\n")
@@ -189,7 +189,7 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
                 "baseline": null,
                 "live": {"rule_number": 90, "direction": "egress", "action": "allow", "protocol": "all", "cidr": "0.0.0.0/0"}})),
             with(common("association_changed", "acl-0db"), json!({
-                "subnet_id": "subnet-0db-b", "live_network_acl_id": "acl-0default",
+                "subnet_id": "subnet-0dbb", "live_network_acl_id": "acl-0default",
                 "baseline": {"network_acl_id": "acl-0db"}, "live": {"network_acl_id": "acl-0default"}})),
             with(common("tags_changed", "acl-0db"), json!({
                 "baseline": {"tags": {"Name": "db-tier", "Tier": "db"}},
@@ -354,13 +354,15 @@ fn coverage_unions_the_scopes_of_every_snapshot() {
     assert_eq!(
         covered.get("us-east-1"),
         Some(&Coverage::Vpcs(BTreeSet::from([
-            "vpc-0new".to_owned(),
-            "vpc-0prod".to_owned()
+            "vpc-0new".parse().expect("id"),
+            "vpc-0prod".parse().expect("id")
         ])))
     );
     assert_eq!(
         covered.get("eu-west-1"),
-        Some(&Coverage::Vpcs(BTreeSet::from(["vpc-0prod".to_owned()])))
+        Some(&Coverage::Vpcs(BTreeSet::from(["vpc-0prod"
+            .parse()
+            .expect("id")])))
     );
     let unfiltered = [baseline(BASELINE), baseline(&other)];
     assert_eq!(
@@ -402,7 +404,7 @@ fn effects_name_the_exposure_and_its_rules() {
         .iter()
         .find(|e| e["live_network_acl_id"] == "acl-0default")
         .expect("the moved subnet's exposure");
-    assert_eq!(moved["subnet_ids"], json!(["subnet-0db-b"]));
+    assert_eq!(moved["subnet_ids"], json!(["subnet-0dbb"]));
     assert_eq!(effects[0]["severity"], "critical", "most severe first");
 }
 

@@ -8,6 +8,7 @@ use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::entry::{Entry, EntryKey, EntryRecord};
+use crate::ids::{AccountId, AssociationId, NetworkAclId, Region, SubnetId, VpcId};
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -17,9 +18,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     schema_version: SchemaVersion,
-    pub account: String,
-    pub region: String,
-    pub vpc_id: String,
+    pub account: AccountId,
+    pub region: Region,
+    pub vpc_id: VpcId,
     pub scope: Scope,
     /// Sorted by id.
     pub network_acls: Vec<NetworkAcl>,
@@ -31,10 +32,10 @@ pub struct Baseline {
 #[serde(deny_unknown_fields)]
 pub struct Scope {
     /// The regions the snapshot covered.
-    pub regions: BTreeSet<String>,
+    pub regions: BTreeSet<Region>,
     /// The `--vpc-id` filter, if any; absent means every VPC in the regions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_ids: Option<BTreeSet<String>>,
+    pub vpc_ids: Option<BTreeSet<VpcId>>,
 }
 
 impl Scope {
@@ -48,14 +49,14 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkAcl {
-    pub id: String,
+    pub id: NetworkAclId,
     pub is_default: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     /// Subnet ids. Association ids are not kept: they change on every
     /// `ReplaceNetworkAclAssociation`.
     #[serde(default)]
-    pub subnets: BTreeSet<String>,
+    pub subnets: BTreeSet<SubnetId>,
     /// Ingress first, then egress, each by rule number.
     #[serde(
         default,
@@ -70,20 +71,20 @@ pub struct NetworkAcl {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObservedAcl {
     /// The owner account (`OwnerId`).
-    pub account: String,
-    pub vpc_id: String,
+    pub account: AccountId,
+    pub vpc_id: VpcId,
     pub acl: NetworkAcl,
     /// The current association ids, each with its subnet. Never part of a
     /// baseline (they change on every move); CloudTrail records name them.
-    pub association_ids: BTreeMap<String, String>,
+    pub association_ids: BTreeMap<AssociationId, SubnetId>,
 }
 
 impl Baseline {
     /// A baseline of `network_acls`, which it sorts by id.
     pub fn new(
-        account: String,
-        region: String,
-        vpc_id: String,
+        account: AccountId,
+        region: Region,
+        vpc_id: VpcId,
         scope: Scope,
         mut network_acls: Vec<NetworkAcl>,
     ) -> Self {
@@ -98,38 +99,23 @@ impl Baseline {
         }
     }
 
-    /// Checks what the YAML schema alone cannot: identifiers and uniqueness.
+    /// Checks what the YAML schema alone cannot: the scope and uniqueness.
+    /// (Every id was checked when it was parsed.)
     pub(crate) fn check(&self) -> Result<(), String> {
-        if self.account.len() != 12 || !self.account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!(
-                "account `{}` is not a 12-digit AWS account id",
-                self.account
-            ));
-        }
-        if self.region.is_empty() {
-            return Err("region is empty".to_owned());
-        }
         if !self.scope.regions.contains(&self.region) {
             return Err(format!(
                 "scope.regions does not include this file's region `{}`",
                 self.region
             ));
         }
-        expect_prefix("vpc_id", &self.vpc_id, "vpc-")?;
         let mut seen = BTreeSet::new();
+        let mut subnets = BTreeMap::new();
         for acl in &self.network_acls {
-            expect_prefix("network ACL id", &acl.id, "acl-")?;
-            if !seen.insert(acl.id.as_str()) {
+            if !seen.insert(&acl.id) {
                 return Err(format!("network ACL {} appears twice", acl.id));
             }
             for subnet in &acl.subnets {
-                expect_prefix("subnet id", subnet, "subnet-")?;
-            }
-        }
-        let mut subnets = BTreeMap::new();
-        for acl in &self.network_acls {
-            for subnet in &acl.subnets {
-                if let Some(other) = subnets.insert(subnet.as_str(), acl.id.as_str()) {
+                if let Some(other) = subnets.insert(subnet, &acl.id) {
                     return Err(format!(
                         "subnet {subnet} is on both {other} and {}: a subnet has exactly one network ACL",
                         acl.id
@@ -138,13 +124,6 @@ impl Baseline {
             }
         }
         Ok(())
-    }
-}
-
-fn expect_prefix(what: &str, value: &str, prefix: &str) -> Result<(), String> {
-    match value.strip_prefix(prefix) {
-        Some(rest) if !rest.is_empty() => Ok(()),
-        _ => Err(format!("{what} `{value}` does not look like `{prefix}...`")),
     }
 }
 

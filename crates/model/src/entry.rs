@@ -373,15 +373,18 @@ pub enum Traffic {
     All,
     Tcp(PortRange),
     Udp(PortRange),
-    /// `None`: no type/code was given, which matches every type and code.
-    Icmp(Option<IcmpTypeCode>),
-    Icmpv6(Option<IcmpTypeCode>),
+    /// Its type and code; [`IcmpTypeCode::ANY`] when none was given, which
+    /// matches every type and code the same way.
+    Icmp(IcmpTypeCode),
+    Icmpv6(IcmpTypeCode),
     /// Another IANA protocol (never 1, 6, 17 or 58).
     Other(u8),
 }
 
 impl Traffic {
     /// Builds the traffic of an entry, refusing fields its protocol lacks.
+    /// An ICMP entry without a type and code matches every type and code:
+    /// it is [`IcmpTypeCode::ANY`], so there is one form of "any" to compare.
     pub fn new(
         protocol: Protocol,
         ports: Option<PortRange>,
@@ -398,8 +401,8 @@ impl Traffic {
             Protocol::All => Traffic::All,
             Protocol::Tcp => Traffic::Tcp(ports()?),
             Protocol::Udp => Traffic::Udp(ports()?),
-            Protocol::Icmp => Traffic::Icmp(icmp),
-            Protocol::Icmpv6 => Traffic::Icmpv6(icmp),
+            Protocol::Icmp => Traffic::Icmp(icmp.unwrap_or(IcmpTypeCode::ANY)),
+            Protocol::Icmpv6 => Traffic::Icmpv6(icmp.unwrap_or(IcmpTypeCode::ANY)),
             Protocol::Number(n) => Traffic::Other(n),
         })
     }
@@ -424,14 +427,15 @@ impl Traffic {
 
     pub fn icmp(self) -> Option<IcmpTypeCode> {
         match self {
-            Traffic::Icmp(icmp) | Traffic::Icmpv6(icmp) => icmp,
+            Traffic::Icmp(icmp) | Traffic::Icmpv6(icmp) => Some(icmp),
             _ => None,
         }
     }
 }
 
 impl fmt::Display for Traffic {
-    /// Reads like `tcp 22`, `udp 1024-65535`, `icmp type 8 code any`, `all`.
+    /// Reads like `tcp 22`, `udp 1024-65535`, `icmp type 8 code any`,
+    /// `icmp` (every type and code), `all`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.protocol())?;
         if let Some(ports) = self.ports() {
@@ -441,7 +445,7 @@ impl fmt::Display for Traffic {
                 write!(f, " {ports}")?;
             }
         }
-        if let Some(icmp) = self.icmp() {
+        if let Some(icmp) = self.icmp().filter(|&icmp| icmp != IcmpTypeCode::ANY) {
             write!(f, " {icmp}")?;
         }
         Ok(())
@@ -457,15 +461,32 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(action: Action, traffic: Traffic, cidr: Cidr) -> Result<Self, EntryError> {
-        if matches!(traffic, Traffic::Icmpv6(None)) && cidr.is_ipv6() {
-            return Err(EntryError::Icmpv6NeedsTypeCode);
-        }
-        Ok(Entry {
+    pub fn new(action: Action, traffic: Traffic, cidr: Cidr) -> Self {
+        Entry {
             action,
             traffic,
             cidr,
-        })
+        }
+    }
+
+    /// Builds an entry from the fields a baseline or EC2 gives, checking
+    /// them as AWS does: an icmpv6 entry on an IPv6 CIDR must name its ICMP
+    /// type and code (-1 for any).
+    pub fn from_fields(
+        action: Action,
+        protocol: Protocol,
+        ports: Option<PortRange>,
+        icmp: Option<IcmpTypeCode>,
+        cidr: Cidr,
+    ) -> Result<Self, EntryError> {
+        if protocol == Protocol::Icmpv6 && icmp.is_none() && cidr.is_ipv6() {
+            return Err(EntryError::Icmpv6NeedsTypeCode);
+        }
+        Ok(Entry::new(
+            action,
+            Traffic::new(protocol, ports, icmp)?,
+            cidr,
+        ))
     }
 
     pub fn action(&self) -> Action {
@@ -571,12 +592,12 @@ impl EntryRecord {
             (None, Some(v4 @ Cidr::V4(_))) => return Err(EntryError::Ipv4InIpv6Cidr(v4)),
             (Some(cidr), None) | (None, Some(cidr)) => cidr,
         };
-        let traffic = Traffic::new(self.protocol, self.ports, self.icmp)?;
         let key = EntryKey {
             direction: self.direction,
             rule_number: self.rule_number,
         };
-        Ok((key, Entry::new(self.action, traffic, cidr)?))
+        let entry = Entry::from_fields(self.action, self.protocol, self.ports, self.icmp, cidr)?;
+        Ok((key, entry))
     }
 }
 
@@ -630,13 +651,25 @@ mod tests {
     }
 
     #[test]
+    fn icmp_any_has_one_form() {
+        let omitted = Traffic::new(Protocol::Icmp, None, None);
+        let explicit = Traffic::new(Protocol::Icmp, None, Some(IcmpTypeCode::ANY));
+        assert_eq!(omitted, explicit);
+        assert_eq!(omitted, Ok(Traffic::Icmp(IcmpTypeCode::ANY)));
+        let v6 = Cidr::canonicalize("::/0").expect("valid CIDR");
+        assert_eq!(
+            Entry::from_fields(Action::Allow, Protocol::Icmpv6, None, None, v6),
+            Err(EntryError::Icmpv6NeedsTypeCode)
+        );
+    }
+
+    #[test]
     fn entries_read_as_sentences() {
         let entry = Entry::new(
             Action::Deny,
             Traffic::Tcp(PortRange { from: 22, to: 22 }),
             Cidr::canonicalize("0.0.0.0/0").expect("valid CIDR"),
-        )
-        .expect("valid entry");
+        );
         assert_eq!(
             entry.describe(Direction::Ingress),
             "deny tcp 22 from 0.0.0.0/0"

@@ -20,6 +20,12 @@ pub enum BaselineError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "refusing to write {}: it is not strictly inside the baseline directory {}",
+        path.display(),
+        dir.display()
+    )]
+    OutsideDir { path: PathBuf, dir: PathBuf },
     #[error("cannot write {}", path.display())]
     Write {
         path: PathBuf,

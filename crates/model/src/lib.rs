@@ -17,6 +17,7 @@ mod baseline;
 mod cidr;
 mod entry;
 mod error;
+mod ids;
 mod store;
 
 pub use baseline::{Baseline, NetworkAcl, ObservedAcl, SCHEMA_VERSION, Scope};
@@ -26,6 +27,7 @@ pub use entry::{
     RuleNumber, Traffic,
 };
 pub use error::{BaselineError, FileLocation};
+pub use ids::{AccountId, AssociationId, IdError, NetworkAclId, Region, SubnetId, VpcId};
 pub use store::{
     WriteOutcome, baseline_paths, read_baseline, read_baseline_dir, remove_baseline,
     vpc_ids_with_baselines, write_baseline,

@@ -2,12 +2,13 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
+use crate::ids::{AccountId, Region, VpcId};
 
 /// The first lines of every baseline file.
 const HEADER: &str = "# nacl-drift baseline: the reviewed state of this VPC's network ACLs.\n\
@@ -25,13 +26,7 @@ pub enum WriteOutcome {
 impl Baseline {
     /// Where this baseline lives, relative to the baseline directory.
     pub fn relative_path(&self) -> PathBuf {
-        [
-            &self.account,
-            &self.region,
-            &format!("{}.yaml", self.vpc_id),
-        ]
-        .iter()
-        .collect()
+        relative_path(&self.account, &self.region, &self.vpc_id)
     }
 
     /// The file's exact bytes.
@@ -97,19 +92,21 @@ pub fn baseline_paths(dir: &Path) -> Result<Vec<PathBuf>, BaselineError> {
     Ok(paths)
 }
 
-/// The VPC ids that have a baseline file for `account` in `region`.
+/// The VPC ids that have a baseline file for `account` in `region`. A
+/// `.yaml` file whose name is not a VPC id is no baseline of a VPC, and is
+/// left out (validate reports it).
 pub fn vpc_ids_with_baselines(
     dir: &Path,
-    account: &str,
-    region: &str,
-) -> Result<Vec<String>, BaselineError> {
-    let folder = dir.join(account).join(region);
+    account: &AccountId,
+    region: &Region,
+) -> Result<Vec<VpcId>, BaselineError> {
+    let folder = dir.join(account.as_str()).join(region.as_str());
     if !folder.is_dir() {
         return Ok(Vec::new());
     }
-    let mut vpc_ids: Vec<String> = yaml_files(&folder)?
+    let mut vpc_ids: Vec<VpcId> = yaml_files(&folder)?
         .iter()
-        .filter_map(|path| Some(path.file_stem()?.to_str()?.to_owned()))
+        .filter_map(|path| VpcId::parse(path.file_stem()?.to_str()?).ok())
         .collect();
     vpc_ids.sort();
     Ok(vpc_ids)
@@ -118,19 +115,51 @@ pub fn vpc_ids_with_baselines(
 /// Deletes the baseline of a VPC, returning the path it had.
 pub fn remove_baseline(
     dir: &Path,
-    account: &str,
-    region: &str,
-    vpc_id: &str,
+    account: &AccountId,
+    region: &Region,
+    vpc_id: &VpcId,
 ) -> Result<PathBuf, BaselineError> {
-    let path = dir
-        .join(account)
-        .join(region)
-        .join(format!("{vpc_id}.yaml"));
+    let path = path_inside(dir, &relative_path(account, region, vpc_id))?;
     fs::remove_file(&path).map_err(|source| BaselineError::Write {
         path: path.clone(),
         source,
     })?;
     Ok(path)
+}
+
+/// `<account>/<region>/<vpc-id>.yaml`.
+fn relative_path(account: &AccountId, region: &Region, vpc_id: &VpcId) -> PathBuf {
+    [account.as_str(), region.as_str(), &format!("{vpc_id}.yaml")]
+        .iter()
+        .collect()
+}
+
+/// `dir` joined with `relative`, when that path is strictly inside `dir`:
+/// `relative` is only plain names (no `..`, no root, no prefix), and no
+/// folder between `dir` and the file is a symbolic link that could lead
+/// elsewhere. The ids in a path are valid by construction; this is the
+/// second line of defence, whatever a caller passes.
+fn path_inside(dir: &Path, relative: &Path) -> Result<PathBuf, BaselineError> {
+    let outside = || BaselineError::OutsideDir {
+        path: dir.join(relative),
+        dir: dir.to_owned(),
+    };
+    let names: Vec<_> = relative.components().collect();
+    if names.is_empty()
+        || !names
+            .iter()
+            .all(|name| matches!(name, Component::Normal(_)))
+    {
+        return Err(outside());
+    }
+    let mut folder = dir.to_owned();
+    for name in &names[..names.len() - 1] {
+        folder.push(name);
+        if fs::symlink_metadata(&folder).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            return Err(outside());
+        }
+    }
+    Ok(dir.join(relative))
 }
 
 fn read_error(path: &Path) -> impl FnOnce(io::Error) -> BaselineError {
@@ -164,7 +193,7 @@ pub fn write_baseline(
     dir: &Path,
     baseline: &Baseline,
 ) -> Result<(PathBuf, WriteOutcome), BaselineError> {
-    let path = dir.join(baseline.relative_path());
+    let path = path_inside(dir, &baseline.relative_path())?;
     let yaml = baseline.to_yaml();
     let outcome = match fs::read(&path) {
         Ok(existing) if existing == yaml.as_bytes() => return Ok((path, WriteOutcome::Unchanged)),
@@ -179,12 +208,104 @@ pub fn write_baseline(
     Ok((path, outcome))
 }
 
+/// Writes through a temporary file in the same folder, then a rename. A new
+/// file gets the mode any file the user creates gets (0666 less the umask);
+/// a replaced file keeps its mode.
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let folder = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(folder)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(folder)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder.tempfile_in(folder)?;
+    if let Ok(existing) = fs::metadata(path) {
+        temporary
+            .as_file()
+            .set_permissions(existing.permissions())?;
+    }
     temporary.write_all(bytes)?;
     temporary.as_file().sync_all()?;
     temporary.persist(path).map_err(|error| error.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::Scope;
+
+    fn baseline() -> Baseline {
+        let region = Region::parse("us-east-1").expect("region");
+        Baseline::new(
+            AccountId::parse("111122223333").expect("account"),
+            region.clone(),
+            VpcId::parse("vpc-0prod").expect("VPC id"),
+            Scope {
+                regions: [region].into(),
+                vpc_ids: None,
+            },
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn only_plain_names_below_the_directory() {
+        let dir = Path::new("/tmp/baselines");
+        for outside in ["../x.yaml", "/etc/x.yaml", "a/../../x.yaml", "./x.yaml", ""] {
+            assert!(
+                matches!(
+                    path_inside(dir, Path::new(outside)),
+                    Err(BaselineError::OutsideDir { .. })
+                ),
+                "{outside}"
+            );
+        }
+        assert_eq!(
+            path_inside(dir, Path::new("a/b/c.yaml")).expect("inside"),
+            dir.join("a/b/c.yaml")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_that_links_elsewhere_is_refused_and_nothing_is_written() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let dir = root.path().join("baselines");
+        let elsewhere = root.path().join("elsewhere");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::create_dir_all(&elsewhere).expect("mkdir");
+        std::os::unix::fs::symlink(&elsewhere, dir.join("111122223333")).expect("symlink");
+
+        let error = write_baseline(&dir, &baseline()).expect_err("through a link");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "refusing to write {}: it is not strictly inside the baseline directory {}",
+                dir.join("111122223333/us-east-1/vpc-0prod.yaml").display(),
+                dir.display()
+            )
+        );
+        assert_eq!(fs::read_dir(&elsewhere).expect("read").count(), 0);
+        let baseline = baseline();
+        let removed = remove_baseline(&dir, &baseline.account, &baseline.region, &baseline.vpc_id);
+        assert!(matches!(removed, Err(BaselineError::OutsideDir { .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut baseline = baseline();
+        let (path, _) = write_baseline(dir.path(), &baseline).expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
+        baseline.scope.vpc_ids = Some([baseline.vpc_id.clone()].into());
+        let (_, outcome) = write_baseline(dir.path(), &baseline).expect("write");
+        assert_eq!(outcome, WriteOutcome::Updated);
+        let mode = fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
 }

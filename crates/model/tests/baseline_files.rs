@@ -126,7 +126,7 @@ fn missing_schema_version() {
 
 #[test]
 fn malformed_yaml() {
-    let error = error_after_replacing("  regions:\n  - us-east-1", "  regions: [us-east-1\n");
+    let error = error_after_replacing("schema_version: 1", "schema_version: [1");
     assert!(error.starts_with("b.yaml:"), "{error}");
     assert!(error.contains("did not find expected"), "{error}");
 }
@@ -281,8 +281,43 @@ fn unknown_protocol() {
 fn identifiers_and_uniqueness() {
     assert_eq!(
         error_after_replacing("account: '123456789012'", "account: '1234'"),
-        "b.yaml: account `1234` is not a 12-digit AWS account id"
+        "b.yaml:2:10: account: \"1234\" is not an AWS account id: expected exactly 12 digits"
     );
+    // Ids that would become paths, or that no AWS id looks like.
+    for (from, to, expected) in [
+        (
+            "account: '123456789012'",
+            "account: ../pwned",
+            "b.yaml:2:10: account: \"../pwned\" is not an AWS account id: expected exactly 12 digits",
+        ),
+        (
+            "region: us-east-1",
+            "region: ../../pwned",
+            "b.yaml:3:9: region: \"../../pwned\" is not an AWS region: expected a region name like us-east-1 (lowercase letters, digits and dashes)",
+        ),
+        (
+            "vpc_id: vpc-0a1b2c3d",
+            "vpc_id: vpc-1/../../../pwned",
+            "b.yaml:4:9: vpc_id: \"vpc-1/../../../pwned\" is not a VPC id: expected vpc- followed by lowercase letters and digits",
+        ),
+        (
+            "  - us-east-1",
+            "  - us-east-1/..",
+            "b.yaml:7:5: scope.regions[0]: \"us-east-1/..\" is not an AWS region: expected a region name like us-east-1 (lowercase letters, digits and dashes)",
+        ),
+        (
+            "- id: acl-0123",
+            "- id: ../acl-0123",
+            "b.yaml:9:7: network_acls[0].id: \"../acl-0123\" is not a network ACL id: expected acl- followed by lowercase letters and digits",
+        ),
+        (
+            "  - subnet-01",
+            "  - subnet-01/x",
+            "b.yaml:14:5: network_acls[0].subnets[0]: \"subnet-01/x\" is not a subnet id: expected subnet- followed by lowercase letters and digits",
+        ),
+    ] {
+        assert_eq!(error_after_replacing(from, to), expected, "{to}");
+    }
     let twice = VALID.replacen(
         "network_acls:\n",
         "network_acls:\n- id: acl-0123\n  is_default: true\n",

@@ -10,44 +10,113 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{self, RuleAction};
 use nacl_drift_model::{
-    Action, Cidr, CidrError, Direction, Entry, EntryError, EntryKey, IcmpTypeCode, NetworkAcl,
-    ObservedAcl, PortRange, Protocol, RuleNumber, Traffic,
+    AccountId, Action, AssociationId, Cidr, CidrError, Direction, Entry, EntryError, EntryKey,
+    IcmpTypeCode, IdError, NetworkAcl, NetworkAclId, ObservedAcl, PortRange, Protocol, RuleNumber,
+    SubnetId, VpcId,
 };
 
 /// A network ACL in a DescribeNetworkAcls response that the model cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConvertError {
-    #[error("a network ACL has no {0}")]
-    MissingAclField(&'static str),
-    #[error("{acl}: an entry has no {field}")]
-    MissingEntryField { acl: String, field: &'static str },
-    #[error("{acl}, {direction} rule {rule_number}: {problem}")]
+    #[error("a network ACL has no NetworkAclId")]
+    MissingAclId,
+    #[error("a network ACL's NetworkAclId is unusable")]
+    BadAclId(#[source] IdError),
+    #[error("network ACL {acl} has no {field}")]
+    MissingAclField {
+        acl: NetworkAclId,
+        field: &'static str,
+    },
+    #[error(
+        "network ACL {acl} has no OwnerId (exports of older AWS CLIs lack it): \
+         pass --account with the 12-digit account it belongs to"
+    )]
+    MissingOwner { acl: NetworkAclId },
+    #[error("network ACL {acl} has OwnerId {owner}, but --account says {account}")]
+    OwnerMismatch {
+        acl: NetworkAclId,
+        owner: AccountId,
+        account: AccountId,
+    },
+    #[error("network ACL {acl}: {field} is unusable")]
+    BadId {
+        acl: NetworkAclId,
+        field: &'static str,
+        #[source]
+        source: IdError,
+    },
+    #[error("network ACL {acl}: an entry has no {field}")]
+    MissingEntryField {
+        acl: NetworkAclId,
+        field: &'static str,
+    },
+    #[error("network ACL {acl}, {direction} rule {rule_number}: {problem}")]
     InvalidEntry {
-        acl: String,
+        acl: NetworkAclId,
         direction: Direction,
         rule_number: i64,
         problem: String,
     },
+    #[error(
+        "network ACL {acl} has two {direction} entries numbered {rule_number}: \
+         EC2 never returns that, so the input is corrupt"
+    )]
+    DuplicateEntry {
+        acl: NetworkAclId,
+        direction: Direction,
+        rule_number: RuleNumber,
+    },
 }
 
-/// Converts one NACL from a DescribeNetworkAcls response.
-pub fn convert_network_acl(acl: &types::NetworkAcl) -> Result<ObservedAcl, ConvertError> {
-    let id = acl
-        .network_acl_id()
-        .ok_or(ConvertError::MissingAclField("NetworkAclId"))?
-        .to_owned();
-    let vpc_id = acl
-        .vpc_id()
-        .ok_or(ConvertError::MissingAclField("VpcId"))?
-        .to_owned();
-    let account = acl
-        .owner_id()
-        .ok_or(ConvertError::MissingAclField("OwnerId"))?
-        .to_owned();
+/// Converts one NACL from a DescribeNetworkAcls response. `account` stands
+/// in for a missing `OwnerId` (older exports have none), and must agree
+/// with one that is there.
+pub fn convert_network_acl(
+    acl: &types::NetworkAcl,
+    account: Option<&AccountId>,
+) -> Result<ObservedAcl, ConvertError> {
+    let id = NetworkAclId::parse(acl.network_acl_id().ok_or(ConvertError::MissingAclId)?)
+        .map_err(ConvertError::BadAclId)?;
+    let parse = |field: &'static str, value: Option<&str>| -> Result<String, ConvertError> {
+        value
+            .map(str::to_owned)
+            .ok_or_else(|| ConvertError::MissingAclField {
+                acl: id.clone(),
+                field,
+            })
+    };
+    let bad_id = |field: &'static str| {
+        let acl = id.clone();
+        move |source| ConvertError::BadId { acl, field, source }
+    };
+    let vpc_id = VpcId::parse(&parse("VpcId", acl.vpc_id())?).map_err(bad_id("VpcId"))?;
+    let account = match (acl.owner_id(), account) {
+        (Some(owner), given) => {
+            let owner = AccountId::parse(owner).map_err(bad_id("OwnerId"))?;
+            match given {
+                Some(given) if *given != owner => {
+                    return Err(ConvertError::OwnerMismatch {
+                        acl: id,
+                        owner,
+                        account: given.clone(),
+                    });
+                }
+                _ => owner,
+            }
+        }
+        (None, Some(given)) => given.clone(),
+        (None, None) => return Err(ConvertError::MissingOwner { acl: id }),
+    };
     let mut entries = BTreeMap::new();
     for entry in acl.entries() {
-        if let Some((key, entry)) = convert_entry(&id, entry)? {
-            entries.insert(key, entry);
+        if let Some((key, entry)) = convert_entry(&id, entry)?
+            && entries.insert(key, entry).is_some()
+        {
+            return Err(ConvertError::DuplicateEntry {
+                acl: id,
+                direction: key.direction,
+                rule_number: key.rule_number,
+            });
         }
     }
     let tags = acl
@@ -55,21 +124,20 @@ pub fn convert_network_acl(acl: &types::NetworkAcl) -> Result<ObservedAcl, Conve
         .iter()
         .filter_map(|tag| Some((tag.key()?.to_owned(), tag.value().unwrap_or("").to_owned())))
         .collect();
-    let subnets: BTreeSet<String> = acl
-        .associations()
-        .iter()
-        .filter_map(|association| association.subnet_id().map(str::to_owned))
-        .collect();
-    let association_ids = acl
-        .associations()
-        .iter()
-        .filter_map(|association| {
-            Some((
-                association.network_acl_association_id()?.to_owned(),
-                association.subnet_id()?.to_owned(),
-            ))
-        })
-        .collect();
+    let mut subnets = BTreeSet::new();
+    let mut association_ids = BTreeMap::new();
+    for association in acl.associations() {
+        let Some(subnet) = association.subnet_id() else {
+            continue;
+        };
+        let subnet = SubnetId::parse(subnet).map_err(bad_id("Associations[].SubnetId"))?;
+        if let Some(association_id) = association.network_acl_association_id() {
+            let association_id = AssociationId::parse(association_id)
+                .map_err(bad_id("Associations[].NetworkAclAssociationId"))?;
+            association_ids.insert(association_id, subnet.clone());
+        }
+        subnets.insert(subnet);
+    }
     Ok(ObservedAcl {
         account,
         vpc_id,
@@ -86,11 +154,11 @@ pub fn convert_network_acl(acl: &types::NetworkAcl) -> Result<ObservedAcl, Conve
 
 /// Converts one entry; `None` for AWS's catch-all rules.
 fn convert_entry(
-    acl_id: &str,
+    acl_id: &NetworkAclId,
     entry: &types::NetworkAclEntry,
 ) -> Result<Option<(EntryKey, Entry)>, ConvertError> {
     let missing = |field| ConvertError::MissingEntryField {
-        acl: acl_id.to_owned(),
+        acl: acl_id.clone(),
         field,
     };
     let rule_number = i64::from(entry.rule_number().ok_or_else(|| missing("RuleNumber"))?);
@@ -99,7 +167,7 @@ fn convert_entry(
     }
     let direction = Direction::from_egress(entry.egress().ok_or_else(|| missing("Egress"))?);
     let invalid = |problem: String| ConvertError::InvalidEntry {
-        acl: acl_id.to_owned(),
+        acl: acl_id.clone(),
         direction,
         rule_number,
         problem,
@@ -141,8 +209,8 @@ fn convert_entry(
         (Some(_), Some(_)) => return Err(from_entry_error(EntryError::BothCidrs)),
         (None, None) => return Err(from_entry_error(EntryError::NoCidr)),
     };
-    let traffic = Traffic::new(protocol, ports, icmp).map_err(from_entry_error)?;
-    let entry = Entry::new(action, traffic, cidr).map_err(from_entry_error)?;
+    let entry =
+        Entry::from_fields(action, protocol, ports, icmp, cidr).map_err(from_entry_error)?;
     Ok(Some((
         EntryKey {
             direction,

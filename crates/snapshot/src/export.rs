@@ -7,7 +7,7 @@
 use aws_sdk_ec2::types::{
     IcmpTypeCode, NetworkAcl, NetworkAclAssociation, NetworkAclEntry, PortRange, RuleAction, Tag,
 };
-use nacl_drift_model::ObservedAcl;
+use nacl_drift_model::{AccountId, ObservedAcl};
 use serde::Deserialize;
 
 use crate::convert::{ConvertError, convert_network_acl};
@@ -24,15 +24,18 @@ pub enum ExportError {
     Convert(#[from] ConvertError),
 }
 
-/// The NACLs of an export, sorted by id.
-pub fn parse_export(text: &str) -> Result<Vec<ObservedAcl>, ExportError> {
+/// The NACLs of an export, in its order. `account` stands in for a
+/// missing `OwnerId` (see [`convert_network_acl`]).
+pub fn parse_export(
+    text: &str,
+    account: Option<&AccountId>,
+) -> Result<Vec<ObservedAcl>, ExportError> {
     let export: Export = serde_json::from_str(text).map_err(ExportError::NotAnExport)?;
-    let mut observed = export
+    let observed = export
         .network_acls
         .into_iter()
-        .map(|acl| convert_network_acl(&acl.into_sdk()))
+        .map(|acl| convert_network_acl(&acl.into_sdk(), account))
         .collect::<Result<Vec<_>, _>>()?;
-    observed.sort_by(|a, b| a.acl.id.cmp(&b.acl.id));
     Ok(observed)
 }
 

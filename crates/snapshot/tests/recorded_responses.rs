@@ -134,7 +134,7 @@ async fn follows_next_token_across_pages() {
 #[tokio::test]
 async fn filters_on_the_requested_vpcs() {
     let replay = Replay::new([page(&acl("acl-0a", "vpc-1", "111122223333"), None)]);
-    let vpcs = BTreeSet::from(["vpc-1".to_owned(), "vpc-2".to_owned()]);
+    let vpcs = BTreeSet::from(["vpc-1".parse().expect("id"), "vpc-2".parse().expect("id")]);
     fetch_network_acls(&replay.client(), &vpcs)
         .await
         .expect("snapshot succeeds");
@@ -187,7 +187,7 @@ async fn converts_every_field_and_leaves_out_catch_all_rules() {
     let echo_v6 = db.acl.entries[&key(Direction::Ingress, 90)];
     assert_eq!(
         echo_v6.traffic(),
-        Traffic::Icmpv6(Some(IcmpTypeCode::new(128, 0).expect("valid")))
+        Traffic::Icmpv6(IcmpTypeCode::new(128, 0).expect("valid"))
     );
     assert_eq!(
         echo_v6.cidr(),
@@ -195,7 +195,7 @@ async fn converts_every_field_and_leaves_out_catch_all_rules() {
     );
 
     let icmp_any = db.acl.entries[&key(Direction::Ingress, 100)];
-    assert_eq!(icmp_any.traffic(), Traffic::Icmp(Some(IcmpTypeCode::ANY)));
+    assert_eq!(icmp_any.traffic(), Traffic::Icmp(IcmpTypeCode::ANY));
 
     let egress_all = db.acl.entries[&key(Direction::Egress, 100)];
     assert_eq!(
@@ -253,26 +253,122 @@ async fn retries_throttling() {
     assert_eq!(replay.requests().len(), 2);
 }
 
+/// The error and its causes, as one line.
+fn chain(error: &SnapshotError) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message = format!("{message}: {cause}");
+        source = cause.source();
+    }
+    message
+}
+
+async fn refused(body: &str) -> String {
+    let replay = Replay::new([page(body, None)]);
+    let error = fetch_network_acls(&replay.client(), &BTreeSet::new())
+        .await
+        .expect_err("the response is refused");
+    chain(&error)
+}
+
 #[tokio::test]
 async fn refuses_entries_the_model_cannot_hold() {
     let body = DB_TIER.replace(
         "<ruleNumber>80</ruleNumber>",
         "<ruleNumber>40000</ruleNumber>",
     );
-    let replay = Replay::new([page(&body, None)]);
-    let error = fetch_network_acls(&replay.client(), &BTreeSet::new())
-        .await
-        .expect_err("rule 40000 cannot exist");
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        message = format!("{message}: {cause}");
-        source = cause.source();
-    }
     assert_eq!(
-        message,
+        refused(&body).await,
         "DescribeNetworkAcls returned a network ACL nacl-drift cannot represent: \
-         acl-0db, ingress rule 40000: rule number 40000 is outside 1..=32766 \
+         network ACL acl-0db, ingress rule 40000: rule number 40000 is outside 1..=32766 \
          (32767 and 32768 are AWS's read-only catch-all denies, which baselines leave out)"
+    );
+}
+
+/// An endpoint (a compromised `--endpoint-url`, or a proxy) answering with
+/// ids that would become paths outside the baseline directory.
+#[tokio::test]
+async fn refuses_ids_that_are_not_aws_ids() {
+    let cannot = "DescribeNetworkAcls returned a network ACL nacl-drift cannot represent";
+    for (from, to, expected) in [
+        (
+            "<vpcId>vpc-0prod</vpcId>",
+            "<vpcId>../../pwned</vpcId>",
+            "network ACL acl-0db: VpcId is unusable: \"../../pwned\" is not a VPC id: \
+             expected vpc- followed by lowercase letters and digits",
+        ),
+        (
+            "<vpcId>vpc-0prod</vpcId>",
+            "<vpcId>vpc-1/../../../pwned</vpcId>",
+            "network ACL acl-0db: VpcId is unusable: \"vpc-1/../../../pwned\" is not a VPC id: \
+             expected vpc- followed by lowercase letters and digits",
+        ),
+        (
+            "<ownerId>111122223333</ownerId>",
+            "<ownerId>../pwned</ownerId>",
+            "network ACL acl-0db: OwnerId is unusable: \"../pwned\" is not an AWS account id: \
+             expected exactly 12 digits",
+        ),
+        (
+            "<networkAclId>acl-0db</networkAclId>\n    <vpcId>",
+            "<networkAclId>acl-0db/..</networkAclId>\n    <vpcId>",
+            "a network ACL's NetworkAclId is unusable: \"acl-0db/..\" is not a network ACL id: \
+             expected acl- followed by lowercase letters and digits",
+        ),
+        (
+            "<subnetId>subnet-0b</subnetId>",
+            "<subnetId>subnet-0b/../x</subnetId>",
+            "network ACL acl-0db: Associations[].SubnetId is unusable: \"subnet-0b/../x\" is not a \
+             subnet id: expected subnet- followed by lowercase letters and digits",
+        ),
+        (
+            "<networkAclAssociationId>aclassoc-0a</networkAclAssociationId>",
+            "<networkAclAssociationId>aclassoc-0A</networkAclAssociationId>",
+            "network ACL acl-0db: Associations[].NetworkAclAssociationId is unusable: \"aclassoc-0A\" \
+             is not a network ACL association id: expected aclassoc- followed by lowercase letters and digits",
+        ),
+    ] {
+        assert!(DB_TIER.contains(from), "{from}");
+        let body = DB_TIER.replacen(from, to, 1);
+        assert_eq!(
+            refused(&body).await,
+            format!("{cannot}: {expected}"),
+            "{to}"
+        );
+    }
+}
+
+/// AWS never returns two entries with one direction and rule number; an
+/// answer that does is corrupt, and keeping either would lose the other.
+#[tokio::test]
+async fn refuses_two_entries_with_one_rule_number() {
+    let body = DB_TIER.replace("<ruleNumber>90</ruleNumber>", "<ruleNumber>80</ruleNumber>");
+    assert_eq!(
+        refused(&body).await,
+        "DescribeNetworkAcls returned a network ACL nacl-drift cannot represent: \
+         network ACL acl-0db has two ingress entries numbered 80: \
+         EC2 never returns that, so the input is corrupt"
+    );
+}
+
+/// The same NACL on two pages: kept once when equal, refused when not.
+#[tokio::test]
+async fn a_nacl_twice_must_be_the_same_nacl() {
+    let same = Replay::new([page(DB_TIER, Some("next")), page(DB_TIER, None)]);
+    let observed = fetch_network_acls(&same.client(), &BTreeSet::new())
+        .await
+        .expect("identical copies are one NACL");
+    assert_eq!(observed.len(), 1);
+
+    let changed = DB_TIER.replace("<value>db</value>", "<value>database</value>");
+    let different = Replay::new([page(DB_TIER, Some("next")), page(&changed, None)]);
+    let error = fetch_network_acls(&different.client(), &BTreeSet::new())
+        .await
+        .expect_err("two different copies");
+    assert_eq!(
+        chain(&error),
+        "DescribeNetworkAcls returned inconsistent network ACLs: network ACL acl-0db appears in \
+         DescribeNetworkAcls twice with different content: the live state is inconsistent"
     );
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use nacl_drift_diff::{Change, LiveAcl, diff};
-use nacl_drift_model::{Baseline, ObservedAcl};
+use nacl_drift_model::{AccountId, AssociationId, Baseline, ObservedAcl, SubnetId};
 
 pub const ACCOUNT: &str = "111122223333";
 
@@ -24,7 +24,7 @@ network_acls:
 - id: acl-0db
   is_default: false
   tags: {Name: db-tier, Tier: db}
-  subnets: [subnet-0db-a, subnet-0db-b]
+  subnets: [subnet-0dba, subnet-0dbb]
   entries:
   - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
   - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
@@ -41,24 +41,31 @@ fn live_state() -> String {
         .replace("  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n", "")
         .replace("ports: 5432, cidr: 10.0.16.0/20", "ports: 0-65535, cidr: 0.0.0.0/0")
         .replace("tags: {Name: db-tier, Tier: db}", "tags: {Name: db-tier, Tier: database}")
-        .replace("subnets: [subnet-0db-a, subnet-0db-b]", "subnets: [subnet-0db-a]")
-        .replace("is_default: true\n", "is_default: true\n  subnets: [subnet-0db-b]\n")
+        .replace("subnets: [subnet-0dba, subnet-0dbb]", "subnets: [subnet-0dba]")
+        .replace("is_default: true\n", "is_default: true\n  subnets: [subnet-0dbb]\n")
 }
 
 /// The changes to attribute, and the live association ids.
-pub fn changes() -> (Vec<Change>, std::collections::HashMap<String, String>) {
+pub fn changes() -> (
+    Vec<Change>,
+    std::collections::HashMap<AssociationId, SubnetId>,
+) {
     let baseline = Baseline::from_yaml(Path::new("b.yaml"), BASELINE).expect("valid baseline");
     let live = Baseline::from_yaml(Path::new("l.yaml"), &live_state()).expect("valid live state");
     let live: Vec<LiveAcl> = live
         .network_acls
         .into_iter()
         .map(|acl| LiveAcl {
-            region: Some("us-east-1".to_owned()),
+            region: Some("us-east-1".parse().expect("region")),
             observed: ObservedAcl {
-                account: ACCOUNT.to_owned(),
-                vpc_id: "vpc-0prod".to_owned(),
+                account: ACCOUNT.parse().expect("account"),
+                vpc_id: "vpc-0prod".parse().expect("VPC id"),
                 association_ids: if acl.id == "acl-0default" {
-                    [("aclassoc-0new".to_owned(), "subnet-0db-b".to_owned())].into()
+                    [(
+                        "aclassoc-0new".parse().expect("association id"),
+                        "subnet-0dbb".parse().expect("subnet id"),
+                    )]
+                    .into()
                 } else {
                     Default::default()
                 },
@@ -74,8 +81,8 @@ pub fn changes() -> (Vec<Change>, std::collections::HashMap<String, String>) {
     (report.changes, subnets)
 }
 
-pub fn accounts() -> BTreeSet<String> {
-    BTreeSet::from([ACCOUNT.to_owned()])
+pub fn accounts() -> BTreeSet<AccountId> {
+    BTreeSet::from([ACCOUNT.parse().expect("account")])
 }
 
 pub fn fixtures() -> std::path::PathBuf {

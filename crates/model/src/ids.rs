@@ -1,0 +1,306 @@
+//! AWS identifiers, each its own type, valid by construction.
+//!
+//! Ids come from outside (API responses, exports, CloudTrail records,
+//! baseline files, command-line flags) and some of them become parts of
+//! file paths (`<account>/<region>/<vpc-id>.yaml`). Parsing one checks its
+//! whole shape, so no value that holds a dot, a slash or anything but
+//! lowercase letters, digits and dashes ever reaches a path.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::ops::Deref;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A value that is not a valid id of its kind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{} is not {kind}: expected {expected}", shown(.value))]
+pub struct IdError {
+    /// What the value should have been: "a VPC id".
+    pub kind: &'static str,
+    pub value: String,
+    /// The shape that was expected, in words.
+    pub expected: &'static str,
+}
+
+/// The value quoted and escaped, and cut short when it is long, so that a
+/// hostile value cannot flood or garble the terminal.
+fn shown(value: &str) -> String {
+    const LIMIT: usize = 80;
+    match value.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}...", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $valid:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses `value`, refusing anything that is not of this kind.
+            pub fn parse(value: &str) -> Result<Self, IdError> {
+                let valid: fn(&str) -> bool = $valid;
+                if valid(value) {
+                    Ok($name(value.to_owned()))
+                } else {
+                    Err(IdError {
+                        kind: $kind,
+                        value: value.to_owned(),
+                        expected: $expected,
+                    })
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        /// For APIs that take `impl Into<String>`, as the AWS SDK's do.
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(value: &str) -> Result<Self, IdError> {
+                $name::parse(value)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            /// Parses inside the visitor, so that a format that knows where
+            /// the value stands (YAML's line and column) says so.
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct IdVisitor;
+                impl serde::de::Visitor<'_> for IdVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "{}", $kind)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
+                        $name::parse(value).map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(IdVisitor)
+            }
+        }
+    };
+}
+
+/// The longest suffix an EC2 resource id may have. AWS's are 8 or 17
+/// characters; the bound only keeps absurd input out of paths and logs.
+const MAX_SUFFIX: usize = 64;
+
+/// `prefix` followed by 1 to [`MAX_SUFFIX`] lowercase letters and digits.
+fn resource_id(value: &str, prefix: &str) -> bool {
+    value.strip_prefix(prefix).is_some_and(|suffix| {
+        (1..=MAX_SUFFIX).contains(&suffix.len())
+            && suffix
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// Like `us-east-1`, `eu-central-2` or `us-gov-west-1`: lowercase words
+/// joined by dashes, the first of letters, the last a number.
+fn region(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let word = |part: &&str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    value.len() <= 32
+        && parts.len() >= 3
+        && parts.iter().all(word)
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+}
+
+string_id!(
+    /// A 12-digit AWS account id.
+    AccountId,
+    "an AWS account id",
+    "exactly 12 digits",
+    |value| value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+);
+
+string_id!(
+    /// An AWS region name, such as `us-east-1`.
+    Region,
+    "an AWS region",
+    "a region name like us-east-1 (lowercase letters, digits and dashes)",
+    region
+);
+
+string_id!(
+    /// A VPC id: `vpc-` and lowercase letters and digits.
+    VpcId,
+    "a VPC id",
+    "vpc- followed by lowercase letters and digits",
+    |value| resource_id(value, "vpc-")
+);
+
+string_id!(
+    /// A network ACL id: `acl-` and lowercase letters and digits.
+    NetworkAclId,
+    "a network ACL id",
+    "acl- followed by lowercase letters and digits",
+    |value| resource_id(value, "acl-")
+);
+
+string_id!(
+    /// A subnet id: `subnet-` and lowercase letters and digits.
+    SubnetId,
+    "a subnet id",
+    "subnet- followed by lowercase letters and digits",
+    |value| resource_id(value, "subnet-")
+);
+
+string_id!(
+    /// A network ACL association id: `aclassoc-` and lowercase letters and
+    /// digits. It changes every time the subnet moves.
+    AssociationId,
+    "a network ACL association id",
+    "aclassoc- followed by lowercase letters and digits",
+    |value| resource_id(value, "aclassoc-")
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_twelve_digits() {
+        assert!(AccountId::parse("123456789012").is_ok());
+        for bad in [
+            "12345678901",
+            "1234567890123",
+            "../pwned",
+            "12345678901a",
+            "",
+        ] {
+            assert!(AccountId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regions_are_dashed_words() {
+        for good in [
+            "us-east-1",
+            "eu-west-1",
+            "us-gov-west-1",
+            "ap-southeast-3",
+            "cn-north-1",
+        ] {
+            assert!(Region::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "../../pwned",
+            "us-east-1/..",
+            "us.east.1",
+            "US-EAST-1",
+            "us-east",
+            "-east-1",
+            "us--1",
+            "",
+        ] {
+            assert!(Region::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn resource_ids_are_a_prefix_and_lowercase_letters_and_digits() {
+        assert!(VpcId::parse("vpc-0a1b2c3d4e5f60718").is_ok());
+        assert!(NetworkAclId::parse("acl-02db").is_ok());
+        assert!(SubnetId::parse("subnet-0db2").is_ok());
+        assert!(AssociationId::parse("aclassoc-5f1e").is_ok());
+        for bad in [
+            "../../pwned",
+            "vpc-1/../../../pwned",
+            "vpc-",
+            "vpc-ABC",
+            "vpc-a.b",
+            "vpc-a b",
+            "acl-123",
+            "vpc-a\n",
+        ] {
+            assert!(VpcId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(VpcId::parse(&format!("vpc-{}", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn errors_quote_and_escape_the_value() {
+        let error = VpcId::parse("../../pwned\u{1b}[2J").expect_err("not a VPC id");
+        assert_eq!(
+            error.to_string(),
+            r#""../../pwned\u{1b}[2J" is not a VPC id: expected vpc- followed by lowercase letters and digits"#
+        );
+        let long = AccountId::parse(&"9".repeat(500)).expect_err("too long");
+        assert!(long.to_string().len() < 200, "{long}");
+    }
+}
