@@ -50,10 +50,15 @@ fn diff(emulator: &Emulator, dir: &Path, format: &str) -> support::Run {
 }
 
 fn diff_offline(dir: &Path, live_files: &[&Path], format: &str) -> support::Run {
-    let mut args = vec!["diff", "--baseline-dir", dir_arg(dir), "--format", format];
+    diff_offline_with(dir, live_files, &["--format", format])
+}
+
+fn diff_offline_with(dir: &Path, live_files: &[&Path], extra: &[&str]) -> support::Run {
+    let mut args = vec!["diff", "--baseline-dir", dir_arg(dir)];
     for file in live_files {
         args.extend(["--live-file", file.to_str().expect("utf-8 path")]);
     }
+    args.extend(extra);
     run(&mut nacl_drift(), &args)
 }
 
@@ -612,18 +617,7 @@ fn a_shadowed_deletion_is_no_effective_change() {
         "{result:?}"
     );
     assert!(!result.stdout.contains("Effects on traffic"), "{result:?}");
-    let gated = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--baseline-dir",
-            dir_arg(dir.path()),
-            "--live-file",
-            export.to_str().expect("utf-8"),
-            "--fail-on",
-            "medium",
-        ],
-    );
+    let gated = diff_offline_with(dir.path(), &[&export], &["--fail-on", "medium"]);
     assert_eq!(gated.code, 0, "{gated:?}");
 }
 
@@ -692,19 +686,10 @@ fn all_protocols_but_tcp_from_the_internet_is_critical() {
         ],
         json!([tcp_all, all]),
     );
-    let gated = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--baseline-dir",
-            dir_arg(dir.path()),
-            "--live-file",
-            export.to_str().expect("utf-8"),
-            "--fail-on",
-            "critical",
-            "--format",
-            "json",
-        ],
+    let gated = diff_offline_with(
+        dir.path(),
+        &[&export],
+        &["--fail-on", "critical", "--format", "json"],
     );
     assert_eq!(gated.code, 2, "{gated:?}");
     let report: Value = serde_json::from_str(&gated.stdout).expect("JSON");

@@ -533,6 +533,20 @@ impl Workspace {
     }
 }
 
+/// The snapshot refused the first export for `cause`, and wrote nothing.
+fn assert_export_refused(work: &Workspace, result: &support::Run, cause: &str) {
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: {}: unusable live file\n  caused by: {cause}\n",
+            work.export(0)
+        ),
+        "{result:?}"
+    );
+    assert!(work.written().is_empty(), "{:?}", work.written());
+}
+
 #[test]
 fn ids_in_an_export_that_would_name_a_path_write_nothing_anywhere() {
     let cases = [
@@ -567,16 +581,7 @@ fn ids_in_an_export_that_would_name_a_path_write_nothing_anywhere() {
         *acl.pointer_mut(pointer).expect("field") = value.into();
         let work = Workspace::with_exports(&[&export_of(acl)]);
         let result = work.snapshot(&["--region", "us-east-1"]);
-        assert_eq!(result.code, 1, "{value}: {result:?}");
-        assert_eq!(
-            result.stderr,
-            format!(
-                "error: {}: unusable live file\n  caused by: {cause}\n",
-                work.export(0)
-            ),
-            "{value}"
-        );
-        assert!(work.written().is_empty(), "{value}: {:?}", work.written());
+        assert_export_refused(&work, &result, cause);
     }
 }
 
@@ -623,16 +628,12 @@ fn two_entries_with_one_rule_number_are_an_error_not_a_lost_rule() {
     ]);
     let work = Workspace::with_exports(&[&export_of(acl)]);
     let result = work.snapshot(&["--region", "us-east-1"]);
-    assert_eq!(result.code, 1, "{result:?}");
-    assert_eq!(
-        result.stderr,
-        format!(
-            "error: {}: unusable live file\n  caused by: network ACL acl-0a1b2c has two ingress entries \
-             numbered 100: EC2 never returns that, so the input is corrupt\n",
-            work.export(0)
-        )
+    assert_export_refused(
+        &work,
+        &result,
+        "network ACL acl-0a1b2c has two ingress entries numbered 100: \
+         EC2 never returns that, so the input is corrupt",
     );
-    assert!(work.written().is_empty());
 }
 
 #[test]
@@ -666,16 +667,12 @@ fn an_export_without_owner_needs_the_account() {
     acl.as_object_mut().expect("object").remove("OwnerId");
     let work = Workspace::with_exports(&[&export_of(acl)]);
     let result = work.snapshot(&["--region", "us-east-1"]);
-    assert_eq!(result.code, 1, "{result:?}");
-    assert_eq!(
-        result.stderr,
-        format!(
-            "error: {}: unusable live file\n  caused by: network ACL acl-0a1b2c has no OwnerId (exports of \
-             older AWS CLIs lack it): pass --account with the 12-digit account it belongs to\n",
-            work.export(0)
-        )
+    assert_export_refused(
+        &work,
+        &result,
+        "network ACL acl-0a1b2c has no OwnerId (exports of older AWS CLIs lack it): \
+         pass --account with the 12-digit account it belongs to",
     );
-    assert!(work.written().is_empty());
 
     let result = work.snapshot(&["--region", "us-east-1", "--account", "444455556666"]);
     assert_eq!(result.code, 0, "{result:?}");
