@@ -6,7 +6,6 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use aws_smithy_types::date_time::{DateTime, Format};
 use nacl_drift_attribution::{LOOKUP_PAUSE, attribute, event_names, lookup_events, read_log_dir};
 use nacl_drift_model::{AssociationId, Region, SubnetId};
 use tokio::task::JoinSet;
@@ -46,23 +45,20 @@ impl FromStr for Since {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs() as i64);
-        let unit = match text.chars().last() {
-            Some('d') => Some(86_400),
-            Some('h') => Some(3_600),
-            Some('m') => Some(60),
-            _ => None,
+        let now = SystemTime::now();
+        let when = match humantime::parse_duration(text) {
+            Ok(ago) => now.checked_sub(ago).unwrap_or(UNIX_EPOCH),
+            Err(_) => humantime::parse_rfc3339(text).map_err(|_| {
+                format!(
+                    "`{text}` is neither a duration (90d, 12h, 30m) nor a time \
+                     (2026-11-01T00:00:00Z)"
+                )
+            })?,
         };
-        if let Some(unit) = unit
-            && let Ok(count) = text[..text.len() - 1].parse::<i64>()
-        {
-            return Ok(Since(now - count * unit));
-        }
-        DateTime::from_str(text, Format::DateTime)
-            .map(|time| Since(time.secs()))
-            .map_err(|_| format!("`{text}` is neither a duration (90d, 12h, 30m) nor a time (2026-11-01T00:00:00Z)"))
+        let secs = when.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        });
+        Ok(Since(secs))
     }
 }
 

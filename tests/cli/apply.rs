@@ -1,21 +1,19 @@
 //! `nacl-drift apply` against the local EC2 emulator, run as a process.
 
-mod support;
-
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
+use crate::support::{Emulator, nacl_drift, run};
 use aws_sdk_ec2::types::{PortRange, RuleAction, Tag};
 use serde_json::{Value, json};
-use support::{Emulator, nacl_drift, run};
 
 fn dir_arg(dir: &Path) -> &str {
     dir.to_str().expect("utf-8 path")
 }
 
-fn nacl(emulator: &Emulator, dir: &Path, args: &[&str]) -> support::Run {
+fn nacl(emulator: &Emulator, dir: &Path, args: &[&str]) -> crate::support::Run {
     let mut all = vec![
         args[0],
         "--baseline-dir",

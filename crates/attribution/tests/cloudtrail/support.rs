@@ -1,7 +1,5 @@
 //! The drift that the CloudTrail fixtures in `tests/fixtures/cloudtrail` record.
 
-#![allow(dead_code)] // Each test binary uses its own part of this module.
-
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -6,8 +6,6 @@
 //! cannot be installed or started, the test fails and says why. Tests never
 //! skip.
 
-#![allow(dead_code)] // Each test binary uses its own part of this module.
-
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

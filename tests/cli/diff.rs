@@ -1,14 +1,12 @@
 //! `nacl-drift diff` against the local EC2 emulator and offline, run as a
 //! process: every drift kind, exactly once, online and from exports.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
+use crate::support::{Emulator, nacl_drift, repo_root, run};
 use aws_sdk_ec2::types::{PortRange, RuleAction, Tag};
 use serde_json::{Value, json};
-use support::{Emulator, nacl_drift, repo_root, run};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -34,7 +32,7 @@ fn snapshot(emulator: &Emulator, dir: &Path) {
     assert_eq!(result.code, 0, "{result:?}");
 }
 
-fn diff(emulator: &Emulator, dir: &Path, format: &str) -> support::Run {
+fn diff(emulator: &Emulator, dir: &Path, format: &str) -> crate::support::Run {
     run(
         &mut nacl_drift(),
         &[
@@ -49,11 +47,11 @@ fn diff(emulator: &Emulator, dir: &Path, format: &str) -> support::Run {
     )
 }
 
-fn diff_offline(dir: &Path, live_files: &[&Path], format: &str) -> support::Run {
+fn diff_offline(dir: &Path, live_files: &[&Path], format: &str) -> crate::support::Run {
     diff_offline_with(dir, live_files, &["--format", format])
 }
 
-fn diff_offline_with(dir: &Path, live_files: &[&Path], extra: &[&str]) -> support::Run {
+fn diff_offline_with(dir: &Path, live_files: &[&Path], extra: &[&str]) -> crate::support::Run {
     let mut args = vec!["diff", "--baseline-dir", dir_arg(dir)];
     for file in live_files {
         args.extend(["--live-file", file.to_str().expect("utf-8 path")]);
@@ -362,7 +360,7 @@ fn an_unknown_account_is_an_error() {
     fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     fs::write(
         &file,
-        include_str!("fixtures/valid-baseline.yaml").replace("111122223333", "999988887777"),
+        include_str!("../fixtures/valid-baseline.yaml").replace("111122223333", "999988887777"),
     )
     .expect("write");
 
@@ -384,7 +382,8 @@ fn a_bad_baseline_is_an_error_before_any_call() {
     fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     fs::write(
         &file,
-        include_str!("fixtures/valid-baseline.yaml").replace("rule_number: 90", "rule_number: 80"),
+        include_str!("../fixtures/valid-baseline.yaml")
+            .replace("rule_number: 90", "rule_number: 80"),
     )
     .expect("write");
     // No endpoint listens here: the error must come from the baseline.
@@ -594,7 +593,7 @@ fn a_shadowed_deletion_is_no_effective_change() {
     let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
     fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     // Rule 50 already denies all SSH, so deleting rule 80 changes nothing.
-    let baseline = include_str!("fixtures/valid-baseline.yaml").replace(
+    let baseline = include_str!("../fixtures/valid-baseline.yaml").replace(
         "  entries:\n",
         "  entries:\n  - rule_number: 50\n    direction: ingress\n    action: deny\n    protocol: tcp\n    ports: 22\n    cidr: 0.0.0.0/0\n",
     );

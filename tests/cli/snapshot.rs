@@ -1,18 +1,16 @@
 //! `nacl-drift snapshot` against the local EC2 emulator, run as a process.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
+use crate::support::{Emulator, nacl_drift, repo_root, run};
 use nacl_drift_model::{Baseline, Direction, NetworkAcl, Protocol, VpcId, read_baseline_dir};
 use serde_json::Value;
-use support::{Emulator, nacl_drift, repo_root, run};
 
 const ACCOUNT: &str = "123456789012";
 
-fn snapshot(emulator: &Emulator, dir: &Path, extra: &[&str]) -> support::Run {
+fn snapshot(emulator: &Emulator, dir: &Path, extra: &[&str]) -> crate::support::Run {
     let mut args = vec![
         "snapshot",
         "--baseline-dir",
@@ -499,7 +497,7 @@ impl Workspace {
     }
 
     /// `snapshot --live-file` of every export, into `nested/baselines`.
-    fn snapshot(&self, extra: &[&str]) -> support::Run {
+    fn snapshot(&self, extra: &[&str]) -> crate::support::Run {
         let baselines = self.baselines();
         let mut args = vec![
             "snapshot",
@@ -534,7 +532,7 @@ impl Workspace {
 }
 
 /// The snapshot refused the first export for `cause`, and wrote nothing.
-fn assert_export_refused(work: &Workspace, result: &support::Run, cause: &str) {
+fn assert_export_refused(work: &Workspace, result: &crate::support::Run, cause: &str) {
     assert_eq!(result.code, 1, "{result:?}");
     assert_eq!(
         result.stderr,
@@ -729,7 +727,7 @@ fn online_a_region_with_no_vpc_of_the_account_loses_its_baselines() {
 }
 
 /// `sh -c 'umask U; exec nacl-drift ARGS'`, with the test's environment.
-fn with_umask(umask: &str, args: &[&str]) -> support::Run {
+fn with_umask(umask: &str, args: &[&str]) -> crate::support::Run {
     let binary = nacl_drift();
     let mut command = std::process::Command::new("sh");
     for (name, value) in binary.get_envs() {

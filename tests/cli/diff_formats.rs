@@ -2,11 +2,9 @@
 //! drill's incidents (`tests/fixtures/diff`). `UPDATE_GOLDEN=1` rewrites the
 //! golden files in `tests/golden/diff`.
 
-mod support;
-
 use std::fs;
 
-use support::{nacl_drift, repo_root, run};
+use crate::support::{nacl_drift, repo_root, run};
 
 fn assert_format(format: &str, golden: &str) {
     let fixtures = repo_root().join("tests/fixtures/diff");

@@ -1,14 +1,12 @@
 //! `diff --attribute` on the emulator: the drill's incidents, with the
 //! CloudTrail log files that record those calls.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
+use crate::support::{Emulator, nacl_drift, run};
 use aws_sdk_ec2::types::Tag;
 use serde_json::{Value, json};
-use support::{Emulator, nacl_drift, run};
 
 fn dir_arg(dir: &Path) -> &str {
     dir.to_str().expect("utf-8 path")
@@ -22,7 +20,7 @@ fn attributed(
     emulator: &Emulator,
     logs: &Path,
     extra: &[&str],
-) -> support::Run {
+) -> crate::support::Run {
     let mut args = vec![
         command,
         "--baseline-dir",

@@ -2,8 +2,6 @@
 //! name, pagination with the same parameters, throttling then a retry, and
 //! the time window.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -139,7 +137,7 @@ async fn other_errors_are_reported_with_their_code() {
 
 #[tokio::test]
 async fn looked_up_events_attribute_changes() {
-    let (mut changes, subnets) = support::changes();
+    let (mut changes, subnets) = crate::support::changes();
     let names = event_names(&changes);
     assert_eq!(
         names.iter().copied().collect::<Vec<_>>(),
@@ -164,7 +162,13 @@ async fn looked_up_events_attribute_changes() {
     let events = lookup_events(&replay.cloudtrail_client(), &names, 0, Duration::ZERO)
         .await
         .expect("lookups succeed");
-    attribute(&mut changes, &events, &support::accounts(), &subnets, 0);
+    attribute(
+        &mut changes,
+        &events,
+        &crate::support::accounts(),
+        &subnets,
+        0,
+    );
     let attributed: Vec<bool> = changes
         .iter()
         .map(|c| matches!(c.attribution, Attributed::To(_)))

@@ -1,13 +1,11 @@
 //! `nacl-drift lint` on baseline files, run as a process.
 
-mod support;
-
 use std::fs;
 
+use crate::support::{nacl_drift, repo_root, run};
 use serde_json::Value;
-use support::{nacl_drift, repo_root, run};
 
-fn lint(dir: &std::path::Path, extra: &[&str]) -> support::Run {
+fn lint(dir: &std::path::Path, extra: &[&str]) -> crate::support::Run {
     let mut args = vec!["lint", "--baseline-dir", dir.to_str().expect("utf-8 path")];
     args.extend(extra);
     run(&mut nacl_drift(), &args)
@@ -59,13 +57,13 @@ fn a_tidy_baseline_passes_and_fail_on_sets_the_bar() {
     let file = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
     fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     // The fixture: a deny of SSH from anywhere, ICMP echo from 10/8, all egress to IPv6.
-    fs::write(&file, include_str!("fixtures/valid-baseline.yaml")).expect("write");
+    fs::write(&file, include_str!("../fixtures/valid-baseline.yaml")).expect("write");
     let tidy = lint(dir.path(), &[]);
     assert_eq!(tidy.code, 0, "{tidy:?}");
     assert_eq!(tidy.stdout, "No findings in 1 NACLs.\n");
 
     // An allow from the VPC shadowed by an earlier allow: a low finding.
-    let shadowed = include_str!("fixtures/valid-baseline.yaml").replace(
+    let shadowed = include_str!("../fixtures/valid-baseline.yaml").replace(
         "  - rule_number: 90\n",
         "  - rule_number: 85\n    direction: ingress\n    action: allow\n    protocol: icmp\n    cidr: 10.0.0.0/8\n  - rule_number: 90\n",
     );
@@ -92,7 +90,7 @@ fn a_bad_baseline_is_an_error() {
     fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     fs::write(
         &file,
-        include_str!("fixtures/valid-baseline.yaml")
+        include_str!("../fixtures/valid-baseline.yaml")
             .replace("cidr: 10.0.0.0/8", "cidr: 10.0.0.1/8"),
     )
     .expect("write");

@@ -1,14 +1,12 @@
 //! Bad baselines: each kind is an error that names the file and line, with
 //! exit 1. `validate` reads baselines the way every command does.
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::{nacl_drift, repo_root, run};
+use crate::support::{nacl_drift, repo_root, run};
 
-const VALID: &str = include_str!("fixtures/valid-baseline.yaml");
+const VALID: &str = include_str!("../fixtures/valid-baseline.yaml");
 const RELATIVE_PATH: &str = "111122223333/us-east-1/vpc-0prod.yaml";
 
 /// A baseline folder holding `text` where the fixture belongs.
@@ -20,7 +18,7 @@ fn baseline_dir_with(text: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn validate(dir: &Path) -> support::Run {
+fn validate(dir: &Path) -> crate::support::Run {
     run(
         &mut nacl_drift(),
         &["validate", "--baseline-dir", dir.to_str().expect("utf-8")],

@@ -2,14 +2,12 @@
 //! of an IAM user, an assumed role, an SSO user and an AWS service, and
 //! records that must not match.
 
-mod support;
-
 use std::fs;
 
+use crate::support::{accounts, changes, fixtures};
 use nacl_drift_attribution::{attribute, read_log_dir, read_log_dir_within};
 use nacl_drift_diff::{Attributed, Change};
 use serde_json::{Value, json};
-use support::{accounts, changes, fixtures};
 
 /// (kind, NACL, position, attribution as JSON) of each change.
 fn attributed(changes: &[Change]) -> Vec<(String, String, String, Value)> {
@@ -145,7 +143,7 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
         Value::Null
     );
 
-    let (mut changes, subnets) = support::changes();
+    let (mut changes, subnets) = crate::support::changes();
     let others = ["999988887777".parse().expect("account")]
         .into_iter()
         .collect();

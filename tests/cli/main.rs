@@ -1,0 +1,14 @@
+//! nacl-drift's integration tests: the built binary, run as a process,
+//! against the local EC2 emulator, exports, fixtures and golden files.
+//!
+//! One test binary, as ripgrep has: every module shares [`support`], and
+//! the AWS SDK (which `support` uses to seed the emulator) is linked once.
+
+mod apply;
+mod attribution;
+mod diff;
+mod diff_formats;
+mod lint;
+mod snapshot;
+mod support;
+mod validate;
