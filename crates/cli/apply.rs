@@ -19,7 +19,7 @@ use nacl_drift_model::{NetworkAclId, write_baseline};
 
 use crate::attribution::AttributionArgs;
 use crate::aws::{AwsArgs, ec2_client};
-use crate::diff::{Comparison, compare, print_drift};
+use crate::diff::{Comparison, compare, position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
 use crate::printer::Printer;
@@ -262,16 +262,13 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
 
 fn print_untouched(printer: &mut Printer, plan: &Plan) {
     for (change, why) in &plan.untouched {
-        let what = change
-            .subnet_id
-            .as_ref()
-            .map(ToString::to_string)
-            .or_else(|| Some(format!("{} {}", change.direction?, change.rule_number?)))
-            .map(|position| format!(" {position}"))
-            .unwrap_or_default();
+        let what = match position(change) {
+            position if position.is_empty() => position,
+            position => format!(" {position}"),
+        };
         printer.line(format!(
             "Left alone: {} on {}{what}: {why}",
-            change.kind.label(),
+            change.kind().label(),
             change.network_acl_id
         ));
     }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use nacl_drift_analysis::{self as analysis, compare};
 
-use nacl_drift_diff::{Change, ChangeKind, Report, State};
+use nacl_drift_diff::{Change, Drift, Report};
 use nacl_drift_model::{
     Action, Cidr, Direction, Entry, EntryKey, NetworkAcl, NetworkAclId, Region, SubnetId, Traffic,
     VpcId,
@@ -162,7 +162,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
         report
             .changes
             .iter()
-            .filter(|change| change.kind == ChangeKind::NetworkAclDeleted)
+            .filter(|change| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
             .map(|change| change.network_acl_id.as_str())
             .collect()
     } else {
@@ -171,7 +171,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
     let deleted: BTreeSet<&str> = report
         .changes
         .iter()
-        .filter(|change| change.kind == ChangeKind::NetworkAclDeleted)
+        .filter(|change| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
         .map(|change| change.network_acl_id.as_str())
         .collect();
 
@@ -185,78 +185,76 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
             recreates,
             call,
         };
-        match (change.kind, &change.baseline, &change.live) {
-            (ChangeKind::EntryDeleted, Some(State::Entry(key, entry)), _) => {
+        match &change.drift {
+            Drift::EntryDeleted { key, baseline } => {
                 steps.push(step(Call::CreateEntry {
                     key: *key,
-                    entry: *entry,
+                    entry: *baseline,
                 }));
             }
-            (
-                ChangeKind::EntryModified,
-                Some(State::Entry(key, entry)),
-                Some(State::Entry(_, live)),
-            ) => {
+            Drift::EntryModified {
+                key,
+                baseline,
+                live,
+            } => {
                 steps.push(step(Call::ReplaceEntry {
                     key: *key,
-                    entry: *entry,
+                    entry: *baseline,
                     live: *live,
                 }));
             }
-            (ChangeKind::EntryAdded, _, Some(State::Entry(key, live))) if options.prune => {
+            Drift::EntryAdded { key, live } if options.prune => {
                 steps.push(step(Call::DeleteEntry {
                     key: *key,
                     live: *live,
                 }));
             }
-            (ChangeKind::EntryAdded, _, _) => {
+            Drift::EntryAdded { .. } => {
                 untouched.push((change.clone(), "an added entry stays without --prune"))
             }
-            (ChangeKind::TagsChanged, Some(State::Tags(baseline)), Some(State::Tags(live))) => {
+            Drift::TagsChanged { baseline, live } => {
                 steps.extend(tag_calls(baseline, live).into_iter().map(step));
             }
-            (
-                ChangeKind::AssociationChanged,
-                Some(State::Association(_)),
-                Some(State::Association(from)),
-            ) => {
+            Drift::SubnetMoved {
+                subnet,
+                now_on: Some(from),
+            } => {
                 if deleted.contains(change.network_acl_id.as_str()) && !recreates {
                     untouched.push((
                         change.clone(),
                         "its NACL was deleted: --recreate-missing recreates it",
                     ));
-                } else if let Some(subnet_id) = &change.subnet_id {
+                } else {
                     steps.push(step(Call::MoveSubnet {
-                        subnet_id: subnet_id.clone(),
+                        subnet_id: subnet.clone(),
                         from: from.clone(),
                     }));
                 }
             }
-            (ChangeKind::AssociationChanged, None, _) => {
+            Drift::SubnetUnknown { .. } => {
                 untouched.push((
                     change.clone(),
                     "the subnet is not in the baseline: snapshot to adopt it",
                 ));
             }
-            (ChangeKind::AssociationChanged, _, None) => {
+            Drift::SubnetMoved { now_on: None, .. } => {
                 untouched.push((change.clone(), "the subnet no longer exists"));
             }
-            (ChangeKind::NetworkAclDeleted, Some(State::NetworkAcl(acl)), _) if recreates => {
-                steps.extend(recreate_calls(acl).into_iter().map(step));
+            Drift::NetworkAclDeleted { baseline } if recreates => {
+                steps.extend(recreate_calls(baseline).into_iter().map(step));
             }
-            (ChangeKind::NetworkAclDeleted, _, _) => {
+            Drift::NetworkAclDeleted { .. } => {
                 untouched.push((
                     change.clone(),
                     "a deleted NACL stays deleted without --recreate-missing",
                 ));
             }
-            (ChangeKind::NetworkAclAdded, _, _) => {
+            Drift::NetworkAclAdded { .. } => {
                 untouched.push((
                     change.clone(),
                     "apply never deletes a NACL the baseline lacks",
                 ));
             }
-            _ => untouched.push((change.clone(), "nacl-drift cannot undo this change")),
         }
     }
     // A recreated NACL has no subnets until the end of its calls, so all

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use nacl_drift_diff::{Attributed, Change, ChangeKind, State};
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift};
 use nacl_drift_model::{AccountId, AssociationId, Direction, SubnetId};
 use serde_json::Value;
 
@@ -27,7 +27,7 @@ fn candidates(kind: ChangeKind) -> &'static [&'static str] {
 pub fn event_names(changes: &[Change]) -> BTreeSet<&'static str> {
     changes
         .iter()
-        .flat_map(|change| candidates(change.kind).iter().copied())
+        .flat_map(|change| candidates(change.kind()).iter().copied())
         .collect()
 }
 
@@ -53,7 +53,7 @@ pub fn attribute(
         }
     }
     for change in changes.iter_mut() {
-        let best = candidates(change.kind)
+        let best = candidates(change.kind())
             .iter()
             .filter_map(|name| by_name.get(name))
             .flatten()
@@ -86,21 +86,22 @@ fn matches(
     let request = &event.record.request_parameters;
     let response = &event.record.response_elements;
     let acl = change.network_acl_id.as_str();
-    match change.kind {
-        ChangeKind::EntryDeleted | ChangeKind::EntryAdded | ChangeKind::EntryModified => {
-            let (Some(direction), Some(rule)) = (change.direction, change.rule_number) else {
-                return false;
-            };
+    match &change.drift {
+        Drift::EntryDeleted { key, .. }
+        | Drift::EntryAdded { key, .. }
+        | Drift::EntryModified { key, .. } => {
             text(request, "/networkAclId") == Some(acl)
-                && number(request, "/ruleNumber") == Some(i64::from(rule.get()))
+                && number(request, "/ruleNumber") == Some(i64::from(key.rule_number.get()))
                 && request.pointer("/egress").and_then(Value::as_bool)
-                    == Some(direction == Direction::Egress)
+                    == Some(key.direction == Direction::Egress)
         }
-        ChangeKind::AssociationChanged => {
-            let (Some(State::Association(now_on)), Some(subnet)) =
-                (&change.live, &change.subnet_id)
+        Drift::SubnetMoved { .. } | Drift::SubnetUnknown { .. } => {
+            // The event names the NACL the subnet is on now, and an
+            // association id (old or new) of the subnet.
+            let (Some(subnet), Some(now_on)) =
+                (change.drift.subnet(), change.live_network_acl_id())
             else {
-                return false;
+                return false; // The subnet is gone: no association event made that.
             };
             let names_subnet = |id: Option<&str>| {
                 id.and_then(|id| subnet_of_association.get(id))
@@ -110,11 +111,11 @@ fn matches(
                 && (names_subnet(text(response, "/newAssociationId"))
                     || names_subnet(text(request, "/associationId")))
         }
-        ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => {
+        Drift::NetworkAclDeleted { .. } | Drift::NetworkAclAdded { .. } => {
             text(request, "/networkAclId") == Some(acl)
                 || text(response, "/networkAcl/networkAclId") == Some(acl)
         }
-        ChangeKind::TagsChanged => request
+        Drift::TagsChanged { .. } => request
             .pointer("/resourcesSet/items")
             .and_then(Value::as_array)
             .is_some_and(|items| {

@@ -22,7 +22,7 @@ use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, fetch_regions};
 use crate::printer::Printer;
 
-pub use render::Format;
+pub use render::{Format, position};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use comfy_table::{Cell, Color};
-use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, State, live_baseline};
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State, live_baseline};
 use nacl_drift_model::{Baseline, Region, VpcId};
 use similar::TextDiff;
 
@@ -55,20 +55,20 @@ fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
 }
 
 /// Where in the NACL the change is: `ingress 80`, a subnet, or nothing.
-fn position(change: &Change) -> String {
-    match (change.direction, change.rule_number, &change.subnet_id) {
-        (Some(direction), Some(rule), _) => format!("{direction} {rule}"),
-        (_, _, Some(subnet)) => subnet.to_string(),
+pub fn position(change: &Change) -> String {
+    match (change.drift.entry_key(), change.drift.subnet()) {
+        (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
+        (_, Some(subnet)) => subnet.to_string(),
         _ => String::new(),
     }
 }
 
 /// One side of a change, in words.
-fn describe(change: &Change, state: Option<&State>, other: Option<&State>) -> String {
+fn describe(change: &Change, state: Option<State>, other: Option<State>) -> String {
     let Some(state) = state else {
-        return match change.kind {
-            ChangeKind::AssociationChanged if change.live.is_none() => "subnet gone".to_owned(),
-            ChangeKind::AssociationChanged => "not in the baseline".to_owned(),
+        return match change.drift {
+            Drift::SubnetMoved { now_on: None, .. } => "subnet gone".to_owned(),
+            Drift::SubnetUnknown { .. } => "not in the baseline".to_owned(),
             _ => "—".to_owned(),
         };
     };
@@ -170,7 +170,7 @@ fn summary(changes: &[Change]) -> String {
     let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
     let mut by_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
     for change in changes {
-        *by_kind.entry(change.kind).or_default() += 1;
+        *by_kind.entry(change.kind()).or_default() += 1;
     }
     let kinds: Vec<String> = by_kind
         .iter()
@@ -266,18 +266,10 @@ fn print_table(printer: &mut Printer, comparison: &Comparison) {
             previous_acl = Some(acl);
             let mut row = vec![
                 Cell::new(acl_cell),
-                printer.colored(Cell::new(change.kind.label()), kind_color(change.kind)),
+                printer.colored(Cell::new(change.kind().label()), kind_color(change.kind())),
                 Cell::new(position(change)),
-                Cell::new(describe(
-                    change,
-                    change.baseline.as_ref(),
-                    change.live.as_ref(),
-                )),
-                Cell::new(describe(
-                    change,
-                    change.live.as_ref(),
-                    change.baseline.as_ref(),
-                )),
+                Cell::new(describe(change, change.baseline(), change.live())),
+                Cell::new(describe(change, change.live(), change.baseline())),
                 printer.colored(Cell::new(severity(change)), severity_color(change.severity)),
             ];
             if attributed {
@@ -344,18 +336,10 @@ fn markdown(comparison: &Comparison) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |{who}",
-                change.kind.label(),
+                change.kind().label(),
                 md_cell(&position(change)),
-                md_cell(&describe(
-                    change,
-                    change.baseline.as_ref(),
-                    change.live.as_ref()
-                )),
-                md_cell(&describe(
-                    change,
-                    change.live.as_ref(),
-                    change.baseline.as_ref()
-                )),
+                md_cell(&describe(change, change.baseline(), change.live())),
+                md_cell(&describe(change, change.live(), change.baseline())),
                 severity(change),
             );
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use nacl_drift_analysis::Severity;
 use nacl_drift_model::{AccountId, Baseline, NetworkAcl, NetworkAclId, ObservedAcl, Region, VpcId};
 
-use crate::report::{Attributed, Change, ChangeKind, Report, Skipped, State};
+use crate::report::{Attributed, Change, Drift, Report, Skipped};
 use crate::scope::coverage;
 use crate::traffic::assess;
 
@@ -140,88 +140,70 @@ impl<'a> Comparison<'a> {
     }
 
     fn compare_acl(&mut self, baseline: &Baseline, acl: &NetworkAcl) {
-        let change = |kind| Change {
-            kind,
-            region: baseline.region.clone(),
-            vpc_id: baseline.vpc_id.clone(),
-            network_acl_id: acl.id.clone(),
-            direction: None,
-            rule_number: None,
-            subnet_id: None,
-            live_network_acl_id: None,
-            baseline: None,
-            live: None,
-            severity: Severity::Low,
-            effective: None,
-            attribution: Attributed::NotAsked,
+        let mut push = |drift| {
+            self.changes.push(Change {
+                region: baseline.region.clone(),
+                vpc_id: baseline.vpc_id.clone(),
+                network_acl_id: acl.id.clone(),
+                drift,
+                severity: Severity::Low,
+                effective: None,
+                attribution: Attributed::NotAsked,
+            })
         };
-        let live = self
-            .live_by_id
-            .get(acl.id.as_str())
-            .map(|live| &live.observed.acl);
-
         for subnet in &acl.subnets {
             let now_on = self.live_acl_of_subnet.get(subnet.as_str()).copied();
             if now_on != Some(&acl.id) {
-                self.changes.push(Change {
-                    subnet_id: Some(subnet.clone()),
-                    live_network_acl_id: now_on.cloned(),
-                    baseline: Some(State::Association(acl.id.clone())),
-                    live: now_on.map(|id| State::Association(id.clone())),
-                    ..change(ChangeKind::AssociationChanged)
+                push(Drift::SubnetMoved {
+                    subnet: subnet.clone(),
+                    now_on: now_on.cloned(),
                 });
             }
         }
-        let Some(live) = live else {
-            self.changes.push(Change {
-                baseline: Some(State::NetworkAcl(Box::new(acl.clone()))),
-                ..change(ChangeKind::NetworkAclDeleted)
+        let Some(live) = self
+            .live_by_id
+            .get(acl.id.as_str())
+            .map(|live| &live.observed.acl)
+        else {
+            push(Drift::NetworkAclDeleted {
+                baseline: Box::new(acl.clone()),
             });
             return;
         };
         // A subnet the baseline does not know at all, now on this NACL.
         for subnet in &live.subnets {
             if !self.baseline_subnets.contains(subnet.as_str()) {
-                self.changes.push(Change {
-                    subnet_id: Some(subnet.clone()),
-                    live_network_acl_id: Some(acl.id.clone()),
-                    live: Some(State::Association(acl.id.clone())),
-                    ..change(ChangeKind::AssociationChanged)
+                push(Drift::SubnetUnknown {
+                    subnet: subnet.clone(),
                 });
             }
         }
         for (key, entry) in &acl.entries {
-            let kind = match live.entries.get(key) {
-                None => ChangeKind::EntryDeleted,
-                Some(live_entry) if live_entry != entry => ChangeKind::EntryModified,
-                Some(_) => continue,
-            };
-            self.changes.push(Change {
-                direction: Some(key.direction),
-                rule_number: Some(key.rule_number),
-                baseline: Some(State::Entry(*key, *entry)),
-                live: live
-                    .entries
-                    .get(key)
-                    .map(|live_entry| State::Entry(*key, *live_entry)),
-                ..change(kind)
-            });
+            match live.entries.get(key) {
+                None => push(Drift::EntryDeleted {
+                    key: *key,
+                    baseline: *entry,
+                }),
+                Some(live_entry) if live_entry != entry => push(Drift::EntryModified {
+                    key: *key,
+                    baseline: *entry,
+                    live: *live_entry,
+                }),
+                Some(_) => {}
+            }
         }
         for (key, entry) in &live.entries {
             if !acl.entries.contains_key(key) {
-                self.changes.push(Change {
-                    direction: Some(key.direction),
-                    rule_number: Some(key.rule_number),
-                    live: Some(State::Entry(*key, *entry)),
-                    ..change(ChangeKind::EntryAdded)
+                push(Drift::EntryAdded {
+                    key: *key,
+                    live: *entry,
                 });
             }
         }
         if acl.tags != live.tags {
-            self.changes.push(Change {
-                baseline: Some(State::Tags(acl.tags.clone())),
-                live: Some(State::Tags(live.tags.clone())),
-                ..change(ChangeKind::TagsChanged)
+            push(Drift::TagsChanged {
+                baseline: acl.tags.clone(),
+                live: live.tags.clone(),
             });
         }
     }
@@ -260,16 +242,12 @@ impl<'a> Comparison<'a> {
                 }
             };
             added.push(Change {
-                kind: ChangeKind::NetworkAclAdded,
                 region,
                 vpc_id: observed.vpc_id.clone(),
                 network_acl_id: observed.acl.id.clone(),
-                direction: None,
-                rule_number: None,
-                subnet_id: None,
-                live_network_acl_id: None,
-                baseline: None,
-                live: Some(State::NetworkAcl(Box::new(observed.acl.clone()))),
+                drift: Drift::NetworkAclAdded {
+                    live: Box::new(observed.acl.clone()),
+                },
                 severity: Severity::Low,
                 effective: None,
                 attribution: Attributed::NotAsked,

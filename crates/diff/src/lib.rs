@@ -22,6 +22,6 @@ mod traffic;
 pub use compare::{LiveAcl, diff, live_baseline};
 pub use nacl_drift_analysis::Severity;
 pub use report::{
-    Attributed, Attribution, Change, ChangeKind, Report, Skipped, State, TrafficEffect,
+    Attributed, Attribution, Change, ChangeKind, Drift, Report, Skipped, State, TrafficEffect,
 };
 pub use scope::{Coverage, coverage};

@@ -49,17 +49,94 @@ impl ChangeKind {
     }
 }
 
-/// One side of a change: what the baseline says, or what is live.
+/// What drifted, with exactly the data each kind of drift has. The NACL it
+/// happened on is its [`Change`]'s.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum State {
-    Entry(EntryKey, Entry),
-    NetworkAcl(Box<NetworkAcl>),
-    /// The NACL a subnet is on.
-    Association(NetworkAclId),
-    Tags(BTreeMap<String, String>),
+pub enum Drift {
+    /// The baseline's NACL is gone.
+    NetworkAclDeleted {
+        baseline: Box<NetworkAcl>,
+    },
+    /// A NACL in a baseline's scope that no baseline holds.
+    NetworkAclAdded {
+        live: Box<NetworkAcl>,
+    },
+    EntryDeleted {
+        key: EntryKey,
+        baseline: Entry,
+    },
+    EntryAdded {
+        key: EntryKey,
+        live: Entry,
+    },
+    EntryModified {
+        key: EntryKey,
+        baseline: Entry,
+        live: Entry,
+    },
+    /// A subnet of the baseline's NACL is now on another NACL, or (`None`)
+    /// no longer exists.
+    SubnetMoved {
+        subnet: SubnetId,
+        now_on: Option<NetworkAclId>,
+    },
+    /// A subnet the baseline does not know at all is on this NACL.
+    SubnetUnknown {
+        subnet: SubnetId,
+    },
+    TagsChanged {
+        baseline: BTreeMap<String, String>,
+        live: BTreeMap<String, String>,
+    },
 }
 
-impl Serialize for State {
+impl Drift {
+    /// The kind, as the report names and counts it.
+    pub fn kind(&self) -> ChangeKind {
+        match self {
+            Drift::NetworkAclDeleted { .. } => ChangeKind::NetworkAclDeleted,
+            Drift::NetworkAclAdded { .. } => ChangeKind::NetworkAclAdded,
+            Drift::EntryDeleted { .. } => ChangeKind::EntryDeleted,
+            Drift::EntryAdded { .. } => ChangeKind::EntryAdded,
+            Drift::EntryModified { .. } => ChangeKind::EntryModified,
+            Drift::SubnetMoved { .. } | Drift::SubnetUnknown { .. } => {
+                ChangeKind::AssociationChanged
+            }
+            Drift::TagsChanged { .. } => ChangeKind::TagsChanged,
+        }
+    }
+
+    /// The entry an entry drift is about.
+    pub fn entry_key(&self) -> Option<EntryKey> {
+        match self {
+            Drift::EntryDeleted { key, .. }
+            | Drift::EntryAdded { key, .. }
+            | Drift::EntryModified { key, .. } => Some(*key),
+            _ => None,
+        }
+    }
+
+    /// The subnet a subnet drift is about.
+    pub fn subnet(&self) -> Option<&SubnetId> {
+        match self {
+            Drift::SubnetMoved { subnet, .. } | Drift::SubnetUnknown { subnet } => Some(subnet),
+            _ => None,
+        }
+    }
+}
+
+/// One side of a change, for people and for the JSON: what the baseline
+/// says, or what is live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State<'a> {
+    Entry(EntryKey, &'a Entry),
+    NetworkAcl(&'a NetworkAcl),
+    /// The NACL a subnet is on.
+    Association(&'a NetworkAclId),
+    Tags(&'a BTreeMap<String, String>),
+}
+
+impl Serialize for State<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Association<'a> {
@@ -69,8 +146,8 @@ impl Serialize for State {
         struct Tags<'a> {
             tags: &'a BTreeMap<String, String>,
         }
-        match self {
-            State::Entry(key, entry) => EntryRecord::new(key, entry).serialize(serializer),
+        match *self {
+            State::Entry(key, entry) => EntryRecord::new(&key, entry).serialize(serializer),
             State::NetworkAcl(acl) => acl.serialize(serializer),
             State::Association(network_acl_id) => {
                 Association { network_acl_id }.serialize(serializer)
@@ -80,35 +157,112 @@ impl Serialize for State {
     }
 }
 
-/// One drift.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One drift, on one NACL.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
-    pub kind: ChangeKind,
     pub region: Region,
     pub vpc_id: VpcId,
     /// The baseline's NACL; for `network_acl_added`, the new NACL.
     pub network_acl_id: NetworkAclId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule_number: Option<RuleNumber>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subnet_id: Option<SubnetId>,
-    /// For `association_changed`: the NACL the subnet is on now.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub live_network_acl_id: Option<NetworkAclId>,
-    pub baseline: Option<State>,
-    pub live: Option<State>,
+    pub drift: Drift,
     /// How bad the change is for traffic; `low` for tags, and for changes
     /// with no effect on traffic.
     pub severity: Severity,
     /// For entry and subnet changes: whether the change alters what traffic
     /// gets through. `false` is "no effective change".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub effective: Option<bool>,
     /// Who made the change, when attribution was asked for.
-    #[serde(skip_serializing_if = "Attributed::not_asked")]
     pub attribution: Attributed,
+}
+
+impl Change {
+    pub fn kind(&self) -> ChangeKind {
+        self.drift.kind()
+    }
+
+    /// What the baseline says.
+    pub fn baseline(&self) -> Option<State<'_>> {
+        match &self.drift {
+            Drift::NetworkAclDeleted { baseline } => Some(State::NetworkAcl(baseline)),
+            Drift::EntryDeleted { key, baseline } | Drift::EntryModified { key, baseline, .. } => {
+                Some(State::Entry(*key, baseline))
+            }
+            Drift::SubnetMoved { .. } => Some(State::Association(&self.network_acl_id)),
+            Drift::TagsChanged { baseline, .. } => Some(State::Tags(baseline)),
+            Drift::NetworkAclAdded { .. }
+            | Drift::EntryAdded { .. }
+            | Drift::SubnetUnknown { .. } => None,
+        }
+    }
+
+    /// What is live.
+    pub fn live(&self) -> Option<State<'_>> {
+        match &self.drift {
+            Drift::NetworkAclAdded { live } => Some(State::NetworkAcl(live)),
+            Drift::EntryAdded { key, live } | Drift::EntryModified { key, live, .. } => {
+                Some(State::Entry(*key, live))
+            }
+            Drift::SubnetMoved { now_on, .. } => now_on.as_ref().map(State::Association),
+            Drift::SubnetUnknown { .. } => Some(State::Association(&self.network_acl_id)),
+            Drift::TagsChanged { live, .. } => Some(State::Tags(live)),
+            Drift::NetworkAclDeleted { .. } | Drift::EntryDeleted { .. } => None,
+        }
+    }
+
+    /// For a subnet drift: the NACL the subnet is on now.
+    pub fn live_network_acl_id(&self) -> Option<&NetworkAclId> {
+        match &self.drift {
+            Drift::SubnetMoved { now_on, .. } => now_on.as_ref(),
+            Drift::SubnetUnknown { .. } => Some(&self.network_acl_id),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Change {
+    /// The documented JSON: `kind`, where, `baseline` and `live`, and the
+    /// assessment.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Record<'a> {
+            kind: ChangeKind,
+            region: &'a Region,
+            vpc_id: &'a VpcId,
+            network_acl_id: &'a NetworkAclId,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            direction: Option<Direction>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            rule_number: Option<RuleNumber>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            subnet_id: Option<&'a SubnetId>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            live_network_acl_id: Option<&'a NetworkAclId>,
+            baseline: Option<State<'a>>,
+            live: Option<State<'a>>,
+            severity: Severity,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            effective: Option<bool>,
+            #[serde(skip_serializing_if = "Attributed::not_asked")]
+            attribution: &'a Attributed,
+        }
+        let key = self.drift.entry_key();
+        Record {
+            kind: self.kind(),
+            region: &self.region,
+            vpc_id: &self.vpc_id,
+            network_acl_id: &self.network_acl_id,
+            direction: key.map(|key| key.direction),
+            rule_number: key.map(|key| key.rule_number),
+            subnet_id: self.drift.subnet(),
+            live_network_acl_id: self.live_network_acl_id(),
+            baseline: self.baseline(),
+            live: self.live(),
+            severity: self.severity,
+            effective: self.effective,
+            attribution: &self.attribution,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Whether, and to whom, a change is attributed. In JSON: absent when not
@@ -201,7 +355,7 @@ impl Change {
     /// The order changes are listed in: by NACL, then NACL-level changes,
     /// entries by direction and rule number, subnets, tags.
     pub(crate) fn sort_key(&self) -> impl Ord + '_ {
-        let group = match self.kind {
+        let group = match self.kind() {
             ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => 0,
             ChangeKind::EntryDeleted | ChangeKind::EntryAdded | ChangeKind::EntryModified => 1,
             ChangeKind::AssociationChanged => 2,
@@ -212,9 +366,8 @@ impl Change {
             &self.vpc_id,
             &self.network_acl_id,
             group,
-            self.direction,
-            self.rule_number,
-            &self.subnet_id,
+            self.drift.entry_key(),
+            self.drift.subnet(),
         )
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use nacl_drift_analysis::{Effect, EffectKind, Severity, compare};
 use nacl_drift_model::{Direction, NetworkAcl, NetworkAclId, SubnetId};
 
-use crate::report::{Change, ChangeKind, State, TrafficEffect};
+use crate::report::{Change, Drift, TrafficEffect};
 
 /// Sets each change's severity (and whether it is effective), and returns
 /// the effects, most severe first.
@@ -20,9 +20,9 @@ pub(crate) fn assess(
     // Entry changes: the NACL's policy before and after, per direction.
     let mut by_acl: BTreeMap<(NetworkAclId, Direction), Vec<usize>> = BTreeMap::new();
     for (index, change) in changes.iter().enumerate() {
-        if let (Some(direction), true) = (change.direction, is_entry(change.kind)) {
+        if let Some(key) = change.drift.entry_key() {
             by_acl
-                .entry((change.network_acl_id.clone(), direction))
+                .entry((change.network_acl_id.clone(), key.direction))
                 .or_default()
                 .push(index);
         }
@@ -36,7 +36,7 @@ pub(crate) fn assess(
         };
         let found = compare(direction, &baseline.entries, &live.entries);
         for &index in &indexes {
-            let rule = changes[index].rule_number;
+            let rule = changes[index].drift.entry_key().map(|key| key.rule_number);
             let involved: Vec<&Effect> = found
                 .iter()
                 .filter(|effect| effect.baseline_rule == rule || effect.live_rule == rule)
@@ -63,11 +63,10 @@ pub(crate) fn assess(
     // has it, against that of the NACL they are on now.
     let mut moves: BTreeMap<(NetworkAclId, NetworkAclId), Vec<usize>> = BTreeMap::new();
     for (index, change) in changes.iter().enumerate() {
-        if let (
-            ChangeKind::AssociationChanged,
-            Some(State::Association(_)),
-            Some(State::Association(now_on)),
-        ) = (change.kind, &change.baseline, &change.live)
+        if let Drift::SubnetMoved {
+            now_on: Some(now_on),
+            ..
+        } = &change.drift
         {
             moves
                 .entry((change.network_acl_id.clone(), now_on.clone()))
@@ -96,7 +95,7 @@ pub(crate) fn assess(
         };
         let subnet_ids: Vec<SubnetId> = indexes
             .iter()
-            .filter_map(|&i| changes[i].subnet_id.clone())
+            .filter_map(|&i| changes[i].drift.subnet().cloned())
             .collect();
         for &index in &indexes {
             changes[index].severity = severity;
@@ -132,11 +131,4 @@ pub(crate) fn assess(
             ))
     });
     effects
-}
-
-fn is_entry(kind: ChangeKind) -> bool {
-    matches!(
-        kind,
-        ChangeKind::EntryAdded | ChangeKind::EntryDeleted | ChangeKind::EntryModified
-    )
 }

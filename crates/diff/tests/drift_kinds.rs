@@ -128,7 +128,7 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
         .iter()
         .map(|c| {
             (
-                c.kind.label(),
+                c.kind().label(),
                 c.network_acl_id.as_str(),
                 c.severity.label(),
                 c.effective,
@@ -236,7 +236,7 @@ fn the_same_rule_number_in_the_other_direction_is_another_entry() {
         &files(&[BASELINE]),
         &live(&moved, Some("us-east-1")),
     );
-    let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind).collect();
+    let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind()).collect();
     assert_eq!(kinds, [ChangeKind::EntryDeleted, ChangeKind::EntryAdded]);
 }
 
@@ -292,7 +292,7 @@ fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
         .map(|c| (c.vpc_id.as_str(), c.network_acl_id.as_str()))
         .collect();
     assert_eq!(added, [("vpc-0new", "acl-0fresh")]);
-    assert_eq!(report.changes[0].kind, ChangeKind::NetworkAclAdded);
+    assert_eq!(report.changes[0].kind(), ChangeKind::NetworkAclAdded);
 
     // Outside a VPC filter, the new VPC is not in scope.
     let filtered = BASELINE.replace(

@@ -14,14 +14,14 @@ fn attributed(changes: &[Change]) -> Vec<(String, String, String, Value)> {
     changes
         .iter()
         .map(|c| {
-            let position = match (c.direction, c.rule_number, &c.subnet_id) {
-                (Some(d), Some(r), _) => format!("{d} {r}"),
-                (_, _, Some(subnet)) => subnet.to_string(),
+            let position = match (c.drift.entry_key(), c.drift.subnet()) {
+                (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
+                (_, Some(subnet)) => subnet.to_string(),
                 _ => String::new(),
             };
             let attribution = serde_json::to_value(&c.attribution).expect("serialises");
             (
-                c.kind.label().to_owned(),
+                c.kind().label().to_owned(),
                 c.network_acl_id.to_string(),
                 position,
                 attribution,
@@ -135,7 +135,7 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
     );
     let db_80 = changes
         .iter()
-        .find(|c| c.rule_number.map(|r| r.get()) == Some(80))
+        .find(|c| c.drift.entry_key().map(|key| key.rule_number.get()) == Some(80))
         .expect("rule 80");
     assert_eq!(db_80.attribution, Attributed::Unattributed);
     assert_eq!(
