@@ -15,7 +15,7 @@ use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
     Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
 };
-use nacl_drift_model::{NetworkAclId, write_baseline};
+use nacl_drift_model::{NetworkAclId, Operation, write_baseline};
 
 use crate::attribution::AttributionArgs;
 use crate::aws::{AwsArgs, ec2_client};
@@ -229,7 +229,7 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
         let traffic = match traffic[index].as_str() {
             "" if matches!(
                 step.operation(),
-                "CreateTags" | "DeleteTags" | "CreateNetworkAcl"
+                Operation::CreateTags | Operation::DeleteTags | Operation::CreateNetworkAcl
             ) =>
             {
                 ""
@@ -241,7 +241,7 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
             Cell::new(index + 1),
             Cell::new(stage),
             Cell::new(acl),
-            Cell::new(step.operation()),
+            Cell::new(step.operation().name()),
             Cell::new(step.describe()),
             Cell::new(traffic),
         ];

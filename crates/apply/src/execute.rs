@@ -160,7 +160,7 @@ impl NaclRun {
         }
         let outcome = self.call(step).await;
         tracing::info!(
-            operation = step.operation(),
+            operation = step.operation().name(),
             network_acl = %self.acl_id,
             what = %step.describe(),
             ?outcome,
@@ -364,7 +364,7 @@ impl NaclRun {
                 "the endpoint ignored DryRun and made the call: it does not support permission checks".to_owned(),
             ),
             (Err(error), true) if error.code() == Some("DryRunOperation") => Outcome::Permitted,
-            (Err(error), _) => Outcome::Failed(ApiError::new(step.operation(), error).to_string()),
+            (Err(error), _) => Outcome::Failed(ApiError::new(step.operation().name(), error).to_string()),
         }
     }
 }

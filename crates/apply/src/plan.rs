@@ -6,8 +6,8 @@ use nacl_drift_analysis::{self as analysis, compare};
 
 use nacl_drift_diff::{Change, Drift, Report};
 use nacl_drift_model::{
-    Action, Cidr, Direction, Entry, EntryKey, NetworkAcl, NetworkAclId, Region, SubnetId, Traffic,
-    VpcId,
+    Action, Cidr, Direction, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Region,
+    SubnetId, Traffic, VpcId,
 };
 
 /// What the user allowed apply to do beyond reverting changes.
@@ -83,15 +83,15 @@ pub struct Step {
 
 impl Step {
     /// The EC2 operation this step calls.
-    pub fn operation(&self) -> &'static str {
+    pub fn operation(&self) -> Operation {
         match self.call {
-            Call::CreateNetworkAcl => "CreateNetworkAcl",
-            Call::CreateEntry { .. } => "CreateNetworkAclEntry",
-            Call::ReplaceEntry { .. } => "ReplaceNetworkAclEntry",
-            Call::DeleteEntry { .. } => "DeleteNetworkAclEntry",
-            Call::MoveSubnet { .. } => "ReplaceNetworkAclAssociation",
-            Call::CreateTags { .. } => "CreateTags",
-            Call::DeleteTags { .. } => "DeleteTags",
+            Call::CreateNetworkAcl => Operation::CreateNetworkAcl,
+            Call::CreateEntry { .. } => Operation::CreateNetworkAclEntry,
+            Call::ReplaceEntry { .. } => Operation::ReplaceNetworkAclEntry,
+            Call::DeleteEntry { .. } => Operation::DeleteNetworkAclEntry,
+            Call::MoveSubnet { .. } => Operation::ReplaceNetworkAclAssociation,
+            Call::CreateTags { .. } => Operation::CreateTags,
+            Call::DeleteTags { .. } => Operation::DeleteTags,
         }
     }
 

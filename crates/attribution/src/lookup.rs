@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::primitives::DateTime;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+use nacl_drift_model::Operation;
 use nacl_drift_snapshot::ApiError;
 
 use crate::record::{NaclEvent, Record};
@@ -31,7 +32,7 @@ pub enum LookupError {
 /// followed with the same parameters, `pause` between requests.
 pub async fn lookup_events(
     client: &Client,
-    event_names: &BTreeSet<&str>,
+    event_names: &BTreeSet<Operation>,
     since: i64,
     pause: Duration,
 ) -> Result<Vec<NaclEvent>, LookupError> {
@@ -50,7 +51,7 @@ pub async fn lookup_events(
                 .lookup_attributes(
                     LookupAttribute::builder()
                         .attribute_key(LookupAttributeKey::EventName)
-                        .attribute_value(*name)
+                        .attribute_value(name.name())
                         .build()
                         .map_err(|e| LookupError::Request(e.to_string()))?,
                 )

@@ -3,28 +3,32 @@
 use std::collections::{BTreeSet, HashMap};
 
 use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift};
-use nacl_drift_model::{AccountId, AssociationId, Direction, SubnetId};
+use nacl_drift_model::{AccountId, AssociationId, Direction, Operation, SubnetId};
 use serde_json::Value;
 
 use crate::record::NaclEvent;
 
 /// The events that can make each kind of change.
-fn candidates(kind: ChangeKind) -> &'static [&'static str] {
+fn candidates(kind: ChangeKind) -> &'static [Operation] {
     match kind {
-        ChangeKind::EntryDeleted => &["DeleteNetworkAclEntry", "ReplaceNetworkAclEntry"],
-        ChangeKind::EntryAdded | ChangeKind::EntryModified => {
-            &["CreateNetworkAclEntry", "ReplaceNetworkAclEntry"]
-        }
-        ChangeKind::AssociationChanged => &["ReplaceNetworkAclAssociation"],
+        ChangeKind::EntryDeleted => &[
+            Operation::DeleteNetworkAclEntry,
+            Operation::ReplaceNetworkAclEntry,
+        ],
+        ChangeKind::EntryAdded | ChangeKind::EntryModified => &[
+            Operation::CreateNetworkAclEntry,
+            Operation::ReplaceNetworkAclEntry,
+        ],
+        ChangeKind::AssociationChanged => &[Operation::ReplaceNetworkAclAssociation],
         ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => {
-            &["DeleteNetworkAcl", "CreateNetworkAcl"]
+            &[Operation::DeleteNetworkAcl, Operation::CreateNetworkAcl]
         }
-        ChangeKind::TagsChanged => &["CreateTags", "DeleteTags"],
+        ChangeKind::TagsChanged => &[Operation::CreateTags, Operation::DeleteTags],
     }
 }
 
-/// The event names worth looking up for `changes`.
-pub fn event_names(changes: &[Change]) -> BTreeSet<&'static str> {
+/// The events worth looking up for `changes`.
+pub fn event_names(changes: &[Change]) -> BTreeSet<Operation> {
     changes
         .iter()
         .flat_map(|change| candidates(change.kind()).iter().copied())
@@ -42,14 +46,14 @@ pub fn attribute(
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
     since: i64,
 ) {
-    let mut by_name: HashMap<&str, Vec<&NaclEvent>> = HashMap::new();
+    let mut by_name: HashMap<Operation, Vec<&NaclEvent>> = HashMap::new();
     for event in events {
         let in_account = event
             .account
             .as_ref()
             .is_none_or(|account| accounts.contains(account));
         if in_account && event.time >= since {
-            by_name.entry(event.name.as_str()).or_default().push(event);
+            by_name.entry(event.name).or_default().push(event);
         }
     }
     for change in changes.iter_mut() {

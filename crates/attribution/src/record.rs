@@ -3,7 +3,7 @@
 
 use aws_smithy_types::date_time::{DateTime, Format};
 use nacl_drift_diff::Attribution;
-use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Region};
+use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Operation, Region};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -83,25 +83,13 @@ pub enum RecordError {
 /// A successful NACL event, checked and ready to match.
 #[derive(Clone, Debug)]
 pub struct NaclEvent {
-    pub name: String,
+    pub name: Operation,
     /// Seconds since the epoch.
     pub time: i64,
     pub region: Region,
     pub account: Option<AccountId>,
     pub record: Record,
 }
-
-/// The EC2 events that change NACLs.
-pub(crate) const NACL_EVENTS: [&str; 8] = [
-    "CreateNetworkAcl",
-    "DeleteNetworkAcl",
-    "CreateNetworkAclEntry",
-    "ReplaceNetworkAclEntry",
-    "DeleteNetworkAclEntry",
-    "ReplaceNetworkAclAssociation",
-    "CreateTags",
-    "DeleteTags",
-];
 
 impl Record {
     /// The record as a NACL event: `None` for other events and for calls
@@ -110,10 +98,10 @@ impl Record {
         let (Some(source), Some(name)) = (&self.event_source, &self.event_name) else {
             return Ok(None);
         };
-        if source != "ec2.amazonaws.com"
-            || !NACL_EVENTS.contains(&name.as_str())
-            || self.error_code.is_some()
-        {
+        let Some(operation) = Operation::from_name(name) else {
+            return Ok(None);
+        };
+        if source != "ec2.amazonaws.com" || self.error_code.is_some() {
             return Ok(None);
         }
         let missing = |field| RecordError::Missing {
@@ -155,7 +143,7 @@ impl Record {
             })?
             .secs();
         Ok(Some(NaclEvent {
-            name: name.clone(),
+            name: operation,
             time,
             region,
             account,

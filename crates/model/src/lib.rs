@@ -18,6 +18,7 @@ mod cidr;
 mod entry;
 mod error;
 mod ids;
+mod operation;
 mod store;
 
 pub use baseline::{Baseline, NetworkAcl, ObservedAcl, SCHEMA_VERSION, Scope};
@@ -28,6 +29,7 @@ pub use entry::{
 };
 pub use error::{BaselineError, FileLocation};
 pub use ids::{AccountId, AssociationId, IdError, NetworkAclId, Region, SubnetId, VpcId};
+pub use operation::Operation;
 pub use store::{
     WriteOutcome, baseline_paths, read_baseline, read_baseline_dir, remove_baseline,
     vpc_ids_with_baselines, write_baseline,

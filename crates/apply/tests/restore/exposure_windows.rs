@@ -51,7 +51,7 @@ fn the_plan_closes_before_it_opens_and_leaves_no_window() {
     let calls: Vec<(&str, Stage)> = plan
         .steps
         .iter()
-        .map(|s| (s.operation(), s.stage))
+        .map(|s| (s.operation().name(), s.stage))
         .collect();
     assert_eq!(
         calls,

@@ -177,7 +177,7 @@ async fn closes_before_it_opens_and_replaces_atomically() {
 async fn an_entry_already_restored_counts_as_done() {
     let plan = incident_plan(PlanOptions::default());
     let first = &plan.steps[0];
-    assert_eq!(first.operation(), "CreateNetworkAclEntry");
+    assert_eq!(first.operation().name(), "CreateNetworkAclEntry");
     let already = Recorded::ok(
         "<DescribeNetworkAclsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId>\
          <networkAclSet><item><networkAclId>acl-0db</networkAclId><vpcId>vpc-0prod</vpcId><default>false</default>\
@@ -224,7 +224,7 @@ async fn throttling_is_retried_and_failures_are_reported_while_other_calls_run()
         ok("DeleteTags"),
     ]);
     let result = execute(&plan, &clients(&replay), false, 4).await;
-    let operations: Vec<&str> = plan.steps.iter().map(|s| s.operation()).collect();
+    let operations: Vec<&str> = plan.steps.iter().map(|s| s.operation().name()).collect();
     assert_eq!(
         operations,
         [

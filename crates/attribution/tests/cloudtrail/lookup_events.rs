@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use nacl_drift_attribution::{attribute, event_names, lookup_events};
 use nacl_drift_diff::Attributed;
+use nacl_drift_model::Operation;
 use nacl_drift_test_support::{Recorded, Replay};
 use serde_json::{Value, json};
 
@@ -52,7 +53,11 @@ fn requests(replay: &Replay) -> Vec<Value> {
 
 #[tokio::test]
 async fn one_lookup_per_event_name_following_every_page() {
-    let names: BTreeSet<&str> = ["DeleteNetworkAclEntry", "ReplaceNetworkAclEntry"].into();
+    let names: BTreeSet<Operation> = [
+        Operation::DeleteNetworkAclEntry,
+        Operation::ReplaceNetworkAclEntry,
+    ]
+    .into();
     let delete = record(
         "DeleteNetworkAclEntry",
         "2026-11-20T10:00:00Z",
@@ -100,7 +105,7 @@ async fn one_lookup_per_event_name_following_every_page() {
 
 #[tokio::test]
 async fn throttling_is_retried() {
-    let names: BTreeSet<&str> = ["DeleteNetworkAclEntry"].into();
+    let names: BTreeSet<Operation> = [Operation::DeleteNetworkAclEntry].into();
     let delete = record(
         "DeleteNetworkAclEntry",
         "2026-11-20T10:00:00Z",
@@ -120,7 +125,7 @@ async fn throttling_is_retried() {
 
 #[tokio::test]
 async fn other_errors_are_reported_with_their_code() {
-    let names: BTreeSet<&str> = ["DeleteNetworkAclEntry"].into();
+    let names: BTreeSet<Operation> = [Operation::DeleteNetworkAclEntry].into();
     let replay = Replay::new([Recorded::json_error(
         400,
         "AccessDeniedException",
@@ -140,7 +145,7 @@ async fn looked_up_events_attribute_changes() {
     let (mut changes, subnets) = crate::support::changes();
     let names = event_names(&changes);
     assert_eq!(
-        names.iter().copied().collect::<Vec<_>>(),
+        names.iter().map(|name| name.name()).collect::<Vec<_>>(),
         [
             "CreateNetworkAclEntry",
             "CreateTags",
