@@ -15,10 +15,11 @@ use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
     Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
 };
+use nacl_drift_aws::{Ec2, ec2_client};
 use nacl_drift_model::{NetworkAclId, Operation, write_baseline};
 
 use crate::attribution::AttributionArgs;
-use crate::aws::{AwsArgs, ec2_client};
+use crate::aws::AwsArgs;
 use crate::diff::{Comparison, compare, position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
@@ -112,10 +113,13 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     }
 
     let config = args.aws.load().await;
-    let clients = plan
+    let clients: BTreeMap<_, _> = plan
         .steps
         .iter()
-        .map(|step| (step.region.clone(), ec2_client(&config, &step.region)))
+        .map(|step| {
+            let client = Ec2::new(ec2_client(&config, &step.region));
+            (step.region.clone(), client)
+        })
         .collect();
     if args.check_permissions {
         let result = execute(&plan, &clients, true, CONCURRENT_NACLS).await;

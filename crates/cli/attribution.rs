@@ -6,11 +6,12 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use nacl_drift_attribution::{LOOKUP_PAUSE, attribute, event_names, lookup_events, read_log_dir};
+use nacl_drift_attribution::{attribute, event_names, events_from_lookup, read_log_dir};
+use nacl_drift_aws::{LOOKUP_PAUSE, cloudtrail_client, lookup_events};
 use nacl_drift_model::{AssociationId, Region, SubnetId};
 use tokio::task::JoinSet;
 
-use crate::aws::{AwsArgs, cloudtrail_client};
+use crate::aws::AwsArgs;
 use crate::diff::Comparison;
 use crate::printer::Printer;
 
@@ -106,7 +107,9 @@ impl AttributionArgs {
                 let mut events = Vec::new();
                 while let Some(joined) = lookups.join_next().await {
                     let (region, found) = joined.context("a CloudTrail lookup failed")?;
-                    events.extend(found.with_context(|| {
+                    let records = found
+                        .with_context(|| format!("cannot look up CloudTrail events in {region}"))?;
+                    events.extend(events_from_lookup(&records).with_context(|| {
                         format!("cannot look up CloudTrail events in {region}")
                     })?);
                 }

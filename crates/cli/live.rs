@@ -5,12 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use aws_config::SdkConfig;
-use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
-use nacl_drift_snapshot::{SnapshotError, fetch_network_acls, merge_sources, parse_export};
+use nacl_drift_aws::{SdkConfig, SnapshotError, ec2_client, fetch_network_acls, parse_export};
+use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId, merge_sources};
 use tokio::task::JoinSet;
-
-use crate::aws::ec2_client;
 
 /// Reads every region of `plan` concurrently; each region is read with its
 /// VPC filter (empty: every VPC). Fails when any region fails.

@@ -12,13 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use nacl_drift_aws::{caller_account, configured_region, sts_client};
 use nacl_drift_model::{
-    AccountId, Region, Scope, VpcId, WriteOutcome, remove_baseline, vpc_ids_with_baselines,
-    write_baseline,
+    AccountId, Region, Scope, VpcId, WriteOutcome, baselines_for_region, remove_baseline,
+    vpc_ids_with_baselines, write_baseline,
 };
-use nacl_drift_snapshot::{baselines_for_region, caller_account};
 
-use crate::aws::{AwsArgs, sts_client};
+use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, fetch_regions};
 use crate::printer::Printer;
@@ -64,13 +64,13 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         let config = args.aws.load().await;
         let mut regions: BTreeSet<Region> = args.regions.iter().cloned().collect();
         if regions.is_empty() {
-            let Some(configured) = config.region() else {
+            let Some(configured) = configured_region(&config) else {
                 bail!(
                     "no AWS region: pass --region, or set AWS_REGION or a region in your profile"
                 );
             };
-            let region = Region::parse(configured.as_ref())
-                .context("the configured AWS region is unusable")?;
+            let region =
+                Region::parse(configured).context("the configured AWS region is unusable")?;
             regions.insert(region);
         }
         let sts = sts_client(&config, regions.first().map_or("us-east-1", Region::as_str));

@@ -9,14 +9,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use aws_sdk_ec2::Client;
-use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::types::{Filter, IcmpTypeCode, PortRange, RuleAction, Tag};
-use nacl_drift_model::{Action, Cidr, Entry, EntryKey, NetworkAclId, Region};
-use nacl_drift_snapshot::{ApiError, convert_network_acl};
+use nacl_drift_model::{Entry, EntryKey, NetworkAclId, Region, SubnetId};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::api::{CallError, CallErrorKind, NaclApi};
 use crate::plan::{Call, Effect, Plan, Stage, Step};
 
 /// What happened to one call.
@@ -48,9 +45,9 @@ pub struct StepResult {
 /// Makes the plan's calls (or, with `dry_run`, checks each with EC2's
 /// `DryRun` flag), at most `concurrency` NACLs at a time. `clients` has an
 /// EC2 client for each region of the plan.
-pub async fn execute(
+pub async fn execute<C: NaclApi>(
     plan: &Plan,
-    clients: &BTreeMap<Region, Client>,
+    clients: &BTreeMap<Region, C>,
     dry_run: bool,
     concurrency: usize,
 ) -> StepResult {
@@ -117,28 +114,9 @@ pub async fn execute(
     result
 }
 
-/// Sets an entry's fields on a CreateNetworkAclEntry or
-/// ReplaceNetworkAclEntry request: the two take the same fields, through
-/// builders of different types.
-macro_rules! with_entry {
-    ($request:expr, $acl:expr, $key:expr, $entry:expr, $dry_run:expr) => {
-        $request
-            .network_acl_id($acl)
-            .egress($key.direction.is_egress())
-            .rule_number(i32::from($key.rule_number.get()))
-            .rule_action(rule_action($entry))
-            .protocol($entry.traffic().protocol().api_code())
-            .set_cidr_block(v4($entry))
-            .set_ipv6_cidr_block(v6($entry))
-            .set_port_range(port_range($entry))
-            .set_icmp_type_code(icmp($entry))
-            .set_dry_run(flag($dry_run))
-    };
-}
-
 /// One NACL's calls, made in order.
-struct NaclRun {
-    client: Client,
+struct NaclRun<C> {
+    client: C,
     dry_run: bool,
     /// The NACL the calls act on: the new id once a recreated NACL exists.
     acl_id: NetworkAclId,
@@ -147,7 +125,7 @@ struct NaclRun {
     recreated: Option<NetworkAclId>,
 }
 
-impl NaclRun {
+impl<C: NaclApi> NaclRun<C> {
     async fn run(&mut self, step: &Step) -> Outcome {
         let opens = step.effect() == Effect::Opens || matches!(step.call, Call::MoveSubnet { .. });
         if self.blocked && (opens || step.recreates) {
@@ -179,232 +157,94 @@ impl NaclRun {
     async fn call(&mut self, step: &Step) -> Outcome {
         let acl = self.acl_id.clone();
         let dry_run = self.dry_run;
-        match &step.call {
+        let client = &self.client;
+        let sent = match &step.call {
             Call::CreateNetworkAcl => {
-                let sent = self
-                    .client
-                    .create_network_acl()
-                    .vpc_id(step.vpc_id.as_str())
-                    .set_dry_run(flag(dry_run))
-                    .send()
-                    .await;
-                match sent {
-                    Ok(created) if !dry_run => {
-                        match created.network_acl().and_then(|a| a.network_acl_id()) {
-                            Some(new_id) => match NetworkAclId::parse(new_id) {
-                                Ok(new_id) => {
-                                    tracing::info!(old = %step.network_acl_id, new = %new_id, "recreated network ACL");
-                                    self.acl_id = new_id.clone();
-                                    self.recreated = Some(new_id);
-                                    Outcome::Done
-                                }
-                                Err(error) => Outcome::Failed(format!(
-                                    "CreateNetworkAcl answered with an unusable NACL id: {error}"
-                                )),
-                            },
-                            None => Outcome::Failed(
-                                "CreateNetworkAcl answered without a NACL id".to_owned(),
-                            ),
-                        }
+                match client.create_network_acl(&step.vpc_id, dry_run).await {
+                    Ok(new_id) if !dry_run => {
+                        tracing::info!(old = %step.network_acl_id, new = %new_id, "recreated network ACL");
+                        self.acl_id = new_id.clone();
+                        self.recreated = Some(new_id);
+                        Ok(())
                     }
-                    other => self.outcome(step, other.map(|_| ())),
+                    sent => sent.map(drop),
                 }
             }
             Call::CreateEntry { key, entry } => {
-                let request = self.client.create_network_acl_entry();
-                let sent = with_entry!(request, &acl, key, entry, dry_run).send().await;
-                match sent {
-                    Err(error)
-                        if !dry_run && error.code() == Some("NetworkAclEntryAlreadyExists") =>
-                    {
-                        self.already_there(key, entry).await
+                match client.create_entry(&acl, *key, *entry, dry_run).await {
+                    Err(error) if !dry_run && error.kind == CallErrorKind::EntryAlreadyExists => {
+                        return self.already_there(key, entry).await;
                     }
-                    other => self.outcome(step, other.map(|_| ())),
+                    sent => sent,
                 }
             }
             Call::ReplaceEntry { key, entry, .. } => {
-                let request = self.client.replace_network_acl_entry();
-                let sent = with_entry!(request, &acl, key, entry, dry_run).send().await;
-                self.outcome(step, sent.map(|_| ()))
+                client.replace_entry(&acl, *key, *entry, dry_run).await
             }
-            Call::DeleteEntry { key, .. } => {
-                let sent = self
-                    .client
-                    .delete_network_acl_entry()
-                    .network_acl_id(&acl)
-                    .egress(key.direction.is_egress())
-                    .rule_number(i32::from(key.rule_number.get()))
-                    .set_dry_run(flag(dry_run))
-                    .send()
-                    .await;
-                match sent {
-                    Err(error)
-                        if !dry_run && error.code() == Some("InvalidNetworkAclEntry.NotFound") =>
-                    {
-                        Outcome::AlreadyDone("the entry was already gone".to_owned())
-                    }
-                    other => self.outcome(step, other.map(|_| ())),
+            Call::DeleteEntry { key, .. } => match client.delete_entry(&acl, *key, dry_run).await {
+                Err(error) if !dry_run && error.kind == CallErrorKind::EntryNotFound => {
+                    return Outcome::AlreadyDone("the entry was already gone".to_owned());
                 }
-            }
-            Call::MoveSubnet { subnet_id, .. } => self.move_subnet(step, subnet_id).await,
-            Call::CreateTags { tags } => {
-                let tags = tags
-                    .iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build());
-                let sent = self
-                    .client
-                    .create_tags()
-                    .resources(&acl)
-                    .set_tags(Some(tags.collect()))
-                    .set_dry_run(flag(dry_run))
-                    .send()
-                    .await;
-                self.outcome(step, sent.map(|_| ()))
-            }
-            Call::DeleteTags { keys } => {
-                let tags = keys.iter().map(|k| Tag::builder().key(k).build());
-                let sent = self
-                    .client
-                    .delete_tags()
-                    .resources(&acl)
-                    .set_tags(Some(tags.collect()))
-                    .set_dry_run(flag(dry_run))
-                    .send()
-                    .await;
-                self.outcome(step, sent.map(|_| ()))
-            }
-        }
+                sent => sent,
+            },
+            Call::MoveSubnet { subnet_id, .. } => return self.move_subnet(subnet_id).await,
+            Call::CreateTags { tags } => client.create_tags(&acl, tags, dry_run).await,
+            Call::DeleteTags { keys } => client.delete_tags(&acl, keys, dry_run).await,
+        };
+        self.outcome(sent)
     }
 
     /// Moves `subnet_id` onto this NACL, looking up its current association
     /// id first: it changes on every move, so the plan cannot hold it.
-    async fn move_subnet(&mut self, step: &Step, subnet_id: &str) -> Outcome {
-        let found = self
-            .client
-            .describe_network_acls()
-            .filters(
-                Filter::builder()
-                    .name("association.subnet-id")
-                    .values(subnet_id)
-                    .build(),
-            )
-            .send()
-            .await;
-        let acls = match found {
-            Ok(found) => found,
-            Err(error) => {
-                return Outcome::Failed(ApiError::new("DescribeNetworkAcls", error).to_string());
-            }
+    async fn move_subnet(&mut self, subnet_id: &SubnetId) -> Outcome {
+        let association = match self.client.association_of(subnet_id).await {
+            Ok(association) => association,
+            Err(error) => return Outcome::Failed(error.message),
         };
-        let association = acls
-            .network_acls()
-            .iter()
-            .flat_map(|acl| acl.associations())
-            .find(|association| association.subnet_id() == Some(subnet_id));
-        let Some(association) = association else {
+        let Some((association, now_on)) = association else {
             return Outcome::Failed(format!(
                 "{subnet_id} has no network ACL association: is the subnet gone?"
             ));
         };
-        if association.network_acl_id() == Some(self.acl_id.as_str()) {
+        if now_on == self.acl_id {
             return Outcome::AlreadyDone(format!("{subnet_id} was already on {}", self.acl_id));
         }
         let sent = self
             .client
-            .replace_network_acl_association()
-            .association_id(association.network_acl_association_id().unwrap_or_default())
-            .network_acl_id(self.acl_id.as_str())
-            .set_dry_run(flag(self.dry_run))
-            .send()
+            .replace_association(&association, &self.acl_id, self.dry_run)
             .await;
-        self.outcome(step, sent.map(|_| ()))
+        self.outcome(sent)
     }
 
     /// After `NetworkAclEntryAlreadyExists`: done if the live entry is the
     /// baseline's, a failure if it holds something else.
     async fn already_there(&self, key: &EntryKey, entry: &Entry) -> Outcome {
-        let found = self
-            .client
-            .describe_network_acls()
-            .network_acl_ids(self.acl_id.as_str())
-            .send()
-            .await;
-        let live = match found {
-            Ok(found) => found
-                .network_acls()
-                .iter()
-                .filter_map(|acl| convert_network_acl(acl, None).ok())
-                .find_map(|observed| observed.acl.entries.get(key).copied()),
-            Err(error) => {
-                return Outcome::Failed(ApiError::new("DescribeNetworkAcls", error).to_string());
-            }
-        };
-        match live {
-            Some(live) if live == *entry => {
+        match self.client.entry(&self.acl_id, *key).await {
+            Ok(Some(live)) if live == *entry => {
                 Outcome::AlreadyDone("the entry was already there".to_owned())
             }
-            Some(live) => Outcome::Failed(format!(
+            Ok(Some(live)) => Outcome::Failed(format!(
                 "NetworkAclEntryAlreadyExists: {key} now holds {}: the NACL changed since the plan, run apply again",
                 live.describe(key.direction)
             )),
-            None => Outcome::Failed(
+            Ok(None) => Outcome::Failed(
                 "NetworkAclEntryAlreadyExists, yet the entry is not there".to_owned(),
             ),
+            Err(error) => Outcome::Failed(error.message),
         }
     }
 
-    /// The outcome of a call, by its error code where it failed.
-    fn outcome<E>(&self, step: &Step, sent: Result<(), SdkError<E>>) -> Outcome
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
+    /// The outcome of a call, by the kind of error where it failed.
+    fn outcome(&self, sent: Result<(), CallError>) -> Outcome {
         match (sent, self.dry_run) {
             (Ok(()), false) => Outcome::Done,
             (Ok(()), true) => Outcome::Failed(
                 "the endpoint ignored DryRun and made the call: it does not support permission checks".to_owned(),
             ),
-            (Err(error), true) if error.code() == Some("DryRunOperation") => Outcome::Permitted,
-            (Err(error), _) => Outcome::Failed(ApiError::new(step.operation().name(), error).to_string()),
+            (Err(error), true) if error.kind == CallErrorKind::DryRunPermitted => {
+                Outcome::Permitted
+            }
+            (Err(error), _) => Outcome::Failed(error.message),
         }
     }
-}
-
-/// EC2's `DryRun` parameter: sent only when set.
-fn flag(dry_run: bool) -> Option<bool> {
-    dry_run.then_some(true)
-}
-
-fn rule_action(entry: &Entry) -> RuleAction {
-    match entry.action() {
-        Action::Allow => RuleAction::Allow,
-        Action::Deny => RuleAction::Deny,
-    }
-}
-
-fn v4(entry: &Entry) -> Option<String> {
-    matches!(entry.cidr(), Cidr::V4(_)).then(|| entry.cidr().to_string())
-}
-
-fn v6(entry: &Entry) -> Option<String> {
-    matches!(entry.cidr(), Cidr::V6(_)).then(|| entry.cidr().to_string())
-}
-
-fn port_range(entry: &Entry) -> Option<PortRange> {
-    let ports = entry.traffic().ports()?;
-    Some(
-        PortRange::builder()
-            .from(i32::from(ports.from()))
-            .to(i32::from(ports.to()))
-            .build(),
-    )
-}
-
-fn icmp(entry: &Entry) -> Option<IcmpTypeCode> {
-    let icmp = entry.traffic().icmp()?;
-    Some(
-        IcmpTypeCode::builder()
-            .r#type(i32::from(icmp.icmp_type()))
-            .code(i32::from(icmp.code()))
-            .build(),
-    )
 }

@@ -1,8 +1,9 @@
 //! Restores network ACLs to their baselines after an incident.
 //!
 //! [`plan`] turns a diff report into the EC2 calls that undo it (pure);
-//! [`execute`] makes them, or checks with EC2's `DryRun` flag that they
-//! would be permitted. Two rules keep a restore from ever exposing more
+//! [`execute`] makes them through a [`NaclApi`] (the AWS edge implements it
+//! for EC2), or checks with EC2's `DryRun` flag that they would be
+//! permitted. No AWS dependency. Two rules keep a restore from ever exposing more
 //! than it must:
 //!
 //! - Entries are reverted with `ReplaceNetworkAclEntry`, which is atomic,
@@ -14,9 +15,11 @@
 //!   Subnets move back to their NACL in the closing stage, after that
 //!   NACL's closing calls.
 
+mod api;
 mod execute;
 mod plan;
 
+pub use api::{CallError, CallErrorKind, NaclApi};
 pub use execute::{Outcome, StepResult, execute};
 pub use plan::{
     Call, Effect, Plan, PlanOptions, Stage, Step, exposure_windows, plan, traffic_effects,

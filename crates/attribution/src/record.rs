@@ -1,7 +1,6 @@
 //! CloudTrail records: the fields attribution reads, from the JSON that
 //! both log files and `LookupEvents` carry.
 
-use aws_smithy_types::date_time::{DateTime, Format};
 use nacl_drift_diff::Attribution;
 use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Operation, Region};
 use serde::Deserialize;
@@ -136,12 +135,14 @@ impl Record {
             .map_err(bad_id("recipientAccountId"))?;
         self.check_ids()
             .map_err(|(field, error)| bad_id(field)(error))?;
-        let time = DateTime::from_str(&time_text, Format::DateTime)
-            .map_err(|_| RecordError::BadTime {
+        let time = humantime::parse_rfc3339_weak(&time_text)
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|since_epoch| i64::try_from(since_epoch.as_secs()).ok())
+            .ok_or_else(|| RecordError::BadTime {
                 event: name.clone(),
                 time: time_text.clone(),
-            })?
-            .secs();
+            })?;
         Ok(Some(NaclEvent {
             name: operation,
             time,
@@ -243,4 +244,26 @@ impl Record {
             user_agent: self.user_agent.clone(),
         }
     }
+}
+
+/// An event from LookupEvents that is not a usable CloudTrail record.
+#[derive(Debug, thiserror::Error)]
+#[error("LookupEvents returned an event that is not a CloudTrail record: {0}")]
+pub struct BadEvent(String);
+
+/// The NACL events among CloudTrail records as LookupEvents returns them:
+/// each event's `CloudTrailEvent`, the same JSON as a log file's records.
+pub fn events_from_lookup(records: &[String]) -> Result<Vec<NaclEvent>, BadEvent> {
+    let mut events = Vec::new();
+    for text in records {
+        let record: Record =
+            serde_json::from_str(text).map_err(|error| BadEvent(error.to_string()))?;
+        if let Some(event) = record
+            .into_event()
+            .map_err(|error| BadEvent(error.to_string()))?
+        {
+            events.push(event);
+        }
+    }
+    Ok(events)
 }

@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use nacl_drift_aws::{caller_account, sts_client};
 use nacl_drift_diff::{LiveAcl, Report, Severity, coverage, diff};
 use nacl_drift_model::{AccountId, Baseline, read_baseline_dir};
-use nacl_drift_snapshot::caller_account;
 
 use crate::attribution::AttributionArgs;
-use crate::aws::{AwsArgs, sts_client};
+use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, fetch_regions};
 use crate::printer::Printer;

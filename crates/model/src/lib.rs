@@ -18,6 +18,7 @@ mod cidr;
 mod entry;
 mod error;
 mod ids;
+mod live;
 mod operation;
 mod store;
 
@@ -29,6 +30,7 @@ pub use entry::{
 };
 pub use error::{BaselineError, FileLocation};
 pub use ids::{AccountId, AssociationId, IdError, NetworkAclId, Region, SubnetId, VpcId};
+pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
 pub use store::{
     WriteOutcome, baseline_paths, read_baseline, read_baseline_dir, remove_baseline,

@@ -1,6 +1,6 @@
-//! Attribution from CloudTrail log files and LookupEvents: one test binary,
-//! so the AWS SDK is linked once.
+//! Attribution from CloudTrail log files and from the records LookupEvents
+//! returns: one test binary.
 
 mod log_files;
-mod lookup_events;
+mod looked_up;
 mod support;

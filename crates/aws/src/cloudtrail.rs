@@ -1,6 +1,7 @@
 //! CloudTrail `LookupEvents`: the last 90 days of management events, one
 //! event name per request, 50 per page, at most 2 requests a second per
-//! account and region.
+//! account and region. The events come back as CloudTrail's own JSON
+//! records, which the attribution crate reads like log files.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -9,9 +10,8 @@ use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::primitives::DateTime;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use nacl_drift_model::Operation;
-use nacl_drift_snapshot::ApiError;
 
-use crate::record::{NaclEvent, Record};
+use crate::ApiError;
 
 /// The pause between two requests: LookupEvents allows 2 a second.
 pub const LOOKUP_PAUSE: Duration = Duration::from_millis(500);
@@ -23,19 +23,18 @@ pub enum LookupError {
     Api(#[from] ApiError),
     #[error("cannot build a LookupEvents request: {0}")]
     Request(String),
-    #[error("LookupEvents returned an event that is not a CloudTrail record: {0}")]
-    BadEvent(String),
 }
 
-/// The NACL events named `event_names` since `since` (seconds since the
-/// epoch), in the client's region: each name looked up once, every page
-/// followed with the same parameters, `pause` between requests.
+/// The CloudTrail records (each event's `CloudTrailEvent` JSON) of the
+/// events named `event_names` since `since` (seconds since the epoch), in
+/// the client's region: each name looked up once, every page followed with
+/// the same parameters, `pause` between requests.
 pub async fn lookup_events(
     client: &Client,
     event_names: &BTreeSet<Operation>,
     since: i64,
     pause: Duration,
-) -> Result<Vec<NaclEvent>, LookupError> {
+) -> Result<Vec<String>, LookupError> {
     let mut events = Vec::new();
     let mut first = true;
     let now = DateTime::from_secs(since.max(now_secs()));
@@ -62,19 +61,11 @@ pub async fn lookup_events(
                 .send()
                 .await
                 .map_err(|error| ApiError::new("LookupEvents", error))?;
-            for event in page.events() {
-                let Some(json) = event.cloud_trail_event() else {
-                    continue;
-                };
-                let record: Record =
-                    serde_json::from_str(json).map_err(|e| LookupError::BadEvent(e.to_string()))?;
-                if let Some(event) = record
-                    .into_event()
-                    .map_err(|e| LookupError::BadEvent(e.to_string()))?
-                {
-                    events.push(event);
-                }
-            }
+            events.extend(
+                page.events()
+                    .iter()
+                    .filter_map(|event| event.cloud_trail_event().map(str::to_owned)),
+            );
             next_token = page.next_token().map(str::to_owned);
             if next_token.is_none() {
                 break;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use nacl_drift_apply::{Outcome, Plan, PlanOptions, execute, plan};
+use nacl_drift_aws::Ec2;
 use nacl_drift_diff::{LiveAcl, diff};
 use nacl_drift_model::{Baseline, ObservedAcl, Region};
 use nacl_drift_test_support::{Recorded, Replay};
@@ -129,8 +130,11 @@ fn calls(replay: &Replay) -> Vec<String> {
         .collect()
 }
 
-fn clients(replay: &Replay) -> BTreeMap<Region, aws_sdk_ec2::Client> {
-    BTreeMap::from([("us-east-1".parse().expect("region"), replay.client())])
+fn clients(replay: &Replay) -> BTreeMap<Region, Ec2> {
+    BTreeMap::from([(
+        "us-east-1".parse().expect("region"),
+        Ec2::new(replay.client()),
+    )])
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use nacl_drift_aws::{SnapshotError, fetch_network_acls};
 use nacl_drift_model::{Cidr, Direction, EntryKey, IcmpTypeCode, PortRange, RuleNumber, Traffic};
-use nacl_drift_snapshot::{SnapshotError, fetch_network_acls};
 use nacl_drift_test_support::{Recorded, Replay};
 
 fn page(acls: &str, next_token: Option<&str>) -> Recorded {

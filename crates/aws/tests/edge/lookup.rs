@@ -5,8 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use nacl_drift_attribution::{attribute, event_names, lookup_events};
-use nacl_drift_diff::Attributed;
+use nacl_drift_aws::lookup_events;
 use nacl_drift_model::Operation;
 use nacl_drift_test_support::{Recorded, Replay};
 use serde_json::{Value, json};
@@ -137,50 +136,5 @@ async fn other_errors_are_reported_with_their_code() {
     assert_eq!(
         error.to_string(),
         "LookupEvents failed: AccessDeniedException: User is not authorized to perform: cloudtrail:LookupEvents"
-    );
-}
-
-#[tokio::test]
-async fn looked_up_events_attribute_changes() {
-    let (mut changes, subnets) = crate::support::changes();
-    let names = event_names(&changes);
-    assert_eq!(
-        names.iter().map(|name| name.name()).collect::<Vec<_>>(),
-        [
-            "CreateNetworkAclEntry",
-            "CreateTags",
-            "DeleteNetworkAclEntry",
-            "DeleteTags",
-            "ReplaceNetworkAclAssociation",
-            "ReplaceNetworkAclEntry"
-        ]
-    );
-    let delete = record(
-        "DeleteNetworkAclEntry",
-        "2026-11-20T10:00:00Z",
-        "e-1",
-        json!({"networkAclId": "acl-0db", "ruleNumber": 80, "egress": false}),
-    );
-    let mut responses = vec![page(&[], None), page(&[], None), page(&[delete], None)];
-    responses.extend((0..3).map(|_| page(&[], None)));
-    let replay = Replay::new(responses);
-    let events = lookup_events(&replay.cloudtrail_client(), &names, 0, Duration::ZERO)
-        .await
-        .expect("lookups succeed");
-    attribute(
-        &mut changes,
-        &events,
-        &crate::support::accounts(),
-        &subnets,
-        0,
-    );
-    let attributed: Vec<bool> = changes
-        .iter()
-        .map(|c| matches!(c.attribution, Attributed::To(_)))
-        .collect();
-    assert_eq!(
-        attributed,
-        [false, true, false, false, false],
-        "only rule 80's deletion has an event"
     );
 }

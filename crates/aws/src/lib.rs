@@ -1,0 +1,84 @@
+//! The AWS edge: the one crate of the workspace that speaks to AWS (with
+//! the binary, which parses flags, and test-support, which records).
+//!
+//! Everything that crosses the edge is converted here, in both directions,
+//! and every AWS error is classified here ([`ApiError`]). The other crates
+//! see model types only.
+//!
+//! - [`fetch_network_acls`] takes an EC2 client that is already configured
+//!   for one region, follows DescribeNetworkAcls' pagination, and converts
+//!   each NACL with [`convert_network_acl`], which is pure and also serves
+//!   recorded responses in tests. [`parse_export`] reads the same data from
+//!   an `aws ec2 describe-network-acls` export.
+//! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
+//! - [`caller_account`] asks STS whose credentials are in use.
+//! - [`lookup_events`] asks CloudTrail for the events that may have made
+//!   the drift, as CloudTrail's JSON records.
+//! - [`load_config`] and the `*_client` functions build the clients, once
+//!   per service and region.
+
+mod api_error;
+mod clients;
+mod cloudtrail;
+mod convert;
+mod ec2_calls;
+mod export;
+mod identity;
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::Filter;
+use nacl_drift_model::{DuplicateAcl, ObservedAcl, VpcId, merge_sources};
+
+pub use api_error::ApiError;
+pub use aws_config::SdkConfig;
+pub use clients::{cloudtrail_client, configured_region, ec2_client, load_config, sts_client};
+pub use cloudtrail::{LOOKUP_PAUSE, LookupError, lookup_events};
+pub use convert::{ConvertError, convert_network_acl};
+pub use ec2_calls::Ec2;
+pub use export::{ExportError, parse_export};
+pub use identity::caller_account;
+
+/// Why a snapshot failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("DescribeNetworkAcls returned a network ACL nacl-drift cannot represent")]
+    Convert(#[from] ConvertError),
+    #[error("DescribeNetworkAcls returned inconsistent network ACLs")]
+    Duplicate(#[from] DuplicateAcl),
+}
+
+/// The largest page DescribeNetworkAcls allows.
+const PAGE_SIZE: i32 = 1000;
+
+/// Every network ACL visible to `client` in its region, or only those of
+/// `vpc_ids` when that is not empty, sorted by id.
+pub async fn fetch_network_acls(
+    client: &Client,
+    vpc_ids: &BTreeSet<VpcId>,
+) -> Result<Vec<ObservedAcl>, SnapshotError> {
+    let mut request = client.describe_network_acls().max_results(PAGE_SIZE);
+    if !vpc_ids.is_empty() {
+        request = request.filters(
+            Filter::builder()
+                .name("vpc-id")
+                .set_values(Some(vpc_ids.iter().map(VpcId::to_string).collect()))
+                .build(),
+        );
+    }
+    let mut pages = request.into_paginator().send();
+    let mut observed = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| ApiError::new("DescribeNetworkAcls", error))?;
+        for acl in page.network_acls() {
+            observed.push(convert_network_acl(acl, None)?);
+        }
+    }
+    let source = "DescribeNetworkAcls".to_owned();
+    let observed = merge_sources(vec![(source, observed)])?;
+    tracing::debug!(count = observed.len(), "described network ACLs");
+    Ok(observed)
+}
