@@ -6,7 +6,7 @@
 //! drift apply was told to leave remains, 1 when any call failed.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -133,7 +133,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     }
     if !args.yes {
         print_plan(printer, &plan, &traffic, None);
-        if !confirm(&plan)? {
+        if !confirm(printer, &plan)? {
             bail!("not applied: the answer was not yes");
         }
     }
@@ -175,19 +175,18 @@ fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
 }
 
 /// Asks on a terminal; refuses anywhere else.
-fn confirm(plan: &Plan) -> Result<bool> {
+fn confirm(printer: &Printer, plan: &Plan) -> Result<bool> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         bail!("refusing to apply without --yes: there is no terminal to ask on");
     }
     let acls: std::collections::BTreeSet<_> =
         plan.steps.iter().map(|s| &s.network_acl_id).collect();
-    eprint!(
+    printer.prompt(&format!(
         "Make these {} calls on {} NACLs? Type yes to apply: ",
         plan.steps.len(),
         acls.len()
-    );
-    std::io::stderr().flush()?;
+    ))?;
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")

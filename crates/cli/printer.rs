@@ -76,6 +76,13 @@ impl Printer {
 }
 
 impl Printer {
+    /// A question on stderr, answered on the same line.
+    pub fn prompt(&self, text: &str) -> io::Result<()> {
+        let mut stderr = io::stderr().lock();
+        write!(stderr, "{text}")?;
+        stderr.flush()
+    }
+
     /// A warning on stderr, one line.
     pub fn warning(&self, text: &str) {
         let _ = writeln!(io::stderr().lock(), "warning: {text}");
