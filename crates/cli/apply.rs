@@ -20,7 +20,9 @@ use nacl_drift_model::{NetworkAclId, Operation, write_baseline};
 
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
-use crate::diff::{Comparison, compare, position, print_drift};
+use crate::baseline_dir::BaselineDir;
+use crate::comparison::{Comparison, compare};
+use crate::diff::{position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
 use crate::printer::Printer;
@@ -30,9 +32,8 @@ const CONCURRENT_NACLS: usize = 8;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The folder that holds the baselines.
-    #[arg(long, value_name = "DIR", default_value = "baselines")]
-    baseline_dir: PathBuf,
+    #[command(flatten)]
+    baselines: BaselineDir,
 
     /// Print the plan and stop: exit 0 when there is nothing to do, 2 when there is.
     #[arg(long)]
@@ -63,7 +64,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let mut comparison = compare(&args.baseline_dir, &LiveFileArgs::default(), &args.aws).await?;
+    let mut comparison = compare(&args.baselines.path, &LiveFileArgs::default(), &args.aws).await?;
     if args.attribution.requested() && !comparison.report.in_sync {
         args.attribution
             .attribute(&mut comparison, &args.aws, printer)
@@ -140,7 +141,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
 
     let result = execute(&plan, &clients, false, CONCURRENT_NACLS).await;
     print_plan(printer, &plan, &traffic, Some(&result));
-    for path in record_recreated(&comparison, &result, &args.baseline_dir)? {
+    for path in record_recreated(&comparison, &result, &args.baselines.path)? {
         printer.line(format!(
             "Recorded the recreated NACLs' new ids in {}: commit it.",
             path.display()
@@ -148,7 +149,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     }
     let failed = result.outcomes.iter().filter(|o| o.is_failure()).count();
 
-    let after = compare(&args.baseline_dir, &LiveFileArgs::default(), &args.aws)
+    let after = compare(&args.baselines.path, &LiveFileArgs::default(), &args.aws)
         .await
         .context("cannot verify the restore")?;
     if after.report.in_sync {

@@ -12,7 +12,7 @@ use nacl_drift_model::{AssociationId, Region, SubnetId};
 use tokio::task::JoinSet;
 
 use crate::aws::AwsArgs;
-use crate::diff::Comparison;
+use crate::comparison::Comparison;
 use crate::printer::Printer;
 
 #[derive(clap::Args, Debug)]

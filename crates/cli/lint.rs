@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use comfy_table::{Cell, Color};
@@ -13,6 +12,7 @@ use nacl_drift_analysis::{Finding, Severity, lint};
 use nacl_drift_model::{NetworkAclId, Region, VpcId, read_baseline_dir};
 use serde::Serialize;
 
+use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
 
@@ -25,9 +25,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The folder that holds the baselines.
-    #[arg(long, value_name = "DIR", default_value = "baselines")]
-    baseline_dir: PathBuf,
+    #[command(flatten)]
+    baselines: BaselineDir,
 
     /// How to print the findings.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -58,9 +57,9 @@ struct Report<'a> {
 }
 
 pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let files = read_baseline_dir(&args.baseline_dir)?;
+    let files = read_baseline_dir(&args.baselines.path)?;
     if files.is_empty() {
-        bail!("no baseline files in {}", args.baseline_dir.display());
+        bail!("no baseline files in {}", args.baselines.path.display());
     }
     let mut findings = Vec::new();
     let mut acls = 0;

@@ -9,6 +9,8 @@
 mod apply;
 mod attribution;
 mod aws;
+mod baseline_dir;
+mod comparison;
 mod diff;
 mod exit_status;
 mod lint;

@@ -9,7 +9,6 @@
 //! saw, even when a region holds no VPC of that account any more.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{caller_account, configured_region, sts_client};
@@ -19,15 +18,15 @@ use nacl_drift_model::{
 };
 
 use crate::aws::AwsArgs;
+use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, fetch_regions};
 use crate::printer::Printer;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The folder that holds the baselines.
-    #[arg(long, value_name = "DIR", default_value = "baselines")]
-    baseline_dir: PathBuf,
+    #[command(flatten)]
+    baselines: BaselineDir,
 
     /// A region to snapshot; repeat for several (default: the configured region).
     #[arg(long = "region", value_name = "REGION")]
@@ -110,17 +109,17 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         };
         let mut written: BTreeSet<(AccountId, VpcId)> = BTreeSet::new();
         for baseline in baselines_for_region(&region, &scope, acls) {
-            let (path, outcome) = write_baseline(&args.baseline_dir, &baseline)?;
+            let (path, outcome) = write_baseline(&args.baselines.path, &baseline)?;
             tracing::debug!(path = %path.display(), ?outcome, "baseline");
             *summary.files.entry(outcome_label(outcome)).or_default() += 1;
             written.insert((baseline.account, baseline.vpc_id));
         }
         summary.vpcs = written.len();
         for account in &accounts {
-            for vpc_id in vpc_ids_with_baselines(&args.baseline_dir, account, &region)? {
+            for vpc_id in vpc_ids_with_baselines(&args.baselines.path, account, &region)? {
                 let gone = !written.contains(&(account.clone(), vpc_id.clone()));
                 if gone && scope.covers_vpc(&vpc_id) {
-                    let path = remove_baseline(&args.baseline_dir, account, &region, &vpc_id)?;
+                    let path = remove_baseline(&args.baselines.path, account, &region, &vpc_id)?;
                     tracing::info!(path = %path.display(), "removed the baseline of a VPC that no longer exists");
                     *summary.files.entry("removed").or_default() += 1;
                 }
@@ -134,7 +133,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         summaries.insert(region, summary);
     }
 
-    print_summary(printer, &args.baseline_dir, &summaries);
+    print_summary(printer, &args.baselines.path, &summaries);
     Ok(ExitStatus::Success)
 }
 

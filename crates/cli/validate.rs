@@ -9,14 +9,14 @@ use anyhow::{Result, bail};
 use nacl_drift_model::{baseline_paths, read_baseline};
 use rayon::prelude::*;
 
+use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The folder that holds the baselines.
-    #[arg(long, value_name = "DIR", default_value = "baselines")]
-    baseline_dir: PathBuf,
+    #[command(flatten)]
+    baselines: BaselineDir,
 
     /// Check only these files (default: every baseline in the folder).
     #[arg(value_name = "FILE")]
@@ -25,12 +25,12 @@ pub struct Args {
 
 pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     let paths = if args.files.is_empty() {
-        baseline_paths(&args.baseline_dir)?
+        baseline_paths(&args.baselines.path)?
     } else {
         args.files
     };
     if paths.is_empty() {
-        bail!("no baseline files in {}", args.baseline_dir.display());
+        bail!("no baseline files in {}", args.baselines.path.display());
     }
     let mut table = printer.table(["file", "NACLs", "entries", "subnets"]);
     let mut invalid = 0;

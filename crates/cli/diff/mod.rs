@@ -8,27 +8,23 @@
 
 mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-use anyhow::{Context, Result, bail};
-use nacl_drift_aws::{caller_account, sts_client};
-use nacl_drift_diff::{LiveAcl, Report, Severity, coverage, diff};
-use nacl_drift_model::{AccountId, Baseline, read_baseline_dir};
+use anyhow::Result;
+use nacl_drift_diff::Severity;
 
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
+use crate::baseline_dir::BaselineDir;
+use crate::comparison::{Comparison, compare};
 use crate::exit_status::ExitStatus;
-use crate::live::{LiveFileArgs, fetch_regions};
+use crate::live::LiveFileArgs;
 use crate::printer::Printer;
 
 pub use render::{Format, position};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The folder that holds the baselines.
-    #[arg(long, value_name = "DIR", default_value = "baselines")]
-    baseline_dir: PathBuf,
+    #[command(flatten)]
+    baselines: BaselineDir,
 
     #[command(flatten)]
     live: LiveFileArgs,
@@ -49,17 +45,8 @@ pub struct Args {
     aws: AwsArgs,
 }
 
-/// The baselines, the live state, and the report on them.
-pub struct Comparison {
-    /// The accounts compared: the caller's, or the exports' owners.
-    pub accounts: BTreeSet<AccountId>,
-    pub files: Vec<(PathBuf, Baseline)>,
-    pub live: Vec<LiveAcl>,
-    pub report: Report,
-}
-
 pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let mut comparison = compare(&args.baseline_dir, &args.live, &args.aws).await?;
+    let mut comparison = compare(&args.baselines.path, &args.live, &args.aws).await?;
     args.attribution
         .attribute(&mut comparison, &args.aws, printer)
         .await?;
@@ -79,99 +66,4 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
 /// Prints the drift of `comparison` as the default table.
 pub fn print_drift(printer: &mut Printer, comparison: &Comparison) {
     render::print(printer, Format::Table, comparison);
-}
-
-/// Reads the baselines and the live state, and compares them.
-pub async fn compare(
-    baseline_dir: &std::path::Path,
-    live_files: &LiveFileArgs,
-    aws: &AwsArgs,
-) -> Result<Comparison> {
-    // Exports and baselines are independent: parse them side by side.
-    let (files, exports) = rayon::join(|| read_baseline_dir(baseline_dir), || live_files.read());
-    let files = files?;
-    let Some((_, first)) = files.first() else {
-        bail!(
-            "no baseline files in {}: run `nacl-drift snapshot` first",
-            baseline_dir.display()
-        );
-    };
-    let (accounts, live): (BTreeSet<AccountId>, Vec<LiveAcl>) = if live_files.live_files.is_empty()
-    {
-        let config = aws.load().await;
-        let account = caller_account(&sts_client(&config, &first.region))
-            .await
-            .context("cannot tell which account the credentials belong to")?;
-        let accounts = BTreeSet::from([account]);
-        check_known_accounts(&accounts, &files, baseline_dir)?;
-        let mine = files.iter().filter(|(_, b)| accounts.contains(&b.account));
-        let plan = coverage(mine.map(|(_, baseline)| baseline))
-            .into_iter()
-            .map(|(region, covered)| (region, covered.vpc_filter().cloned().unwrap_or_default()))
-            .collect();
-        let live = fetch_regions(&config, plan)
-            .await?
-            .into_iter()
-            .flat_map(|(region, acls)| {
-                acls.into_iter().map(move |observed| LiveAcl {
-                    region: Some(region.clone()),
-                    observed,
-                })
-            })
-            .collect();
-        (accounts, live)
-    } else {
-        let observed = exports?;
-        let accounts: BTreeSet<AccountId> =
-            observed.iter().map(|acl| acl.account.clone()).collect();
-        if accounts.is_empty() {
-            bail!("the live files hold no network ACLs");
-        }
-        check_known_accounts(&accounts, &files, baseline_dir)?;
-        let live = observed
-            .into_iter()
-            .map(|observed| LiveAcl {
-                region: None,
-                observed,
-            })
-            .collect();
-        (accounts, live)
-    };
-    let report = diff(&accounts, &files, &live);
-    Ok(Comparison {
-        accounts,
-        files,
-        live,
-        report,
-    })
-}
-
-/// Refuses to compare when no baseline is of the live state's account:
-/// reporting "in sync" for credentials of the wrong account would hide
-/// every drift.
-fn check_known_accounts(
-    accounts: &BTreeSet<AccountId>,
-    files: &[(PathBuf, Baseline)],
-    baseline_dir: &std::path::Path,
-) -> Result<()> {
-    if files
-        .iter()
-        .any(|(_, baseline)| accounts.contains(&baseline.account))
-    {
-        return Ok(());
-    }
-    let known: BTreeMap<&str, ()> = files
-        .iter()
-        .map(|(_, b)| (b.account.as_str(), ()))
-        .collect();
-    bail!(
-        "no baselines for account {} in {}: the baselines there are of account {}",
-        accounts
-            .iter()
-            .map(AccountId::as_str)
-            .collect::<Vec<_>>()
-            .join(", "),
-        baseline_dir.display(),
-        known.keys().copied().collect::<Vec<_>>().join(", ")
-    )
 }

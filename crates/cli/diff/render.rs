@@ -9,7 +9,7 @@ use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State, li
 use nacl_drift_model::{Baseline, Region, VpcId};
 use similar::TextDiff;
 
-use super::Comparison;
+use crate::comparison::Comparison;
 use crate::printer::Printer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
