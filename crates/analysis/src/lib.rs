@@ -7,11 +7,13 @@
 //! traffic. Each box has a [`Severity`]. [`lint`] checks one NACL on its own.
 
 mod addresses;
+mod effect;
 mod lint;
 mod policy;
 mod severity;
 
 pub use addresses::{AddressSet, Family, cidr_range};
+pub use effect::{Effect, EffectKind, Service};
 pub use lint::{Finding, FindingKind, lint};
-pub use policy::{Effect, EffectKind, Service, compare};
+pub use policy::compare;
 pub use severity::{SENSITIVE_PORTS, Severity, reaches_sensitive, sensitive_ports};

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, RuleNumber, Traffic};
 use serde::Serialize;
 
-use crate::policy::{EffectKind, Service, compare};
+use crate::effect::{EffectKind, Service};
+use crate::policy::compare;
 use crate::severity::{Severity, sensitive_ports};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -3,7 +3,7 @@
 use nacl_drift_model::Direction;
 use serde::Serialize;
 
-use crate::policy::{Effect, EffectKind, Service};
+use crate::effect::{Effect, EffectKind, Service};
 
 /// Ordered: `Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

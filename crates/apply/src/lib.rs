@@ -18,9 +18,9 @@
 mod api;
 mod execute;
 mod plan;
+mod simulate;
 
 pub use api::{CallError, CallErrorKind, NaclApi};
 pub use execute::{Outcome, StepResult, execute};
-pub use plan::{
-    Call, Effect, Plan, PlanOptions, Stage, Step, exposure_windows, plan, traffic_effects,
-};
+pub use plan::{Call, Effect, Plan, PlanOptions, Stage, Step, plan};
+pub use simulate::{exposure_windows, traffic_effects};

@@ -1,0 +1,80 @@
+//! A report for a pull-request comment or a CI job summary.
+
+use std::fmt::Write as _;
+
+use super::{
+    acl_label, acl_names, describe, effect_lines, in_sync_line, position, severity, skipped_lines,
+    summary, who_when_from,
+};
+use crate::comparison::Comparison;
+
+/// A markdown table cell: pipes escaped, code spans for rules.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+pub(super) fn markdown(comparison: &Comparison) -> String {
+    let report = &comparison.report;
+    let mut out = String::new();
+    if report.in_sync {
+        let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
+    } else {
+        let names = acl_names(comparison);
+        let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
+        let _ = writeln!(out, "## ❌ NACL drift: {}", summary(&report.changes));
+        let mut previous_acl = None;
+        for change in &report.changes {
+            let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
+            if previous_acl != Some(acl) {
+                let _ = writeln!(
+                    out,
+                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live | severity |{}\n|---|---|---|---|---|{}",
+                    acl_label(&names, &change.network_acl_id),
+                    change.region,
+                    change.vpc_id,
+                    if attributed {
+                        " who / when / from |"
+                    } else {
+                        ""
+                    },
+                    if attributed { "---|" } else { "" },
+                );
+                previous_acl = Some(acl);
+            }
+            let who = if attributed {
+                format!(" {} |", md_cell(&who_when_from(change, "<br>")))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |{who}",
+                change.kind().label(),
+                md_cell(&position(change)),
+                md_cell(&describe(change, change.baseline(), change.live())),
+                md_cell(&describe(change, change.live(), change.baseline())),
+                severity(change),
+            );
+        }
+    }
+    let effects = effect_lines(comparison);
+    if !effects.is_empty() {
+        let _ = writeln!(out, "\n### Effects on traffic\n");
+        for (severity, line) in effects {
+            let _ = writeln!(out, "- **{}** {}", severity.label(), md_cell(&line));
+        }
+    }
+    let skipped = skipped_lines(comparison);
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Skipped: {}</summary>\n",
+            skipped.len()
+        );
+        for line in skipped {
+            let _ = writeln!(out, "- {}", md_cell(&line));
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+    out
+}

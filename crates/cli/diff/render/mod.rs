@@ -1,0 +1,221 @@
+//! The diff report as a table (people), JSON (machines), a unified diff of
+//! the YAML (reviewers), or markdown (pull-request comments, job summaries).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State};
+use nacl_drift_model::Baseline;
+
+use crate::comparison::Comparison;
+use crate::printer::Printer;
+
+mod markdown;
+mod table;
+mod unified;
+
+use markdown::markdown;
+use table::print_table;
+use unified::print_unified;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One row per change, grouped by NACL.
+    Table,
+    /// One JSON object: `{"in_sync", "changes", "skipped"}`.
+    Json,
+    /// A unified diff of each baseline file against the live state in the same YAML form.
+    Unified,
+    /// A report for a pull-request comment or a CI job summary.
+    Markdown,
+}
+
+pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
+    match format {
+        Format::Table => print_table(printer, comparison),
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&comparison.report)
+                .expect("a report always serialises to JSON");
+            printer.line(json);
+        }
+        Format::Unified => print_unified(printer, comparison),
+        Format::Markdown => printer.text(&markdown(comparison)),
+    }
+}
+
+/// Names of NACLs (their Name tag), from the baselines and the live state.
+fn acl_names(comparison: &Comparison) -> BTreeMap<&str, &str> {
+    let baseline_acls = comparison.files.iter().flat_map(|(_, b)| &b.network_acls);
+    let live_acls = comparison.live.iter().map(|live| &live.observed.acl);
+    live_acls
+        .chain(baseline_acls)
+        .filter_map(|acl| Some((acl.id.as_str(), acl.tags.get("Name")?.as_str())))
+        .collect()
+}
+
+fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
+    match names.get(id) {
+        Some(name) => format!("{id} ({name})"),
+        None => id.to_owned(),
+    }
+}
+
+/// Where in the NACL the change is: `ingress 80`, a subnet, or nothing.
+pub fn position(change: &Change) -> String {
+    match (change.drift.entry_key(), change.drift.subnet()) {
+        (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
+        (_, Some(subnet)) => subnet.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// One side of a change, in words.
+fn describe(change: &Change, state: Option<State>, other: Option<State>) -> String {
+    let Some(state) = state else {
+        return match change.drift {
+            Drift::SubnetMoved { now_on: None, .. } => "subnet gone".to_owned(),
+            Drift::SubnetUnknown { .. } => "not in the baseline".to_owned(),
+            _ => "—".to_owned(),
+        };
+    };
+    match state {
+        State::Entry(key, entry) => entry.describe(key.direction),
+        State::NetworkAcl(acl) => format!(
+            "{} entries, {} subnets",
+            acl.entries.len(),
+            acl.subnets.len()
+        ),
+        State::Association(acl_id) => format!("on {acl_id}"),
+        State::Tags(tags) => {
+            let other = match other {
+                Some(State::Tags(other)) => other.clone(),
+                _ => BTreeMap::new(),
+            };
+            let differing: Vec<String> = tags
+                .keys()
+                .chain(other.keys())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .filter(|key| tags.get(*key) != other.get(*key))
+                .map(|key| match tags.get(key) {
+                    Some(value) => format!("{key}={value}"),
+                    None => format!("{key} (none)"),
+                })
+                .collect();
+            differing.join(", ")
+        }
+    }
+}
+
+/// Who made a change, when, and from where; or "unattributed".
+fn who_when_from(change: &Change, separator: &str) -> String {
+    match &change.attribution {
+        Attributed::To(by) => {
+            let mut parts = vec![by.who(), format!("{} {}", by.event_name, by.event_time)];
+            if let Some(ip) = &by.source_ip {
+                parts.push(format!("from {ip}"));
+            }
+            parts.join(separator)
+        }
+        Attributed::Unattributed => "unattributed".to_owned(),
+        Attributed::NotAsked => String::new(),
+    }
+}
+
+/// A change's severity, and "no effective change" where that is why it is low.
+fn severity(change: &Change) -> String {
+    match change.effective {
+        Some(false) => format!("{} (no effective change)", change.severity.label()),
+        _ => change.severity.label().to_owned(),
+    }
+}
+
+/// Each effect on traffic, most severe first, with its NACL (and, for
+/// subnets that moved, where they went).
+fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
+    let names = acl_names(comparison);
+    comparison
+        .report
+        .effects
+        .iter()
+        .map(|traffic| {
+            let mut whose = acl_label(&names, &traffic.network_acl_id);
+            if let Some(now_on) = &traffic.live_network_acl_id {
+                whose = format!(
+                    "{} moved from {whose} to {}",
+                    traffic.subnet_ids.join(", "),
+                    acl_label(&names, now_on)
+                );
+            }
+            (
+                traffic.effect.severity(),
+                format!("{whose}: {}", traffic.effect),
+            )
+        })
+        .collect()
+}
+
+/// "5 changes in 3 NACLs, critical: 2 entries deleted, 1 subnet moved".
+fn summary(changes: &[Change]) -> String {
+    let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
+    let mut by_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
+    for change in changes {
+        *by_kind.entry(change.kind()).or_default() += 1;
+    }
+    let kinds: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, count)| kind.count(*count))
+        .collect();
+    let worst = changes.iter().map(|c| c.severity).max().unwrap_or_default();
+    format!(
+        "{} {} in {} {}, {}: {}",
+        changes.len(),
+        plural(changes.len(), "change", "changes"),
+        acls.len(),
+        plural(acls.len(), "NACL", "NACLs"),
+        worst.label(),
+        kinds.join(", ")
+    )
+}
+
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+/// "8 NACLs in 4 baseline files match the live state."
+fn in_sync_line(comparison: &Comparison) -> String {
+    let skipped: BTreeSet<&str> = comparison
+        .report
+        .skipped
+        .iter()
+        .filter_map(|s| s.path.as_deref())
+        .collect();
+    let compared: Vec<&Baseline> = comparison
+        .files
+        .iter()
+        .filter(|(path, _)| !skipped.contains(path.display().to_string().as_str()))
+        .map(|(_, baseline)| baseline)
+        .collect();
+    let acls: usize = compared.iter().map(|b| b.network_acls.len()).sum();
+    format!(
+        "In sync: {acls} {} in {} baseline {} match the live state.",
+        plural(acls, "NACL", "NACLs"),
+        compared.len(),
+        plural(compared.len(), "file", "files"),
+    )
+}
+
+fn skipped_lines(comparison: &Comparison) -> Vec<String> {
+    comparison
+        .report
+        .skipped
+        .iter()
+        .map(|skipped| {
+            let what = skipped
+                .path
+                .clone()
+                .or_else(|| skipped.vpc_id.as_ref().map(ToString::to_string))
+                .unwrap_or_default();
+            format!("{what} (account {}): {}", skipped.account, skipped.reason)
+        })
+        .collect()
+}

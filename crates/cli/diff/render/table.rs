@@ -1,0 +1,92 @@
+//! The default format: one row per change, grouped by NACL, then the
+//! effects on traffic and a summary.
+
+use comfy_table::{Cell, Color};
+use nacl_drift_diff::{ChangeKind, Severity};
+
+use super::{
+    acl_label, acl_names, describe, effect_lines, in_sync_line, position, severity, skipped_lines,
+    summary, who_when_from,
+};
+use crate::comparison::Comparison;
+use crate::printer::Printer;
+
+fn severity_color(severity: Severity) -> Color {
+    match severity {
+        Severity::Critical | Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Reset,
+    }
+}
+
+fn kind_color(kind: ChangeKind) -> Color {
+    match kind {
+        ChangeKind::EntryDeleted | ChangeKind::NetworkAclDeleted => Color::Red,
+        ChangeKind::EntryAdded | ChangeKind::NetworkAclAdded => Color::Green,
+        _ => Color::Yellow,
+    }
+}
+
+pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
+    let report = &comparison.report;
+    if report.in_sync {
+        printer.line(in_sync_line(comparison));
+    } else {
+        let names = acl_names(comparison);
+        let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
+        let mut header = vec![
+            "NACL",
+            "change",
+            "rule / subnet",
+            "baseline",
+            "live",
+            "severity",
+        ];
+        if attributed {
+            header.push("who / when / from");
+        }
+        let mut table = printer.table(header);
+        let mut previous_acl = None;
+        for change in &report.changes {
+            let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
+            let acl_cell = if previous_acl == Some(acl) {
+                String::new()
+            } else {
+                format!(
+                    "{}\n{} {}",
+                    acl_label(&names, &change.network_acl_id),
+                    change.region,
+                    change.vpc_id
+                )
+            };
+            previous_acl = Some(acl);
+            let mut row = vec![
+                Cell::new(acl_cell),
+                printer.colored(Cell::new(change.kind().label()), kind_color(change.kind())),
+                Cell::new(position(change)),
+                Cell::new(describe(change, change.baseline(), change.live())),
+                Cell::new(describe(change, change.live(), change.baseline())),
+                printer.colored(Cell::new(severity(change)), severity_color(change.severity)),
+            ];
+            if attributed {
+                row.push(Cell::new(who_when_from(change, "\n")));
+            }
+            table.add_row(row);
+        }
+        printer.print_table(&table);
+        let effects = effect_lines(comparison);
+        if !effects.is_empty() {
+            printer.line("Effects on traffic:");
+            for (severity, line) in effects {
+                printer.styled_line(
+                    &format!("  [{}] {line}", severity.label()),
+                    Some(severity_color(severity)).filter(|_| severity >= Severity::High),
+                );
+            }
+        }
+        printer.line(format!("Drift: {}", summary(&report.changes)));
+    }
+    for line in skipped_lines(comparison) {
+        printer.line(format!("Skipped {line}"));
+    }
+}

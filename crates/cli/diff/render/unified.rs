@@ -1,0 +1,90 @@
+//! Each baseline file with drift, against the live state of its VPC written
+//! the same way, as a unified diff.
+
+use std::collections::BTreeSet;
+
+use comfy_table::Color;
+use nacl_drift_diff::live_baseline;
+use nacl_drift_model::{Region, VpcId};
+use similar::TextDiff;
+
+use super::in_sync_line;
+use crate::comparison::Comparison;
+use crate::printer::Printer;
+
+/// Each baseline file with drift, against the live state of its VPC written
+/// the same way; then each VPC that has NACLs in scope but no baseline.
+pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
+    let report = &comparison.report;
+    if report.in_sync {
+        printer.line(in_sync_line(comparison));
+        return;
+    }
+    let drifted: BTreeSet<(&Region, &VpcId)> = report
+        .changes
+        .iter()
+        .map(|c| (&c.region, &c.vpc_id))
+        .collect();
+    let mut shown = BTreeSet::new();
+    for (path, baseline) in &comparison.files {
+        let vpc = (&baseline.region, &baseline.vpc_id);
+        if !drifted.contains(&vpc)
+            || report
+                .skipped
+                .iter()
+                .any(|s| s.path.as_deref() == Some(&path.display().to_string()))
+        {
+            continue;
+        }
+        shown.insert(vpc);
+        let live = live_baseline(baseline, &comparison.live).to_yaml();
+        let name = path.display().to_string();
+        print_text_diff(
+            printer,
+            &baseline.to_yaml(),
+            &live,
+            &name,
+            &format!("{name} (live)"),
+        );
+    }
+    let template = comparison
+        .files
+        .iter()
+        .find(|(_, b)| !report.skipped.iter().any(|s| s.account == b.account));
+    for (region, vpc_id) in drifted.difference(&shown) {
+        let Some((_, template)) = template else {
+            continue;
+        };
+        let mut empty = template.clone();
+        empty.region = (*region).clone();
+        empty.vpc_id = (*vpc_id).clone();
+        empty.network_acls.clear();
+        let live = live_baseline(&empty, &comparison.live).to_yaml();
+        let name = empty.relative_path().display().to_string();
+        print_text_diff(
+            printer,
+            "",
+            &live,
+            "/dev/null",
+            &format!("{name} (live, no baseline)"),
+        );
+    }
+}
+
+fn print_text_diff(printer: &mut Printer, old: &str, new: &str, old_name: &str, new_name: &str) {
+    let diff = TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(old_name, new_name)
+        .to_string();
+    for line in text.lines() {
+        let color = match line.as_bytes().first() {
+            Some(b'+') if !line.starts_with("+++") => Some(Color::Green),
+            Some(b'-') if !line.starts_with("---") => Some(Color::Red),
+            Some(b'@') => Some(Color::Cyan),
+            _ => None,
+        };
+        printer.styled_line(line, color);
+    }
+}
