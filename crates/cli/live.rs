@@ -1,43 +1,11 @@
-//! Reading live network ACLs: from EC2, region by region, or from
-//! `aws ec2 describe-network-acls` exports.
+//! `--live-file` and `--account`: live network ACLs from
+//! `aws ec2 describe-network-acls` exports instead of EC2.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use nacl_drift_aws::{SdkConfig, SnapshotError, ec2_client, fetch_network_acls, parse_export};
-use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId, merge_sources};
-use tokio::task::JoinSet;
-
-/// Reads every region of `plan` concurrently; each region is read with its
-/// VPC filter (empty: every VPC). Fails when any region fails.
-pub async fn fetch_regions(
-    config: &SdkConfig,
-    plan: BTreeMap<Region, BTreeSet<VpcId>>,
-) -> Result<BTreeMap<Region, Vec<ObservedAcl>>> {
-    let mut reads = JoinSet::new();
-    for (region, vpc_filter) in plan {
-        let client = ec2_client(config, &region);
-        reads.spawn(async move {
-            let acls = fetch_network_acls(&client, &vpc_filter).await;
-            (region, acls)
-        });
-    }
-    let mut observed = BTreeMap::new();
-    while let Some(joined) = reads.join_next().await {
-        let (region, acls) = joined.context("a region's read failed")?;
-        let hint = match &acls {
-            Err(SnapshotError::Api(api)) if api.is_access_denied() => {
-                " (the credentials need ec2:DescribeNetworkAcls: see examples/iam/)"
-            }
-            _ => "",
-        };
-        let acls =
-            acls.with_context(|| format!("cannot read the network ACLs of {region}{hint}"))?;
-        observed.insert(region, acls);
-    }
-    Ok(observed)
-}
+use nacl_drift_aws::parse_export;
+use nacl_drift_model::{AccountId, ObservedAcl, merge_sources};
 
 /// The options of the commands that can read exports instead of EC2.
 #[derive(clap::Args, Debug, Default)]

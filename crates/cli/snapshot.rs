@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
-use nacl_drift_aws::{caller_account, configured_region, sts_client};
+use nacl_drift_aws::{account_of, configured_region, read_regions};
 use nacl_drift_model::{
     AccountId, Region, Scope, VpcId, WriteOutcome, baselines_for_region, remove_baseline,
     vpc_ids_with_baselines, write_baseline,
@@ -20,7 +20,7 @@ use nacl_drift_model::{
 use crate::aws::AwsArgs;
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
-use crate::live::{LiveFileArgs, fetch_regions};
+use crate::live::LiveFileArgs;
 use crate::printer::Printer;
 
 #[derive(clap::Args, Debug)]
@@ -61,25 +61,32 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     let mut accounts: BTreeSet<AccountId> = BTreeSet::new();
     let observed = if args.live.live_files.is_empty() {
         let config = args.aws.load().await;
-        let mut regions: BTreeSet<Region> = args.regions.iter().cloned().collect();
-        if regions.is_empty() {
-            let Some(configured) = configured_region(&config) else {
-                bail!(
-                    "no AWS region: pass --region, or set AWS_REGION or a region in your profile"
-                );
-            };
-            let region =
-                Region::parse(configured).context("the configured AWS region is unusable")?;
-            regions.insert(region);
-        }
-        let sts = sts_client(&config, regions.first().map_or("us-east-1", Region::as_str));
+        // STS is asked in the first region; without --region, the configured one.
+        let first = match args.regions.first() {
+            Some(region) => region.clone(),
+            None => {
+                let Some(configured) = configured_region(&config) else {
+                    bail!(
+                        "no AWS region: pass --region, or set AWS_REGION or a region in your profile"
+                    );
+                };
+                Region::parse(configured).context("the configured AWS region is unusable")?
+            }
+        };
+        let regions: BTreeSet<Region> = args
+            .regions
+            .iter()
+            .cloned()
+            .chain([first.clone()])
+            .collect();
         let plan = regions
             .into_iter()
             .map(|region| (region, vpc_filter.clone()))
             .collect();
-        let (caller, observed) = tokio::join!(caller_account(&sts), fetch_regions(&config, plan));
+        let (caller, observed) =
+            tokio::join!(account_of(&config, &first), read_regions(&config, plan));
         let observed = observed?;
-        accounts.insert(caller.context("cannot tell which account the credentials belong to")?);
+        accounts.insert(caller?);
         observed
     } else {
         let [region] = args.regions.as_slice() else {

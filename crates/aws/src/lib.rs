@@ -12,6 +12,8 @@
 //!   an `aws ec2 describe-network-acls` export.
 //! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
 //! - [`caller_account`] asks STS whose credentials are in use.
+//! - [`Ec2Live`] is the reconcile core's live source for EC2: every region
+//!   read concurrently ([`read_regions`]), for the caller's account.
 //! - [`lookup_events`] asks CloudTrail for the events that may have made
 //!   the drift, as CloudTrail's JSON records.
 //! - [`load_config`] and the `*_client` functions build the clients, once
@@ -24,6 +26,7 @@ mod convert;
 mod ec2_calls;
 mod export;
 mod identity;
+mod live;
 
 use std::collections::BTreeSet;
 
@@ -39,6 +42,7 @@ pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
 pub use export::{ExportError, parse_export};
 pub use identity::caller_account;
+pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
 
 /// Why a snapshot failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,100 @@
+//! Live state from EC2: every region read concurrently, and the caller's
+//! account from STS; the reconcile core's [`LiveSource`] for AWS.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_config::SdkConfig;
+use nacl_drift_diff::LiveAcl;
+use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
+use nacl_drift_reconcile::{LiveSource, SourceError};
+use tokio::task::JoinSet;
+
+use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, sts_client};
+
+/// Why live state could not be read from AWS.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveReadError {
+    #[error("cannot tell which account the credentials belong to")]
+    Account(#[source] ApiError),
+    #[error(
+        "cannot read the network ACLs of {region}{}",
+        if *.access_denied { " (the credentials need ec2:DescribeNetworkAcls: see examples/iam/)" } else { "" }
+    )]
+    Region {
+        region: Region,
+        access_denied: bool,
+        #[source]
+        source: SnapshotError,
+    },
+    #[error("a region's read failed")]
+    Task(#[source] tokio::task::JoinError),
+}
+
+/// Reads every region of `plan` concurrently; each region is read with its
+/// VPC filter (empty: every VPC). Fails when any region fails: a region
+/// that could not be read never looks empty.
+pub async fn read_regions(
+    config: &SdkConfig,
+    plan: BTreeMap<Region, BTreeSet<VpcId>>,
+) -> Result<BTreeMap<Region, Vec<ObservedAcl>>, LiveReadError> {
+    let mut reads = JoinSet::new();
+    for (region, vpc_filter) in plan {
+        let client = ec2_client(config, &region);
+        reads.spawn(async move {
+            let acls = fetch_network_acls(&client, &vpc_filter).await;
+            (region, acls)
+        });
+    }
+    let mut observed = BTreeMap::new();
+    while let Some(joined) = reads.join_next().await {
+        let (region, acls) = joined.map_err(LiveReadError::Task)?;
+        let acls = acls.map_err(|source| LiveReadError::Region {
+            access_denied: matches!(&source, SnapshotError::Api(api) if api.is_access_denied()),
+            region: region.clone(),
+            source,
+        })?;
+        observed.insert(region, acls);
+    }
+    Ok(observed)
+}
+
+/// The account whose credentials `config` holds, from STS in `region`.
+pub async fn account_of(config: &SdkConfig, region: &Region) -> Result<AccountId, LiveReadError> {
+    caller_account(&sts_client(config, region))
+        .await
+        .map_err(LiveReadError::Account)
+}
+
+/// Live state from EC2, for the credentials of a loaded configuration.
+#[derive(Clone, Debug)]
+pub struct Ec2Live {
+    config: SdkConfig,
+}
+
+impl Ec2Live {
+    pub fn new(config: SdkConfig) -> Self {
+        Ec2Live { config }
+    }
+}
+
+impl LiveSource for Ec2Live {
+    async fn accounts(&self, region: &Region) -> Result<BTreeSet<AccountId>, SourceError> {
+        Ok(BTreeSet::from([account_of(&self.config, region).await?]))
+    }
+
+    async fn read(
+        self,
+        scope: BTreeMap<Region, BTreeSet<VpcId>>,
+    ) -> Result<Vec<LiveAcl>, SourceError> {
+        let observed = read_regions(&self.config, scope).await?;
+        Ok(observed
+            .into_iter()
+            .flat_map(|(region, acls)| {
+                acls.into_iter().map(move |observed| LiveAcl {
+                    region: Some(region.clone()),
+                    observed,
+                })
+            })
+            .collect())
+    }
+}

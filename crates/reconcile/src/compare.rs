@@ -1,0 +1,117 @@
+//! The first steps: the baselines, the live state of their scope, and the
+//! report on them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use nacl_drift_diff::{LiveAcl, Report, coverage, diff};
+use nacl_drift_model::{AccountId, Baseline, BaselineError, Region, read_baseline_dir};
+
+use crate::source::{LiveSource, SourceError};
+
+/// Why the comparison could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    #[error("no baseline files in {}: run `nacl-drift snapshot` first", .0.display())]
+    NoBaselines(PathBuf),
+    #[error(transparent)]
+    Source(SourceError),
+    /// Reporting "in sync" for credentials of the wrong account would hide
+    /// every drift.
+    #[error(
+        "no baselines for account {accounts} in {}: the baselines there are of account {known}",
+        dir.display()
+    )]
+    UnknownAccount {
+        accounts: String,
+        dir: PathBuf,
+        known: String,
+    },
+}
+
+/// The baseline files of a directory, read and validated; never empty.
+#[derive(Clone, Debug)]
+pub struct Baselines {
+    dir: PathBuf,
+    files: Vec<(PathBuf, Baseline)>,
+    /// A region the baselines name.
+    region: Region,
+}
+
+impl Baselines {
+    /// Reads every baseline under `dir`; an error when there is none.
+    pub fn read(dir: &Path) -> Result<Baselines, ReconcileError> {
+        let files = read_baseline_dir(dir)?;
+        let Some((_, first)) = files.first() else {
+            return Err(ReconcileError::NoBaselines(dir.to_owned()));
+        };
+        Ok(Baselines {
+            dir: dir.to_owned(),
+            region: first.region.clone(),
+            files,
+        })
+    }
+}
+
+/// The baselines, the live state, and the report on them.
+pub struct Comparison {
+    /// The accounts compared: the caller's, or the exports' owners.
+    pub accounts: BTreeSet<AccountId>,
+    pub files: Vec<(PathBuf, Baseline)>,
+    pub live: Vec<LiveAcl>,
+    pub report: Report,
+}
+
+/// Asks `source` whose live state it holds, reads it for exactly the scope
+/// the baselines of those accounts record (their regions and VPC filters),
+/// and compares.
+pub async fn compare<S: LiveSource>(
+    baselines: Baselines,
+    source: S,
+) -> Result<Comparison, ReconcileError> {
+    let Baselines { dir, files, region } = baselines;
+    let accounts = source
+        .accounts(&region)
+        .await
+        .map_err(ReconcileError::Source)?;
+    check_known_accounts(&accounts, &files, &dir)?;
+    let mine = files.iter().filter(|(_, b)| accounts.contains(&b.account));
+    let scope = coverage(mine.map(|(_, baseline)| baseline))
+        .into_iter()
+        .map(|(region, covered)| (region, covered.vpc_filter().cloned().unwrap_or_default()))
+        .collect();
+    let live = source.read(scope).await.map_err(ReconcileError::Source)?;
+    let report = diff(&accounts, &files, &live);
+    Ok(Comparison {
+        accounts,
+        files,
+        live,
+        report,
+    })
+}
+
+/// Refuses to compare when no baseline is of the live state's accounts.
+fn check_known_accounts(
+    accounts: &BTreeSet<AccountId>,
+    files: &[(PathBuf, Baseline)],
+    dir: &Path,
+) -> Result<(), ReconcileError> {
+    if files
+        .iter()
+        .any(|(_, baseline)| accounts.contains(&baseline.account))
+    {
+        return Ok(());
+    }
+    let known: BTreeMap<&str, ()> = files
+        .iter()
+        .map(|(_, b)| (b.account.as_str(), ()))
+        .collect();
+    let join = |ids: Vec<&str>| ids.join(", ");
+    Err(ReconcileError::UnknownAccount {
+        accounts: join(accounts.iter().map(AccountId::as_str).collect()),
+        dir: dir.to_owned(),
+        known: join(known.keys().copied().collect()),
+    })
+}

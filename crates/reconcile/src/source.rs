@@ -1,0 +1,59 @@
+//! Where live state comes from: EC2 (the AWS edge), or exports.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use nacl_drift_diff::LiveAcl;
+use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
+
+/// Why live state could not be read; its message and causes are the
+/// source's own.
+pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A source of live state. It is asked whose state it holds, then read
+/// once for exactly the scope the baselines of those accounts cover.
+pub trait LiveSource: Send {
+    /// The accounts the live state is of: only their baselines are compared.
+    /// `region` is one the baselines name, for services that need one.
+    fn accounts(
+        &self,
+        region: &Region,
+    ) -> impl Future<Output = Result<BTreeSet<AccountId>, SourceError>> + Send;
+
+    /// The live NACLs of each region of `scope`, read with its VPC filter
+    /// (empty: every VPC).
+    fn read(
+        self,
+        scope: BTreeMap<Region, BTreeSet<VpcId>>,
+    ) -> impl Future<Output = Result<Vec<LiveAcl>, SourceError>> + Send;
+}
+
+/// The NACLs of `aws ec2 describe-network-acls` exports. An export carries
+/// no region: its NACLs match baselines by id and VPC, and its owners are
+/// the accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exports(pub Vec<ObservedAcl>);
+
+impl LiveSource for Exports {
+    async fn accounts(&self, _region: &Region) -> Result<BTreeSet<AccountId>, SourceError> {
+        let accounts: BTreeSet<AccountId> = self.0.iter().map(|acl| acl.account.clone()).collect();
+        if accounts.is_empty() {
+            return Err("the live files hold no network ACLs".into());
+        }
+        Ok(accounts)
+    }
+
+    async fn read(
+        self,
+        _scope: BTreeMap<Region, BTreeSet<VpcId>>,
+    ) -> Result<Vec<LiveAcl>, SourceError> {
+        Ok(self
+            .0
+            .into_iter()
+            .map(|observed| LiveAcl {
+                region: None,
+                observed,
+            })
+            .collect())
+    }
+}
