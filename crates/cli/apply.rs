@@ -16,7 +16,8 @@ use nacl_drift_apply::{
     Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
 };
 use nacl_drift_aws::{Ec2, ec2_client};
-use nacl_drift_model::{NetworkAclId, Operation, write_baseline};
+use nacl_drift_model::{Operation, write_baseline};
+use nacl_drift_reconcile::with_recreated_ids;
 
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
@@ -285,35 +286,11 @@ fn record_recreated(
     result: &StepResult,
     dir: &std::path::Path,
 ) -> Result<Vec<PathBuf>> {
-    let renamed: BTreeMap<&NetworkAclId, &NetworkAclId> = result
-        .recreated
+    with_recreated_ids(&comparison.files, &result.recreated)
         .iter()
-        .map(|((_, old), new)| (old, new))
-        .collect();
-    let mut written = Vec::new();
-    for (_, baseline) in &comparison.files {
-        if !baseline
-            .network_acls
-            .iter()
-            .any(|acl| renamed.contains_key(&acl.id))
-        {
-            continue;
-        }
-        let mut updated = baseline.clone();
-        for acl in &mut updated.network_acls {
-            if let Some(new_id) = renamed.get(&acl.id) {
-                tracing::info!(old = %acl.id, new = %new_id, "recording the recreated NACL's id");
-                acl.id = (*new_id).clone();
-            }
-        }
-        let updated = nacl_drift_model::Baseline::new(
-            updated.account,
-            updated.region,
-            updated.vpc_id,
-            updated.scope,
-            updated.network_acls,
-        );
-        written.push(write_baseline(dir, &updated)?.0);
-    }
-    Ok(written)
+        .map(|baseline| {
+            tracing::info!(vpc = %baseline.vpc_id, "recording the recreated NACLs' new ids");
+            Ok(write_baseline(dir, baseline)?.0)
+        })
+        .collect()
 }

@@ -7,7 +7,9 @@
 //! AWS edge implements for EC2, and [`Exports`] implements for exports.
 
 mod compare;
+mod recreated;
 mod source;
 
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
+pub use recreated::with_recreated_ids;
 pub use source::{Exports, LiveSource, SourceError};
