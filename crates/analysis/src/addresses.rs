@@ -10,11 +10,14 @@ use nacl_drift_model::Cidr;
 /// An address family. IPv4 rules never match IPv6 traffic, and the reverse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
+    /// IPv4.
     V4,
+    /// IPv6.
     V6,
 }
 
 impl Family {
+    /// The family of a CIDR block.
     pub fn of(cidr: &Cidr) -> Family {
         match cidr {
             Cidr::V4(_) => Family::V4,
@@ -66,6 +69,7 @@ pub fn cidr_range(cidr: &Cidr) -> (u128, u128) {
 /// A set of addresses of one family: sorted, disjoint, non-adjacent ranges.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AddressSet {
+    /// IPv4 or IPv6: a set never mixes them.
     pub family: Family,
     ranges: Vec<(u128, u128)>,
 }
@@ -89,14 +93,17 @@ impl AddressSet {
         }
     }
 
+    /// The inclusive ranges, sorted and disjoint.
     pub fn ranges(&self) -> &[(u128, u128)] {
         &self.ranges
     }
 
+    /// Whether the set holds no address.
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }
 
+    /// Whether `address` is in the set.
     pub fn contains(&self, address: u128) -> bool {
         self.ranges
             .binary_search_by(|&(start, end)| {

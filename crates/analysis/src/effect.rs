@@ -24,20 +24,29 @@ pub enum Service {
     All,
     /// tcp or udp, on an inclusive port range.
     Ports {
+        /// tcp or udp.
         protocol: Protocol,
+        /// The first port.
         from: u16,
+        /// The last port.
         to: u16,
     },
     /// icmp or icmpv6, on inclusive type and code ranges.
     Icmp {
+        /// icmp or icmpv6.
         protocol: Protocol,
+        /// The first and last ICMP type.
         types: (u8, u8),
+        /// The first and last ICMP code.
         codes: (u8, u8),
     },
     /// One whole protocol that has neither ports nor ICMP types.
     Protocol(Protocol),
     /// Every protocol that no rule names (only "all" rules reach them).
-    Unnamed { named: Vec<u8> },
+    Unnamed {
+        /// The protocol numbers some rule names, sorted: not in this box.
+        named: Vec<u8>,
+    },
 }
 
 impl Service {
@@ -195,8 +204,11 @@ fn number(protocol: Protocol) -> u8 {
 /// One box of traffic whose fate changed, and the rules that decide it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Effect {
+    /// Ingress or egress.
     pub direction: Direction,
+    /// Newly allowed (exposure) or newly denied (disruption).
     pub kind: EffectKind,
+    /// The protocols and ports, or ICMP types and codes.
     pub service: Service,
     /// The remote addresses: sources for ingress, destinations for egress.
     pub addresses: AddressSet,

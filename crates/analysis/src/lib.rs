@@ -5,6 +5,10 @@
 //! (exposure), and the reverse (disruption), as a few merged boxes with the
 //! rules that decide them; an empty result means the change has no effect on
 //! traffic. Each box has a [`Severity`]. [`lint`] checks one NACL on its own.
+//!
+//! Depends on the model only: no AWS, no I/O.
+
+#![deny(missing_docs)]
 
 mod addresses;
 mod effect;

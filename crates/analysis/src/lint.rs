@@ -11,6 +11,7 @@ use crate::effect::{EffectKind, Service};
 use crate::policy::compare;
 use crate::severity::{Severity, sensitive_ports};
 
+/// What a lint finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
@@ -30,11 +31,16 @@ pub enum FindingKind {
 /// One problem in a NACL.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// What the finding is about.
     pub kind: FindingKind,
+    /// How bad it is.
     pub severity: Severity,
+    /// The direction the finding is in.
     pub direction: Direction,
+    /// The rule the finding is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_number: Option<RuleNumber>,
+    /// The finding, as a sentence.
     pub message: String,
 }
 

@@ -23,6 +23,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity as reports write it: `critical`, `high`, `medium`, `low`.
     pub fn label(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -57,6 +58,8 @@ pub const SENSITIVE_PORTS: [u16; 20] = [
 ];
 
 impl Effect {
+    /// How bad this box of traffic is: see [`Severity`]. It follows from the
+    /// packets in the box, whatever the box's shape.
     pub fn severity(&self) -> Severity {
         match (self.kind, self.direction) {
             (EffectKind::NewlyDenied, _) => Severity::Medium,

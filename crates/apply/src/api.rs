@@ -12,6 +12,7 @@ use nacl_drift_model::{AssociationId, Entry, EntryKey, NetworkAclId, SubnetId, V
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct CallError {
+    /// Which failure it is, for the executor.
     pub kind: CallErrorKind,
     /// For people: the operation, AWS's error code and its message.
     pub message: String,
@@ -40,6 +41,7 @@ pub trait NaclApi: Clone + Send + Sync + 'static {
         dry_run: bool,
     ) -> impl Future<Output = Result<NetworkAclId, CallError>> + Send;
 
+    /// Creates an entry.
     fn create_entry(
         &self,
         acl: &NetworkAclId,
@@ -57,6 +59,7 @@ pub trait NaclApi: Clone + Send + Sync + 'static {
         dry_run: bool,
     ) -> impl Future<Output = Result<(), CallError>> + Send;
 
+    /// Deletes an entry.
     fn delete_entry(
         &self,
         acl: &NetworkAclId,
@@ -86,6 +89,7 @@ pub trait NaclApi: Clone + Send + Sync + 'static {
         dry_run: bool,
     ) -> impl Future<Output = Result<(), CallError>> + Send;
 
+    /// Sets tags on the NACL (adding or overwriting).
     fn create_tags(
         &self,
         acl: &NetworkAclId,
@@ -93,6 +97,7 @@ pub trait NaclApi: Clone + Send + Sync + 'static {
         dry_run: bool,
     ) -> impl Future<Output = Result<(), CallError>> + Send;
 
+    /// Removes tags from the NACL.
     fn delete_tags(
         &self,
         acl: &NetworkAclId,

@@ -19,16 +19,20 @@ use crate::plan::{Call, Effect, Plan, Stage, Step};
 /// What happened to one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// The call was made.
     Done,
     /// The live state already matched (an earlier apply got this far).
     AlreadyDone(String),
     /// With DryRun: EC2 said the call would be permitted.
     Permitted,
+    /// The call failed: why, with AWS's error code.
     Failed(String),
+    /// The call was not made: why.
     Skipped(String),
 }
 
 impl Outcome {
+    /// Whether the call failed.
     pub fn is_failure(&self) -> bool {
         matches!(self, Outcome::Failed(_))
     }
@@ -38,7 +42,9 @@ impl Outcome {
 /// NACLs the plan recreated, by region and old id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepResult {
+    /// The outcome of each step, by the step's index in the plan.
     pub outcomes: Vec<Outcome>,
+    /// The new id of each recreated NACL, by region and old id.
     pub recreated: BTreeMap<(Region, NetworkAclId), NetworkAclId>,
 }
 

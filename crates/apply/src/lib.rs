@@ -14,6 +14,11 @@
 //!   opening stage starts once the closing stage has finished everywhere.
 //!   Subnets move back to their NACL in the closing stage, after that
 //!   NACL's closing calls.
+//!
+//! Depends on the model, the analysis and the diff only: no AWS. EC2 is
+//! reached through [`NaclApi`].
+
+#![deny(missing_docs)]
 
 mod api;
 mod execute;

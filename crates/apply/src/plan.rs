@@ -22,29 +22,44 @@ pub struct PlanOptions {
 pub enum Call {
     /// `CreateNetworkAcl` in the step's VPC, for a NACL that was deleted.
     CreateNetworkAcl,
+    /// `CreateNetworkAclEntry`: restores a deleted entry.
     CreateEntry {
+        /// The entry's direction and rule number.
         key: EntryKey,
+        /// The baseline's entry.
         entry: Entry,
     },
     /// Reverts an entry atomically to `entry`; `live` is what it is now.
     ReplaceEntry {
+        /// The entry's direction and rule number.
         key: EntryKey,
+        /// The baseline's entry.
         entry: Entry,
+        /// The live entry it replaces.
         live: Entry,
     },
+    /// `DeleteNetworkAclEntry`: removes an entry the baseline lacks (`--prune`).
     DeleteEntry {
+        /// The entry's direction and rule number.
         key: EntryKey,
+        /// The live entry it removes.
         live: Entry,
     },
     /// Moves a subnet back onto the step's NACL.
     MoveSubnet {
+        /// The subnet that moves back.
         subnet_id: SubnetId,
+        /// The NACL it is on now.
         from: NetworkAclId,
     },
+    /// `CreateTags`: tags that are missing or changed.
     CreateTags {
+        /// The tags to set, with the baseline's values.
         tags: BTreeMap<String, String>,
     },
+    /// `DeleteTags`: tags the baseline lacks.
     DeleteTags {
+        /// The keys to remove.
         keys: BTreeSet<String>,
     },
 }
@@ -52,7 +67,9 @@ pub enum Call {
 /// What a call does to the traffic the NACL lets through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Effect {
+    /// Narrows what gets through: runs in the closing stage.
     Closes,
+    /// Widens what gets through: waits for the opening stage.
     Opens,
     /// Moves subnets, or touches tags, or creates an empty NACL.
     Other,
@@ -62,20 +79,27 @@ pub enum Effect {
 /// stage starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stage {
+    /// Restores denies, removes and narrows allows, moves subnets back.
     Close,
+    /// Restores allows and tags, once every NACL is closed.
     Open,
 }
 
 /// One call of the plan, on one NACL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
+    /// The stage the call runs in.
     pub stage: Stage,
+    /// The NACL's region.
     pub region: Region,
+    /// The NACL's VPC.
     pub vpc_id: VpcId,
     /// The baseline's NACL. For a NACL this plan recreates, its old id:
     /// the new one is known once `CreateNetworkAcl` has answered.
     pub network_acl_id: NetworkAclId,
+    /// Whether the step is part of recreating a deleted NACL.
     pub recreates: bool,
+    /// The call and its arguments.
     pub call: Call,
 }
 
@@ -93,6 +117,7 @@ impl Step {
         }
     }
 
+    /// Whether the call closes or opens access (or neither).
     pub fn effect(&self) -> Effect {
         match &self.call {
             Call::CreateEntry { entry, .. } => match entry.action() {
@@ -147,6 +172,7 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether there is no call to make.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }

@@ -10,6 +10,11 @@
 //! A `DeleteNetworkAclEntry` record holds only the NACL, the rule number and
 //! the direction, never the deleted rule's contents: the baseline is what
 //! makes a restore possible.
+//!
+//! Depends on the model and the diff only: no AWS. The edge calls
+//! LookupEvents; this crate reads what it returns.
+
+#![deny(missing_docs)]
 
 mod logs;
 mod matching;

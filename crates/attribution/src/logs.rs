@@ -20,14 +20,18 @@ use crate::record::{NaclEvent, Record};
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {message}", path.display())]
 pub struct LogError {
+    /// The file.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub message: String,
 }
 
 /// What a folder of log files held.
 #[derive(Debug, Default)]
 pub struct LogFiles {
+    /// The NACL events of every file, in file order.
     pub events: Vec<NaclEvent>,
+    /// How many files were read.
     pub files: usize,
     /// Files skipped as unreadable (with `ignore_bad`), with why.
     pub skipped: Vec<LogError>,

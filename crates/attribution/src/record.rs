@@ -11,22 +11,33 @@ use serde_json::Value;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
+    /// The service, `ec2.amazonaws.com` for NACL events.
     pub event_source: Option<String>,
+    /// The API call, `DeleteNetworkAclEntry` say.
     pub event_name: Option<String>,
+    /// When, ISO 8601 in UTC.
     pub event_time: Option<String>,
+    /// CloudTrail's id of the event.
     #[serde(rename = "eventID")]
     pub event_id: Option<String>,
+    /// The region the call was made in.
     pub aws_region: Option<String>,
+    /// Where the call came from: an IP address, or a service's name.
     #[serde(rename = "sourceIPAddress")]
     pub source_ip_address: Option<String>,
+    /// The caller's client.
     pub user_agent: Option<String>,
+    /// The account the call was made in.
     pub recipient_account_id: Option<String>,
     /// Set on calls that failed: those changed nothing.
     pub error_code: Option<String>,
+    /// Who made the call.
     #[serde(default)]
     pub user_identity: UserIdentity,
+    /// The call's parameters, in CloudTrail's lowercase keys.
     #[serde(default)]
     pub request_parameters: Value,
+    /// What the call answered.
     #[serde(default)]
     pub response_elements: Value,
 }
@@ -66,15 +77,32 @@ pub struct OnBehalfOf {
 /// Why a NACL event's record cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
+    /// A field matching needs is absent.
     #[error("a {event} record has no {field}")]
-    Missing { event: String, field: &'static str },
+    Missing {
+        /// The event's name.
+        event: String,
+        /// The field the record lacks.
+        field: &'static str,
+    },
+    /// `eventTime` is not a time.
     #[error("a {event} record's eventTime `{time}` is not an ISO 8601 time")]
-    BadTime { event: String, time: String },
+    BadTime {
+        /// The event's name.
+        event: String,
+        /// The time, as the record has it.
+        time: String,
+    },
+    /// An id in the record is not an AWS id.
     #[error("the {event} record {event_id}: {field} is unusable: {error}")]
     BadId {
+        /// The event's name.
         event: String,
+        /// The record's `eventID`.
         event_id: String,
+        /// The field that holds the id.
         field: &'static str,
+        /// Why it is not an AWS id.
         error: IdError,
     },
 }
@@ -82,11 +110,15 @@ pub enum RecordError {
 /// A successful NACL event, checked and ready to match.
 #[derive(Clone, Debug)]
 pub struct NaclEvent {
+    /// The call.
     pub name: Operation,
     /// Seconds since the epoch.
     pub time: i64,
+    /// The region the call was made in.
     pub region: Region,
+    /// The account the call was made in, when the record says.
     pub account: Option<AccountId>,
+    /// The whole record, for the attribution.
     pub record: Record,
 }
 

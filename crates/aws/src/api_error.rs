@@ -9,14 +9,17 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 /// A failed EC2 call: the operation, AWS's error code, and its message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ApiError {
+    /// The EC2, STS or CloudTrail operation.
     pub operation: &'static str,
     /// AWS's error code, such as `UnauthorizedOperation`; `None` when the
     /// request never got an answer (no network, no credentials, a timeout).
     pub code: Option<String>,
+    /// AWS's message, or the causes of a request that got no answer.
     pub message: String,
 }
 
 impl ApiError {
+    /// The error of a failed SDK call to `operation`.
     pub fn new<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,

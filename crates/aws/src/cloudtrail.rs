@@ -19,8 +19,10 @@ pub const LOOKUP_PAUSE: Duration = Duration::from_millis(500);
 /// A lookup that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
+    /// LookupEvents failed.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The request could not be built.
     #[error("cannot build a LookupEvents request: {0}")]
     Request(String),
 }

@@ -18,52 +18,81 @@ use nacl_drift_model::{
 /// A network ACL in a DescribeNetworkAcls response that the model cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConvertError {
+    /// The NACL has no id.
     #[error("a network ACL has no NetworkAclId")]
     MissingAclId,
+    /// The NACL's id is not a NACL id.
     #[error("a network ACL's NetworkAclId is unusable")]
     BadAclId(#[source] IdError),
+    /// A field of the NACL is absent.
     #[error("network ACL {acl} has no {field}")]
     MissingAclField {
+        /// The NACL.
         acl: NetworkAclId,
+        /// The field, as EC2 names it.
         field: &'static str,
     },
+    /// No `OwnerId`, and no `--account` to stand in for it.
     #[error(
         "network ACL {acl} has no OwnerId (exports of older AWS CLIs lack it): \
          pass --account with the 12-digit account it belongs to"
     )]
-    MissingOwner { acl: NetworkAclId },
+    MissingOwner {
+        /// The NACL without an owner.
+        acl: NetworkAclId,
+    },
+    /// `OwnerId` and `--account` disagree.
     #[error("network ACL {acl} has OwnerId {owner}, but --account says {account}")]
     OwnerMismatch {
+        /// The NACL.
         acl: NetworkAclId,
+        /// Its `OwnerId`.
         owner: AccountId,
+        /// The `--account` given.
         account: AccountId,
     },
+    /// An id of the NACL is not an AWS id.
     #[error("network ACL {acl}: {field} is unusable")]
     BadId {
+        /// The NACL.
         acl: NetworkAclId,
+        /// The field that holds the id, as EC2 names it.
         field: &'static str,
+        /// Why it is not an AWS id.
         #[source]
         source: IdError,
     },
+    /// A field of an entry is absent.
     #[error("network ACL {acl}: an entry has no {field}")]
     MissingEntryField {
+        /// The NACL.
         acl: NetworkAclId,
+        /// The field, as EC2 names it.
         field: &'static str,
     },
+    /// An entry the model cannot hold.
     #[error("network ACL {acl}, {direction} rule {rule_number}: {problem}")]
     InvalidEntry {
+        /// The NACL.
         acl: NetworkAclId,
+        /// The entry's direction.
         direction: Direction,
+        /// The entry's rule number, as EC2 gave it.
         rule_number: i64,
+        /// What is wrong with it.
         problem: String,
     },
+    /// Two entries with one direction and rule number.
     #[error(
         "network ACL {acl} has two {direction} entries numbered {rule_number}: \
          EC2 never returns that, so the input is corrupt"
     )]
     DuplicateEntry {
+        /// The NACL.
         acl: NetworkAclId,
+        /// The direction.
         direction: Direction,
+        /// The rule number.
         rule_number: RuleNumber,
     },
 }

@@ -21,6 +21,7 @@ pub struct Ec2 {
 }
 
 impl Ec2 {
+    /// EC2 through `client`, configured for one region.
     pub fn new(client: Client) -> Self {
         Ec2 { client }
     }

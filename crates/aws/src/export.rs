@@ -15,11 +15,13 @@ use crate::convert::{ConvertError, convert_network_acl};
 /// Why a file is not a usable export.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The JSON is not an export.
     #[error(
         "not an `aws ec2 describe-network-acls --output json` export: {0} \
          (expected an object with a \"NetworkAcls\" list)"
     )]
     NotAnExport(serde_json::Error),
+    /// A NACL of the export cannot be held by the model.
     #[error(transparent)]
     Convert(#[from] ConvertError),
 }

@@ -18,6 +18,11 @@
 //!   the drift, as CloudTrail's JSON records.
 //! - [`load_config`] and the `*_client` functions build the clients, once
 //!   per service and region.
+//!
+//! The only library that may depend on the AWS SDK; nothing of the
+//! workspace depends on it but the binary.
+
+#![deny(missing_docs)]
 
 mod api_error;
 mod clients;
@@ -47,10 +52,13 @@ pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
 /// Why a snapshot failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
+    /// DescribeNetworkAcls failed.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A NACL cannot be held by the model.
     #[error("DescribeNetworkAcls returned a network ACL nacl-drift cannot represent")]
     Convert(#[from] ConvertError),
+    /// One NACL twice, with different content.
     #[error("DescribeNetworkAcls returned inconsistent network ACLs")]
     Duplicate(#[from] DuplicateAcl),
 }

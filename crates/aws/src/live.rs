@@ -14,18 +14,24 @@ use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_a
 /// Why live state could not be read from AWS.
 #[derive(Debug, thiserror::Error)]
 pub enum LiveReadError {
+    /// STS could not say.
     #[error("cannot tell which account the credentials belong to")]
     Account(#[source] ApiError),
+    /// A region could not be read.
     #[error(
         "cannot read the network ACLs of {region}{}",
         if *.access_denied { " (the credentials need ec2:DescribeNetworkAcls: see examples/iam/)" } else { "" }
     )]
     Region {
+        /// The region.
         region: Region,
+        /// Whether AWS refused for want of permission.
         access_denied: bool,
+        /// Why.
         #[source]
         source: SnapshotError,
     },
+    /// A region's reading task panicked.
     #[error("a region's read failed")]
     Task(#[source] tokio::task::JoinError),
 }
@@ -72,6 +78,7 @@ pub struct Ec2Live {
 }
 
 impl Ec2Live {
+    /// Live state for the credentials of `config`.
     pub fn new(config: SdkConfig) -> Self {
         Ec2Live { config }
     }

@@ -14,7 +14,9 @@ use crate::traffic::assess;
 /// export, which carries no region.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveAcl {
+    /// The region it was read in; `None` from an export, which has none.
     pub region: Option<Region>,
+    /// The NACL, with its account and VPC.
     pub observed: ObservedAcl,
 }
 

@@ -13,6 +13,10 @@
 //! - Each change carries a severity, from the exact effect on traffic of the
 //!   changed entries (or of the NACL a subnet moved to), which the report
 //!   lists: see the analysis crate.
+//!
+//! Depends on the model and the analysis only: no AWS, no I/O.
+
+#![deny(missing_docs)]
 
 mod compare;
 mod report;

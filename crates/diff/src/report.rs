@@ -14,13 +14,19 @@ use serde::{Serialize, Serializer};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    /// A NACL of the baseline is gone.
     NetworkAclDeleted,
+    /// A NACL in a baseline's scope that no baseline holds.
     NetworkAclAdded,
+    /// An entry of the baseline is gone.
     EntryDeleted,
+    /// An entry the baseline lacks.
     EntryAdded,
+    /// An entry whose content changed.
     EntryModified,
     /// A subnet of this NACL is now on another NACL (or gone).
     AssociationChanged,
+    /// The NACL's tags changed.
     TagsChanged,
 }
 
@@ -55,37 +61,55 @@ impl ChangeKind {
 pub enum Drift {
     /// The baseline's NACL is gone.
     NetworkAclDeleted {
+        /// The NACL as the baseline has it.
         baseline: Box<NetworkAcl>,
     },
     /// A NACL in a baseline's scope that no baseline holds.
     NetworkAclAdded {
+        /// The NACL as it is live.
         live: Box<NetworkAcl>,
     },
+    /// An entry of the baseline is gone.
     EntryDeleted {
+        /// The entry's direction and rule number.
         key: EntryKey,
+        /// The entry as the baseline has it.
         baseline: Entry,
     },
+    /// An entry the baseline lacks.
     EntryAdded {
+        /// The entry's direction and rule number.
         key: EntryKey,
+        /// The entry as it is live.
         live: Entry,
     },
+    /// An entry whose content changed.
     EntryModified {
+        /// The entry's direction and rule number.
         key: EntryKey,
+        /// The entry as the baseline has it.
         baseline: Entry,
+        /// The entry as it is live.
         live: Entry,
     },
     /// A subnet of the baseline's NACL is now on another NACL, or (`None`)
     /// no longer exists.
     SubnetMoved {
+        /// The subnet.
         subnet: SubnetId,
+        /// The NACL it is on now.
         now_on: Option<NetworkAclId>,
     },
     /// A subnet the baseline does not know at all is on this NACL.
     SubnetUnknown {
+        /// The subnet.
         subnet: SubnetId,
     },
+    /// The NACL's tags changed.
     TagsChanged {
+        /// The tags as the baseline has them.
         baseline: BTreeMap<String, String>,
+        /// The tags as they are live.
         live: BTreeMap<String, String>,
     },
 }
@@ -129,10 +153,13 @@ impl Drift {
 /// says, or what is live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State<'a> {
+    /// An entry, with its direction and rule number.
     Entry(EntryKey, &'a Entry),
+    /// A whole NACL.
     NetworkAcl(&'a NetworkAcl),
     /// The NACL a subnet is on.
     Association(&'a NetworkAclId),
+    /// A NACL's tags.
     Tags(&'a BTreeMap<String, String>),
 }
 
@@ -160,10 +187,13 @@ impl Serialize for State<'_> {
 /// One drift, on one NACL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    /// The NACL's region.
     pub region: Region,
+    /// The NACL's VPC.
     pub vpc_id: VpcId,
     /// The baseline's NACL; for `network_acl_added`, the new NACL.
     pub network_acl_id: NetworkAclId,
+    /// What drifted.
     pub drift: Drift,
     /// How bad the change is for traffic; `low` for tags, and for changes
     /// with no effect on traffic.
@@ -176,6 +206,7 @@ pub struct Change {
 }
 
 impl Change {
+    /// The kind of drift.
     pub fn kind(&self) -> ChangeKind {
         self.drift.kind()
     }
@@ -269,13 +300,17 @@ impl Serialize for Change {
 /// asked for, `null` when unattributed, else the [`Attribution`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Attributed {
+    /// Attribution was not asked for.
     #[default]
     NotAsked,
+    /// No event matches the change.
     Unattributed,
+    /// The event that most likely made the change.
     To(Box<Attribution>),
 }
 
 impl Attributed {
+    /// Whether attribution was not asked for (the JSON then leaves it out).
     pub fn not_asked(&self) -> bool {
         matches!(self, Attributed::NotAsked)
     }
@@ -309,10 +344,15 @@ pub struct Attribution {
     /// For an AWS service: which (`invokedBy`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_by: Option<String>,
+    /// The API call: `eventName`.
     pub event_name: String,
+    /// When: `eventTime`.
     pub event_time: String,
+    /// CloudTrail's id of the event: `eventID`.
     pub event_id: String,
+    /// Where the call came from: `sourceIPAddress`.
     pub source_ip: Option<String>,
+    /// The caller's client: `userAgent`.
     pub user_agent: Option<String>,
 }
 
@@ -381,7 +421,9 @@ pub struct Skipped {
     /// A live VPC, when live NACLs were skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<VpcId>,
+    /// The account of the file or VPC.
     pub account: AccountId,
+    /// Why it was skipped.
     pub reason: String,
 }
 
@@ -389,13 +431,17 @@ pub struct Skipped {
 /// whose entries changed or for subnets that moved to another NACL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrafficEffect {
+    /// The NACL's region.
     pub region: Region,
+    /// The NACL's VPC.
     pub vpc_id: VpcId,
     /// The baseline's NACL.
     pub network_acl_id: NetworkAclId,
     /// For subnets that moved: the NACL they are on now, and which they are.
     pub live_network_acl_id: Option<NetworkAclId>,
+    /// For subnets that moved: which.
     pub subnet_ids: Vec<SubnetId>,
+    /// The traffic, and the rules that decide it before and after.
     pub effect: Effect,
 }
 
@@ -522,11 +568,14 @@ impl Serialize for TrafficEffect {
 /// Everything `diff` found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// Whether there is no change at all.
     pub in_sync: bool,
     /// The highest severity of any change; `null` when in sync.
     pub severity: Option<Severity>,
+    /// Every change, by NACL, in the order of [`Change`]'s listing.
     pub changes: Vec<Change>,
     /// What the changes do to traffic, most severe first.
     pub effects: Vec<TrafficEffect>,
+    /// What was not compared, and why.
     pub skipped: Vec<Skipped>,
 }

@@ -14,6 +14,7 @@ pub enum Coverage {
 }
 
 impl Coverage {
+    /// Whether the coverage includes `vpc_id`.
     pub fn covers(&self, vpc_id: &str) -> bool {
         match self {
             Coverage::AllVpcs => true,

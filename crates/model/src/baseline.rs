@@ -18,9 +18,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     schema_version: SchemaVersion,
+    /// The account the VPC belongs to.
     pub account: AccountId,
+    /// The VPC's region.
     pub region: Region,
+    /// The VPC.
     pub vpc_id: VpcId,
+    /// What the snapshot that wrote the file looked at.
     pub scope: Scope,
     /// Sorted by id.
     pub network_acls: Vec<NetworkAcl>,
@@ -49,8 +53,11 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkAcl {
+    /// The NACL's id.
     pub id: NetworkAclId,
+    /// Whether it is the VPC's default NACL.
     pub is_default: bool,
+    /// The NACL's tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     /// Subnet ids. Association ids are not kept: they change on every
@@ -72,7 +79,9 @@ pub struct NetworkAcl {
 pub struct ObservedAcl {
     /// The owner account (`OwnerId`).
     pub account: AccountId,
+    /// The VPC the NACL is in.
     pub vpc_id: VpcId,
+    /// The NACL.
     pub acl: NetworkAcl,
     /// The current association ids, each with its subnet. Never part of a
     /// baseline (they change on every move); CloudTrail records name them.

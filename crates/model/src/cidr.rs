@@ -9,17 +9,26 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A canonical CIDR block: no host bits set, written as AWS writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cidr {
+    /// An IPv4 block.
     V4(Ipv4Net),
+    /// An IPv6 block.
     V6(Ipv6Net),
 }
 
 /// Why a string is not a canonical CIDR block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CidrError {
+    /// Not a CIDR block at all.
     #[error("`{0}` is not a CIDR block (expected e.g. 10.0.0.0/16 or 2001:db8::/56)")]
     Invalid(String),
+    /// A block with host bits set, which AWS would store otherwise.
     #[error("`{given}` is not canonical: AWS stores it as `{canonical}`")]
-    NotCanonical { given: String, canonical: String },
+    NotCanonical {
+        /// The block as written.
+        given: String,
+        /// The block as AWS stores it.
+        canonical: String,
+    },
 }
 
 impl Cidr {

@@ -11,7 +11,9 @@ use crate::cidr::Cidr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
+    /// Traffic into the subnet.
     Ingress,
+    /// Traffic out of the subnet.
     Egress,
 }
 
@@ -21,6 +23,7 @@ impl Direction {
         self == Direction::Egress
     }
 
+    /// The direction of EC2's `Egress` flag.
     pub fn from_egress(egress: bool) -> Self {
         if egress {
             Direction::Egress
@@ -43,7 +46,9 @@ impl fmt::Display for Direction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// Lets the traffic through.
     Allow,
+    /// Stops the traffic.
     Deny,
 }
 
@@ -63,8 +68,10 @@ impl fmt::Display for Action {
 pub struct RuleNumber(u16);
 
 impl RuleNumber {
+    /// The highest user rule number.
     pub const MAX: u16 = 32766;
 
+    /// A rule number, when it is one a baseline may hold.
     pub fn new(number: i64) -> Result<Self, EntryError> {
         match u16::try_from(number) {
             Ok(n @ 1..=Self::MAX) => Ok(RuleNumber(n)),
@@ -77,6 +84,7 @@ impl RuleNumber {
         number == 32767 || number == 32768
     }
 
+    /// The number.
     pub fn get(self) -> u16 {
         self.0
     }
@@ -98,7 +106,9 @@ impl<'de> Deserialize<'de> for RuleNumber {
 /// Orders ingress before egress, then by rule number, as baselines list them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryKey {
+    /// Ingress or egress.
     pub direction: Direction,
+    /// The rule number, within the direction.
     pub rule_number: RuleNumber,
 }
 
@@ -111,10 +121,15 @@ impl fmt::Display for EntryKey {
 /// An IP protocol, named where it has a common name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Protocol {
+    /// Every protocol (EC2's `-1`).
     All,
+    /// tcp (6).
     Tcp,
+    /// udp (17).
     Udp,
+    /// icmp (1).
     Icmp,
+    /// icmpv6 (58).
     Icmpv6,
     /// Any other IANA protocol number.
     Number(u8),
@@ -160,10 +175,12 @@ impl Protocol {
         }
     }
 
+    /// Whether the protocol has ports: tcp and udp.
     pub fn has_ports(self) -> bool {
         matches!(self, Protocol::Tcp | Protocol::Udp)
     }
 
+    /// Whether the protocol has an ICMP type and code: icmp and icmpv6.
     pub fn has_icmp_type_code(self) -> bool {
         matches!(self, Protocol::Icmp | Protocol::Icmpv6)
     }
@@ -221,8 +238,10 @@ pub struct PortRange {
 }
 
 impl PortRange {
+    /// Every port, 0-65535.
     pub const ALL: PortRange = PortRange { from: 0, to: 65535 };
 
+    /// The ports `from` to `to`, inclusive; an error unless 0 <= from <= to <= 65535.
     pub fn new(from: i64, to: i64) -> Result<Self, EntryError> {
         match (u16::try_from(from), u16::try_from(to)) {
             (Ok(f), Ok(t)) if f <= t => Ok(PortRange { from: f, to: t }),
@@ -230,10 +249,12 @@ impl PortRange {
         }
     }
 
+    /// The first port.
     pub fn from(self) -> u16 {
         self.from
     }
 
+    /// The last port.
     pub fn to(self) -> u16 {
         self.to
     }
@@ -302,11 +323,13 @@ pub struct IcmpTypeCode {
 }
 
 impl IcmpTypeCode {
+    /// Every type and code.
     pub const ANY: IcmpTypeCode = IcmpTypeCode {
         icmp_type: -1,
         code: -1,
     };
 
+    /// A type and code, each -1 (any) or 0-255.
     pub fn new(icmp_type: i64, code: i64) -> Result<Self, EntryError> {
         let valid = |v: i64| (-1..=255).contains(&v);
         if valid(icmp_type) && valid(code) {
@@ -320,10 +343,12 @@ impl IcmpTypeCode {
         }
     }
 
+    /// The type; -1 is any.
     pub fn icmp_type(self) -> i16 {
         self.icmp_type
     }
 
+    /// The code; -1 is any.
     pub fn code(self) -> i16 {
         self.code
     }
@@ -370,12 +395,16 @@ impl From<IcmpTypeCode> for IcmpRecord {
 /// for tcp and udp, type and code for icmp and icmpv6, nothing otherwise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Traffic {
+    /// Every protocol.
     All,
+    /// tcp, on a port range.
     Tcp(PortRange),
+    /// udp, on a port range.
     Udp(PortRange),
     /// Its type and code; [`IcmpTypeCode::ANY`] when none was given, which
     /// matches every type and code the same way.
     Icmp(IcmpTypeCode),
+    /// icmpv6, with its type and code.
     Icmpv6(IcmpTypeCode),
     /// Another IANA protocol (never 1, 6, 17 or 58).
     Other(u8),
@@ -407,6 +436,7 @@ impl Traffic {
         })
     }
 
+    /// The protocol alone.
     pub fn protocol(self) -> Protocol {
         match self {
             Traffic::All => Protocol::All,
@@ -418,6 +448,7 @@ impl Traffic {
         }
     }
 
+    /// The port range, for tcp and udp.
     pub fn ports(self) -> Option<PortRange> {
         match self {
             Traffic::Tcp(ports) | Traffic::Udp(ports) => Some(ports),
@@ -425,6 +456,7 @@ impl Traffic {
         }
     }
 
+    /// The ICMP type and code, for icmp and icmpv6.
     pub fn icmp(self) -> Option<IcmpTypeCode> {
         match self {
             Traffic::Icmp(icmp) | Traffic::Icmpv6(icmp) => Some(icmp),
@@ -461,6 +493,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry of parts that are each valid already.
     pub fn new(action: Action, traffic: Traffic, cidr: Cidr) -> Self {
         Entry {
             action,
@@ -489,14 +522,17 @@ impl Entry {
         ))
     }
 
+    /// Allow or deny.
     pub fn action(&self) -> Action {
         self.action
     }
 
+    /// The protocol, with its ports or ICMP type and code.
     pub fn traffic(&self) -> Traffic {
         self.traffic
     }
 
+    /// The remote addresses: sources for ingress, destinations for egress.
     pub fn cidr(&self) -> Cidr {
         self.cidr
     }
@@ -517,32 +553,55 @@ impl Entry {
 /// Why an entry, or a part of one, is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
+    /// A rule number outside 1..=32766.
     #[error(
         "rule number {0} is outside 1..=32766 (32767 and 32768 are AWS's read-only catch-all denies, which baselines leave out)"
     )]
     RuleNumberOutOfRange(i64),
+    /// A protocol that is neither a known name nor a number.
     #[error("unknown protocol `{0}`: expected tcp, udp, icmp, icmpv6, all, or a number 0-255")]
     UnknownProtocol(String),
+    /// Ports outside 0-65535, or out of order.
     #[error("port range {from}-{to} is invalid: ports are 0-65535, low to high")]
-    BadPortRange { from: i64, to: i64 },
+    BadPortRange {
+        /// The first port, as given.
+        from: i64,
+        /// The last port, as given.
+        to: i64,
+    },
+    /// Text that is not a port or a port range.
     #[error("`{0}` is not a port or port range (expected 22 or \"1024-65535\")")]
     BadPortText(String),
+    /// An ICMP type or code outside -1..=255.
     #[error("ICMP type {icmp_type} code {code} is invalid: each is -1 (any) or 0-255")]
-    BadIcmp { icmp_type: i64, code: i64 },
+    BadIcmp {
+        /// The ICMP type, as given.
+        icmp_type: i64,
+        /// The ICMP code, as given.
+        code: i64,
+    },
+    /// Ports on a protocol without ports.
     #[error("protocol {0} has no ports: remove `ports` (only tcp and udp have ports)")]
     PortsWithoutPortProtocol(Protocol),
+    /// An ICMP type and code on a protocol without them.
     #[error("protocol {0} has no ICMP type/code: remove `icmp` (only icmp and icmpv6 have one)")]
     IcmpWithoutIcmpProtocol(Protocol),
+    /// tcp or udp without ports.
     #[error("protocol {0} needs `ports` (a port like 443, or \"0-65535\" for all)")]
     MissingPorts(Protocol),
+    /// icmpv6 on an IPv6 block without a type and code, which AWS refuses.
     #[error("an icmpv6 entry with an IPv6 CIDR needs `icmp` (type and code; -1 means any)")]
     Icmpv6NeedsTypeCode,
+    /// Both `cidr` and `ipv6_cidr`.
     #[error("entry has both `cidr` and `ipv6_cidr`: an entry has exactly one")]
     BothCidrs,
+    /// Neither `cidr` nor `ipv6_cidr`.
     #[error("entry has neither `cidr` nor `ipv6_cidr`: an entry has exactly one")]
     NoCidr,
+    /// An IPv6 block under `cidr`.
     #[error("`cidr` holds the IPv6 block {0}: put it under `ipv6_cidr`")]
     Ipv6InCidr(Cidr),
+    /// An IPv4 block under `ipv6_cidr`.
     #[error("`ipv6_cidr` holds the IPv4 block {0}: put it under `cidr`")]
     Ipv4InIpv6Cidr(Cidr),
 }
@@ -567,6 +626,7 @@ pub struct EntryRecord {
 }
 
 impl EntryRecord {
+    /// The record of an entry, as baselines write it.
     pub fn new(key: &EntryKey, entry: &Entry) -> Self {
         let (cidr, ipv6_cidr) = match entry.cidr {
             Cidr::V4(_) => (Some(entry.cidr), None),

@@ -11,24 +11,38 @@ pub enum BaselineError {
     /// where the line is known, as compilers do.
     #[error("{location}: {message}")]
     Invalid {
+        /// The file, and where in it.
         location: FileLocation,
+        /// What is wrong.
         message: String,
     },
+    /// The file or folder could not be read.
     #[error("cannot read {}", path.display())]
     Read {
+        /// The file or folder.
         path: PathBuf,
+        /// Why.
         #[source]
         source: io::Error,
     },
+    /// A path that is not strictly inside the baseline directory: refused.
     #[error(
         "refusing to write {}: it is not strictly inside the baseline directory {}",
         path.display(),
         dir.display()
     )]
-    OutsideDir { path: PathBuf, dir: PathBuf },
+    OutsideDir {
+        /// The path a write or removal was asked for.
+        path: PathBuf,
+        /// The baseline directory it must be inside.
+        dir: PathBuf,
+    },
+    /// The file could not be written or removed.
     #[error("cannot write {}", path.display())]
     Write {
+        /// The file.
         path: PathBuf,
+        /// Why.
         #[source]
         source: io::Error,
     },
@@ -37,7 +51,9 @@ pub enum BaselineError {
 /// A file, and the line and column within it where they are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLocation {
+    /// The file.
     pub path: PathBuf,
+    /// The line and column, from 1, when the parser knows them.
     pub line_column: Option<(usize, usize)>,
 }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct IdError {
     /// What the value should have been: "a VPC id".
     pub kind: &'static str,
+    /// The value as given.
     pub value: String,
     /// The shape that was expected, in words.
     pub expected: &'static str,
@@ -55,6 +56,7 @@ macro_rules! string_id {
                 }
             }
 
+            /// The id as text.
             pub fn as_str(&self) -> &str {
                 &self.0
             }

@@ -12,6 +12,11 @@
 //!
 //! Serialisation is deterministic: the same model always gives the same
 //! bytes, so an unchanged estate snapshots to byte-identical files.
+//!
+//! Depends on no other crate of the workspace, and never on the AWS SDK:
+//! every other crate speaks in its types.
+
+#![deny(missing_docs)]
 
 mod baseline;
 mod cidr;

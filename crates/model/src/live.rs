@@ -13,9 +13,11 @@ use crate::ids::{AccountId, NetworkAclId, Region, VpcId};
     if first == second { format!("{first} twice") } else { format!("both {first} and {second}") }
 )]
 pub struct DuplicateAcl {
+    /// The NACL.
     pub acl: NetworkAclId,
     /// Where each copy came from: a file, or an API call.
     pub first: String,
+    /// Where the other copy came from.
     pub second: String,
 }
 

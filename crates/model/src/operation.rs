@@ -7,14 +7,21 @@ use std::fmt;
 /// its tags. Ordered as their names are, alphabetically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
+    /// Creates an empty NACL in a VPC.
     CreateNetworkAcl,
+    /// Creates an entry.
     CreateNetworkAclEntry,
     /// Tags any resource; attribution keeps the events on NACLs.
     CreateTags,
+    /// Deletes a NACL.
     DeleteNetworkAcl,
+    /// Deletes an entry.
     DeleteNetworkAclEntry,
+    /// Removes tags from any resource; attribution keeps the events on NACLs.
     DeleteTags,
+    /// Moves a subnet onto another NACL.
     ReplaceNetworkAclAssociation,
+    /// Replaces an entry, atomically.
     ReplaceNetworkAclEntry,
 }
 

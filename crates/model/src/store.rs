@@ -17,7 +17,9 @@ const HEADER: &str = "# nacl-drift baseline: the reviewed state of this VPC's ne
 /// What writing a baseline did to the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteOutcome {
+    /// The file did not exist.
     Created,
+    /// The file held other bytes.
     Updated,
     /// The file already held exactly these bytes, so it was not touched.
     Unchanged,

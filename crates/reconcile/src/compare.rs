@@ -12,10 +12,13 @@ use crate::source::{LiveSource, SourceError};
 /// Why the comparison could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
+    /// A baseline file is unreadable or invalid.
     #[error(transparent)]
     Baseline(#[from] BaselineError),
+    /// The directory holds no baseline.
     #[error("no baseline files in {}: run `nacl-drift snapshot` first", .0.display())]
     NoBaselines(PathBuf),
+    /// The live state could not be read.
     #[error(transparent)]
     Source(SourceError),
     /// Reporting "in sync" for credentials of the wrong account would hide
@@ -25,8 +28,11 @@ pub enum ReconcileError {
         dir.display()
     )]
     UnknownAccount {
+        /// The live state's accounts, joined.
         accounts: String,
+        /// The baseline directory.
         dir: PathBuf,
+        /// The accounts the baselines are of, joined.
         known: String,
     },
 }
@@ -59,8 +65,11 @@ impl Baselines {
 pub struct Comparison {
     /// The accounts compared: the caller's, or the exports' owners.
     pub accounts: BTreeSet<AccountId>,
+    /// Every baseline file, with its path.
     pub files: Vec<(PathBuf, Baseline)>,
+    /// The live NACLs read.
     pub live: Vec<LiveAcl>,
+    /// What drifted, and what it does to traffic.
     pub report: Report,
 }
 

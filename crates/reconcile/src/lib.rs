@@ -5,6 +5,10 @@
 //!
 //! No AWS dependency: live state comes through [`LiveSource`], which the
 //! AWS edge implements for EC2, and [`Exports`] implements for exports.
+//!
+//! Depends on the model and the diff only.
+
+#![deny(missing_docs)]
 
 mod compare;
 mod recreated;

@@ -6,6 +6,10 @@
 //! `icmpTypeCode`, error codes) that the local emulator does not produce.
 //! Every request the client sends is kept, so tests can check what was
 //! asked for, and in which order.
+//!
+//! A dev-dependency only: no crate may depend on it for its own build.
+
+#![deny(missing_docs)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -25,7 +29,9 @@ use aws_types::region::Region;
 /// One recorded HTTP answer.
 #[derive(Clone, Debug)]
 pub struct Recorded {
+    /// The HTTP status.
     pub status: u16,
+    /// The body, as AWS sends it.
     pub body: String,
 }
 
@@ -67,6 +73,7 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// A replay that answers with `responses`, in order.
     pub fn new(responses: impl IntoIterator<Item = Recorded>) -> Self {
         Replay {
             responses: Arc::new(Mutex::new(responses.into_iter().collect())),
