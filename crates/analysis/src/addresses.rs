@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipnet::{Ipv4Net, Ipv6Net};
+use ipnet::{Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
 use nacl_drift_model::Cidr;
 
 /// An address family. IPv4 rules never match IPv6 traffic, and the reverse.
@@ -219,37 +219,17 @@ fn difference(a: &[(u128, u128)], b: &[(u128, u128)]) -> Vec<(u128, u128)> {
     out
 }
 
-/// The largest aligned blocks that exactly tile `start..=end`.
+/// The largest aligned blocks that exactly tile `start..=end` (ipnet's
+/// subnet iteration).
 fn range_cidrs(family: Family, start: u128, end: u128) -> Vec<Cidr> {
-    let bits = family.bits();
-    let mut out = Vec::new();
-    let mut at = start;
-    loop {
-        // The most host bits a block aligned at `at` can have without passing `end`.
-        let mut host_bits = if at == 0 {
-            bits
-        } else {
-            at.trailing_zeros().min(bits)
-        };
-        while host_bits > 0 && block_end(at, host_bits) > end {
-            host_bits -= 1;
-        }
-        out.push(make_cidr(family, at, (bits - host_bits) as u8));
-        let last = block_end(at, host_bits);
-        if last >= end {
-            return out;
-        }
-        at = last + 1;
-    }
-}
-
-/// The last address of the block of `host_bits` that starts at `at` (which
-/// is aligned to it, so this cannot overflow).
-fn block_end(at: u128, host_bits: u32) -> u128 {
-    if host_bits >= 128 {
-        u128::MAX
-    } else {
-        at + ((1u128 << host_bits) - 1)
+    match family {
+        // IPv4 ranges hold 32-bit addresses only.
+        Family::V4 => Ipv4Subnets::new(Ipv4Addr::from(start as u32), Ipv4Addr::from(end as u32), 0)
+            .map(Cidr::V4)
+            .collect(),
+        Family::V6 => Ipv6Subnets::new(Ipv6Addr::from(start), Ipv6Addr::from(end), 0)
+            .map(Cidr::V6)
+            .collect(),
     }
 }
 
