@@ -4,11 +4,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use nacl_drift_analysis::Severity;
-use nacl_drift_model::{AccountId, Baseline, NetworkAcl, NetworkAclId, ObservedAcl, Region, VpcId};
+use nacl_drift_model::{
+    AccountId, Baseline, Direction, NetworkAcl, NetworkAclId, ObservedAcl, Region, SubnetId, VpcId,
+};
 
-use crate::report::{Attributed, Change, Drift, Report, Skipped};
+use crate::report::{Attributed, Change, Drift, Report, Skipped, TrafficEffect};
 use crate::scope::coverage;
-use crate::traffic::assess;
+use crate::traffic::{EntryEffects, move_effects, sort_effects};
 
 /// A live NACL, with the region it was read in: `None` when it came from an
 /// export, which carries no region.
@@ -69,18 +71,13 @@ pub fn diff(
     }
     comparison.find_added(&baselines, &mut skipped);
 
-    let mut changes = comparison.changes;
+    let Comparison {
+        mut changes,
+        mut effects,
+        ..
+    } = comparison;
     changes.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let baseline_acls: HashMap<&str, &NetworkAcl> = baselines
-        .iter()
-        .flat_map(|baseline| &baseline.network_acls)
-        .map(|acl| (acl.id.as_str(), acl))
-        .collect();
-    let live_acls: HashMap<&str, &NetworkAcl> = live
-        .iter()
-        .map(|acl| (acl.observed.acl.id.as_str(), &acl.observed.acl))
-        .collect();
-    let effects = assess(&mut changes, &baseline_acls, &live_acls);
+    sort_effects(&mut effects);
     Report {
         in_sync: changes.is_empty(),
         severity: changes.iter().map(|change| change.severity).max(),
@@ -115,6 +112,7 @@ struct Comparison<'a> {
     baseline_acl_ids: HashSet<&'a str>,
     baseline_subnets: HashSet<&'a str>,
     changes: Vec<Change>,
+    effects: Vec<TrafficEffect>,
 }
 
 impl<'a> Comparison<'a> {
@@ -138,55 +136,92 @@ impl<'a> Comparison<'a> {
                 .map(|subnet| subnet.as_str())
                 .collect(),
             changes: Vec::new(),
+            effects: Vec::new(),
         }
     }
 
     fn compare_acl(&mut self, baseline: &Baseline, acl: &NetworkAcl) {
-        let mut push = |drift| {
-            self.changes.push(Change {
-                region: baseline.region.clone(),
-                vpc_id: baseline.vpc_id.clone(),
-                network_acl_id: acl.id.clone(),
-                drift,
-                severity: Severity::Low,
-                effective: None,
-                attribution: Attributed::NotAsked,
-            })
+        let change = |drift, severity, effective| Change {
+            region: baseline.region.clone(),
+            vpc_id: baseline.vpc_id.clone(),
+            network_acl_id: acl.id.clone(),
+            drift,
+            severity,
+            effective,
+            attribution: Attributed::NotAsked,
         };
+        let effect = |effect, live_network_acl_id, subnet_ids| TrafficEffect {
+            region: baseline.region.clone(),
+            vpc_id: baseline.vpc_id.clone(),
+            network_acl_id: acl.id.clone(),
+            live_network_acl_id,
+            subnet_ids,
+            effect,
+        };
+
+        // Subnets that moved, by the NACL they are on now: what they see is
+        // that NACL's policy instead of the baseline's.
+        let mut moved: BTreeMap<Option<&NetworkAclId>, Vec<SubnetId>> = BTreeMap::new();
         for subnet in &acl.subnets {
             let now_on = self.live_acl_of_subnet.get(subnet.as_str()).copied();
             if now_on != Some(&acl.id) {
-                push(Drift::SubnetMoved {
-                    subnet: subnet.clone(),
-                    now_on: now_on.cloned(),
-                });
+                moved.entry(now_on).or_default().push(subnet.clone());
             }
         }
+        for (now_on, subnets) in moved {
+            let to = now_on.and_then(|id| self.live_by_id.get(id.as_str()));
+            let (found, severity, effective) = match to {
+                Some(to) => {
+                    let (found, severity) = move_effects(acl, &to.observed.acl);
+                    let effective = Some(!found.is_empty());
+                    (found, severity, effective)
+                }
+                // The subnet is gone: nothing reaches it any more.
+                None => (Vec::new(), Severity::Low, None),
+            };
+            for subnet in &subnets {
+                let drift = Drift::SubnetMoved {
+                    subnet: subnet.clone(),
+                    now_on: now_on.cloned(),
+                };
+                self.changes.push(change(drift, severity, effective));
+            }
+            self.effects.extend(
+                found
+                    .into_iter()
+                    .map(|found| effect(found, now_on.cloned(), subnets.clone())),
+            );
+        }
+
         let Some(live) = self
             .live_by_id
             .get(acl.id.as_str())
             .map(|live| &live.observed.acl)
         else {
-            push(Drift::NetworkAclDeleted {
+            let drift = Drift::NetworkAclDeleted {
                 baseline: Box::new(acl.clone()),
-            });
+            };
+            self.changes.push(change(drift, Severity::Low, None));
             return;
         };
         // A subnet the baseline does not know at all, now on this NACL.
         for subnet in &live.subnets {
             if !self.baseline_subnets.contains(subnet.as_str()) {
-                push(Drift::SubnetUnknown {
+                let drift = Drift::SubnetUnknown {
                     subnet: subnet.clone(),
-                });
+                };
+                self.changes.push(change(drift, Severity::Low, None));
             }
         }
+
+        let mut entries = Vec::new();
         for (key, entry) in &acl.entries {
             match live.entries.get(key) {
-                None => push(Drift::EntryDeleted {
+                None => entries.push(Drift::EntryDeleted {
                     key: *key,
                     baseline: *entry,
                 }),
-                Some(live_entry) if live_entry != entry => push(Drift::EntryModified {
+                Some(live_entry) if live_entry != entry => entries.push(Drift::EntryModified {
                     key: *key,
                     baseline: *entry,
                     live: *live_entry,
@@ -196,17 +231,45 @@ impl<'a> Comparison<'a> {
         }
         for (key, entry) in &live.entries {
             if !acl.entries.contains_key(key) {
-                push(Drift::EntryAdded {
+                entries.push(Drift::EntryAdded {
                     key: *key,
                     live: *entry,
                 });
             }
         }
+        // Each direction whose entries changed: its rule lists compared once.
+        for direction in [Direction::Ingress, Direction::Egress] {
+            let in_direction = |drift: &&Drift| {
+                drift
+                    .entry_key()
+                    .is_some_and(|key| key.direction == direction)
+            };
+            if !entries.iter().any(|drift| in_direction(&drift)) {
+                continue;
+            }
+            let rated = EntryEffects::new(direction, acl, live);
+            for drift in entries.iter().filter(in_direction) {
+                let Some(key) = drift.entry_key() else {
+                    continue;
+                };
+                let (severity, effective) = rated.rate(key.rule_number);
+                self.changes
+                    .push(change(drift.clone(), severity, Some(effective)));
+            }
+            self.effects.extend(
+                rated
+                    .into_effects()
+                    .into_iter()
+                    .map(|found| effect(found, None, Vec::new())),
+            );
+        }
+
         if acl.tags != live.tags {
-            push(Drift::TagsChanged {
+            let drift = Drift::TagsChanged {
                 baseline: acl.tags.clone(),
                 live: live.tags.clone(),
-            });
+            };
+            self.changes.push(change(drift, Severity::Low, None));
         }
     }
 
