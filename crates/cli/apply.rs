@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
-use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use comfy_table::{Cell, Color};
@@ -17,7 +16,7 @@ use nacl_drift_apply::{
 };
 use nacl_drift_aws::{Ec2, ec2_client};
 use nacl_drift_model::{Operation, write_baseline};
-use nacl_drift_reconcile::with_recreated_ids;
+use nacl_drift_reconcile::{CONCURRENT_NACLS, Restored, restore};
 
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
@@ -27,9 +26,6 @@ use crate::diff::{position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
 use crate::printer::Printer;
-
-/// How many NACLs are restored at once. Each NACL's calls run in order.
-const CONCURRENT_NACLS: usize = 8;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -140,15 +136,19 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         }
     }
 
-    let result = execute(&plan, &clients, false, CONCURRENT_NACLS).await;
-    print_plan(printer, &plan, &traffic, Some(&result));
-    for path in record_recreated(&comparison, &result, &args.baselines.path)? {
+    let Restored {
+        executed,
+        recreated,
+    } = restore(&comparison, &plan, &clients).await;
+    print_plan(printer, &plan, &traffic, Some(&executed));
+    for baseline in &recreated {
+        let (path, _) = write_baseline(&args.baselines.path, baseline)?;
         printer.line(format!(
             "Recorded the recreated NACLs' new ids in {}: commit it.",
             path.display()
         ));
     }
-    let failed = result.outcomes.iter().filter(|o| o.is_failure()).count();
+    let failed = executed.outcomes.iter().filter(|o| o.is_failure()).count();
 
     let after = compare(&args.baselines.path, &LiveFileArgs::default(), &args.aws)
         .await
@@ -277,20 +277,4 @@ fn print_untouched(printer: &mut Printer, plan: &Plan) {
             change.network_acl_id
         ));
     }
-}
-
-/// Writes the new ids of recreated NACLs into their baselines, which the
-/// user then commits, and returns the files it changed.
-fn record_recreated(
-    comparison: &Comparison,
-    result: &StepResult,
-    dir: &std::path::Path,
-) -> Result<Vec<PathBuf>> {
-    with_recreated_ids(&comparison.files, &result.recreated)
-        .iter()
-        .map(|baseline| {
-            tracing::info!(vpc = %baseline.vpc_id, "recording the recreated NACLs' new ids");
-            Ok(write_baseline(dir, baseline)?.0)
-        })
-        .collect()
 }

@@ -59,6 +59,21 @@ impl Baselines {
             files,
         })
     }
+
+    /// The same baselines, with `updated` in place of the files of the same
+    /// account, region and VPC (after a restore recreated NACLs).
+    pub fn with_updated(mut self, updated: &[Baseline]) -> Baselines {
+        for (_, baseline) in &mut self.files {
+            let place = (&baseline.account, &baseline.region, &baseline.vpc_id);
+            if let Some(new) = updated
+                .iter()
+                .find(|new| (&new.account, &new.region, &new.vpc_id) == place)
+            {
+                *baseline = new.clone();
+            }
+        }
+        self
+    }
 }
 
 /// The baselines, the live state, and the report on them.

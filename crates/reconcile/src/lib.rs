@@ -1,19 +1,28 @@
-//! The reconcile core: load the baselines, read the live state, compare
-//! and analyse (then plan, execute and verify, with the apply crate).
-//! Front-ends (`diff`, `apply`, and the guard to come) parse their input,
-//! build a [`LiveSource`] and print; the steps themselves are here.
+//! The reconcile core: load the baselines, read the live state, compare and
+//! analyse, plan, execute, verify. Front-ends parse their input, build a
+//! [`LiveSource`] and print; the steps themselves are here.
 //!
-//! No AWS dependency: live state comes through [`LiveSource`], which the
-//! AWS edge implements for EC2, and [`Exports`] implements for exports.
+//! - [`compare`]: the baselines against a fresh read of live state, with
+//!   the exact effect and severity of every drift.
+//! - [`restore`]: a plan's calls through apply's executor, and the
+//!   baselines with the new ids of recreated NACLs.
+//! - [`reconcile`]: the whole sequence under a [`Policy`] (report only, or
+//!   restore, with prune and recreate), for front-ends with nobody at the
+//!   keyboard; it verifies a restore with a fresh read, never with what it
+//!   believes it did.
 //!
-//! Depends on the model and the diff only.
+//! Depends on the model, the diff and apply only: no AWS. Live state comes
+//! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
+//! for exports), and calls go through apply's `NaclApi`.
 
 #![deny(missing_docs)]
 
 mod compare;
 mod recreated;
+mod restore;
 mod source;
 
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;
+pub use restore::{CONCURRENT_NACLS, Policy, Reconciled, Restored, reconcile, restore};
 pub use source::{Exports, LiveSource, SourceError};

@@ -1,0 +1,94 @@
+//! The last steps: plan, execute, verify, for front-ends that restore by
+//! themselves (and for `apply`, which asks first).
+
+use std::collections::BTreeMap;
+
+use nacl_drift_apply::{NaclApi, Plan, PlanOptions, StepResult, execute, plan};
+use nacl_drift_model::{Baseline, Region};
+
+use crate::compare::{Baselines, Comparison, ReconcileError, compare};
+use crate::recreated::with_recreated_ids;
+use crate::source::LiveSource;
+
+/// How many NACLs are restored at once. Each NACL's calls run in order.
+pub const CONCURRENT_NACLS: usize = 8;
+
+/// What a restore made, and what it means for the baselines.
+pub struct Restored {
+    /// The outcome of every call of the plan.
+    pub executed: StepResult,
+    /// The baselines that hold NACLs the restore recreated, with their new
+    /// ids: for the caller to write, and the user to commit.
+    pub recreated: Vec<Baseline>,
+}
+
+/// Makes the calls of `plan` (drawn from `before`) through the client of
+/// each region, closing everywhere before opening anywhere.
+pub async fn restore<C: NaclApi>(
+    before: &Comparison,
+    plan: &Plan,
+    clients: &BTreeMap<Region, C>,
+) -> Restored {
+    let executed = execute(plan, clients, false, CONCURRENT_NACLS).await;
+    let recreated = with_recreated_ids(&before.files, &executed.recreated);
+    Restored {
+        executed,
+        recreated,
+    }
+}
+
+/// What reconcile may do beyond comparing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Make the calls of the plan (otherwise report only).
+    pub restore: bool,
+    /// What the plan may undo: added entries, deleted NACLs.
+    pub plan: PlanOptions,
+}
+
+/// Everything reconcile found and did.
+pub struct Reconciled {
+    /// The comparison before anything was done.
+    pub before: Comparison,
+    /// The calls that undo the drift, under the policy's options.
+    pub plan: Plan,
+    /// When the policy restores and the plan is not empty: what was made.
+    pub restored: Option<Restored>,
+    /// After a restore: the comparison again, with a fresh read of live
+    /// state, against the baselines with any recreated NACL's new id.
+    pub after: Option<Comparison>,
+}
+
+/// The whole sequence, for a front-end with nobody at the keyboard: load
+/// nothing (the caller read `baselines`), read live state from `source`,
+/// compare, analyse, plan, and under a restoring policy execute through
+/// `clients` and verify with a fresh read from `source`.
+pub async fn reconcile<S, C>(
+    baselines: Baselines,
+    source: S,
+    clients: &BTreeMap<Region, C>,
+    policy: Policy,
+) -> Result<Reconciled, ReconcileError>
+where
+    S: LiveSource + Clone,
+    C: NaclApi,
+{
+    let before = compare(baselines.clone(), source.clone()).await?;
+    let plan = plan(&before.report, policy.plan);
+    if !policy.restore || plan.is_empty() {
+        return Ok(Reconciled {
+            before,
+            plan,
+            restored: None,
+            after: None,
+        });
+    }
+    let restored = restore(&before, &plan, clients).await;
+    let after = compare(baselines.with_updated(&restored.recreated), source).await?;
+    Ok(Reconciled {
+        before,
+        plan,
+        restored: Some(restored),
+        after: Some(after),
+    })
+}
