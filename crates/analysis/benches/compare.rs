@@ -3,11 +3,14 @@
 //! icmp and all, overlapping CIDRs and port ranges, as real NACLs do.
 //!
 //! `cargo bench -p nacl-drift-analysis`
+//!
+//! divan rather than criterion: criterion's itertools turns on `either/std`,
+//! which changes the feature hash of every AWS SDK crate, so `cargo test`
+//! after `cargo build` compiled the SDK a second time (about 5 minutes here).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
 use nacl_drift_analysis::{compare, lint};
 use nacl_drift_model::{
     Action, Cidr, Direction, Entry, EntryKey, IcmpTypeCode, PortRange, RuleNumber, Traffic,
@@ -54,20 +57,23 @@ fn nacl(seed: u32) -> BTreeMap<EntryKey, Entry> {
     entries
 }
 
-fn benchmarks(c: &mut Criterion) {
+fn main() {
+    divan::main();
+}
+
+#[divan::bench(name = "compare two 40-rule NACLs, both directions")]
+fn compare_both_directions(bencher: divan::Bencher) {
     let baseline = nacl(1);
     let live = nacl(2);
-    c.bench_function("compare two 40-rule NACLs, both directions", |b| {
-        b.iter(|| {
-            let ingress = compare(Direction::Ingress, black_box(&baseline), black_box(&live));
-            let egress = compare(Direction::Egress, black_box(&baseline), black_box(&live));
-            (ingress, egress)
-        })
-    });
-    c.bench_function("lint a 40-rule NACL", |b| {
-        b.iter(|| lint(black_box(&baseline)))
+    bencher.bench_local(|| {
+        let ingress = compare(Direction::Ingress, black_box(&baseline), black_box(&live));
+        let egress = compare(Direction::Egress, black_box(&baseline), black_box(&live));
+        (ingress, egress)
     });
 }
 
-criterion_group!(benches, benchmarks);
-criterion_main!(benches);
+#[divan::bench(name = "lint a 40-rule NACL")]
+fn lint_one(bencher: divan::Bencher) {
+    let baseline = nacl(1);
+    bencher.bench_local(|| lint(black_box(&baseline)));
+}
