@@ -7,6 +7,13 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv4Subnets, Ipv6Net, Ipv6Subnets};
 use nacl_drift_model::Cidr;
 
+/// A public IPv4 source wider than a /8 is the internet: see
+/// [`AddressSet::is_internet`].
+pub const INTERNET_PREFIX_V4: u32 = 8;
+
+/// A public IPv6 source wider than a /32 is the internet.
+pub const INTERNET_PREFIX_V6: u32 = 32;
+
 /// An address family. IPv4 rules never match IPv6 traffic, and the reverse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
@@ -139,6 +146,27 @@ impl AddressSet {
 
     /// Whether any address of the set is outside the private ranges.
     pub fn has_public(&self) -> bool {
+        !self.public().is_empty()
+    }
+
+    /// Whether the set's public addresses are "the internet": more of them
+    /// than in a /8 for IPv4, or in a /32 for IPv6 (an ISP's or a large
+    /// company's allocation). A narrower public source, such as the
+    /// administrators' own office range, is a named party.
+    pub fn is_internet(&self) -> bool {
+        let (prefix, bits) = match self.family {
+            Family::V4 => (INTERNET_PREFIX_V4, 32),
+            Family::V6 => (INTERNET_PREFIX_V6, 128),
+        };
+        let narrow = 1u128 << (bits - prefix);
+        let public = self.public().iter().fold(0u128, |count, (start, end)| {
+            count.saturating_add(end - start).saturating_add(1)
+        });
+        public > narrow
+    }
+
+    /// The ranges outside the private ranges.
+    fn public(&self) -> Vec<(u128, u128)> {
         let private: Vec<(u128, u128)> = self
             .family
             .private()
@@ -146,7 +174,7 @@ impl AddressSet {
             .filter_map(|text| Cidr::canonicalize(text).ok())
             .map(|cidr| cidr_range(&cidr))
             .collect();
-        !difference(&self.ranges, &AddressSet::new(self.family, private).ranges).is_empty()
+        difference(&self.ranges, &AddressSet::new(self.family, private).ranges)
     }
 
     /// Every CIDR block of the set, fewest first: the exact decomposition.
@@ -270,6 +298,22 @@ mod tests {
 
     fn set_of(family: Family, cidrs: &[&str]) -> AddressSet {
         AddressSet::new(family, cidrs.iter().map(|c| cidr_range(&cidr(c))).collect())
+    }
+
+    #[test]
+    fn the_internet_is_wider_than_a_slash_8_or_an_ipv6_slash_32() {
+        let v4 = |cidrs: &[&str]| set_of(Family::V4, cidrs).is_internet();
+        let v6 = |cidrs: &[&str]| set_of(Family::V6, cidrs).is_internet();
+        assert!(v4(&["0.0.0.0/0"]));
+        assert!(v4(&["2.0.0.0/7"]), "two /8s of public addresses");
+        assert!(!v4(&["3.0.0.0/8"]), "one /8 is a named party");
+        assert!(!v4(&["192.0.2.0/24"]), "an office range");
+        assert!(!v4(&["10.0.0.0/8", "172.16.0.0/12"]), "private only");
+        assert!(v4(&["8.0.0.0/8", "9.0.0.1/32"]), "just over a /8");
+        assert!(v6(&["::/0"]));
+        assert!(!v6(&["2001:db8::/32"]));
+        assert!(v6(&["2001:db8::/31"]));
+        assert!(!v6(&["fc00::/7"]), "unique local only");
     }
 
     fn texts(cidrs: &[Cidr]) -> Vec<String> {

@@ -16,7 +16,7 @@ mod lint;
 mod policy;
 mod severity;
 
-pub use addresses::{AddressSet, Family, cidr_range};
+pub use addresses::{AddressSet, Family, INTERNET_PREFIX_V4, INTERNET_PREFIX_V6, cidr_range};
 pub use effect::{Effect, EffectKind, Service};
 pub use lint::{Finding, FindingKind, lint};
 pub use policy::compare;

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, RuleNumber, Traffic};
+use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, Protocol, RuleNumber, Traffic};
 use serde::Serialize;
 
-use crate::effect::{EffectKind, Service};
+use crate::effect::{Effect, EffectKind, Service};
 use crate::policy::compare;
 use crate::severity::{Severity, sensitive_ports};
 
@@ -15,9 +15,15 @@ use crate::severity::{Severity, sensitive_ports};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
-    /// Inbound traffic from non-private sources to all ports, or to an
+    /// Inbound traffic from the internet to all ports, or to an
     /// administrative or database port, is allowed.
     InternetExposure,
+    /// Inbound return traffic from the internet on the ephemeral ports
+    /// (a tcp or udp range from 1024 or above to 65535) is allowed, as AWS
+    /// recommends for public subnets and subnets behind NAT: it reaches
+    /// database and administration ports, which the security groups must
+    /// guard.
+    EphemeralPortsOpen,
     /// A rule no packet reaches: earlier rules decide all of its traffic.
     ShadowedRule,
     /// An entry that allows all traffic from anywhere, ahead of denies it
@@ -72,43 +78,106 @@ pub fn lint(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
 }
 
 /// What the NACL lets in that would be critical as a change from deny-all.
+/// Traffic that an ephemeral-range allow decides is one medium finding per
+/// such rule instead: see [`FindingKind::EphemeralPortsOpen`].
 fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
-    compare(Direction::Ingress, &BTreeMap::new(), entries)
+    let mut findings = Vec::new();
+    let mut ephemeral_rules = BTreeMap::new();
+    let critical = compare(Direction::Ingress, &BTreeMap::new(), entries)
         .into_iter()
         .filter(|effect| {
             effect.kind == EffectKind::NewlyAllowed && effect.severity() == Severity::Critical
-        })
-        .map(|effect| {
-            let preposition_and_rest = format!("{} from {}", effect.service, effect.addresses);
-            let mut reaches: Vec<u16> = sensitive_ports(&effect.service);
-            reaches.sort_unstable();
-            let reaches = match reaches.as_slice() {
-                _ if effect.service == Service::All => " (every port)".to_owned(),
-                [] => String::new(),
-                [a, b, c, d, e, rest @ ..] if !rest.is_empty() => {
-                    format!(
-                        " (reaching {}, and {} more)",
-                        join(&[*a, *b, *c, *d, *e]),
-                        rest.len()
-                    )
-                }
-                ports => format!(" (reaching {})", join(ports)),
-            };
-            Finding {
-                kind: FindingKind::InternetExposure,
-                severity: Severity::Critical,
+        });
+    for effect in critical {
+        let deciding = effect.live_rule.and_then(|rule_number| {
+            let key = EntryKey {
                 direction: Direction::Ingress,
-                rule_number: effect.live_rule,
-                message: format!(
-                    "ingress {preposition_and_rest} is allowed{}{reaches}",
-                    effect
-                        .live_rule
-                        .map(|rule| format!(" by rule {rule}"))
-                        .unwrap_or_default()
-                ),
+                rule_number,
+            };
+            entries.get(&key).map(|entry| (rule_number, entry))
+        });
+        match deciding {
+            Some((rule_number, entry)) if ephemeral_ports(entry.traffic()).is_some() => {
+                ephemeral_rules.insert(rule_number, *entry);
             }
-        })
-        .collect()
+            _ => findings.push(exposure(&effect)),
+        }
+    }
+    findings.extend(
+        ephemeral_rules
+            .into_iter()
+            .map(|(rule_number, entry)| ephemeral_ports_open(rule_number, entry)),
+    );
+    findings
+}
+
+fn exposure(effect: &Effect) -> Finding {
+    let preposition_and_rest = format!("{} from {}", effect.service, effect.addresses);
+    let mut reaches: Vec<u16> = sensitive_ports(&effect.service);
+    reaches.sort_unstable();
+    let reaches = match reaches.as_slice() {
+        _ if effect.service == Service::All => " (every port)".to_owned(),
+        [] => String::new(),
+        [a, b, c, d, e, rest @ ..] if !rest.is_empty() => {
+            format!(
+                " (reaching {}, and {} more)",
+                join(&[*a, *b, *c, *d, *e]),
+                rest.len()
+            )
+        }
+        ports => format!(" (reaching {})", join(ports)),
+    };
+    Finding {
+        kind: FindingKind::InternetExposure,
+        severity: Severity::Critical,
+        direction: Direction::Ingress,
+        rule_number: effect.live_rule,
+        message: format!(
+            "ingress {preposition_and_rest} is allowed{}{reaches}",
+            effect
+                .live_rule
+                .map(|rule| format!(" by rule {rule}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// The first port of the ephemeral range, below which an allow is no
+/// longer "return traffic": 1024, where the registered ports start.
+const EPHEMERAL_FROM: u16 = 1024;
+
+/// The service of an allow on the ephemeral ports: tcp or udp, from 1024
+/// or above to 65535 (AWS recommends 1024-65535; Linux uses 32768-60999,
+/// Windows 49152-65535).
+fn ephemeral_ports(traffic: Traffic) -> Option<Service> {
+    let (protocol, range) = match traffic {
+        Traffic::Tcp(range) => (Protocol::Tcp, range),
+        Traffic::Udp(range) => (Protocol::Udp, range),
+        _ => return None,
+    };
+    (range.from() >= EPHEMERAL_FROM && range.to() == u16::MAX).then_some(Service::Ports {
+        protocol,
+        from: range.from(),
+        to: range.to(),
+    })
+}
+
+fn ephemeral_ports_open(rule_number: RuleNumber, entry: Entry) -> Finding {
+    let mut reaches = ephemeral_ports(entry.traffic())
+        .map(|service| sensitive_ports(&service))
+        .unwrap_or_default();
+    reaches.sort_unstable();
+    Finding {
+        kind: FindingKind::EphemeralPortsOpen,
+        severity: Severity::Medium,
+        direction: Direction::Ingress,
+        rule_number: Some(rule_number),
+        message: format!(
+            "ingress rule {rule_number} ({}) lets return traffic in from the internet, and with it any connection to {}: the security groups must guard these database and administration ports",
+            entry.describe(Direction::Ingress),
+            join(&reaches)
+        ),
+    }
 }
 
 /// A rule is never reached when flipping its action changes nothing,

@@ -15,10 +15,13 @@ pub enum Severity {
     /// Traffic newly denied (a service is disrupted), or newly allowed only
     /// between private addresses.
     Medium,
-    /// Traffic newly allowed from (or, egress, to) a non-private address.
+    /// Traffic newly allowed from (or, egress, to) a non-private address;
+    /// inbound from a narrow public source (no wider than a /8 or an IPv6
+    /// /32) even to an administrative or database port.
     High,
-    /// Inbound traffic newly allowed from a non-private source to all ports,
-    /// or to an administrative or database port.
+    /// Inbound traffic newly allowed from the internet (public sources
+    /// wider than a /8, or an IPv6 /32) to all ports, or to an
+    /// administrative or database port.
     Critical,
 }
 
@@ -64,7 +67,9 @@ impl Effect {
         match (self.kind, self.direction) {
             (EffectKind::NewlyDenied, _) => Severity::Medium,
             (EffectKind::NewlyAllowed, _) if !self.addresses.has_public() => Severity::Medium,
-            (EffectKind::NewlyAllowed, Direction::Ingress) if reaches_sensitive(&self.service) => {
+            (EffectKind::NewlyAllowed, Direction::Ingress)
+                if reaches_sensitive(&self.service) && self.addresses.is_internet() =>
+            {
                 Severity::Critical
             }
             (EffectKind::NewlyAllowed, _) => Severity::High,

@@ -182,7 +182,8 @@ fn the_address_edges() {
     assert_eq!(
         report(Direction::Ingress, "", host),
         [
-            "[critical] ingress all traffic from 203.0.113.7/32: was denied by the default deny, now allowed by rule 1"
+            // One public host is a named party, not the internet: high.
+            "[high] ingress all traffic from 203.0.113.7/32: was denied by the default deny, now allowed by rule 1"
         ]
     );
     let v6_host = "rule_number: 1, direction: ingress, action: deny, protocol: all, ipv6_cidr: '2001:db8::1/128'";
@@ -191,7 +192,7 @@ fn the_address_edges() {
     assert_eq!(
         report(Direction::Ingress, &format!("{v6_host}\n{v6_all}"), v6_all),
         [
-            "[critical] ingress all traffic from 2001:db8::1/128: was denied by rule 1, now allowed by rule 2"
+            "[high] ingress all traffic from 2001:db8::1/128: was denied by rule 1, now allowed by rule 2"
         ]
     );
     // IPv4 rules never match IPv6 traffic.
@@ -268,12 +269,12 @@ fn lint_finds_each_kind() {
 
 #[test]
 fn lint_finds_database_ports_inside_an_ephemeral_range() {
+    // AWS's return-traffic rule: one medium finding that names what it also
+    // opens, rather than a critical exposure per box of ports.
     assert_eq!(
         findings(DB_TIER),
         [
-            "[critical] ingress tcp 1024-5431 from 0.0.0.0/0 is allowed by rule 110 (reaching 1433, 1521, 2049, 2375, 2376, and 2 more)",
-            "[critical] ingress tcp 5432 from 0.0.0.0/0 except 10.0.16.0/20 is allowed by rule 110 (reaching 5432)",
-            "[critical] ingress tcp 5433-65535 from 0.0.0.0/0 is allowed by rule 110 (reaching 5900, 5984, 6379, 9042, 9200, and 2 more)",
+            "[medium] ingress rule 110 (allow tcp 1024-65535 from 0.0.0.0/0) lets return traffic in from the internet, and with it any connection to 1433, 1521, 2049, 2375, 2376, 3306, 3389, 5432, 5900, 5984, 6379, 9042, 9200, 11211, 27017: the security groups must guard these database and administration ports",
         ]
     );
 }
