@@ -15,6 +15,7 @@ use nacl_drift_apply::{
     Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
 };
 use nacl_drift_aws::{Ec2, ec2_client};
+use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Operation, write_baseline};
 use nacl_drift_reconcile::{CONCURRENT_NACLS, Restored, restore};
 
@@ -26,6 +27,7 @@ use crate::diff::{position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
 use crate::printer::Printer;
+use crate::project;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -60,8 +62,11 @@ pub struct Args {
     aws: AwsArgs,
 }
 
-pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let mut comparison = compare(&args.baselines.path, &LiveFileArgs::default(), &args.aws).await?;
+pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let baseline_dir = args.baselines.resolve(config);
+    project::warn_expired(printer, config, today());
+    let mut comparison =
+        compare(&baseline_dir, &LiveFileArgs::default(), &args.aws, config).await?;
     if args.attribution.requested() && !comparison.report.in_sync {
         args.attribution
             .attribute(&mut comparison, &args.aws, printer)
@@ -110,12 +115,12 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         return Ok(ExitStatus::Drift);
     }
 
-    let config = args.aws.load().await;
+    let sdk_config = args.aws.load().await;
     let clients: BTreeMap<_, _> = plan
         .steps
         .iter()
         .map(|step| {
-            let client = Ec2::new(ec2_client(&config, &step.region));
+            let client = Ec2::new(ec2_client(&sdk_config, &step.region));
             (step.region.clone(), client)
         })
         .collect();
@@ -142,7 +147,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     } = restore(&comparison, &plan, &clients).await;
     print_plan(printer, &plan, &traffic, Some(&executed));
     for baseline in &recreated {
-        let (path, _) = write_baseline(&args.baselines.path, baseline)?;
+        let (path, _) = write_baseline(&baseline_dir, baseline)?;
         printer.line(format!(
             "Recorded the recreated NACLs' new ids in {}: commit it.",
             path.display()
@@ -150,7 +155,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     }
     let failed = executed.outcomes.iter().filter(|o| o.is_failure()).count();
 
-    let after = compare(&args.baselines.path, &LiveFileArgs::default(), &args.aws)
+    let after = compare(&baseline_dir, &LiveFileArgs::default(), &args.aws, config)
         .await
         .context("cannot verify the restore")?;
     if after.report.in_sync {
@@ -168,8 +173,9 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     Ok(exit_for_drift(&after))
 }
 
+/// 2 while drift remains that the config does not accept.
 fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
-    if comparison.report.in_sync {
+    if comparison.report.unaccepted().next().is_none() {
         ExitStatus::Success
     } else {
         ExitStatus::Drift
@@ -271,8 +277,15 @@ fn print_untouched(printer: &mut Printer, plan: &Plan) {
             position if position.is_empty() => position,
             position => format!(" {position}"),
         };
+        let because = match (&change.accepted, &change.monitor_only) {
+            (Some(accepted), _) => {
+                format!(" (\"{}\", until {})", accepted.reason, accepted.expires)
+            }
+            (None, Some(reason)) => format!(" (\"{reason}\")"),
+            (None, None) => String::new(),
+        };
         printer.line(format!(
-            "Left alone: {} on {}{what}: {why}",
+            "Left alone: {} on {}{what}: {why}{because}",
             change.kind().label(),
             change.network_acl_id
         ));

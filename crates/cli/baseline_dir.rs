@@ -2,10 +2,24 @@
 
 use std::path::PathBuf;
 
+use nacl_drift_config::Config;
+
 /// The folder of baseline files: `<account>/<region>/<vpc-id>.yaml` below it.
 #[derive(clap::Args, Debug)]
 pub struct BaselineDir {
-    /// The folder that holds the baselines.
-    #[arg(long = "baseline-dir", value_name = "DIR", default_value = "baselines")]
-    pub path: PathBuf,
+    /// The folder that holds the baselines [default: the config file's
+    /// `baseline_dir`, else baselines].
+    #[arg(long = "baseline-dir", value_name = "DIR")]
+    path: Option<PathBuf>,
+}
+
+impl BaselineDir {
+    /// The flag's folder, else the config file's (relative to the config
+    /// file), else `baselines`.
+    pub fn resolve(&self, config: &Config) -> PathBuf {
+        self.path
+            .clone()
+            .or_else(|| config.baseline_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("baselines"))
+    }
 }

@@ -6,21 +6,31 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::{Result, bail};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 use comfy_table::{Cell, Color};
 use nacl_drift_analysis::{Finding, Severity, lint};
-use nacl_drift_model::{NetworkAclId, Region, VpcId, read_baseline_dir};
+use nacl_drift_config::{Config, Kind, Subject, today};
+use nacl_drift_diff::Accepted;
+use nacl_drift_model::{
+    AccountId, EntryKey, Lines, NetworkAclId, Region, VpcId, read_baseline_dir,
+};
 use serde::Serialize;
 
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
+use crate::project;
+use crate::sarif::{self, RuleKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 #[derive(clap::Args, Debug)]
@@ -28,19 +38,32 @@ pub struct Args {
     #[command(flatten)]
     baselines: BaselineDir,
 
-    /// How to print the findings.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// How to print the findings [default: the config file's `format`, else
+    /// table].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
 
     /// Exit 2 on a finding of this severity or above (critical, high,
-    /// medium or low).
-    #[arg(long, value_name = "SEVERITY", default_value = "low")]
-    fail_on: Severity,
+    /// medium or low) [default: the config file's `fail_on`, else low].
+    /// Accepted findings never count.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+
+    /// Also list the findings the config file accepts (JSON always lists
+    /// them, marked `accepted`).
+    #[arg(long)]
+    show_accepted: bool,
 }
 
 /// A finding, with the NACL it is on.
 #[derive(Serialize)]
-struct Located {
+struct Located<'a> {
+    #[serde(skip)]
+    path: &'a Path,
+    #[serde(skip)]
+    line: usize,
+    #[serde(skip)]
+    account: AccountId,
     region: Region,
     vpc_id: VpcId,
     network_acl_id: NetworkAclId,
@@ -48,37 +71,90 @@ struct Located {
     name: Option<String>,
     #[serde(flatten)]
     finding: Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted: Option<Accepted>,
 }
 
 #[derive(Serialize)]
 struct Report<'a> {
     severity: Option<Severity>,
-    findings: &'a [Located],
+    findings: &'a [Located<'a>],
 }
 
-pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
-    let files = read_baseline_dir(&args.baselines.path)?;
+pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let format = project::format(args.format, config, "lint")?.unwrap_or(Format::Table);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
+    let baseline_dir = args.baselines.resolve(config);
+    let today = today();
+    project::warn_expired(printer, config, today);
+    let files = read_baseline_dir(&baseline_dir)?;
     if files.is_empty() {
-        bail!("no baseline files in {}", args.baselines.path.display());
+        bail!("no baseline files in {}", baseline_dir.display());
     }
     let mut findings = Vec::new();
     let mut acls = 0;
-    for (_, baseline) in &files {
+    for (path, baseline) in &files {
+        let lines = if format == Format::Sarif {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Lines::of(&text)
+        } else {
+            Lines::default()
+        };
         for acl in &baseline.network_acls {
             acls += 1;
-            findings.extend(lint(&acl.entries).into_iter().map(|finding| Located {
-                region: baseline.region.clone(),
-                vpc_id: baseline.vpc_id.clone(),
-                network_acl_id: acl.id.clone(),
-                name: acl.tags.get("Name").cloned(),
-                finding,
-            }));
+            for finding in lint(&acl.entries) {
+                let key = finding.rule_number.map(|rule_number| EntryKey {
+                    direction: finding.direction,
+                    rule_number,
+                });
+                let subject = Subject {
+                    account: &baseline.account,
+                    region: &baseline.region,
+                    vpc_id: &baseline.vpc_id,
+                    network_acl_id: &acl.id,
+                    kind: Kind::Finding(finding.kind),
+                    key,
+                    cidrs: key
+                        .and_then(|key| acl.entries.get(&key))
+                        .map(|entry| vec![entry.cidr()])
+                        .unwrap_or_default(),
+                };
+                let accepted = config.accepting(&subject, today).map(|exemption| Accepted {
+                    reason: exemption.reason.clone(),
+                    expires: exemption.expires.to_string(),
+                });
+                let line = key
+                    .and_then(|key| lines.entry(&acl.id, key))
+                    .or_else(|| lines.acl(&acl.id))
+                    .unwrap_or(1);
+                findings.push(Located {
+                    path,
+                    line,
+                    account: baseline.account.clone(),
+                    region: baseline.region.clone(),
+                    vpc_id: baseline.vpc_id.clone(),
+                    network_acl_id: acl.id.clone(),
+                    name: acl.tags.get("Name").cloned(),
+                    finding,
+                    accepted,
+                });
+            }
         }
     }
     findings.sort_by_key(|located| std::cmp::Reverse(located.finding.severity));
-    let worst = findings.iter().map(|f| f.finding.severity).max();
+    let worst = findings
+        .iter()
+        .filter(|located| located.accepted.is_none())
+        .map(|located| located.finding.severity)
+        .max();
+    let accepted = findings.iter().filter(|f| f.accepted.is_some()).count();
     let summary = summary(&findings, acls);
-    match args.format {
+    let machine = matches!(format, Format::Json | Format::Sarif);
+    if !machine && !args.show_accepted {
+        findings.retain(|located| located.accepted.is_none());
+    }
+    match format {
         Format::Json => printer.line(
             serde_json::to_string_pretty(&Report {
                 severity: worst,
@@ -87,7 +163,10 @@ pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
             .expect("findings always serialise to JSON"),
         ),
         Format::Markdown => printer.text(&markdown(&findings, &summary)),
-        Format::Table if findings.is_empty() => printer.line(summary),
+        Format::Sarif => printer.line(
+            serde_json::to_string_pretty(&sarif_log(&findings)).expect("SARIF always serialises"),
+        ),
+        Format::Table if findings.is_empty() => printer.line(&summary),
         Format::Table => {
             let mut table = printer.table(["NACL", "severity", "finding"]);
             for located in &findings {
@@ -103,20 +182,66 @@ pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
                         located.region,
                         located.vpc_id
                     )),
-                    printer.colored(Cell::new(located.finding.severity.label()), color),
+                    printer.colored(Cell::new(severity(located)), color),
                     Cell::new(&located.finding.message),
                 ]);
             }
             printer.print_table(&table);
-            printer.line(summary);
+            printer.line(&summary);
         }
     }
-    let failing = worst.is_some_and(|worst| worst >= args.fail_on);
+    if accepted > 0 && !machine && !args.show_accepted {
+        printer.line("--show-accepted lists the accepted findings.");
+    }
+    let failing = worst.is_some_and(|worst| worst >= fail_on);
     Ok(if failing {
         ExitStatus::Drift
     } else {
         ExitStatus::Success
     })
+}
+
+/// The severity, and when the config accepts the finding, until when and why.
+fn severity(located: &Located) -> String {
+    let severity = located.finding.severity.label();
+    match &located.accepted {
+        Some(accepted) => format!(
+            "{severity}, accepted until {}: {}",
+            accepted.expires, accepted.reason
+        ),
+        None => severity.to_owned(),
+    }
+}
+
+/// The findings as SARIF, each at its entry's line (or its NACL's); the
+/// accepted ones as suppressed results.
+fn sarif_log(findings: &[Located]) -> serde_json::Value {
+    let results: Vec<sarif::Finding> = findings
+        .iter()
+        .map(|located| {
+            let finding = &located.finding;
+            sarif::Finding {
+                rule: RuleKind::Finding(finding.kind),
+                severity: finding.severity,
+                message: format!("{}: {}", label(located), finding.message),
+                path: located.path,
+                line: located.line,
+                fingerprint: format!(
+                    "{}/{}/{}/{}/{}/{}",
+                    located.account,
+                    located.region,
+                    located.network_acl_id,
+                    finding.direction,
+                    finding
+                        .rule_number
+                        .map_or_else(|| "-".to_owned(), |rule| rule.to_string()),
+                    sarif::rule_id(RuleKind::Finding(finding.kind)),
+                ),
+                accepted: located.accepted.as_ref(),
+            }
+        })
+        .collect();
+    sarif::log(&results)
 }
 
 fn label(located: &Located) -> String {
@@ -126,13 +251,20 @@ fn label(located: &Located) -> String {
     }
 }
 
-/// "3 findings in 8 NACLs: 1 critical, 2 medium".
+/// "3 findings in 8 NACLs: 1 critical, 2 medium; 1 accepted".
 fn summary(findings: &[Located], acls: usize) -> String {
-    if findings.is_empty() {
-        return format!("No findings in {acls} NACLs.");
+    let accepted = findings.iter().filter(|f| f.accepted.is_some()).count();
+    let counted: Vec<&Located> = findings.iter().filter(|f| f.accepted.is_none()).collect();
+    let accepted = if accepted > 0 {
+        format!("; {accepted} accepted")
+    } else {
+        String::new()
+    };
+    if counted.is_empty() {
+        return format!("No findings in {acls} NACLs{accepted}.");
     }
     let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
-    for located in findings {
+    for located in &counted {
         *by_severity
             .entry(std::cmp::Reverse(located.finding.severity))
             .or_default() += 1;
@@ -142,8 +274,8 @@ fn summary(findings: &[Located], acls: usize) -> String {
         .map(|(severity, count)| format!("{count} {}", severity.0.label()))
         .collect();
     format!(
-        "{} findings in {acls} NACLs: {}",
-        findings.len(),
+        "{} findings in {acls} NACLs: {}{accepted}",
+        counted.len(),
         counts.join(", ")
     )
 }
@@ -158,7 +290,7 @@ fn markdown(findings: &[Located], summary: &str) -> String {
                 "| `{}` | {} | {} | {} |",
                 label(located),
                 located.region,
-                located.finding.severity.label(),
+                severity(located).replace('|', "\\|"),
                 located.finding.message.replace('|', "\\|")
             );
         }

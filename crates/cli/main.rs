@@ -11,18 +11,25 @@ mod attribution;
 mod aws;
 mod baseline_dir;
 mod comparison;
+mod completions;
 mod diff;
 mod exit_status;
 mod lint;
 mod live;
 mod logging;
+mod man;
 mod printer;
+mod project;
+mod sarif;
 mod snapshot;
 mod validate;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::{Parser, Subcommand};
+use nacl_drift_config::Config;
 
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
@@ -35,11 +42,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Guards AWS network ACLs against drift.
 #[derive(Parser)]
 #[command(name = "nacl-drift", version, about, long_about = None)]
-struct Cli {
+pub struct Cli {
     /// More logging on stderr: -v for nacl-drift's own debug logs, -vv for
     /// the AWS SDK's too. RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+
+    /// The project's config file [default: nacl-drift.toml in the current
+    /// folder or the nearest one above it].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -47,6 +59,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    #[command(flatten)]
+    Project(ProjectCommand),
+    /// Print the completion script for a shell.
+    Completions(completions::Args),
+    /// Print the manual page (roff), or a subcommand's.
+    Man(man::Args),
+}
+
+/// The commands that work on a project: its config file applies.
+#[derive(Subcommand)]
+enum ProjectCommand {
     /// Capture every network ACL into YAML baselines, one file per VPC.
     Snapshot(snapshot::Args),
     /// Compare live network ACLs with the baselines (exit 0 in sync, 2 on drift).
@@ -75,26 +98,35 @@ fn main() -> ExitCode {
     };
     logging::init(cli.verbose);
     let mut printer = Printer::stdout();
-    let outcome = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|runtime| {
-            runtime.block_on(async {
-                match cli.command {
-                    Command::Snapshot(args) => snapshot::run(args, &mut printer).await,
-                    Command::Diff(args) => diff::run(args, &mut printer).await,
-                    Command::Apply(args) => apply::run(args, &mut printer).await,
-                    Command::Lint(args) => lint::run(args, &mut printer),
-                    Command::Validate(args) => validate::run(args, &mut printer),
-                }
-            })
-        });
+    let outcome = match cli.command {
+        Command::Completions(args) => completions::run(args, &mut printer),
+        Command::Man(args) => man::run(args, &mut printer),
+        Command::Project(command) => project::load(cli.config.as_deref()).and_then(|config| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(run(command, &config, &mut printer))
+        }),
+    };
     match outcome {
         Ok(status) => status.into(),
         Err(error) => {
             printer::print_error(&error);
             ExitStatus::Failure.into()
         }
+    }
+}
+
+async fn run(
+    command: ProjectCommand,
+    config: &Config,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    match command {
+        ProjectCommand::Snapshot(args) => snapshot::run(args, config, printer).await,
+        ProjectCommand::Diff(args) => diff::run(args, config, printer).await,
+        ProjectCommand::Apply(args) => apply::run(args, config, printer).await,
+        ProjectCommand::Lint(args) => lint::run(args, config, printer),
+        ProjectCommand::Validate(args) => validate::run(args, config, printer),
     }
 }

@@ -17,6 +17,8 @@ use nacl_drift_model::{
     vpc_ids_with_baselines, write_baseline,
 };
 
+use nacl_drift_config::Config;
+
 use crate::aws::AwsArgs;
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
@@ -54,7 +56,8 @@ struct RegionSummary {
     files: BTreeMap<&'static str, usize>,
 }
 
-pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
+pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let baseline_dir = args.baselines.resolve(config);
     let vpc_filter: BTreeSet<VpcId> = args.vpc_ids.iter().cloned().collect();
     // The accounts whose baselines this snapshot answers for, in each region
     // it read: the caller's (or --account), and every owner it saw.
@@ -116,17 +119,17 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         };
         let mut written: BTreeSet<(AccountId, VpcId)> = BTreeSet::new();
         for baseline in baselines_for_region(&region, &scope, acls) {
-            let (path, outcome) = write_baseline(&args.baselines.path, &baseline)?;
+            let (path, outcome) = write_baseline(&baseline_dir, &baseline)?;
             tracing::debug!(path = %path.display(), ?outcome, "baseline");
             *summary.files.entry(outcome_label(outcome)).or_default() += 1;
             written.insert((baseline.account, baseline.vpc_id));
         }
         summary.vpcs = written.len();
         for account in &accounts {
-            for vpc_id in vpc_ids_with_baselines(&args.baselines.path, account, &region)? {
+            for vpc_id in vpc_ids_with_baselines(&baseline_dir, account, &region)? {
                 let gone = !written.contains(&(account.clone(), vpc_id.clone()));
                 if gone && scope.covers_vpc(&vpc_id) {
-                    let path = remove_baseline(&args.baselines.path, account, &region, &vpc_id)?;
+                    let path = remove_baseline(&baseline_dir, account, &region, &vpc_id)?;
                     tracing::info!(path = %path.display(), "removed the baseline of a VPC that no longer exists");
                     *summary.files.entry("removed").or_default() += 1;
                 }
@@ -140,7 +143,7 @@ pub async fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
         summaries.insert(region, summary);
     }
 
-    print_summary(printer, &args.baselines.path, &summaries);
+    print_summary(printer, &baseline_dir, &summaries);
     Ok(ExitStatus::Success)
 }
 

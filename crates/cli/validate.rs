@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
+use nacl_drift_config::Config;
 use nacl_drift_model::{baseline_paths, read_baseline};
 use rayon::prelude::*;
 
@@ -23,14 +24,15 @@ pub struct Args {
     files: Vec<PathBuf>,
 }
 
-pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
+pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let baseline_dir = args.baselines.resolve(config);
     let paths = if args.files.is_empty() {
-        baseline_paths(&args.baselines.path)?
+        baseline_paths(&baseline_dir)?
     } else {
         args.files
     };
     if paths.is_empty() {
-        bail!("no baseline files in {}", args.baselines.path.display());
+        bail!("no baseline files in {}", baseline_dir.display());
     }
     let mut table = printer.table(["file", "NACLs", "entries", "subnets"]);
     let mut invalid = 0;

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Emulator, nacl_drift, repo_root, run};
+use crate::support::{Emulator, files_below, nacl_drift, repo_root, run};
 use aws_sdk_ec2::types::{PortRange, RuleAction, Tag};
 use serde_json::{Value, json};
 
@@ -314,13 +314,10 @@ async fn baselines_of_other_accounts_are_skipped_never_reported() {
     seeded_and_snapshotted(&emulator, dir.path()).await;
     // Another account's copy of the baselines, as a multi-account repo has.
     let other = dir.path().join("999988887777");
-    for entry in walk(&dir.path().join(ACCOUNT)) {
-        let relative = entry
-            .strip_prefix(dir.path().join(ACCOUNT))
-            .expect("under account");
+    for (relative, bytes) in files_below(&dir.path().join(ACCOUNT)) {
         let target = other.join(relative);
         fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        let text = fs::read_to_string(&entry).expect("read");
+        let text = String::from_utf8(bytes).expect("UTF-8");
         fs::write(&target, text.replace(ACCOUNT, "999988887777")).expect("write");
     }
 
@@ -336,19 +333,6 @@ async fn baselines_of_other_accounts_are_skipped_never_reported() {
     let table = diff(&emulator, dir.path(), "table");
     assert_eq!(table.code, 0, "{table:?}");
     assert!(table.stdout.contains("Skipped "), "{table:?}");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
 }
 
 #[test]

@@ -4,13 +4,13 @@
 
 use std::fs;
 
-use crate::support::{nacl_drift, repo_root, run};
+use crate::support::{Run, nacl_drift, repo_root, run};
 
-fn assert_format(format: &str, golden: &str) {
-    let fixtures = repo_root().join("tests/fixtures/diff");
-    // Relative paths, so the output is the same on every machine.
-    let result = run(
-        nacl_drift().current_dir(&fixtures),
+/// `diff --format FORMAT` of the fixed estate, run in its folder: relative
+/// paths, so the output is the same on every machine.
+pub fn fixture_diff(format: &str) -> Run {
+    run(
+        nacl_drift().current_dir(repo_root().join("tests/fixtures/diff")),
         &[
             "diff",
             "--baseline-dir",
@@ -20,7 +20,11 @@ fn assert_format(format: &str, golden: &str) {
             "--format",
             format,
         ],
-    );
+    )
+}
+
+fn assert_format(format: &str, golden: &str) {
+    let result = fixture_diff(format);
     assert_eq!(result.code, 2, "{result:?}");
     assert_eq!(result.stderr, "");
     let path = repo_root().join("tests/golden/diff").join(golden);

@@ -39,14 +39,14 @@ fn the_example_estate_has_critical_findings() {
     assert!(
         table
             .stdout
-            .ends_with("9 findings in 6 NACLs: 9 critical\n"),
+            .ends_with("6 findings in 6 NACLs: 2 critical, 4 medium\n"),
         "{table:?}"
     );
     let markdown = lint(&repo_root().join("baselines"), &["--format", "markdown"]);
     assert!(
         markdown
             .stdout
-            .starts_with("## nacl-drift lint\n\n9 findings in 6 NACLs: 9 critical\n"),
+            .starts_with("## nacl-drift lint\n\n6 findings in 6 NACLs: 2 critical, 4 medium\n"),
         "{markdown:?}"
     );
 }
@@ -125,5 +125,59 @@ fn udp_open_behind_a_tcp_deny_is_critical() {
     assert_eq!(
         finding["message"],
         "ingress all protocols but tcp from 0.0.0.0/0 is allowed by rule 100 (reaching 22, 23, 135, 139, 445, and 15 more)"
+    );
+}
+
+#[test]
+fn aws_recommended_nacls_pass_fail_on_high_and_ssh_from_anywhere_does_not() {
+    let recommended = repo_root().join("tests/fixtures/aws-recommended");
+    let result = lint(&recommended, &["--fail-on", "high", "--format", "json"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    assert_eq!(report["severity"], "medium");
+    let findings = report["findings"].as_array().expect("findings");
+    let rules: Vec<(String, u64)> = findings
+        .iter()
+        .map(|f| {
+            assert_eq!(f["kind"], "ephemeral_ports_open", "{f}");
+            assert_eq!(f["severity"], "medium");
+            (
+                f["network_acl_id"].as_str().expect("id").to_owned(),
+                f["rule_number"].as_u64().expect("rule"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("acl-0public".to_owned(), 140),
+            ("acl-0public".to_owned(), 145),
+            ("acl-0private".to_owned(), 140),
+            ("acl-0private".to_owned(), 150),
+        ]
+    );
+    assert_eq!(
+        findings[0]["message"],
+        "ingress rule 140 (allow tcp 1024-65535 from 0.0.0.0/0) lets return traffic in from the internet, and with it any connection to 1433, 1521, 2049, 2375, 2376, 3306, 3389, 5432, 5900, 5984, 6379, 9042, 9200, 11211, 27017: the security groups must guard these database and administration ports"
+    );
+
+    // The same estate with SSH open to the internet.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("111122223333/us-east-1/vpc-0aws.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    let text = fs::read_to_string(recommended.join("111122223333/us-east-1/vpc-0aws.yaml"))
+        .expect("fixture");
+    let ssh = "  entries:\n  - rule_number: 90\n    direction: ingress\n    action: allow\n    protocol: tcp\n    ports: 22\n    cidr: 0.0.0.0/0\n";
+    fs::write(&file, text.replacen("  entries:\n", ssh, 1)).expect("write");
+    let opened = lint(dir.path(), &["--fail-on", "high", "--format", "json"]);
+    assert_eq!(opened.code, 2, "{opened:?}");
+    let report: Value = serde_json::from_str(&opened.stdout).expect("JSON");
+    assert_eq!(report["severity"], "critical");
+    let ssh = &report["findings"][0];
+    assert_eq!(ssh["kind"], "internet_exposure");
+    assert_eq!(ssh["rule_number"], 90);
+    assert_eq!(
+        ssh["message"],
+        "ingress tcp 22 from 0.0.0.0/0 is allowed by rule 90 (reaching 22)"
     );
 }

@@ -6,9 +6,13 @@
 
 mod apply;
 mod attribution;
+mod completions;
+mod config;
 mod diff;
 mod diff_formats;
+mod github;
 mod lint;
+mod sarif;
 mod snapshot;
 mod support;
 mod validate;

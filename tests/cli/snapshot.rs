@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Emulator, nacl_drift, repo_root, run};
+use crate::support::{Emulator, files_below, nacl_drift, repo_root, run};
 use nacl_drift_model::{Baseline, Direction, NetworkAcl, Protocol, VpcId, read_baseline_dir};
 use serde_json::Value;
 
@@ -23,28 +23,6 @@ fn snapshot(emulator: &Emulator, dir: &Path, extra: &[&str]) -> crate::support::
 }
 
 const BOTH_REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
-
-/// Every file under `dir`, with its bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        for item in fs::read_dir(&folder).expect("read folder") {
-            let path = item.expect("folder item").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(dir)
-                    .expect("under dir")
-                    .display()
-                    .to_string();
-                found.insert(name, fs::read(&path).expect("read file"));
-            }
-        }
-    }
-    found
-}
 
 fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
     estate
@@ -112,7 +90,7 @@ fn captures_the_seeded_estate_in_two_regions() {
 
     let baselines = read_baseline_dir(dir.path()).expect("the snapshot's baselines are valid");
     // The shop's VPC and the emulator's default VPC, in each region.
-    assert_eq!(baselines.len(), 4, "{:?}", files(dir.path()).keys());
+    assert_eq!(baselines.len(), 4, "{:?}", files_below(dir.path()).keys());
     for (path, baseline) in &baselines {
         assert_eq!(baseline.account, ACCOUNT, "{}", path.display());
         assert_eq!(
@@ -197,7 +175,7 @@ fn a_second_snapshot_changes_no_byte() {
 
     let first = snapshot(&emulator, dir.path(), &BOTH_REGIONS);
     assert_eq!(first.code, 0, "{first:?}");
-    let before = files(dir.path());
+    let before = files_below(dir.path());
     let modified_before: Vec<_> = before
         .keys()
         .map(|name| {
@@ -210,7 +188,7 @@ fn a_second_snapshot_changes_no_byte() {
     let second = snapshot(&emulator, dir.path(), &BOTH_REGIONS);
     assert_eq!(second.code, 0, "{second:?}");
     assert_eq!(
-        files(dir.path()),
+        files_below(dir.path()),
         before,
         "a second snapshot rewrote a file"
     );
@@ -321,7 +299,7 @@ fn uses_the_configured_region_when_none_is_given() {
         ],
     );
     assert_eq!(result.code, 0, "{result:?}");
-    let names: Vec<String> = files(dir.path()).into_keys().collect();
+    let names: Vec<String> = files_below(dir.path()).into_keys().collect();
     assert!(
         names
             .iter()
@@ -349,7 +327,7 @@ fn without_a_region_it_fails_and_writes_nothing() {
         result.stderr,
         "error: no AWS region: pass --region, or set AWS_REGION or a region in your profile\n"
     );
-    assert!(files(dir.path()).is_empty());
+    assert!(files_below(dir.path()).is_empty());
 }
 
 #[test]
@@ -380,7 +358,7 @@ fn an_unreachable_endpoint_fails_clearly_and_writes_nothing() {
         "{result:?}"
     );
     assert!(cause.contains("Connection refused"), "{result:?}");
-    assert!(files(dir.path()).is_empty());
+    assert!(files_below(dir.path()).is_empty());
 }
 
 #[test]
@@ -420,7 +398,7 @@ fn a_snapshot_from_an_export_equals_one_from_the_api() {
         ],
     );
     assert_eq!(result.code, 0, "{result:?}");
-    assert_eq!(files(offline.path()), files(online.path()));
+    assert_eq!(files_below(offline.path()), files_below(online.path()));
 }
 
 #[test]
@@ -442,7 +420,7 @@ fn a_snapshot_from_an_export_needs_exactly_one_region() {
         result.stderr,
         "error: --live-file needs exactly one --region: an export does not say which region it is of\n"
     );
-    assert!(files(dir.path()).is_empty());
+    assert!(files_below(dir.path()).is_empty());
 }
 
 /// An export of one NACL, in `aws ec2 describe-network-acls` shape.
@@ -524,7 +502,7 @@ impl Workspace {
 
     /// Every file in the work folder but the exports themselves.
     fn written(&self) -> Vec<String> {
-        files(self.root.path())
+        files_below(self.root.path())
             .into_keys()
             .filter(|name| !name.starts_with("export-"))
             .collect()

@@ -23,21 +23,56 @@ pub fn repo_root() -> &'static Path {
 /// machine: the script keeps it in `target/` and locks against races).
 fn moto_venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let script = repo_root().join("tests/emulator/install-moto.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
-        assert!(
-            output.status.success(),
-            "cannot install the EC2 emulator (moto) that the tests need: {} exited with {}\n{}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
-    })
+    VENV.get_or_init(|| install("tests/emulator/install-moto.sh", "the EC2 emulator (moto)"))
+}
+
+/// Runs an install script of the repository, which prints where it
+/// installed; panics, saying why, when it cannot install.
+fn install(script: &str, what: &str) -> PathBuf {
+    let script = repo_root().join(script);
+    let output = Command::new("bash")
+        .arg(&script)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
+    assert!(
+        output.status.success(),
+        "cannot install {what} that the tests need: {} exited with {}\n{}",
+        script.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+}
+
+/// A validator the tests run (`actionlint`, `check-jsonschema`,
+/// `sarif-multitool`), installed once per machine by
+/// `tests/tools/install.sh`; when it cannot be installed, the test fails.
+pub fn tool(name: &str) -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| install("tests/tools/install.sh", "the validators"))
+        .join(name)
+}
+
+/// Every file below `dir`, by its path relative to `dir`, with its bytes.
+pub fn files_below(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for item in std::fs::read_dir(&folder).expect("read folder") {
+            let path = item.expect("folder item").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .display()
+                    .to_string();
+                found.insert(name, std::fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    found
 }
 
 /// A moto server on a free loopback port, stopped when dropped. Each test

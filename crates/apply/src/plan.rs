@@ -186,6 +186,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
         report
             .changes
             .iter()
+            .filter(|change| change.accepted.is_none() && change.monitor_only.is_none())
             .filter(|change| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
             .map(|change| change.network_acl_id.as_str())
             .collect()
@@ -209,6 +210,17 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
             recreates,
             call,
         };
+        if change.accepted.is_some() {
+            untouched.push((change.clone(), "the config accepts this drift"));
+            continue;
+        }
+        if change.monitor_only.is_some() {
+            untouched.push((
+                change.clone(),
+                "the config says this NACL is monitored only",
+            ));
+            continue;
+        }
         match &change.drift {
             Drift::EntryDeleted { key, baseline } => {
                 steps.push(step(Call::CreateEntry {

@@ -142,6 +142,7 @@ impl<'a> Comparison<'a> {
 
     fn compare_acl(&mut self, baseline: &Baseline, acl: &NetworkAcl) {
         let change = |drift, severity, effective| Change {
+            account: baseline.account.clone(),
             region: baseline.region.clone(),
             vpc_id: baseline.vpc_id.clone(),
             network_acl_id: acl.id.clone(),
@@ -149,6 +150,8 @@ impl<'a> Comparison<'a> {
             severity,
             effective,
             attribution: Attributed::NotAsked,
+            accepted: None,
+            monitor_only: None,
         };
         let effect = |effect, live_network_acl_id, subnet_ids| TrafficEffect {
             region: baseline.region.clone(),
@@ -157,6 +160,7 @@ impl<'a> Comparison<'a> {
             live_network_acl_id,
             subnet_ids,
             effect,
+            accepted: None,
         };
 
         // Subnets that moved, by the NACL they are on now: what they see is
@@ -307,6 +311,7 @@ impl<'a> Comparison<'a> {
                 }
             };
             added.push(Change {
+                account: observed.account.clone(),
                 region,
                 vpc_id: observed.vpc_id.clone(),
                 network_acl_id: observed.acl.id.clone(),
@@ -316,6 +321,8 @@ impl<'a> Comparison<'a> {
                 severity: Severity::Low,
                 effective: None,
                 attribution: Attributed::NotAsked,
+                accepted: None,
+                monitor_only: None,
             });
         }
         self.changes.extend(added);

@@ -26,6 +26,7 @@ mod traffic;
 pub use compare::{LiveAcl, diff, live_baseline};
 pub use nacl_drift_analysis::Severity;
 pub use report::{
-    Attributed, Attribution, Change, ChangeKind, Drift, Report, Skipped, State, TrafficEffect,
+    Accepted, Attributed, Attribution, Change, ChangeKind, Drift, Report, Skipped, State,
+    TrafficEffect,
 };
 pub use scope::{Coverage, coverage};

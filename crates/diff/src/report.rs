@@ -187,6 +187,8 @@ impl Serialize for State<'_> {
 /// One drift, on one NACL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    /// The NACL's account.
+    pub account: AccountId,
     /// The NACL's region.
     pub region: Region,
     /// The NACL's VPC.
@@ -203,6 +205,22 @@ pub struct Change {
     pub effective: Option<bool>,
     /// Who made the change, when attribution was asked for.
     pub attribution: Attributed,
+    /// When the project's config accepts this drift: why, and until when.
+    /// An accepted change counts for no severity and no exit code, and
+    /// nothing restores it.
+    pub accepted: Option<Accepted>,
+    /// When the project's config says the NACL is monitored only: why.
+    /// Its drift is reported, and never restored.
+    pub monitor_only: Option<String>,
+}
+
+/// Why, and until when, a drift or finding is accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    /// The reason the config gives.
+    pub reason: String,
+    /// The last day the acceptance holds, as `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 impl Change {
@@ -275,6 +293,10 @@ impl Serialize for Change {
             effective: Option<bool>,
             #[serde(skip_serializing_if = "Attributed::not_asked")]
             attribution: &'a Attributed,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            accepted: Option<&'a Accepted>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            monitor_only: Option<&'a str>,
         }
         let key = self.drift.entry_key();
         Record {
@@ -291,6 +313,8 @@ impl Serialize for Change {
             severity: self.severity,
             effective: self.effective,
             attribution: &self.attribution,
+            accepted: self.accepted.as_ref(),
+            monitor_only: self.monitor_only.as_deref(),
         }
         .serialize(serializer)
     }
@@ -443,6 +467,9 @@ pub struct TrafficEffect {
     pub subnet_ids: Vec<SubnetId>,
     /// The traffic, and the rules that decide it before and after.
     pub effect: Effect,
+    /// When every change this traffic follows from is accepted: the
+    /// acceptance of the first.
+    pub accepted: Option<Accepted>,
 }
 
 impl Serialize for TrafficEffect {
@@ -500,6 +527,8 @@ impl Serialize for TrafficEffect {
             baseline_rule: Option<RuleNumber>,
             live_rule: Option<RuleNumber>,
             summary: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            accepted: Option<&'a Accepted>,
         }
         let effect = &self.effect;
         let (cidrs, except_cidrs) = effect.addresses.summary();
@@ -560,6 +589,7 @@ impl Serialize for TrafficEffect {
             baseline_rule: effect.baseline_rule,
             live_rule: effect.live_rule,
             summary: effect.to_string(),
+            accepted: self.accepted.as_ref(),
         }
         .serialize(serializer)
     }
@@ -578,4 +608,90 @@ pub struct Report {
     pub effects: Vec<TrafficEffect>,
     /// What was not compared, and why.
     pub skipped: Vec<Skipped>,
+}
+
+impl Report {
+    /// Marks the changes that `accepted` accepts, and `monitor_only`'s
+    /// NACLs, and the traffic effects that follow only from accepted
+    /// changes; the report's severity then counts only the rest.
+    pub fn judge(
+        &mut self,
+        accepted: impl Fn(&Change) -> Option<Accepted>,
+        monitor_only: impl Fn(&Change) -> Option<String>,
+    ) {
+        for change in &mut self.changes {
+            change.accepted = accepted(&*change);
+            change.monitor_only = monitor_only(&*change);
+        }
+        for effect in &mut self.effects {
+            effect.accepted = acceptance_of(effect, &self.changes);
+        }
+        self.severity = self
+            .changes
+            .iter()
+            .filter(|change| change.accepted.is_none())
+            .map(|change| change.severity)
+            .max();
+    }
+
+    /// The changes nobody accepted.
+    pub fn unaccepted(&self) -> impl Iterator<Item = &Change> {
+        self.changes
+            .iter()
+            .filter(|change| change.accepted.is_none())
+    }
+}
+
+/// The acceptance of a traffic effect: that of its changes, when they are
+/// all accepted. A moved subnet's effect follows from those moves; an entry
+/// effect from the entry changes at the rules that decide it (or, when
+/// those rules did not change, from every entry change of that NACL and
+/// direction).
+fn acceptance_of(effect: &TrafficEffect, changes: &[Change]) -> Option<Accepted> {
+    let same_acl = |change: &&Change| {
+        change.region == effect.region && change.network_acl_id == effect.network_acl_id
+    };
+    let causes: Vec<&Change> = if effect.subnet_ids.is_empty() {
+        let entry_changes: Vec<&Change> = changes
+            .iter()
+            .filter(same_acl)
+            .filter(|change| {
+                change
+                    .drift
+                    .entry_key()
+                    .is_some_and(|key| key.direction == effect.effect.direction)
+            })
+            .collect();
+        let deciding: Vec<&Change> = entry_changes
+            .iter()
+            .copied()
+            .filter(|change| {
+                change.drift.entry_key().is_some_and(|key| {
+                    Some(key.rule_number) == effect.effect.baseline_rule
+                        || Some(key.rule_number) == effect.effect.live_rule
+                })
+            })
+            .collect();
+        if deciding.is_empty() {
+            entry_changes
+        } else {
+            deciding
+        }
+    } else {
+        changes
+            .iter()
+            .filter(same_acl)
+            .filter(|change| {
+                change
+                    .drift
+                    .subnet()
+                    .is_some_and(|subnet| effect.subnet_ids.contains(subnet))
+            })
+            .collect()
+    };
+    let mut acceptances = causes.iter().map(|change| change.accepted.clone());
+    let first = acceptances.next()??;
+    acceptances
+        .all(|accepted| accepted.is_some())
+        .then_some(first)
 }

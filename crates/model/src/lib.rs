@@ -23,6 +23,7 @@ mod cidr;
 mod entry;
 mod error;
 mod ids;
+mod lines;
 mod live;
 mod operation;
 mod store;
@@ -35,6 +36,7 @@ pub use entry::{
 };
 pub use error::{BaselineError, FileLocation};
 pub use ids::{AccountId, AssociationId, IdError, NetworkAclId, Region, SubnetId, VpcId};
+pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
 pub use store::{

@@ -6,18 +6,21 @@
 //!   the exact effect and severity of every drift.
 //! - [`restore`]: a plan's calls through apply's executor, and the
 //!   baselines with the new ids of recreated NACLs.
+//! - [`Comparison::judge`]: the project's config applied: accepted drift
+//!   and monitor-only NACLs marked, so that plans leave them alone.
 //! - [`reconcile`]: the whole sequence under a [`Policy`] (report only, or
 //!   restore, with prune and recreate), for front-ends with nobody at the
 //!   keyboard; it verifies a restore with a fresh read, never with what it
 //!   believes it did.
 //!
-//! Depends on the model, the diff and apply only: no AWS. Live state comes
+//! Depends on the model, the config, the diff and apply only: no AWS. Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
 
 #![deny(missing_docs)]
 
 mod compare;
+mod judge;
 mod recreated;
 mod restore;
 mod source;

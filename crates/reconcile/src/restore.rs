@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use nacl_drift_apply::{NaclApi, Plan, PlanOptions, StepResult, execute, plan};
+use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Baseline, Region};
 
 use crate::compare::{Baselines, Comparison, ReconcileError, compare};
@@ -61,19 +62,22 @@ pub struct Reconciled {
 
 /// The whole sequence, for a front-end with nobody at the keyboard: load
 /// nothing (the caller read `baselines`), read live state from `source`,
-/// compare, analyse, plan, and under a restoring policy execute through
-/// `clients` and verify with a fresh read from `source`.
+/// compare, analyse, judge by `config` (accepted drift and monitor-only
+/// NACLs are never restored), plan, and under a restoring policy execute
+/// through `clients` and verify with a fresh read from `source`.
 pub async fn reconcile<S, C>(
     baselines: Baselines,
     source: S,
     clients: &BTreeMap<Region, C>,
     policy: Policy,
+    config: &Config,
 ) -> Result<Reconciled, ReconcileError>
 where
     S: LiveSource + Clone,
     C: NaclApi,
 {
-    let before = compare(baselines.clone(), source.clone()).await?;
+    let mut before = compare(baselines.clone(), source.clone()).await?;
+    before.judge(config, today());
     let plan = plan(&before.report, policy.plan);
     if !policy.restore || plan.is_empty() {
         return Ok(Reconciled {
@@ -84,7 +88,8 @@ where
         });
     }
     let restored = restore(&before, &plan, clients).await;
-    let after = compare(baselines.with_updated(&restored.recreated), source).await?;
+    let mut after = compare(baselines.with_updated(&restored.recreated), source).await?;
+    after.judge(config, today());
     Ok(Reconciled {
         before,
         plan,

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use nacl_drift_apply::{CallError, CallErrorKind, NaclApi, Outcome, PlanOptions};
+use nacl_drift_config::Config;
 use nacl_drift_diff::LiveAcl;
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, Entry, EntryKey, NetworkAclId, ObservedAcl, Region,
@@ -194,9 +195,15 @@ async fn a_restoring_policy_closes_the_exposure_and_verifies_it() {
         restore: true,
         plan: PlanOptions::default(),
     };
-    let reconciled = reconcile(baselines, cloud.clone(), &clients(&cloud), policy)
-        .await
-        .expect("reconciles");
+    let reconciled = reconcile(
+        baselines,
+        cloud.clone(),
+        &clients(&cloud),
+        policy,
+        &Config::none(),
+    )
+    .await
+    .expect("reconciles");
     assert!(!reconciled.before.report.in_sync);
     assert_eq!(reconciled.plan.steps.len(), 1);
     let restored = reconciled.restored.expect("a restore");
@@ -215,10 +222,63 @@ async fn a_reporting_policy_changes_nothing() {
         cloud.clone(),
         &clients(&cloud),
         Policy::default(),
+        &Config::none(),
     )
     .await
     .expect("reconciles");
     assert_eq!(reconciled.plan.steps.len(), 1, "the plan is there to show");
     assert!(reconciled.restored.is_none() && reconciled.after.is_none());
     assert_eq!(cloud.entries("acl-0db").len(), 1, "nothing was called");
+}
+
+/// A restoring policy with a config that marks the NACL monitor-only, or
+/// accepts the deleted deny (until `expires`).
+async fn restore_under(config: &str) -> (nacl_drift_reconcile::Reconciled, Cloud) {
+    let (_dir, baselines, cloud) = incident();
+    let config = Config::parse(Path::new("nacl-drift.toml"), config).expect("a valid config");
+    let policy = Policy {
+        restore: true,
+        plan: PlanOptions::default(),
+    };
+    let reconciled = reconcile(baselines, cloud.clone(), &clients(&cloud), policy, &config)
+        .await
+        .expect("reconciles");
+    (reconciled, cloud)
+}
+
+#[tokio::test]
+async fn a_monitor_only_nacl_is_reported_and_never_changed() {
+    let (reconciled, cloud) = restore_under(
+        "[[monitor_only]]\nnetwork_acl = \"acl-0d*\"\nreason = \"Managed by Firewall Manager\"\n",
+    )
+    .await;
+    let change = &reconciled.before.report.changes[0];
+    assert_eq!(
+        change.monitor_only.as_deref(),
+        Some("Managed by Firewall Manager")
+    );
+    assert!(reconciled.plan.is_empty() && reconciled.restored.is_none());
+    assert_eq!(reconciled.plan.untouched.len(), 1);
+    assert_eq!(cloud.entries("acl-0db").len(), 1, "nothing was called");
+}
+
+#[tokio::test]
+async fn accepted_drift_is_never_restored_until_the_acceptance_expires() {
+    let accept = |expires: &str| {
+        format!(
+            "[[accept]]\nnetwork_acl = \"acl-0db\"\nkind = \"entry_deleted\"\nrule_number = 80\nreason = \"Bastion migration\"\nexpires = {expires}\n"
+        )
+    };
+    let (reconciled, cloud) = restore_under(&accept("2999-12-31")).await;
+    assert_eq!(
+        reconciled.before.report.severity, None,
+        "accepted drift rates nothing"
+    );
+    assert!(reconciled.plan.is_empty());
+    assert_eq!(cloud.entries("acl-0db").len(), 1, "nothing was called");
+
+    let (reconciled, cloud) = restore_under(&accept("2020-01-31")).await;
+    assert!(reconciled.before.report.changes[0].accepted.is_none());
+    assert_eq!(reconciled.plan.steps.len(), 1, "expired: restored again");
+    assert_eq!(cloud.entries("acl-0db").len(), 2);
 }

@@ -10,10 +10,12 @@ use crate::comparison::Comparison;
 use crate::printer::Printer;
 
 mod markdown;
+mod sarif;
 mod table;
 mod unified;
 
 use markdown::markdown;
+use sarif::sarif_log;
 use table::print_table;
 use unified::print_unified;
 
@@ -27,6 +29,8 @@ pub enum Format {
     Unified,
     /// A report for a pull-request comment or a CI job summary.
     Markdown,
+    /// SARIF 2.1.0, for GitHub code scanning: each change at its line in the baseline file.
+    Sarif,
 }
 
 pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
@@ -39,6 +43,9 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
         }
         Format::Unified => print_unified(printer, comparison),
         Format::Markdown => printer.text(&markdown(comparison)),
+        Format::Sarif => printer.line(
+            serde_json::to_string_pretty(&sarif_log(comparison)).expect("SARIF always serialises"),
+        ),
     }
 }
 
@@ -122,10 +129,18 @@ fn who_when_from(change: &Change, separator: &str) -> String {
 }
 
 /// A change's severity, and "no effective change" where that is why it is low.
+/// And, when the config accepts the change, until when and why.
 fn severity(change: &Change) -> String {
-    match change.effective {
+    let severity = match change.effective {
         Some(false) => format!("{} (no effective change)", change.severity.label()),
         _ => change.severity.label().to_owned(),
+    };
+    match &change.accepted {
+        Some(accepted) => format!(
+            "{severity}, accepted until {}: {}",
+            accepted.expires, accepted.reason
+        ),
+        None => severity,
     }
 }
 
@@ -165,15 +180,26 @@ fn summary(changes: &[Change]) -> String {
         .iter()
         .map(|(kind, count)| kind.count(*count))
         .collect();
-    let worst = changes.iter().map(|c| c.severity).max().unwrap_or_default();
+    let unaccepted = changes.iter().filter(|c| c.accepted.is_none());
+    let worst = unaccepted
+        .clone()
+        .map(|c| c.severity)
+        .max()
+        .unwrap_or_default();
+    let accepted = changes.len() - unaccepted.count();
     format!(
-        "{} {} in {} {}, {}: {}",
+        "{} {} in {} {}, {}: {}{}",
         changes.len(),
         plural(changes.len(), "change", "changes"),
         acls.len(),
         plural(acls.len(), "NACL", "NACLs"),
         worst.label(),
-        kinds.join(", ")
+        kinds.join(", "),
+        if accepted > 0 {
+            format!("; {accepted} accepted")
+        } else {
+            String::new()
+        }
     )
 }
 

@@ -1,0 +1,95 @@
+//! The drift as SARIF: each change at the line of its entry (or of its
+//! NACL) in the baseline file that records it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use nacl_drift_diff::{Change, Drift};
+use nacl_drift_model::Lines;
+use serde_json::Value;
+
+use super::{acl_label, acl_names, describe, position};
+use crate::comparison::Comparison;
+use crate::sarif::{self, RuleKind};
+
+pub(super) fn sarif_log(comparison: &Comparison) -> Value {
+    let names = acl_names(comparison);
+    let lines: HashMap<&Path, Lines> = comparison
+        .files
+        .iter()
+        .map(|(path, _)| {
+            // The files were read a moment ago; one that vanished since
+            // has no lines, and its results point at line 1.
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            (path.as_path(), Lines::of(&text))
+        })
+        .collect();
+    let findings: Vec<sarif::Finding> = comparison
+        .report
+        .changes
+        .iter()
+        .filter_map(|change| {
+            let (path, line) = location(comparison, &lines, change)?;
+            let position = match position(change) {
+                position if position.is_empty() => position,
+                position => format!(" {position}"),
+            };
+            Some(sarif::Finding {
+                rule: RuleKind::Drift(change.kind()),
+                severity: change.severity,
+                message: format!(
+                    "{} on {}{position}: the baseline has {}, live is {}",
+                    change.kind().label(),
+                    acl_label(&names, change.network_acl_id.as_str()),
+                    describe(change, change.baseline(), change.live()),
+                    describe(change, change.live(), change.baseline()),
+                ),
+                path,
+                line,
+                fingerprint: format!(
+                    "{}/{}/{}/{}/{}",
+                    change.account,
+                    change.region,
+                    change.network_acl_id,
+                    position.trim().replace(' ', "/"),
+                    sarif::rule_id(RuleKind::Drift(change.kind())),
+                ),
+                accepted: change.accepted.as_ref(),
+            })
+        })
+        .collect();
+    sarif::log(&findings)
+}
+
+/// The baseline file that records the change's NACL, and the line of its
+/// entry or of the NACL. A NACL no baseline holds points at the first line
+/// of its VPC's baseline, or of a baseline of its region whose scope made
+/// it count.
+fn location<'a>(
+    comparison: &'a Comparison,
+    lines: &HashMap<&Path, Lines>,
+    change: &Change,
+) -> Option<(&'a Path, usize)> {
+    let same_region = |baseline: &nacl_drift_model::Baseline| {
+        baseline.account == change.account && baseline.region == change.region
+    };
+    let (path, _) = comparison
+        .files
+        .iter()
+        .find(|(_, baseline)| same_region(baseline) && baseline.vpc_id == change.vpc_id)
+        .or_else(|| {
+            comparison
+                .files
+                .iter()
+                .find(|(_, baseline)| same_region(baseline))
+        })?;
+    let lines = &lines[path.as_path()];
+    let line = match &change.drift {
+        Drift::EntryDeleted { key, .. } | Drift::EntryModified { key, .. } => lines
+            .entry(&change.network_acl_id, *key)
+            .or_else(|| lines.acl(&change.network_acl_id)),
+        Drift::NetworkAclAdded { .. } => None,
+        _ => lines.acl(&change.network_acl_id),
+    };
+    Some((path, line.unwrap_or(1)))
+}

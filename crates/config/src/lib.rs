@@ -1,0 +1,32 @@
+//! The project's configuration file, `nacl-drift.toml`: defaults for the
+//! flags a team always passes, drift and lint findings it has accepted
+//! (each with a reason and an expiry date), and NACLs that nacl-drift
+//! reports on but never changes.
+//!
+//! The file is found by walking up from the current folder, as rustfmt and
+//! ruff find theirs, or named with `--config`. Everything in it is checked
+//! when it is read: a bad file is one error naming the file and line,
+//! before any AWS call ([`ConfigError`]).
+//!
+//! An exemption is modelled on Trivy's `.trivyignore.yaml` and Prowler's
+//! mutelist: it must say why (`reason`) and until when (`expires`). On the
+//! day after its expiry date it stops applying, and the finding is back.
+//!
+//! Depends on the model and on the kinds of drift and lint findings (the
+//! diff and analysis crates); no AWS.
+
+#![deny(missing_docs)]
+
+mod exemption;
+mod file;
+mod pattern;
+
+pub use exemption::{Exemption, Kind, MonitorOnly, Subject};
+pub use file::{CONFIG_FILE_NAME, Config, ConfigError, Setting, find};
+pub use pattern::Pattern;
+pub use time::Date;
+
+/// Today's date in UTC: the day exemptions are judged on.
+pub fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,28 @@
+//! Globs over ids: `acl-0abc*`, `eu-*`.
+
+use std::fmt;
+
+/// A glob over an id: `*` for any run of characters, `?` for one, `[...]`
+/// for one of a set. Without any of those, the id itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern(glob::Pattern);
+
+impl Pattern {
+    /// The glob `text`, or why it is not one.
+    pub fn new(text: &str) -> Result<Self, String> {
+        glob::Pattern::new(text)
+            .map(Pattern)
+            .map_err(|error| format!("`{text}` is not a valid glob: {}", error.msg))
+    }
+
+    /// Whether `id` matches.
+    pub fn matches(&self, id: &str) -> bool {
+        self.0.matches(id)
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}

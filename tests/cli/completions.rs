@@ -1,0 +1,102 @@
+//! `nacl-drift completions` and `nacl-drift man`, generated from the clap
+//! definitions: each renders, bash completes every subcommand, and groff
+//! reads the manual pages.
+
+use std::process::Command;
+
+use crate::support::{nacl_drift, run};
+
+const SUBCOMMANDS: [&str; 7] = [
+    "snapshot",
+    "diff",
+    "apply",
+    "lint",
+    "validate",
+    "completions",
+    "man",
+];
+
+#[test]
+fn bash_completes_every_subcommand_and_each_shell_renders() {
+    let bash = run(&mut nacl_drift(), &["completions", "bash"]);
+    assert_eq!(bash.code, 0, "{bash:?}");
+    let script = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(script.path(), &bash.stdout).expect("write");
+    // The function the script registers: `complete -F <function> ... nacl-drift`.
+    let function = bash
+        .stdout
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("complete ") && line.ends_with(" nacl-drift"))
+        .find_map(|line| {
+            line.split_whitespace()
+                .skip_while(|word| *word != "-F")
+                .nth(1)
+        })
+        .expect("the script registers a completion function");
+    let completed = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(nacl-drift ''); COMP_CWORD=1; COMP_LINE='nacl-drift '; COMP_POINT=11; {function} nacl-drift '' nacl-drift; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.path().display()
+        ))
+        .output()
+        .expect("run bash");
+    let words = String::from_utf8_lossy(&completed.stdout);
+    let words: Vec<&str> = words.lines().collect();
+    for subcommand in SUBCOMMANDS {
+        assert!(words.contains(&subcommand), "bash offers {words:?}");
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let result = run(&mut nacl_drift(), &["completions", shell]);
+        assert_eq!(result.code, 0, "{result:?}");
+        assert!(
+            result.stdout.contains("snapshot") && result.stdout.contains("baseline-dir"),
+            "{shell}: {result:?}"
+        );
+    }
+    let unknown = run(&mut nacl_drift(), &["completions", "tcsh"]);
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("invalid value 'tcsh'"),
+        "{unknown:?}"
+    );
+}
+
+#[test]
+fn man_pages_render_with_groff() {
+    for (args, title) in [
+        (vec!["man"], "nacl-drift"),
+        (vec!["man", "diff"], "nacl-drift-diff"),
+        (vec!["man", "apply"], "nacl-drift-apply"),
+    ] {
+        let page = run(&mut nacl_drift(), &args);
+        assert_eq!(page.code, 0, "{page:?}");
+        assert!(page.stdout.contains(&format!(".TH {title} 1")), "{page:?}");
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), &page.stdout).expect("write");
+        let rendered = Command::new("groff")
+            // Plain text: no overstrike for bold and underline.
+            .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+            .arg(file.path())
+            .output()
+            .expect("groff is installed (Debian's groff-base)");
+        assert!(rendered.status.success(), "{rendered:?}");
+        assert!(
+            rendered.stderr.is_empty(),
+            "groff warns: {}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        let text = String::from_utf8_lossy(&rendered.stdout);
+        assert!(
+            text.contains("--baseline-dir") || title == "nacl-drift",
+            "{text}"
+        );
+    }
+    let unknown = run(&mut nacl_drift(), &["man", "restore"]);
+    assert_eq!(unknown.code, 1);
+    assert_eq!(
+        unknown.stderr,
+        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, completions, man\n"
+    );
+}
