@@ -197,7 +197,11 @@ struct RawExemption {
     direction: Option<Direction>,
     rule_number: Option<i64>,
     cidr: Option<String>,
+    /// Trivy's `.trivyignore.yaml` calls it `statement`.
+    #[serde(alias = "statement")]
     reason: Option<String>,
+    /// Trivy's `.trivyignore.yaml` calls it `expired_at`.
+    #[serde(alias = "expired_at")]
     expires: Option<Datetime>,
 }
 
@@ -299,4 +303,115 @@ fn date(value: &Datetime) -> Result<Date, String> {
         .ok()
         .and_then(|month| Date::from_calendar_date(i32::from(date.year), month, date.day).ok())
         .ok_or_else(|| format!("`expires = {value}` is not a date"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nacl_drift_analysis::FindingKind;
+    use nacl_drift_model::{AccountId, Cidr, EntryKey, NetworkAclId, Region, VpcId};
+
+    /// Not `time::macros::date!`: its feature would give `time`, and the
+    /// AWS SDK above it, other features under test than in a build.
+    fn calendar(year: i32, month: u8, day: u8) -> Date {
+        Month::try_from(month)
+            .ok()
+            .and_then(|month| Date::from_calendar_date(year, month, day).ok())
+            .expect("a date")
+    }
+
+    fn config(text: &str) -> Config {
+        Config::parse(Path::new("nacl-drift.toml"), text).expect("a valid config")
+    }
+
+    #[test]
+    fn an_exemption_holds_through_its_expiry_date_and_matches_its_scope() {
+        // Trivy's names for the reason and the date work too.
+        let config = config(
+            "[[accept]]\nnetwork_acl = \"acl-0web*\"\nregion = \"eu-*\"\nkind = \"ephemeral_ports_open\"\ncidr = \"0.0.0.0/0\"\nstatement = \"Return traffic\"\nexpired_at = 2027-03-31\n",
+        );
+        let (account, vpc): (AccountId, VpcId) = (
+            "111122223333".parse().expect("account"),
+            "vpc-0a".parse().expect("vpc"),
+        );
+        let region = |name: &str| -> Region { name.parse().expect("region") };
+        let acl = |id: &str| -> NetworkAclId { id.parse().expect("acl") };
+        let (eu, us) = (region("eu-west-1"), region("us-east-1"));
+        let (web, db) = (acl("acl-0web1"), acl("acl-0db"));
+        let subject = |region, network_acl_id, cidr: &str| Subject {
+            account: &account,
+            region,
+            vpc_id: &vpc,
+            network_acl_id,
+            kind: Kind::Finding(FindingKind::EphemeralPortsOpen),
+            key: Some(EntryKey {
+                direction: Direction::Ingress,
+                rule_number: RuleNumber::new(140).expect("rule"),
+            }),
+            cidrs: vec![Cidr::canonicalize(cidr).expect("cidr")],
+        };
+        let on = |day| {
+            config
+                .accepting(&subject(&eu, &web, "0.0.0.0/0"), day)
+                .is_some()
+        };
+        assert!(on(calendar(2027, 3, 31)), "the last day");
+        assert!(!on(calendar(2027, 4, 1)), "the day after");
+        assert_eq!(config.expired(calendar(2027, 4, 1)).count(), 1);
+        let today = calendar(2026, 11, 30);
+        assert!(
+            config
+                .accepting(&subject(&us, &web, "0.0.0.0/0"), today)
+                .is_none()
+        );
+        assert!(
+            config
+                .accepting(&subject(&eu, &db, "0.0.0.0/0"), today)
+                .is_none()
+        );
+        assert!(
+            config
+                .accepting(&subject(&eu, &web, "::/0"), today)
+                .is_none()
+        );
+        assert_eq!(config.accept[0].reason, "Return traffic");
+    }
+
+    #[test]
+    fn dates_globs_rules_and_cidrs_are_checked() {
+        for (text, message) in [
+            (
+                "[[accept]]\nkind = \"tags_changed\"\nreason = \"r\"\nexpires = 2027-02-30\n",
+                "4: invalid date, expected day between 01 and 28",
+            ),
+            (
+                "[[accept]]\nkind = \"tags_changed\"\nreason = \"r\"\nexpires = 2027-02-03T10:00:00Z\n",
+                "1: `expires = 2027-02-03T10:00:00Z` must be a date",
+            ),
+            (
+                "[[accept]]\nnetwork_acl = \"acl-[\"\nreason = \"r\"\nexpires = 2027-02-03\n",
+                "1: `acl-[` is not a valid glob",
+            ),
+            (
+                "[[accept]]\nkind = \"entry_added\"\nrule_number = 32767\nreason = \"r\"\nexpires = 2027-02-03\n",
+                "1: `rule_number`",
+            ),
+            (
+                "[[accept]]\nkind = \"entry_added\"\ncidr = \"10.0.0.0/33\"\nreason = \"r\"\nexpires = 2027-02-03\n",
+                "1: `cidr`",
+            ),
+            (
+                "\n\n[[accept]]\nkind = \"entry_added\"\nreason = \"  \"\nexpires = 2027-02-03\n",
+                "3: this [[accept]] has no `reason`",
+            ),
+        ] {
+            let error = Config::parse(Path::new("nacl-drift.toml"), text)
+                .expect_err(text)
+                .to_string();
+            assert!(
+                error.starts_with(&format!("nacl-drift.toml:{message}")),
+                "{text:?}: {error}"
+            );
+        }
+    }
 }
