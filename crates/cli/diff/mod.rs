@@ -71,41 +71,13 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     if args.show_accepted || matches!(format, Format::Json | Format::Sarif) {
         render::print(printer, format, &comparison);
     } else {
-        let accepted = hide_accepted(&mut comparison);
-        let (changes, them) = if accepted == 1 {
-            ("change", "it")
-        } else {
-            ("changes", "them")
-        };
-        if accepted > 0 && comparison.report.changes.is_empty() {
-            printer.line(format!(
-                "No drift but what the config file accepts: {accepted} accepted {changes}; --show-accepted lists {them}."
-            ));
-        } else {
-            render::print(printer, format, &comparison);
-            if accepted > 0 {
-                printer.line(format!(
-                    "{accepted} accepted {changes} not shown (the config file accepts {them}): --show-accepted lists {them}."
-                ));
-            }
-        }
+        render::print_unaccepted(printer, format, &mut comparison);
     }
     Ok(if failing {
         ExitStatus::Drift
     } else {
         ExitStatus::Success
     })
-}
-
-/// Takes the accepted changes, and the traffic effects only they cause, out
-/// of the report people read; returns how many changes it took out.
-fn hide_accepted(comparison: &mut Comparison) -> usize {
-    let report = &mut comparison.report;
-    let before = report.changes.len();
-    report.changes.retain(|change| change.accepted.is_none());
-    report.effects.retain(|effect| effect.accepted.is_none());
-    report.in_sync = report.changes.is_empty();
-    before - report.changes.len()
 }
 
 /// Prints the drift of `comparison` as the default table.

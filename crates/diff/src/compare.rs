@@ -52,7 +52,7 @@ pub fn diff(
             baselines.push(baseline);
         } else {
             skipped.push(Skipped {
-                path: Some(path.display().to_string()),
+                path: Some(path.clone()),
                 vpc_id: None,
                 account: baseline.account.clone(),
                 reason: format!("the live state is of account {live_accounts}"),

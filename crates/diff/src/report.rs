@@ -2,6 +2,7 @@
 //! [`Report`] is part of nacl-drift's interface, documented in the README.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
 use nacl_drift_model::{
@@ -441,7 +442,7 @@ impl Change {
 pub struct Skipped {
     /// A baseline file, when a file was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<PathBuf>,
     /// A live VPC, when live NACLs were skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<VpcId>,

@@ -49,6 +49,37 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
     }
 }
 
+/// Prints the report without the changes the config file accepts, and the
+/// traffic effects only they cause, then says how many it left out.
+pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: &mut Comparison) {
+    let report = &mut comparison.report;
+    let before = report.changes.len();
+    report.changes.retain(|change| change.accepted.is_none());
+    report.effects.retain(|effect| effect.accepted.is_none());
+    report.in_sync = report.changes.is_empty();
+    let accepted = before - report.changes.len();
+    let (changes, them) = if accepted == 1 {
+        ("change", "it")
+    } else {
+        ("changes", "them")
+    };
+    if accepted > 0 && comparison.report.changes.is_empty() {
+        printer.line(format!(
+            "No drift but what the config file accepts: {accepted} accepted {changes}; --show-accepted lists {them}."
+        ));
+        for line in skipped_lines(comparison) {
+            printer.line(format!("Skipped {line}"));
+        }
+        return;
+    }
+    print(printer, format, comparison);
+    if accepted > 0 {
+        printer.line(format!(
+            "{accepted} accepted {changes} not shown (the config file accepts {them}): --show-accepted lists {them}."
+        ));
+    }
+}
+
 /// Names of NACLs (their Name tag), from the baselines and the live state.
 fn acl_names(comparison: &Comparison) -> BTreeMap<&str, &str> {
     let baseline_acls = comparison.files.iter().flat_map(|(_, b)| &b.network_acls);
@@ -209,7 +240,7 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
 
 /// "8 NACLs in 4 baseline files match the live state."
 fn in_sync_line(comparison: &Comparison) -> String {
-    let skipped: BTreeSet<&str> = comparison
+    let skipped: BTreeSet<&std::path::Path> = comparison
         .report
         .skipped
         .iter()
@@ -218,7 +249,7 @@ fn in_sync_line(comparison: &Comparison) -> String {
     let compared: Vec<&Baseline> = comparison
         .files
         .iter()
-        .filter(|(path, _)| !skipped.contains(path.display().to_string().as_str()))
+        .filter(|(path, _)| !skipped.contains(path.as_path()))
         .map(|(_, baseline)| baseline)
         .collect();
     let acls: usize = compared.iter().map(|b| b.network_acls.len()).sum();
@@ -236,11 +267,11 @@ fn skipped_lines(comparison: &Comparison) -> Vec<String> {
         .skipped
         .iter()
         .map(|skipped| {
-            let what = skipped
-                .path
-                .clone()
-                .or_else(|| skipped.vpc_id.as_ref().map(ToString::to_string))
-                .unwrap_or_default();
+            let what = match (&skipped.path, &skipped.vpc_id) {
+                (Some(path), _) => path.display().to_string(),
+                (None, Some(vpc_id)) => vpc_id.to_string(),
+                (None, None) => String::new(),
+            };
             format!("{what} (account {}): {}", skipped.account, skipped.reason)
         })
         .collect()

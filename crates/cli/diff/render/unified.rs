@@ -28,12 +28,7 @@ pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
     let mut shown = BTreeSet::new();
     for (path, baseline) in &comparison.files {
         let vpc = (&baseline.region, &baseline.vpc_id);
-        if !drifted.contains(&vpc)
-            || report
-                .skipped
-                .iter()
-                .any(|s| s.path.as_deref() == Some(&path.display().to_string()))
-        {
+        if !drifted.contains(&vpc) || report.skipped.iter().any(|s| s.path.as_ref() == Some(path)) {
             continue;
         }
         shown.insert(vpc);
