@@ -178,6 +178,37 @@ fn an_accepted_drift_counts_for_nothing_until_it_expires() {
     assert!(!expired.stdout.contains("\"accepted\""), "{expired:?}");
 }
 
+#[test]
+fn diff_marks_the_drift_of_a_monitor_only_nacl() {
+    let dir = project(
+        "tests/fixtures/diff/baselines",
+        "baseline_dir = \"baselines\"\n\n[[monitor_only]]\nnetwork_acl = \"acl-02*\"\nreason = \"Managed by Firewall Manager\"\n",
+    );
+    let live = repo_root().join("tests/fixtures/diff/live-us-east-1.json");
+    let live = live.to_str().expect("utf-8 path");
+    let table = in_folder(dir.path(), &["diff", "--live-file", live]);
+    assert_eq!(table.code, 2, "monitored drift is still drift: {table:?}");
+    let marked = table
+        .stdout
+        .lines()
+        .filter(|line| line.contains("monitored only: Managed by Firewall Manager"))
+        .count();
+    assert_eq!(marked, 3, "the three changes of acl-02db: {table:?}");
+    let json = in_folder(
+        dir.path(),
+        &["diff", "--live-file", live, "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    for change in report["changes"].as_array().expect("changes") {
+        let expected = if change["network_acl_id"] == "acl-02db" {
+            Value::from("Managed by Firewall Manager")
+        } else {
+            Value::Null
+        };
+        assert_eq!(change["monitor_only"], expected, "{change}");
+    }
+}
+
 /// A loopback port that counts as AWS: nothing may connect to it.
 struct NoAws(TcpListener);
 

@@ -160,19 +160,23 @@ fn who_when_from(change: &Change, separator: &str) -> String {
 }
 
 /// A change's severity, and "no effective change" where that is why it is low.
-/// And, when the config accepts the change, until when and why.
+/// And, when the config file accepts the change, until when and why; when
+/// it says the NACL is monitored only (apply leaves it alone), why.
 fn severity(change: &Change) -> String {
-    let severity = match change.effective {
+    let mut severity = match change.effective {
         Some(false) => format!("{} (no effective change)", change.severity.label()),
         _ => change.severity.label().to_owned(),
     };
-    match &change.accepted {
-        Some(accepted) => format!(
-            "{severity}, accepted until {}: {}",
+    if let Some(accepted) = &change.accepted {
+        severity.push_str(&format!(
+            ", accepted until {}: {}",
             accepted.expires, accepted.reason
-        ),
-        None => severity,
+        ));
     }
+    if let Some(reason) = &change.monitor_only {
+        severity.push_str(&format!(", monitored only: {reason}"));
+    }
+    severity
 }
 
 /// Each effect on traffic, most severe first, with its NACL (and, for
