@@ -209,6 +209,23 @@ fn diff_marks_the_drift_of_a_monitor_only_nacl() {
     }
 }
 
+#[test]
+fn the_readme_example_config_is_valid() {
+    let readme = fs::read_to_string(repo_root().join("README.md")).expect("README");
+    let start = readme
+        .find("```toml\n# Defaults for flags")
+        .expect("the README's example nacl-drift.toml")
+        + "```toml\n".len();
+    let example = &readme[start..start + readme[start..].find("```").expect("end of block")];
+    let dir = project("baselines", example);
+    let result = in_folder(dir.path(), &["lint", "--format", "json"]);
+    assert!(result.stderr.is_empty(), "{result:?}");
+    assert_eq!(
+        result.code, 2,
+        "the example estate's critical findings: {result:?}"
+    );
+}
+
 /// A loopback port that counts as AWS: nothing may connect to it.
 struct NoAws(TcpListener);
 
