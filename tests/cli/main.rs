@@ -11,6 +11,7 @@ mod config;
 mod diff;
 mod diff_formats;
 mod github;
+mod iam;
 mod lint;
 mod sarif;
 mod snapshot;
