@@ -154,6 +154,7 @@ impl<'a> Comparison<'a> {
             monitor_only: None,
         };
         let effect = |effect, live_network_acl_id, subnet_ids| TrafficEffect {
+            account: baseline.account.clone(),
             region: baseline.region.clone(),
             vpc_id: baseline.vpc_id.clone(),
             network_acl_id: acl.id.clone(),

@@ -276,6 +276,7 @@ impl Serialize for Change {
         #[derive(Serialize)]
         struct Record<'a> {
             kind: ChangeKind,
+            account: &'a AccountId,
             region: &'a Region,
             vpc_id: &'a VpcId,
             network_acl_id: &'a NetworkAclId,
@@ -302,6 +303,7 @@ impl Serialize for Change {
         let key = self.drift.entry_key();
         Record {
             kind: self.kind(),
+            account: &self.account,
             region: &self.region,
             vpc_id: &self.vpc_id,
             network_acl_id: &self.network_acl_id,
@@ -456,6 +458,8 @@ pub struct Skipped {
 /// whose entries changed or for subnets that moved to another NACL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrafficEffect {
+    /// The NACL's account.
+    pub account: AccountId,
     /// The NACL's region.
     pub region: Region,
     /// The NACL's VPC.
@@ -505,6 +509,7 @@ impl Serialize for TrafficEffect {
         }
         #[derive(Serialize)]
         struct Record<'a> {
+            account: &'a str,
             region: &'a str,
             vpc_id: &'a str,
             network_acl_id: &'a str,
@@ -570,6 +575,7 @@ impl Serialize for TrafficEffect {
             ),
         };
         Record {
+            account: self.account.as_str(),
             region: &self.region,
             vpc_id: &self.vpc_id,
             network_acl_id: &self.network_acl_id,

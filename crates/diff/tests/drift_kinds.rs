@@ -164,7 +164,7 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
         .as_object_mut()
         .expect("object")
         .remove("severity");
-    let common = |kind: &str, acl: &str| json!({"kind": kind, "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": acl});
+    let common = |kind: &str, acl: &str| json!({"kind": kind, "account": ACCOUNT, "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": acl});
     let with = |mut value: Value, extra: Value| {
         value
             .as_object_mut()
@@ -265,7 +265,7 @@ fn a_subnet_that_is_gone_is_reported() {
     );
     assert_eq!(
         json(&report)["changes"],
-        json!([{"kind": "association_changed", "region": "us-east-1", "vpc_id": "vpc-0prod",
+        json!([{"kind": "association_changed", "account": ACCOUNT, "region": "us-east-1", "vpc_id": "vpc-0prod",
                 "network_acl_id": "acl-0app", "subnet_id": "subnet-0app",
                 "baseline": {"network_acl_id": "acl-0app"}, "live": null, "severity": "low"}])
     );
@@ -392,7 +392,7 @@ fn effects_name_the_exposure_and_its_rules() {
     assert_eq!(
         ssh,
         &json!({
-            "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": "acl-0db",
+            "account": ACCOUNT, "region": "us-east-1", "vpc_id": "vpc-0prod", "network_acl_id": "acl-0db",
             "direction": "ingress", "effect": "newly_allowed", "protocol": "tcp", "ports": 22,
             "cidrs": ["0.0.0.0/0"], "severity": "critical", "baseline_rule": 80, "live_rule": 100,
             "summary": "ingress tcp 22 from 0.0.0.0/0: was denied by rule 80, now allowed by rule 100"
