@@ -429,6 +429,7 @@ impl Change {
             ChangeKind::TagsChanged => 3,
         };
         (
+            &self.account,
             &self.region,
             &self.vpc_id,
             &self.network_acl_id,

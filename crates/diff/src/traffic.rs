@@ -61,6 +61,7 @@ pub(crate) fn sort_effects(effects: &mut [TrafficEffect]) {
     effects.sort_by(|a, b| {
         (
             b.effect.severity(),
+            &a.account,
             &a.region,
             &a.vpc_id,
             &a.network_acl_id,
@@ -69,6 +70,7 @@ pub(crate) fn sort_effects(effects: &mut [TrafficEffect]) {
         )
             .cmp(&(
                 a.effect.severity(),
+                &b.account,
                 &b.region,
                 &b.vpc_id,
                 &b.network_acl_id,

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_label, acl_names, describe, effect_lines, in_sync_line, position, severity, skipped_lines,
-    summary, who_when_from,
+    acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, position, severity,
+    skipped_lines, summary, who_when_from,
 };
 use crate::comparison::Comparison;
 
@@ -22,13 +22,24 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
         let names = acl_names(comparison);
         let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(&report.changes));
+        let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;
         for change in &report.changes {
-            let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
+            let acl = (
+                &change.account,
+                &change.region,
+                &change.vpc_id,
+                &change.network_acl_id,
+            );
             if previous_acl != Some(acl) {
+                let account = if many_accounts {
+                    format!("{} · ", change.account)
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     out,
-                    "\n### `{}` · {} · `{}`\n\n| change | rule / subnet | baseline | live | severity |{}\n|---|---|---|---|---|{}",
+                    "\n### `{}` · {account}{} · `{}`\n\n| change | rule / subnet | baseline | live | severity |{}\n|---|---|---|---|---|{}",
                     acl_label(&names, &change.network_acl_id),
                     change.region,
                     change.vpc_id,

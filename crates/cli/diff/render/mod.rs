@@ -97,6 +97,24 @@ fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
     }
 }
 
+/// Where the change's NACL is: `us-east-1 vpc-0a1b`, with the account
+/// first when the report covers more than one.
+fn place(change: &Change, many_accounts: bool) -> String {
+    if many_accounts {
+        format!("{} {} {}", change.account, change.region, change.vpc_id)
+    } else {
+        format!("{} {}", change.region, change.vpc_id)
+    }
+}
+
+/// Whether the changes are of more than one account: then each NACL is
+/// shown with its account (they are sorted by account first).
+fn many_accounts(changes: &[Change]) -> bool {
+    changes
+        .iter()
+        .any(|change| change.account != changes[0].account)
+}
+
 /// Where in the NACL the change is: `ingress 80`, a subnet, or nothing.
 pub fn position(change: &Change) -> String {
     match (change.drift.entry_key(), change.drift.subnet()) {

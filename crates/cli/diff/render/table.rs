@@ -5,8 +5,8 @@ use comfy_table::{Cell, Color};
 use nacl_drift_diff::{ChangeKind, Severity};
 
 use super::{
-    acl_label, acl_names, describe, effect_lines, in_sync_line, position, severity, skipped_lines,
-    summary, who_when_from,
+    acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, place, position,
+    severity, skipped_lines, summary, who_when_from,
 };
 use crate::comparison::Comparison;
 use crate::printer::Printer;
@@ -46,17 +46,22 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
             header.push("who / when / from");
         }
         let mut table = printer.table(header);
+        let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;
         for change in &report.changes {
-            let acl = (&change.region, &change.vpc_id, &change.network_acl_id);
+            let acl = (
+                &change.account,
+                &change.region,
+                &change.vpc_id,
+                &change.network_acl_id,
+            );
             let acl_cell = if previous_acl == Some(acl) {
                 String::new()
             } else {
                 format!(
-                    "{}\n{} {}",
+                    "{}\n{}",
                     acl_label(&names, &change.network_acl_id),
-                    change.region,
-                    change.vpc_id
+                    place(change, many_accounts)
                 )
             };
             previous_acl = Some(acl);
