@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use comfy_table::{Cell, Color};
 use nacl_drift_analysis::{Finding, Severity, lint};
-use nacl_drift_config::{Config, Kind, Subject, today};
+use nacl_drift_config::{Config, Exemption, Kind, Subject, today};
 use nacl_drift_diff::Accepted;
 use nacl_drift_model::{
     AccountId, EntryKey, Lines, NetworkAclId, Region, VpcId, read_baseline_dir,
@@ -120,10 +120,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                         .map(|entry| vec![entry.cidr()])
                         .unwrap_or_default(),
                 };
-                let accepted = config.accepting(&subject, today).map(|exemption| Accepted {
-                    reason: exemption.reason.clone(),
-                    expires: exemption.expires.to_string(),
-                });
+                let accepted = config.accepting(&subject, today).map(Exemption::accepted);
                 let line = key
                     .and_then(|key| lines.entry(&acl.id, key))
                     .or_else(|| lines.acl(&acl.id))

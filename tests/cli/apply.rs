@@ -5,13 +5,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::support::{Emulator, nacl_drift, run};
+use crate::support::{Emulator, dir_arg, id, nacl_drift, run};
 use aws_sdk_ec2::types::{PortRange, RuleAction, Tag};
 use serde_json::{Value, json};
-
-fn dir_arg(dir: &Path) -> &str {
-    dir.to_str().expect("utf-8 path")
-}
 
 fn nacl(emulator: &Emulator, dir: &Path, args: &[&str]) -> crate::support::Run {
     let mut all = vec![
@@ -41,13 +37,6 @@ fn diff_json(emulator: &Emulator, dir: &Path) -> (i32, Value) {
         result.code,
         serde_json::from_str(&result.stdout).expect("JSON report"),
     )
-}
-
-fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
-    estate
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer}"))
 }
 
 /// What `describe-network-acls` says of both regions.

@@ -4,13 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Emulator, nacl_drift, run};
+use crate::support::{Emulator, dir_arg, id, nacl_drift, run};
 use aws_sdk_ec2::types::Tag;
 use serde_json::{Value, json};
-
-fn dir_arg(dir: &Path) -> &str {
-    dir.to_str().expect("utf-8 path")
-}
 
 /// Runs `command` (diff or apply) on the baselines, the emulator and the
 /// CloudTrail logs, with `extra` arguments.
@@ -32,13 +28,6 @@ fn attributed(
     ];
     args.extend(extra);
     run(&mut nacl_drift(), &args)
-}
-
-fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
-    estate
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

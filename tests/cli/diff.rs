@@ -4,15 +4,11 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Emulator, files_below, nacl_drift, repo_root, run};
+use crate::support::{Emulator, dir_arg, files_below, id, nacl_drift, repo_root, run};
 use aws_sdk_ec2::types::{PortRange, RuleAction, Tag};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "123456789012";
-
-fn dir_arg(dir: &Path) -> &str {
-    dir.to_str().expect("utf-8 path")
-}
 
 fn snapshot(emulator: &Emulator, dir: &Path) {
     let result = run(
@@ -58,13 +54,6 @@ fn diff_offline_with(dir: &Path, live_files: &[&Path], extra: &[&str]) -> crate:
     }
     args.extend(extra);
     run(&mut nacl_drift(), &args)
-}
-
-fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
-    estate
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer}"))
 }
 
 /// The drill's incidents, plus every other kind of drift, done with the SDK

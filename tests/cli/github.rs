@@ -7,19 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{nacl_drift, repo_root, run, tool};
-
-fn assert_passes(command: &mut Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {what}: {error}"));
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use crate::support::{assert_passes, nacl_drift, repo_root, run, tool};
 
 #[test]
 fn actionlint_passes_every_workflow_and_the_action_meets_its_schema() {

@@ -6,22 +6,17 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{repo_root, tool};
+use crate::support::{assert_passes, repo_root, tool};
 
 const TEMPLATE: &str = "examples/iam/stackset-roles.yaml";
 
 #[test]
 fn the_stackset_template_passes_cfn_lint() {
-    let output = Command::new(tool("cfn-lint"))
-        .current_dir(repo_root())
-        .arg(TEMPLATE)
-        .output()
-        .expect("run cfn-lint");
-    assert!(
-        output.status.success(),
-        "cfn-lint {TEMPLATE}:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    assert_passes(
+        Command::new(tool("cfn-lint"))
+            .current_dir(repo_root())
+            .arg(TEMPLATE),
+        &format!("cfn-lint {TEMPLATE}"),
     );
 }
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use crate::support::{Emulator, files_below, nacl_drift, repo_root, run};
+use crate::support::{Emulator, files_below, id, nacl_drift, repo_root, run};
 use nacl_drift_model::{Baseline, Direction, NetworkAcl, Protocol, VpcId, read_baseline_dir};
 use serde_json::Value;
 
@@ -23,13 +23,6 @@ fn snapshot(emulator: &Emulator, dir: &Path, extra: &[&str]) -> crate::support::
 }
 
 const BOTH_REGIONS: [&str; 4] = ["--region", "us-east-1", "--region", "eu-west-1"];
-
-fn id<'a>(estate: &'a Value, pointer: &str) -> &'a str {
-    estate
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("the estate has no {pointer}"))
-}
 
 /// The NACL `id` in the snapshot's baselines.
 fn find_acl<'a>(

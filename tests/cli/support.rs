@@ -14,6 +14,33 @@ use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+/// The id at `pointer` in the JSON that `estate.py seed` prints.
+pub fn id<'a>(estate: &'a serde_json::Value, pointer: &str) -> &'a str {
+    estate
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_else(|| panic!("no {pointer}"))
+}
+
+/// A temporary folder as a command-line argument.
+pub fn dir_arg(dir: &Path) -> &str {
+    dir.to_str().expect("utf-8 path")
+}
+
+/// Runs a validator (or any command) and fails the test with all it
+/// printed when it does not succeed.
+pub fn assert_passes(command: &mut Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {what}: {error}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The repository's root folder.
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

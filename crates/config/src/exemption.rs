@@ -1,7 +1,7 @@
 //! What an exemption covers, and what it is matched against.
 
 use nacl_drift_analysis::FindingKind;
-use nacl_drift_diff::{Change, ChangeKind, State};
+use nacl_drift_diff::{Accepted, Change, ChangeKind, State};
 use nacl_drift_model::{
     AccountId, Cidr, Direction, EntryKey, NetworkAclId, Region, RuleNumber, VpcId,
 };
@@ -122,6 +122,14 @@ impl Exemption {
                 .rule_number
                 .is_none_or(|rule| subject.key.is_some_and(|key| key.rule_number == rule))
             && self.cidr.is_none_or(|cidr| subject.cidrs.contains(&cidr))
+    }
+
+    /// What a report says of the findings it accepts.
+    pub fn accepted(&self) -> Accepted {
+        Accepted {
+            reason: self.reason.clone(),
+            expires: self.expires.to_string(),
+        }
     }
 
     /// Whether `today` is past the expiry date.

@@ -2,8 +2,7 @@
 //! monitor-only NACLs are marked, so that reports count them apart and
 //! plans leave them alone.
 
-use nacl_drift_config::{Config, Date, Subject};
-use nacl_drift_diff::Accepted;
+use nacl_drift_config::{Config, Date, Exemption, Subject};
 
 use crate::compare::Comparison;
 
@@ -15,10 +14,7 @@ impl Comparison {
             |change| {
                 config
                     .accepting(&Subject::of_change(change), today)
-                    .map(|exemption| Accepted {
-                        reason: exemption.reason.clone(),
-                        expires: exemption.expires.to_string(),
-                    })
+                    .map(Exemption::accepted)
             },
             |change| {
                 config

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, position, severity,
-    skipped_lines, summary, who_when_from,
+    acl_key, acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, position,
+    severity, skipped_lines, summary, who_when_from,
 };
 use crate::comparison::Comparison;
 
@@ -25,12 +25,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
         let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;
         for change in &report.changes {
-            let acl = (
-                &change.account,
-                &change.region,
-                &change.vpc_id,
-                &change.network_acl_id,
-            );
+            let acl = acl_key(change);
             if previous_acl != Some(acl) {
                 let account = if many_accounts {
                     format!("{} · ", change.account)

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State};
-use nacl_drift_model::Baseline;
+use nacl_drift_model::{AccountId, Baseline, NetworkAclId, Region, VpcId};
 
 use crate::comparison::Comparison;
 use crate::printer::Printer;
@@ -105,6 +105,16 @@ fn place(change: &Change, many_accounts: bool) -> String {
     } else {
         format!("{} {}", change.region, change.vpc_id)
     }
+}
+
+/// The NACL a change is on, as the table and markdown group changes.
+fn acl_key(change: &Change) -> (&AccountId, &Region, &VpcId, &NetworkAclId) {
+    (
+        &change.account,
+        &change.region,
+        &change.vpc_id,
+        &change.network_acl_id,
+    )
 }
 
 /// Whether the changes are of more than one account: then each NACL is

@@ -5,8 +5,8 @@ use comfy_table::{Cell, Color};
 use nacl_drift_diff::{ChangeKind, Severity};
 
 use super::{
-    acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, place, position,
-    severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, place,
+    position, severity, skipped_lines, summary, who_when_from,
 };
 use crate::comparison::Comparison;
 use crate::printer::Printer;
@@ -49,12 +49,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;
         for change in &report.changes {
-            let acl = (
-                &change.account,
-                &change.region,
-                &change.vpc_id,
-                &change.network_acl_id,
-            );
+            let acl = acl_key(change);
             let acl_cell = if previous_acl == Some(acl) {
                 String::new()
             } else {
