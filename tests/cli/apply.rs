@@ -30,6 +30,15 @@ fn snapshot(emulator: &Emulator, dir: &Path) {
     assert_eq!(result.code, 0, "{result:?}");
 }
 
+/// The example estate on a fresh emulator, snapshotted into a new folder.
+fn snapshotted() -> (Emulator, Value, tempfile::TempDir) {
+    let emulator = Emulator::start();
+    let estate = emulator.seed_estate();
+    let dir = tempfile::tempdir().expect("temp dir");
+    snapshot(&emulator, dir.path());
+    (emulator, estate, dir)
+}
+
 fn diff_json(emulator: &Emulator, dir: &Path) -> (i32, Value) {
     let result = nacl(emulator, dir, &["diff", "--format", "json"]);
     assert!(result.code == 0 || result.code == 2, "{result:?}");
@@ -46,10 +55,7 @@ fn exports(emulator: &Emulator) -> String {
 
 #[test]
 fn the_drill_incidents_are_restored_and_a_second_apply_is_a_no_op() {
-    let emulator = Emulator::start();
-    let estate = emulator.seed_estate();
-    let dir = tempfile::tempdir().expect("temp dir");
-    snapshot(&emulator, dir.path());
+    let (emulator, estate, dir) = snapshotted();
     let before = exports(&emulator);
     emulator.incident(&estate);
 
@@ -210,10 +216,7 @@ async fn every_drift_kind_is_restored() {
 
 #[test]
 fn without_prune_added_entries_stay_and_apply_exits_2() {
-    let emulator = Emulator::start();
-    let estate = emulator.seed_estate();
-    let dir = tempfile::tempdir().expect("temp dir");
-    snapshot(&emulator, dir.path());
+    let (emulator, estate, dir) = snapshotted();
     emulator.incident(&estate);
     let db = id(&estate, "/us-east-1/network_acls/db");
     emulator.python(&[
@@ -244,10 +247,7 @@ fn without_prune_added_entries_stay_and_apply_exits_2() {
 
 #[test]
 fn a_dry_run_changes_nothing() {
-    let emulator = Emulator::start();
-    let estate = emulator.seed_estate();
-    let dir = tempfile::tempdir().expect("temp dir");
-    snapshot(&emulator, dir.path());
+    let (emulator, estate, dir) = snapshotted();
     let in_sync = nacl(&emulator, dir.path(), &["apply", "--dry-run"]);
     assert_eq!(in_sync.code, 0, "nothing to do: {in_sync:?}");
 
@@ -271,10 +271,7 @@ fn a_dry_run_changes_nothing() {
 
 #[test]
 fn without_yes_it_refuses_off_a_terminal() {
-    let emulator = Emulator::start();
-    let estate = emulator.seed_estate();
-    let dir = tempfile::tempdir().expect("temp dir");
-    snapshot(&emulator, dir.path());
+    let (emulator, estate, dir) = snapshotted();
     emulator.incident(&estate);
     let before = exports(&emulator);
     let refused = nacl(&emulator, dir.path(), &["apply"]);
@@ -290,10 +287,7 @@ fn without_yes_it_refuses_off_a_terminal() {
 
 #[test]
 fn a_bad_baseline_stops_apply_before_any_call() {
-    let emulator = Emulator::start();
-    let estate = emulator.seed_estate();
-    let dir = tempfile::tempdir().expect("temp dir");
-    snapshot(&emulator, dir.path());
+    let (emulator, estate, dir) = snapshotted();
     emulator.incident(&estate);
     let before = exports(&emulator);
     let prod = id(&estate, "/us-east-1/vpc_id");
