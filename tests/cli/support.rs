@@ -181,6 +181,7 @@ impl Emulator {
             .region(Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .http_client(nacl_drift_aws::https_client())
             .build();
         aws_sdk_ec2::Client::from_conf(config)
     }

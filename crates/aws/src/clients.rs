@@ -8,11 +8,35 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_ec2::config::Region;
+use aws_sdk_ec2::config::SharedHttpClient;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
+
+/// The HTTPS client for every AWS call, as the SDK's default one: rustls
+/// with aws-lc (post-quantum key exchange preferred), the platform's root
+/// certificates, and `HTTPS_PROXY`/`NO_PROXY` from the environment.
+///
+/// Built here rather than by the SDK's `default-https-client` feature so
+/// that no SDK crate depends on the HTTP stack: aws-sdk-ec2, the longest
+/// crate to compile, can then start long before it is built.
+pub fn https_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, runtime_components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = runtime_components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}
 
 /// Loads the shared configuration, with a named profile and an endpoint
 /// instead of AWS's when given.
 pub async fn load_config(profile: Option<&str>, endpoint_url: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
     }

@@ -41,7 +41,9 @@ use nacl_drift_model::{DuplicateAcl, ObservedAcl, VpcId, merge_sources};
 
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;
-pub use clients::{cloudtrail_client, configured_region, ec2_client, load_config, sts_client};
+pub use clients::{
+    cloudtrail_client, configured_region, ec2_client, https_client, load_config, sts_client,
+};
 pub use cloudtrail::{LOOKUP_PAUSE, LookupError, lookup_events};
 pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
