@@ -12,15 +12,20 @@
 //! mutelist: it must say why (`reason`) and until when (`expires`). On the
 //! day after its expiry date it stops applying, and the finding is back.
 //!
+//! The accounts file of a run over many accounts ([`Accounts`]) is read
+//! here too: it is the project's configuration of which accounts exist.
+//!
 //! Depends on the model and on the kinds of drift and lint findings (the
 //! diff and analysis crates); no AWS.
 
 #![deny(missing_docs)]
 
+mod accounts;
 mod exemption;
 mod file;
 mod pattern;
 
+pub use accounts::{Account, Accounts, AccountsError, SelectError};
 pub use exemption::{Exemption, Kind, MonitorOnly, Subject};
 pub use file::{CONFIG_FILE_NAME, Config, ConfigError, Setting, find};
 pub use pattern::Pattern;

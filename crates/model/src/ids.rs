@@ -231,9 +231,101 @@ string_id!(
     |value| resource_id(value, "aclassoc-")
 );
 
+/// IAM's characters for role names and paths: letters, digits and `+=,.@_-`.
+fn iam_name(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+/// `arn:<partition>:iam::<account>:role/<path/><name>`.
+fn role_arn(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("arn:") else {
+        return false;
+    };
+    let mut parts = rest.splitn(5, ':');
+    let (Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let partition_ok = partition.starts_with("aws")
+        && partition
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-');
+    let role_ok = resource.strip_prefix("role/").is_some_and(|path_and_name| {
+        let name = path_and_name.rsplit('/').next().unwrap_or_default();
+        path_and_name.len() <= 512
+            && (1..=64).contains(&name.len())
+            && path_and_name.split('/').all(iam_name)
+    });
+    value.len() <= 2048 && partition_ok && AccountId::parse(account).is_ok() && role_ok
+}
+
+string_id!(
+    /// An IAM role's name, such as `NaclDriftReadOnly`.
+    RoleName,
+    "an IAM role name",
+    "1 to 64 letters, digits and +=,.@_-",
+    |value| value.len() <= 64 && iam_name(value)
+);
+
+string_id!(
+    /// An IAM role's ARN: `arn:aws:iam::111122223333:role/NaclDriftReadOnly`.
+    RoleArn,
+    "an IAM role ARN",
+    "arn:aws:iam::<12-digit account>:role/<name>",
+    role_arn
+);
+
+impl RoleArn {
+    /// The role `name` in `account`, in the `aws` partition.
+    pub fn in_account(account: &AccountId, name: &RoleName) -> RoleArn {
+        RoleArn(format!("arn:aws:iam::{account}:role/{name}"))
+    }
+
+    /// The account the role is in.
+    pub fn account(&self) -> AccountId {
+        let account = self.0.split(':').nth(4).unwrap_or_default();
+        AccountId(account.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_arns_name_their_account_and_role() {
+        let arn = RoleArn::parse("arn:aws:iam::111122223333:role/ops/NaclDriftReadOnly")
+            .expect("a role ARN");
+        assert_eq!(arn.account(), "111122223333");
+        assert!(RoleArn::parse("arn:aws-us-gov:iam::111122223333:role/R").is_ok());
+        for bad in [
+            "arn:aws:iam::111122223333:user/R",
+            "arn:aws:iam::11112222333:role/R",
+            "arn:aws:sts::111122223333:role/R",
+            "arn:aws:iam:us-east-1:111122223333:role/R",
+            "arn:aws:iam::111122223333:role/",
+            "arn:aws:iam::111122223333:role/a b",
+            "arn:aws:iam::{account_id}:role/R",
+            "NaclDriftReadOnly",
+        ] {
+            assert!(RoleArn::parse(bad).is_err(), "{bad}");
+        }
+        let name = RoleName::parse("NaclDriftReadOnly").expect("a role name");
+        let account = AccountId::parse("444455556666").expect("an account");
+        assert_eq!(
+            RoleArn::in_account(&account, &name).as_str(),
+            "arn:aws:iam::444455556666:role/NaclDriftReadOnly"
+        );
+        assert!(RoleName::parse("ops/R").is_err());
+    }
 
     #[test]
     fn accounts_are_twelve_digits() {

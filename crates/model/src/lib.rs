@@ -35,7 +35,9 @@ pub use entry::{
     RuleNumber, Traffic,
 };
 pub use error::{BaselineError, FileLocation};
-pub use ids::{AccountId, AssociationId, IdError, NetworkAclId, Region, SubnetId, VpcId};
+pub use ids::{
+    AccountId, AssociationId, IdError, NetworkAclId, Region, RoleArn, RoleName, SubnetId, VpcId,
+};
 pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
