@@ -5,24 +5,24 @@
 //! diffs again and reports what drift remains. Exit 0 in sync, 2 when only
 //! drift apply was told to leave remains, 1 when any call failed.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, Result, bail};
 use comfy_table::{Cell, Color};
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
-    Outcome, Plan, PlanOptions, Stage, StepResult, execute, exposure_windows, plan, traffic_effects,
+    Outcome, Plan, PlanOptions, Stage, Step, StepResult, execute, exposure_windows, plan,
+    traffic_effects,
 };
-use nacl_drift_aws::{Ec2, ec2_client};
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Operation, write_baseline};
 use nacl_drift_reconcile::{CONCURRENT_NACLS, Restored, restore};
 
+use crate::accounts::{AccountArgs, print_read_errors};
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
 use crate::baseline_dir::BaselineDir;
-use crate::comparison::{Comparison, compare};
+use crate::comparison::{Comparison, Live};
 use crate::diff::{position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
@@ -59,17 +59,24 @@ pub struct Args {
     attribution: AttributionArgs,
 
     #[command(flatten)]
+    accounts: AccountArgs,
+
+    #[command(flatten)]
     aws: AwsArgs,
 }
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let baseline_dir = args.baselines.resolve(config);
     project::warn_expired(printer, config, today());
-    let mut comparison =
-        compare(&baseline_dir, &LiveFileArgs::default(), &args.aws, config).await?;
+    let no_exports = LiveFileArgs::default();
+    let source = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
+    let mut comparison = source.compare(&baseline_dir, config).await?;
+    if !comparison.report.errors.is_empty() {
+        print_read_errors(printer, &comparison.report.errors);
+    }
     if args.attribution.requested() && !comparison.report.in_sync {
         args.attribution
-            .attribute(&mut comparison, &args.aws, printer)
+            .attribute(&mut comparison, &args.aws, args.accounts.many(), printer)
             .await?;
         printer.line("The drift, and who made it:");
         print_drift(printer, &comparison);
@@ -112,18 +119,14 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             "Dry run: {} calls planned, none made.",
             plan.steps.len()
         ));
-        return Ok(ExitStatus::Drift);
+        return Ok(if comparison.report.errors.is_empty() {
+            ExitStatus::Drift
+        } else {
+            ExitStatus::Failure
+        });
     }
 
-    let sdk_config = args.aws.load().await;
-    let clients: BTreeMap<_, _> = plan
-        .steps
-        .iter()
-        .map(|step| {
-            let client = Ec2::new(ec2_client(&sdk_config, &step.region));
-            (step.region.clone(), client)
-        })
-        .collect();
+    let clients = source.clients(plan.steps.iter().map(Step::place));
     if args.check_permissions {
         let result = execute(&plan, &clients, true, CONCURRENT_NACLS).await;
         print_plan(printer, &plan, &traffic, Some(&result));
@@ -155,7 +158,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     }
     let failed = executed.outcomes.iter().filter(|o| o.is_failure()).count();
 
-    let after = compare(&baseline_dir, &LiveFileArgs::default(), &args.aws, config)
+    let after = source
+        .compare(&baseline_dir, config)
         .await
         .context("cannot verify the restore")?;
     if after.report.in_sync {
@@ -173,9 +177,12 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     Ok(exit_for_drift(&after))
 }
 
-/// 2 while drift remains that the config does not accept.
+/// 1 when an account-region could not be read, else 2 while drift remains
+/// that the config does not accept.
 fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
-    if comparison.report.unaccepted().next().is_none() {
+    if !comparison.report.errors.is_empty() {
+        ExitStatus::Failure
+    } else if comparison.report.unaccepted().next().is_none() {
         ExitStatus::Success
     } else {
         ExitStatus::Drift

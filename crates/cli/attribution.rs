@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nacl_drift_attribution::{attribute, event_names, events_from_lookup, read_log_dir};
 use nacl_drift_aws::{LOOKUP_PAUSE, cloudtrail_client, lookup_events};
 use nacl_drift_model::{AssociationId, Region, SubnetId};
@@ -69,15 +69,22 @@ impl AttributionArgs {
         self.attribute || self.cloudtrail_logs.is_some()
     }
 
-    /// Attributes the comparison's changes, when asked to.
+    /// Attributes the comparison's changes, when asked to. A run over many
+    /// accounts needs log files: LookupEvents answers for one account.
     pub async fn attribute(
         &self,
         comparison: &mut Comparison,
         aws: &AwsArgs,
+        many_accounts: bool,
         printer: &mut Printer,
     ) -> Result<()> {
         if !self.requested() {
             return Ok(());
+        }
+        if many_accounts && self.cloudtrail_logs.is_none() {
+            bail!(
+                "--attribute over many accounts needs --cloudtrail-logs (an organization trail's log files): CloudTrail's LookupEvents answers for one account"
+            );
         }
         let report = &mut comparison.report;
         let names = event_names(&report.changes);

@@ -1,35 +1,118 @@
 //! The first steps of `diff` and `apply`: the baselines and the live state,
-//! from EC2 or from exports, compared by the reconcile core and judged by
-//! the project's config.
+//! from EC2 (the caller's account, or many accounts) or from exports,
+//! compared by the reconcile core and judged by the project's config.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use nacl_drift_aws::Ec2Live;
+use nacl_drift_apply::Place;
+use nacl_drift_aws::{
+    AccountSession, Ec2, Ec2Live, OrgLive, SdkConfig, configured_region, ec2_client,
+};
 use nacl_drift_config::{Config, today};
+use nacl_drift_model::{AccountId, Region};
 use nacl_drift_reconcile::{Baselines, Exports};
 
 pub use nacl_drift_reconcile::Comparison;
 
+use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
 use crate::live::LiveFileArgs;
 
-/// Reads the baselines and the live state, compares them, and marks the
-/// drift `config` accepts today or leaves to be monitored only.
-pub async fn compare(
-    baseline_dir: &Path,
-    live_files: &LiveFileArgs,
-    aws: &AwsArgs,
-    config: &Config,
-) -> Result<Comparison> {
-    // Exports and baselines are independent: parse them side by side.
-    let (baselines, exports) = rayon::join(|| Baselines::read(baseline_dir), || live_files.read());
-    let baselines = baselines?;
-    let mut comparison = if live_files.live_files.is_empty() {
-        nacl_drift_reconcile::compare(baselines, Ec2Live::new(aws.load().await)).await?
-    } else {
-        nacl_drift_reconcile::compare(baselines, Exports(exports?)).await?
-    };
-    comparison.judge(config, today());
-    Ok(comparison)
+/// Where this run's live state comes from.
+pub enum Live<'a> {
+    /// `--live-file` exports, read alongside the baselines.
+    Exports {
+        files: &'a LiveFileArgs,
+        accounts: &'a [AccountId],
+    },
+    /// EC2, for the account of the credentials in use.
+    Caller(Box<SdkConfig>),
+    /// EC2, for many accounts (`--accounts`, `--org`, `--account`).
+    Accounts {
+        sessions: Vec<AccountSession>,
+        args: &'a AccountArgs,
+    },
+}
+
+impl<'a> Live<'a> {
+    /// The source the flags name. For many accounts, the accounts are
+    /// listed (and the organization asked) now; roles are assumed at the
+    /// first read.
+    pub async fn choose(
+        files: &'a LiveFileArgs,
+        accounts: &'a AccountArgs,
+        aws: &AwsArgs,
+    ) -> Result<Live<'a>> {
+        if !files.live_files.is_empty() {
+            return Ok(Live::Exports {
+                files,
+                accounts: &accounts.account_ids,
+            });
+        }
+        let config = aws.load().await;
+        if !accounts.many() {
+            return Ok(Live::Caller(Box::new(config)));
+        }
+        let listed = accounts.list(&config).await?;
+        let fallback = configured_region(&config)
+            .and_then(|region| Region::parse(region).ok())
+            .unwrap_or_else(|| Region::parse("us-east-1").expect("a valid region"));
+        let sessions = accounts.sessions(&config, &listed, &fallback).await;
+        Ok(Live::Accounts {
+            sessions,
+            args: accounts,
+        })
+    }
+
+    /// An EC2 client for each place of `places`, acting as its account.
+    pub fn clients(&self, places: impl IntoIterator<Item = Place>) -> BTreeMap<Place, Ec2> {
+        places
+            .into_iter()
+            .filter_map(|place| {
+                let config = match self {
+                    Live::Exports { .. } => return None,
+                    Live::Caller(config) => config,
+                    Live::Accounts { sessions, .. } => {
+                        &sessions.iter().find(|s| s.account == place.account)?.config
+                    }
+                };
+                let client = Ec2::new(ec2_client(config, &place.region));
+                Some((place, client))
+            })
+            .collect()
+    }
+
+    /// Reads the baselines and the live state, compares them, and marks
+    /// the drift `config` accepts today or leaves to be monitored only.
+    pub async fn compare(&self, baseline_dir: &Path, config: &Config) -> Result<Comparison> {
+        let mut comparison = match self {
+            Live::Exports { files, accounts } => {
+                // Exports and baselines are independent: parse them side by side.
+                let (baselines, exports) =
+                    rayon::join(|| Baselines::read(baseline_dir), || files.read(accounts));
+                nacl_drift_reconcile::compare(baselines?, Exports(exports?)).await?
+            }
+            Live::Caller(sdk_config) => {
+                let baselines = Baselines::read(baseline_dir)?;
+                nacl_drift_reconcile::compare(baselines, Ec2Live::new((**sdk_config).clone()))
+                    .await?
+            }
+            Live::Accounts { sessions, args } => {
+                let baselines = Baselines::read(baseline_dir)?;
+                let (bar, on_read) = args.progress(None);
+                let source = OrgLive::new(
+                    sessions.clone(),
+                    usize::from(args.concurrency),
+                    Some(on_read),
+                );
+                let comparison = nacl_drift_reconcile::compare(baselines, source).await;
+                bar.finish_and_clear();
+                comparison?
+            }
+        };
+        comparison.judge(config, today());
+        Ok(comparison)
+    }
 }

@@ -1,9 +1,9 @@
-//! `--live-file` and `--account`: live network ACLs from
-//! `aws ec2 describe-network-acls` exports instead of EC2.
+//! `--live-file`: live network ACLs from `aws ec2 describe-network-acls`
+//! exports instead of EC2.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nacl_drift_aws::parse_export;
 use nacl_drift_model::{AccountId, ObservedAcl, merge_sources};
 
@@ -12,30 +12,31 @@ use nacl_drift_model::{AccountId, ObservedAcl, merge_sources};
 pub struct LiveFileArgs {
     /// Read an `aws ec2 describe-network-acls --output json` export instead
     /// of calling AWS; repeat for several.
-    #[arg(long = "live-file", value_name = "FILE")]
+    #[arg(long = "live-file", value_name = "FILE", conflicts_with_all = ["accounts", "org"])]
     pub live_files: Vec<PathBuf>,
-
-    /// The account the exports belong to, for exports without `OwnerId`
-    /// (older AWS CLIs); it must match any `OwnerId` that is there.
-    #[arg(long, value_name = "ACCOUNT", requires = "live_files")]
-    pub account: Option<AccountId>,
 }
 
 impl LiveFileArgs {
     /// The NACLs of every export, sorted by id. A NACL in two files (or
-    /// twice in one) must have the same content in both.
-    pub fn read(&self) -> Result<Vec<ObservedAcl>> {
+    /// twice in one) must have the same content in both. `accounts`
+    /// (`--account`) names the account of exports without `OwnerId` (older
+    /// AWS CLIs): at most one, and it must match any `OwnerId` there is.
+    pub fn read(&self, accounts: &[AccountId]) -> Result<Vec<ObservedAcl>> {
+        let account = match accounts {
+            [] => None,
+            [account] => Some(account),
+            _ => bail!("--live-file takes at most one --account: the account of the exports"),
+        };
         let mut sources = Vec::new();
         for path in &self.live_files {
-            sources.push((path.display().to_string(), self.read_export(path)?));
+            sources.push((path.display().to_string(), read_export(path, account)?));
         }
         merge_sources(sources).context("unusable live files")
     }
+}
 
-    fn read_export(&self, path: &Path) -> Result<Vec<ObservedAcl>> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the live file {}", path.display()))?;
-        parse_export(&text, self.account.as_ref())
-            .with_context(|| format!("{}: unusable live file", path.display()))
-    }
+fn read_export(path: &Path, account: Option<&AccountId>) -> Result<Vec<ObservedAcl>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the live file {}", path.display()))?;
+    parse_export(&text, account).with_context(|| format!("{}: unusable live file", path.display()))
 }

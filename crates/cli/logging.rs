@@ -1,12 +1,13 @@
 //! Logs to stderr through `tracing`. The AWS SDK's crates stay quiet unless
-//! asked for with `-vv`.
+//! asked for with `-vv`: what they warn of (a role that cannot be assumed)
+//! nacl-drift reports itself, with the account and AWS's error code.
 
 use tracing_subscriber::EnvFilter;
 
 pub fn init(verbosity: u8) {
     let default = match verbosity {
-        0 => "warn",
-        1 => "warn,nacl_drift=debug",
+        0 => "warn,aws_config=error",
+        1 => "warn,aws_config=error,nacl_drift=debug",
         2 => "debug",
         _ => "trace",
     };

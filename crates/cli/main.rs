@@ -6,6 +6,7 @@
 //! crates take clients that are already built. Everything meant for the
 //! user's eyes goes through the [`printer`]; logs go to stderr.
 
+mod accounts;
 mod apply;
 mod attribution;
 mod aws;
@@ -60,7 +61,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     #[command(flatten)]
-    Project(ProjectCommand),
+    Project(Box<ProjectCommand>),
     /// Print the completion script for a shell.
     Completions(completions::Args),
     /// Print the manual page (roff), or a subcommand's.
@@ -105,7 +106,7 @@ fn main() -> ExitCode {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(run(command, &config, &mut printer))
+            runtime.block_on(run(*command, &config, &mut printer))
         }),
     };
     match outcome {

@@ -7,18 +7,27 @@
 //! no longer exist within the snapshot's scope are removed: in every region
 //! it read, for the caller's account (or `--account`) and every account it
 //! saw, even when a region holds no VPC of that account any more.
+//!
+//! With `--accounts` or `--org`, every account is read in its regions,
+//! concurrently. An account-region that cannot be read is reported (exit 1)
+//! and its baselines are left byte for byte as they were; the others are
+//! written.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
-use nacl_drift_aws::{account_of, configured_region, read_regions};
+use nacl_drift_aws::{
+    SdkConfig, account_of, configured_region, every_vpc, read_accounts, read_regions,
+};
+use nacl_drift_diff::ReadError;
 use nacl_drift_model::{
-    AccountId, Region, Scope, VpcId, WriteOutcome, baselines_for_region, remove_baseline,
-    vpc_ids_with_baselines, write_baseline,
+    AccountId, ObservedAcl, Region, Scope, VpcId, WriteOutcome, baselines_for_region,
+    remove_baseline, vpc_ids_with_baselines, write_baseline,
 };
 
 use nacl_drift_config::Config;
 
+use crate::accounts::{AccountArgs, print_read_errors};
 use crate::aws::AwsArgs;
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
@@ -44,6 +53,9 @@ pub struct Args {
     live: LiveFileArgs,
 
     #[command(flatten)]
+    accounts: AccountArgs,
+
+    #[command(flatten)]
     aws: AwsArgs,
 }
 
@@ -59,70 +71,41 @@ struct RegionSummary {
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let baseline_dir = args.baselines.resolve(config);
     let vpc_filter: BTreeSet<VpcId> = args.vpc_ids.iter().cloned().collect();
-    // The accounts whose baselines this snapshot answers for, in each region
-    // it read: the caller's (or --account), and every owner it saw.
-    let mut accounts: BTreeSet<AccountId> = BTreeSet::new();
-    let observed = if args.live.live_files.is_empty() {
-        let config = args.aws.load().await;
-        // STS is asked in the first region; without --region, the configured one.
-        let first = match args.regions.first() {
-            Some(region) => region.clone(),
-            None => {
-                let Some(configured) = configured_region(&config) else {
-                    bail!(
-                        "no AWS region: pass --region, or set AWS_REGION or a region in your profile"
-                    );
-                };
-                Region::parse(configured).context("the configured AWS region is unusable")?
-            }
-        };
-        let regions: BTreeSet<Region> = args
-            .regions
-            .iter()
-            .cloned()
-            .chain([first.clone()])
-            .collect();
-        let plan = regions
-            .into_iter()
-            .map(|region| (region, vpc_filter.clone()))
-            .collect();
-        let (caller, observed) =
-            tokio::join!(account_of(&config, &first), read_regions(&config, plan));
-        let observed = observed?;
-        accounts.insert(caller?);
-        observed
+    let read = if !args.live.live_files.is_empty() {
+        read_exports(&args, &vpc_filter)?
+    } else if args.accounts.many() {
+        read_many_accounts(&args, &vpc_filter).await?
     } else {
-        let [region] = args.regions.as_slice() else {
-            bail!(
-                "--live-file needs exactly one --region: an export does not say which region it is of"
-            );
-        };
-        let mut acls = args.live.read()?;
-        if !vpc_filter.is_empty() {
-            acls.retain(|acl| vpc_filter.contains(&acl.vpc_id));
-        }
-        accounts.extend(args.live.account.clone());
-        BTreeMap::from([(region.clone(), acls)])
+        read_caller_account(&args, &vpc_filter).await?
     };
     let scope = Scope {
-        regions: observed.keys().cloned().collect(),
+        regions: read.regions.keys().cloned().collect(),
         vpc_ids: (!vpc_filter.is_empty()).then(|| vpc_filter.clone()),
     };
 
-    accounts.extend(observed.values().flatten().map(|acl| acl.account.clone()));
     let mut summaries = BTreeMap::new();
-    for (region, acls) in observed {
+    for (region, RegionRead { mut accounts, acls }) in read.regions {
+        accounts.extend(acls.iter().map(|acl| acl.account.clone()));
         let mut summary = RegionSummary {
             acls: acls.len(),
             entries: acls.iter().map(|observed| observed.acl.entries.len()).sum(),
             ..RegionSummary::default()
         };
+        let mut by_account: BTreeMap<AccountId, Vec<ObservedAcl>> = BTreeMap::new();
+        for acl in acls {
+            by_account.entry(acl.account.clone()).or_default().push(acl);
+        }
         let mut written: BTreeSet<(AccountId, VpcId)> = BTreeSet::new();
-        for baseline in baselines_for_region(&region, &scope, acls) {
-            let (path, outcome) = write_baseline(&baseline_dir, &baseline)?;
-            tracing::debug!(path = %path.display(), ?outcome, "baseline");
-            *summary.files.entry(outcome_label(outcome)).or_default() += 1;
-            written.insert((baseline.account, baseline.vpc_id));
+        for (account, acls) in by_account {
+            // An account's scope is the regions asked of it, read or not, so
+            // that a region that failed this time does not rewrite the rest.
+            let scope = read.scopes.get(&account).unwrap_or(&scope);
+            for baseline in baselines_for_region(&region, scope, acls) {
+                let (path, outcome) = write_baseline(&baseline_dir, &baseline)?;
+                tracing::debug!(path = %path.display(), ?outcome, "baseline");
+                *summary.files.entry(outcome_label(outcome)).or_default() += 1;
+                written.insert((baseline.account, baseline.vpc_id));
+            }
         }
         summary.vpcs = written.len();
         for account in &accounts {
@@ -144,7 +127,145 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     }
 
     print_summary(printer, &baseline_dir, &summaries);
-    Ok(ExitStatus::Success)
+    if read.errors.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    print_read_errors(printer, &read.errors);
+    Ok(ExitStatus::Failure)
+}
+
+/// What one region's read answers for: the accounts whose baselines there
+/// it may rewrite or remove, and the NACLs it found.
+#[derive(Default)]
+struct RegionRead {
+    accounts: BTreeSet<AccountId>,
+    acls: Vec<ObservedAcl>,
+}
+
+/// Everything read, by region, and the account-regions that failed: their
+/// baselines are left as they are.
+#[derive(Default)]
+struct SnapshotRead {
+    regions: BTreeMap<Region, RegionRead>,
+    /// Over many accounts, each account's scope: its regions.
+    scopes: BTreeMap<AccountId, Scope>,
+    errors: Vec<ReadError>,
+}
+
+/// The exports of `--live-file`, as the one region `--region` names.
+fn read_exports(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
+    let [region] = args.regions.as_slice() else {
+        bail!(
+            "--live-file needs exactly one --region: an export does not say which region it is of"
+        );
+    };
+    let mut acls = args.live.read(&args.accounts.account_ids)?;
+    if !vpc_filter.is_empty() {
+        acls.retain(|acl| vpc_filter.contains(&acl.vpc_id));
+    }
+    let accounts = args.accounts.account_ids.iter().cloned().collect();
+    Ok(SnapshotRead {
+        regions: BTreeMap::from([(region.clone(), RegionRead { accounts, acls })]),
+        ..SnapshotRead::default()
+    })
+}
+
+/// The caller's account, in `--region` (else the configured region); STS
+/// is asked in the first. Any region that fails fails the snapshot.
+async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
+    let config = args.aws.load().await;
+    let first = first_region(args, &config)?;
+    let regions: BTreeSet<Region> = args
+        .regions
+        .iter()
+        .cloned()
+        .chain([first.clone()])
+        .collect();
+    let plan = regions
+        .into_iter()
+        .map(|region| (region, vpc_filter.clone()))
+        .collect();
+    let (caller, observed) = tokio::join!(account_of(&config, &first), read_regions(&config, plan));
+    let observed = observed?;
+    let caller = caller?;
+    let regions = observed
+        .into_iter()
+        .map(|(region, acls)| {
+            let accounts = BTreeSet::from([caller.clone()]);
+            (region, RegionRead { accounts, acls })
+        })
+        .collect();
+    Ok(SnapshotRead {
+        regions,
+        ..SnapshotRead::default()
+    })
+}
+
+/// Every account of `--accounts` or `--org`, each in its own regions (else
+/// `--region`, else the configured region), concurrently. An account-region
+/// that fails is reported and answers for nothing.
+async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
+    let config = args.aws.load().await;
+    let accounts = args.accounts.list(&config).await?;
+    let default_regions: Vec<Region> = if args.regions.is_empty() {
+        vec![first_region(args, &config)?]
+    } else {
+        args.regions.clone()
+    };
+    let sessions = args
+        .accounts
+        .sessions(&config, &accounts, &default_regions[0])
+        .await;
+    let targets: Vec<(AccountId, Vec<Region>)> = accounts
+        .accounts
+        .iter()
+        .map(|account| {
+            let regions = if account.regions.is_empty() {
+                default_regions.clone()
+            } else {
+                account.regions.clone()
+            };
+            (account.id.clone(), regions)
+        })
+        .collect();
+    let scopes = targets
+        .iter()
+        .map(|(account, regions)| {
+            let scope = Scope {
+                regions: regions.iter().cloned().collect(),
+                vpc_ids: (!vpc_filter.is_empty()).then(|| vpc_filter.clone()),
+            };
+            (account.clone(), scope)
+        })
+        .collect();
+    let scope = every_vpc(&targets, vpc_filter);
+    let total = scope.values().map(BTreeMap::len).sum();
+    let (bar, on_read) = args.accounts.progress(Some(total));
+    let concurrency = usize::from(args.accounts.concurrency);
+    let read = read_accounts(&sessions, &scope, concurrency, Some(on_read)).await;
+    bar.finish_and_clear();
+    let mut regions: BTreeMap<Region, RegionRead> = BTreeMap::new();
+    for ((account, region), acls) in read.observed {
+        let region_read = regions.entry(region).or_default();
+        region_read.accounts.insert(account);
+        region_read.acls.extend(acls);
+    }
+    Ok(SnapshotRead {
+        regions,
+        scopes,
+        errors: read.errors,
+    })
+}
+
+/// The first `--region`, else the configured one.
+fn first_region(args: &Args, config: &SdkConfig) -> Result<Region> {
+    if let Some(region) = args.regions.first() {
+        return Ok(region.clone());
+    }
+    let Some(configured) = configured_region(config) else {
+        bail!("no AWS region: pass --region, or set AWS_REGION or a region in your profile");
+    };
+    Region::parse(configured).context("the configured AWS region is unusable")
 }
 
 fn outcome_label(outcome: WriteOutcome) -> &'static str {

@@ -71,7 +71,7 @@ fn the_drill_incidents_are_restored_and_a_second_apply_is_a_no_op() {
         diff_json(&emulator, dir.path()),
         (
             0,
-            json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": []})
+            json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": [], "errors": []})
         )
     );
 

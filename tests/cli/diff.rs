@@ -140,7 +140,7 @@ async fn in_sync_right_after_a_snapshot() {
     let report: Value = serde_json::from_str(&json.stdout).expect("JSON report");
     assert_eq!(
         report,
-        json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": []})
+        json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": [], "errors": []})
     );
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
-use crate::plan::{Call, Effect, Plan, Stage, Step};
+use crate::plan::{Call, Effect, Place, Plan, Stage, Step};
 
 /// What happened to one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,10 +50,10 @@ pub struct StepResult {
 
 /// Makes the plan's calls (or, with `dry_run`, checks each with EC2's
 /// `DryRun` flag), at most `concurrency` NACLs at a time. `clients` has an
-/// EC2 client for each region of the plan.
+/// EC2 client for each place (account and region) of the plan.
 pub async fn execute<C: NaclApi>(
     plan: &Plan,
-    clients: &BTreeMap<Region, C>,
+    clients: &BTreeMap<Place, C>,
     dry_run: bool,
     concurrency: usize,
 ) -> StepResult {
@@ -62,16 +62,17 @@ pub async fn execute<C: NaclApi>(
         recreated: BTreeMap::new(),
     };
     let semaphore = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut blocked: HashSet<(Region, NetworkAclId)> = HashSet::new();
+    let mut blocked: HashSet<(Place, NetworkAclId)> = HashSet::new();
+    let mut recreated: BTreeMap<(Place, NetworkAclId), NetworkAclId> = BTreeMap::new();
     for stage in [Stage::Close, Stage::Open] {
-        let mut groups: BTreeMap<(Region, NetworkAclId), Vec<(usize, Step)>> = BTreeMap::new();
+        let mut groups: BTreeMap<(Place, NetworkAclId), Vec<(usize, Step)>> = BTreeMap::new();
         for (index, step) in plan
             .steps
             .iter()
             .enumerate()
             .filter(|(_, s)| s.stage == stage)
         {
-            let acl = (step.region.clone(), step.network_acl_id.clone());
+            let acl = (step.place(), step.network_acl_id.clone());
             groups.entry(acl).or_default().push((index, step.clone()));
         }
         let mut tasks = JoinSet::new();
@@ -85,7 +86,7 @@ pub async fn execute<C: NaclApi>(
             };
             let semaphore = Arc::clone(&semaphore);
             let already_blocked = blocked.contains(&acl);
-            let recreated_id = result.recreated.get(&acl).cloned();
+            let recreated_id = recreated.get(&acl).cloned();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let mut nacl = NaclRun {
@@ -103,20 +104,24 @@ pub async fn execute<C: NaclApi>(
             });
         }
         while let Some(joined) = tasks.join_next().await {
-            let Ok((acl, outcomes, acl_blocked, recreated)) = joined else {
+            let Ok((acl, outcomes, acl_blocked, new_id)) = joined else {
                 continue; // A panicked task leaves its steps "not reached".
             };
             for (index, outcome) in outcomes {
                 result.outcomes[index] = outcome;
             }
-            if let Some(new_id) = recreated {
-                result.recreated.insert(acl.clone(), new_id);
+            if let Some(new_id) = new_id {
+                recreated.insert(acl.clone(), new_id);
             }
             if acl_blocked {
                 blocked.insert(acl);
             }
         }
     }
+    result.recreated = recreated
+        .into_iter()
+        .map(|((place, old_id), new_id)| ((place.region, old_id), new_id))
+        .collect();
     result
 }
 

@@ -27,5 +27,5 @@ mod simulate;
 
 pub use api::{CallError, CallErrorKind, NaclApi};
 pub use execute::{Outcome, StepResult, execute};
-pub use plan::{Call, Effect, Plan, PlanOptions, Stage, Step, plan};
+pub use plan::{Call, Effect, Place, Plan, PlanOptions, Stage, Step, plan};
 pub use simulate::{exposure_windows, traffic_effects};

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_diff::{Change, Drift, Report};
 use nacl_drift_model::{
-    Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Region, SubnetId, Traffic,
-    VpcId,
+    AccountId, Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Region,
+    SubnetId, Traffic, VpcId,
 };
 
 /// What the user allowed apply to do beyond reverting changes.
@@ -90,6 +90,8 @@ pub enum Stage {
 pub struct Step {
     /// The stage the call runs in.
     pub stage: Stage,
+    /// The NACL's account.
+    pub account: AccountId,
     /// The NACL's region.
     pub region: Region,
     /// The NACL's VPC.
@@ -103,7 +105,31 @@ pub struct Step {
     pub call: Call,
 }
 
+/// Where calls are made: one account, in one region. The executor takes
+/// an EC2 client for each place of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    /// The account.
+    pub account: AccountId,
+    /// The region.
+    pub region: Region,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "account {} in {}", self.account, self.region)
+    }
+}
+
 impl Step {
+    /// Where the call is made.
+    pub fn place(&self) -> Place {
+        Place {
+            account: self.account.clone(),
+            region: self.region.clone(),
+        }
+    }
+
     /// The EC2 operation this step calls.
     pub fn operation(&self) -> Operation {
         match self.call {
@@ -204,6 +230,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
         let recreates = recreated.contains(change.network_acl_id.as_str());
         let step = |call| Step {
             stage: Stage::Close,
+            account: change.account.clone(),
             region: change.region.clone(),
             vpc_id: change.vpc_id.clone(),
             network_acl_id: change.network_acl_id.clone(),

@@ -26,6 +26,11 @@ impl ApiError {
         R: fmt::Debug + Send + Sync + 'static,
     {
         let code = error.code().map(str::to_owned);
+        if code.is_none()
+            && let Some(assume_role) = assume_role_failure(&error)
+        {
+            return assume_role;
+        }
         let message = match error.message() {
             Some(message) if code.is_some() => message.to_owned(),
             _ => causes(&error),
@@ -56,6 +61,29 @@ impl fmt::Display for ApiError {
         }
         f.write_str(&self.message)
     }
+}
+
+/// When a call got no answer because the role it acts through could not be
+/// assumed: STS's AssumeRole error, which the SDK buries in the causes.
+fn assume_role_failure(error: &(dyn StdError + 'static)) -> Option<ApiError> {
+    type AssumeRoleFailure = SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError>;
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(failure) = error.downcast_ref::<AssumeRoleFailure>() {
+            let code = failure.code().map(str::to_owned);
+            let message = match failure.message() {
+                Some(message) if code.is_some() => message.to_owned(),
+                _ => causes(failure),
+            };
+            return Some(ApiError {
+                operation: "AssumeRole",
+                code,
+                message,
+            });
+        }
+        next = error.source();
+    }
+    None
 }
 
 /// The error and its sources, each once, joined with ": ". The SDK nests

@@ -14,6 +14,10 @@
 //! - [`caller_account`] asks STS whose credentials are in use.
 //! - [`Ec2Live`] is the reconcile core's live source for EC2: every region
 //!   read concurrently ([`read_regions`]), for the caller's account.
+//! - [`OrgLive`] is the same for many accounts: a role assumed in each
+//!   ([`session`]), the accounts of an organization
+//!   ([`organization_accounts`]), every account-region read with bounded
+//!   concurrency, and each one that fails reported, not fatal.
 //! - [`lookup_events`] asks CloudTrail for the events that may have made
 //!   the drift, as CloudTrail's JSON records.
 //! - [`load_config`] and the `*_client` functions build the clients, once
@@ -24,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+mod accounts;
 mod api_error;
 mod clients;
 mod cloudtrail;
@@ -39,6 +44,10 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::Filter;
 use nacl_drift_model::{DuplicateAcl, ObservedAcl, VpcId, merge_sources};
 
+pub use accounts::{
+    AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, every_vpc,
+    organization_accounts, read_accounts, session,
+};
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;
 pub use clients::{

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_config::SdkConfig;
 use nacl_drift_diff::LiveAcl;
 use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
-use nacl_drift_reconcile::{LiveSource, SourceError};
+use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 use tokio::task::JoinSet;
 
 use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, sts_client};
@@ -89,12 +89,12 @@ impl LiveSource for Ec2Live {
         Ok(BTreeSet::from([account_of(&self.config, region).await?]))
     }
 
-    async fn read(
-        self,
-        scope: BTreeMap<Region, BTreeSet<VpcId>>,
-    ) -> Result<Vec<LiveAcl>, SourceError> {
-        let observed = read_regions(&self.config, scope).await?;
-        Ok(observed
+    /// Every region of the caller's account; any region that fails fails
+    /// the read.
+    async fn read(self, scope: ReadScope) -> Result<LiveRead, SourceError> {
+        let regions = scope.into_values().flatten().collect();
+        let observed = read_regions(&self.config, regions).await?;
+        let acls = observed
             .into_iter()
             .flat_map(|(region, acls)| {
                 acls.into_iter().map(move |observed| LiveAcl {
@@ -102,6 +102,10 @@ impl LiveSource for Ec2Live {
                     observed,
                 })
             })
-            .collect())
+            .collect();
+        Ok(LiveRead {
+            acls,
+            errors: Vec::new(),
+        })
     }
 }

@@ -3,8 +3,11 @@
 //! Live state is read for exactly the scope the baselines record (their
 //! regions and VPC filters) and only for the caller's account, which STS
 //! names before anything else is read. `--live-file` reads exports instead;
-//! then the account is the exports' owner. Exit 0 in sync, 2 on drift,
-//! 1 on error.
+//! then the account is the exports' owner. With `--accounts` or `--org`,
+//! each account's baselines are compared with its own live state; an
+//! account-region that cannot be read is listed in `errors`, never as
+//! deleted. Exit 0 in sync, 2 on drift, 1 on error (an unread account-region
+//! among them).
 
 mod render;
 
@@ -12,10 +15,11 @@ use anyhow::Result;
 use nacl_drift_config::{Config, today};
 use nacl_drift_diff::Severity;
 
+use crate::accounts::{AccountArgs, print_read_errors};
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
 use crate::baseline_dir::BaselineDir;
-use crate::comparison::{Comparison, compare};
+use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
 use crate::printer::Printer;
@@ -51,6 +55,9 @@ pub struct Args {
     fail_on: Option<Severity>,
 
     #[command(flatten)]
+    accounts: AccountArgs,
+
+    #[command(flatten)]
     aws: AwsArgs,
 }
 
@@ -59,9 +66,10 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let fail_on = args.fail_on.or(config.fail_on);
     let baseline_dir = args.baselines.resolve(config);
     project::warn_expired(printer, config, today());
-    let mut comparison = compare(&baseline_dir, &args.live, &args.aws, config).await?;
+    let live = Live::choose(&args.live, &args.accounts, &args.aws).await?;
+    let mut comparison = live.compare(&baseline_dir, config).await?;
     args.attribution
-        .attribute(&mut comparison, &args.aws, printer)
+        .attribute(&mut comparison, &args.aws, args.accounts.many(), printer)
         .await?;
     let report = &comparison.report;
     let failing = match fail_on {
@@ -72,6 +80,16 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         render::print(printer, format, &comparison);
     } else {
         render::print_unaccepted(printer, format, &mut comparison);
+    }
+    if !comparison.report.errors.is_empty() {
+        if matches!(format, Format::Json | Format::Sarif) {
+            for error in &comparison.report.errors {
+                printer.warning(&format!("could not read {error}"));
+            }
+        } else {
+            print_read_errors(printer, &comparison.report.errors);
+        }
+        return Ok(ExitStatus::Failure);
     }
     Ok(if failing {
         ExitStatus::Drift

@@ -294,7 +294,10 @@ vars:
             accounts[0].role.as_ref().map(RoleArn::as_str),
             Some("arn:aws:iam::111122223333:role/NaclDriftReadOnly")
         );
-        assert_eq!(accounts[0].regions, vec![Region::parse("us-east-1").expect("region")]);
+        assert_eq!(
+            accounts[0].regions,
+            vec![Region::parse("us-east-1").expect("region")]
+        );
         assert_eq!(accounts[1].regions.len(), 2, "the defaults' regions");
         assert_eq!(
             accounts[1].role.as_ref().map(RoleArn::as_str),

@@ -84,6 +84,7 @@ pub fn diff(
         changes,
         effects,
         skipped,
+        errors: Vec::new(),
     }
 }
 

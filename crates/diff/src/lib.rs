@@ -26,7 +26,7 @@ mod traffic;
 pub use compare::{LiveAcl, diff, live_baseline};
 pub use nacl_drift_analysis::Severity;
 pub use report::{
-    Accepted, Attributed, Attribution, Change, ChangeKind, Drift, Report, Skipped, State,
-    TrafficEffect,
+    Accepted, Attributed, Attribution, Change, ChangeKind, Drift, ReadError, Report, Skipped,
+    State, TrafficEffect,
 };
 pub use scope::{Coverage, coverage};

@@ -440,6 +440,36 @@ impl Change {
     }
 }
 
+/// An account-region whose live state could not be read. Its baselines
+/// are skipped, never compared: nothing of it is reported deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReadError {
+    /// The account.
+    pub account: AccountId,
+    /// The region.
+    pub region: Region,
+    /// The AWS operation that failed: `AssumeRole`, `DescribeNetworkAcls`.
+    pub operation: String,
+    /// AWS's error code; `null` when the call got no answer.
+    pub code: Option<String>,
+    /// AWS's message, or why there was no answer.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "account {} in {}: {} failed: ",
+            self.account, self.region, self.operation
+        )?;
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
 /// Something `diff` did not compare, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -616,6 +646,8 @@ pub struct Report {
     pub effects: Vec<TrafficEffect>,
     /// What was not compared, and why.
     pub skipped: Vec<Skipped>,
+    /// The account-regions that could not be read.
+    pub errors: Vec<ReadError>,
 }
 
 impl Report {

@@ -112,7 +112,7 @@ fn an_unchanged_estate_is_in_sync() {
     );
     assert_eq!(
         json(&report),
-        json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": []})
+        json!({"in_sync": true, "severity": null, "changes": [], "effects": [], "skipped": [], "errors": []})
     );
 }
 
@@ -175,6 +175,7 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
     let expected = json!({
         "in_sync": false,
         "skipped": [],
+        "errors": [],
         "changes": [
             with(common("entry_deleted", "acl-0db"), json!({
                 "direction": "ingress", "rule_number": 80,

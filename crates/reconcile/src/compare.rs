@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use nacl_drift_diff::{LiveAcl, Report, coverage, diff};
+use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff};
 use nacl_drift_model::{AccountId, Baseline, BaselineError, Region, read_baseline_dir};
 
-use crate::source::{LiveSource, SourceError};
+use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
 
 /// Why the comparison could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +90,8 @@ pub struct Comparison {
 
 /// Asks `source` whose live state it holds, reads it for exactly the scope
 /// the baselines of those accounts record (their regions and VPC filters),
-/// and compares.
+/// and compares. The baselines of an account-region that could not be
+/// read are skipped, not compared, and the report lists its error.
 pub async fn compare<S: LiveSource>(
     baselines: Baselines,
     source: S,
@@ -101,13 +102,39 @@ pub async fn compare<S: LiveSource>(
         .await
         .map_err(ReconcileError::Source)?;
     check_known_accounts(&accounts, &files, &dir)?;
-    let mine = files.iter().filter(|(_, b)| accounts.contains(&b.account));
-    let scope = coverage(mine.map(|(_, baseline)| baseline))
-        .into_iter()
-        .map(|(region, covered)| (region, covered.vpc_filter().cloned().unwrap_or_default()))
+    let scope: ReadScope = accounts
+        .iter()
+        .map(|account| {
+            let theirs = files.iter().filter(|(_, b)| &b.account == account);
+            let regions = coverage(theirs.map(|(_, baseline)| baseline))
+                .into_iter()
+                .map(|(region, covered)| {
+                    (region, covered.vpc_filter().cloned().unwrap_or_default())
+                })
+                .collect();
+            (account.clone(), regions)
+        })
         .collect();
-    let live = source.read(scope).await.map_err(ReconcileError::Source)?;
-    let report = diff(&accounts, &files, &live);
+    let LiveRead { acls: live, errors } =
+        source.read(scope).await.map_err(ReconcileError::Source)?;
+    let (unread, readable): (Vec<_>, Vec<_>) = files.iter().cloned().partition(|(_, b)| {
+        errors
+            .iter()
+            .any(|error| error.account == b.account && error.region == b.region)
+    });
+    let mut report = diff(&accounts, &readable, &live);
+    report
+        .skipped
+        .extend(unread.into_iter().map(|(path, baseline)| Skipped {
+            path: Some(path),
+            vpc_id: None,
+            account: baseline.account,
+            reason: format!(
+                "not compared: its live state in {} could not be read",
+                baseline.region
+            ),
+        }));
+    report.errors = errors;
     Ok(Comparison {
         accounts,
         files,

@@ -28,4 +28,4 @@ mod source;
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;
 pub use restore::{CONCURRENT_NACLS, Policy, Reconciled, Restored, reconcile, restore};
-pub use source::{Exports, LiveSource, SourceError};
+pub use source::{Exports, LiveRead, LiveSource, ReadScope, SourceError};

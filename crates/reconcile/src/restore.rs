@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_apply::{NaclApi, Plan, PlanOptions, StepResult, execute, plan};
+use nacl_drift_apply::{NaclApi, Place, Plan, PlanOptions, StepResult, execute, plan};
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::{Baseline, Region};
+use nacl_drift_model::Baseline;
 
 use crate::compare::{Baselines, Comparison, ReconcileError, compare};
 use crate::recreated::with_recreated_ids;
@@ -28,7 +28,7 @@ pub struct Restored {
 pub async fn restore<C: NaclApi>(
     before: &Comparison,
     plan: &Plan,
-    clients: &BTreeMap<Region, C>,
+    clients: &BTreeMap<Place, C>,
 ) -> Restored {
     let executed = execute(plan, clients, false, CONCURRENT_NACLS).await;
     let recreated = with_recreated_ids(&before.files, &executed.recreated);
@@ -68,7 +68,7 @@ pub struct Reconciled {
 pub async fn reconcile<S, C>(
     baselines: Baselines,
     source: S,
-    clients: &BTreeMap<Region, C>,
+    clients: &BTreeMap<Place, C>,
     policy: Policy,
     config: &Config,
 ) -> Result<Reconciled, ReconcileError>

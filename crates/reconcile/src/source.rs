@@ -3,12 +3,25 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use nacl_drift_diff::LiveAcl;
+use nacl_drift_diff::{LiveAcl, ReadError};
 use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
 
 /// Why live state could not be read; its message and causes are the
 /// source's own.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What to read: for each account, its regions, each with its VPC filter
+/// (empty: every VPC).
+pub type ReadScope = BTreeMap<AccountId, BTreeMap<Region, BTreeSet<VpcId>>>;
+
+/// The live state read, and the account-regions that could not be.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveRead {
+    /// The live NACLs of every account-region that was read.
+    pub acls: Vec<LiveAcl>,
+    /// The account-regions that failed; the others are complete.
+    pub errors: Vec<ReadError>,
+}
 
 /// A source of live state. It is asked whose state it holds, then read
 /// once for exactly the scope the baselines of those accounts cover.
@@ -20,12 +33,10 @@ pub trait LiveSource: Send {
         region: &Region,
     ) -> impl Future<Output = Result<BTreeSet<AccountId>, SourceError>> + Send;
 
-    /// The live NACLs of each region of `scope`, read with its VPC filter
-    /// (empty: every VPC).
-    fn read(
-        self,
-        scope: BTreeMap<Region, BTreeSet<VpcId>>,
-    ) -> impl Future<Output = Result<Vec<LiveAcl>, SourceError>> + Send;
+    /// The live NACLs of each account-region of `scope`. A source that
+    /// reads many accounts reports an account-region it cannot read in
+    /// [`LiveRead::errors`] and goes on; one that cannot go on fails.
+    fn read(self, scope: ReadScope) -> impl Future<Output = Result<LiveRead, SourceError>> + Send;
 }
 
 /// The NACLs of `aws ec2 describe-network-acls` exports. An export carries
@@ -43,17 +54,18 @@ impl LiveSource for Exports {
         Ok(accounts)
     }
 
-    async fn read(
-        self,
-        _scope: BTreeMap<Region, BTreeSet<VpcId>>,
-    ) -> Result<Vec<LiveAcl>, SourceError> {
-        Ok(self
+    async fn read(self, _scope: ReadScope) -> Result<LiveRead, SourceError> {
+        let acls = self
             .0
             .into_iter()
             .map(|observed| LiveAcl {
                 region: None,
                 observed,
             })
-            .collect())
+            .collect();
+        Ok(LiveRead {
+            acls,
+            errors: Vec::new(),
+        })
     }
 }

@@ -5,14 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use nacl_drift_apply::{CallError, CallErrorKind, NaclApi, Outcome, PlanOptions};
+use nacl_drift_apply::{CallError, CallErrorKind, NaclApi, Outcome, Place, PlanOptions};
 use nacl_drift_config::Config;
 use nacl_drift_diff::LiveAcl;
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, Entry, EntryKey, NetworkAclId, ObservedAcl, Region,
     SubnetId, VpcId,
 };
-use nacl_drift_reconcile::{Baselines, LiveSource, Policy, SourceError, reconcile};
+use nacl_drift_reconcile::{
+    Baselines, LiveRead, LiveSource, Policy, ReadScope, SourceError, reconcile,
+};
 
 const BASELINE: &str = "schema_version: 1
 account: '111122223333'
@@ -59,19 +61,20 @@ impl LiveSource for Cloud {
             .collect())
     }
 
-    async fn read(
-        self,
-        _scope: BTreeMap<Region, BTreeSet<VpcId>>,
-    ) -> Result<Vec<LiveAcl>, SourceError> {
+    async fn read(self, _scope: ReadScope) -> Result<LiveRead, SourceError> {
         let region: Region = "us-east-1".parse()?;
         let nacls = self.0.lock().expect("lock");
-        Ok(nacls
+        let acls = nacls
             .values()
             .map(|observed| LiveAcl {
                 region: Some(region.clone()),
                 observed: observed.clone(),
             })
-            .collect())
+            .collect();
+        Ok(LiveRead {
+            acls,
+            errors: Vec::new(),
+        })
     }
 }
 
@@ -184,8 +187,12 @@ fn incident() -> (tempfile::TempDir, Baselines, Cloud) {
     (dir, baselines, cloud)
 }
 
-fn clients(cloud: &Cloud) -> BTreeMap<Region, Cloud> {
-    BTreeMap::from([("us-east-1".parse().expect("region"), cloud.clone())])
+fn clients(cloud: &Cloud) -> BTreeMap<Place, Cloud> {
+    let place = Place {
+        account: "111122223333".parse().expect("account"),
+        region: "us-east-1".parse().expect("region"),
+    };
+    BTreeMap::from([(place, cloud.clone())])
 }
 
 #[tokio::test]

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nacl_drift_apply::{Outcome, Plan, PlanOptions, execute, plan};
+use nacl_drift_apply::{Outcome, Place, Plan, PlanOptions, execute, plan};
 use nacl_drift_aws::Ec2;
 use nacl_drift_diff::{LiveAcl, diff};
-use nacl_drift_model::{Baseline, ObservedAcl, Region};
+use nacl_drift_model::{Baseline, ObservedAcl};
 use nacl_drift_test_support::{Recorded, Replay};
 
 const BASELINE: &str = r#"schema_version: 1
@@ -130,11 +130,12 @@ fn calls(replay: &Replay) -> Vec<String> {
         .collect()
 }
 
-fn clients(replay: &Replay) -> BTreeMap<Region, Ec2> {
-    BTreeMap::from([(
-        "us-east-1".parse().expect("region"),
-        Ec2::new(replay.client()),
-    )])
+fn clients(replay: &Replay) -> BTreeMap<Place, Ec2> {
+    let place = Place {
+        account: "111122223333".parse().expect("account"),
+        region: "us-east-1".parse().expect("region"),
+    };
+    BTreeMap::from([(place, Ec2::new(replay.client()))])
 }
 
 #[tokio::test]

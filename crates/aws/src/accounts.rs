@@ -1,0 +1,297 @@
+//! Many accounts in one run: a role assumed in each ([`session`]), the
+//! accounts of an organization ([`organization_accounts`]), and their live
+//! state read concurrently ([`read_accounts`], and [`OrgLive`], the
+//! reconcile core's source for them).
+//!
+//! An account-region that cannot be read (the role cannot be assumed, the
+//! region is not enabled, access is denied, throttling outlasts the
+//! retries) is reported as a [`ReadError`] and never stops the others. It
+//! is never read as empty: its NACLs are not "deleted", and its baselines
+//! are not touched.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_ec2::config::Region as SdkRegion;
+use aws_sdk_organizations::types::AccountState;
+use nacl_drift_diff::{LiveAcl, ReadError};
+use nacl_drift_model::{AccountId, ObservedAcl, Region, RoleArn, VpcId};
+use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, sts_client};
+
+/// The session name of every role nacl-drift assumes, as CloudTrail shows it.
+pub const SESSION_NAME: &str = "nacl-drift";
+
+/// One account of a run and the configuration whose credentials act as it.
+#[derive(Clone, Debug)]
+pub struct AccountSession {
+    /// The account.
+    pub account: AccountId,
+    /// Its configuration: the loaded one with the role's credentials, or
+    /// the loaded one as it is for an account with no role.
+    pub config: SdkConfig,
+    /// Whether the credentials are a role assumed in the account (else they
+    /// are the caller's own, to be checked against the account).
+    pub assumed: bool,
+}
+
+/// The session of `account`: `base` with credentials from assuming `role`
+/// (session name [`SESSION_NAME`], with `external_id` when given), or
+/// `base` itself when there is no role. Nothing is called yet: the role is
+/// assumed at the first call, once, and again when its credentials expire.
+pub async fn session(
+    base: &SdkConfig,
+    account: &AccountId,
+    role: Option<&RoleArn>,
+    external_id: Option<&str>,
+    sts_region: &Region,
+) -> AccountSession {
+    let Some(role) = role else {
+        return AccountSession {
+            account: account.clone(),
+            config: base.clone(),
+            assumed: false,
+        };
+    };
+    let mut provider = AssumeRoleProvider::builder(role.as_str())
+        .configure(base)
+        .region(SdkRegion::new(sts_region.to_string()))
+        .session_name(SESSION_NAME);
+    if let Some(external_id) = external_id {
+        provider = provider.external_id(external_id);
+    }
+    let provider = provider.build().await;
+    AccountSession {
+        account: account.clone(),
+        config: base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build(),
+        assumed: true,
+    }
+}
+
+/// An account of an organization, as Organizations lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgAccount {
+    /// Its id.
+    pub id: AccountId,
+    /// Its name.
+    pub name: Option<String>,
+}
+
+/// The active accounts of the organization of `config`'s credentials (its
+/// management or delegated-administrator account), from every page of
+/// Organizations' ListAccounts; suspended and closing accounts are left out.
+pub async fn organization_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>, ApiError> {
+    let client = aws_sdk_organizations::Client::new(config);
+    let mut pages = client.list_accounts().into_paginator().send();
+    let mut accounts = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| ApiError::new("ListAccounts", error))?;
+        for account in page.accounts() {
+            if account.state() != Some(&AccountState::Active) {
+                continue;
+            }
+            let id = account.id().unwrap_or_default();
+            let id = AccountId::parse(id).map_err(|error| ApiError {
+                operation: "ListAccounts",
+                code: None,
+                message: format!("an account's Id: {error}"),
+            })?;
+            accounts.push(OrgAccount {
+                id,
+                name: account.name().map(str::to_owned),
+            });
+        }
+    }
+    Ok(accounts)
+}
+
+/// Called as each account-region is done: the account, the region, and
+/// whether it failed.
+pub type OnRead = Arc<dyn Fn(&AccountId, &Region, bool) + Send + Sync>;
+
+/// What [`read_accounts`] read, by account and region, and what failed.
+#[derive(Debug, Default)]
+pub struct AccountsRead {
+    /// The NACLs of every account-region that was read.
+    pub observed: BTreeMap<(AccountId, Region), Vec<ObservedAcl>>,
+    /// Every account-region that failed, sorted.
+    pub errors: Vec<ReadError>,
+}
+
+/// Reads the account-regions of `scope`, each with its VPC filter, at most
+/// `concurrency` calls at a time, through the session of each account.
+/// An account with no role must be the caller's own: STS is asked once.
+pub async fn read_accounts(
+    sessions: &[AccountSession],
+    scope: &ReadScope,
+    concurrency: usize,
+    on_read: Option<OnRead>,
+) -> AccountsRead {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut result = AccountsRead::default();
+    let caller = caller_if_needed(sessions, scope).await;
+    let mut reads = JoinSet::new();
+    for session in sessions {
+        let Some(regions) = scope.get(&session.account) else {
+            continue;
+        };
+        for (region, vpc_filter) in regions {
+            let failure = |operation: &str, code: Option<String>, message: String| ReadError {
+                account: session.account.clone(),
+                region: region.clone(),
+                operation: operation.to_owned(),
+                code,
+                message,
+            };
+            if !session.assumed {
+                let refused = match &caller {
+                    Some(Ok(caller)) if *caller == session.account => None,
+                    Some(Ok(caller)) => Some(failure(
+                        "GetCallerIdentity",
+                        None,
+                        format!(
+                            "the credentials are of account {caller}: give account {} a role to assume",
+                            session.account
+                        ),
+                    )),
+                    Some(Err(error)) => Some(failure(
+                        error.operation,
+                        error.code.clone(),
+                        error.message.clone(),
+                    )),
+                    None => None,
+                };
+                if let Some(refused) = refused {
+                    if let Some(on_read) = &on_read {
+                        on_read(&session.account, region, true);
+                    }
+                    result.errors.push(refused);
+                    continue;
+                }
+            }
+            let client = ec2_client(&session.config, region);
+            let (account, region, vpc_filter) =
+                (session.account.clone(), region.clone(), vpc_filter.clone());
+            let permits = Arc::clone(&permits);
+            let on_read = on_read.clone();
+            reads.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let read = fetch_network_acls(&client, &vpc_filter).await;
+                if let Some(on_read) = &on_read {
+                    on_read(&account, &region, read.is_err());
+                }
+                (account, region, read)
+            });
+        }
+    }
+    while let Some(joined) = reads.join_next().await {
+        let Ok((account, region, read)) = joined else {
+            continue; // A panicked read is neither read nor reported empty.
+        };
+        match read {
+            Ok(acls) => {
+                result.observed.insert((account, region), acls);
+            }
+            Err(error) => result.errors.push(read_error(account, region, error)),
+        }
+    }
+    result
+        .errors
+        .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    result
+}
+
+/// A failed read of an account-region, for the report.
+fn read_error(account: AccountId, region: Region, error: SnapshotError) -> ReadError {
+    let (operation, code, message) = match error {
+        SnapshotError::Api(api) => (api.operation, api.code, api.message),
+        other => ("DescribeNetworkAcls", None, other.to_string()),
+    };
+    ReadError {
+        account,
+        region,
+        operation: operation.to_owned(),
+        code,
+        message,
+    }
+}
+
+/// The caller's account, when some account to read has no role.
+async fn caller_if_needed(
+    sessions: &[AccountSession],
+    scope: &ReadScope,
+) -> Option<Result<AccountId, ApiError>> {
+    let unassumed = sessions
+        .iter()
+        .find(|session| !session.assumed && scope.contains_key(&session.account))?;
+    let region = scope[&unassumed.account].keys().next()?;
+    Some(caller_account(&sts_client(&unassumed.config, region)).await)
+}
+
+/// Live state from many accounts: the reconcile core's source for a run
+/// over an accounts file or an organization.
+#[derive(Clone)]
+pub struct OrgLive {
+    sessions: Vec<AccountSession>,
+    concurrency: usize,
+    on_read: Option<OnRead>,
+}
+
+impl OrgLive {
+    /// Reads through `sessions`, at most `concurrency` calls at a time,
+    /// telling `on_read` as each account-region is done.
+    pub fn new(sessions: Vec<AccountSession>, concurrency: usize, on_read: Option<OnRead>) -> Self {
+        OrgLive {
+            sessions,
+            concurrency,
+            on_read,
+        }
+    }
+}
+
+impl LiveSource for OrgLive {
+    async fn accounts(&self, _region: &Region) -> Result<BTreeSet<AccountId>, SourceError> {
+        Ok(self.sessions.iter().map(|s| s.account.clone()).collect())
+    }
+
+    async fn read(self, scope: ReadScope) -> Result<LiveRead, SourceError> {
+        let read = read_accounts(&self.sessions, &scope, self.concurrency, self.on_read).await;
+        let acls = read
+            .observed
+            .into_iter()
+            .flat_map(|((_, region), acls)| {
+                acls.into_iter().map(move |observed| LiveAcl {
+                    region: Some(region.clone()),
+                    observed,
+                })
+            })
+            .collect();
+        Ok(LiveRead {
+            acls,
+            errors: read.errors,
+        })
+    }
+}
+
+/// The scope of reading every VPC of each account's regions.
+pub fn every_vpc(accounts: &[(AccountId, Vec<Region>)], vpc_filter: &BTreeSet<VpcId>) -> ReadScope {
+    accounts
+        .iter()
+        .map(|(account, regions)| {
+            let regions = regions
+                .iter()
+                .map(|region| (region.clone(), vpc_filter.clone()))
+                .collect();
+            (account.clone(), regions)
+        })
+        .collect()
+}

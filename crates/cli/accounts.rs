@@ -1,0 +1,181 @@
+//! The flags of a run over many accounts, which `snapshot`, `diff`,
+//! `apply` and `lint` take: an accounts file (`--accounts`) or an
+//! organization (`--org --role-name`), a subset of it (`--account`,
+//! `--account-tag`), and how many calls run at once (`--concurrency`).
+//! Without them, a command covers the account of the credentials in use.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nacl_drift_aws::{AccountSession, OnRead, SdkConfig, organization_accounts, session};
+use nacl_drift_config::{Account, Accounts};
+use nacl_drift_diff::ReadError;
+use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
+
+use crate::printer::Printer;
+
+/// The options that choose the accounts of a run.
+#[derive(clap::Args, Debug, Default)]
+pub struct AccountArgs {
+    /// An accounts file (c7n-org's format): the accounts to cover, the role
+    /// to assume in each, and their regions.
+    #[arg(long, value_name = "FILE", conflicts_with = "org")]
+    pub accounts: Option<PathBuf>,
+
+    /// Cover every active account of the organization (Organizations
+    /// ListAccounts, from its management or delegated-administrator
+    /// account), assuming --role-name in each.
+    #[arg(long, requires = "role_name")]
+    pub org: bool,
+
+    /// With --org: the role to assume in every account.
+    #[arg(long, value_name = "NAME", requires = "org")]
+    pub role_name: Option<RoleName>,
+
+    /// With --org: the external id the roles' trust policies ask for.
+    #[arg(long, value_name = "ID", requires = "org")]
+    pub external_id: Option<String>,
+
+    /// Only this account; repeat for several. With --live-file, the account
+    /// of exports that carry no OwnerId; alone, the account the
+    /// credentials must be of.
+    #[arg(long = "account", value_name = "ACCOUNT")]
+    pub account_ids: Vec<AccountId>,
+
+    /// With --accounts: only accounts with this tag (as the file writes
+    /// it, e.g. env:prod); repeat to require several.
+    #[arg(long = "account-tag", value_name = "KEY:VALUE", requires = "accounts")]
+    pub account_tags: Vec<String>,
+
+    /// How many account-regions are read at once.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl AccountArgs {
+    /// Whether the run covers a list of accounts rather than the caller's.
+    pub fn many(&self) -> bool {
+        self.accounts.is_some() || self.org || !self.account_ids.is_empty()
+    }
+
+    /// The accounts of the run, selected: from the file, the organization,
+    /// or `--account` alone (the caller's own credentials, checked).
+    pub async fn list(&self, base: &SdkConfig) -> Result<Accounts> {
+        let listed = if let Some(path) = &self.accounts {
+            Accounts::read(path)?
+        } else if let Some(role_name) = self.role_name.as_ref().filter(|_| self.org) {
+            let found = organization_accounts(base)
+                .await
+                .context("cannot list the accounts of the organization")?;
+            if found.is_empty() {
+                bail!("the organization has no active account");
+            }
+            let accounts = found
+                .into_iter()
+                .map(|account| Account {
+                    role: Some(RoleArn::in_account(&account.id, role_name)),
+                    external_id: self.external_id.clone(),
+                    id: account.id,
+                    name: account.name,
+                    regions: Vec::new(),
+                    tags: Vec::new(),
+                })
+                .collect();
+            Accounts { accounts }
+        } else {
+            let accounts = self
+                .account_ids
+                .iter()
+                .map(|id| Account {
+                    id: id.clone(),
+                    name: None,
+                    role: None,
+                    external_id: None,
+                    regions: Vec::new(),
+                    tags: Vec::new(),
+                })
+                .collect();
+            return Ok(Accounts { accounts });
+        };
+        Ok(listed.select(&self.account_ids, &self.account_tags)?)
+    }
+
+    /// A session for each account: its role assumed (lazily, at its first
+    /// call), STS asked in the account's first region, else `fallback`.
+    pub async fn sessions(
+        &self,
+        base: &SdkConfig,
+        accounts: &Accounts,
+        fallback: &Region,
+    ) -> Vec<AccountSession> {
+        let mut sessions = Vec::new();
+        for account in &accounts.accounts {
+            let sts_region = account.regions.first().unwrap_or(fallback);
+            sessions.push(
+                session(
+                    base,
+                    &account.id,
+                    account.role.as_ref(),
+                    account.external_id.as_deref(),
+                    sts_region,
+                )
+                .await,
+            );
+        }
+        sessions
+    }
+
+    /// A progress bar on stderr over `total` account-regions (counting up
+    /// when the total is not known), drawn only on a terminal and without
+    /// --quiet, and the callback that advances it.
+    pub fn progress(&self, total: Option<usize>) -> (ProgressBar, OnRead) {
+        let target = if self.quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            // indicatif draws nothing when stderr is not a terminal.
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(total.map(|total| total as u64), target);
+        let template = if total.is_some() {
+            "{bar:30} {pos}/{len} account-regions read {msg}"
+        } else {
+            "{spinner} {pos} account-regions read {msg}"
+        };
+        bar.set_style(
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let on_read_bar = bar.clone();
+        let on_read: OnRead = Arc::new(move |_account, _region, failed| {
+            if failed {
+                let failed = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                on_read_bar.set_message(format!("({failed} failed)"));
+            }
+            on_read_bar.inc(1);
+        });
+        (bar, on_read)
+    }
+}
+
+/// The account-regions that could not be read, one line each.
+pub fn print_read_errors(printer: &mut Printer, errors: &[ReadError]) {
+    printer.line(format!(
+        "Could not read {} account-{}; their baselines are untouched:",
+        errors.len(),
+        if errors.len() == 1 {
+            "region"
+        } else {
+            "regions"
+        }
+    ));
+    for error in errors {
+        printer.line(format!("  {error}"));
+    }
+}

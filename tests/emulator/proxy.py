@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""A loopback proxy in front of the emulator, for what the emulator cannot do.
+
+    proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 100]
+             [--deny-region REGION] [--deny-assume-role ACCOUNT] [--count FILE]
+
+It prints the port it listens on, then forwards every request to the
+upstream, unchanged, except that:
+
+- with --delay-ms, every answer waits that long first (AWS's round trip);
+- with --deny-region, EC2 calls signed for that region get EC2's own
+  `UnauthorizedOperation` error (HTTP 403), as an account whose role lacks
+  permission there, or a region that is not enabled, would;
+- with --deny-assume-role, STS AssumeRole into a role of that account gets
+  STS's `AccessDenied` (HTTP 403), as a missing trust policy would;
+- with --count, each request's service and action is appended to FILE, one
+  line each (`sts AssumeRole`), to count the API calls a run makes.
+
+The service and region come from the request's SigV4 credential scope, the
+action from its form body: EC2 and STS both speak AWS's query protocol.
+"""
+
+import argparse
+import http.client
+import re
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request")
+
+EC2_DENIED = """<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestID></Response>"""
+
+STS_DENIED = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole on resource: {role}</Message></Error>
+  <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>
+</ErrorResponse>"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--deny-region")
+    parser.add_argument("--deny-assume-role", metavar="ACCOUNT")
+    parser.add_argument("--count", metavar="FILE")
+    args = parser.parse_args()
+    upstream = urllib.parse.urlsplit(args.upstream)
+    count_lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_):
+            pass
+
+        def do_POST(self):
+            self.forward()
+
+        def do_GET(self):
+            self.forward()
+
+        def forward(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            scope = SCOPE.search(self.headers.get("Authorization", ""))
+            region, service = scope.groups() if scope else ("", "")
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+            action = form.get("Action", [""])[0]
+            if args.count:
+                with count_lock, open(args.count, "a") as counted:
+                    counted.write(f"{service} {action}\n")
+            if args.delay_ms:
+                time.sleep(args.delay_ms / 1000)
+            if service == "ec2" and region == args.deny_region:
+                return self.answer(403, EC2_DENIED.encode())
+            role = form.get("RoleArn", [""])[0]
+            if (service == "sts" and action == "AssumeRole" and args.deny_assume_role
+                    and f"::{args.deny_assume_role}:" in role):
+                return self.answer(403, STS_DENIED.format(role=role).encode())
+            connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            headers["Host"] = upstream.netloc
+            connection.request(self.command, self.path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            connection.close()
+            self.answer(response.status, data, response.getheader("Content-Type"))
+
+        def answer(self, status, data, content_type="text/xml"):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type or "text/xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    sys.stdout.close()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
