@@ -206,28 +206,32 @@ async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Resul
 /// that fails is reported and answers for nothing.
 async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
     let config = args.aws.load().await;
-    let accounts = args.accounts.list(&config).await?;
-    let default_regions: Vec<Region> = if args.regions.is_empty() {
-        vec![first_region(args, &config)?]
-    } else {
-        args.regions.clone()
-    };
-    let sessions = args
-        .accounts
-        .sessions(&config, &accounts, &default_regions[0])
-        .await;
+    let mut accounts = args.accounts.list(&config).await?;
+    // Each account's own regions, else --region, else the configured one.
+    let mut default_regions = None;
+    for account in &mut accounts.accounts {
+        if account.regions.is_empty() {
+            if default_regions.is_none() {
+                let regions = if args.regions.is_empty() {
+                    vec![
+                        first_region(args, &config)
+                            .with_context(|| format!("account {} lists no regions", account.id))?,
+                    ]
+                } else {
+                    args.regions.clone()
+                };
+                default_regions = Some(regions);
+            }
+            account.regions = default_regions.clone().unwrap_or_default();
+        }
+    }
     let targets: Vec<(AccountId, Vec<Region>)> = accounts
         .accounts
         .iter()
-        .map(|account| {
-            let regions = if account.regions.is_empty() {
-                default_regions.clone()
-            } else {
-                account.regions.clone()
-            };
-            (account.id.clone(), regions)
-        })
+        .map(|account| (account.id.clone(), account.regions.clone()))
         .collect();
+    let fallback = targets[0].1[0].clone();
+    let sessions = args.accounts.sessions(&config, &accounts, &fallback).await;
     let scopes = targets
         .iter()
         .map(|(account, regions)| {

@@ -4,6 +4,7 @@
 //! One test binary, as ripgrep has: every module shares [`support`], and
 //! the AWS SDK (which `support` uses to seed the emulator) is linked once.
 
+mod accounts;
 mod apply;
 mod attribution;
 mod completions;

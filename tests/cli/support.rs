@@ -238,6 +238,46 @@ impl Emulator {
         String::from_utf8(output.stdout).expect("utf-8 export")
     }
 
+    /// Creates an organization of `members` member accounts, each with a
+    /// VPC and a NACL in every region of `regions`, as
+    /// `tests/emulator/organization.py` does, and returns what it made.
+    pub fn seed_organization(&self, members: usize, regions: &[&str]) -> serde_json::Value {
+        let members = members.to_string();
+        let regions = regions.join(",");
+        let output = self.python(&[
+            "tests/emulator/organization.py",
+            "--endpoint-url",
+            &self.endpoint,
+            "seed",
+            "--members",
+            &members,
+            "--regions",
+            &regions,
+        ]);
+        serde_json::from_slice(&output.stdout).expect("organization.py prints JSON")
+    }
+
+    /// A proxy in front of the emulator that answers some calls with AWS's
+    /// errors (`tests/emulator/proxy.py`), stopped when dropped.
+    pub fn proxy(&self, args: &[&str]) -> Proxy {
+        let mut child = Command::new(moto_venv().join("bin/python"))
+            .arg("tests/emulator/proxy.py")
+            .args(["--upstream", &self.endpoint])
+            .args(args)
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run proxy.py");
+        let mut port = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("the proxy's stdout")),
+            &mut port,
+        )
+        .expect("the proxy prints its port");
+        let endpoint = format!("http://127.0.0.1:{}", port.trim());
+        Proxy { child, endpoint }
+    }
+
     /// Runs a Python script of the repository with the emulator's boto3.
     pub fn python(&self, args: &[&str]) -> Output {
         let output = Command::new(moto_venv().join("bin/python"))
@@ -260,6 +300,19 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// A running `tests/emulator/proxy.py`.
+pub struct Proxy {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -100,7 +100,6 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
-    sys.stdout.close()
     server.serve_forever()
 
 

@@ -90,7 +90,13 @@ pub struct OrgAccount {
 /// management or delegated-administrator account), from every page of
 /// Organizations' ListAccounts; suspended and closing accounts are left out.
 pub async fn organization_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>, ApiError> {
-    let client = aws_sdk_organizations::Client::new(config);
+    // Organizations is global: its endpoint is in us-east-1 when no region
+    // is configured.
+    let mut organizations = aws_sdk_organizations::config::Builder::from(config);
+    if config.region().is_none() {
+        organizations = organizations.region(SdkRegion::from_static("us-east-1"));
+    }
+    let client = aws_sdk_organizations::Client::from_conf(organizations.build());
     let mut pages = client.list_accounts().into_paginator().send();
     let mut accounts = Vec::new();
     while let Some(page) = pages.next().await {

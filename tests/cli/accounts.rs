@@ -1,0 +1,375 @@
+//! Many accounts in one run, on an organization on the emulator: four
+//! member accounts, two regions each, a role assumed in every one
+//! (moto lets any role be assumed, and its credentials act as that
+//! account). Failures come from `tests/emulator/proxy.py`, which answers
+//! chosen calls with AWS's own errors.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{Emulator, dir_arg, files_below, nacl_drift, run};
+
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+/// The member accounts' ids, in the order they were made.
+fn members(org: &Value) -> Vec<String> {
+    org["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|member| member["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// An accounts file for the members: the role of the defaults, both
+/// regions, and env:prod on all but the last.
+fn accounts_file(dir: &Path, org: &Value) -> String {
+    let ids = members(org);
+    let mut text = String::from(
+        "defaults:\n  role: arn:aws:iam::{account_id}:role/NaclDriftReadOnly\n  \
+         regions: [us-east-1, eu-west-1]\naccounts:\n",
+    );
+    for (index, id) in ids.iter().enumerate() {
+        let env = if index + 1 == ids.len() {
+            "dev"
+        } else {
+            "prod"
+        };
+        text.push_str(&format!(
+            "  - account_id: \"{id}\"\n    name: member-{}\n    tags: [env:{env}]\n",
+            index + 1
+        ));
+    }
+    let path = dir.join("accounts.yaml");
+    std::fs::write(&path, text).expect("write the accounts file");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+/// The account folders below a baseline folder.
+fn accounts_below(dir: &Path) -> BTreeSet<String> {
+    files_below(dir)
+        .keys()
+        .map(|path| {
+            path.split('/')
+                .next()
+                .expect("an account folder")
+                .to_owned()
+        })
+        .collect()
+}
+
+fn json(stdout: &str) -> Value {
+    serde_json::from_str(stdout).expect("a JSON report")
+}
+
+#[test]
+fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
+    let emulator = Emulator::start();
+    let org = emulator.seed_organization(4, &REGIONS);
+    let ids = members(&org);
+    let work = tempfile::tempdir().expect("temp dir");
+    let accounts = accounts_file(work.path(), &org);
+    let baselines = work.path().join("baselines");
+    let endpoint = ["--endpoint-url", emulator.endpoint.as_str()];
+    let with = |args: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        all.extend(endpoint.iter().map(|a| (*a).to_owned()));
+        all.extend(["--baseline-dir".to_owned(), dir_arg(&baselines).to_owned()]);
+        all
+    };
+    let go = |args: &[&str]| {
+        let args = with(args);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&mut nacl_drift(), &args)
+    };
+
+    let result = go(&["snapshot", "--accounts", &accounts]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(accounts_below(&baselines), ids.iter().cloned().collect());
+    for id in &ids {
+        for region in REGIONS {
+            let vpc = org["members"]
+                .as_array()
+                .and_then(|m| m.iter().find(|m| m["id"] == id.as_str()))
+                .and_then(|m| m["regions"][region]["vpc_id"].as_str())
+                .expect("the member's VPC");
+            let file = baselines.join(id).join(region).join(format!("{vpc}.yaml"));
+            assert!(file.is_file(), "no {}", file.display());
+        }
+    }
+
+    // --org finds the same members, and the management account.
+    let from_org = work.path().join("from-org");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--org",
+            "--role-name",
+            "NaclDriftReadOnly",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(&from_org),
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let mut expected: BTreeSet<String> = ids.iter().cloned().collect();
+    expected.insert(org["management"].as_str().expect("management").to_owned());
+    assert_eq!(accounts_below(&from_org), expected);
+
+    // --account-tag selects a subset.
+    let tagged = work.path().join("tagged");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--accounts",
+            &accounts,
+            "--account-tag",
+            "env:dev",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(&tagged),
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(accounts_below(&tagged), BTreeSet::from([ids[3].clone()]));
+
+    // The incident, in the second member's us-east-1: the SSH deny is gone.
+    let victim = &org["members"][1];
+    let acl = victim["regions"]["us-east-1"]["network_acl"]
+        .as_str()
+        .expect("acl");
+    emulator.python(&[
+        "tests/emulator/organization.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "delete-entry",
+        &ids[1],
+        "us-east-1",
+        acl,
+        "80",
+    ]);
+    let result = go(&["diff", "--accounts", &accounts, "--format", "json"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report = json(&result.stdout);
+    let changes = report["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{result:?}");
+    assert_eq!(changes[0]["kind"], "entry_deleted");
+    assert_eq!(changes[0]["account"], ids[1].as_str());
+    assert_eq!(changes[0]["network_acl_id"], acl);
+    assert_eq!(changes[0]["rule_number"], 80);
+    assert_eq!(report["errors"], serde_json::json!([]));
+
+    // Another account alone is in sync; the others' baselines are skipped.
+    let result = go(&[
+        "diff",
+        "--accounts",
+        &accounts,
+        "--account",
+        &ids[0],
+        "--format",
+        "json",
+    ]);
+    assert_eq!(result.code, 0, "{result:?}");
+    let skipped = json(&result.stdout)["skipped"]
+        .as_array()
+        .expect("skipped")
+        .len();
+    assert_eq!(
+        skipped,
+        3 * 2 * 2,
+        "three accounts, two regions, two VPCs each"
+    );
+
+    let result = go(&["apply", "--accounts", &accounts, "--yes"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(
+        result.stdout.contains("CreateNetworkAclEntry"),
+        "{result:?}"
+    );
+    assert!(
+        result
+            .stdout
+            .contains("Verified: the live state matches the baselines."),
+        "{result:?}"
+    );
+    let result = go(&["diff", "--accounts", &accounts]);
+    assert_eq!(result.code, 0, "{result:?}");
+}
+
+#[test]
+fn an_account_region_that_cannot_be_read_is_reported_and_left_alone() {
+    let emulator = Emulator::start();
+    let org = emulator.seed_organization(4, &REGIONS);
+    let ids = members(&org);
+    let work = tempfile::tempdir().expect("temp dir");
+    let accounts = accounts_file(work.path(), &org);
+    let baselines = work.path().join("baselines");
+    let baseline_dir = dir_arg(&baselines);
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--accounts",
+            &accounts,
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            baseline_dir,
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let before = files_below(&baselines);
+
+    // eu-west-1 refuses every account, and the last account's role cannot
+    // be assumed. Behind that, the NACL of member 1 in eu-west-1 loses an
+    // entry, and member 3's us-east-1 NACL too.
+    let denied = emulator.proxy(&["--deny-region", "eu-west-1", "--deny-assume-role", &ids[3]]);
+    for (member, region) in [(0, "eu-west-1"), (2, "us-east-1")] {
+        let acl = org["members"][member]["regions"][region]["network_acl"]
+            .as_str()
+            .expect("acl");
+        emulator.python(&[
+            "tests/emulator/organization.py",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "delete-entry",
+            &ids[member],
+            region,
+            acl,
+            "100",
+        ]);
+    }
+
+    let through_proxy = |command: &str, extra: &[&str]| {
+        let mut args = vec![
+            command,
+            "--accounts",
+            &accounts,
+            "--endpoint-url",
+            &denied.endpoint,
+            "--baseline-dir",
+            baseline_dir,
+        ];
+        args.extend(extra);
+        run(&mut nacl_drift(), &args)
+    };
+
+    let result = through_proxy("diff", &["--format", "json"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    let report = json(&result.stdout);
+    let errors = report["errors"].as_array().expect("errors");
+    let failed: BTreeSet<(String, String, String, String)> = errors
+        .iter()
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().expect(key).to_owned();
+            (
+                text("account"),
+                text("region"),
+                text("operation"),
+                text("code"),
+            )
+        })
+        .collect();
+    let mut expected = BTreeSet::new();
+    for id in &ids[..3] {
+        expected.insert((
+            id.clone(),
+            "eu-west-1".to_owned(),
+            "DescribeNetworkAcls".to_owned(),
+            "UnauthorizedOperation".to_owned(),
+        ));
+    }
+    for region in REGIONS {
+        expected.insert((
+            ids[3].clone(),
+            region.to_owned(),
+            "AssumeRole".to_owned(),
+            "AccessDenied".to_owned(),
+        ));
+    }
+    assert_eq!(failed, expected);
+    let changes = report["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "only what could be read: {result:?}");
+    assert_eq!(changes[0]["account"], ids[2].as_str());
+    assert_eq!(changes[0]["region"], "us-east-1");
+    assert!(
+        changes
+            .iter()
+            .all(|change| change["kind"] != "network_acl_deleted"),
+        "{result:?}"
+    );
+    assert!(
+        result.stderr.contains(&format!(
+            "warning: could not read account {} in us-east-1: AssumeRole failed: AccessDenied: ",
+            ids[3]
+        )),
+        "{result:?}"
+    );
+
+    let result = through_proxy("snapshot", &[]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stdout.contains(&format!(
+            "account {} in eu-west-1: DescribeNetworkAcls failed: UnauthorizedOperation: You are not authorized to perform this operation.",
+            ids[0]
+        )),
+        "{result:?}"
+    );
+    let after = files_below(&baselines);
+    let changed: Vec<&String> = before
+        .keys()
+        .filter(|path| before.get(*path) != after.get(*path))
+        .collect();
+    let member_3_us = format!("{}/us-east-1/", ids[2]);
+    assert_eq!(after.len(), before.len(), "nothing removed");
+    assert!(
+        changed.len() == 1 && changed[0].starts_with(&member_3_us),
+        "only member 3's us-east-1 baseline changes: {changed:?}"
+    );
+}
+
+#[test]
+fn a_bad_accounts_file_is_refused_before_any_call() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let file = work.path().join("accounts.yaml");
+    std::fs::write(
+        &file,
+        "accounts:\n  - account_id: \"111122223333\"\n    role: arn:aws:iam::444455556666:role/R\n",
+    )
+    .expect("write");
+    let baselines = work.path().join("baselines");
+    for command in ["snapshot", "diff", "apply"] {
+        let result = run(
+            &mut nacl_drift(),
+            &[
+                command,
+                "--accounts",
+                dir_arg(&file),
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+                "--baseline-dir",
+                dir_arg(&baselines),
+            ],
+        );
+        assert_eq!(result.code, 1, "{result:?}");
+        assert_eq!(
+            result.stderr,
+            format!(
+                "error: {}: account 111122223333: the role arn:aws:iam::444455556666:role/R is in account 444455556666, not 111122223333\n",
+                file.display()
+            ),
+            "{command}"
+        );
+        assert!(!baselines.exists(), "{command} wrote nothing");
+    }
+}
