@@ -14,6 +14,8 @@ use nacl_drift_config::{Account, Accounts};
 use nacl_drift_diff::ReadError;
 use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
 
+use crate::aws::AwsArgs;
+use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
 
 /// The options that choose the accounts of a run.
@@ -178,4 +180,36 @@ pub fn print_read_errors(printer: &mut Printer, errors: &[ReadError]) {
     for error in errors {
         printer.line(format!("  {error}"));
     }
+}
+
+/// `nacl-drift accounts`: the accounts of a run, as an accounts file to
+/// review and commit.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    accounts: AccountArgs,
+
+    /// A region to write for every account that lists none; repeat for
+    /// several.
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<Region>,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// Prints the selected accounts of the file or the organization.
+pub async fn run(args: ListArgs, printer: &mut Printer) -> Result<ExitStatus> {
+    if args.accounts.accounts.is_none() && !args.accounts.org {
+        bail!("accounts needs --accounts FILE, or --org --role-name NAME");
+    }
+    let config = args.aws.load().await;
+    let mut accounts = args.accounts.list(&config).await?;
+    for account in &mut accounts.accounts {
+        if account.regions.is_empty() {
+            account.regions = args.regions.clone();
+        }
+    }
+    printer.text(&accounts.to_yaml());
+    Ok(ExitStatus::Success)
 }

@@ -81,6 +81,8 @@ enum ProjectCommand {
     Lint(lint::Args),
     /// Check baseline files without calling AWS.
     Validate(validate::Args),
+    /// Print the accounts of --accounts or --org as an accounts file.
+    Accounts(accounts::ListArgs),
 }
 
 fn main() -> ExitCode {
@@ -129,5 +131,6 @@ async fn run(
         ProjectCommand::Apply(args) => apply::run(args, config, printer).await,
         ProjectCommand::Lint(args) => lint::run(args, config, printer),
         ProjectCommand::Validate(args) => validate::run(args, config, printer),
+        ProjectCommand::Accounts(args) => accounts::run(args, printer).await,
     }
 }

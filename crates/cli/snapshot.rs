@@ -17,13 +17,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
-    SdkConfig, account_of, configured_region, every_vpc, read_accounts, read_regions,
+    AccountSession, SdkConfig, account_of, configured_region, enabled_regions, every_vpc,
+    read_accounts, read_regions,
 };
 use nacl_drift_diff::ReadError;
 use nacl_drift_model::{
     AccountId, ObservedAcl, Region, Scope, VpcId, WriteOutcome, baselines_for_region,
     remove_baseline, vpc_ids_with_baselines, write_baseline,
 };
+use tokio::task::JoinSet;
 
 use nacl_drift_config::Config;
 
@@ -42,6 +44,11 @@ pub struct Args {
     /// A region to snapshot; repeat for several (default: the configured region).
     #[arg(long = "region", value_name = "REGION")]
     regions: Vec<Region>,
+
+    /// Every region enabled in each account (EC2 DescribeRegions), instead
+    /// of --region or the accounts file's.
+    #[arg(long, conflicts_with_all = ["regions", "live_files"])]
+    all_regions: bool,
 
     /// Only this VPC; repeat for several (default: every VPC in the regions).
     #[arg(long = "vpc-id", value_name = "VPC")]
@@ -175,12 +182,16 @@ fn read_exports(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRea
 async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
     let config = args.aws.load().await;
     let first = first_region(args, &config)?;
-    let regions: BTreeSet<Region> = args
-        .regions
-        .iter()
-        .cloned()
-        .chain([first.clone()])
-        .collect();
+    let regions: BTreeSet<Region> = if args.all_regions {
+        enabled_regions(&config, &first)
+            .await
+            .context("cannot list the enabled regions")?
+            .into_iter()
+            .collect()
+    } else {
+        args.regions.iter().cloned().collect()
+    };
+    let regions: BTreeSet<Region> = regions.into_iter().chain([first.clone()]).collect();
     let plan = regions
         .into_iter()
         .map(|region| (region, vpc_filter.clone()))
@@ -210,28 +221,39 @@ async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result
     // Each account's own regions, else --region, else the configured one.
     let mut default_regions = None;
     for account in &mut accounts.accounts {
+        if args.all_regions {
+            account.regions.clear();
+        }
         if account.regions.is_empty() {
             if default_regions.is_none() {
-                let regions = if args.regions.is_empty() {
+                let regions = if !args.regions.is_empty() {
+                    args.regions.clone()
+                } else if args.all_regions {
+                    // Only where DescribeRegions is asked.
+                    let asked = first_region(args, &config).ok();
+                    vec![asked.unwrap_or_else(|| Region::parse("us-east-1").expect("a region"))]
+                } else {
                     vec![
                         first_region(args, &config)
                             .with_context(|| format!("account {} lists no regions", account.id))?,
                     ]
-                } else {
-                    args.regions.clone()
                 };
                 default_regions = Some(regions);
             }
             account.regions = default_regions.clone().unwrap_or_default();
         }
     }
-    let targets: Vec<(AccountId, Vec<Region>)> = accounts
+    let fallback = accounts.accounts[0].regions[0].clone();
+    let sessions = args.accounts.sessions(&config, &accounts, &fallback).await;
+    let mut errors = Vec::new();
+    let mut targets: Vec<(AccountId, Vec<Region>)> = accounts
         .accounts
         .iter()
         .map(|account| (account.id.clone(), account.regions.clone()))
         .collect();
-    let fallback = targets[0].1[0].clone();
-    let sessions = args.accounts.sessions(&config, &accounts, &fallback).await;
+    if args.all_regions {
+        (targets, errors) = all_enabled_regions(&sessions, targets).await;
+    }
     let scopes = targets
         .iter()
         .map(|(account, regions)| {
@@ -254,11 +276,44 @@ async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result
         region_read.accounts.insert(account);
         region_read.acls.extend(acls);
     }
+    errors.extend(read.errors);
     Ok(SnapshotRead {
         regions,
         scopes,
-        errors: read.errors,
+        errors,
     })
+}
+
+/// Each account's enabled regions, asked in the first region it was given;
+/// an account whose regions cannot be listed is an error, not read.
+async fn all_enabled_regions(
+    sessions: &[AccountSession],
+    targets: Vec<(AccountId, Vec<Region>)>,
+) -> (Vec<(AccountId, Vec<Region>)>, Vec<ReadError>) {
+    let mut asked = JoinSet::new();
+    for ((account, regions), session) in targets.into_iter().zip(sessions) {
+        let config = session.config.clone();
+        asked.spawn(async move {
+            let region = regions[0].clone();
+            let enabled = enabled_regions(&config, &region).await;
+            (account, region, enabled)
+        });
+    }
+    let (mut targets, mut errors) = (Vec::new(), Vec::new());
+    for (account, region, enabled) in asked.join_all().await {
+        match enabled {
+            Ok(regions) => targets.push((account, regions)),
+            Err(error) => errors.push(ReadError {
+                account,
+                region,
+                operation: error.operation.to_owned(),
+                code: error.code,
+                message: error.message,
+            }),
+        }
+    }
+    targets.sort();
+    (targets, errors)
 }
 
 /// The first `--region`, else the configured one.

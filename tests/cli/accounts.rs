@@ -124,6 +124,70 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
     expected.insert(org["management"].as_str().expect("management").to_owned());
     assert_eq!(accounts_below(&from_org), expected);
 
+    // `accounts --org` prints an accounts file that reads back.
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "accounts",
+            "--org",
+            "--role-name",
+            "NaclDriftReadOnly",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &emulator.endpoint,
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(
+        result.stdout.contains(&format!(
+            "  - account_id: \"{}\"\n    name: \"member-2\"\n    role: arn:aws:iam::{}:role/NaclDriftReadOnly\n    regions: [us-east-1]\n",
+            ids[1], ids[1]
+        )),
+        "{result:?}"
+    );
+    let printed = work.path().join("printed.yaml");
+    std::fs::write(&printed, &result.stdout).expect("write");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "accounts",
+            "--accounts",
+            dir_arg(&printed),
+            "--account",
+            &ids[2],
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stdout.matches("account_id").count(), 1, "{result:?}");
+
+    // --all-regions: every region the account has enabled.
+    let everywhere = work.path().join("everywhere");
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--accounts",
+            &accounts,
+            "--account",
+            &ids[0],
+            "--all-regions",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(&everywhere),
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let regions: BTreeSet<String> = files_below(&everywhere.join(&ids[0]))
+        .keys()
+        .map(|path| path.split('/').next().expect("a region").to_owned())
+        .collect();
+    assert!(
+        regions.len() > 10 && regions.contains("ap-southeast-2"),
+        "{regions:?}"
+    );
+
     // --account-tag selects a subset.
     let tagged = work.path().join("tagged");
     let result = run(

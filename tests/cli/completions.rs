@@ -69,6 +69,7 @@ fn man_pages_render_with_groff() {
         (vec!["man"], "nacl-drift"),
         (vec!["man", "diff"], "nacl-drift-diff"),
         (vec!["man", "apply"], "nacl-drift-apply"),
+        (vec!["man", "accounts"], "nacl-drift-accounts"),
     ] {
         let page = run(&mut nacl_drift(), &args);
         assert_eq!(page.code, 0, "{page:?}");
@@ -89,7 +90,7 @@ fn man_pages_render_with_groff() {
         );
         let text = String::from_utf8_lossy(&rendered.stdout);
         assert!(
-            text.contains("--baseline-dir") || title == "nacl-drift",
+            text.contains("--role-name") || title == "nacl-drift",
             "{text}"
         );
     }
@@ -97,6 +98,6 @@ fn man_pages_render_with_groff() {
     assert_eq!(unknown.code, 1);
     assert_eq!(
         unknown.stderr,
-        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, completions, man\n"
+        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, completions, man\n"
     );
 }

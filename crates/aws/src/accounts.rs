@@ -120,6 +120,27 @@ pub async fn organization_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>
     Ok(accounts)
 }
 
+/// The regions enabled in the account of `config` (EC2 DescribeRegions,
+/// which lists only those unless asked for all), asked in `region`.
+pub async fn enabled_regions(config: &SdkConfig, region: &Region) -> Result<Vec<Region>, ApiError> {
+    let described = ec2_client(config, region)
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|error| ApiError::new("DescribeRegions", error))?;
+    let mut regions = Vec::new();
+    for described in described.regions() {
+        let name = described.region_name().unwrap_or_default();
+        regions.push(Region::parse(name).map_err(|error| ApiError {
+            operation: "DescribeRegions",
+            code: None,
+            message: format!("a region's RegionName: {error}"),
+        })?);
+    }
+    regions.sort();
+    Ok(regions)
+}
+
 /// Called as each account-region is done: the account, the region, and
 /// whether it failed.
 pub type OnRead = Arc<dyn Fn(&AccountId, &Region, bool) + Send + Sync>;

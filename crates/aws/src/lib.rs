@@ -45,8 +45,8 @@ use aws_sdk_ec2::types::Filter;
 use nacl_drift_model::{DuplicateAcl, ObservedAcl, VpcId, merge_sources};
 
 pub use accounts::{
-    AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, every_vpc,
-    organization_accounts, read_accounts, session,
+    AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, enabled_regions,
+    every_vpc, organization_accounts, read_accounts, session,
 };
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;
