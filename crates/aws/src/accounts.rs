@@ -157,6 +157,10 @@ pub struct AccountsRead {
 /// Reads the account-regions of `scope`, each with its VPC filter, at most
 /// `concurrency` calls at a time, through the session of each account.
 /// An account with no role must be the caller's own: STS is asked once.
+///
+/// Each account's first region is read alone, then the others at once:
+/// the first call assumes the role, and the others find its credentials
+/// cached instead of each waiting on (or repeating) the AssumeRole.
 pub async fn read_accounts(
     sessions: &[AccountSession],
     scope: &ReadScope,
@@ -166,75 +170,120 @@ pub async fn read_accounts(
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut result = AccountsRead::default();
     let caller = caller_if_needed(sessions, scope).await;
-    let mut reads = JoinSet::new();
+    let mut accounts = JoinSet::new();
     for session in sessions {
         let Some(regions) = scope.get(&session.account) else {
             continue;
         };
-        for (region, vpc_filter) in regions {
-            let failure = |operation: &str, code: Option<String>, message: String| ReadError {
-                account: session.account.clone(),
-                region: region.clone(),
-                operation: operation.to_owned(),
-                code,
-                message,
-            };
-            if !session.assumed {
-                let refused = match &caller {
-                    Some(Ok(caller)) if *caller == session.account => None,
-                    Some(Ok(caller)) => Some(failure(
-                        "GetCallerIdentity",
-                        None,
-                        format!(
-                            "the credentials are of account {caller}: give account {} a role to assume",
-                            session.account
-                        ),
-                    )),
-                    Some(Err(error)) => Some(failure(
-                        error.operation,
-                        error.code.clone(),
-                        error.message.clone(),
-                    )),
-                    None => None,
-                };
-                if let Some(refused) = refused {
-                    if let Some(on_read) = &on_read {
-                        on_read(&session.account, region, true);
-                    }
-                    result.errors.push(refused);
-                    continue;
-                }
-            }
-            let client = ec2_client(&session.config, region);
-            let (account, region, vpc_filter) =
-                (session.account.clone(), region.clone(), vpc_filter.clone());
-            let permits = Arc::clone(&permits);
-            let on_read = on_read.clone();
-            reads.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                let read = fetch_network_acls(&client, &vpc_filter).await;
+        if !session.assumed
+            && let Some((operation, code, message)) = refusal(&caller, &session.account)
+        {
+            for region in regions.keys() {
                 if let Some(on_read) = &on_read {
-                    on_read(&account, &region, read.is_err());
+                    on_read(&session.account, region, true);
                 }
-                (account, region, read)
-            });
+                result.errors.push(ReadError {
+                    account: session.account.clone(),
+                    region: region.clone(),
+                    operation: operation.clone(),
+                    code: code.clone(),
+                    message: message.clone(),
+                });
+            }
+            continue;
         }
+        let read = RegionRead {
+            account: session.account.clone(),
+            config: session.config.clone(),
+            permits: Arc::clone(&permits),
+            on_read: on_read.clone(),
+        };
+        let mut regions: Vec<(Region, BTreeSet<VpcId>)> = regions
+            .iter()
+            .map(|(r, f)| (r.clone(), f.clone()))
+            .collect();
+        accounts.spawn(async move {
+            let rest = regions.split_off(1.min(regions.len()));
+            let mut reads = Vec::new();
+            for (region, filter) in regions {
+                reads.push(read.clone().read(region, filter).await);
+            }
+            let mut others = JoinSet::new();
+            for (region, filter) in rest {
+                others.spawn(read.clone().read(region, filter));
+            }
+            reads.extend(others.join_all().await);
+            (read.account, reads)
+        });
     }
-    while let Some(joined) = reads.join_next().await {
-        let Ok((account, region, read)) = joined else {
+    while let Some(joined) = accounts.join_next().await {
+        let Ok((account, reads)) = joined else {
             continue; // A panicked read is neither read nor reported empty.
         };
-        match read {
-            Ok(acls) => {
-                result.observed.insert((account, region), acls);
+        for (region, read) in reads {
+            match read {
+                Ok(acls) => {
+                    result.observed.insert((account.clone(), region), acls);
+                }
+                Err(error) => result
+                    .errors
+                    .push(read_error(account.clone(), region, error)),
             }
-            Err(error) => result.errors.push(read_error(account, region, error)),
         }
     }
     result
         .errors
         .sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     result
+}
+
+/// One account's reads: its credentials, the run's bound on calls at once,
+/// and whom to tell as each region is done.
+#[derive(Clone)]
+struct RegionRead {
+    account: AccountId,
+    config: SdkConfig,
+    permits: Arc<Semaphore>,
+    on_read: Option<OnRead>,
+}
+
+impl RegionRead {
+    async fn read(
+        self,
+        region: Region,
+        vpc_filter: BTreeSet<VpcId>,
+    ) -> (Region, Result<Vec<ObservedAcl>, SnapshotError>) {
+        let _permit = self.permits.acquire_owned().await;
+        let read = fetch_network_acls(&ec2_client(&self.config, &region), &vpc_filter).await;
+        if let Some(on_read) = &self.on_read {
+            on_read(&self.account, &region, read.is_err());
+        }
+        (region, read)
+    }
+}
+
+/// Why an account without a role cannot be read with the caller's
+/// credentials: STS failed, or they are another account's.
+fn refusal(
+    caller: &Option<Result<AccountId, ApiError>>,
+    account: &AccountId,
+) -> Option<(String, Option<String>, String)> {
+    match caller {
+        Some(Ok(caller)) if caller == account => None,
+        Some(Ok(caller)) => Some((
+            "GetCallerIdentity".to_owned(),
+            None,
+            format!(
+                "the credentials are of account {caller}: give account {account} a role to assume"
+            ),
+        )),
+        Some(Err(error)) => Some((
+            error.operation.to_owned(),
+            error.code.clone(),
+            error.message.clone(),
+        )),
+        None => None,
+    }
 }
 
 /// A failed read of an account-region, for the report.
