@@ -4,6 +4,7 @@
 //! `--account-tag`), and how many calls run at once (`--concurrency`).
 //! Without them, a command covers the account of the credentials in use.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -107,6 +108,27 @@ impl AccountArgs {
             return Ok(Accounts { accounts });
         };
         Ok(listed.select(&self.account_ids, &self.account_tags)?)
+    }
+
+    /// For commands that never call AWS (`lint`): the accounts selected by
+    /// the file and `--account`/`--account-tag`; `None` for every account.
+    pub fn offline_selection(&self) -> Result<Option<BTreeSet<AccountId>>> {
+        if self.org {
+            bail!(
+                "--org asks AWS for the accounts, and this command never calls AWS: use --accounts FILE"
+            );
+        }
+        let selected = match &self.accounts {
+            Some(path) => Accounts::read(path)?
+                .select(&self.account_ids, &self.account_tags)?
+                .accounts
+                .into_iter()
+                .map(|account| account.id)
+                .collect(),
+            None if self.account_ids.is_empty() => return Ok(None),
+            None => self.account_ids.iter().cloned().collect(),
+        };
+        Ok(Some(selected))
     }
 
     /// A session for each account: its role assumed (lazily, at its first

@@ -11,12 +11,12 @@ use anyhow::{Context, Result, bail};
 use comfy_table::{Cell, Color};
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
-    Outcome, Plan, PlanOptions, Stage, Step, StepResult, execute, exposure_windows, plan,
+    Outcome, Pace, Plan, PlanOptions, Stage, Step, StepResult, execute, exposure_windows, plan,
     traffic_effects,
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Operation, write_baseline};
-use nacl_drift_reconcile::{CONCURRENT_NACLS, Restored, restore};
+use nacl_drift_reconcile::{Restored, restore};
 
 use crate::accounts::{AccountArgs, print_read_errors};
 use crate::attribution::AttributionArgs;
@@ -54,6 +54,13 @@ pub struct Args {
     /// Check each planned call with EC2's DryRun flag, report, and stop.
     #[arg(long)]
     check_permissions: bool,
+
+    /// At most this many calls a second in each account and region, after a
+    /// burst of five seconds' worth: EC2 refills 5 a second, for every
+    /// caller in the account.
+    #[arg(long, value_name = "N", default_value_t = Pace::default().calls_per_second,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    call_rate: u32,
 
     #[command(flatten)]
     attribution: AttributionArgs,
@@ -127,8 +134,12 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     }
 
     let clients = source.clients(plan.steps.iter().map(Step::place));
+    let pace = Pace {
+        calls_per_second: args.call_rate,
+        ..Pace::default()
+    };
     if args.check_permissions {
-        let result = execute(&plan, &clients, true, CONCURRENT_NACLS).await;
+        let result = execute(&plan, &clients, true, pace).await;
         print_plan(printer, &plan, &traffic, Some(&result));
         let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
         if denied > 0 {
@@ -147,7 +158,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let Restored {
         executed,
         recreated,
-    } = restore(&comparison, &plan, &clients).await;
+    } = restore(&comparison, &plan, &clients, pace).await;
     print_plan(printer, &plan, &traffic, Some(&executed));
     for baseline in &recreated {
         let (path, _) = write_baseline(&baseline_dir, baseline)?;

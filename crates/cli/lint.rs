@@ -18,6 +18,7 @@ use nacl_drift_model::{
 };
 use serde::Serialize;
 
+use crate::accounts::AccountArgs;
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
@@ -53,6 +54,10 @@ pub struct Args {
     /// them, marked `accepted`).
     #[arg(long)]
     show_accepted: bool,
+
+    /// Only the baselines of the selected accounts.
+    #[command(flatten)]
+    accounts: AccountArgs,
 }
 
 /// A finding, with the NACL it is on.
@@ -87,9 +92,19 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     let baseline_dir = args.baselines.resolve(config);
     let today = today();
     project::warn_expired(printer, config, today);
-    let files = read_baseline_dir(&baseline_dir)?;
+    let selected = args.accounts.offline_selection()?;
+    let mut files = read_baseline_dir(&baseline_dir)?;
     if files.is_empty() {
         bail!("no baseline files in {}", baseline_dir.display());
+    }
+    if let Some(selected) = &selected {
+        files.retain(|(_, baseline)| selected.contains(&baseline.account));
+        if files.is_empty() {
+            bail!(
+                "no baseline files of the selected accounts in {}",
+                baseline_dir.display()
+            );
+        }
     }
     let mut findings = Vec::new();
     let mut acls = 0;

@@ -207,6 +207,32 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
     assert_eq!(result.code, 0, "{result:?}");
     assert_eq!(accounts_below(&tagged), BTreeSet::from([ids[3].clone()]));
 
+    // lint reads only the selected accounts' baselines, and never asks AWS.
+    let lint = |args: &[&str]| {
+        let mut all = vec!["lint", "--baseline-dir", dir_arg(&baselines)];
+        all.extend(args);
+        run(&mut nacl_drift(), &all)
+    };
+    let result = lint(&["--accounts", &accounts, "--account-tag", "env:dev"]);
+    assert!(matches!(result.code, 0 | 2), "{result:?}");
+    let result = lint(&["--account", "999999999999"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: no baseline files of the selected accounts in {}\n",
+            baselines.display()
+        )
+    );
+    let result = lint(&["--org", "--role-name", "R"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.starts_with(
+            "error: --org asks AWS for the accounts, and this command never calls AWS"
+        ),
+        "{result:?}"
+    );
+
     // The incident, in the second member's us-east-1: the SSH deny is gone.
     let victim = &org["members"][1];
     let acl = victim["regions"]["us-east-1"]["network_acl"]

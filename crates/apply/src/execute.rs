@@ -1,5 +1,6 @@
 //! Makes the plan's calls: NACLs concurrently (with a bound), each NACL's
-//! calls in order, the closing stage everywhere before the opening stage.
+//! calls in order, the closing stage everywhere before the opening stage,
+//! and each account and region within its [`CallBudget`].
 //!
 //! Safe to repeat: a call whose work an earlier, interrupted apply already
 //! did counts as done. A failed call is reported with AWS's error code, and
@@ -14,6 +15,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
+use crate::budget::{CallBudget, Pace};
 use crate::plan::{Call, Effect, Place, Plan, Stage, Step};
 
 /// What happened to one call.
@@ -49,21 +51,22 @@ pub struct StepResult {
 }
 
 /// Makes the plan's calls (or, with `dry_run`, checks each with EC2's
-/// `DryRun` flag), at most `concurrency` NACLs at a time. `clients` has an
-/// EC2 client for each place (account and region) of the plan.
+/// `DryRun` flag), at the `pace` given. `clients` has an EC2 client for
+/// each place (account and region) of the plan.
 pub async fn execute<C: NaclApi>(
     plan: &Plan,
     clients: &BTreeMap<Place, C>,
     dry_run: bool,
-    concurrency: usize,
+    pace: Pace,
 ) -> StepResult {
     let mut result = StepResult {
         outcomes: vec![Outcome::Skipped("not reached".to_owned()); plan.steps.len()],
         recreated: BTreeMap::new(),
     };
-    let semaphore = Arc::new(Semaphore::new(concurrency.max(1)));
+    let semaphore = Arc::new(Semaphore::new(pace.nacls_at_once.max(1)));
     let mut blocked: HashSet<(Place, NetworkAclId)> = HashSet::new();
     let mut recreated: BTreeMap<(Place, NetworkAclId), NetworkAclId> = BTreeMap::new();
+    let mut budgets: BTreeMap<Place, Arc<CallBudget>> = BTreeMap::new();
     for stage in [Stage::Close, Stage::Open] {
         let mut groups: BTreeMap<(Place, NetworkAclId), Vec<(usize, Step)>> = BTreeMap::new();
         for (index, step) in plan
@@ -85,12 +88,18 @@ pub async fn execute<C: NaclApi>(
                 continue;
             };
             let semaphore = Arc::clone(&semaphore);
+            let budget = Arc::clone(
+                budgets
+                    .entry(acl.0.clone())
+                    .or_insert_with(|| Arc::new(pace.budget())),
+            );
             let already_blocked = blocked.contains(&acl);
             let recreated_id = recreated.get(&acl).cloned();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
                 let mut nacl = NaclRun {
                     client,
+                    budget,
                     dry_run,
                     acl_id: recreated_id.unwrap_or_else(|| acl.1.clone()),
                     blocked: already_blocked,
@@ -128,6 +137,8 @@ pub async fn execute<C: NaclApi>(
 /// One NACL's calls, made in order.
 struct NaclRun<C> {
     client: C,
+    /// The mutating calls its account and region may still make.
+    budget: Arc<CallBudget>,
     dry_run: bool,
     /// The NACL the calls act on: the new id once a recreated NACL exists.
     acl_id: NetworkAclId,
@@ -166,6 +177,7 @@ impl<C: NaclApi> NaclRun<C> {
     }
 
     async fn call(&mut self, step: &Step) -> Outcome {
+        self.budget.take().await;
         let acl = self.acl_id.clone();
         let dry_run = self.dry_run;
         let client = &self.client;

@@ -21,11 +21,13 @@
 #![deny(missing_docs)]
 
 mod api;
+mod budget;
 mod execute;
 mod plan;
 mod simulate;
 
 pub use api::{CallError, CallErrorKind, NaclApi};
+pub use budget::{CallBudget, Pace};
 pub use execute::{Outcome, StepResult, execute};
 pub use plan::{Call, Effect, Place, Plan, PlanOptions, Stage, Step, plan};
 pub use simulate::{exposure_windows, traffic_effects};

@@ -27,5 +27,5 @@ mod source;
 
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;
-pub use restore::{CONCURRENT_NACLS, Policy, Reconciled, Restored, reconcile, restore};
+pub use restore::{Policy, Reconciled, Restored, reconcile, restore};
 pub use source::{Exports, LiveRead, LiveSource, ReadScope, SourceError};

@@ -3,16 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_apply::{NaclApi, Place, Plan, PlanOptions, StepResult, execute, plan};
+use nacl_drift_apply::{NaclApi, Pace, Place, Plan, PlanOptions, StepResult, execute, plan};
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::Baseline;
 
 use crate::compare::{Baselines, Comparison, ReconcileError, compare};
 use crate::recreated::with_recreated_ids;
 use crate::source::LiveSource;
-
-/// How many NACLs are restored at once. Each NACL's calls run in order.
-pub const CONCURRENT_NACLS: usize = 8;
 
 /// What a restore made, and what it means for the baselines.
 pub struct Restored {
@@ -24,13 +21,15 @@ pub struct Restored {
 }
 
 /// Makes the calls of `plan` (drawn from `before`) through the client of
-/// each region, closing everywhere before opening anywhere.
+/// each account and region, at `pace`, closing everywhere before opening
+/// anywhere.
 pub async fn restore<C: NaclApi>(
     before: &Comparison,
     plan: &Plan,
     clients: &BTreeMap<Place, C>,
+    pace: Pace,
 ) -> Restored {
-    let executed = execute(plan, clients, false, CONCURRENT_NACLS).await;
+    let executed = execute(plan, clients, false, pace).await;
     let recreated = with_recreated_ids(&before.files, &executed.recreated);
     Restored {
         executed,
@@ -45,6 +44,8 @@ pub struct Policy {
     pub restore: bool,
     /// What the plan may undo: added entries, deleted NACLs.
     pub plan: PlanOptions,
+    /// How fast the calls are made.
+    pub pace: Pace,
 }
 
 /// Everything reconcile found and did.
@@ -87,7 +88,7 @@ where
             after: None,
         });
     }
-    let restored = restore(&before, &plan, clients).await;
+    let restored = restore(&before, &plan, clients, policy.pace).await;
     let mut after = compare(baselines.with_updated(&restored.recreated), source).await?;
     after.judge(config, today());
     Ok(Reconciled {

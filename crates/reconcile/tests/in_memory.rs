@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use nacl_drift_apply::{CallError, CallErrorKind, NaclApi, Outcome, Place, PlanOptions};
+use nacl_drift_apply::{CallError, CallErrorKind, NaclApi, Outcome, Place};
 use nacl_drift_config::Config;
 use nacl_drift_diff::LiveAcl;
 use nacl_drift_model::{
@@ -200,7 +200,7 @@ async fn a_restoring_policy_closes_the_exposure_and_verifies_it() {
     let (_dir, baselines, cloud) = incident();
     let policy = Policy {
         restore: true,
-        plan: PlanOptions::default(),
+        ..Policy::default()
     };
     let reconciled = reconcile(
         baselines,
@@ -245,7 +245,7 @@ async fn restore_under(config: &str) -> (nacl_drift_reconcile::Reconciled, Cloud
     let config = Config::parse(Path::new("nacl-drift.toml"), config).expect("a valid config");
     let policy = Policy {
         restore: true,
-        plan: PlanOptions::default(),
+        ..Policy::default()
     };
     let reconciled = reconcile(baselines, cloud.clone(), &clients(&cloud), policy, &config)
         .await

@@ -4,7 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nacl_drift_apply::{Outcome, Place, Plan, PlanOptions, execute, plan};
+use nacl_drift_apply::{Outcome, Pace, Place, Plan, PlanOptions, execute, plan};
+
+/// Four NACLs at once, and no wait for the call budget.
+const PACE: Pace = Pace {
+    nacls_at_once: 4,
+    calls_per_second: 1000,
+};
 use nacl_drift_aws::Ec2;
 use nacl_drift_diff::{LiveAcl, diff};
 use nacl_drift_model::{Baseline, ObservedAcl};
@@ -153,7 +159,7 @@ async fn closes_before_it_opens_and_replaces_atomically() {
         ok("CreateNetworkAclEntry"),
         ok("DeleteTags"),
     ]);
-    let result = execute(&plan, &clients(&replay), false, 4).await;
+    let result = execute(&plan, &clients(&replay), false, PACE).await;
     assert!(
         result.outcomes.iter().all(|o| *o == Outcome::Done),
         "{:?}",
@@ -203,7 +209,7 @@ async fn an_entry_already_restored_counts_as_done() {
         ),
         already,
     ]);
-    let result = execute(&only_first, &clients(&replay), false, 4).await;
+    let result = execute(&only_first, &clients(&replay), false, PACE).await;
     assert_eq!(
         result.outcomes,
         [Outcome::AlreadyDone(
@@ -228,7 +234,7 @@ async fn throttling_is_retried_and_failures_are_reported_while_other_calls_run()
         ok("CreateNetworkAclEntry"),
         ok("DeleteTags"),
     ]);
-    let result = execute(&plan, &clients(&replay), false, 4).await;
+    let result = execute(&plan, &clients(&replay), false, PACE).await;
     let operations: Vec<&str> = plan.steps.iter().map(|s| s.operation().name()).collect();
     assert_eq!(
         operations,
@@ -286,7 +292,7 @@ async fn check_permissions_uses_dry_run_and_reports_each_call() {
         dry_run_ok(),
         dry_run_ok(),
     ]);
-    let result = execute(&plan, &clients(&replay), true, 4).await;
+    let result = execute(&plan, &clients(&replay), true, PACE).await;
     assert_eq!(result.outcomes[0], Outcome::Permitted);
     assert!(
         matches!(&result.outcomes[1], Outcome::Failed(why) if why.contains("UnauthorizedOperation"))
@@ -314,6 +320,6 @@ async fn an_endpoint_that_ignores_dry_run_is_reported() {
         untouched: Vec::new(),
     };
     let replay = Replay::new([ok("CreateNetworkAclEntry")]);
-    let result = execute(&only_first, &clients(&replay), true, 4).await;
+    let result = execute(&only_first, &clients(&replay), true, PACE).await;
     assert!(matches!(&result.outcomes[0], Outcome::Failed(why) if why.contains("ignored DryRun")));
 }
