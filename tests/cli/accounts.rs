@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Emulator, dir_arg, files_below, nacl_drift, run};
+use crate::support::{Emulator, dir_arg, files_below, nacl_drift, nacl_drift_on_a_terminal, run};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
@@ -64,13 +64,42 @@ fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).expect("a JSON report")
 }
 
+/// An emulator with an organization of four members in both regions, a
+/// work folder holding its accounts file, and the members' ids.
+struct Organization {
+    emulator: Emulator,
+    org: Value,
+    ids: Vec<String>,
+    work: tempfile::TempDir,
+    accounts: String,
+}
+
+impl Organization {
+    fn seed() -> Self {
+        let emulator = Emulator::start();
+        let org = emulator.seed_organization(4, &REGIONS);
+        let ids = members(&org);
+        let work = tempfile::tempdir().expect("temp dir");
+        let accounts = accounts_file(work.path(), &org);
+        Organization {
+            emulator,
+            org,
+            ids,
+            work,
+            accounts,
+        }
+    }
+}
+
 #[test]
 fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
-    let emulator = Emulator::start();
-    let org = emulator.seed_organization(4, &REGIONS);
-    let ids = members(&org);
-    let work = tempfile::tempdir().expect("temp dir");
-    let accounts = accounts_file(work.path(), &org);
+    let Organization {
+        emulator,
+        org,
+        ids,
+        work,
+        accounts,
+    } = Organization::seed();
     let baselines = work.path().join("baselines");
     let endpoint = ["--endpoint-url", emulator.endpoint.as_str()];
     let with = |args: &[&str]| -> Vec<String> {
@@ -87,7 +116,33 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
 
     let result = go(&["snapshot", "--accounts", &accounts]);
     assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.stderr, "", "no progress bar off a terminal");
     assert_eq!(accounts_below(&baselines), ids.iter().cloned().collect());
+
+    // On a terminal, a progress bar on stderr; with --quiet, none.
+    let elsewhere = work.path().join("elsewhere");
+    let on_terminal = |quiet: &[&str]| {
+        let mut args = vec![
+            "snapshot",
+            "--accounts",
+            &accounts,
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(&elsewhere),
+        ];
+        args.extend(quiet);
+        nacl_drift_on_a_terminal(&args)
+    };
+    let shown = on_terminal(&[]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    assert!(
+        shown.stdout.contains("8/8 account-regions read"),
+        "{shown:?}"
+    );
+    let quiet = on_terminal(&["--quiet"]);
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert_eq!(quiet.stdout, "", "{quiet:?}");
     for id in &ids {
         for region in REGIONS {
             let vpc = org["members"]
@@ -298,11 +353,13 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
 
 #[test]
 fn an_account_region_that_cannot_be_read_is_reported_and_left_alone() {
-    let emulator = Emulator::start();
-    let org = emulator.seed_organization(4, &REGIONS);
-    let ids = members(&org);
-    let work = tempfile::tempdir().expect("temp dir");
-    let accounts = accounts_file(work.path(), &org);
+    let Organization {
+        emulator,
+        org,
+        ids,
+        work,
+        accounts,
+    } = Organization::seed();
     let baselines = work.path().join("baselines");
     let baseline_dir = dir_arg(&baselines);
     let result = run(

@@ -341,7 +341,39 @@ fn dummy_credentials() -> [(&'static str, &'static str); 4] {
 /// The built binary, with a clean AWS environment: dummy credentials, no
 /// profile files, no instance metadata lookups, and no region unless given.
 pub fn nacl_drift() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_nacl-drift"));
+    clean_aws_env(Command::new(env!("CARGO_BIN_EXE_nacl-drift")))
+}
+
+/// The built binary run with `args` on a terminal (a pseudo-terminal that
+/// util-linux's `script` opens), with stdout sent to /dev/null: what it
+/// printed is what a person would see on stderr.
+pub fn nacl_drift_on_a_terminal(args: &[&str]) -> Run {
+    let mut line = String::from(env!("CARGO_BIN_EXE_nacl-drift"));
+    for arg in args {
+        assert!(
+            arg.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./:=".contains(&b)),
+            "{arg} needs no quoting"
+        );
+        line.push(' ');
+        line.push_str(arg);
+    }
+    line.push_str(" > /dev/null");
+    let mut script = clean_aws_env(Command::new("script"));
+    let output = script
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .expect("util-linux's script (Debian's bsdutils) opens a terminal for the test");
+    Run {
+        code: output.status.code().expect("script exited, not killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `command` with a clean AWS environment: dummy credentials, no profile
+/// files, no instance metadata lookups, and no region unless given.
+fn clean_aws_env(mut command: Command) -> Command {
     for (name, _) in std::env::vars() {
         if name.starts_with("AWS_") || name == "RUST_LOG" {
             command.env_remove(name);

@@ -17,12 +17,13 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_ec2::config::Region as SdkRegion;
 use aws_sdk_organizations::types::AccountState;
-use nacl_drift_diff::{LiveAcl, ReadError};
+use nacl_drift_diff::ReadError;
 use nacl_drift_model::{AccountId, ObservedAcl, Region, RoleArn, VpcId};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::live::live_acls;
 use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, sts_client};
 
 /// The session name of every role nacl-drift assumes, as CloudTrail shows it.
@@ -341,18 +342,12 @@ impl LiveSource for OrgLive {
 
     async fn read(self, scope: ReadScope) -> Result<LiveRead, SourceError> {
         let read = read_accounts(&self.sessions, &scope, self.concurrency, self.on_read).await;
-        let acls = read
+        let by_region = read
             .observed
             .into_iter()
-            .flat_map(|((_, region), acls)| {
-                acls.into_iter().map(move |observed| LiveAcl {
-                    region: Some(region.clone()),
-                    observed,
-                })
-            })
-            .collect();
+            .map(|((_, region), acls)| (region, acls));
         Ok(LiveRead {
-            acls,
+            acls: live_acls(by_region),
             errors: read.errors,
         })
     }

@@ -94,18 +94,24 @@ impl LiveSource for Ec2Live {
     async fn read(self, scope: ReadScope) -> Result<LiveRead, SourceError> {
         let regions = scope.into_values().flatten().collect();
         let observed = read_regions(&self.config, regions).await?;
-        let acls = observed
-            .into_iter()
-            .flat_map(|(region, acls)| {
-                acls.into_iter().map(move |observed| LiveAcl {
-                    region: Some(region.clone()),
-                    observed,
-                })
-            })
-            .collect();
         Ok(LiveRead {
-            acls,
+            acls: live_acls(observed),
             errors: Vec::new(),
         })
     }
+}
+
+/// The NACLs read in each region, each marked with its region.
+pub(crate) fn live_acls(
+    observed: impl IntoIterator<Item = (Region, Vec<ObservedAcl>)>,
+) -> Vec<LiveAcl> {
+    observed
+        .into_iter()
+        .flat_map(|(region, acls)| {
+            acls.into_iter().map(move |observed| LiveAcl {
+                region: Some(region.clone()),
+                observed,
+            })
+        })
+        .collect()
 }
