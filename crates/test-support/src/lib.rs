@@ -83,7 +83,7 @@ impl Replay {
 
     /// The shared configuration of clients that talk only to this replay,
     /// in us-east-1, with dummy credentials.
-    fn sdk_config(&self) -> SdkConfig {
+    pub fn sdk_config(&self) -> SdkConfig {
         let connector = SharedHttpConnector::new(self.clone());
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
