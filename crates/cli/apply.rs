@@ -275,14 +275,13 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
             Cell::new(traffic),
         ];
         if let Some(result) = result {
-            let (text, color) = match &result.outcomes[index] {
-                Outcome::Done => ("done".to_owned(), Color::Green),
-                Outcome::AlreadyDone(why) => (format!("already done: {why}"), Color::Green),
-                Outcome::Permitted => ("permitted".to_owned(), Color::Green),
-                Outcome::Failed(why) => (format!("FAILED: {why}"), Color::Red),
-                Outcome::Skipped(why) => (format!("skipped: {why}"), Color::Yellow),
+            let outcome = &result.outcomes[index];
+            let color = match outcome {
+                Outcome::Done | Outcome::AlreadyDone(_) | Outcome::Permitted => Color::Green,
+                Outcome::Failed(_) => Color::Red,
+                Outcome::Skipped(_) => Color::Yellow,
             };
-            row.push(printer.colored(Cell::new(text), color));
+            row.push(printer.colored(Cell::new(outcome.to_string()), color));
         }
         table.add_row(row);
     }

@@ -2,7 +2,7 @@
 //! from EC2 (the caller's account, or many accounts) or from exports,
 //! compared by the reconcile core and judged by the project's config.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Result;
@@ -12,7 +12,7 @@ use nacl_drift_aws::{
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, Region};
-use nacl_drift_reconcile::{Baselines, Exports};
+use nacl_drift_reconcile::{Baselines, Exports, LiveRead, LiveSource, ReadScope, SourceError};
 
 pub use nacl_drift_reconcile::Comparison;
 
@@ -84,6 +84,22 @@ impl<'a> Live<'a> {
             .collect()
     }
 
+    /// EC2 as the reconcile core's live source, for front-ends that run the
+    /// whole sequence (`watch`); `None` for exports.
+    pub fn source(&self) -> Option<AwsSource> {
+        match self {
+            Live::Exports { .. } => None,
+            Live::Caller(config) => Some(AwsSource::Caller(Box::new(Ec2Live::new(
+                (**config).clone(),
+            )))),
+            Live::Accounts { sessions, args } => Some(AwsSource::Accounts(OrgLive::new(
+                sessions.clone(),
+                usize::from(args.concurrency),
+                None,
+            ))),
+        }
+    }
+
     /// Reads the baselines and the live state, compares them, and marks
     /// the drift `config` accepts today or leaves to be monitored only.
     pub async fn compare(&self, baseline_dir: &Path, config: &Config) -> Result<Comparison> {
@@ -114,5 +130,30 @@ impl<'a> Live<'a> {
         };
         comparison.judge(config, today());
         Ok(comparison)
+    }
+}
+
+/// EC2, for the caller's account or many: one live source for both.
+#[derive(Clone)]
+pub enum AwsSource {
+    /// The account of the credentials in use.
+    Caller(Box<Ec2Live>),
+    /// Many accounts, through their sessions.
+    Accounts(OrgLive),
+}
+
+impl LiveSource for AwsSource {
+    async fn accounts(&self, region: &Region) -> Result<BTreeSet<AccountId>, SourceError> {
+        match self {
+            AwsSource::Caller(source) => source.accounts(region).await,
+            AwsSource::Accounts(source) => source.accounts(region).await,
+        }
+    }
+
+    async fn read(self, scope: ReadScope) -> Result<LiveRead, SourceError> {
+        match self {
+            AwsSource::Caller(source) => (*source).read(scope).await,
+            AwsSource::Accounts(source) => source.read(scope).await,
+        }
     }
 }

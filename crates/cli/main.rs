@@ -24,6 +24,7 @@ mod project;
 mod sarif;
 mod snapshot;
 mod validate;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +84,8 @@ enum ProjectCommand {
     Validate(validate::Args),
     /// Print the accounts of --accounts or --org as an accounts file.
     Accounts(accounts::ListArgs),
+    /// Guard the baselines: reconcile every --interval, and restore with --restore.
+    Watch(watch::Args),
 }
 
 fn main() -> ExitCode {
@@ -132,5 +135,6 @@ async fn run(
         ProjectCommand::Lint(args) => lint::run(args, config, printer),
         ProjectCommand::Validate(args) => validate::run(args, config, printer),
         ProjectCommand::Accounts(args) => accounts::run(args, printer).await,
+        ProjectCommand::Watch(args) => watch::run(args, config, printer).await,
     }
 }

@@ -57,6 +57,11 @@ impl Printer {
         let _ = writeln!(self.out, "{}", text.as_ref());
     }
 
+    /// Sends what was printed on at once (a long-running command's lines).
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
     /// Text that carries its own line ends.
     pub fn text(&mut self, text: &str) {
         let _ = write!(self.out, "{text}");

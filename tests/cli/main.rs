@@ -18,3 +18,4 @@ mod sarif;
 mod snapshot;
 mod support;
 mod validate;
+mod watch;

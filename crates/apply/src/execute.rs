@@ -33,6 +33,18 @@ pub enum Outcome {
     Skipped(String),
 }
 
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Done => f.write_str("done"),
+            Outcome::AlreadyDone(why) => write!(f, "already done: {why}"),
+            Outcome::Permitted => f.write_str("permitted"),
+            Outcome::Failed(why) => write!(f, "FAILED: {why}"),
+            Outcome::Skipped(why) => write!(f, "skipped: {why}"),
+        }
+    }
+}
+
 impl Outcome {
     /// Whether the call failed.
     pub fn is_failure(&self) -> bool {

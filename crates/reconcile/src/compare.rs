@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use nacl_drift_apply::Place;
 use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff};
 use nacl_drift_model::{AccountId, Baseline, BaselineError, Region, read_baseline_dir};
 
@@ -58,6 +59,18 @@ impl Baselines {
             region: first.region.clone(),
             files,
         })
+    }
+
+    /// Every account and region the baselines are of: where a restore may
+    /// make calls.
+    pub fn places(&self) -> BTreeSet<Place> {
+        self.files
+            .iter()
+            .map(|(_, baseline)| Place {
+                account: baseline.account.clone(),
+                region: baseline.region.clone(),
+            })
+            .collect()
     }
 
     /// The same baselines, with `updated` in place of the files of the same

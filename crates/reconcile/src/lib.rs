@@ -19,12 +19,14 @@
 
 #![deny(missing_docs)]
 
+mod brake;
 mod compare;
 mod judge;
 mod recreated;
 mod restore;
 mod source;
 
+pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, restore};

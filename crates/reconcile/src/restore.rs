@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use nacl_drift_apply::{NaclApi, Pace, Place, Plan, PlanOptions, StepResult, execute, plan};
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::Baseline;
+use nacl_drift_model::{Baseline, NetworkAclId};
 
 use crate::compare::{Baselines, Comparison, ReconcileError, compare};
 use crate::recreated::with_recreated_ids;
@@ -38,7 +38,7 @@ pub async fn restore<C: NaclApi>(
 }
 
 /// What reconcile may do beyond comparing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     /// Make the calls of the plan (otherwise report only).
     pub restore: bool,
@@ -46,6 +46,9 @@ pub struct Policy {
     pub plan: PlanOptions,
     /// How fast the calls are made.
     pub pace: Pace,
+    /// NACLs never to restore now, and why (the flapping brake holds
+    /// them): their drift is reported, as a monitor-only NACL's is.
+    pub held: BTreeMap<NetworkAclId, String>,
 }
 
 /// Everything reconcile found and did.
@@ -79,6 +82,11 @@ where
 {
     let mut before = compare(baselines.clone(), source.clone()).await?;
     before.judge(config, today());
+    for change in &mut before.report.changes {
+        if let Some(reason) = policy.held.get(&change.network_acl_id) {
+            change.monitor_only = Some(reason.clone());
+        }
+    }
     let plan = plan(&before.report, policy.plan);
     if !policy.restore || plan.is_empty() {
         return Ok(Reconciled {
