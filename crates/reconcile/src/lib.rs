@@ -11,7 +11,8 @@
 //! - [`reconcile`]: the whole sequence under a [`Policy`] (report only, or
 //!   restore, with prune and recreate), for front-ends with nobody at the
 //!   keyboard; it verifies a restore with a fresh read, never with what it
-//!   believes it did.
+//!   believes it did. Its [`Policy`] may hold NACLs back (`held`): the
+//!   [`FlapBrake`] of such front-ends says which.
 //!
 //! Depends on the model, the config, the diff and apply only: no AWS. Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
