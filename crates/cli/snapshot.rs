@@ -218,29 +218,27 @@ async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Resul
 async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
     let config = args.aws.load().await;
     let mut accounts = args.accounts.list(&config).await?;
-    // Each account's own regions, else --region, else the configured one.
-    let mut default_regions = None;
-    for account in &mut accounts.accounts {
-        if args.all_regions {
-            account.regions.clear();
-        }
-        if account.regions.is_empty() {
-            if default_regions.is_none() {
-                let regions = if !args.regions.is_empty() {
-                    args.regions.clone()
-                } else if args.all_regions {
-                    // Only where DescribeRegions is asked.
-                    let asked = first_region(args, &config).ok();
-                    vec![asked.unwrap_or_else(|| Region::parse("us-east-1").expect("a region"))]
-                } else {
-                    vec![
-                        first_region(args, &config)
-                            .with_context(|| format!("account {} lists no regions", account.id))?,
-                    ]
-                };
-                default_regions = Some(regions);
+    // Each account's own regions, else --region, else the configured one;
+    // with --all-regions, only the region DescribeRegions is asked in.
+    let unlisted = accounts
+        .accounts
+        .iter()
+        .find(|account| args.all_regions || account.regions.is_empty());
+    if let Some(unlisted) = unlisted {
+        let default_regions = if !args.regions.is_empty() {
+            args.regions.clone()
+        } else if args.all_regions {
+            let asked = first_region(args, &config).ok();
+            vec![asked.unwrap_or_else(|| Region::parse("us-east-1").expect("a region"))]
+        } else {
+            let region = first_region(args, &config)
+                .with_context(|| format!("account {} lists no regions", unlisted.id))?;
+            vec![region]
+        };
+        for account in &mut accounts.accounts {
+            if args.all_regions || account.regions.is_empty() {
+                account.regions = default_regions.clone();
             }
-            account.regions = default_regions.clone().unwrap_or_default();
         }
     }
     let fallback = accounts.accounts[0].regions[0].clone();

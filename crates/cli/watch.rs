@@ -9,7 +9,7 @@
 //! sentence (`text`). SIGINT and SIGTERM finish the reconcile in progress,
 //! then exit 0. `--once` reconciles once and exits as `diff` does.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Result, bail};
@@ -215,11 +215,8 @@ impl<'a> Line<'a> {
         {
             errors = &after.errors[..];
         }
-        let drifted: BTreeMap<&NetworkAclId, ()> = report
-            .changes
-            .iter()
-            .map(|c| (&c.network_acl_id, ()))
-            .collect();
+        let drifted: BTreeSet<&NetworkAclId> =
+            report.changes.iter().map(|c| &c.network_acl_id).collect();
         Line {
             time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             trigger: "poll",
@@ -233,7 +230,7 @@ impl<'a> Line<'a> {
             restored,
             flapping: held
                 .iter()
-                .filter(|flapping| drifted.contains_key(&flapping.network_acl_id))
+                .filter(|flapping| drifted.contains(&flapping.network_acl_id))
                 .map(|flapping| FlappingNacl {
                     network_acl_id: flapping.network_acl_id.clone(),
                     flapping: true,

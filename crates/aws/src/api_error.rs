@@ -25,15 +25,24 @@ impl ApiError {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,
     {
-        let code = error.code().map(str::to_owned);
-        if code.is_none()
+        if error.code().is_none()
             && let Some(assume_role) = assume_role_failure(&error)
         {
             return assume_role;
         }
+        ApiError::answered(operation, &error)
+    }
+
+    /// AWS's code and message when the call got an answer; otherwise the
+    /// causes of why it got none.
+    fn answered<E>(operation: &'static str, error: &E) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+    {
+        let code = error.code().map(str::to_owned);
         let message = match error.message() {
             Some(message) if code.is_some() => message.to_owned(),
-            _ => causes(&error),
+            _ => causes(error),
         };
         ApiError {
             operation,
@@ -70,16 +79,7 @@ fn assume_role_failure(error: &(dyn StdError + 'static)) -> Option<ApiError> {
     let mut next = Some(error);
     while let Some(error) = next {
         if let Some(failure) = error.downcast_ref::<AssumeRoleFailure>() {
-            let code = failure.code().map(str::to_owned);
-            let message = match failure.message() {
-                Some(message) if code.is_some() => message.to_owned(),
-                _ => causes(failure),
-            };
-            return Some(ApiError {
-                operation: "AssumeRole",
-                code,
-                message,
-            });
+            return Some(ApiError::answered("AssumeRole", failure));
         }
         next = error.source();
     }
