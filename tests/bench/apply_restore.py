@@ -24,61 +24,35 @@ Build the binary first: `cargo build --release`.
 """
 
 import argparse
-import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from emulator import DEFAULT_BINARY, emulator, moto_venv, require_binary
+
 REGION = "us-east-1"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nacls", type=int, default=20)
     parser.add_argument("--entries", type=int, default=20)
-    parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/nacl-drift"))
+    parser.add_argument("--binary", default=DEFAULT_BINARY)
     parser.add_argument("--min-speedup", type=float, default=10)
     args = parser.parse_args()
-    if not os.path.exists(args.binary):
-        sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
+    require_binary(args.binary)
 
-    venv = subprocess.run([os.path.join(ROOT, "tests/emulator/install-moto.sh")],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    venv = moto_venv()
     aws = os.path.join(venv, "bin/aws")
     if not os.path.exists(aws):
         subprocess.run([os.path.join(venv, "bin/python"), "-m", "pip", "install", "--quiet",
                         "--disable-pip-version-check", "awscli"], check=True)
-    sys.path.insert(0, next(os.path.join(venv, "lib", d, "site-packages")
-                            for d in os.listdir(os.path.join(venv, "lib"))))
     import boto3  # noqa: E402  (from the emulator's virtualenv)
 
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    os.environ.update(env)
-    moto = subprocess.Popen([os.path.join(venv, "bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with emulator(venv) as endpoint:
         ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         entries = {}
@@ -127,9 +101,6 @@ def main():
         subprocess.run(["bash", "-e", "-c", script], check=True, stdout=subprocess.DEVNULL)
         loop_seconds = time.perf_counter() - start
         loop_restored = restored()
-    finally:
-        moto.kill()
-        moto.wait()
 
     speedup = loop_seconds / tool_seconds
     print(f"restore {total} entries over {args.nacls} NACLs on the local emulator:")

@@ -25,22 +25,15 @@ import argparse
 import collections
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from emulator import DEFAULT_BINARY, ENV, ROOT, emulator, moto_venv, require_binary
+
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2",
            "ca-central-1", "sa-east-1", "ap-northeast-1"]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main():
@@ -49,39 +42,20 @@ def main():
     parser.add_argument("--regions", type=int, default=4, choices=range(1, len(REGIONS) + 1))
     parser.add_argument("--delay-ms", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/nacl-drift"))
+    parser.add_argument("--binary", default=DEFAULT_BINARY)
     parser.add_argument("--min-speedup", type=float, default=10)
     args = parser.parse_args()
-    if not os.path.exists(args.binary):
-        sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
+    require_binary(args.binary)
     regions = REGIONS[:args.regions]
 
-    venv = subprocess.run([os.path.join(ROOT, "tests/emulator/install-moto.sh")],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    venv = moto_venv()
     python = os.path.join(venv, "bin/python")
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    env.pop("AWS_PROFILE", None)
-    processes = []
-    try:
-        moto = subprocess.Popen([os.path.join(venv, "bin/moto_server"), "-H", "127.0.0.1",
-                                 "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(moto)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with emulator(venv) as endpoint:
         seeded = time.perf_counter()
         org = json.loads(subprocess.run(
             [python, os.path.join(ROOT, "tests/emulator/organization.py"), "--endpoint-url",
              endpoint, "seed", "--members", str(args.members), "--regions", ",".join(regions)],
-            check=True, capture_output=True, text=True, env=env).stdout)
+            check=True, capture_output=True, text=True, env=ENV).stdout)
         print(f"seeded {args.members} accounts x {len(regions)} regions "
               f"in {time.perf_counter() - seeded:.1f} s")
 
@@ -91,30 +65,33 @@ def main():
                 [python, os.path.join(ROOT, "tests/emulator/proxy.py"), "--upstream", endpoint,
                  "--delay-ms", str(args.delay_ms), "--count", counted],
                 stdout=subprocess.PIPE, text=True)
-            processes.append(proxy)
-            proxied = f"http://127.0.0.1:{proxy.stdout.readline().strip()}"
-            accounts = os.path.join(work, "accounts.yaml")
-            with open(accounts, "w") as file:
-                file.write("defaults:\n  role: arn:aws:iam::{account_id}:role/NaclDriftReadOnly\n")
-                file.write(f"  regions: [{', '.join(regions)}]\naccounts:\n")
-                for member in org["members"]:
-                    file.write(f"  - account_id: \"{member['id']}\"\n    name: {member['name']}\n")
+            try:
+                proxied = f"http://127.0.0.1:{proxy.stdout.readline().strip()}"
+                accounts = os.path.join(work, "accounts.yaml")
+                with open(accounts, "w") as file:
+                    file.write("defaults:\n  role: arn:aws:iam::{account_id}:role/NaclDriftReadOnly\n")
+                    file.write(f"  regions: [{', '.join(regions)}]\naccounts:\n")
+                    for member in org["members"]:
+                        file.write(f"  - account_id: \"{member['id']}\"\n    name: {member['name']}\n")
 
-            def snapshot(concurrency):
-                open(counted, "w").close()
-                baselines = os.path.join(work, f"baselines-{concurrency}")
-                start = time.perf_counter()
-                subprocess.run([args.binary, "snapshot", "--accounts", accounts,
-                                "--concurrency", str(concurrency), "--quiet",
-                                "--endpoint-url", proxied, "--baseline-dir", baselines],
-                               check=True, stdout=subprocess.DEVNULL, env=env)
-                seconds = time.perf_counter() - start
-                with open(counted) as calls:
-                    counts = collections.Counter(line.strip() for line in calls)
-                files = sum(len(names) for _, _, names in os.walk(baselines))
-                return seconds, counts, files
+                def snapshot(concurrency):
+                    open(counted, "w").close()
+                    baselines = os.path.join(work, f"baselines-{concurrency}")
+                    start = time.perf_counter()
+                    subprocess.run([args.binary, "snapshot", "--accounts", accounts,
+                                    "--concurrency", str(concurrency), "--quiet",
+                                    "--endpoint-url", proxied, "--baseline-dir", baselines],
+                                   check=True, stdout=subprocess.DEVNULL, env=ENV)
+                    seconds = time.perf_counter() - start
+                    with open(counted) as calls:
+                        counts = collections.Counter(line.strip() for line in calls)
+                    files = sum(len(names) for _, _, names in os.walk(baselines))
+                    return seconds, counts, files
 
-            results = {c: snapshot(c) for c in (args.concurrency, 1)}
+                results = {c: snapshot(c) for c in (args.concurrency, 1)}
+            finally:
+                proxy.kill()
+                proxy.wait()
 
         expected_files = args.members * len(regions) * 2  # each account's VPC and default VPC
         least = args.members + args.members * len(regions)
@@ -133,11 +110,7 @@ def main():
         if ratio < args.min_speedup:
             print(f"below the target of {args.min_speedup}x")
             failed = True
-        sys.exit(1 if failed else 0)
-    finally:
-        for process in processes:
-            process.kill()
-            process.wait()
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -22,58 +22,29 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from emulator import DEFAULT_BINARY, ROOT, emulator, moto_venv, require_binary
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--interval", type=float, default=5)
     parser.add_argument("--incidents", type=int, default=10)
-    parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/nacl-drift"))
+    parser.add_argument("--binary", default=DEFAULT_BINARY)
     parser.add_argument("--max-seconds", type=float)
     args = parser.parse_args()
     target = args.max_seconds if args.max_seconds is not None else args.interval + 2
-    if not os.path.exists(args.binary):
-        sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
+    require_binary(args.binary)
 
-    venv = subprocess.run([os.path.join(ROOT, "tests/emulator/install-moto.sh")],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    sys.path.insert(0, next(os.path.join(venv, "lib", d, "site-packages")
-                            for d in os.listdir(os.path.join(venv, "lib"))))
+    venv = moto_venv()
     import boto3  # noqa: E402  (from the emulator's virtualenv)
 
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    os.environ.update(env)
-    processes = []
-    try:
-        moto = subprocess.Popen([os.path.join(venv, "bin/moto_server"), "-H", "127.0.0.1",
-                                 "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(moto)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with emulator(venv) as endpoint:
         estate = json.loads(subprocess.run(
             [os.path.join(venv, "bin/python"), os.path.join(ROOT, "examples/estate.py"),
              "--endpoint-url", endpoint, "seed"],
@@ -91,30 +62,29 @@ def main():
                 [args.binary, "watch", "--interval", f"{args.interval}s", "--restore",
                  "--flap-limit", str(args.incidents + 1), *common],
                 stdout=subprocess.PIPE, text=True)
-            processes.append(watch)
-            watch.stdout.readline()  # the first reconcile: in sync
-            latencies = []
-            for _ in range(args.incidents):
-                time.sleep(random.uniform(0, args.interval))
-                ec2.delete_network_acl_entry(NetworkAclId=db, RuleNumber=80, Egress=False)
-                broken = time.perf_counter()
-                while True:
-                    line = json.loads(watch.stdout.readline())
-                    restored = any(call["network_acl_id"] == db and call["status"] == "done"
-                                   for call in line["restored"])
-                    if restored and line["in_sync"]:
-                        latencies.append(time.perf_counter() - broken)
-                        break
+            try:
+                watch.stdout.readline()  # the first reconcile: in sync
+                latencies = []
+                for _ in range(args.incidents):
+                    time.sleep(random.uniform(0, args.interval))
+                    ec2.delete_network_acl_entry(NetworkAclId=db, RuleNumber=80, Egress=False)
+                    broken = time.perf_counter()
+                    while True:
+                        line = json.loads(watch.stdout.readline())
+                        restored = any(call["network_acl_id"] == db and call["status"] == "done"
+                                       for call in line["restored"])
+                        if restored and line["in_sync"]:
+                            latencies.append(time.perf_counter() - broken)
+                            break
+            finally:
+                watch.kill()
+                watch.wait()
 
-        median, worst = statistics.median(latencies), max(latencies)
-        print(f"poll mode, --interval {args.interval:g}s: {len(latencies)} incidents restored "
-              f"and verified, {median:.2f} s median, {worst:.2f} s worst "
-              f"(target: under {target:g} s)")
-        sys.exit(0 if worst < target else 1)
-    finally:
-        for process in processes:
-            process.kill()
-            process.wait()
+    median, worst = statistics.median(latencies), max(latencies)
+    print(f"poll mode, --interval {args.interval:g}s: {len(latencies)} incidents restored "
+          f"and verified, {median:.2f} s median, {worst:.2f} s worst "
+          f"(target: under {target:g} s)")
+    sys.exit(0 if worst < target else 1)
 
 
 if __name__ == "__main__":
