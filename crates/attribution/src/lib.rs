@@ -11,15 +11,20 @@
 //! the direction, never the deleted rule's contents: the baseline is what
 //! makes a restore possible.
 //!
+//! The guard reads the EventBridge events it is handed with
+//! [`read_delivery`]: a NACL call names its [`Target`], where to reconcile.
+//!
 //! Depends on the model and the diff only: no AWS. The edge calls
 //! LookupEvents; this crate reads what it returns.
 
 #![deny(missing_docs)]
 
+mod delivery;
 mod logs;
 mod matching;
 mod record;
 
+pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
 pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
 pub use matching::{attribute, event_names};
 pub use record::{BadEvent, NaclEvent, Record, RecordError, events_from_lookup};

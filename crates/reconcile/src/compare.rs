@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use nacl_drift_apply::Place;
 use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff};
-use nacl_drift_model::{AccountId, Baseline, BaselineError, Region, read_baseline_dir};
+use nacl_drift_model::{
+    AccountId, Baseline, BaselineError, NetworkAclId, Region, Scope, VpcId, read_baseline_dir,
+};
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
 
@@ -73,6 +75,50 @@ impl Baselines {
             .collect()
     }
 
+    /// Every VPC the baselines are of.
+    pub fn vpcs(&self) -> BTreeSet<Vpc> {
+        self.files.iter().map(|(_, b)| Vpc::of(b)).collect()
+    }
+
+    /// The VPCs of `account` in `region` whose baseline holds one of
+    /// `network_acl_ids` or is of `vpc_id`: where a call on them shows.
+    pub fn vpcs_holding(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        network_acl_ids: &BTreeSet<NetworkAclId>,
+        vpc_id: Option<&VpcId>,
+    ) -> BTreeSet<Vpc> {
+        self.files
+            .iter()
+            .map(|(_, baseline)| baseline)
+            .filter(|b| &b.account == account && &b.region == region)
+            .filter(|b| {
+                Some(&b.vpc_id) == vpc_id
+                    || b.network_acls
+                        .iter()
+                        .any(|acl| network_acl_ids.contains(&acl.id))
+            })
+            .map(Vpc::of)
+            .collect()
+    }
+
+    /// The baseline of `vpc` alone, its scope narrowed to that VPC: a
+    /// reconcile of it reads that VPC only. `None` when no baseline is of it.
+    pub fn only(&self, vpc: &Vpc) -> Option<Baselines> {
+        let (path, baseline) = self.files.iter().find(|(_, b)| Vpc::of(b) == *vpc)?;
+        let mut baseline = baseline.clone();
+        baseline.scope = Scope {
+            regions: BTreeSet::from([vpc.region.clone()]),
+            vpc_ids: Some(BTreeSet::from([vpc.vpc_id.clone()])),
+        };
+        Some(Baselines {
+            dir: self.dir.clone(),
+            files: vec![(path.clone(), baseline)],
+            region: vpc.region.clone(),
+        })
+    }
+
     /// The same baselines, with `updated` in place of the files of the same
     /// account, region and VPC (after a restore recreated NACLs).
     pub fn with_updated(mut self, updated: &[Baseline]) -> Baselines {
@@ -86,6 +132,27 @@ impl Baselines {
             }
         }
         self
+    }
+}
+
+/// One VPC of the baselines: what the guard reconciles after an event.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Vpc {
+    /// Its account.
+    pub account: AccountId,
+    /// Its region.
+    pub region: Region,
+    /// The VPC.
+    pub vpc_id: VpcId,
+}
+
+impl Vpc {
+    fn of(baseline: &Baseline) -> Vpc {
+        Vpc {
+            account: baseline.account.clone(),
+            region: baseline.region.clone(),
+            vpc_id: baseline.vpc_id.clone(),
+        }
     }
 }
 
@@ -178,4 +245,67 @@ fn check_known_accounts(
         dir: dir.to_owned(),
         known: join(known.keys().copied().collect()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn baseline(vpc: &str, acl: &str) -> String {
+        format!(
+            "schema_version: 1\naccount: '111122223333'\nregion: us-east-1\nvpc_id: {vpc}\n\
+             scope: {{regions: [us-east-1, eu-west-1]}}\nnetwork_acls:\n\
+             - {{id: {acl}, is_default: true, entries: []}}\n"
+        )
+    }
+
+    fn two_vpcs() -> (tempfile::TempDir, Baselines) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let region = dir.path().join("111122223333/us-east-1");
+        std::fs::create_dir_all(&region).expect("dirs");
+        for (vpc, acl) in [("vpc-0a", "acl-0a"), ("vpc-0b", "acl-0b")] {
+            std::fs::write(region.join(format!("{vpc}.yaml")), baseline(vpc, acl)).expect("write");
+        }
+        let baselines = Baselines::read(dir.path()).expect("baselines");
+        (dir, baselines)
+    }
+
+    #[test]
+    fn a_call_names_the_vpc_whose_baseline_holds_its_nacl() {
+        let (_dir, baselines) = two_vpcs();
+        let account = AccountId::parse("111122223333").expect("id");
+        let region = Region::parse("us-east-1").expect("region");
+        let acls = |ids: &[&str]| {
+            ids.iter()
+                .map(|id| NetworkAclId::parse(id).expect("id"))
+                .collect::<BTreeSet<_>>()
+        };
+        let vpc_ids = |found: BTreeSet<Vpc>| {
+            found
+                .into_iter()
+                .map(|vpc| vpc.vpc_id.to_string())
+                .collect::<Vec<_>>()
+        };
+        let by_acl = baselines.vpcs_holding(&account, &region, &acls(&["acl-0b"]), None);
+        assert_eq!(vpc_ids(by_acl), ["vpc-0b"]);
+        let vpc = VpcId::parse("vpc-0a").expect("id");
+        let by_vpc = baselines.vpcs_holding(&account, &region, &acls(&[]), Some(&vpc));
+        assert_eq!(vpc_ids(by_vpc), ["vpc-0a"]);
+        let elsewhere = Region::parse("eu-west-1").expect("region");
+        let none = baselines.vpcs_holding(&account, &elsewhere, &acls(&["acl-0b"]), None);
+        assert!(none.is_empty());
+        assert_eq!(baselines.vpcs().len(), 2);
+    }
+
+    #[test]
+    fn one_vpcs_baselines_cover_that_vpc_alone() {
+        let (_dir, baselines) = two_vpcs();
+        let vpc = baselines.vpcs().into_iter().next_back().expect("a VPC");
+        let only = baselines.only(&vpc).expect("its baseline");
+        assert_eq!(only.files.len(), 1);
+        let scope = &only.files[0].1.scope;
+        assert_eq!(scope.regions, BTreeSet::from([vpc.region.clone()]));
+        assert_eq!(scope.vpc_ids, Some(BTreeSet::from([vpc.vpc_id.clone()])));
+        assert_eq!(only.places().len(), 1);
+    }
 }
