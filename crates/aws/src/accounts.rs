@@ -37,9 +37,24 @@ pub struct AccountSession {
     /// Its configuration: the loaded one with the role's credentials, or
     /// the loaded one as it is for an account with no role.
     pub config: SdkConfig,
-    /// Whether the credentials are a role assumed in the account (else they
-    /// are the caller's own, to be checked against the account).
-    pub assumed: bool,
+    /// The role assumed in the account, whose credentials act as it; `None`:
+    /// the caller's own credentials, to be checked against the account.
+    pub role: Option<RoleArn>,
+}
+
+impl AccountSession {
+    /// The principal CloudTrail names for the calls made through the
+    /// assumed role: `arn:aws:sts::ACCOUNT:assumed-role/NAME/nacl-drift`.
+    pub fn assumed_role_principal(&self) -> Option<String> {
+        let role = self.role.as_ref()?;
+        // arn:PARTITION:iam::ACCOUNT:role/PATH/NAME
+        let partition = role.as_str().split(':').nth(1)?;
+        let name = role.as_str().rsplit('/').next()?;
+        Some(format!(
+            "arn:{partition}:sts::{}:assumed-role/{name}/{SESSION_NAME}",
+            self.account
+        ))
+    }
 }
 
 /// The session of `account`: `base` with credentials from assuming `role`
@@ -57,7 +72,7 @@ pub async fn session(
         return AccountSession {
             account: account.clone(),
             config: base.clone(),
-            assumed: false,
+            role: None,
         };
     };
     let mut provider = AssumeRoleProvider::builder(role.as_str())
@@ -74,7 +89,7 @@ pub async fn session(
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))
             .build(),
-        assumed: true,
+        role: Some(role.clone()),
     }
 }
 
@@ -176,7 +191,7 @@ pub async fn read_accounts(
         let Some(regions) = scope.get(&session.account) else {
             continue;
         };
-        if !session.assumed
+        if session.role.is_none()
             && let Some((operation, code, message)) = refusal(&caller, &session.account)
         {
             for region in regions.keys() {
@@ -309,7 +324,7 @@ async fn caller_if_needed(
 ) -> Option<Result<AccountId, ApiError>> {
     let unassumed = sessions
         .iter()
-        .find(|session| !session.assumed && scope.contains_key(&session.account))?;
+        .find(|session| session.role.is_none() && scope.contains_key(&session.account))?;
     let region = scope[&unassumed.account].keys().next()?;
     Some(caller_account(&sts_client(&unassumed.config, region)).await)
 }

@@ -11,7 +11,8 @@
 //!   recorded responses in tests. [`parse_export`] reads the same data from
 //!   an `aws ec2 describe-network-acls` export.
 //! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
-//! - [`caller_account`] asks STS whose credentials are in use.
+//! - [`caller`] asks STS whose credentials are in use.
+//! - [`Queue`] receives and deletes the guard's SQS messages.
 //! - [`Ec2Live`] is the reconcile core's live source for EC2: every region
 //!   read concurrently ([`read_regions`]), for the caller's account.
 //! - [`OrgLive`] is the same for many accounts: a role assumed in each
@@ -37,6 +38,7 @@ mod ec2_calls;
 mod export;
 mod identity;
 mod live;
+mod queue;
 
 use std::collections::BTreeSet;
 
@@ -57,8 +59,9 @@ pub use cloudtrail::{LOOKUP_PAUSE, LookupError, lookup_events};
 pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
 pub use export::{ExportError, parse_export};
-pub use identity::caller_account;
+pub use identity::{Caller, caller, caller_account};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
+pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
 
 /// Why a snapshot failed.
 #[derive(Debug, thiserror::Error)]
