@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use nacl_drift_apply::Place;
 use nacl_drift_aws::{
-    AccountSession, Ec2, Ec2Live, OrgLive, SdkConfig, configured_region, ec2_client,
+    AccountSession, Ec2, Ec2Live, OrgLive, SdkConfig, caller, configured_region, ec2_client,
+    sts_client,
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, Region};
@@ -56,10 +57,9 @@ impl<'a> Live<'a> {
             return Ok(Live::Caller(Box::new(config)));
         }
         let listed = accounts.list(&config).await?;
-        let fallback = configured_region(&config)
-            .and_then(|region| Region::parse(region).ok())
-            .unwrap_or_else(|| Region::parse("us-east-1").expect("a valid region"));
-        let sessions = accounts.sessions(&config, &listed, &fallback).await;
+        let sessions = accounts
+            .sessions(&config, &listed, &region_or_us_east_1(&config))
+            .await;
         Ok(Live::Accounts {
             sessions,
             args: accounts,
@@ -100,6 +100,43 @@ impl<'a> Live<'a> {
         }
     }
 
+    /// The accounts this run reads, and the principals CloudTrail names for
+    /// its own calls: the caller's (STS GetCallerIdentity), and each role
+    /// assumed's session.
+    pub async fn identity(&self) -> Result<Identity> {
+        let caller_of = |config: &SdkConfig| {
+            let client = sts_client(config, &region_or_us_east_1(config));
+            async move {
+                caller(&client)
+                    .await
+                    .context("cannot tell who the credentials in use are")
+            }
+        };
+        match self {
+            Live::Exports { .. } => anyhow::bail!("exports have no identity"),
+            Live::Caller(config) => {
+                let caller = caller_of(config).await?;
+                Ok(Identity {
+                    accounts: BTreeSet::from([caller.account]),
+                    principals: BTreeSet::from([caller.arn]),
+                })
+            }
+            Live::Accounts { sessions, .. } => {
+                let mut principals: BTreeSet<String> = sessions
+                    .iter()
+                    .filter_map(AccountSession::assumed_role_principal)
+                    .collect();
+                if let Some(own) = sessions.iter().find(|session| session.role.is_none()) {
+                    principals.insert(caller_of(&own.config).await?.arn);
+                }
+                Ok(Identity {
+                    accounts: sessions.iter().map(|s| s.account.clone()).collect(),
+                    principals,
+                })
+            }
+        }
+    }
+
     /// Reads the baselines and the live state, compares them, and marks
     /// the drift `config` accepts today or leaves to be monitored only.
     pub async fn compare(&self, baseline_dir: &Path, config: &Config) -> Result<Comparison> {
@@ -131,6 +168,21 @@ impl<'a> Live<'a> {
         comparison.judge(config, today());
         Ok(comparison)
     }
+}
+
+/// Who a run is: the accounts it reads, and the principals that CloudTrail
+/// names for the calls it makes.
+pub struct Identity {
+    pub accounts: BTreeSet<AccountId>,
+    pub principals: BTreeSet<String>,
+}
+
+/// The configuration's region, else us-east-1: where STS and Organizations
+/// are asked when no region is configured.
+fn region_or_us_east_1(config: &SdkConfig) -> Region {
+    configured_region(config)
+        .and_then(|region| Region::parse(region).ok())
+        .unwrap_or_else(|| Region::parse("us-east-1").expect("a valid region"))
 }
 
 /// EC2, for the caller's account or many: one live source for both.

@@ -15,6 +15,7 @@ mod comparison;
 mod completions;
 mod diff;
 mod exit_status;
+mod guard;
 mod lint;
 mod live;
 mod logging;

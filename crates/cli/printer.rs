@@ -88,6 +88,11 @@ impl Printer {
         stderr.flush()
     }
 
+    /// A note on stderr, one line: something passed over, for the log.
+    pub fn note(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "note: {text}");
+    }
+
     /// A warning on stderr, one line.
     pub fn warning(&self, text: &str) {
         let _ = writeln!(io::stderr().lock(), "warning: {text}");

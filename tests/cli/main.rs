@@ -19,3 +19,4 @@ mod snapshot;
 mod support;
 mod validate;
 mod watch;
+mod watch_queue;

@@ -278,6 +278,15 @@ impl Emulator {
         Proxy { child, endpoint }
     }
 
+    /// EventBridge and SQS on the emulator (`tests/emulator/events.py`):
+    /// `queue`, `put DETAIL`, `send URL DETAIL`, `count URL`, `whoami`.
+    pub fn events(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["tests/emulator/events.py", "--endpoint-url", &self.endpoint];
+        all.extend(args);
+        let output = self.python(&all);
+        serde_json::from_slice(&output.stdout).expect("events.py prints JSON")
+    }
+
     /// Runs a Python script of the repository with the emulator's boto3.
     pub fn python(&self, args: &[&str]) -> Output {
         let output = Command::new(moto_venv().join("bin/python"))

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{Emulator, dir_arg, id, nacl_drift, run};
 
 /// The example estate, snapshotted into a new folder.
-fn snapshotted() -> (Emulator, Value, tempfile::TempDir) {
+pub fn snapshotted() -> (Emulator, Value, tempfile::TempDir) {
     let emulator = Emulator::start();
     let estate = emulator.seed_estate();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -51,7 +51,7 @@ fn watch_once(emulator: &Emulator, dir: &Path, extra: &[&str]) -> (i32, Value) {
     (result.code, line)
 }
 
-fn restored_calls(line: &Value) -> Vec<(String, String)> {
+pub fn restored_calls(line: &Value) -> Vec<(String, String)> {
     line["restored"]
         .as_array()
         .expect("restored")

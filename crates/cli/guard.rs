@@ -1,0 +1,506 @@
+//! The guard, shared by `watch` and `lambda`: which VPCs a NACL call may
+//! have changed, one reconcile of them (or of everything) under the
+//! guard's policy, and the line each reconcile prints.
+//!
+//! The guard acts on a fresh read of live state only, never on an event's
+//! content: an event says where to look. Monitor-only NACLs and accepted
+//! drift are never restored (the reconcile core's judge), the flapping
+//! brake holds a NACL that keeps being changed back, and an event of
+//! nacl-drift's own calls gets a state check only.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Result;
+use nacl_drift_apply::{Outcome, Pace, Place, PlanOptions};
+use nacl_drift_attribution::NaclEvent;
+use nacl_drift_aws::Ec2;
+use nacl_drift_config::Config;
+use nacl_drift_diff::{Attribution, Change, ReadError, Severity, Skipped, TrafficEffect};
+use nacl_drift_model::{AccountId, NetworkAclId, Operation, Region, VpcId};
+use nacl_drift_reconcile::{
+    Baselines, FlapBrake, Flapping, Policy, ReconcileError, Reconciled, Vpc, reconcile,
+};
+use serde::Serialize;
+
+use crate::baseline_dir::BaselineDir;
+use crate::comparison::{AwsSource, Identity, Live};
+use crate::exit_status::ExitStatus;
+
+/// What the guard may do, for `watch` and `lambda` alike. Each flag can
+/// also come from the environment, as a Lambda takes no arguments.
+#[derive(clap::Args, Debug)]
+pub struct GuardArgs {
+    #[command(flatten)]
+    pub baselines: BaselineDir,
+
+    /// Restore drift (as `apply --yes` would), then verify; without it,
+    /// report only.
+    #[arg(long, env = "NACL_DRIFT_RESTORE")]
+    restore: bool,
+
+    /// With --restore: also delete live entries that the baseline lacks.
+    #[arg(long, env = "NACL_DRIFT_PRUNE", requires = "restore")]
+    prune: bool,
+
+    /// Stop restoring a NACL restored this many times within --flap-window.
+    #[arg(long, value_name = "N", default_value_t = 3, env = "NACL_DRIFT_FLAP_LIMIT",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    flap_limit: u16,
+
+    /// The window of the flapping brake: 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "10m", env = "NACL_DRIFT_FLAP_WINDOW",
+          value_parser = humantime::parse_duration)]
+    flap_window: Duration,
+}
+
+/// What started a reconcile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// `watch`'s interval, with no queue.
+    Poll,
+    /// One or more NACL calls in one VPC.
+    Event,
+    /// A full reconcile: on start, every --sweep-interval, or a schedule.
+    Sweep,
+}
+
+/// What one reconcile covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every baseline.
+    Everything,
+    /// One VPC's baseline.
+    Vpc(Vpc),
+}
+
+/// The guard: its policy, its brake, and who it is.
+pub struct Guard<'a> {
+    baseline_dir: PathBuf,
+    config: Arc<Config>,
+    restore: bool,
+    prune: bool,
+    brake: FlapBrake,
+    live: Live<'a>,
+    source: AwsSource,
+    identity: Identity,
+}
+
+impl<'a> Guard<'a> {
+    /// The guard of `args`, reading and restoring through `live`; asks STS
+    /// who nacl-drift is, to know its own calls.
+    pub async fn new(
+        args: &GuardArgs,
+        baseline_dir: PathBuf,
+        live: Live<'a>,
+        config: &Config,
+    ) -> Result<Self> {
+        let Some(source) = live.source() else {
+            anyhow::bail!("the guard reads live state from AWS, not from exports");
+        };
+        let identity = live.identity().await?;
+        Ok(Guard {
+            baseline_dir,
+            config: Arc::new(config.clone()),
+            restore: args.restore,
+            prune: args.prune,
+            brake: FlapBrake::new(usize::from(args.flap_limit), args.flap_window),
+            live,
+            source,
+            identity,
+        })
+    }
+
+    /// The baselines as they are now.
+    pub fn baselines(&self) -> Result<Baselines, ReconcileError> {
+        Baselines::read(&self.baseline_dir)
+    }
+
+    /// The VPCs `event`'s call may have changed; why none, when none: an
+    /// account this guard does not read, or a NACL no baseline holds.
+    pub fn vpcs_of(
+        &self,
+        baselines: &Baselines,
+        event: &NaclEvent,
+    ) -> Result<BTreeSet<Vpc>, String> {
+        let target = event.target();
+        let accounts: Vec<&AccountId> = match &target.account {
+            Some(account) if self.identity.accounts.contains(account) => vec![account],
+            Some(account) => return Err(format!("account {account} is not one this guard reads")),
+            None => self.identity.accounts.iter().collect(),
+        };
+        let in_place = |vpc: &Vpc| accounts.contains(&&vpc.account) && vpc.region == target.region;
+        let mut vpcs: BTreeSet<Vpc> = accounts
+            .iter()
+            .flat_map(|account| {
+                baselines.vpcs_holding(
+                    account,
+                    &target.region,
+                    &target.network_acl_ids,
+                    target.vpc_id.as_ref(),
+                )
+            })
+            .collect();
+        if vpcs.is_empty() && event.name == Operation::ReplaceNetworkAclAssociation {
+            // A subnet moved onto a NACL no baseline holds may be a
+            // baseline's subnet: the event names association ids only.
+            vpcs = baselines.vpcs().into_iter().filter(in_place).collect();
+        }
+        if vpcs.is_empty() {
+            let named: Vec<&str> = target
+                .network_acl_ids
+                .iter()
+                .map(NetworkAclId::as_str)
+                .chain(target.vpc_id.as_ref().map(VpcId::as_str))
+                .collect();
+            return Err(format!(
+                "no baseline holds {} in {}",
+                if named.is_empty() {
+                    "it".to_owned()
+                } else {
+                    named.join(", ")
+                },
+                target.region
+            ));
+        }
+        Ok(vpcs)
+    }
+
+    /// Whether nacl-drift itself made `event`'s call (a restore of its own).
+    pub fn is_own(&self, event: &NaclEvent) -> bool {
+        event
+            .attribution()
+            .principal_arn
+            .is_some_and(|arn| self.identity.principals.contains(&arn))
+    }
+
+    /// A reconcile of `scope`, ready to run on its own task. Events that
+    /// are all nacl-drift's own get a state check, never a restore.
+    pub fn job(&mut self, scope: Scope, trigger: Trigger, events: Vec<NaclEvent>) -> Result<Job> {
+        let all = self.baselines()?;
+        let baselines = match &scope {
+            Scope::Everything => all,
+            Scope::Vpc(vpc) => all.only(vpc).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the baseline of {} is gone from {}",
+                    vpc.vpc_id,
+                    self.baseline_dir.display()
+                )
+            })?,
+        };
+        let own_only = !events.is_empty() && events.iter().all(|event| self.is_own(event));
+        let held = self.brake.held(Instant::now());
+        let policy = Policy {
+            restore: self.restore && !own_only,
+            plan: PlanOptions {
+                prune: self.prune,
+                recreate_missing: false,
+            },
+            pace: Pace::default(),
+            held: held
+                .iter()
+                .map(|flapping| (flapping.network_acl_id.clone(), flapping.reason()))
+                .collect(),
+        };
+        Ok(Job {
+            scope,
+            trigger,
+            events,
+            held,
+            clients: self.live.clients(baselines.places()),
+            baselines,
+            source: self.source.clone(),
+            policy,
+            config: Arc::clone(&self.config),
+        })
+    }
+
+    /// The line of a finished job; its restores count toward the brake.
+    pub fn finish(&mut self, done: Done) -> Result<Line> {
+        let Done { job, reconciled } = done;
+        let reconciled = reconciled?;
+        let line = Line::of(&job, &reconciled);
+        for restored in line
+            .restored
+            .iter()
+            .filter(|r| r.status == CallStatus::Done)
+        {
+            self.brake
+                .restored(&restored.network_acl_id, Instant::now());
+        }
+        Ok(line)
+    }
+
+    /// A job run here and now: for front-ends that reconcile one at a time.
+    pub async fn reconcile(
+        &mut self,
+        scope: Scope,
+        trigger: Trigger,
+        events: Vec<NaclEvent>,
+    ) -> Result<Line> {
+        let job = self.job(scope, trigger, events)?;
+        let done = job.run().await;
+        self.finish(done)
+    }
+}
+
+/// One reconcile, with everything it needs: it can run on a task of its own.
+pub struct Job {
+    scope: Scope,
+    trigger: Trigger,
+    events: Vec<NaclEvent>,
+    held: Vec<Flapping>,
+    baselines: Baselines,
+    source: AwsSource,
+    clients: BTreeMap<Place, Ec2>,
+    policy: Policy,
+    config: Arc<Config>,
+}
+
+/// A job and what its reconcile found and did.
+pub struct Done {
+    pub job: Job,
+    reconciled: Result<Reconciled, ReconcileError>,
+}
+
+impl Job {
+    /// Reconciles: compare, plan, and under the policy restore and verify.
+    pub async fn run(mut self) -> Done {
+        let baselines = self.baselines.clone();
+        let policy = std::mem::take(&mut self.policy);
+        let reconciled = reconcile(
+            baselines,
+            self.source.clone(),
+            &self.clients,
+            policy,
+            &self.config,
+        )
+        .await;
+        Done {
+            job: self,
+            reconciled,
+        }
+    }
+
+    /// The VPC it covers, if only one.
+    pub fn vpc(&self) -> Option<&Vpc> {
+        match &self.scope {
+            Scope::Vpc(vpc) => Some(vpc),
+            Scope::Everything => None,
+        }
+    }
+}
+
+/// One reconcile, as `watch` prints it and `lambda` answers it.
+#[derive(Serialize)]
+pub struct Line {
+    time: String,
+    trigger: Trigger,
+    /// The first event of the reconcile; `null` for a poll or a sweep.
+    event: Option<Attribution>,
+    /// The other events of the same VPC, merged into this reconcile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    more_events: Vec<Attribution>,
+    account: Option<AccountId>,
+    region: Option<Region>,
+    vpc_id: Option<VpcId>,
+    /// After a restore, as verified; otherwise as found.
+    in_sync: bool,
+    severity: Option<Severity>,
+    changes: Vec<Change>,
+    effects: Vec<TrafficEffect>,
+    skipped: Vec<Skipped>,
+    errors: Vec<ReadError>,
+    restored: Vec<RestoredCall>,
+    flapping: Vec<FlappingNacl>,
+    /// From the first event's time to the end of this reconcile (after a
+    /// restore: its verification). CloudTrail's times are whole seconds.
+    latency_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct RestoredCall {
+    call: &'static str,
+    network_acl_id: NetworkAclId,
+    status: CallStatus,
+    /// Why, when not done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+}
+
+/// What became of one call of a restore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum CallStatus {
+    Done,
+    AlreadyDone,
+    Failed,
+    Skipped,
+}
+
+#[derive(Serialize)]
+struct FlappingNacl {
+    network_acl_id: NetworkAclId,
+    flapping: bool,
+    severity: Severity,
+    restores: usize,
+    window_seconds: u64,
+    reason: String,
+}
+
+impl Line {
+    fn of(job: &Job, reconciled: &Reconciled) -> Self {
+        let report = &reconciled.before.report;
+        let restored = match &reconciled.restored {
+            Some(restored) => reconciled
+                .plan
+                .steps
+                .iter()
+                .zip(&restored.executed.outcomes)
+                .map(|(step, outcome)| {
+                    let (status, detail) = match outcome {
+                        Outcome::Done | Outcome::Permitted => (CallStatus::Done, None),
+                        Outcome::AlreadyDone(why) => (CallStatus::AlreadyDone, Some(why.clone())),
+                        Outcome::Failed(why) => (CallStatus::Failed, Some(why.clone())),
+                        Outcome::Skipped(why) => (CallStatus::Skipped, Some(why.clone())),
+                    };
+                    RestoredCall {
+                        call: step.operation().name(),
+                        network_acl_id: step.network_acl_id.clone(),
+                        status,
+                        detail,
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let after = reconciled.after.as_ref().map(|after| &after.report);
+        let in_sync = after.unwrap_or(report).unaccepted().next().is_none();
+        let errors = match after {
+            Some(after) if !after.errors.is_empty() => after.errors.clone(),
+            _ => report.errors.clone(),
+        };
+        let drifted: BTreeSet<&NetworkAclId> =
+            report.changes.iter().map(|c| &c.network_acl_id).collect();
+        let mut events = job.events.iter().map(NaclEvent::attribution);
+        let event = events.next();
+        let now = SystemTime::now();
+        let latency_ms = job.events.iter().map(|e| e.time).min().and_then(|first| {
+            let first = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(first).ok()?);
+            now.duration_since(first).ok().map(|d| d.as_millis() as u64)
+        });
+        let vpc = job.vpc();
+        Line {
+            time: humantime::format_rfc3339_seconds(now).to_string(),
+            trigger: job.trigger,
+            event,
+            more_events: events.collect(),
+            account: vpc.map(|vpc| vpc.account.clone()),
+            region: vpc.map(|vpc| vpc.region.clone()),
+            vpc_id: vpc.map(|vpc| vpc.vpc_id.clone()),
+            in_sync,
+            severity: report.severity,
+            changes: report.changes.clone(),
+            effects: report.effects.clone(),
+            skipped: report.skipped.clone(),
+            errors,
+            restored,
+            flapping: job
+                .held
+                .iter()
+                .filter(|flapping| drifted.contains(&flapping.network_acl_id))
+                .map(|flapping| FlappingNacl {
+                    network_acl_id: flapping.network_acl_id.clone(),
+                    flapping: true,
+                    severity: Severity::Critical,
+                    restores: flapping.restores,
+                    window_seconds: flapping.window.as_secs(),
+                    reason: flapping.reason(),
+                })
+                .collect(),
+            latency_ms,
+        }
+    }
+
+    /// How `--once` ends after this line: an error, drift left, or in sync.
+    pub fn status(&self) -> ExitStatus {
+        if !self.errors.is_empty() {
+            ExitStatus::Failure
+        } else if self.in_sync {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Drift
+        }
+    }
+
+    /// The line as JSON.
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).expect("a line always serialises")
+    }
+
+    /// One sentence: when, what started it, what was found, what was done.
+    pub fn text(&self) -> String {
+        let trigger = match self.trigger {
+            Trigger::Poll => "poll",
+            Trigger::Event => "event",
+            Trigger::Sweep => "sweep",
+        };
+        let mut text = format!("{} {trigger}", self.time);
+        if let Some(event) = &self.event {
+            text.push_str(&format!(" {} by {}", event.event_name, event.who()));
+            if let Some(ip) = &event.source_ip {
+                text.push_str(&format!(" from {ip}"));
+            }
+        }
+        if let (Some(account), Some(region), Some(vpc)) =
+            (&self.account, &self.region, &self.vpc_id)
+        {
+            text.push_str(&format!(" in {account}/{region}/{vpc}"));
+        }
+        text.push_str(": ");
+        if self.changes.is_empty() {
+            text.push_str("in sync");
+        } else {
+            let severity = self.severity.map_or("none", Severity::label);
+            text.push_str(&format!(
+                "{} changes (highest: {severity})",
+                self.changes.len()
+            ));
+        }
+        if !self.restored.is_empty() {
+            let done = self
+                .restored
+                .iter()
+                .filter(|r| r.status == CallStatus::Done)
+                .count();
+            text.push_str(&format!(
+                "; restored with {done} of {} calls; {}",
+                self.restored.len(),
+                if self.in_sync {
+                    "verified in sync"
+                } else {
+                    "drift remains"
+                }
+            ));
+        }
+        if let Some(latency) = self.latency_ms {
+            text.push_str(&format!(" {latency} ms after the event"));
+        }
+        for flapping in &self.flapping {
+            text.push_str(&format!(
+                "; {}: {}",
+                flapping.network_acl_id, flapping.reason
+            ));
+        }
+        if !self.errors.is_empty() {
+            text.push_str(&format!(
+                "; {} account-regions could not be read",
+                self.errors.len()
+            ));
+        }
+        text
+    }
+}

@@ -1,0 +1,214 @@
+//! `nacl-drift watch --sqs-queue-url`, the guard's event mode, against the
+//! emulator's EC2, EventBridge and SQS. The emulator emits no CloudTrail
+//! events, so each test makes the change on EC2, then puts the event that
+//! CloudTrail would have sent (`tests/emulator/events.py`).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::{Emulator, Run, dir_arg, files_below, id, nacl_drift, run};
+use crate::watch::{restored_calls, snapshotted};
+
+const MALLORY: &str = "arn:aws:iam::123456789012:user/mallory";
+
+/// The record CloudTrail writes for a call on a NACL's entry.
+fn entry_call(name: &str, event_id: &str, acl: &str, rule: u16, principal: &str) -> String {
+    json!({
+        "eventVersion": "1.09",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": name,
+        "eventTime": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        "eventID": event_id,
+        "awsRegion": "us-east-1",
+        "recipientAccountId": "123456789012",
+        "sourceIPAddress": "198.51.100.7",
+        "userAgent": "aws-cli/2.17.0",
+        "userIdentity": {"type": "IAMUser", "arn": principal, "userName": "mallory"},
+        "requestParameters": {"networkAclId": acl, "ruleNumber": rule, "egress": false},
+        "responseElements": {"_return": true},
+    })
+    .to_string()
+}
+
+/// A queue fed by the guard's EventBridge rule; its URL.
+fn guard_queue(emulator: &Emulator) -> String {
+    let made = emulator.events(&["queue"]);
+    made["queue_url"].as_str().expect("queue_url").to_owned()
+}
+
+fn watch_queue(emulator: &Emulator, dir: &Path, queue: &str, extra: &[&str]) -> Run {
+    let baselines = dir.join("baselines");
+    let mut args = vec![
+        "watch",
+        "--once",
+        "--sqs-queue-url",
+        queue,
+        "--baseline-dir",
+        dir_arg(&baselines),
+        "--endpoint-url",
+        &emulator.endpoint,
+    ];
+    args.extend(extra);
+    run(nacl_drift().env("AWS_REGION", "us-east-1"), &args)
+}
+
+fn lines(result: &Run) -> Vec<Value> {
+    result
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+fn messages_left(emulator: &Emulator, queue: &str) -> u64 {
+    let count = emulator.events(&["count", queue]);
+    count["visible"].as_u64().expect("visible") + count["in_flight"].as_u64().expect("in flight")
+}
+
+async fn delete_ssh_deny(emulator: &Emulator, acl: &str) {
+    emulator
+        .ec2("us-east-1")
+        .delete_network_acl_entry()
+        .network_acl_id(acl)
+        .egress(false)
+        .rule_number(80)
+        .send()
+        .await
+        .expect("delete the SSH deny");
+}
+
+async fn ssh_deny_present(emulator: &Emulator, acl: &str) -> bool {
+    let described = emulator
+        .ec2("us-east-1")
+        .describe_network_acls()
+        .network_acl_ids(acl)
+        .send()
+        .await
+        .expect("describe");
+    described.network_acls()[0]
+        .entries()
+        .iter()
+        .any(|entry| entry.rule_number() == Some(80) && entry.egress() == Some(false))
+}
+
+/// The incident of the drill, by event: the SSH deny deleted, restored from
+/// the event's VPC alone, the principal named, and the message gone.
+#[tokio::test]
+async fn an_event_restores_its_vpc_names_the_principal_and_is_deleted() {
+    let (emulator, estate, dir) = snapshotted();
+    let queue = guard_queue(&emulator);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(&emulator, db).await;
+    emulator.events(&[
+        "put",
+        &entry_call("DeleteNetworkAclEntry", "e-incident", db, 80, MALLORY),
+    ]);
+
+    let result = watch_queue(&emulator, dir.path(), &queue, &["--restore"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines = lines(&result);
+    assert_eq!(lines.len(), 1, "one reconcile: {result:?}");
+    let line = &lines[0];
+    assert_eq!(line["trigger"], "event");
+    assert_eq!(line["event"]["event_name"], "DeleteNetworkAclEntry");
+    assert_eq!(line["event"]["event_id"], "e-incident");
+    assert_eq!(line["event"]["principal_arn"], MALLORY);
+    assert_eq!(line["event"]["source_ip"], "198.51.100.7");
+    assert_eq!(line["account"], "123456789012");
+    assert_eq!(line["region"], "us-east-1");
+    assert_eq!(line["vpc_id"], id(&estate, "/us-east-1/vpc_id"));
+    assert_eq!(line["in_sync"], true, "verified: {line}");
+    assert_eq!(
+        restored_calls(line),
+        [(db.to_owned(), "done".to_owned())],
+        "{line}"
+    );
+    assert_eq!(line["restored"][0]["call"], "CreateNetworkAclEntry");
+    assert!(line["latency_ms"].as_u64().is_some(), "{line}");
+    let changes = line["changes"].as_array().expect("changes");
+    assert!(
+        changes.iter().all(|c| c["vpc_id"] == line["vpc_id"]),
+        "only the event's VPC was compared: {line}"
+    );
+    assert!(ssh_deny_present(&emulator, db).await);
+    assert_eq!(messages_left(&emulator, &queue), 0);
+}
+
+/// A failed call, a NACL outside every baseline, nacl-drift's own call and
+/// a second delivery of an event ask nothing: no restore, notes on
+/// stderr, and every message deleted.
+#[tokio::test]
+async fn events_that_ask_nothing_change_nothing() {
+    let (emulator, estate, dir) = snapshotted();
+    let queue = guard_queue(&emulator);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(&emulator, db).await;
+
+    let mut failed: Value = serde_json::from_str(&entry_call(
+        "DeleteNetworkAclEntry",
+        "e-failed",
+        db,
+        80,
+        MALLORY,
+    ))
+    .expect("JSON");
+    failed["errorCode"] = json!("Client.UnauthorizedOperation");
+    emulator.events(&["send", &queue, &failed.to_string()]);
+    let outside = "acl-0123456789abcdef0";
+    emulator.events(&[
+        "put",
+        &entry_call("DeleteNetworkAclEntry", "e-outside", outside, 80, MALLORY),
+    ]);
+    let own = emulator.events(&["whoami"]);
+    let own = own["arn"].as_str().expect("arn");
+    let own_call = entry_call("CreateNetworkAclEntry", "e-own", db, 80, own);
+    emulator.events(&["put", &own_call]);
+    emulator.events(&["put", &own_call]);
+    let before = files_below(dir.path());
+
+    let result = watch_queue(&emulator, dir.path(), &queue, &["--restore"]);
+    assert_eq!(result.code, 2, "the state check finds the drift: {result:?}");
+    let lines = lines(&result);
+    assert_eq!(lines.len(), 1, "one state check, for the own call: {result:?}");
+    assert_eq!(lines[0]["event"]["principal_arn"], own);
+    assert_eq!(lines[0]["in_sync"], false);
+    assert_eq!(lines[0]["restored"], json!([]), "{}", lines[0]);
+    for why in [
+        "DeleteNetworkAclEntry failed (Client.UnauthorizedOperation)",
+        "no baseline holds acl-0123456789abcdef0 in us-east-1",
+        "event e-own was delivered before",
+    ] {
+        assert!(result.stderr.contains(why), "{why}: {}", result.stderr);
+    }
+    assert!(!ssh_deny_present(&emulator, db).await, "nothing restored");
+    assert_eq!(messages_left(&emulator, &queue), 0);
+    assert_eq!(files_below(dir.path()), before, "no file changed");
+}
+
+/// Bad input: a queue URL that is not one, and a queue that does not
+/// exist, fail with one clear line before anything is read or changed.
+#[test]
+fn a_bad_queue_is_refused() {
+    let (emulator, _estate, dir) = snapshotted();
+    let before = files_below(dir.path());
+    let result = watch_queue(&emulator, dir.path(), "sqs/guard", &[]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .contains("`sqs/guard` is not an SQS queue URL"),
+        "{result:?}"
+    );
+    let missing = format!("{}/123456789012/no-such-queue", emulator.endpoint);
+    let result = watch_queue(&emulator, dir.path(), &missing, &["--restore"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .contains(&format!("cannot receive from {missing}")),
+        "{result:?}"
+    );
+    assert!(result.stderr.contains("ReceiveMessage failed"), "{result:?}");
+    assert_eq!(files_below(dir.path()), before);
+}

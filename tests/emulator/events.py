@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The guard's event path on the emulator: EventBridge to SQS.
+
+    events.py --endpoint-url URL --region R queue
+    events.py --endpoint-url URL --region R put DETAIL_JSON
+    events.py --endpoint-url URL --region R send QUEUE_URL DETAIL_JSON
+    events.py --endpoint-url URL --region R count QUEUE_URL
+    events.py --endpoint-url URL --region R whoami
+
+`queue` creates an SQS queue and an EventBridge rule on CloudTrail's NACL
+calls that delivers to it (the pattern of examples/lambda/template.yaml,
+failed calls excluded), and prints {"queue_url", "queue_arn", "rule"}.
+
+`put` puts one event, as CloudTrail would: source aws.ec2, detail-type
+"AWS API Call via CloudTrail", DETAIL_JSON as its detail. The emulator
+emits no CloudTrail events of its own, so a test makes the change on EC2
+and then puts the event. It prints EventBridge's answer.
+
+`send` sends the same event straight to the queue, as a rule without the
+pattern's filters would: how a failed call reaches the guard.
+
+`count` prints how many messages the queue holds, visible or in flight.
+
+`whoami` prints the caller's ARN, as CloudTrail would name its calls.
+"""
+
+import argparse
+import json
+import uuid
+
+import boto3
+
+NACL_CALLS = [
+    "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl",
+    "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation",
+    "ReplaceNetworkAclEntry", "CreateTags", "DeleteTags",
+]
+
+PATTERN = {
+    "source": ["aws.ec2"],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {
+        "eventSource": ["ec2.amazonaws.com"],
+        "eventName": NACL_CALLS,
+        "errorCode": [{"exists": False}],
+    },
+}
+
+
+def make_queue(endpoint, region):
+    sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+    events = boto3.client("events", region_name=region, endpoint_url=endpoint)
+    url = sqs.create_queue(QueueName="nacl-drift-guard")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    events.put_rule(Name="nacl-drift-guard", EventPattern=json.dumps(PATTERN))
+    events.put_targets(Rule="nacl-drift-guard", Targets=[{"Id": "queue", "Arn": arn}])
+    return {"queue_url": url, "queue_arn": arn, "rule": "nacl-drift-guard"}
+
+
+def put(endpoint, region, detail):
+    events = boto3.client("events", region_name=region, endpoint_url=endpoint)
+    answer = events.put_events(Entries=[{
+        "Source": "aws.ec2",
+        "DetailType": "AWS API Call via CloudTrail",
+        "Detail": detail,
+    }])
+    if answer.get("FailedEntryCount"):
+        raise SystemExit(f"PutEvents failed: {answer}")
+    return {"event_ids": [entry["EventId"] for entry in answer["Entries"]]}
+
+
+def send(endpoint, region, url, detail):
+    sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+    account = url.rstrip("/").split("/")[-2]
+    envelope = {
+        "version": "0", "id": str(uuid.uuid4()),
+        "detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+        "account": account, "time": json.loads(detail).get("eventTime"),
+        "region": region, "resources": [], "detail": json.loads(detail),
+    }
+    answer = sqs.send_message(QueueUrl=url, MessageBody=json.dumps(envelope))
+    return {"message_id": answer["MessageId"]}
+
+
+def whoami(endpoint, region):
+    sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
+    return {"arn": sts.get_caller_identity()["Arn"]}
+
+
+def count(endpoint, region, url):
+    sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return {
+        "visible": int(attributes["ApproximateNumberOfMessages"]),
+        "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--region", default="us-east-1")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("queue")
+    put_command = commands.add_parser("put")
+    put_command.add_argument("detail")
+    send_command = commands.add_parser("send")
+    send_command.add_argument("queue_url")
+    send_command.add_argument("detail")
+    count_command = commands.add_parser("count")
+    count_command.add_argument("queue_url")
+    commands.add_parser("whoami")
+    args = parser.parse_args()
+    if args.command == "queue":
+        result = make_queue(args.endpoint_url, args.region)
+    elif args.command == "put":
+        result = put(args.endpoint_url, args.region, args.detail)
+    elif args.command == "send":
+        result = send(args.endpoint_url, args.region, args.queue_url, args.detail)
+    elif args.command == "count":
+        result = count(args.endpoint_url, args.region, args.queue_url)
+    else:
+        result = whoami(args.endpoint_url, args.region)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
