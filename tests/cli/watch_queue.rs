@@ -3,7 +3,9 @@
 //! events, so each test makes the change on EC2, then puts the event that
 //! CloudTrail would have sent (`tests/emulator/events.py`).
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -168,9 +170,16 @@ async fn events_that_ask_nothing_change_nothing() {
     let before = files_below(dir.path());
 
     let result = watch_queue(&emulator, dir.path(), &queue, &["--restore"]);
-    assert_eq!(result.code, 2, "the state check finds the drift: {result:?}");
+    assert_eq!(
+        result.code, 2,
+        "the state check finds the drift: {result:?}"
+    );
     let lines = lines(&result);
-    assert_eq!(lines.len(), 1, "one state check, for the own call: {result:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "one state check, for the own call: {result:?}"
+    );
     assert_eq!(lines[0]["event"]["principal_arn"], own);
     assert_eq!(lines[0]["in_sync"], false);
     assert_eq!(lines[0]["restored"], json!([]), "{}", lines[0]);
@@ -209,6 +218,82 @@ fn a_bad_queue_is_refused() {
             .contains(&format!("cannot receive from {missing}")),
         "{result:?}"
     );
-    assert!(result.stderr.contains("ReceiveMessage failed"), "{result:?}");
+    assert!(
+        result.stderr.contains("ReceiveMessage failed"),
+        "{result:?}"
+    );
     assert_eq!(files_below(dir.path()), before);
+}
+
+/// Left running: a sweep on start, then a burst of two calls on one VPC is
+/// one reconcile (both events named), restored; SIGTERM ends it with 0.
+#[tokio::test]
+async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
+    let (emulator, estate, dir) = snapshotted();
+    let queue = guard_queue(&emulator);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let baselines = dir.path().join("baselines");
+    let mut child = nacl_drift()
+        .env("AWS_REGION", "us-east-1")
+        .args([
+            "watch",
+            "--sqs-queue-url",
+            &queue,
+            "--restore",
+            "--debounce",
+            "5s",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start watch");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut next_line = || -> Value {
+        let line = lines.next().expect("a line").expect("utf-8");
+        serde_json::from_str(&line).expect("a JSON line")
+    };
+    let sweep = next_line();
+    assert_eq!(sweep["trigger"], "sweep", "{sweep}");
+    assert_eq!(sweep["in_sync"], true, "{sweep}");
+    assert_eq!(sweep["vpc_id"], Value::Null);
+
+    let ec2 = emulator.ec2("us-east-1");
+    for (rule, event_id) in [(80, "e-burst-1"), (90, "e-burst-2")] {
+        ec2.delete_network_acl_entry()
+            .network_acl_id(db)
+            .egress(false)
+            .rule_number(rule)
+            .send()
+            .await
+            .expect("delete a deny");
+        emulator.events(&[
+            "put",
+            &entry_call("DeleteNetworkAclEntry", event_id, db, rule as u16, MALLORY),
+        ]);
+    }
+    let line = next_line();
+    assert_eq!(line["trigger"], "event", "{line}");
+    assert_eq!(line["event"]["event_id"], "e-burst-1", "{line}");
+    assert_eq!(line["more_events"][0]["event_id"], "e-burst-2", "{line}");
+    assert_eq!(
+        line["changes"].as_array().expect("changes").len(),
+        2,
+        "{line}"
+    );
+    assert_eq!(restored_calls(&line).len(), 2, "{line}");
+    assert_eq!(line["in_sync"], true, "{line}");
+    assert!(ssh_deny_present(&emulator, db).await);
+
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("watch ends");
+    assert_eq!(status.code(), Some(0), "SIGTERM ends watch cleanly");
+    assert_eq!(messages_left(&emulator, &queue), 0);
 }
