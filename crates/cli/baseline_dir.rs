@@ -9,7 +9,11 @@ use nacl_drift_config::Config;
 pub struct BaselineDir {
     /// The folder that holds the baselines [default: the config file's
     /// `baseline_dir`, else baselines].
-    #[arg(long = "baseline-dir", value_name = "DIR")]
+    #[arg(
+        long = "baseline-dir",
+        value_name = "DIR",
+        env = "NACL_DRIFT_BASELINE_DIR"
+    )]
     path: Option<PathBuf>,
 }
 
@@ -17,9 +21,14 @@ impl BaselineDir {
     /// The flag's folder, else the config file's (relative to the config
     /// file), else `baselines`.
     pub fn resolve(&self, config: &Config) -> PathBuf {
+        self.resolve_or(config, PathBuf::from("baselines"))
+    }
+
+    /// The flag's folder, else the config file's, else `default`.
+    pub fn resolve_or(&self, config: &Config, default: PathBuf) -> PathBuf {
         self.path
             .clone()
             .or_else(|| config.baseline_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("baselines"))
+            .unwrap_or(default)
     }
 }

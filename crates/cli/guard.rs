@@ -8,14 +8,14 @@
 //! brake holds a NACL that keeps being changed back, and an event of
 //! nacl-drift's own calls gets a state check only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
 use nacl_drift_apply::{Outcome, Pace, Place, PlanOptions};
-use nacl_drift_attribution::NaclEvent;
+use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_aws::Ec2;
 use nacl_drift_config::Config;
 use nacl_drift_diff::{Attribution, Change, ReadError, Severity, Skipped, TrafficEffect};
@@ -68,13 +68,26 @@ pub enum Trigger {
     Sweep,
 }
 
+/// What a delivered event asks of the guard.
+pub enum Ask {
+    /// A sweep of everything (a scheduled event).
+    Sweep,
+    /// Nothing, and why.
+    Nothing(String),
+    /// A reconcile of each VPC the call may have changed.
+    Reconcile {
+        event: Box<NaclEvent>,
+        vpcs: BTreeSet<Vpc>,
+    },
+}
+
 /// What one reconcile covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// Every baseline.
     Everything,
-    /// One VPC's baseline.
-    Vpc(Vpc),
+    /// These VPCs' baselines: those a call may have changed.
+    Vpcs(BTreeSet<Vpc>),
 }
 
 /// The guard: its policy, its brake, and who it is.
@@ -87,6 +100,7 @@ pub struct Guard<'a> {
     live: Live<'a>,
     source: AwsSource,
     identity: Identity,
+    seen: Seen,
 }
 
 impl<'a> Guard<'a> {
@@ -111,6 +125,7 @@ impl<'a> Guard<'a> {
             live,
             source,
             identity,
+            seen: Seen::default(),
         })
     }
 
@@ -121,11 +136,7 @@ impl<'a> Guard<'a> {
 
     /// The VPCs `event`'s call may have changed; why none, when none: an
     /// account this guard does not read, or a NACL no baseline holds.
-    pub fn vpcs_of(
-        &self,
-        baselines: &Baselines,
-        event: &NaclEvent,
-    ) -> Result<BTreeSet<Vpc>, String> {
+    fn vpcs_of(&self, baselines: &Baselines, event: &NaclEvent) -> Result<BTreeSet<Vpc>, String> {
         let target = event.target();
         let accounts: Vec<&AccountId> = match &target.account {
             Some(account) if self.identity.accounts.contains(account) => vec![account],
@@ -169,6 +180,34 @@ impl<'a> Guard<'a> {
         Ok(vpcs)
     }
 
+    /// What a delivered EventBridge event asks, against `baselines`: a
+    /// sweep, a reconcile of the VPCs a NACL call may have changed, or
+    /// nothing (a failed call, a NACL outside every baseline, an account
+    /// this guard does not read, an event delivered before: EventBridge
+    /// delivers at least once, and retries for up to a day).
+    pub fn ask(&mut self, baselines: &Baselines, delivery: Result<Delivery, DeliveryError>) -> Ask {
+        let event = match delivery {
+            Err(error) => return Ask::Nothing(error.to_string()),
+            Ok(Delivery::Ignored(why)) => return Ask::Nothing(why),
+            Ok(Delivery::Schedule) => return Ask::Sweep,
+            Ok(Delivery::Change(event)) => event,
+        };
+        let event_id = event.attribution().event_id;
+        match self.vpcs_of(baselines, &event) {
+            Err(why) => Ask::Nothing(format!("{} {event_id}: {why}", event.name)),
+            Ok(_) if !self.seen.insert(&event_id) => {
+                Ask::Nothing(format!("event {event_id} was delivered before"))
+            }
+            Ok(vpcs) => Ask::Reconcile { event, vpcs },
+        }
+    }
+
+    /// Forgets `event`, whose reconcile failed: when it comes again, it is
+    /// acted on.
+    pub fn forget(&mut self, event_id: &str) {
+        self.seen.forget(event_id);
+    }
+
     /// Whether nacl-drift itself made `event`'s call (a restore of its own).
     pub fn is_own(&self, event: &NaclEvent) -> bool {
         event
@@ -183,10 +222,9 @@ impl<'a> Guard<'a> {
         let all = self.baselines()?;
         let baselines = match &scope {
             Scope::Everything => all,
-            Scope::Vpc(vpc) => all.only(vpc).ok_or_else(|| {
+            Scope::Vpcs(vpcs) => all.only(vpcs).ok_or_else(|| {
                 anyhow::anyhow!(
-                    "the baseline of {} is gone from {}",
-                    vpc.vpc_id,
+                    "the baselines of the event's VPCs are gone from {}",
                     self.baseline_dir.display()
                 )
             })?,
@@ -285,11 +323,16 @@ impl Job {
         }
     }
 
-    /// The VPC it covers, if only one.
-    pub fn vpc(&self) -> Option<&Vpc> {
+    /// What it covers.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The VPC it covers, if exactly one.
+    fn vpc(&self) -> Option<&Vpc> {
         match &self.scope {
-            Scope::Vpc(vpc) => Some(vpc),
-            Scope::Everything => None,
+            Scope::Vpcs(vpcs) if vpcs.len() == 1 => vpcs.first(),
+            _ => None,
         }
     }
 }
@@ -502,5 +545,36 @@ impl Line {
             ));
         }
         text
+    }
+}
+
+/// How many event ids are remembered to recognise a duplicate delivery.
+const REMEMBERED_EVENTS: usize = 10_000;
+
+/// The ids of the latest events, to recognise a duplicate delivery.
+#[derive(Default)]
+struct Seen {
+    ids: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Seen {
+    /// Remembers `id`; false when it was remembered already.
+    fn insert(&mut self, id: &str) -> bool {
+        if !self.ids.insert(id.to_owned()) {
+            return false;
+        }
+        self.order.push_back(id.to_owned());
+        if self.order.len() > REMEMBERED_EVENTS
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.ids.remove(&oldest);
+        }
+        true
+    }
+
+    fn forget(&mut self, id: &str) {
+        self.ids.remove(id);
+        self.order.retain(|kept| kept != id);
     }
 }

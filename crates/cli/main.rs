@@ -16,6 +16,7 @@ mod completions;
 mod diff;
 mod exit_status;
 mod guard;
+mod lambda;
 mod lint;
 mod live;
 mod logging;
@@ -53,7 +54,7 @@ pub struct Cli {
 
     /// The project's config file [default: nacl-drift.toml in the current
     /// folder or the nearest one above it].
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = "NACL_DRIFT_CONFIG")]
     config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -85,12 +86,16 @@ enum ProjectCommand {
     Validate(validate::Args),
     /// Print the accounts of --accounts or --org as an accounts file.
     Accounts(accounts::ListArgs),
-    /// Guard the baselines: reconcile every --interval, and restore with --restore.
+    /// Guard the baselines: reconcile every --interval or on each event from
+    /// --sqs-queue-url, and restore with --restore.
     Watch(watch::Args),
+    /// Guard the baselines as an AWS Lambda function (what `bootstrap` runs
+    /// when Lambda starts it with no arguments).
+    Lambda(lambda::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(arguments()) {
         Ok(cli) => cli,
         Err(error) => {
             // clap exits 2 on a usage error, which nacl-drift keeps for drift.
@@ -124,6 +129,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line; when Lambda starts the binary (as `bootstrap`, with
+/// no arguments), `nacl-drift lambda`.
+fn arguments() -> Vec<std::ffi::OsString> {
+    let mut arguments: Vec<_> = std::env::args_os().collect();
+    if arguments.len() == 1 && std::env::var_os(lambda::RUNTIME_API).is_some() {
+        arguments.push("lambda".into());
+    }
+    arguments
+}
+
 async fn run(
     command: ProjectCommand,
     config: &Config,
@@ -137,5 +152,6 @@ async fn run(
         ProjectCommand::Validate(args) => validate::run(args, config, printer),
         ProjectCommand::Accounts(args) => accounts::run(args, printer).await,
         ProjectCommand::Watch(args) => watch::run(args, config, printer).await,
+        ProjectCommand::Lambda(args) => lambda::run(args, config, printer).await,
     }
 }

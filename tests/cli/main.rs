@@ -13,6 +13,7 @@ mod diff;
 mod diff_formats;
 mod github;
 mod iam;
+mod lambda;
 mod lint;
 mod sarif;
 mod snapshot;

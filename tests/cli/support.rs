@@ -48,7 +48,7 @@ pub fn repo_root() -> &'static Path {
 
 /// The moto virtualenv, installed once per test process (and once per
 /// machine: the script keeps it in `target/` and locks against races).
-fn moto_venv() -> &'static Path {
+pub fn moto_venv() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
     VENV.get_or_init(|| install("tests/emulator/install-moto.sh", "the EC2 emulator (moto)"))
 }
@@ -100,6 +100,36 @@ pub fn files_below(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         }
     }
     found
+}
+
+/// The principal of the incidents that tests put on the event path.
+pub const MALLORY: &str = "arn:aws:iam::123456789012:user/mallory";
+
+/// The record CloudTrail writes for a successful call on an ingress entry
+/// of `acl` in `region`, by `principal`, now.
+pub fn entry_call(
+    region: &str,
+    name: &str,
+    event_id: &str,
+    acl: &str,
+    rule: u16,
+    principal: &str,
+) -> String {
+    serde_json::json!({
+        "eventVersion": "1.09",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": name,
+        "eventTime": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        "eventID": event_id,
+        "awsRegion": region,
+        "recipientAccountId": "123456789012",
+        "sourceIPAddress": "198.51.100.7",
+        "userAgent": "aws-cli/2.17.0",
+        "userIdentity": {"type": "IAMUser", "arn": principal, "userName": "mallory"},
+        "requestParameters": {"networkAclId": acl, "ruleNumber": rule, "egress": false},
+        "responseElements": {"_return": true},
+    })
+    .to_string()
 }
 
 /// A moto server on a free loopback port, stopped when dropped. Each test
@@ -381,10 +411,14 @@ pub fn nacl_drift_on_a_terminal(args: &[&str]) -> Run {
 }
 
 /// `command` with a clean AWS environment: dummy credentials, no profile
-/// files, no instance metadata lookups, and no region unless given.
+/// files, no instance metadata lookups, and no region unless given; and
+/// none of nacl-drift's own settings or Lambda's from the environment.
 fn clean_aws_env(mut command: Command) -> Command {
     for (name, _) in std::env::vars() {
-        if name.starts_with("AWS_") || name == "RUST_LOG" {
+        let ours = ["AWS_", "NACL_DRIFT_", "LAMBDA_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
+        if ours || name == "RUST_LOG" {
             command.env_remove(name);
         }
     }

@@ -9,29 +9,10 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::support::{Emulator, Run, dir_arg, files_below, id, nacl_drift, run};
+use crate::support::{
+    Emulator, MALLORY, Run, dir_arg, entry_call, files_below, id, nacl_drift, run,
+};
 use crate::watch::{restored_calls, snapshotted};
-
-const MALLORY: &str = "arn:aws:iam::123456789012:user/mallory";
-
-/// The record CloudTrail writes for a call on a NACL's entry.
-fn entry_call(name: &str, event_id: &str, acl: &str, rule: u16, principal: &str) -> String {
-    json!({
-        "eventVersion": "1.09",
-        "eventSource": "ec2.amazonaws.com",
-        "eventName": name,
-        "eventTime": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        "eventID": event_id,
-        "awsRegion": "us-east-1",
-        "recipientAccountId": "123456789012",
-        "sourceIPAddress": "198.51.100.7",
-        "userAgent": "aws-cli/2.17.0",
-        "userIdentity": {"type": "IAMUser", "arn": principal, "userName": "mallory"},
-        "requestParameters": {"networkAclId": acl, "ruleNumber": rule, "egress": false},
-        "responseElements": {"_return": true},
-    })
-    .to_string()
-}
 
 /// A queue fed by the guard's EventBridge rule; its URL.
 fn guard_queue(emulator: &Emulator) -> String {
@@ -104,7 +85,14 @@ async fn an_event_restores_its_vpc_names_the_principal_and_is_deleted() {
     delete_ssh_deny(&emulator, db).await;
     emulator.events(&[
         "put",
-        &entry_call("DeleteNetworkAclEntry", "e-incident", db, 80, MALLORY),
+        &entry_call(
+            "us-east-1",
+            "DeleteNetworkAclEntry",
+            "e-incident",
+            db,
+            80,
+            MALLORY,
+        ),
     ]);
 
     let result = watch_queue(&emulator, dir.path(), &queue, &["--restore"]);
@@ -148,6 +136,7 @@ async fn events_that_ask_nothing_change_nothing() {
     delete_ssh_deny(&emulator, db).await;
 
     let mut failed: Value = serde_json::from_str(&entry_call(
+        "us-east-1",
         "DeleteNetworkAclEntry",
         "e-failed",
         db,
@@ -160,11 +149,18 @@ async fn events_that_ask_nothing_change_nothing() {
     let outside = "acl-0123456789abcdef0";
     emulator.events(&[
         "put",
-        &entry_call("DeleteNetworkAclEntry", "e-outside", outside, 80, MALLORY),
+        &entry_call(
+            "us-east-1",
+            "DeleteNetworkAclEntry",
+            "e-outside",
+            outside,
+            80,
+            MALLORY,
+        ),
     ]);
     let own = emulator.events(&["whoami"]);
     let own = own["arn"].as_str().expect("arn");
-    let own_call = entry_call("CreateNetworkAclEntry", "e-own", db, 80, own);
+    let own_call = entry_call("us-east-1", "CreateNetworkAclEntry", "e-own", db, 80, own);
     emulator.events(&["put", &own_call]);
     emulator.events(&["put", &own_call]);
     let before = files_below(dir.path());
@@ -271,7 +267,14 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
             .expect("delete a deny");
         emulator.events(&[
             "put",
-            &entry_call("DeleteNetworkAclEntry", event_id, db, rule as u16, MALLORY),
+            &entry_call(
+                "us-east-1",
+                "DeleteNetworkAclEntry",
+                event_id,
+                db,
+                rule as u16,
+                MALLORY,
+            ),
         ]);
     }
     let line = next_line();

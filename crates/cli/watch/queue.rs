@@ -13,23 +13,20 @@
 //! baseline, an event seen before, another account) are deleted at once,
 //! with a note on stderr.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use nacl_drift_attribution::{Delivery, NaclEvent, read_delivery};
+use nacl_drift_attribution::{NaclEvent, read_delivery};
 use nacl_drift_aws::{LONG_POLL, Message, Queue, Receipt};
-use nacl_drift_reconcile::{Baselines, Vpc};
+use nacl_drift_reconcile::Vpc;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::{Args, Stop, print_line};
 use crate::exit_status::ExitStatus;
-use crate::guard::{Done, Guard, Scope, Trigger};
+use crate::guard::{Ask, Done, Guard, Scope, Trigger};
 use crate::printer::{Printer, print_error};
-
-/// How many event ids are remembered to recognise a duplicate delivery.
-const REMEMBERED_EVENTS: usize = 10_000;
 
 /// How long a queue that cannot be read rests before the next try.
 const RECEIVE_RETRY: Duration = Duration::from_secs(5);
@@ -170,20 +167,6 @@ struct Inbox {
     sweeping: bool,
     sweep_due: bool,
     messages: HashMap<String, Waiting>,
-    seen: Seen,
-}
-
-/// What a message asks.
-enum Read {
-    /// A sweep of everything.
-    Schedule,
-    /// Nothing, and why.
-    Nothing(String),
-    /// A reconcile of each VPC the call may have changed.
-    Change {
-        event: Box<NaclEvent>,
-        vpcs: BTreeSet<Vpc>,
-    },
 }
 
 /// One VPC's events, gathering until `due`.
@@ -206,7 +189,7 @@ impl Inbox {
     /// events. Returns the messages handled already (nothing to do).
     fn take(
         &mut self,
-        guard: &Guard<'_>,
+        guard: &mut Guard<'_>,
         batch: Vec<Message>,
         debounce: Duration,
         printer: &Printer,
@@ -220,16 +203,16 @@ impl Inbox {
         };
         let mut handled = Vec::new();
         for message in batch {
-            match self.read(guard, &baselines, &message.body) {
-                Read::Schedule => {
+            match guard.ask(&baselines, read_delivery(&message.body)) {
+                Ask::Sweep => {
                     self.sweep_due = true;
                     handled.push(message.receipt);
                 }
-                Read::Nothing(why) => {
+                Ask::Nothing(why) => {
                     printer.note(&format!("message {} asks nothing: {why}", message.id));
                     handled.push(message.receipt);
                 }
-                Read::Change { event, vpcs } => {
+                Ask::Reconcile { event, vpcs } => {
                     self.messages.insert(
                         message.id.clone(),
                         Waiting {
@@ -252,24 +235,6 @@ impl Inbox {
             }
         }
         handled
-    }
-
-    /// What one message's body asks.
-    fn read(&mut self, guard: &Guard<'_>, baselines: &Baselines, body: &str) -> Read {
-        let event = match read_delivery(body) {
-            Err(error) => return Read::Nothing(error.to_string()),
-            Ok(Delivery::Ignored(why)) => return Read::Nothing(why),
-            Ok(Delivery::Schedule) => return Read::Schedule,
-            Ok(Delivery::Change(event)) => event,
-        };
-        let event_id = event.attribution().event_id;
-        match guard.vpcs_of(baselines, &event) {
-            Err(why) => Read::Nothing(format!("{} {event_id}: {why}", event.name)),
-            Ok(_) if !self.seen.insert(&event_id) => {
-                Read::Nothing(format!("event {event_id} was delivered before"))
-            }
-            Ok(vpcs) => Read::Change { event, vpcs },
-        }
     }
 
     /// When the next pending VPC is due.
@@ -304,14 +269,15 @@ impl Inbox {
             .collect();
         for vpc in due {
             let pending = self.pending.remove(&vpc).expect("a due VPC is pending");
-            match guard.job(Scope::Vpc(vpc.clone()), Trigger::Event, pending.events) {
+            let scope = Scope::Vpcs(BTreeSet::from([vpc.clone()]));
+            match guard.job(scope, Trigger::Event, pending.events) {
                 Ok(job) => {
                     self.running.insert(vpc, pending.messages);
                     tasks.spawn(job.run());
                 }
                 Err(error) => {
                     print_error(&error.context(format!("cannot reconcile {}", vpc.vpc_id)));
-                    self.settle(&pending.messages, false);
+                    self.settle(guard, &pending.messages, false);
                 }
             }
         }
@@ -326,9 +292,12 @@ impl Inbox {
         args: &Args,
         printer: &mut Printer,
     ) -> (Vec<Receipt>, ExitStatus) {
-        let messages = match done.job.vpc() {
-            Some(vpc) => self.running.remove(vpc).unwrap_or_default(),
-            None => {
+        let messages = match done.job.scope() {
+            Scope::Vpcs(vpcs) => vpcs
+                .iter()
+                .flat_map(|vpc| self.running.remove(vpc).unwrap_or_default())
+                .collect(),
+            Scope::Everything => {
                 self.sweeping = false;
                 Vec::new()
             }
@@ -343,14 +312,19 @@ impl Inbox {
                 (false, ExitStatus::Failure)
             }
         };
-        (self.settle(&messages, succeeded), status)
+        (self.settle(guard, &messages, succeeded), status)
     }
 
     /// One reconcile of `messages` is over; returns those whose every
     /// reconcile is over and succeeded. A message with a failed reconcile
     /// is not deleted, and its event is forgotten, so that it is acted on
     /// when it comes back.
-    fn settle(&mut self, messages: &[String], succeeded: bool) -> Vec<Receipt> {
+    fn settle(
+        &mut self,
+        guard: &mut Guard<'_>,
+        messages: &[String],
+        succeeded: bool,
+    ) -> Vec<Receipt> {
         let mut handled = Vec::new();
         for id in messages {
             let Some(waiting) = self.messages.get_mut(id) else {
@@ -363,39 +337,11 @@ impl Inbox {
             }
             let waiting = self.messages.remove(id).expect("present");
             if waiting.failed {
-                self.seen.forget(&waiting.event_id);
+                guard.forget(&waiting.event_id);
             } else {
                 handled.push(waiting.receipt);
             }
         }
         handled
-    }
-}
-
-/// The ids of the latest events, to recognise a duplicate delivery.
-#[derive(Default)]
-struct Seen {
-    ids: HashSet<String>,
-    order: VecDeque<String>,
-}
-
-impl Seen {
-    /// Remembers `id`; false when it was remembered already.
-    fn insert(&mut self, id: &str) -> bool {
-        if !self.ids.insert(id.to_owned()) {
-            return false;
-        }
-        self.order.push_back(id.to_owned());
-        if self.order.len() > REMEMBERED_EVENTS
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.ids.remove(&oldest);
-        }
-        true
-    }
-
-    fn forget(&mut self, id: &str) {
-        self.ids.remove(id);
-        self.order.retain(|kept| kept != id);
     }
 }

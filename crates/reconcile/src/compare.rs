@@ -103,19 +103,27 @@ impl Baselines {
             .collect()
     }
 
-    /// The baseline of `vpc` alone, its scope narrowed to that VPC: a
-    /// reconcile of it reads that VPC only. `None` when no baseline is of it.
-    pub fn only(&self, vpc: &Vpc) -> Option<Baselines> {
-        let (path, baseline) = self.files.iter().find(|(_, b)| Vpc::of(b) == *vpc)?;
-        let mut baseline = baseline.clone();
-        baseline.scope = Scope {
-            regions: BTreeSet::from([vpc.region.clone()]),
-            vpc_ids: Some(BTreeSet::from([vpc.vpc_id.clone()])),
-        };
+    /// The baselines of `vpcs` alone, each one's scope narrowed to its VPC:
+    /// a reconcile of them reads those VPCs only. `None` when no baseline
+    /// is of them.
+    pub fn only(&self, vpcs: &BTreeSet<Vpc>) -> Option<Baselines> {
+        let files: Vec<(PathBuf, Baseline)> = self
+            .files
+            .iter()
+            .filter(|(_, baseline)| vpcs.contains(&Vpc::of(baseline)))
+            .map(|(path, baseline)| {
+                let mut baseline = baseline.clone();
+                baseline.scope = Scope {
+                    regions: BTreeSet::from([baseline.region.clone()]),
+                    vpc_ids: Some(BTreeSet::from([baseline.vpc_id.clone()])),
+                };
+                (path.clone(), baseline)
+            })
+            .collect();
         Some(Baselines {
             dir: self.dir.clone(),
-            files: vec![(path.clone(), baseline)],
-            region: vpc.region.clone(),
+            region: files.first()?.1.region.clone(),
+            files,
         })
     }
 
@@ -301,11 +309,14 @@ mod tests {
     fn one_vpcs_baselines_cover_that_vpc_alone() {
         let (_dir, baselines) = two_vpcs();
         let vpc = baselines.vpcs().into_iter().next_back().expect("a VPC");
-        let only = baselines.only(&vpc).expect("its baseline");
+        let only = baselines
+            .only(&BTreeSet::from([vpc.clone()]))
+            .expect("its baseline");
         assert_eq!(only.files.len(), 1);
         let scope = &only.files[0].1.scope;
         assert_eq!(scope.regions, BTreeSet::from([vpc.region.clone()]));
         assert_eq!(scope.vpc_ids, Some(BTreeSet::from([vpc.vpc_id.clone()])));
         assert_eq!(only.places().len(), 1);
+        assert!(baselines.only(&BTreeSet::new()).is_none());
     }
 }

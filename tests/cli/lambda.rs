@@ -1,0 +1,306 @@
+//! `nacl-drift lambda` as Lambda runs it: the binary started with no
+//! arguments, its settings in the environment, against a loopback Lambda
+//! Runtime API (`tests/emulator/lambda_runtime_api.py`) and the emulator.
+
+use std::io::{BufRead, BufReader, Lines};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::support::{
+    Emulator, MALLORY, dir_arg, entry_call, files_below, id, moto_venv, nacl_drift, repo_root, run,
+};
+use crate::watch::{restored_calls, snapshotted};
+
+/// The loopback Runtime API, handing out `events` in turn.
+struct RuntimeApi {
+    child: Child,
+    address: String,
+    reports: Lines<BufReader<ChildStdout>>,
+    _events: tempfile::NamedTempFile,
+}
+
+impl RuntimeApi {
+    fn start(events: &[Value]) -> Self {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), Value::from(events.to_vec()).to_string()).expect("write");
+        let mut child = Command::new(moto_venv().join("bin/python"))
+            .arg("tests/emulator/lambda_runtime_api.py")
+            .arg(file.path())
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run lambda_runtime_api.py");
+        let mut reports = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let port = reports.next().expect("the port").expect("utf-8");
+        RuntimeApi {
+            child,
+            address: format!("127.0.0.1:{}", port.trim()),
+            reports,
+            _events: file,
+        }
+    }
+
+    /// The next answer of the function: `("response" | "error", body)`.
+    fn answer(&mut self) -> (String, Value) {
+        loop {
+            let line = self.reports.next().expect("a report").expect("utf-8");
+            let report: Value = serde_json::from_str(&line).expect("JSON");
+            let kind = report["kind"].as_str().expect("kind").to_owned();
+            if kind != "next" {
+                return (kind, report["body"].clone());
+            }
+        }
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The function, started as Lambda starts `bootstrap`: no arguments, the
+/// Runtime API's address and the function's settings in the environment,
+/// the baselines in its task root.
+fn start_function(api: &RuntimeApi, task_root: &Path, endpoint: &str) -> Child {
+    nacl_drift()
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "nacl-drift-guard")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("LAMBDA_TASK_ROOT", task_root)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("NACL_DRIFT_RESTORE", "true")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the function")
+}
+
+/// An EventBridge event of CloudTrail's, as Lambda or SQS hand it over.
+fn eventbridge(detail: &str, region: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": "0d8c2c5c-7f8e-4a4e-9c1e-0a0b0c0d0e0f",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.ec2",
+        "account": "123456789012",
+        "time": "2026-11-30T08:00:00Z",
+        "region": region,
+        "resources": [],
+        "detail": serde_json::from_str::<Value>(detail).expect("JSON"),
+    })
+}
+
+/// An SQS batch, as Lambda's event source mapping hands it over.
+fn sqs_batch(messages: &[(&str, Value)]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            json!({
+                "messageId": id,
+                "receiptHandle": format!("handle-{id}"),
+                "body": body.to_string(),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:nacl-drift-guard",
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+async fn delete_ingress(emulator: &Emulator, region: &str, acl: &str, rule: i32) {
+    emulator
+        .ec2(region)
+        .delete_network_acl_entry()
+        .network_acl_id(acl)
+        .egress(false)
+        .rule_number(rule)
+        .send()
+        .await
+        .expect("delete an entry");
+}
+
+#[tokio::test]
+async fn the_lambda_answers_an_event_a_schedule_and_an_sqs_batch() {
+    let (emulator, estate, dir) = snapshotted();
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let dr_web = id(&estate, "/eu-west-1/network_acls/web");
+    delete_ingress(&emulator, "us-east-1", db, 80).await;
+    delete_ingress(&emulator, "eu-west-1", dr_web, 100).await;
+    let outside = "acl-0123456789abcdef0";
+    let events = [
+        eventbridge(
+            &entry_call(
+                "us-east-1",
+                "DeleteNetworkAclEntry",
+                "e-db",
+                db,
+                80,
+                MALLORY,
+            ),
+            "us-east-1",
+        ),
+        sqs_batch(&[
+            (
+                "m-dr-web",
+                eventbridge(
+                    &entry_call(
+                        "eu-west-1",
+                        "DeleteNetworkAclEntry",
+                        "e-dr",
+                        dr_web,
+                        100,
+                        MALLORY,
+                    ),
+                    "eu-west-1",
+                ),
+            ),
+            (
+                "m-outside",
+                eventbridge(
+                    &entry_call(
+                        "us-east-1",
+                        "DeleteNetworkAclEntry",
+                        "e-out",
+                        outside,
+                        80,
+                        MALLORY,
+                    ),
+                    "us-east-1",
+                ),
+            ),
+        ]),
+        json!({
+            "version": "0", "id": "5b3a1d2e-0000-4000-8000-000000000000",
+            "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-11-30T08:10:00Z", "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/nacl-drift-sweep"],
+            "detail": {},
+        }),
+    ];
+    let mut api = RuntimeApi::start(&events);
+    let mut function = start_function(&api, dir.path(), &emulator.endpoint);
+
+    let (kind, line) = api.answer();
+    assert_eq!(kind, "response", "{line}");
+    assert_eq!(line["trigger"], "event");
+    assert_eq!(line["event"]["principal_arn"], MALLORY);
+    assert_eq!(line["vpc_id"], id(&estate, "/us-east-1/vpc_id"));
+    assert_eq!(restored_calls(&line), [(db.to_owned(), "done".to_owned())]);
+    assert_eq!(line["in_sync"], true, "{line}");
+
+    let (kind, batch) = api.answer();
+    assert_eq!(kind, "response", "{batch}");
+    assert_eq!(batch["batchItemFailures"], json!([]), "{batch}");
+    let dr_line = &batch["reconciles"][0];
+    assert_eq!(dr_line["region"], "eu-west-1", "{batch}");
+    assert_eq!(
+        restored_calls(dr_line),
+        [(dr_web.to_owned(), "done".to_owned())]
+    );
+    assert!(
+        batch["reconciles"][1]["ignored"]
+            .as_str()
+            .is_some_and(|why| why.contains("no baseline holds acl-0123456789abcdef0")),
+        "{batch}"
+    );
+
+    let (kind, sweep) = api.answer();
+    assert_eq!(kind, "response", "{sweep}");
+    assert_eq!(sweep["trigger"], "sweep");
+    assert_eq!(sweep["in_sync"], true, "{sweep}");
+    assert_eq!(
+        sweep["changes"],
+        json!([]),
+        "everything is restored: {sweep}"
+    );
+
+    let _ = function.kill();
+    let _ = function.wait();
+}
+
+/// A message whose reconcile fails (its region cannot be read) is reported
+/// back on its own, so that SQS delivers only it again; the other is done.
+#[tokio::test]
+async fn an_sqs_batch_reports_the_message_that_failed() {
+    let (emulator, estate, dir) = snapshotted();
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let dr_web = id(&estate, "/eu-west-1/network_acls/web");
+    delete_ingress(&emulator, "us-east-1", db, 80).await;
+    let proxy = emulator.proxy(&["--deny-region", "eu-west-1"]);
+    let events = [sqs_batch(&[
+        (
+            "m-db",
+            eventbridge(
+                &entry_call(
+                    "us-east-1",
+                    "DeleteNetworkAclEntry",
+                    "e-db",
+                    db,
+                    80,
+                    MALLORY,
+                ),
+                "us-east-1",
+            ),
+        ),
+        (
+            "m-dr-web",
+            eventbridge(
+                &entry_call(
+                    "eu-west-1",
+                    "DeleteNetworkAclEntry",
+                    "e-dr",
+                    dr_web,
+                    100,
+                    MALLORY,
+                ),
+                "eu-west-1",
+            ),
+        ),
+    ])];
+    let mut api = RuntimeApi::start(&events);
+    let mut function = start_function(&api, dir.path(), &proxy.endpoint);
+
+    let (kind, batch) = api.answer();
+    assert_eq!(kind, "response", "{batch}");
+    assert_eq!(
+        batch["batchItemFailures"],
+        json!([{"itemIdentifier": "m-dr-web"}]),
+        "{batch}"
+    );
+    let reconciles = batch["reconciles"].as_array().expect("reconciles");
+    assert_eq!(reconciles.len(), 1, "{batch}");
+    assert_eq!(
+        restored_calls(&reconciles[0]),
+        [(db.to_owned(), "done".to_owned())]
+    );
+
+    let _ = function.kill();
+    let _ = function.wait();
+}
+
+/// Outside Lambda, `nacl-drift lambda` says so and changes nothing.
+#[test]
+fn the_lambda_outside_lambda_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = files_below(dir.path());
+    let result = run(
+        &mut nacl_drift(),
+        &["lambda", "--baseline-dir", dir_arg(dir.path())],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.contains(
+            "nacl-drift lambda runs inside AWS Lambda, which sets AWS_LAMBDA_RUNTIME_API; it is not set"
+        ),
+        "{result:?}"
+    );
+    assert_eq!(files_below(dir.path()), before);
+}
