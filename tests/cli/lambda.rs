@@ -1,16 +1,23 @@
-//! `nacl-drift lambda` as Lambda runs it: the binary started with no
-//! arguments, its settings in the environment, against a loopback Lambda
-//! Runtime API (`tests/emulator/lambda_runtime_api.py`) and the emulator.
+//! `nacl-drift lambda` as Lambda runs it: the package that
+//! `examples/lambda/build.sh` makes, its `bootstrap` started with no
+//! arguments in its task root, its settings in the environment, against a
+//! loopback Lambda Runtime API (`tests/emulator/lambda_runtime_api.py`)
+//! and the emulator. And the SAM template that deploys it passes cfn-lint.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Lines};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+use nacl_drift_model::Operation;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Emulator, MALLORY, dir_arg, entry_call, files_below, id, moto_venv, nacl_drift, repo_root, run,
+    Emulator, MALLORY, assert_passes, clean_aws_env, dir_arg, entry_call, files_below, id,
+    moto_venv, nacl_drift, repo_root, run, tool,
 };
+
+const TEMPLATE: &str = "examples/lambda/template.yaml";
 use crate::watch::{restored_calls, snapshotted};
 
 /// The loopback Runtime API, handing out `events` in turn.
@@ -62,11 +69,35 @@ impl Drop for RuntimeApi {
     }
 }
 
-/// The function, started as Lambda starts `bootstrap`: no arguments, the
-/// Runtime API's address and the function's settings in the environment,
-/// the baselines in its task root.
+/// The function's package, as `examples/lambda/build.sh` makes it from the
+/// baselines of `dir` and this build of nacl-drift.
+fn package(dir: &Path) -> PathBuf {
+    let out = dir.join("package");
+    let baselines = dir.join("baselines");
+    assert_passes(
+        Command::new("bash")
+            .arg("examples/lambda/build.sh")
+            .args(["--baseline-dir", dir_arg(&baselines)])
+            .args(["--binary", env!("CARGO_BIN_EXE_nacl-drift")])
+            .args(["--out", dir_arg(&out)])
+            .current_dir(repo_root()),
+        "examples/lambda/build.sh",
+    );
+    assert!(out.join("bootstrap").is_file());
+    assert_eq!(
+        files_below(&out.join("baselines")),
+        files_below(&baselines),
+        "every baseline, unchanged"
+    );
+    out
+}
+
+/// The function, started as Lambda starts it: `bootstrap` with no
+/// arguments in its task root, the Runtime API's address and the
+/// function's settings in the environment.
 fn start_function(api: &RuntimeApi, task_root: &Path, endpoint: &str) -> Child {
-    nacl_drift()
+    clean_aws_env(Command::new(task_root.join("bootstrap")))
+        .current_dir(task_root)
         .env("AWS_LAMBDA_RUNTIME_API", &api.address)
         .env("AWS_LAMBDA_FUNCTION_NAME", "nacl-drift-guard")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
@@ -186,7 +217,7 @@ async fn the_lambda_answers_an_event_a_schedule_and_an_sqs_batch() {
         }),
     ];
     let mut api = RuntimeApi::start(&events);
-    let mut function = start_function(&api, dir.path(), &emulator.endpoint);
+    let mut function = start_function(&api, &package(dir.path()), &emulator.endpoint);
 
     let (kind, line) = api.answer();
     assert_eq!(kind, "response", "{line}");
@@ -266,7 +297,7 @@ async fn an_sqs_batch_reports_the_message_that_failed() {
         ),
     ])];
     let mut api = RuntimeApi::start(&events);
-    let mut function = start_function(&api, dir.path(), &proxy.endpoint);
+    let mut function = start_function(&api, &package(dir.path()), &proxy.endpoint);
 
     let (kind, batch) = api.answer();
     assert_eq!(kind, "response", "{batch}");
@@ -303,4 +334,38 @@ fn the_lambda_outside_lambda_is_refused() {
         "{result:?}"
     );
     assert_eq!(files_below(dir.path()), before);
+}
+
+#[test]
+fn the_sam_template_passes_cfn_lint() {
+    assert_passes(
+        Command::new(tool("cfn-lint"))
+            .current_dir(repo_root())
+            .arg(TEMPLATE),
+        &format!("cfn-lint {TEMPLATE}"),
+    );
+}
+
+/// The rule sends every NACL call nacl-drift knows, successful ones only.
+#[test]
+fn the_templates_rule_matches_every_nacl_call_and_no_failed_one() {
+    let text = std::fs::read_to_string(repo_root().join(TEMPLATE)).expect("template");
+    let template: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+    let pattern = &template["Resources"]["Guard"]["Properties"]["Events"]["NaclCall"]["Properties"]
+        ["Pattern"];
+    let names: BTreeSet<&str> = pattern["detail"]["eventName"]
+        .as_sequence()
+        .expect("eventName")
+        .iter()
+        .map(|name| name.as_str().expect("a name"))
+        .collect();
+    let known: BTreeSet<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
+    assert_eq!(names, known);
+    assert_eq!(
+        pattern["detail"]["errorCode"][0]["exists"],
+        serde_yaml::Value::Bool(false)
+    );
+    let function = &template["Resources"]["Guard"]["Properties"];
+    assert_eq!(function["ReservedConcurrentExecutions"], 1);
+    assert_eq!(function["Runtime"], "provided.al2023");
 }

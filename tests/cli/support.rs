@@ -413,7 +413,7 @@ pub fn nacl_drift_on_a_terminal(args: &[&str]) -> Run {
 /// `command` with a clean AWS environment: dummy credentials, no profile
 /// files, no instance metadata lookups, and no region unless given; and
 /// none of nacl-drift's own settings or Lambda's from the environment.
-fn clean_aws_env(mut command: Command) -> Command {
+pub fn clean_aws_env(mut command: Command) -> Command {
     for (name, _) in std::env::vars() {
         let ours = ["AWS_", "NACL_DRIFT_", "LAMBDA_"]
             .iter()
