@@ -4,6 +4,7 @@
     estate.py --endpoint-url URL seed > estate.json
     estate.py --endpoint-url URL incident estate.json [--cloudtrail-logs DIR]
     estate.py --endpoint-url URL export REGION > live.json
+    estate.py --endpoint-url URL again estate.json
 
 `seed` creates the estate and prints, as JSON, the ids of what it made by
 name, so tests and the incident drill can refer to "the db tier's NACL"
@@ -12,7 +13,9 @@ incidents nacl-drift exists for would do (see INCIDENTS below), and with
 --cloudtrail-logs writes the CloudTrail log files that AWS would deliver for
 those calls (the emulator has no CloudTrail), with some other events that
 must not be mistaken for them. `export`
-prints what `aws ec2 describe-network-acls --output json` would.
+prints what `aws ec2 describe-network-acls --output json` would. `again`
+deletes the db tier's SSH deny once more and puts the event CloudTrail
+would send EventBridge for that call, for the guard to act on.
 
 It is meant for a local EC2 emulator (moto); it never needs real credentials.
 
@@ -281,6 +284,21 @@ def incident(ec2, made, logs):
     ], compress=False)
 
 
+def again(ec2, events, made):
+    acl = made["network_acls"]["db"]
+    ec2.delete_network_acl_entry(NetworkAclId=acl, Egress=False, RuleNumber=80)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    call = record(now, "DeleteNetworkAclEntry", MALLORY, "203.0.113.66", CLI,
+                  {"networkAclId": acl, "ruleNumber": 80, "egress": False})
+    answer = events.put_events(Entries=[{
+        "Source": "aws.ec2", "DetailType": "AWS API Call via CloudTrail", "Detail": json.dumps(call),
+    }])
+    if answer.get("FailedEntryCount"):
+        raise SystemExit(f"PutEvents failed: {answer}")
+    print(f"unauthorized DeleteNetworkAclEntry again: the db tier's rule 80, by user/mallory "
+          f"from 203.0.113.66 at {call['eventTime']}; its CloudTrail event is on EventBridge")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", required=True)
@@ -292,6 +310,8 @@ def main():
                                  help="also write the CloudTrail logs of the incidents here")
     export_parser = commands.add_parser("export", help="print describe-network-acls as JSON")
     export_parser.add_argument("region")
+    again_parser = commands.add_parser("again", help="delete the db tier's SSH deny again, with its event")
+    again_parser.add_argument("estate_json", help="what seed printed")
     args = parser.parse_args()
 
     def ec2(region):
@@ -305,6 +325,11 @@ def main():
         with open(args.estate_json) as estate:
             made = json.load(estate)
         incident(ec2("us-east-1"), made["us-east-1"], args.cloudtrail_logs)
+    elif args.command == "again":
+        with open(args.estate_json) as estate:
+            made = json.load(estate)
+        events = boto3.client("events", region_name="us-east-1", endpoint_url=args.endpoint_url)
+        again(ec2("us-east-1"), events, made["us-east-1"])
     else:
         response = ec2(args.region).describe_network_acls()
         response.pop("ResponseMetadata", None)

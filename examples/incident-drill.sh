@@ -18,7 +18,10 @@
 # 6. runs diff, which reports each of them, what it does to traffic and who
 #    did it (from the CloudTrail log files of those calls), and exits 2;
 # 7. plans the restore (apply --dry-run), restores (apply --yes --prune),
-#    and diffs again, which is clean: exit 0.
+#    and diffs again, which is clean: exit 0;
+# 8. leaves the guard on: `watch --restore` on the queue an EventBridge rule
+#    on CloudTrail's NACL calls feeds, deletes the SSH deny once more, and
+#    shows the guard put it back within seconds and say who deleted it.
 #
 # The baselines go to a temporary folder, removed at the end, unless
 # --keep DIR names a folder to keep them in.
@@ -127,5 +130,34 @@ step "Apply: restore the baselines"
 
 step "Diff again: clean"
 "$nacl_drift" diff --baseline-dir "$baselines"
+
+step "The guard: watch --restore on the queue of CloudTrail's NACL calls"
+queue=$("$venv/bin/python" "$root/tests/emulator/events.py" --endpoint-url "$endpoint" queue \
+  | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["queue_url"])')
+echo "EventBridge rule nacl-drift-guard -> SQS $queue"
+AWS_REGION=us-east-1 "$nacl_drift" watch --baseline-dir "$baselines" --sqs-queue-url "$queue" \
+  --restore --format text >"$work/guard.log" 2>&1 &
+guard_pid=$!
+wait_for_lines() {
+  for _ in $(seq 1 150); do
+    [[ $(wc -l <"$work/guard.log") -ge $1 ]] && return 0
+    kill -0 "$guard_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  cat "$work/guard.log" >&2
+  echo "drill failed: the guard did not report" >&2
+  exit 1
+}
+wait_for_lines 1
+cat "$work/guard.log"
+"$venv/bin/python" "$root/examples/estate.py" --endpoint-url "$endpoint" again "$work/estate.json"
+wait_for_lines 2
+tail -n 1 "$work/guard.log"
+kill "$guard_pid"
+wait "$guard_pid" || true
+if ! tail -n 1 "$work/guard.log" | grep -q "verified in sync"; then
+  echo "drill failed: the guard did not restore the SSH deny" >&2
+  exit 1
+fi
 
 step "Drill complete"

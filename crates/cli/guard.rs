@@ -501,17 +501,16 @@ impl Line {
         if let (Some(account), Some(region), Some(vpc)) =
             (&self.account, &self.region, &self.vpc_id)
         {
-            text.push_str(&format!(" in {account}/{region}/{vpc}"));
+            text.push_str(&format!(" on {account}/{region}/{vpc}"));
         }
         text.push_str(": ");
-        if self.changes.is_empty() {
-            text.push_str("in sync");
-        } else {
-            let severity = self.severity.map_or("none", Severity::label);
-            text.push_str(&format!(
-                "{} changes (highest: {severity})",
-                self.changes.len()
-            ));
+        match self.changes.len() {
+            0 => text.push_str("in sync"),
+            count => {
+                let severity = self.severity.map_or("none", Severity::label);
+                let noun = if count == 1 { "change" } else { "changes" };
+                text.push_str(&format!("{count} {noun} (highest severity: {severity})"));
+            }
         }
         if !self.restored.is_empty() {
             let done = self
@@ -519,8 +518,13 @@ impl Line {
                 .iter()
                 .filter(|r| r.status == CallStatus::Done)
                 .count();
+            let noun = if self.restored.len() == 1 {
+                "call"
+            } else {
+                "calls"
+            };
             text.push_str(&format!(
-                "; restored with {done} of {} calls; {}",
+                "; restored with {done} of {} {noun}, {}",
                 self.restored.len(),
                 if self.in_sync {
                     "verified in sync"
@@ -528,9 +532,12 @@ impl Line {
                     "drift remains"
                 }
             ));
-        }
-        if let Some(latency) = self.latency_ms {
-            text.push_str(&format!(" {latency} ms after the event"));
+            if let Some(latency) = self.latency_ms {
+                text.push_str(&format!(
+                    ", {:.1} s after the call",
+                    Duration::from_millis(latency).as_secs_f64()
+                ));
+            }
         }
         for flapping in &self.flapping {
             text.push_str(&format!(

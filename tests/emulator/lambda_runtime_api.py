@@ -8,7 +8,9 @@ EVENTS_JSON is a file holding a JSON array of invocation payloads. The
 server prints the port it listens on, then one JSON line per thing the
 function does, flushed at once:
 
-    {"kind": "next", "request_id": ..., "at": UNIX_TIME}   an event handed out
+    {"kind": "next", "request_id": ..., "at": UNIX_TIME}   a request for the next
+                                                           event (request_id null
+                                                           when none is left)
     {"kind": "response", "request_id": ..., "body": ...}   its answer
     {"kind": "error", "request_id": ..., "body": ...}      its error
     {"kind": "init_error", "body": ...}                     a failed start
@@ -60,11 +62,11 @@ def handler_for(state):
                 self.send_error(404)
                 return
             request_id, event = state.next_event()
+            report(kind="next", request_id=request_id, at=time.time())
             if request_id is None:
                 while True:  # Lambda freezes the function here.
                     time.sleep(3600)
             body = json.dumps(event).encode()
-            report(kind="next", request_id=request_id, at=time.time())
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
