@@ -70,6 +70,8 @@ fn man_pages_render_with_groff() {
         (vec!["man", "diff"], "nacl-drift-diff"),
         (vec!["man", "apply"], "nacl-drift-apply"),
         (vec!["man", "accounts"], "nacl-drift-accounts"),
+        (vec!["man", "watch"], "nacl-drift-watch"),
+        (vec!["man", "lambda"], "nacl-drift-lambda"),
     ] {
         let page = run(&mut nacl_drift(), &args);
         assert_eq!(page.code, 0, "{page:?}");
@@ -98,6 +100,6 @@ fn man_pages_render_with_groff() {
     assert_eq!(unknown.code, 1);
     assert_eq!(
         unknown.stderr,
-        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, watch, completions, man\n"
+        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, watch, lambda, completions, man\n"
     );
 }

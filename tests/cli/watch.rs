@@ -125,9 +125,9 @@ fn a_monitor_only_nacl_is_reported_and_not_restored() {
     }
 }
 
-/// A NACL that keeps being broken is restored twice (--flap-limit 2), then
-/// held: reported as flapping, never restored again; SIGTERM ends watch
-/// with exit 0.
+/// A NACL that keeps being broken is restored 3 times (the default
+/// --flap-limit), then held: reported as flapping, never restored again;
+/// SIGTERM ends watch with exit 0.
 #[tokio::test]
 async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
     let (emulator, estate, dir) = snapshotted();
@@ -149,8 +149,6 @@ async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
             "--interval",
             "1s",
             "--restore",
-            "--flap-limit",
-            "2",
             "--baseline-dir",
             dir_arg(&baselines),
             "--endpoint-url",
@@ -181,14 +179,14 @@ async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
         }
     }
     let held = held.expect("the brake held the NACL");
-    assert_eq!(restores, 2, "{held}");
+    assert_eq!(restores, 3, "{held}");
     assert!(restored_calls(&held).is_empty(), "{held}");
     assert_eq!(held["in_sync"], false);
     let flapping = &held["flapping"][0];
     assert_eq!(flapping["network_acl_id"], db.as_str());
     assert_eq!(flapping["flapping"], true);
     assert_eq!(flapping["severity"], "critical");
-    assert_eq!(flapping["restores"], 2);
+    assert_eq!(flapping["restores"], 3);
     let change = held["changes"]
         .as_array()
         .expect("changes")
@@ -198,7 +196,7 @@ async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
     assert!(
         change["monitor_only"]
             .as_str()
-            .is_some_and(|reason| reason.starts_with("flapping: restored 2 times in 600s")),
+            .is_some_and(|reason| reason.starts_with("flapping: restored 3 times in 600s")),
         "{change}"
     );
 
