@@ -3,6 +3,7 @@ repository's root, the built binary, moto's virtualenv and boto3 from it,
 dummy credentials, and a moto server on a free loopback port."""
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -58,3 +59,28 @@ def emulator(venv):
     finally:
         moto.kill()
         moto.wait()
+
+
+def snapshotted_estate(venv, endpoint, binary, work):
+    """The example estate (examples/estate.py) seeded on the emulator and
+    snapshotted into WORK/baselines: what seed printed, and the arguments
+    that point nacl-drift at those baselines and the emulator."""
+    estate = json.loads(subprocess.run(
+        [os.path.join(venv, "bin/python"), os.path.join(ROOT, "examples/estate.py"),
+         "--endpoint-url", endpoint, "seed"],
+        check=True, capture_output=True, text=True).stdout)
+    common = ["--baseline-dir", os.path.join(work, "baselines"), "--endpoint-url", endpoint]
+    subprocess.run([binary, "snapshot", "--region", "us-east-1", "--region", "eu-west-1", *common],
+                   check=True, stdout=subprocess.DEVNULL)
+    return estate, common
+
+
+def wait_until_restored(watch, acl, trigger=None):
+    """Reads `watch`'s ndjson lines until one reports ACL restored and
+    verified in sync (by a reconcile of TRIGGER, when given)."""
+    while True:
+        line = json.loads(watch.stdout.readline())
+        restored = any(call["network_acl_id"] == acl and call["status"] == "done"
+                       for call in line["restored"])
+        if restored and line["in_sync"] and trigger in (None, line["trigger"]):
+            return line

@@ -34,7 +34,8 @@ import sys
 import tempfile
 import time
 
-from emulator import DEFAULT_BINARY, ROOT, ENV, emulator, moto_venv, require_binary
+from emulator import (DEFAULT_BINARY, ENV, ROOT, emulator, moto_venv, require_binary,
+                      snapshotted_estate, wait_until_restored)
 
 sys.path.insert(0, os.path.join(ROOT, "tests/emulator"))
 
@@ -56,20 +57,12 @@ def event_mode(args, venv, endpoint):
     import boto3  # noqa: E402  (from the emulator's virtualenv)
     import events  # noqa: E402  (tests/emulator/events.py)
 
-    estate = json.loads(subprocess.run(
-        [os.path.join(venv, "bin/python"), os.path.join(ROOT, "examples/estate.py"),
-         "--endpoint-url", endpoint, "seed"],
-        check=True, capture_output=True, text=True).stdout)
-    db = estate["us-east-1"]["network_acls"]["db"]
-    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint)
-    queue = events.make_queue(endpoint, "us-east-1")["queue_url"]
     latencies = []
     with tempfile.TemporaryDirectory() as work:
-        baselines = os.path.join(work, "baselines")
-        common = ["--baseline-dir", baselines, "--endpoint-url", endpoint]
-        subprocess.run([args.binary, "snapshot", "--region", "us-east-1",
-                        "--region", "eu-west-1", *common],
-                       check=True, stdout=subprocess.DEVNULL)
+        estate, common = snapshotted_estate(venv, endpoint, args.binary, work)
+        db = estate["us-east-1"]["network_acls"]["db"]
+        ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint)
+        queue = events.make_queue(endpoint, "us-east-1")["queue_url"]
         watch = subprocess.Popen(
             [args.binary, "watch", "--sqs-queue-url", queue, "--restore",
              "--debounce", f"{args.debounce}s", "--flap-limit", str(args.incidents + 1),
@@ -82,13 +75,8 @@ def event_mode(args, venv, endpoint):
                 ec2.delete_network_acl_entry(NetworkAclId=db, RuleNumber=80, Egress=False)
                 put = time.perf_counter()
                 events.put(endpoint, "us-east-1", cloudtrail_call(db, f"bench-{incident}"))
-                while True:
-                    line = json.loads(watch.stdout.readline())
-                    restored = any(call["network_acl_id"] == db and call["status"] == "done"
-                                   for call in line["restored"])
-                    if line["trigger"] == "event" and restored and line["in_sync"]:
-                        latencies.append(time.perf_counter() - put)
-                        break
+                wait_until_restored(watch, db, trigger="event")
+                latencies.append(time.perf_counter() - put)
         finally:
             watch.kill()
             watch.wait()

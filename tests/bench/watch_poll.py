@@ -19,8 +19,6 @@ Build the binary first: `cargo build --release`.
 """
 
 import argparse
-import json
-import os
 import random
 import statistics
 import subprocess
@@ -28,7 +26,8 @@ import sys
 import tempfile
 import time
 
-from emulator import DEFAULT_BINARY, ROOT, emulator, moto_venv, require_binary
+from emulator import (DEFAULT_BINARY, emulator, moto_venv, require_binary, snapshotted_estate,
+                      wait_until_restored)
 
 
 def main():
@@ -44,41 +43,26 @@ def main():
     venv = moto_venv()
     import boto3  # noqa: E402  (from the emulator's virtualenv)
 
-    with emulator(venv) as endpoint:
-        estate = json.loads(subprocess.run(
-            [os.path.join(venv, "bin/python"), os.path.join(ROOT, "examples/estate.py"),
-             "--endpoint-url", endpoint, "seed"],
-            check=True, capture_output=True, text=True).stdout)
+    with emulator(venv) as endpoint, tempfile.TemporaryDirectory() as work:
+        estate, common = snapshotted_estate(venv, endpoint, args.binary, work)
         db = estate["us-east-1"]["network_acls"]["db"]
         ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint)
-
-        with tempfile.TemporaryDirectory() as work:
-            baselines = os.path.join(work, "baselines")
-            common = ["--baseline-dir", baselines, "--endpoint-url", endpoint]
-            subprocess.run([args.binary, "snapshot", "--region", "us-east-1",
-                            "--region", "eu-west-1", *common],
-                           check=True, stdout=subprocess.DEVNULL)
-            watch = subprocess.Popen(
-                [args.binary, "watch", "--interval", f"{args.interval}s", "--restore",
-                 "--flap-limit", str(args.incidents + 1), *common],
-                stdout=subprocess.PIPE, text=True)
-            try:
-                watch.stdout.readline()  # the first reconcile: in sync
-                latencies = []
-                for _ in range(args.incidents):
-                    time.sleep(random.uniform(0, args.interval))
-                    ec2.delete_network_acl_entry(NetworkAclId=db, RuleNumber=80, Egress=False)
-                    broken = time.perf_counter()
-                    while True:
-                        line = json.loads(watch.stdout.readline())
-                        restored = any(call["network_acl_id"] == db and call["status"] == "done"
-                                       for call in line["restored"])
-                        if restored and line["in_sync"]:
-                            latencies.append(time.perf_counter() - broken)
-                            break
-            finally:
-                watch.kill()
-                watch.wait()
+        watch = subprocess.Popen(
+            [args.binary, "watch", "--interval", f"{args.interval}s", "--restore",
+             "--flap-limit", str(args.incidents + 1), *common],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            watch.stdout.readline()  # the first reconcile: in sync
+            latencies = []
+            for _ in range(args.incidents):
+                time.sleep(random.uniform(0, args.interval))
+                ec2.delete_network_acl_entry(NetworkAclId=db, RuleNumber=80, Egress=False)
+                broken = time.perf_counter()
+                wait_until_restored(watch, db)
+                latencies.append(time.perf_counter() - broken)
+        finally:
+            watch.kill()
+            watch.wait()
 
     median, worst = statistics.median(latencies), max(latencies)
     print(f"poll mode, --interval {args.interval:g}s: {len(latencies)} incidents restored "

@@ -2,22 +2,15 @@
 //! passes cfn-lint, and its policies are exactly the JSON policies the
 //! README documents, so the two cannot drift apart.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::support::{assert_passes, repo_root, tool};
+use crate::support::{assert_cfn_lint, repo_root};
 
 const TEMPLATE: &str = "examples/iam/stackset-roles.yaml";
 
 #[test]
 fn the_stackset_template_passes_cfn_lint() {
-    assert_passes(
-        Command::new(tool("cfn-lint"))
-            .current_dir(repo_root())
-            .arg(TEMPLATE),
-        &format!("cfn-lint {TEMPLATE}"),
-    );
+    assert_cfn_lint(TEMPLATE);
 }
 
 #[test]

@@ -13,8 +13,8 @@ use nacl_drift_model::Operation;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Emulator, MALLORY, assert_passes, clean_aws_env, dir_arg, entry_call, files_below, id,
-    moto_venv, nacl_drift, repo_root, run, tool,
+    Emulator, MALLORY, assert_cfn_lint, assert_passes, clean_aws_env, dir_arg, entry_call,
+    files_below, id, moto_venv, nacl_drift, repo_root, run,
 };
 
 const TEMPLATE: &str = "examples/lambda/template.yaml";
@@ -126,6 +126,19 @@ fn eventbridge(detail: &str, region: &str) -> Value {
     })
 }
 
+/// The EventBridge event of mallory's deletion of ingress `rule` of `acl`.
+fn deleted(region: &str, event_id: &str, acl: &str, rule: u16) -> Value {
+    let call = entry_call(
+        region,
+        "DeleteNetworkAclEntry",
+        event_id,
+        acl,
+        rule,
+        MALLORY,
+    );
+    eventbridge(&call, region)
+}
+
 /// An SQS batch, as Lambda's event source mapping hands it over.
 fn sqs_batch(messages: &[(&str, Value)]) -> Value {
     let records: Vec<Value> = messages
@@ -167,46 +180,10 @@ async fn the_lambda_answers_an_event_a_schedule_and_an_sqs_batch() {
     delete_ingress(&emulator, "eu-west-1", dr_web, 100).await;
     let outside = "acl-0123456789abcdef0";
     let events = [
-        eventbridge(
-            &entry_call(
-                "us-east-1",
-                "DeleteNetworkAclEntry",
-                "e-db",
-                db,
-                80,
-                MALLORY,
-            ),
-            "us-east-1",
-        ),
+        deleted("us-east-1", "e-db", db, 80),
         sqs_batch(&[
-            (
-                "m-dr-web",
-                eventbridge(
-                    &entry_call(
-                        "eu-west-1",
-                        "DeleteNetworkAclEntry",
-                        "e-dr",
-                        dr_web,
-                        100,
-                        MALLORY,
-                    ),
-                    "eu-west-1",
-                ),
-            ),
-            (
-                "m-outside",
-                eventbridge(
-                    &entry_call(
-                        "us-east-1",
-                        "DeleteNetworkAclEntry",
-                        "e-out",
-                        outside,
-                        80,
-                        MALLORY,
-                    ),
-                    "us-east-1",
-                ),
-            ),
+            ("m-dr-web", deleted("eu-west-1", "e-dr", dr_web, 100)),
+            ("m-outside", deleted("us-east-1", "e-out", outside, 80)),
         ]),
         json!({
             "version": "0", "id": "5b3a1d2e-0000-4000-8000-000000000000",
@@ -267,34 +244,8 @@ async fn an_sqs_batch_reports_the_message_that_failed() {
     delete_ingress(&emulator, "us-east-1", db, 80).await;
     let proxy = emulator.proxy(&["--deny-region", "eu-west-1"]);
     let events = [sqs_batch(&[
-        (
-            "m-db",
-            eventbridge(
-                &entry_call(
-                    "us-east-1",
-                    "DeleteNetworkAclEntry",
-                    "e-db",
-                    db,
-                    80,
-                    MALLORY,
-                ),
-                "us-east-1",
-            ),
-        ),
-        (
-            "m-dr-web",
-            eventbridge(
-                &entry_call(
-                    "eu-west-1",
-                    "DeleteNetworkAclEntry",
-                    "e-dr",
-                    dr_web,
-                    100,
-                    MALLORY,
-                ),
-                "eu-west-1",
-            ),
-        ),
+        ("m-db", deleted("us-east-1", "e-db", db, 80)),
+        ("m-dr-web", deleted("eu-west-1", "e-dr", dr_web, 100)),
     ])];
     let mut api = RuntimeApi::start(&events);
     let mut function = start_function(&api, &package(dir.path()), &proxy.endpoint);
@@ -338,12 +289,7 @@ fn the_lambda_outside_lambda_is_refused() {
 
 #[test]
 fn the_sam_template_passes_cfn_lint() {
-    assert_passes(
-        Command::new(tool("cfn-lint"))
-            .current_dir(repo_root())
-            .arg(TEMPLATE),
-        &format!("cfn-lint {TEMPLATE}"),
-    );
+    assert_cfn_lint(TEMPLATE);
 }
 
 /// The rule sends every NACL call nacl-drift knows, successful ones only.

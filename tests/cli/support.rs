@@ -102,6 +102,17 @@ pub fn files_below(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     found
 }
 
+/// cfn-lint passes on the CloudFormation `template` (a path in the
+/// repository).
+pub fn assert_cfn_lint(template: &str) {
+    assert_passes(
+        Command::new(tool("cfn-lint"))
+            .current_dir(repo_root())
+            .arg(template),
+        &format!("cfn-lint {template}"),
+    );
+}
+
 /// The principal of the incidents that tests put on the event path.
 pub const MALLORY: &str = "arn:aws:iam::123456789012:user/mallory";
 

@@ -2,9 +2,9 @@
 //! incident restored with no event at all, a monitor-only NACL left alone,
 //! and the flapping brake.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Child, ChildStdout, Stdio};
 
 use serde_json::Value;
 
@@ -142,27 +142,11 @@ async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
             .await
             .expect("delete the SSH deny");
     };
-    let baselines = dir.path().join("baselines");
-    let mut child = nacl_drift()
-        .args([
-            "watch",
-            "--interval",
-            "1s",
-            "--restore",
-            "--baseline-dir",
-            dir_arg(&baselines),
-            "--endpoint-url",
-            &emulator.endpoint,
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start watch");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut watch = Watching::start(&emulator, dir.path(), &["--interval", "1s", "--restore"]);
     let mut restores = 0;
     let mut held = None;
     for _ in 0..20 {
-        let line = lines.next().expect("a line").expect("utf-8");
-        let line: Value = serde_json::from_str(&line).expect("a JSON line");
+        let line = watch.next_line();
         let calls = restored_calls(&line);
         if !line["flapping"].as_array().expect("flapping").is_empty() {
             held = Some(line);
@@ -199,13 +183,47 @@ async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
             .is_some_and(|reason| reason.starts_with("flapping: restored 3 times in 600s")),
         "{change}"
     );
+    assert_eq!(watch.terminate(), Some(0), "SIGTERM ends watch cleanly");
+}
 
-    let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = child.wait().expect("watch ends");
-    assert_eq!(status.code(), Some(0), "SIGTERM ends watch cleanly");
+/// `nacl-drift watch` left running on the emulator, its lines read as they
+/// come.
+pub struct Watching {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Watching {
+    /// Starts `watch --baseline-dir DIR/baselines` with `args`.
+    pub fn start(emulator: &Emulator, dir: &Path, args: &[&str]) -> Self {
+        let baselines = dir.join("baselines");
+        let mut child = nacl_drift()
+            .env("AWS_REGION", "us-east-1")
+            .arg("watch")
+            .args(args)
+            .args(["--baseline-dir", dir_arg(&baselines)])
+            .args(["--endpoint-url", &emulator.endpoint])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start watch");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        Watching { child, lines }
+    }
+
+    /// The next line, as JSON.
+    pub fn next_line(&mut self) -> Value {
+        let line = self.lines.next().expect("a line").expect("utf-8");
+        serde_json::from_str(&line).expect("a JSON line")
+    }
+
+    /// Sends SIGTERM; the exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        self.child.wait().expect("watch ends").code()
+    }
 }

@@ -3,16 +3,14 @@
 //! events, so each test makes the change on EC2, then puts the event that
 //! CloudTrail would have sent (`tests/emulator/events.py`).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Stdio;
 
 use serde_json::{Value, json};
 
 use crate::support::{
     Emulator, MALLORY, Run, dir_arg, entry_call, files_below, id, nacl_drift, run,
 };
-use crate::watch::{restored_calls, snapshotted};
+use crate::watch::{Watching, restored_calls, snapshotted};
 
 /// A queue fed by the guard's EventBridge rule; its URL.
 fn guard_queue(emulator: &Emulator) -> String {
@@ -228,30 +226,12 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
     let (emulator, estate, dir) = snapshotted();
     let queue = guard_queue(&emulator);
     let db = id(&estate, "/us-east-1/network_acls/db");
-    let baselines = dir.path().join("baselines");
-    let mut child = nacl_drift()
-        .env("AWS_REGION", "us-east-1")
-        .args([
-            "watch",
-            "--sqs-queue-url",
-            &queue,
-            "--restore",
-            "--debounce",
-            "5s",
-            "--baseline-dir",
-            dir_arg(&baselines),
-            "--endpoint-url",
-            &emulator.endpoint,
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start watch");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut next_line = || -> Value {
-        let line = lines.next().expect("a line").expect("utf-8");
-        serde_json::from_str(&line).expect("a JSON line")
-    };
-    let sweep = next_line();
+    let mut watch = Watching::start(
+        &emulator,
+        dir.path(),
+        &["--sqs-queue-url", &queue, "--restore", "--debounce", "5s"],
+    );
+    let sweep = watch.next_line();
     assert_eq!(sweep["trigger"], "sweep", "{sweep}");
     assert_eq!(sweep["in_sync"], true, "{sweep}");
     assert_eq!(sweep["vpc_id"], Value::Null);
@@ -277,7 +257,7 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
             ),
         ]);
     }
-    let line = next_line();
+    let line = watch.next_line();
     assert_eq!(line["trigger"], "event", "{line}");
     assert_eq!(line["event"]["event_id"], "e-burst-1", "{line}");
     assert_eq!(line["more_events"][0]["event_id"], "e-burst-2", "{line}");
@@ -290,13 +270,6 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
     assert_eq!(line["in_sync"], true, "{line}");
     assert!(ssh_deny_present(&emulator, db).await);
 
-    let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = child.wait().expect("watch ends");
-    assert_eq!(status.code(), Some(0), "SIGTERM ends watch cleanly");
+    assert_eq!(watch.terminate(), Some(0), "SIGTERM ends watch cleanly");
     assert_eq!(messages_left(&emulator, &queue), 0);
 }
