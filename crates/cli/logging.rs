@@ -1,13 +1,15 @@
-//! Logs to stderr through `tracing`. The AWS SDK's crates stay quiet unless
-//! asked for with `-vv`: what they warn of (a role that cannot be assumed)
-//! nacl-drift reports itself, with the account and AWS's error code.
+//! Logs to stderr through `tracing`. By default only nacl-drift's own
+//! warnings: what the AWS SDK's crates warn of (an instance metadata
+//! service that does not answer, a role that cannot be assumed),
+//! nacl-drift reports itself, in one line with the fix. `-v` adds
+//! nacl-drift's debug logs and the SDK's warnings, `-vv` everything.
 
 use tracing_subscriber::EnvFilter;
 
 pub fn init(verbosity: u8) {
     let default = match verbosity {
-        0 => "warn,aws_config=error",
-        1 => "warn,aws_config=error,nacl_drift=debug",
+        0 => "off,nacl_drift=warn",
+        1 => "warn,nacl_drift=debug",
         2 => "debug",
         _ => "trace",
     };

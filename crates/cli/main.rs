@@ -47,8 +47,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "nacl-drift", version, about, long_about = None)]
 pub struct Cli {
-    /// More logging on stderr: -v for nacl-drift's own debug logs, -vv for
-    /// the AWS SDK's too. RUST_LOG overrides.
+    /// More logging on stderr: -v for nacl-drift's debug logs and the AWS
+    /// SDK's warnings, -vv for everything. RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 

@@ -391,8 +391,21 @@ fn no_baselines_is_an_error() {
     assert_eq!(
         result.stderr,
         format!(
-            "error: no baseline files in {}: run `nacl-drift snapshot` first\n",
+            "error: no baseline files in {}: run `nacl-drift snapshot` first, or pass --baseline-dir\n",
             dir.path().display()
+        )
+    );
+    let missing = dir.path().join("baselines");
+    let result = run(
+        &mut nacl_drift(),
+        &["diff", "--baseline-dir", dir_arg(&missing)],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: no baseline folder {}: run `nacl-drift snapshot` first, or pass --baseline-dir\n",
+            missing.display()
         )
     );
 }

@@ -230,7 +230,7 @@ fn a_missing_baseline_folder() {
     assert_eq!(result.code, 1, "{result:?}");
     assert_eq!(
         result.stderr,
-        "error: cannot read /nonexistent/baselines\n  caused by: No such file or directory (os error 2)\n"
+        "error: no baseline folder /nonexistent/baselines: run `nacl-drift snapshot` first, or pass --baseline-dir\n"
     );
 }
 

@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 /// A failed EC2 call: the operation, AWS's error code, and its message.
@@ -25,10 +26,17 @@ impl ApiError {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug + Send + Sync + 'static,
     {
-        if error.code().is_none()
-            && let Some(assume_role) = assume_role_failure(&error)
-        {
-            return assume_role;
+        if error.code().is_none() {
+            if let Some(assume_role) = assume_role_failure(&error) {
+                return assume_role;
+            }
+            if let Some(message) = credentials_failure(&error) {
+                return ApiError {
+                    operation,
+                    code: None,
+                    message,
+                };
+            }
         }
         ApiError::answered(operation, &error)
     }
@@ -85,6 +93,30 @@ fn assume_role_failure(error: &(dyn StdError + 'static)) -> Option<ApiError> {
     }
     None
 }
+
+/// What to do, when a call got no answer because no credentials could be
+/// loaded: one line instead of the SDK's chain of every provider it tried.
+fn credentials_failure(error: &(dyn StdError + 'static)) -> Option<String> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(failure) = error.downcast_ref::<CredentialsError>() {
+            let why = causes(failure);
+            // The instance metadata service is the chain's last resort: when
+            // it fails too, no source of credentials is set up.
+            let none_found = matches!(failure, CredentialsError::CredentialsNotLoaded(_))
+                || why.contains("IMDS");
+            return Some(if none_found {
+                NO_CREDENTIALS.to_owned()
+            } else {
+                format!("cannot load AWS credentials: {why}")
+            });
+        }
+        next = error.source();
+    }
+    None
+}
+
+const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_PROFILE (or pass --profile), run `aws sso login` for an SSO profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
 
 /// The error and its sources, each once, joined with ": ". The SDK nests
 /// the useful part ("Connection refused", "no credentials found") deep

@@ -16,6 +16,12 @@ pub enum BaselineError {
         /// What is wrong.
         message: String,
     },
+    /// The baseline folder does not exist.
+    #[error(
+        "no baseline folder {}: run `nacl-drift snapshot` first, or pass --baseline-dir",
+        .0.display()
+    )]
+    NoFolder(PathBuf),
     /// The file or folder could not be read.
     #[error("cannot read {}", path.display())]
     Read {

@@ -84,6 +84,9 @@ pub fn read_baseline_dir(dir: &Path) -> Result<Vec<(PathBuf, Baseline)>, Baselin
 /// The baseline files under `dir`, sorted: `*.yaml` two folders down.
 /// Anything else (a README, say) is not a baseline and is left alone.
 pub fn baseline_paths(dir: &Path) -> Result<Vec<PathBuf>, BaselineError> {
+    if !dir.exists() {
+        return Err(BaselineError::NoFolder(dir.to_owned()));
+    }
     let mut paths = Vec::new();
     for account_dir in subfolders(dir)? {
         for region_dir in subfolders(&account_dir)? {

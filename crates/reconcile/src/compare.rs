@@ -19,7 +19,10 @@ pub enum ReconcileError {
     #[error(transparent)]
     Baseline(#[from] BaselineError),
     /// The directory holds no baseline.
-    #[error("no baseline files in {}: run `nacl-drift snapshot` first", .0.display())]
+    #[error(
+        "no baseline files in {}: run `nacl-drift snapshot` first, or pass --baseline-dir",
+        .0.display()
+    )]
     NoBaselines(PathBuf),
     /// The live state could not be read.
     #[error(transparent)]
