@@ -71,17 +71,23 @@ impl<'a> Live<'a> {
         places
             .into_iter()
             .filter_map(|place| {
-                let config = match self {
-                    Live::Exports { .. } => return None,
-                    Live::Caller(config) => config,
-                    Live::Accounts { sessions, .. } => {
-                        &sessions.iter().find(|s| s.account == place.account)?.config
-                    }
-                };
+                let config = self.sdk_config(&place.account)?;
                 let client = Ec2::new(ec2_client(config, &place.region));
                 Some((place, client))
             })
             .collect()
+    }
+
+    /// The configuration whose credentials act as `account`.
+    pub fn sdk_config(&self, account: &AccountId) -> Option<&SdkConfig> {
+        match self {
+            Live::Exports { .. } => None,
+            Live::Caller(config) => Some(config),
+            Live::Accounts { sessions, .. } => sessions
+                .iter()
+                .find(|session| &session.account == account)
+                .map(|session| &session.config),
+        }
     }
 
     /// EC2 as the reconcile core's live source, for front-ends that run the

@@ -14,6 +14,7 @@ mod baseline_dir;
 mod comparison;
 mod completions;
 mod diff;
+mod doctor;
 mod exit_status;
 mod guard;
 mod lambda;
@@ -69,6 +70,9 @@ enum Command {
     Completions(completions::Args),
     /// Print the manual page (roff), or a subcommand's.
     Man(man::Args),
+    /// Check what the commands and the guard rely on: the config, the
+    /// baselines, credentials, permissions, CloudTrail (exit 0 ok, 2 warn, 1 fail).
+    Doctor(doctor::Args),
 }
 
 /// The commands that work on a project: its config file applies.
@@ -113,12 +117,11 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Completions(args) => completions::run(args, &mut printer),
         Command::Man(args) => man::run(args, &mut printer),
-        Command::Project(command) => project::load(cli.config.as_deref()).and_then(|config| {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(run(*command, &config, &mut printer))
+        Command::Doctor(args) => runtime().and_then(|runtime| {
+            runtime.block_on(doctor::run(args, cli.config.as_deref(), &mut printer))
         }),
+        Command::Project(command) => project::load(cli.config.as_deref())
+            .and_then(|config| runtime()?.block_on(run(*command, &config, &mut printer))),
     };
     match outcome {
         Ok(status) => status.into(),
@@ -127,6 +130,13 @@ fn main() -> ExitCode {
             ExitStatus::Failure.into()
         }
     }
+}
+
+/// The runtime of the commands that call AWS.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// The command line; when Lambda starts the binary (as `bootstrap`, with

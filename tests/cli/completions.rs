@@ -100,6 +100,6 @@ fn man_pages_render_with_groff() {
     assert_eq!(unknown.code, 1);
     assert_eq!(
         unknown.stderr,
-        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, watch, lambda, completions, man\n"
+        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, watch, lambda, completions, man, doctor\n"
     );
 }

@@ -11,6 +11,7 @@ mod completions;
 mod config;
 mod diff;
 mod diff_formats;
+mod doctor;
 mod first_run;
 mod github;
 mod iam;

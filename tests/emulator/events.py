@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The guard's event path on the emulator: EventBridge to SQS.
+"""The guard's event path on the emulator: CloudTrail, EventBridge, SQS.
 
     events.py --endpoint-url URL --region R queue
     events.py --endpoint-url URL --region R put DETAIL_JSON
     events.py --endpoint-url URL --region R send QUEUE_URL DETAIL_JSON
     events.py --endpoint-url URL --region R count QUEUE_URL
     events.py --endpoint-url URL --region R whoami
+    events.py --endpoint-url URL --region R trail [--not-logging]
 
 `queue` creates an SQS queue and an EventBridge rule on CloudTrail's NACL
 calls that delivers to it (the pattern of examples/lambda/template.yaml,
@@ -22,6 +23,9 @@ pattern's filters would: how a failed call reaches the guard.
 `count` prints how many messages the queue holds, visible or in flight.
 
 `whoami` prints the caller's ARN, as CloudTrail would name its calls.
+
+`trail` creates a trail in the region (and its S3 bucket) and starts its
+logging, unless --not-logging; it prints {"trail_arn"}.
 """
 
 import argparse
@@ -83,6 +87,21 @@ def send(endpoint, region, url, detail):
     return {"message_id": answer["MessageId"]}
 
 
+def trail(endpoint, region, logging):
+    s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
+    cloudtrail = boto3.client("cloudtrail", region_name=region, endpoint_url=endpoint)
+    bucket = f"nacl-drift-trail-{region}"
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket,
+                         CreateBucketConfiguration={"LocationConstraint": region})
+    made = cloudtrail.create_trail(Name=f"management-{region}", S3BucketName=bucket)
+    if logging:
+        cloudtrail.start_logging(Name=made["TrailARN"])
+    return {"trail_arn": made["TrailARN"]}
+
+
 def whoami(endpoint, region):
     sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
     return {"arn": sts.get_caller_identity()["Arn"]}
@@ -114,6 +133,8 @@ def main():
     count_command = commands.add_parser("count")
     count_command.add_argument("queue_url")
     commands.add_parser("whoami")
+    trail_command = commands.add_parser("trail")
+    trail_command.add_argument("--not-logging", action="store_true")
     args = parser.parse_args()
     if args.command == "queue":
         result = make_queue(args.endpoint_url, args.region)
@@ -123,6 +144,8 @@ def main():
         result = send(args.endpoint_url, args.region, args.queue_url, args.detail)
     elif args.command == "count":
         result = count(args.endpoint_url, args.region, args.queue_url)
+    elif args.command == "trail":
+        result = trail(args.endpoint_url, args.region, not args.not_logging)
     else:
         result = whoami(args.endpoint_url, args.region)
     print(json.dumps(result))

@@ -3,6 +3,7 @@
 
     proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 100]
              [--deny-region REGION] [--deny-assume-role ACCOUNT] [--count FILE]
+             [--dry-run permit|refuse] [--lookup-events empty]
 
 It prints the port it listens on, then forwards every request to the
 upstream, unchanged, except that:
@@ -13,11 +14,18 @@ upstream, unchanged, except that:
   permission there, or a region that is not enabled, would;
 - with --deny-assume-role, STS AssumeRole into a role of that account gets
   STS's `AccessDenied` (HTTP 403), as a missing trust policy would;
+- with --dry-run, EC2 calls sent with DryRun=true are answered as AWS
+  answers them (the emulator ignores DryRun and would make the call):
+  `permit` gives `DryRunOperation` (HTTP 412), `refuse` gives
+  `UnauthorizedOperation` (HTTP 403); neither reaches the emulator;
+- with --lookup-events empty, CloudTrail LookupEvents (which the emulator
+  does not implement) answers AWS's JSON for no event;
 - with --count, each request's service and action is appended to FILE, one
   line each (`sts AssumeRole`), to count the API calls a run makes.
 
 The service and region come from the request's SigV4 credential scope, the
-action from its form body: EC2 and STS both speak AWS's query protocol.
+action from its form body (EC2 and STS both speak AWS's query protocol) or
+from its X-Amz-Target header (CloudTrail speaks AWS's JSON protocol).
 """
 
 import argparse
@@ -40,6 +48,12 @@ STS_DENIED = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"
 </ErrorResponse>"""
 
 
+EC2_DRY_RUN_PERMITTED = """<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>DryRunOperation</Code><Message>Request would have succeeded, but DryRun flag is set.</Message></Error></Errors><RequestID>5b4d1d0e-9d7c-4a47-9c0a-2f7aEXAMPLE</RequestID></Response>"""
+
+NO_EVENTS = b'{"Events": []}'
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upstream", required=True)
@@ -47,6 +61,8 @@ def main():
     parser.add_argument("--deny-region")
     parser.add_argument("--deny-assume-role", metavar="ACCOUNT")
     parser.add_argument("--count", metavar="FILE")
+    parser.add_argument("--dry-run", choices=["permit", "refuse"])
+    parser.add_argument("--lookup-events", choices=["empty"])
     args = parser.parse_args()
     upstream = urllib.parse.urlsplit(args.upstream)
     count_lock = threading.Lock()
@@ -69,7 +85,8 @@ def main():
             scope = SCOPE.search(self.headers.get("Authorization", ""))
             region, service = scope.groups() if scope else ("", "")
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-            action = form.get("Action", [""])[0]
+            target = self.headers.get("X-Amz-Target", "")
+            action = form.get("Action", [""])[0] or target.rsplit(".", 1)[-1]
             if args.count:
                 with count_lock, open(args.count, "a") as counted:
                     counted.write(f"{service} {action}\n")
@@ -77,6 +94,12 @@ def main():
                 time.sleep(args.delay_ms / 1000)
             if service == "ec2" and region == args.deny_region:
                 return self.answer(403, EC2_DENIED.encode())
+            if service == "ec2" and args.dry_run and form.get("DryRun", [""])[0] == "true":
+                if args.dry_run == "permit":
+                    return self.answer(412, EC2_DRY_RUN_PERMITTED.encode())
+                return self.answer(403, EC2_DENIED.encode())
+            if service == "cloudtrail" and action == "LookupEvents" and args.lookup_events:
+                return self.answer(200, NO_EVENTS, "application/x-amz-json-1.1")
             role = form.get("RoleArn", [""])[0]
             if (service == "sts" and action == "AssumeRole" and args.deny_assume_role
                     and f"::{args.deny_assume_role}:" in role):

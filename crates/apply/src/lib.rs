@@ -3,7 +3,8 @@
 //! [`plan`] turns a diff report into the EC2 calls that undo it (pure);
 //! [`execute`] makes them through a [`NaclApi`] (the AWS edge implements it
 //! for EC2), or checks with EC2's `DryRun` flag that they would be
-//! permitted. No AWS dependency. Two rules keep a restore from ever exposing more
+//! permitted; [`check_restore_permissions`] asks the same of each kind of
+//! call, with arguments that change nothing. No AWS dependency. Two rules keep a restore from ever exposing more
 //! than it must:
 //!
 //! - Entries are reverted with `ReplaceNetworkAclEntry`, which is atomic,
@@ -24,10 +25,12 @@ mod api;
 mod budget;
 mod execute;
 mod plan;
+mod probe;
 mod simulate;
 
 pub use api::{CallError, CallErrorKind, NaclApi};
 pub use budget::{CallBudget, Pace};
 pub use execute::{Outcome, StepResult, execute};
 pub use plan::{Call, Effect, Place, Plan, PlanOptions, Stage, Step, plan};
+pub use probe::{Permission, check_restore_permissions};
 pub use simulate::{exposure_windows, traffic_effects};

@@ -27,6 +27,18 @@ pub enum LookupError {
     Request(String),
 }
 
+/// Whether the credentials may call LookupEvents in the client's region:
+/// one request for one event, which needs the same permission as any.
+pub async fn check_lookup_events(client: &Client) -> Result<(), ApiError> {
+    client
+        .lookup_events()
+        .max_results(1)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|error| ApiError::new("LookupEvents", error))
+}
+
 /// The CloudTrail records (each event's `CloudTrailEvent` JSON) of the
 /// events named `event_names` since `since` (seconds since the epoch), in
 /// the client's region: each name looked up once, every page followed with

@@ -6,4 +6,5 @@
 mod describe;
 mod lookup;
 mod organizations;
+mod permissions;
 mod restore;

@@ -1,0 +1,137 @@
+//! Whether the credentials may make a restore's calls: each call asked of
+//! EC2 with `DryRun`, on one live NACL, with arguments that would change
+//! nothing if an endpoint ignored `DryRun` (as emulators do): the NACL's
+//! own entry replaced by itself, an entry created where one exists, one
+//! deleted where none exists, a subnet moved onto the NACL it is on, a tag
+//! set to its own value, and a tag removed that the NACL does not have.
+//! `CreateNetworkAcl` would make a NACL where `DryRun` is ignored, so it is
+//! asked only once every other call proved `DryRun` honoured.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nacl_drift_model::{Direction, EntryKey, ObservedAcl, Operation, RuleNumber};
+
+use crate::api::{CallError, CallErrorKind, NaclApi};
+
+/// What EC2 answered a call asked with `DryRun`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// `DryRunOperation`: the call would be permitted.
+    Permitted,
+    /// Refused, or no answer: AWS's code and message.
+    Refused(String),
+    /// The endpoint made the call: it ignores `DryRun` (it is not AWS).
+    /// The call changed nothing.
+    DryRunIgnored,
+    /// Not asked, and why.
+    NotAsked(&'static str),
+}
+
+/// The tag key no NACL has, removed to ask for `DeleteTags`.
+const ABSENT_TAG: &str = "nacl-drift:permission-check";
+
+/// Asks EC2, through `api`, whether each call of a restore would be
+/// permitted on `observed`, in the order a restore makes them.
+pub async fn check_restore_permissions<C: NaclApi>(
+    api: &C,
+    observed: &ObservedAcl,
+) -> Vec<(Operation, Permission)> {
+    let acl = &observed.acl;
+    let id = &acl.id;
+    let mut answers = Vec::new();
+    let existing = acl.entries.iter().next();
+    let free = (1..=RuleNumber::MAX)
+        .rev()
+        .filter_map(|n| RuleNumber::new(i64::from(n)).ok())
+        .map(|rule_number| EntryKey {
+            direction: Direction::Ingress,
+            rule_number,
+        })
+        .find(|key| !acl.entries.contains_key(key));
+    let no_entry = Permission::NotAsked("the NACL has no entry to ask with");
+
+    answers.push((
+        Operation::ReplaceNetworkAclEntry,
+        match existing {
+            Some((key, entry)) => answer(api.replace_entry(id, *key, *entry, true).await),
+            None => no_entry.clone(),
+        },
+    ));
+    answers.push((
+        Operation::CreateNetworkAclEntry,
+        match existing {
+            Some((key, entry)) => answer(api.create_entry(id, *key, *entry, true).await),
+            None => no_entry,
+        },
+    ));
+    answers.push((
+        Operation::DeleteNetworkAclEntry,
+        match free {
+            Some(key) => answer(api.delete_entry(id, key, true).await),
+            None => Permission::NotAsked("the NACL has no free rule number"),
+        },
+    ));
+    answers.push((
+        Operation::ReplaceNetworkAclAssociation,
+        match observed.association_ids.keys().next() {
+            Some(association) => answer(api.replace_association(association, id, true).await),
+            None => Permission::NotAsked("the NACL has no subnet to ask with"),
+        },
+    ));
+    answers.push((
+        Operation::CreateTags,
+        match acl.tags.iter().next() {
+            Some((key, value)) => {
+                let own = BTreeMap::from([(key.clone(), value.clone())]);
+                answer(api.create_tags(id, &own, true).await)
+            }
+            None => Permission::NotAsked("the NACL has no tag to ask with"),
+        },
+    ));
+    let absent = BTreeSet::from([ABSENT_TAG.to_owned()]);
+    answers.push((
+        Operation::DeleteTags,
+        answer(api.delete_tags(id, &absent, true).await),
+    ));
+    let ignored = answers
+        .iter()
+        .any(|(_, permission)| *permission == Permission::DryRunIgnored);
+    if ignored {
+        // A refusal from an endpoint that makes the calls is about the
+        // call, not about permission (an emulator's error for an entry
+        // that does not exist, say).
+        for (_, permission) in &mut answers {
+            if matches!(permission, Permission::Refused(_)) {
+                *permission = Permission::DryRunIgnored;
+            }
+        }
+    }
+    answers.push((
+        Operation::CreateNetworkAcl,
+        if ignored {
+            Permission::NotAsked("the endpoint ignores DryRun, and the call would make a NACL")
+        } else {
+            answer(
+                api.create_network_acl(&observed.vpc_id, true)
+                    .await
+                    .map(|_| ()),
+            )
+        },
+    ));
+    answers
+}
+
+/// A `DryRun` call's answer. An entry that exists already (or does not)
+/// means the endpoint checked the call as if made: it ignores `DryRun`.
+fn answer(result: Result<(), CallError>) -> Permission {
+    match result {
+        Ok(()) => Permission::DryRunIgnored,
+        Err(error) => match error.kind {
+            CallErrorKind::DryRunPermitted => Permission::Permitted,
+            CallErrorKind::EntryAlreadyExists | CallErrorKind::EntryNotFound => {
+                Permission::DryRunIgnored
+            }
+            CallErrorKind::Other => Permission::Refused(error.message),
+        },
+    }
+}

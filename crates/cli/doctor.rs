@@ -1,0 +1,500 @@
+//! `nacl-drift doctor`: checks what the other commands and the guard rely
+//! on, for the accounts and regions of the baselines, and says how to fix
+//! what fails. Each check is `ok`, `warn` or `fail`; the exit code is 0
+//! when all are ok, 2 when one warns, 1 when one fails.
+//!
+//! It reads with the same live source as `diff`, asks for the restore's
+//! calls with EC2's `DryRun` (arguments that would change nothing even where
+//! DryRun is ignored), calls LookupEvents for one event, and reads each
+//! region's trails. Nothing is written or changed.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::Result;
+use nacl_drift_apply::{Permission, Place, check_restore_permissions};
+use nacl_drift_aws::{check_lookup_events, cloudtrail_client, region_trails};
+use nacl_drift_config::Config;
+use nacl_drift_diff::LiveAcl;
+use nacl_drift_model::{AccountId, Region};
+use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
+use serde::Serialize;
+
+use crate::accounts::AccountArgs;
+use crate::aws::AwsArgs;
+use crate::baseline_dir::BaselineDir;
+use crate::comparison::{Identity, Live};
+use crate::exit_status::ExitStatus;
+use crate::live::LiveFileArgs;
+use crate::printer::Printer;
+use crate::project;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    baselines: BaselineDir,
+
+    /// Check for the guard too (`watch --sqs-queue-url`, `lambda`): a region
+    /// whose NACL calls no trail records is then a failure, not a warning.
+    #[arg(long)]
+    guard: bool,
+
+    /// Lines for people, or one JSON object.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    format: DoctorFormat,
+
+    #[command(flatten)]
+    accounts: AccountArgs,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum DoctorFormat {
+    Text,
+    Json,
+}
+
+/// How a check came out; ordered from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One check: what, where, how it came out, and how to fix it.
+#[derive(Serialize)]
+struct Check {
+    check: &'static str,
+    /// The commands that need what it checks.
+    commands: &'static str,
+    account: Option<AccountId>,
+    region: Option<Region>,
+    status: Status,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<String>,
+}
+
+/// The checks made so far.
+#[derive(Default)]
+struct Checks(Vec<Check>);
+
+impl Checks {
+    fn add(&mut self, check: &'static str, commands: &'static str, status: Status, detail: String) {
+        self.0.push(Check {
+            check,
+            commands,
+            account: None,
+            region: None,
+            status,
+            detail,
+            fix: None,
+        });
+    }
+
+    fn add_at(
+        &mut self,
+        place: &Place,
+        check: &'static str,
+        commands: &'static str,
+        status: Status,
+        detail: String,
+        fix: Option<&str>,
+    ) {
+        self.0.push(Check {
+            check,
+            commands,
+            account: Some(place.account.clone()),
+            region: Some(place.region.clone()),
+            status,
+            detail,
+            fix: fix.map(str::to_owned),
+        });
+    }
+
+    fn worst(&self) -> Status {
+        self.0
+            .iter()
+            .map(|check| check.status)
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+}
+
+const READ_FIX: &str = "allow ec2:DescribeNetworkAcls: examples/iam/diff-policy.json";
+const RESTORE_FIX: &str = "allow the restore's calls: examples/iam/restore-policy.json";
+const LOOKUP_FIX: &str =
+    "allow cloudtrail:LookupEvents (examples/iam/diff-policy.json), or use --cloudtrail-logs";
+const TRAIL_FIX: &str = "create a trail that logs management events (write or all) in this region, and start its logging: an organization trail covers every account";
+
+pub async fn run(
+    args: Args,
+    config_path: Option<&Path>,
+    printer: &mut Printer,
+) -> Result<ExitStatus> {
+    let mut checks = Checks::default();
+    let config = match project::load(config_path) {
+        Ok(config) => {
+            let detail = if config.path.as_os_str().is_empty() {
+                "no nacl-drift.toml: the defaults apply".to_owned()
+            } else {
+                format!("{} is valid", config.path.display())
+            };
+            checks.add("config", "every command", Status::Ok, detail);
+            config
+        }
+        Err(error) => {
+            checks.add(
+                "config",
+                "every command",
+                Status::Fail,
+                format!("{error:#}"),
+            );
+            Config::none()
+        }
+    };
+    let baseline_dir = args.baselines.resolve(&config);
+    let baselines = match Baselines::read(&baseline_dir) {
+        Ok(baselines) => {
+            let detail = format!(
+                "{} baseline files in {} are valid",
+                baselines.vpcs().len(),
+                baseline_dir.display()
+            );
+            checks.add(
+                "baselines",
+                "diff, apply, watch, lambda",
+                Status::Ok,
+                detail,
+            );
+            Some(baselines)
+        }
+        Err(error) => {
+            checks.add(
+                "baselines",
+                "diff, apply, watch, lambda",
+                Status::Fail,
+                error.to_string(),
+            );
+            None
+        }
+    };
+    let no_exports = LiveFileArgs::default();
+    let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
+    match live.identity().await {
+        Ok(identity) => {
+            checks.add(
+                "credentials",
+                "every command that calls AWS",
+                Status::Ok,
+                format!(
+                    "{} (account {})",
+                    identity
+                        .principals
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    identity
+                        .accounts
+                        .iter()
+                        .map(AccountId::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            if let Some(baselines) = &baselines {
+                check_accounts(&mut checks, baselines, &identity);
+                check_places(&mut checks, &live, baselines, &identity, args.guard).await;
+            }
+        }
+        Err(error) => checks.add(
+            "credentials",
+            "every command that calls AWS",
+            Status::Fail,
+            format!("{error:#}"),
+        ),
+    }
+    print(printer, args.format, &checks);
+    Ok(match checks.worst() {
+        Status::Ok => ExitStatus::Success,
+        Status::Warn => ExitStatus::Drift,
+        Status::Fail => ExitStatus::Failure,
+    })
+}
+
+/// The baselines must be of the accounts the credentials read.
+fn check_accounts(checks: &mut Checks, baselines: &Baselines, identity: &Identity) {
+    let theirs: BTreeSet<AccountId> = baselines
+        .places()
+        .into_iter()
+        .map(|place| place.account)
+        .collect();
+    let readable: BTreeSet<&AccountId> = theirs
+        .iter()
+        .filter(|a| identity.accounts.contains(*a))
+        .collect();
+    let join = |ids: &mut dyn Iterator<Item = &AccountId>| {
+        ids.map(AccountId::as_str).collect::<Vec<_>>().join(", ")
+    };
+    if readable.is_empty() {
+        checks.add(
+            "accounts",
+            "diff, apply, watch, lambda",
+            Status::Fail,
+            format!(
+                "the baselines are of account {}, the credentials of {}: diff would compare nothing (use the account's credentials, or --accounts)",
+                join(&mut theirs.iter()),
+                join(&mut identity.accounts.iter())
+            ),
+        );
+    } else if readable.len() < theirs.len() {
+        checks.add(
+            "accounts",
+            "diff, apply, watch, lambda",
+            Status::Warn,
+            format!(
+                "the baselines of account {} are not read with these credentials (add them to --accounts)",
+                join(&mut theirs.iter().filter(|a| !identity.accounts.contains(*a)))
+            ),
+        );
+    } else {
+        checks.add(
+            "accounts",
+            "diff, apply, watch, lambda",
+            Status::Ok,
+            format!(
+                "the credentials read every account of the baselines: {}",
+                join(&mut theirs.iter())
+            ),
+        );
+    }
+}
+
+/// Per account and region of the baselines: the read, the restore's
+/// calls, LookupEvents, and the trails.
+async fn check_places(
+    checks: &mut Checks,
+    live: &Live<'_>,
+    baselines: &Baselines,
+    identity: &Identity,
+    guard: bool,
+) {
+    let places: BTreeSet<Place> = baselines
+        .places()
+        .into_iter()
+        .filter(|place| identity.accounts.contains(&place.account))
+        .collect();
+    let Some(source) = live.source() else {
+        return;
+    };
+    // One read per place: the caller's source fails a read as a whole
+    // when one region fails, and each region is to be told apart.
+    let mut read = LiveRead::default();
+    for place in &places {
+        let scope = ReadScope::from([(
+            place.account.clone(),
+            [(place.region.clone(), BTreeSet::new())].into(),
+        )]);
+        match source.clone().read(scope).await {
+            Ok(LiveRead { acls, errors }) => {
+                read.acls.extend(acls);
+                read.errors.extend(errors);
+            }
+            Err(error) => read.errors.push(nacl_drift_diff::ReadError {
+                account: place.account.clone(),
+                region: place.region.clone(),
+                operation: "DescribeNetworkAcls".to_owned(),
+                code: None,
+                message: with_causes(error.as_ref()),
+            }),
+        }
+    }
+    let clients = live.clients(places.iter().cloned());
+    for place in &places {
+        const READERS: &str = "snapshot, diff, watch, lambda";
+        if let Some(error) = read
+            .errors
+            .iter()
+            .find(|e| e.account == place.account && e.region == place.region)
+        {
+            checks.add_at(
+                place,
+                "read",
+                READERS,
+                Status::Fail,
+                error.to_string(),
+                Some(READ_FIX),
+            );
+            continue;
+        }
+        checks.add_at(
+            place,
+            "read",
+            READERS,
+            Status::Ok,
+            "ec2:DescribeNetworkAcls is permitted".to_owned(),
+            None,
+        );
+        if let (Some(client), Some(observed)) =
+            (clients.get(place), a_nacl_of(&read.acls, place, baselines))
+        {
+            let answers = check_restore_permissions(client, &observed.observed).await;
+            restore_check(checks, place, &answers);
+        }
+        let Some(config) = live.sdk_config(&place.account) else {
+            continue;
+        };
+        let cloudtrail = cloudtrail_client(config, &place.region);
+        match check_lookup_events(&cloudtrail).await {
+            Ok(()) => checks.add_at(
+                place,
+                "attribution",
+                "diff --attribute, apply --attribute",
+                Status::Ok,
+                "cloudtrail:LookupEvents is permitted".to_owned(),
+                None,
+            ),
+            Err(error) => checks.add_at(
+                place,
+                "attribution",
+                "diff --attribute, apply --attribute",
+                Status::Warn,
+                error.to_string(),
+                Some(LOOKUP_FIX),
+            ),
+        }
+        let missing = if guard { Status::Fail } else { Status::Warn };
+        const TRAIL_USERS: &str = "watch --sqs-queue-url, lambda, diff --attribute";
+        match region_trails(&cloudtrail).await {
+            Ok(trails) => match trails.iter().find(|trail| trail.records_nacl_calls()) {
+                Some(trail) => checks.add_at(place, "cloudtrail", TRAIL_USERS, Status::Ok, format!("trail {} records NACL calls", trail.name), None),
+                None => {
+                    let seen: Vec<String> = trails
+                        .iter()
+                        .map(|t| format!("{} ({})", t.name, if t.logging { "management writes not selected" } else { "not logging" }))
+                        .collect();
+                    let detail = if seen.is_empty() {
+                        "no trail: EventBridge gets no NACL call, so the guard's event mode would never fire".to_owned()
+                    } else {
+                        format!("no trail records NACL calls: {}; the guard's event mode would never fire", seen.join(", "))
+                    };
+                    checks.add_at(place, "cloudtrail", TRAIL_USERS, missing, detail, Some(TRAIL_FIX));
+                }
+            },
+            Err(error) => checks.add_at(place, "cloudtrail", TRAIL_USERS, missing, error.to_string(), Some("allow cloudtrail:DescribeTrails, GetTrailStatus and GetEventSelectors to check")),
+        }
+    }
+}
+
+/// An error and its causes, in one line.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(&format!(": {error}"));
+        cause = error.source();
+    }
+    text
+}
+
+/// A live NACL of `place` that a baseline holds (one with subnets and tags
+/// first: more of the calls can be asked on it).
+fn a_nacl_of<'a>(acls: &'a [LiveAcl], place: &Place, baselines: &Baselines) -> Option<&'a LiveAcl> {
+    let known: BTreeSet<_> = baselines.vpcs().into_iter().map(|vpc| vpc.vpc_id).collect();
+    acls.iter()
+        .filter(|acl| {
+            acl.observed.account == place.account && acl.region.as_ref() == Some(&place.region)
+        })
+        .filter(|acl| known.contains(&acl.observed.vpc_id))
+        .max_by_key(|acl| {
+            (
+                !acl.observed.association_ids.is_empty(),
+                !acl.observed.acl.tags.is_empty(),
+            )
+        })
+}
+
+fn restore_check(
+    checks: &mut Checks,
+    place: &Place,
+    answers: &[(nacl_drift_model::Operation, Permission)],
+) {
+    const RESTORERS: &str = "apply, watch --restore, lambda";
+    let refused: Vec<String> = answers
+        .iter()
+        .filter_map(|(operation, permission)| match permission {
+            Permission::Refused(why) => Some(format!("{operation}: {why}")),
+            _ => None,
+        })
+        .collect();
+    if !refused.is_empty() {
+        checks.add_at(
+            place,
+            "restore",
+            RESTORERS,
+            Status::Fail,
+            refused.join("; "),
+            Some(RESTORE_FIX),
+        );
+    } else if answers.iter().any(|(_, p)| *p == Permission::DryRunIgnored) {
+        checks.add_at(place, "restore", RESTORERS, Status::Warn, "the endpoint ignores DryRun, so the restore's permissions cannot be told (nothing was changed)".to_owned(), None);
+    } else {
+        let permitted: Vec<String> = answers
+            .iter()
+            .map(|(operation, permission)| match permission {
+                Permission::NotAsked(why) => format!("{operation} not asked ({why})"),
+                _ => operation.to_string(),
+            })
+            .collect();
+        checks.add_at(
+            place,
+            "restore",
+            RESTORERS,
+            Status::Ok,
+            format!("permitted (DryRun): {}", permitted.join(", ")),
+            None,
+        );
+    }
+}
+
+fn print(printer: &mut Printer, format: DoctorFormat, checks: &Checks) {
+    match format {
+        DoctorFormat::Json => {
+            #[derive(Serialize)]
+            struct Report<'a> {
+                status: Status,
+                checks: &'a [Check],
+            }
+            let report = Report {
+                status: checks.worst(),
+                checks: &checks.0,
+            };
+            printer.line(serde_json::to_string_pretty(&report).expect("a report serialises"));
+        }
+        DoctorFormat::Text => {
+            for check in &checks.0 {
+                let status = match check.status {
+                    Status::Ok => "ok  ",
+                    Status::Warn => "warn",
+                    Status::Fail => "fail",
+                };
+                let place = match (&check.account, &check.region) {
+                    (Some(account), Some(region)) => format!(" {account} {region}"),
+                    _ => String::new(),
+                };
+                printer.line(format!(
+                    "{status} {}{place}: {} [{}]",
+                    check.check, check.detail, check.commands
+                ));
+                if let Some(fix) = &check.fix {
+                    printer.line(format!("     fix: {fix}"));
+                }
+            }
+        }
+    }
+}

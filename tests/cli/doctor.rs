@@ -1,0 +1,211 @@
+//! `nacl-drift doctor` on the emulator: a healthy setup, then each check
+//! failing in turn. The emulator ignores DryRun and lacks LookupEvents, so
+//! the healthy run goes through `tests/emulator/proxy.py`, which answers
+//! those as AWS does; `--dry-run refuse` gives AWS's refusal.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{Emulator, dir_arg, files_below, nacl_drift, run};
+use crate::watch::snapshotted;
+
+/// `doctor --format json` against `endpoint`; the exit code and the report.
+fn doctor(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let baselines = dir.join("baselines");
+    let mut args = vec![
+        "doctor",
+        "--format",
+        "json",
+        "--baseline-dir",
+        dir_arg(&baselines),
+        "--endpoint-url",
+        endpoint,
+    ];
+    args.extend(extra);
+    let result = run(nacl_drift().current_dir(dir), &args);
+    let report = serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("{result:?}"));
+    (result.code, report)
+}
+
+/// The checks of `name`, as (region, status).
+fn statuses(report: &Value, name: &str) -> Vec<(String, String)> {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|check| check["check"] == name)
+        .map(|check| {
+            (
+                check["region"].as_str().unwrap_or_default().to_owned(),
+                check["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn trails(emulator: &Emulator) {
+    for region in ["us-east-1", "eu-west-1"] {
+        emulator.events(&["--region", region, "trail"]);
+    }
+}
+
+#[test]
+fn a_healthy_setup_is_all_ok() {
+    let (emulator, _estate, dir) = snapshotted();
+    trails(&emulator);
+    let proxy = emulator.proxy(&["--dry-run", "permit", "--lookup-events", "empty"]);
+    let before = files_below(dir.path());
+
+    let (code, report) = doctor(&proxy.endpoint, dir.path(), &["--guard"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["status"], "ok");
+    for name in ["config", "baselines", "credentials", "accounts"] {
+        assert_eq!(
+            statuses(&report, name),
+            [(String::new(), "ok".to_owned())],
+            "{name}"
+        );
+    }
+    let both = |status: &str| {
+        vec![
+            ("eu-west-1".to_owned(), status.to_owned()),
+            ("us-east-1".to_owned(), status.to_owned()),
+        ]
+    };
+    for name in ["read", "restore", "attribution", "cloudtrail"] {
+        assert_eq!(statuses(&report, name), both("ok"), "{name}: {report:#}");
+    }
+    assert_eq!(files_below(dir.path()), before, "doctor changes nothing");
+}
+
+#[test]
+fn each_failing_check_says_so_with_its_fix() {
+    let (emulator, _estate, dir) = snapshotted();
+
+    // Straight to the emulator: DryRun ignored and no LookupEvents are
+    // warnings, as is a region no trail covers, unless the guard needs it.
+    let (code, report) = doctor(&emulator.endpoint, dir.path(), &[]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(statuses(&report, "restore")[0].1, "warn");
+    let diff = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(&dir.path().join("baselines")),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ],
+    );
+    assert_eq!(
+        diff.code, 0,
+        "the calls the emulator made changed nothing: {diff:?}"
+    );
+    assert_eq!(statuses(&report, "attribution")[0].1, "warn");
+    assert_eq!(statuses(&report, "cloudtrail")[0].1, "warn");
+    let (code, report) = doctor(&emulator.endpoint, dir.path(), &["--guard"]);
+    assert_eq!(code, 1, "{report:#}");
+    let trail = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|check| check["check"] == "cloudtrail")
+        .expect("a cloudtrail check");
+    assert_eq!(trail["status"], "fail");
+    assert!(
+        trail["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("the guard's event mode would never fire"),
+        "{trail}"
+    );
+    assert!(
+        trail["fix"]
+            .as_str()
+            .expect("fix")
+            .contains("create a trail")
+    );
+
+    // A trail that is not logging is no trail.
+    emulator.events(&["--region", "us-east-1", "trail", "--not-logging"]);
+    let (_, report) = doctor(&emulator.endpoint, dir.path(), &["--guard"]);
+    assert!(
+        statuses(&report, "cloudtrail").contains(&("us-east-1".to_owned(), "fail".to_owned())),
+        "{report:#}"
+    );
+
+    // A region that cannot be read, and a restore that is refused.
+    let proxy = emulator.proxy(&["--deny-region", "eu-west-1", "--dry-run", "refuse"]);
+    let (code, report) = doctor(&proxy.endpoint, dir.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        statuses(&report, "read"),
+        [
+            ("eu-west-1".to_owned(), "fail".to_owned()),
+            ("us-east-1".to_owned(), "ok".to_owned())
+        ]
+    );
+    let restore = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|check| check["check"] == "restore")
+        .expect("a restore check");
+    assert_eq!(restore["status"], "fail");
+    assert!(
+        restore["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("CreateNetworkAclEntry: CreateNetworkAclEntry failed: UnauthorizedOperation"),
+        "{restore}"
+    );
+    assert!(
+        restore["fix"]
+            .as_str()
+            .expect("fix")
+            .contains("restore-policy.json")
+    );
+
+    // No baselines, and a bad config file.
+    let empty = tempfile::tempdir().expect("temp dir");
+    std::fs::write(empty.path().join("nacl-drift.toml"), "fail_on = \"loud\"\n").expect("write");
+    let (code, report) = doctor(&emulator.endpoint, empty.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(statuses(&report, "config")[0].1, "fail");
+    assert_eq!(statuses(&report, "baselines")[0].1, "fail");
+    assert!(
+        report["checks"][1]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("run `nacl-drift snapshot` first"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn baselines_of_another_account_fail() {
+    let (emulator, _estate, dir) = snapshotted();
+    let other = tempfile::tempdir().expect("temp dir");
+    for (path, bytes) in files_below(&dir.path().join("baselines")) {
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let moved = other
+            .path()
+            .join("baselines")
+            .join(path.replace("123456789012", "111122223333"));
+        std::fs::create_dir_all(moved.parent().expect("a folder")).expect("mkdir");
+        std::fs::write(moved, text.replace("'123456789012'", "'111122223333'")).expect("write");
+    }
+    let (code, report) = doctor(&emulator.endpoint, other.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let accounts = &report["checks"][3];
+    assert_eq!(accounts["check"], "accounts");
+    assert_eq!(accounts["status"], "fail");
+    assert!(
+        accounts["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("the baselines are of account 111122223333, the credentials of 123456789012"),
+        "{accounts}"
+    );
+}
