@@ -6,14 +6,19 @@
 //! It reads with the same live source as `diff`, asks for the restore's
 //! calls with EC2's `DryRun` (arguments that would change nothing even where
 //! DryRun is ignored), calls LookupEvents for one event, and reads each
-//! region's trails. Nothing is written or changed.
+//! region's trails; for the guard, each region's EventBridge rules and the
+//! queue's policy. Nothing is written or changed.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
 use nacl_drift_apply::{Permission, Place, check_restore_permissions};
-use nacl_drift_aws::{check_lookup_events, cloudtrail_client, region_trails};
+use nacl_drift_attribution::{PatternGap, pattern_gaps};
+use nacl_drift_aws::{
+    Queue, Rule, check_lookup_events, cloudtrail_client, configured_region, event_rules,
+    eventbridge_client, queue_region, region_trails,
+};
 use nacl_drift_config::Config;
 use nacl_drift_diff::LiveAcl;
 use nacl_drift_model::{AccountId, Region};
@@ -34,10 +39,16 @@ pub struct Args {
     #[command(flatten)]
     baselines: BaselineDir,
 
-    /// Check for the guard too (`watch --sqs-queue-url`, `lambda`): a region
-    /// whose NACL calls no trail records is then a failure, not a warning.
+    /// Check for the guard too (`watch --sqs-queue-url`, `lambda`): in each
+    /// region, a trail that records NACL calls and an EventBridge rule that
+    /// sends them on.
     #[arg(long)]
     guard: bool,
+
+    /// The guard's queue (`watch --sqs-queue-url`): a rule must send NACL
+    /// calls to it, and its policy must let EventBridge do so. Implies --guard.
+    #[arg(long, value_name = "URL")]
+    sqs_queue_url: Option<String>,
 
     /// Lines for people, or one JSON object.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
@@ -207,9 +218,14 @@ pub async fn run(
                         .join(", ")
                 ),
             );
+            let queue = match &args.sqs_queue_url {
+                Some(url) => check_queue(&mut checks, &args.aws, url).await,
+                None => None,
+            };
             if let Some(baselines) = &baselines {
                 check_accounts(&mut checks, baselines, &identity);
-                check_places(&mut checks, &live, baselines, &identity, args.guard).await;
+                let guard = (args.guard || args.sqs_queue_url.is_some()).then_some(Guard { queue });
+                check_places(&mut checks, &live, baselines, &identity, guard.as_ref()).await;
             }
         }
         Err(error) => checks.add(
@@ -282,7 +298,7 @@ async fn check_places(
     live: &Live<'_>,
     baselines: &Baselines,
     identity: &Identity,
-    guard: bool,
+    guard: Option<&Guard>,
 ) {
     let places: BTreeSet<Place> = baselines
         .places()
@@ -368,7 +384,11 @@ async fn check_places(
                 Some(LOOKUP_FIX),
             ),
         }
-        let missing = if guard { Status::Fail } else { Status::Warn };
+        let missing = if guard.is_some() {
+            Status::Fail
+        } else {
+            Status::Warn
+        };
         const TRAIL_USERS: &str = "watch --sqs-queue-url, lambda, diff --attribute";
         match region_trails(&cloudtrail).await {
             Ok(trails) => match trails.iter().find(|trail| trail.records_nacl_calls()) {
@@ -388,7 +408,192 @@ async fn check_places(
             },
             Err(error) => checks.add_at(place, "cloudtrail", TRAIL_USERS, missing, error.to_string(), Some("allow cloudtrail:DescribeTrails, GetTrailStatus and GetEventSelectors to check")),
         }
+        if let Some(guard) = guard {
+            match event_rules(&eventbridge_client(config, &place.region)).await {
+                Ok(rules) => rule_check(checks, place, &rules, guard.queue_in(&place.region)),
+                Err(error) => checks.add_at(
+                    place,
+                    "eventbridge",
+                    GUARD_USERS,
+                    Status::Fail,
+                    error.to_string(),
+                    Some("allow events:ListRules and events:ListTargetsByRule to check"),
+                ),
+            }
+        }
     }
+}
+
+const GUARD_USERS: &str = "watch --sqs-queue-url, lambda";
+const RULE_FIX: &str = "deploy examples/lambda/template.yaml, or make a rule with its pattern (source aws.ec2, detail-type \"AWS API Call via CloudTrail\", every NACL call, errorCode: [{\"exists\": false}]) that targets the guard";
+
+/// What the guard's checks need to know: its queue, when it has one.
+struct Guard {
+    queue: Option<GuardQueue>,
+}
+
+/// The guard's queue: its region and ARN.
+struct GuardQueue {
+    region: String,
+    arn: String,
+}
+
+impl Guard {
+    /// The queue's ARN, when the queue is in `region`.
+    fn queue_in(&self, region: &Region) -> Option<&str> {
+        self.queue
+            .as_ref()
+            .filter(|queue| queue.region == region.as_str())
+            .map(|queue| queue.arn.as_str())
+    }
+}
+
+/// The rule that sends the region's NACL calls to the guard (to `queue`,
+/// when given).
+fn rule_check(checks: &mut Checks, place: &Place, rules: &[Rule], queue: Option<&str>) {
+    let judged: Vec<(&Rule, Vec<PatternGap>)> = rules
+        .iter()
+        .filter_map(|rule| {
+            let pattern: serde_json::Value = serde_json::from_str(rule.pattern.as_deref()?).ok()?;
+            Some((rule, pattern_gaps(&pattern)))
+        })
+        .collect();
+    let sending: Vec<&(&Rule, Vec<PatternGap>)> = judged
+        .iter()
+        .filter(|(_, gaps)| !gaps.iter().any(PatternGap::misses_calls))
+        .collect();
+    let Some((rule, gaps)) = sending
+        .iter()
+        .find(|(rule, _)| queue.is_none_or(|arn| rule.targets.iter().any(|target| target == arn)))
+        .copied()
+    else {
+        let detail = match (sending.first(), queue) {
+            (Some((rule, _)), Some(arn)) => format!(
+                "rule {} sends NACL calls to {}, not to the queue {arn}",
+                rule.name,
+                rule.targets.join(", ")
+            ),
+            _ => {
+                let closest = judged
+                    .iter()
+                    .filter(|(_, gaps)| {
+                        !gaps.iter().any(|gap| {
+                            matches!(gap, PatternGap::NotEc2 | PatternGap::NotCloudTrailCalls)
+                        })
+                    })
+                    .map(|(rule, gaps)| {
+                        let why: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+                        format!("rule {}: {}", rule.name, why.join("; "))
+                    })
+                    .collect::<Vec<_>>();
+                if closest.is_empty() {
+                    "no EventBridge rule sends CloudTrail's NACL calls: the guard would never hear of a change".to_owned()
+                } else {
+                    format!(
+                        "no EventBridge rule sends every NACL call ({})",
+                        closest.join("; ")
+                    )
+                }
+            }
+        };
+        checks.add_at(
+            place,
+            "eventbridge",
+            GUARD_USERS,
+            Status::Fail,
+            detail,
+            Some(RULE_FIX),
+        );
+        return;
+    };
+    let (status, note) = if gaps.is_empty() {
+        (Status::Ok, String::new())
+    } else {
+        let why: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+        (Status::Warn, format!("; {}", why.join("; ")))
+    };
+    checks.add_at(
+        place,
+        "eventbridge",
+        GUARD_USERS,
+        status,
+        format!(
+            "rule {} sends NACL calls to {}{note}",
+            rule.name,
+            rule.targets.join(", ")
+        ),
+        None,
+    );
+}
+
+/// The guard's queue: its ARN, and a policy that lets EventBridge send to it.
+async fn check_queue(checks: &mut Checks, aws: &AwsArgs, url: &str) -> Option<GuardQueue> {
+    const QUEUE_USERS: &str = "watch --sqs-queue-url";
+    let config = aws.load().await;
+    let queue = match Queue::new(&config, url) {
+        Ok(queue) => queue,
+        Err(error) => {
+            checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
+            return None;
+        }
+    };
+    let region = queue_region(url)
+        .map(str::to_owned)
+        .or_else(|| configured_region(&config).map(str::to_owned))?;
+    match queue.arn_and_policy().await {
+        Ok((arn, policy)) => {
+            if policy.as_deref().is_some_and(lets_eventbridge_send) {
+                checks.add(
+                    "queue",
+                    QUEUE_USERS,
+                    Status::Ok,
+                    format!("{arn}: its policy lets EventBridge send to it"),
+                );
+            } else {
+                checks.0.push(Check {
+                    check: "queue",
+                    commands: QUEUE_USERS,
+                    account: None,
+                    region: None,
+                    status: Status::Fail,
+                    detail: format!("{arn}: its policy does not let EventBridge send to it, so every event is dropped"),
+                    fix: Some("add a statement: Effect Allow, Principal {\"Service\": \"events.amazonaws.com\"}, Action sqs:SendMessage, Condition aws:SourceArn = the rule's ARN".to_owned()),
+                });
+            }
+            Some(GuardQueue { region, arn })
+        }
+        Err(error) => {
+            checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
+            None
+        }
+    }
+}
+
+/// Whether an SQS access policy allows EventBridge `sqs:SendMessage`.
+fn lets_eventbridge_send(policy: &str) -> bool {
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(policy) else {
+        return false;
+    };
+    let listed = |value: &serde_json::Value, wanted: &[&str]| match value {
+        serde_json::Value::String(one) => wanted.contains(&one.as_str()),
+        serde_json::Value::Array(many) => many
+            .iter()
+            .any(|v| v.as_str().is_some_and(|v| wanted.contains(&v))),
+        _ => false,
+    };
+    let statements = match &policy["Statement"] {
+        serde_json::Value::Array(many) => many.clone(),
+        one => vec![one.clone()],
+    };
+    statements.iter().any(|statement| {
+        statement["Effect"] == "Allow"
+            && (statement["Principal"] == "*"
+                || listed(
+                    &statement["Principal"]["Service"],
+                    &["events.amazonaws.com"],
+                ))
+            && listed(&statement["Action"], &["sqs:SendMessage", "sqs:*", "*"])
+    })
 }
 
 /// An error and its causes, in one line.

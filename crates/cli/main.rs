@@ -72,7 +72,7 @@ enum Command {
     Man(man::Args),
     /// Check what the commands and the guard rely on: the config, the
     /// baselines, credentials, permissions, CloudTrail (exit 0 ok, 2 warn, 1 fail).
-    Doctor(doctor::Args),
+    Doctor(Box<doctor::Args>),
 }
 
 /// The commands that work on a project: its config file applies.
@@ -118,7 +118,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => completions::run(args, &mut printer),
         Command::Man(args) => man::run(args, &mut printer),
         Command::Doctor(args) => runtime().and_then(|runtime| {
-            runtime.block_on(doctor::run(args, cli.config.as_deref(), &mut printer))
+            runtime.block_on(doctor::run(*args, cli.config.as_deref(), &mut printer))
         }),
         Command::Project(command) => project::load(cli.config.as_deref())
             .and_then(|config| runtime()?.block_on(run(*command, &config, &mut printer))),

@@ -23,7 +23,10 @@ fn doctor(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
         endpoint,
     ];
     args.extend(extra);
-    let result = run(nacl_drift().current_dir(dir), &args);
+    let result = run(
+        nacl_drift().current_dir(dir).env("AWS_REGION", "us-east-1"),
+        &args,
+    );
     let report = serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("{result:?}"));
     (result.code, report)
 }
@@ -50,17 +53,27 @@ fn trails(emulator: &Emulator) {
     }
 }
 
+/// The guard's queue in us-east-1, and in eu-west-1 a rule of its own.
+fn guard_queue(emulator: &Emulator, us_east_1: &[&str]) -> String {
+    emulator.events(&["--region", "eu-west-1", "queue"]);
+    let mut args = vec!["--region", "us-east-1", "queue"];
+    args.extend(us_east_1);
+    let made = emulator.events(&args);
+    made["queue_url"].as_str().expect("queue_url").to_owned()
+}
+
 #[test]
 fn a_healthy_setup_is_all_ok() {
     let (emulator, _estate, dir) = snapshotted();
     trails(&emulator);
+    let queue = guard_queue(&emulator, &[]);
     let proxy = emulator.proxy(&["--dry-run", "permit", "--lookup-events", "empty"]);
     let before = files_below(dir.path());
 
-    let (code, report) = doctor(&proxy.endpoint, dir.path(), &["--guard"]);
+    let (code, report) = doctor(&proxy.endpoint, dir.path(), &["--sqs-queue-url", &queue]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["status"], "ok");
-    for name in ["config", "baselines", "credentials", "accounts"] {
+    for name in ["config", "queue", "baselines", "credentials", "accounts"] {
         assert_eq!(
             statuses(&report, name),
             [(String::new(), "ok".to_owned())],
@@ -73,7 +86,13 @@ fn a_healthy_setup_is_all_ok() {
             ("us-east-1".to_owned(), status.to_owned()),
         ]
     };
-    for name in ["read", "restore", "attribution", "cloudtrail"] {
+    for name in [
+        "read",
+        "restore",
+        "attribution",
+        "cloudtrail",
+        "eventbridge",
+    ] {
         assert_eq!(statuses(&report, name), both("ok"), "{name}: {report:#}");
     }
     assert_eq!(files_below(dir.path()), before, "doctor changes nothing");
@@ -166,6 +185,45 @@ fn each_failing_check_says_so_with_its_fix() {
             .expect("fix")
             .contains("restore-policy.json")
     );
+
+    // The guard: no rule at all, then a rule that leaves out a call and a
+    // queue whose policy keeps EventBridge out.
+    let (_, report) = doctor(&emulator.endpoint, dir.path(), &["--guard"]);
+    assert_eq!(statuses(&report, "eventbridge")[0].1, "fail", "{report:#}");
+    let queue = guard_queue(
+        &emulator,
+        &["--no-policy", "--leave-out", "DeleteNetworkAclEntry"],
+    );
+    let (code, report) = doctor(&emulator.endpoint, dir.path(), &["--sqs-queue-url", &queue]);
+    assert_eq!(code, 1, "{report:#}");
+    let check = |name: &str, region: Option<&str>| {
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|check| check["check"] == name && check["region"].as_str() == region)
+            .unwrap_or_else(|| panic!("a {name} check: {report:#}"))
+            .clone()
+    };
+    let queue_check = check("queue", None);
+    assert_eq!(queue_check["status"], "fail");
+    assert!(
+        queue_check["detail"]
+            .as_str()
+            .expect("detail")
+            .ends_with("its policy does not let EventBridge send to it, so every event is dropped"),
+        "{queue_check}"
+    );
+    let rule = check("eventbridge", Some("us-east-1"));
+    assert_eq!(rule["status"], "fail");
+    assert!(
+        rule["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("rule nacl-drift-guard: it leaves out DeleteNetworkAclEntry"),
+        "{rule}"
+    );
+    assert_eq!(check("eventbridge", Some("eu-west-1"))["status"], "ok");
 
     // No baselines, and a bad config file.
     let empty = tempfile::tempdir().expect("temp dir");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The guard's event path on the emulator: CloudTrail, EventBridge, SQS.
 
-    events.py --endpoint-url URL --region R queue
+    events.py --endpoint-url URL --region R queue [--no-policy] [--leave-out CALL]
     events.py --endpoint-url URL --region R put DETAIL_JSON
     events.py --endpoint-url URL --region R send QUEUE_URL DETAIL_JSON
     events.py --endpoint-url URL --region R count QUEUE_URL
@@ -10,7 +10,9 @@
 
 `queue` creates an SQS queue and an EventBridge rule on CloudTrail's NACL
 calls that delivers to it (the pattern of examples/lambda/template.yaml,
-failed calls excluded), and prints {"queue_url", "queue_arn", "rule"}.
+failed calls excluded), and prints {"queue_url", "queue_arn", "rule"}. The
+queue's policy lets EventBridge send to it, as on AWS it must, unless
+--no-policy; --leave-out drops one call from the rule's pattern.
 
 `put` puts one event, as CloudTrail would: source aws.ec2, detail-type
 "AWS API Call via CloudTrail", DETAIL_JSON as its detail. The emulator
@@ -51,13 +53,24 @@ PATTERN = {
 }
 
 
-def make_queue(endpoint, region):
+def make_queue(endpoint, region, policy=True, leave_out=None):
     sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
     events = boto3.client("events", region_name=region, endpoint_url=endpoint)
     url = sqs.create_queue(QueueName="nacl-drift-guard")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
-    events.put_rule(Name="nacl-drift-guard", EventPattern=json.dumps(PATTERN))
+    pattern = json.loads(json.dumps(PATTERN))
+    pattern["detail"]["eventName"] = [name for name in NACL_CALLS if name != leave_out]
+    rule_arn = events.put_rule(Name="nacl-drift-guard", EventPattern=json.dumps(pattern))["RuleArn"]
+    if policy:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            }],
+        })})
     events.put_targets(Rule="nacl-drift-guard", Targets=[{"Id": "queue", "Arn": arn}])
     return {"queue_url": url, "queue_arn": arn, "rule": "nacl-drift-guard"}
 
@@ -124,7 +137,9 @@ def main():
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--region", default="us-east-1")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("queue")
+    queue_command = commands.add_parser("queue")
+    queue_command.add_argument("--no-policy", action="store_true")
+    queue_command.add_argument("--leave-out", metavar="CALL")
     put_command = commands.add_parser("put")
     put_command.add_argument("detail")
     send_command = commands.add_parser("send")
@@ -137,7 +152,7 @@ def main():
     trail_command.add_argument("--not-logging", action="store_true")
     args = parser.parse_args()
     if args.command == "queue":
-        result = make_queue(args.endpoint_url, args.region)
+        result = make_queue(args.endpoint_url, args.region, not args.no_policy, args.leave_out)
     elif args.command == "put":
         result = put(args.endpoint_url, args.region, args.detail)
     elif args.command == "send":

@@ -12,7 +12,8 @@
 //! makes a restore possible.
 //!
 //! The guard reads the EventBridge events it is handed with
-//! [`read_delivery`]: a NACL call names its [`Target`], where to reconcile.
+//! [`read_delivery`]: a NACL call names its [`Target`], where to reconcile;
+//! [`pattern_gaps`] says what an EventBridge rule's pattern would not send it.
 //!
 //! Depends on the model and the diff only: no AWS. The edge calls
 //! LookupEvents; this crate reads what it returns.
@@ -22,9 +23,11 @@
 mod delivery;
 mod logs;
 mod matching;
+mod pattern;
 mod record;
 
 pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
 pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
 pub use matching::{attribute, event_names};
+pub use pattern::{PatternGap, pattern_gaps};
 pub use record::{BadEvent, NaclEvent, Record, RecordError, events_from_lookup};

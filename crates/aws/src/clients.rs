@@ -74,3 +74,11 @@ pub fn cloudtrail_client(config: &SdkConfig, region: &str) -> aws_sdk_cloudtrail
         .build();
     aws_sdk_cloudtrail::Client::from_conf(cloudtrail_config)
 }
+
+/// An EventBridge client for `region`, sharing everything else with `config`.
+pub fn eventbridge_client(config: &SdkConfig, region: &str) -> aws_sdk_eventbridge::Client {
+    let eventbridge_config = aws_sdk_eventbridge::config::Builder::from(config)
+        .region(Region::new(region.to_owned()))
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(eventbridge_config)
+}

@@ -13,8 +13,9 @@
 //! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
 //! - [`caller`] asks STS whose credentials are in use.
 //! - [`Queue`] receives and deletes the guard's SQS messages.
-//! - [`region_trails`] says which trails record a region's NACL calls, for
-//!   `doctor`, with [`check_lookup_events`].
+//! - [`region_trails`] says which trails record a region's NACL calls, and
+//!   [`event_rules`] which EventBridge rules send them where, for `doctor`,
+//!   with [`check_lookup_events`].
 //! - [`Ec2Live`] is the reconcile core's live source for EC2: every region
 //!   read concurrently ([`read_regions`]), for the caller's account.
 //! - [`OrgLive`] is the same for many accounts: a role assumed in each
@@ -41,6 +42,7 @@ mod export;
 mod identity;
 mod live;
 mod queue;
+mod rules;
 mod trails;
 
 use std::collections::BTreeSet;
@@ -56,7 +58,8 @@ pub use accounts::{
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;
 pub use clients::{
-    cloudtrail_client, configured_region, ec2_client, https_client, load_config, sts_client,
+    cloudtrail_client, configured_region, ec2_client, eventbridge_client, https_client,
+    load_config, sts_client,
 };
 pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events};
 pub use convert::{ConvertError, convert_network_acl};
@@ -65,6 +68,7 @@ pub use export::{ExportError, parse_export};
 pub use identity::{Caller, caller, caller_account};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
 pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
+pub use rules::{Rule, event_rules};
 pub use trails::{Trail, region_trails};
 
 /// Why a snapshot failed.

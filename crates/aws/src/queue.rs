@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::config::Region as SdkRegion;
-use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
 
 use crate::ApiError;
 
@@ -99,6 +99,27 @@ impl Queue {
                 })
             })
             .collect())
+    }
+
+    /// The queue's ARN, and its access policy (JSON) when it has one.
+    pub async fn arn_and_policy(&self) -> Result<(String, Option<String>), ApiError> {
+        let answer = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .attribute_names(QueueAttributeName::Policy)
+            .send()
+            .await
+            .map_err(|error| ApiError::new("GetQueueAttributes", error))?;
+        let attributes = answer.attributes();
+        let get = |name| attributes.and_then(|all| all.get(&name)).cloned();
+        let arn = get(QueueAttributeName::QueueArn).ok_or_else(|| ApiError {
+            operation: "GetQueueAttributes",
+            code: None,
+            message: "the answer has no QueueArn".to_owned(),
+        })?;
+        Ok((arn, get(QueueAttributeName::Policy)))
     }
 
     /// Deletes the messages of `receipts`, ten at a time. An error names
