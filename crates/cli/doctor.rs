@@ -194,6 +194,7 @@ pub async fn run(
             None
         }
     };
+    check_regions(&mut checks, baselines.as_ref(), &args.aws).await;
     let no_exports = LiveFileArgs::default();
     let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
     match live.identity().await {
@@ -241,6 +242,41 @@ pub async fn run(
         Status::Warn => ExitStatus::Drift,
         Status::Fail => ExitStatus::Failure,
     })
+}
+
+/// The regions in scope: the baselines', else the configured one.
+async fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, aws: &AwsArgs) {
+    const USERS: &str = "every command that calls AWS";
+    let of_baselines: BTreeSet<Region> = baselines
+        .map(|b| b.places().into_iter().map(|place| place.region).collect())
+        .unwrap_or_default();
+    if !of_baselines.is_empty() {
+        let names: Vec<&str> = of_baselines.iter().map(Region::as_str).collect();
+        let detail = format!("{} (the baselines')", names.join(", "));
+        checks.add("regions", USERS, Status::Ok, detail);
+        return;
+    }
+    match configured_region(&aws.load().await) {
+        Some(region) => checks.add(
+            "regions",
+            USERS,
+            Status::Ok,
+            format!("{region} (configured)"),
+        ),
+        None => checks.0.push(Check {
+            check: "regions",
+            commands: USERS,
+            account: None,
+            region: None,
+            status: Status::Warn,
+            detail: "no baselines and no configured region: snapshot would not know where to look"
+                .to_owned(),
+            fix: Some(
+                "pass --region to snapshot, or set AWS_REGION or a region in your profile"
+                    .to_owned(),
+            ),
+        }),
+    }
 }
 
 /// The baselines must be of the accounts the credentials read.

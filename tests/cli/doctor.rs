@@ -73,7 +73,14 @@ fn a_healthy_setup_is_all_ok() {
     let (code, report) = doctor(&proxy.endpoint, dir.path(), &["--sqs-queue-url", &queue]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["status"], "ok");
-    for name in ["config", "queue", "baselines", "credentials", "accounts"] {
+    for name in [
+        "config",
+        "queue",
+        "baselines",
+        "regions",
+        "credentials",
+        "accounts",
+    ] {
         assert_eq!(
             statuses(&report, name),
             [(String::new(), "ok".to_owned())],
@@ -256,7 +263,7 @@ fn baselines_of_another_account_fail() {
     }
     let (code, report) = doctor(&emulator.endpoint, other.path(), &[]);
     assert_eq!(code, 1, "{report:#}");
-    let accounts = &report["checks"][3];
+    let accounts = &report["checks"][4];
     assert_eq!(accounts["check"], "accounts");
     assert_eq!(accounts["status"], "fail");
     assert!(
