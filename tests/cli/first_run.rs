@@ -76,3 +76,31 @@ fn no_baselines_names_the_folder_and_what_to_do() {
     );
     assert!(files_below(dir.path()).is_empty());
 }
+
+/// doctor says the same, as checks: credentials fail with the fix, and
+/// with neither baselines nor a region, the regions check warns.
+#[test]
+fn doctor_with_nothing_set_up_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let result = run(with_nothing_set_up().current_dir(dir.path()), &["doctor"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    let line = |check: &str| {
+        result
+            .stdout
+            .lines()
+            .find(|line| line[5..].starts_with(check))
+            .unwrap_or_else(|| panic!("a {check} line: {result:?}"))
+            .to_owned()
+    };
+    assert!(line("baselines").starts_with("fail baselines: no baseline folder baselines"));
+    assert!(line("regions").starts_with("warn regions: no baselines and no configured region"));
+    assert!(
+        line("credentials").contains("no AWS credentials found: set AWS_PROFILE"),
+        "{result:?}"
+    );
+    assert!(
+        !result.stderr.contains("WARN") && !result.stdout.contains("IMDS"),
+        "{result:?}"
+    );
+    assert!(files_below(dir.path()).is_empty());
+}
