@@ -47,6 +47,24 @@ fn statuses(report: &Value, name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The first check of `name` (in `region`, when given).
+fn check(report: &Value, name: &str, region: Option<&str>) -> Value {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|check| check["check"] == name && region.is_none_or(|r| check["region"] == r))
+        .unwrap_or_else(|| panic!("a {name} check: {report:#}"))
+        .clone()
+}
+
+/// The text of a check's `field`.
+fn text<'a>(check: &'a Value, field: &str) -> &'a str {
+    check[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field}: {check}"))
+}
+
 fn trails(emulator: &Emulator) {
     for region in ["us-east-1", "eu-west-1"] {
         emulator.events(&["--region", region, "trail"]);
@@ -132,26 +150,13 @@ fn each_failing_check_says_so_with_its_fix() {
     assert_eq!(statuses(&report, "cloudtrail")[0].1, "warn");
     let (code, report) = doctor(&emulator.endpoint, dir.path(), &["--guard"]);
     assert_eq!(code, 1, "{report:#}");
-    let trail = report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .find(|check| check["check"] == "cloudtrail")
-        .expect("a cloudtrail check");
+    let trail = check(&report, "cloudtrail", None);
     assert_eq!(trail["status"], "fail");
     assert!(
-        trail["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("the guard's event mode would never fire"),
+        text(&trail, "detail").contains("the guard's event mode would never fire"),
         "{trail}"
     );
-    assert!(
-        trail["fix"]
-            .as_str()
-            .expect("fix")
-            .contains("create a trail")
-    );
+    assert!(text(&trail, "fix").contains("create a trail"));
 
     // A trail that is not logging is no trail.
     emulator.events(&["--region", "us-east-1", "trail", "--not-logging"]);
@@ -172,26 +177,14 @@ fn each_failing_check_says_so_with_its_fix() {
             ("us-east-1".to_owned(), "ok".to_owned())
         ]
     );
-    let restore = report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .find(|check| check["check"] == "restore")
-        .expect("a restore check");
+    let restore = check(&report, "restore", None);
     assert_eq!(restore["status"], "fail");
     assert!(
-        restore["detail"]
-            .as_str()
-            .expect("detail")
+        text(&restore, "detail")
             .contains("CreateNetworkAclEntry: CreateNetworkAclEntry failed: UnauthorizedOperation"),
         "{restore}"
     );
-    assert!(
-        restore["fix"]
-            .as_str()
-            .expect("fix")
-            .contains("restore-policy.json")
-    );
+    assert!(text(&restore, "fix").contains("restore-policy.json"));
 
     // The guard: no rule at all, then a rule that leaves out a call and a
     // queue whose policy keeps EventBridge out.
@@ -203,34 +196,24 @@ fn each_failing_check_says_so_with_its_fix() {
     );
     let (code, report) = doctor(&emulator.endpoint, dir.path(), &["--sqs-queue-url", &queue]);
     assert_eq!(code, 1, "{report:#}");
-    let check = |name: &str, region: Option<&str>| {
-        report["checks"]
-            .as_array()
-            .expect("checks")
-            .iter()
-            .find(|check| check["check"] == name && check["region"].as_str() == region)
-            .unwrap_or_else(|| panic!("a {name} check: {report:#}"))
-            .clone()
-    };
-    let queue_check = check("queue", None);
+    let queue_check = check(&report, "queue", None);
     assert_eq!(queue_check["status"], "fail");
     assert!(
-        queue_check["detail"]
-            .as_str()
-            .expect("detail")
+        text(&queue_check, "detail")
             .ends_with("its policy does not let EventBridge send to it, so every event is dropped"),
         "{queue_check}"
     );
-    let rule = check("eventbridge", Some("us-east-1"));
+    let rule = check(&report, "eventbridge", Some("us-east-1"));
     assert_eq!(rule["status"], "fail");
     assert!(
-        rule["detail"]
-            .as_str()
-            .expect("detail")
+        text(&rule, "detail")
             .contains("rule nacl-drift-guard: it leaves out DeleteNetworkAclEntry"),
         "{rule}"
     );
-    assert_eq!(check("eventbridge", Some("eu-west-1"))["status"], "ok");
+    assert_eq!(
+        check(&report, "eventbridge", Some("eu-west-1"))["status"],
+        "ok"
+    );
 
     // No baselines, and a bad config file.
     let empty = tempfile::tempdir().expect("temp dir");
@@ -267,9 +250,7 @@ fn baselines_of_another_account_fail() {
     assert_eq!(accounts["check"], "accounts");
     assert_eq!(accounts["status"], "fail");
     assert!(
-        accounts["detail"]
-            .as_str()
-            .expect("detail")
+        text(&accounts, "detail")
             .contains("the baselines are of account 111122223333, the credentials of 123456789012"),
         "{accounts}"
     );
