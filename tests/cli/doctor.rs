@@ -250,7 +250,7 @@ fn baselines_of_another_account_fail() {
     assert_eq!(accounts["check"], "accounts");
     assert_eq!(accounts["status"], "fail");
     assert!(
-        text(&accounts, "detail")
+        text(accounts, "detail")
             .contains("the baselines are of account 111122223333, the credentials of 123456789012"),
         "{accounts}"
     );
