@@ -9,7 +9,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Emulator, dir_arg, files_below, nacl_drift, nacl_drift_on_a_terminal, run};
+use crate::support::{
+    Emulator, MALLORY, dir_arg, entry_call, files_below, nacl_drift, nacl_drift_on_a_terminal, run,
+};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
@@ -519,4 +521,96 @@ fn a_bad_accounts_file_is_refused_before_any_call() {
         );
         assert!(!baselines.exists(), "{command} wrote nothing");
     }
+}
+
+/// The guard over an organization: an event in a member account restores
+/// that account's NACL through its role, and an event of nacl-drift's own
+/// session in another member gets a state check only.
+#[test]
+fn the_guard_restores_a_member_account_from_its_event() {
+    let Organization {
+        emulator,
+        org,
+        ids,
+        work,
+        accounts,
+    } = Organization::seed();
+    let baselines = work.path().join("baselines");
+    let common = [
+        "--accounts",
+        accounts.as_str(),
+        "--baseline-dir",
+        dir_arg(&baselines),
+        "--endpoint-url",
+        emulator.endpoint.as_str(),
+    ];
+    let mut snapshot = vec!["snapshot"];
+    snapshot.extend(common);
+    assert_eq!(run(&mut nacl_drift(), &snapshot).code, 0);
+    let queue = emulator.events(&["queue"]);
+    let queue = queue["queue_url"].as_str().expect("queue_url");
+
+    let acl_of = |index: usize| {
+        org["members"][index]["regions"]["us-east-1"]["network_acl"]
+            .as_str()
+            .expect("network_acl")
+            .to_owned()
+    };
+    let (attacked, own) = (&ids[1], &ids[2]);
+    let own_session = format!("arn:aws:sts::{own}:assumed-role/NaclDriftReadOnly/nacl-drift");
+    for (index, account, principal, event_id) in [
+        (1, attacked, MALLORY.to_owned(), "e-member"),
+        (2, own, own_session.clone(), "e-own"),
+    ] {
+        let acl = acl_of(index);
+        emulator.python(&[
+            "tests/emulator/organization.py",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "delete-entry",
+            account,
+            "us-east-1",
+            &acl,
+            "80",
+        ]);
+        let mut call: Value = serde_json::from_str(&entry_call(
+            "us-east-1",
+            "DeleteNetworkAclEntry",
+            event_id,
+            &acl,
+            80,
+            &principal,
+        ))
+        .expect("JSON");
+        call["recipientAccountId"] = Value::from(account.as_str());
+        emulator.events(&["put", &call.to_string()]);
+    }
+
+    let mut watch = vec!["watch", "--once", "--restore", "--sqs-queue-url", queue];
+    watch.extend(common);
+    let result = run(nacl_drift().env("AWS_REGION", "us-east-1"), &watch);
+    assert_eq!(
+        result.code, 2,
+        "the own session's drift is left: {result:?}"
+    );
+    let lines: Vec<Value> = result.stdout.lines().map(json).collect();
+    assert_eq!(lines.len(), 2, "{result:?}");
+    let line_of = |account: &str| {
+        lines
+            .iter()
+            .find(|line| line["account"] == account)
+            .unwrap_or_else(|| panic!("a line for {account}: {result:?}"))
+    };
+    let restored = line_of(attacked);
+    assert_eq!(restored["event"]["principal_arn"], MALLORY);
+    assert_eq!(restored["in_sync"], true, "{restored}");
+    assert_eq!(
+        restored["restored"][0]["network_acl_id"],
+        acl_of(1).as_str()
+    );
+    assert_eq!(restored["restored"][0]["status"], "done");
+    let checked = line_of(own);
+    assert_eq!(checked["event"]["principal_arn"], own_session.as_str());
+    assert_eq!(checked["restored"], Value::Array(Vec::new()), "{checked}");
+    assert_eq!(checked["in_sync"], false);
 }
