@@ -1,6 +1,6 @@
 //! `--attribute`: who made each change, from CloudTrail, for diff and apply.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use nacl_drift_attribution::{attribute, event_names, events_from_lookup, read_log_dir};
 use nacl_drift_aws::{LOOKUP_PAUSE, cloudtrail_client, lookup_events};
-use nacl_drift_model::{AssociationId, Region, SubnetId};
+use nacl_drift_model::Region;
 use tokio::task::JoinSet;
 
 use crate::aws::AwsArgs;
@@ -123,13 +123,9 @@ impl AttributionArgs {
                 events
             }
         };
-        let subnets: HashMap<AssociationId, SubnetId> = comparison
-            .live
-            .iter()
-            .flat_map(|acl| acl.observed.association_ids.clone())
-            .collect();
+        let subnets = comparison.association_subnets();
         attribute(
-            &mut report.changes,
+            &mut comparison.report.changes,
             &events,
             &comparison.accounts,
             &subnets,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
 use nacl_drift_apply::{Outcome, Pace, Place, PlanOptions};
-use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
+use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent, attribute_made_by};
 use nacl_drift_aws::Ec2;
 use nacl_drift_config::Config;
 use nacl_drift_diff::{Attribution, Change, ReadError, Severity, Skipped, TrafficEffect};
@@ -428,6 +428,14 @@ impl Line {
         };
         let drifted: BTreeSet<&NetworkAclId> =
             report.changes.iter().map(|c| &c.network_acl_id).collect();
+        // Who made each change, where one of the events in hand did.
+        let mut changes = report.changes.clone();
+        attribute_made_by(
+            &mut changes,
+            &job.events,
+            &reconciled.before.accounts,
+            &reconciled.before.association_subnets(),
+        );
         let mut events = job.events.iter().map(NaclEvent::attribution);
         let event = events.next();
         let now = SystemTime::now();
@@ -446,7 +454,7 @@ impl Line {
             vpc_id: vpc.map(|vpc| vpc.vpc_id.clone()),
             in_sync,
             severity: report.severity,
-            changes: report.changes.clone(),
+            changes,
             effects: report.effects.clone(),
             skipped: report.skipped.clone(),
             errors,

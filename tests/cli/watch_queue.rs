@@ -119,6 +119,10 @@ async fn an_event_restores_its_vpc_names_the_principal_and_is_deleted() {
         changes.iter().all(|c| c["vpc_id"] == line["vpc_id"]),
         "only the event's VPC was compared: {line}"
     );
+    assert_eq!(
+        changes[0]["attribution"]["principal_arn"], MALLORY,
+        "the change is the event's: {line}"
+    );
     assert!(ssh_deny_present(&emulator, db).await);
     assert_eq!(messages_left(&emulator, &queue), 0);
 }

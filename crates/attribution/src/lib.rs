@@ -28,6 +28,6 @@ mod record;
 
 pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
 pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
-pub use matching::{attribute, event_names};
+pub use matching::{attribute, attribute_made_by, event_names};
 pub use pattern::{PatternGap, pattern_gaps};
 pub use record::{BadEvent, NaclEvent, Record, RecordError, events_from_lookup};

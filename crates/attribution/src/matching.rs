@@ -46,6 +46,38 @@ pub fn attribute(
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
     since: i64,
 ) {
+    let by_name = by_name(events, accounts, since);
+    for change in changes.iter_mut() {
+        change.attribution = match latest_match(change, &by_name, subnet_of_association) {
+            Some(event) => Attributed::To(Box::new(event.record.attribution())),
+            None => Attributed::Unattributed,
+        };
+    }
+}
+
+/// Attributes the changes that one of `events` made, and leaves the others
+/// as they are: for the guard, which holds the events it was handed, not
+/// all of CloudTrail.
+pub fn attribute_made_by(
+    changes: &mut [Change],
+    events: &[NaclEvent],
+    accounts: &BTreeSet<AccountId>,
+    subnet_of_association: &HashMap<AssociationId, SubnetId>,
+) {
+    let by_name = by_name(events, accounts, i64::MIN);
+    for change in changes.iter_mut() {
+        if let Some(event) = latest_match(change, &by_name, subnet_of_association) {
+            change.attribution = Attributed::To(Box::new(event.record.attribution()));
+        }
+    }
+}
+
+/// The events of `accounts` no older than `since`, by call.
+fn by_name<'a>(
+    events: &'a [NaclEvent],
+    accounts: &BTreeSet<AccountId>,
+    since: i64,
+) -> HashMap<Operation, Vec<&'a NaclEvent>> {
     let mut by_name: HashMap<Operation, Vec<&NaclEvent>> = HashMap::new();
     for event in events {
         let in_account = event
@@ -56,20 +88,24 @@ pub fn attribute(
             by_name.entry(event.name).or_default().push(event);
         }
     }
-    for change in changes.iter_mut() {
-        let best = candidates(change.kind())
-            .iter()
-            .filter_map(|name| by_name.get(name))
-            .flatten()
-            .filter(|event| {
-                event.region == change.region && matches(change, event, subnet_of_association)
-            })
-            .max_by_key(|event| event.time);
-        change.attribution = match best {
-            Some(event) => Attributed::To(Box::new(event.record.attribution())),
-            None => Attributed::Unattributed,
-        };
-    }
+    by_name
+}
+
+/// The most recent event that could have made `change`.
+fn latest_match<'a>(
+    change: &Change,
+    by_name: &HashMap<Operation, Vec<&'a NaclEvent>>,
+    subnet_of_association: &HashMap<AssociationId, SubnetId>,
+) -> Option<&'a NaclEvent> {
+    candidates(change.kind())
+        .iter()
+        .filter_map(|name| by_name.get(name))
+        .flatten()
+        .filter(|event| {
+            event.region == change.region && matches(change, event, subnet_of_association)
+        })
+        .max_by_key(|event| event.time)
+        .copied()
 }
 
 fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {

@@ -1,13 +1,14 @@
 //! The first steps: the baselines, the live state of their scope, and the
 //! report on them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use nacl_drift_apply::Place;
 use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff};
 use nacl_drift_model::{
-    AccountId, Baseline, BaselineError, NetworkAclId, Region, Scope, VpcId, read_baseline_dir,
+    AccountId, AssociationId, Baseline, BaselineError, NetworkAclId, Region, Scope, SubnetId,
+    VpcId, read_baseline_dir,
 };
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
@@ -177,6 +178,17 @@ pub struct Comparison {
     pub live: Vec<LiveAcl>,
     /// What drifted, and what it does to traffic.
     pub report: Report,
+}
+
+impl Comparison {
+    /// The subnet of each live association id: CloudTrail's association
+    /// events name association ids, not subnets.
+    pub fn association_subnets(&self) -> HashMap<AssociationId, SubnetId> {
+        self.live
+            .iter()
+            .flat_map(|acl| acl.observed.association_ids.clone())
+            .collect()
+    }
 }
 
 /// Asks `source` whose live state it holds, reads it for exactly the scope
