@@ -476,9 +476,14 @@ impl Line {
         }
     }
 
+    /// Whether every account-region it covers was read.
+    pub fn read_everything(&self) -> bool {
+        self.errors.is_empty()
+    }
+
     /// How `--once` ends after this line: an error, drift left, or in sync.
     pub fn status(&self) -> ExitStatus {
-        if !self.errors.is_empty() {
+        if !self.read_everything() {
             ExitStatus::Failure
         } else if self.in_sync {
             ExitStatus::Success

@@ -146,16 +146,27 @@ async fn answer(
         }
         Ask::Reconcile { event, vpcs } => {
             let event_id = event.attribution().event_id;
-            match guard
+            let line = guard
                 .reconcile(Scope::Vpcs(vpcs), Trigger::Event, vec![*event])
                 .await
-            {
-                Ok(line) => line,
+                .and_then(|line| {
+                    printer.line(line.json());
+                    printer.flush();
+                    if line.read_everything() {
+                        Ok(line)
+                    } else {
+                        anyhow::bail!("an account-region of the event could not be read")
+                    }
+                });
+            return match line {
+                Ok(line) => Ok(serde_json::to_value(&line)?),
                 Err(error) => {
+                    // Forgotten, so that the event is acted on when it
+                    // comes again.
                     guard.forget(&event_id);
-                    return Err(error);
+                    Err(error)
                 }
-            }
+            };
         }
     };
     printer.line(line.json());

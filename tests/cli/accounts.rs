@@ -614,3 +614,71 @@ fn the_guard_restores_a_member_account_from_its_event() {
     assert_eq!(checked["restored"], Value::Array(Vec::new()), "{checked}");
     assert_eq!(checked["in_sync"], false);
 }
+
+/// An event whose account-region cannot be read is not acted on blindly:
+/// the line says why, `--once` exits 1, and the message stays in the queue
+/// to come back.
+#[test]
+fn an_event_in_an_unreadable_region_stays_in_the_queue() {
+    let Organization {
+        emulator,
+        org,
+        ids,
+        work,
+        accounts,
+    } = Organization::seed();
+    let baselines = work.path().join("baselines");
+    let snapshot = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--accounts",
+            &accounts,
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ],
+    );
+    assert_eq!(snapshot.code, 0, "{snapshot:?}");
+    let queue = emulator.events(&["queue"]);
+    let queue = queue["queue_url"].as_str().expect("queue_url");
+    let acl = org["members"][0]["regions"]["eu-west-1"]["network_acl"]
+        .as_str()
+        .expect("network_acl");
+    let mut call: Value = serde_json::from_str(&entry_call(
+        "eu-west-1",
+        "DeleteNetworkAclEntry",
+        "e-unread",
+        acl,
+        80,
+        MALLORY,
+    ))
+    .expect("JSON");
+    call["recipientAccountId"] = Value::from(ids[0].as_str());
+    emulator.events(&["put", &call.to_string()]);
+
+    let proxy = emulator.proxy(&["--deny-region", "eu-west-1"]);
+    let result = run(
+        nacl_drift().env("AWS_REGION", "us-east-1"),
+        &[
+            "watch",
+            "--once",
+            "--restore",
+            "--sqs-queue-url",
+            queue,
+            "--accounts",
+            &accounts,
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &proxy.endpoint,
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    let line = json(result.stdout.lines().next().expect("a line"));
+    assert_eq!(line["errors"][0]["region"], "eu-west-1", "{line}");
+    assert_eq!(line["errors"][0]["code"], "UnauthorizedOperation");
+    let left = emulator.events(&["count", queue]);
+    assert_eq!(left["in_flight"], 1, "the message comes back: {left}");
+}

@@ -305,7 +305,9 @@ impl Inbox {
         let (succeeded, status) = match guard.finish(done) {
             Ok(line) => {
                 print_line(printer, args.format, &line);
-                (true, line.status())
+                // An account-region that could not be read was not
+                // checked: its messages come back.
+                (line.read_everything(), line.status())
             }
             Err(error) => {
                 print_error(&error);
@@ -316,7 +318,7 @@ impl Inbox {
     }
 
     /// One reconcile of `messages` is over; returns those whose every
-    /// reconcile is over and succeeded. A message with a failed reconcile
+    /// reconcile is over and succeeded (read all it covers). A message with a failed reconcile
     /// is not deleted, and its event is forgotten, so that it is acted on
     /// when it comes back.
     fn settle(
