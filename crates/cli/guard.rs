@@ -350,7 +350,8 @@ pub struct Line {
     account: Option<AccountId>,
     region: Option<Region>,
     vpc_id: Option<VpcId>,
-    /// After a restore, as verified; otherwise as found.
+    /// After a restore, as verified; otherwise as found. False when an
+    /// account-region could not be read.
     in_sync: bool,
     severity: Option<Severity>,
     changes: Vec<Change>,
@@ -421,11 +422,12 @@ impl Line {
             None => Vec::new(),
         };
         let after = reconciled.after.as_ref().map(|after| &after.report);
-        let in_sync = after.unwrap_or(report).unaccepted().next().is_none();
         let errors = match after {
             Some(after) if !after.errors.is_empty() => after.errors.clone(),
             _ => report.errors.clone(),
         };
+        // What could not be read is not known to be in sync.
+        let in_sync = errors.is_empty() && after.unwrap_or(report).unaccepted().next().is_none();
         let drifted: BTreeSet<&NetworkAclId> =
             report.changes.iter().map(|c| &c.network_acl_id).collect();
         // Who made each change, where one of the events in hand did.

@@ -679,6 +679,7 @@ fn an_event_in_an_unreadable_region_stays_in_the_queue() {
     let line = json(result.stdout.lines().next().expect("a line"));
     assert_eq!(line["errors"][0]["region"], "eu-west-1", "{line}");
     assert_eq!(line["errors"][0]["code"], "UnauthorizedOperation");
+    assert_eq!(line["in_sync"], false, "what was not read is not in sync");
     let left = emulator.events(&["count", queue]);
     assert_eq!(left["in_flight"], 1, "the message comes back: {left}");
 }
