@@ -216,13 +216,19 @@ impl<'a> Guard<'a> {
             .is_some_and(|arn| self.identity.principals.contains(&arn))
     }
 
-    /// A reconcile of `scope`, ready to run on its own task. Events that
-    /// are all nacl-drift's own get a state check, never a restore.
-    pub fn job(&mut self, scope: Scope, trigger: Trigger, events: Vec<NaclEvent>) -> Result<Job> {
-        let all = self.baselines()?;
+    /// A reconcile of `scope` of `baselines`, ready to run on its own task.
+    /// Events that are all nacl-drift's own get a state check, never a
+    /// restore.
+    pub fn job(
+        &mut self,
+        baselines: &Baselines,
+        scope: Scope,
+        trigger: Trigger,
+        events: Vec<NaclEvent>,
+    ) -> Result<Job> {
         let baselines = match &scope {
-            Scope::Everything => all,
-            Scope::Vpcs(vpcs) => all.only(vpcs).ok_or_else(|| {
+            Scope::Everything => baselines.clone(),
+            Scope::Vpcs(vpcs) => baselines.only(vpcs).ok_or_else(|| {
                 anyhow::anyhow!(
                     "the baselines of the event's VPCs are gone from {}",
                     self.baseline_dir.display()
@@ -275,11 +281,12 @@ impl<'a> Guard<'a> {
     /// A job run here and now: for front-ends that reconcile one at a time.
     pub async fn reconcile(
         &mut self,
+        baselines: &Baselines,
         scope: Scope,
         trigger: Trigger,
         events: Vec<NaclEvent>,
     ) -> Result<Line> {
-        let job = self.job(scope, trigger, events)?;
+        let job = self.job(baselines, scope, trigger, events)?;
         let done = job.run().await;
         self.finish(done)
     }

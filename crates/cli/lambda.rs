@@ -134,20 +134,21 @@ async fn answer(
     printer: &mut Printer,
     delivery: Result<Delivery, DeliveryError>,
 ) -> Result<Value> {
-    let line = match guard.ask(&guard.baselines()?, delivery) {
+    let baselines = guard.baselines()?;
+    let line = match guard.ask(&baselines, delivery) {
         Ask::Nothing(why) => {
             printer.note(&format!("the event asks nothing: {why}"));
             return Ok(json!({ "ignored": why }));
         }
         Ask::Sweep => {
             guard
-                .reconcile(Scope::Everything, Trigger::Sweep, Vec::new())
+                .reconcile(&baselines, Scope::Everything, Trigger::Sweep, Vec::new())
                 .await?
         }
         Ask::Reconcile { event, vpcs } => {
             let event_id = event.attribution().event_id;
             let line = guard
-                .reconcile(Scope::Vpcs(vpcs), Trigger::Event, vec![*event])
+                .reconcile(&baselines, Scope::Vpcs(vpcs), Trigger::Event, vec![*event])
                 .await
                 .and_then(|line| {
                     printer.line(line.json());

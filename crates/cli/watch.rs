@@ -92,10 +92,15 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         return queue::run(&mut guard, queue, &args, printer, &mut stop).await;
     }
     loop {
-        let status = match guard
-            .reconcile(Scope::Everything, Trigger::Poll, Vec::new())
-            .await
-        {
+        let reconciled = match guard.baselines() {
+            Ok(baselines) => {
+                guard
+                    .reconcile(&baselines, Scope::Everything, Trigger::Poll, Vec::new())
+                    .await
+            }
+            Err(error) => Err(error.into()),
+        };
+        let status = match reconciled {
             Ok(line) => {
                 print_line(printer, args.format, &line);
                 line.status()

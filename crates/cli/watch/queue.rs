@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use nacl_drift_attribution::{NaclEvent, read_delivery};
 use nacl_drift_aws::{LONG_POLL, Message, Queue, Receipt};
-use nacl_drift_reconcile::Vpc;
+use nacl_drift_reconcile::{Baselines, Vpc};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -167,6 +167,9 @@ struct Inbox {
     sweeping: bool,
     sweep_due: bool,
     messages: HashMap<String, Waiting>,
+    /// The baselines the latest batch was read against: its events'
+    /// reconciles use them, rather than read them again.
+    baselines: Option<Baselines>,
 }
 
 /// One VPC's events, gathering until `due`.
@@ -234,6 +237,7 @@ impl Inbox {
                 }
             }
         }
+        self.baselines = Some(baselines);
         handled
     }
 
@@ -251,7 +255,13 @@ impl Inbox {
         if self.sweep_due {
             if self.running.is_empty() {
                 self.sweep_due = false;
-                match guard.job(Scope::Everything, Trigger::Sweep, Vec::new()) {
+                let job = guard
+                    .baselines()
+                    .map_err(anyhow::Error::new)
+                    .and_then(|baselines| {
+                        guard.job(&baselines, Scope::Everything, Trigger::Sweep, Vec::new())
+                    });
+                match job {
                     Ok(job) => {
                         self.sweeping = true;
                         tasks.spawn(job.run());
@@ -267,10 +277,13 @@ impl Inbox {
             .filter(|(vpc, pending)| pending.due <= now && !self.running.contains_key(*vpc))
             .map(|(vpc, _)| vpc.clone())
             .collect();
+        let Some(baselines) = self.baselines.take() else {
+            return; // Nothing is pending before a batch was read.
+        };
         for vpc in due {
             let pending = self.pending.remove(&vpc).expect("a due VPC is pending");
             let scope = Scope::Vpcs(BTreeSet::from([vpc.clone()]));
-            match guard.job(scope, Trigger::Event, pending.events) {
+            match guard.job(&baselines, scope, Trigger::Event, pending.events) {
                 Ok(job) => {
                     self.running.insert(vpc, pending.messages);
                     tasks.spawn(job.run());
@@ -281,6 +294,7 @@ impl Inbox {
                 }
             }
         }
+        self.baselines = Some(baselines);
     }
 
     /// Prints a finished reconcile's line (or its error). Returns the
