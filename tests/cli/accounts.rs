@@ -5,12 +5,13 @@
 //! chosen calls with AWS's own errors.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::support::{
-    Emulator, MALLORY, dir_arg, entry_call, files_below, nacl_drift, nacl_drift_on_a_terminal, run,
+    Emulator, MALLORY, Run, dir_arg, entry_call, files_below, nacl_drift, nacl_drift_on_a_terminal,
+    run,
 };
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -523,72 +524,113 @@ fn a_bad_accounts_file_is_refused_before_any_call() {
     }
 }
 
+/// An organization snapshotted, with the guard's queue: what the guard's
+/// tests over many accounts start from.
+struct Guarded {
+    org: Organization,
+    baselines: PathBuf,
+    queue: String,
+}
+
+impl Guarded {
+    fn seed() -> Self {
+        let org = Organization::seed();
+        let baselines = org.work.path().join("baselines");
+        let snapshot = run(
+            &mut nacl_drift(),
+            &[
+                "snapshot",
+                "--accounts",
+                &org.accounts,
+                "--baseline-dir",
+                dir_arg(&baselines),
+                "--endpoint-url",
+                &org.emulator.endpoint,
+            ],
+        );
+        assert_eq!(snapshot.code, 0, "{snapshot:?}");
+        let queue = org.emulator.events(&["queue"]);
+        let queue = queue["queue_url"].as_str().expect("queue_url").to_owned();
+        Guarded {
+            org,
+            baselines,
+            queue,
+        }
+    }
+
+    /// The guard NACL of member `index` in `region`.
+    fn acl(&self, index: usize, region: &str) -> String {
+        self.org.org["members"][index]["regions"][region]["network_acl"]
+            .as_str()
+            .expect("network_acl")
+            .to_owned()
+    }
+
+    /// Puts the CloudTrail event of `principal` deleting ingress rule 80 of
+    /// member `index`'s NACL in `region`.
+    fn put_deletion(&self, index: usize, region: &str, event_id: &str, principal: &str) {
+        let acl = self.acl(index, region);
+        let call = entry_call(
+            region,
+            "DeleteNetworkAclEntry",
+            event_id,
+            &acl,
+            80,
+            principal,
+        );
+        let mut call: Value = serde_json::from_str(&call).expect("JSON");
+        call["recipientAccountId"] = Value::from(self.org.ids[index].as_str());
+        self.org.emulator.events(&["put", &call.to_string()]);
+    }
+
+    /// `watch --once --restore` on the queue, over the accounts file,
+    /// against `endpoint`.
+    fn watch_once(&self, endpoint: &str) -> Run {
+        run(
+            nacl_drift().env("AWS_REGION", "us-east-1"),
+            &[
+                "watch",
+                "--once",
+                "--restore",
+                "--sqs-queue-url",
+                &self.queue,
+                "--accounts",
+                &self.org.accounts,
+                "--baseline-dir",
+                dir_arg(&self.baselines),
+                "--endpoint-url",
+                endpoint,
+            ],
+        )
+    }
+}
+
 /// The guard over an organization: an event in a member account restores
 /// that account's NACL through its role, and an event of nacl-drift's own
 /// session in another member gets a state check only.
 #[test]
 fn the_guard_restores_a_member_account_from_its_event() {
-    let Organization {
-        emulator,
-        org,
-        ids,
-        work,
-        accounts,
-    } = Organization::seed();
-    let baselines = work.path().join("baselines");
-    let common = [
-        "--accounts",
-        accounts.as_str(),
-        "--baseline-dir",
-        dir_arg(&baselines),
-        "--endpoint-url",
-        emulator.endpoint.as_str(),
-    ];
-    let mut snapshot = vec!["snapshot"];
-    snapshot.extend(common);
-    assert_eq!(run(&mut nacl_drift(), &snapshot).code, 0);
-    let queue = emulator.events(&["queue"]);
-    let queue = queue["queue_url"].as_str().expect("queue_url");
-
-    let acl_of = |index: usize| {
-        org["members"][index]["regions"]["us-east-1"]["network_acl"]
-            .as_str()
-            .expect("network_acl")
-            .to_owned()
-    };
+    let guarded = Guarded::seed();
+    let Organization { emulator, ids, .. } = &guarded.org;
     let (attacked, own) = (&ids[1], &ids[2]);
     let own_session = format!("arn:aws:sts::{own}:assumed-role/NaclDriftReadOnly/nacl-drift");
-    for (index, account, principal, event_id) in [
-        (1, attacked, MALLORY.to_owned(), "e-member"),
-        (2, own, own_session.clone(), "e-own"),
-    ] {
-        let acl = acl_of(index);
+    for (index, principal, event_id) in
+        [(1, MALLORY, "e-member"), (2, own_session.as_str(), "e-own")]
+    {
         emulator.python(&[
             "tests/emulator/organization.py",
             "--endpoint-url",
             &emulator.endpoint,
             "delete-entry",
-            account,
+            &ids[index],
             "us-east-1",
-            &acl,
+            &guarded.acl(index, "us-east-1"),
             "80",
         ]);
-        let mut call: Value = serde_json::from_str(&entry_call(
-            "us-east-1",
-            "DeleteNetworkAclEntry",
-            event_id,
-            &acl,
-            80,
-            &principal,
-        ))
-        .expect("JSON");
-        call["recipientAccountId"] = Value::from(account.as_str());
-        emulator.events(&["put", &call.to_string()]);
+        guarded.put_deletion(index, "us-east-1", event_id, principal);
     }
 
-    let mut watch = vec!["watch", "--once", "--restore", "--sqs-queue-url", queue];
-    watch.extend(common);
-    let result = run(nacl_drift().env("AWS_REGION", "us-east-1"), &watch);
+    let result = guarded.watch_once(&emulator.endpoint);
     assert_eq!(
         result.code, 2,
         "the own session's drift is left: {result:?}"
@@ -606,7 +648,7 @@ fn the_guard_restores_a_member_account_from_its_event() {
     assert_eq!(restored["in_sync"], true, "{restored}");
     assert_eq!(
         restored["restored"][0]["network_acl_id"],
-        acl_of(1).as_str()
+        guarded.acl(1, "us-east-1").as_str()
     );
     assert_eq!(restored["restored"][0]["status"], "done");
     let checked = line_of(own);
@@ -620,66 +662,16 @@ fn the_guard_restores_a_member_account_from_its_event() {
 /// to come back.
 #[test]
 fn an_event_in_an_unreadable_region_stays_in_the_queue() {
-    let Organization {
-        emulator,
-        org,
-        ids,
-        work,
-        accounts,
-    } = Organization::seed();
-    let baselines = work.path().join("baselines");
-    let snapshot = run(
-        &mut nacl_drift(),
-        &[
-            "snapshot",
-            "--accounts",
-            &accounts,
-            "--baseline-dir",
-            dir_arg(&baselines),
-            "--endpoint-url",
-            &emulator.endpoint,
-        ],
-    );
-    assert_eq!(snapshot.code, 0, "{snapshot:?}");
-    let queue = emulator.events(&["queue"]);
-    let queue = queue["queue_url"].as_str().expect("queue_url");
-    let acl = org["members"][0]["regions"]["eu-west-1"]["network_acl"]
-        .as_str()
-        .expect("network_acl");
-    let mut call: Value = serde_json::from_str(&entry_call(
-        "eu-west-1",
-        "DeleteNetworkAclEntry",
-        "e-unread",
-        acl,
-        80,
-        MALLORY,
-    ))
-    .expect("JSON");
-    call["recipientAccountId"] = Value::from(ids[0].as_str());
-    emulator.events(&["put", &call.to_string()]);
+    let guarded = Guarded::seed();
+    guarded.put_deletion(0, "eu-west-1", "e-unread", MALLORY);
 
-    let proxy = emulator.proxy(&["--deny-region", "eu-west-1"]);
-    let result = run(
-        nacl_drift().env("AWS_REGION", "us-east-1"),
-        &[
-            "watch",
-            "--once",
-            "--restore",
-            "--sqs-queue-url",
-            queue,
-            "--accounts",
-            &accounts,
-            "--baseline-dir",
-            dir_arg(&baselines),
-            "--endpoint-url",
-            &proxy.endpoint,
-        ],
-    );
+    let proxy = guarded.org.emulator.proxy(&["--deny-region", "eu-west-1"]);
+    let result = guarded.watch_once(&proxy.endpoint);
     assert_eq!(result.code, 1, "{result:?}");
     let line = json(result.stdout.lines().next().expect("a line"));
     assert_eq!(line["errors"][0]["region"], "eu-west-1", "{line}");
     assert_eq!(line["errors"][0]["code"], "UnauthorizedOperation");
     assert_eq!(line["in_sync"], false, "what was not read is not in sync");
-    let left = emulator.events(&["count", queue]);
+    let left = guarded.org.emulator.events(&["count", &guarded.queue]);
     assert_eq!(left["in_flight"], 1, "the message comes back: {left}");
 }
