@@ -1,9 +1,17 @@
 //! All user-facing output: tables and lines on stdout, errors on stderr.
 //! Colour only on a terminal, and never when NO_COLOR is set.
+//!
+//! Every text passes through the one sanitiser on its way out
+//! ([`sanitize::lines`]): whatever a value held, no control character but
+//! the line breaks of the text itself, and no bidi control, reaches a
+//! terminal or a CI log raw. Values are escaped where they are put into a
+//! line too ([`sanitize::Shown`]), so that they cannot break it; table
+//! cells are made by [`Printer::cell`], which escapes its text.
 
 use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use nacl_drift_model::sanitize;
 
 /// Writes command output to stdout.
 pub struct Printer {
@@ -43,18 +51,30 @@ impl Printer {
         table
     }
 
+    /// A table cell of `text`, whose line breaks stay and whose other
+    /// unsafe characters are escaped; a value in it must be escaped where
+    /// it was formatted in.
+    pub fn cell(text: impl AsRef<str>) -> Cell {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the one place cells are made: their text is sanitised"
+        )]
+        Cell::new(sanitize::lines(text.as_ref()))
+    }
+
     /// A cell in `color`, when colour is on.
     pub fn colored(&self, cell: Cell, color: Color) -> Cell {
         if self.color { cell.fg(color) } else { cell }
     }
 
     pub fn print_table(&mut self, table: &Table) {
-        self.line(table.to_string());
+        // Its cells are sanitised (`cell`); its own colour codes stay.
+        let _ = writeln!(self.out, "{table}");
     }
 
     pub fn line(&mut self, text: impl AsRef<str>) {
         // A closed pipe (`| head`) is not worth a panic.
-        let _ = writeln!(self.out, "{}", text.as_ref());
+        let _ = writeln!(self.out, "{}", sanitize::lines(text.as_ref()));
     }
 
     /// Sends what was printed on at once (a long-running command's lines).
@@ -64,7 +84,7 @@ impl Printer {
 
     /// Text that carries its own line ends.
     pub fn text(&mut self, text: &str) {
-        let _ = write!(self.out, "{text}");
+        let _ = write!(self.out, "{}", sanitize::lines(text));
     }
 
     /// A line in `color`, when colour is on.
@@ -76,7 +96,7 @@ impl Printer {
             (true, Some(Color::Cyan)) => "36",
             _ => return self.line(text),
         };
-        let _ = writeln!(self.out, "\x1b[{code}m{text}\x1b[0m");
+        let _ = writeln!(self.out, "\x1b[{code}m{}\x1b[0m", sanitize::lines(text));
     }
 }
 
@@ -84,26 +104,35 @@ impl Printer {
     /// A question on stderr, answered on the same line.
     pub fn prompt(&self, text: &str) -> io::Result<()> {
         let mut stderr = io::stderr().lock();
-        write!(stderr, "{text}")?;
+        write!(stderr, "{}", sanitize::lines(text))?;
         stderr.flush()
     }
 
     /// A note on stderr, one line: something passed over, for the log.
     pub fn note(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "note: {text}");
+        let _ = writeln!(io::stderr().lock(), "note: {}", sanitize::shown(text));
     }
 
     /// A warning on stderr, one line.
     pub fn warning(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "warning: {text}");
+        let _ = writeln!(io::stderr().lock(), "warning: {}", sanitize::shown(text));
+    }
+
+    /// What a command is about to work with, on stderr, one line.
+    pub fn status(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "{}", sanitize::shown(text));
     }
 }
 
 /// Prints an error as one line, then one line per cause.
 pub fn print_error(error: &anyhow::Error) {
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {error}");
+    let _ = writeln!(stderr, "error: {}", sanitize::shown(&error.to_string()));
     for cause in error.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+        let _ = writeln!(
+            stderr,
+            "  caused by: {}",
+            sanitize::shown(&cause.to_string())
+        );
     }
 }

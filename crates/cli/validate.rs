@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use nacl_drift_config::Config;
-use nacl_drift_model::{baseline_paths, read_baseline};
+use nacl_drift_model::{BaselineError, baseline_paths, held_twice, read_baseline};
 use rayon::prelude::*;
 
 use crate::baseline_dir::BaselineDir;
@@ -37,22 +37,28 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     let mut table = printer.table(["file", "NACLs", "entries", "subnets"]);
     let mut invalid = 0;
     let results: Vec<_> = paths.par_iter().map(|path| read_baseline(path)).collect();
+    let mut valid = Vec::new();
     for (path, result) in paths.iter().zip(results) {
         match result {
             Ok(baseline) => {
                 let acls = &baseline.network_acls;
                 table.add_row([
-                    path.display().to_string(),
-                    acls.len().to_string(),
-                    acls.iter()
-                        .map(|acl| acl.entries.len())
-                        .sum::<usize>()
-                        .to_string(),
-                    acls.iter()
-                        .map(|acl| acl.subnets.len())
-                        .sum::<usize>()
-                        .to_string(),
+                    Printer::cell(path.display().to_string()),
+                    Printer::cell(acls.len().to_string()),
+                    Printer::cell(
+                        acls.iter()
+                            .map(|acl| acl.entries.len())
+                            .sum::<usize>()
+                            .to_string(),
+                    ),
+                    Printer::cell(
+                        acls.iter()
+                            .map(|acl| acl.subnets.len())
+                            .sum::<usize>()
+                            .to_string(),
+                    ),
                 ]);
+                valid.push((path.clone(), baseline));
             }
             Err(error) => {
                 crate::printer::print_error(&error.into());
@@ -60,6 +66,15 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
             }
         }
     }
+    let conflicts = held_twice(&valid);
+    let mut conflicting = std::collections::BTreeSet::new();
+    for error in conflicts {
+        if let BaselineError::HeldTwice { path, .. } = &error {
+            conflicting.insert(path.clone());
+        }
+        crate::printer::print_error(&error.into());
+    }
+    invalid += conflicting.len();
     if invalid > 0 {
         bail!("{invalid} of {} baseline files are invalid", paths.len());
     }

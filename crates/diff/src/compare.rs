@@ -23,13 +23,26 @@ pub struct LiveAcl {
 }
 
 impl LiveAcl {
-    fn is_in(&self, baseline: &Baseline) -> bool {
+    /// Whether it is of `baseline`'s account and VPC, and of its region
+    /// when the region is known.
+    pub fn is_in(&self, baseline: &Baseline) -> bool {
         self.observed.vpc_id == baseline.vpc_id
             && self.observed.account == baseline.account
             && self
                 .region
                 .as_ref()
                 .is_none_or(|region| *region == baseline.region)
+    }
+}
+
+/// Where it lives: `account A, region R, VPC V` (no region from an export).
+impl std::fmt::Display for LiveAcl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "account {}", self.observed.account)?;
+        if let Some(region) = &self.region {
+            write!(f, ", region {region}")?;
+        }
+        write!(f, ", VPC {}", self.observed.vpc_id)
     }
 }
 

@@ -43,6 +43,20 @@ pub enum BaselineError {
         /// The baseline directory it must be inside.
         dir: PathBuf,
     },
+    /// Two files hold the same NACL or subnet: they would fight.
+    #[error(
+        "{}: {what} is in {} too: a NACL or a subnet belongs to the one file of its VPC",
+        path.display(),
+        other.display()
+    )]
+    HeldTwice {
+        /// The file that holds it second, by path.
+        path: PathBuf,
+        /// What both hold: `network ACL acl-...` or `subnet subnet-...`.
+        what: String,
+        /// The file that holds it first.
+        other: PathBuf,
+    },
     /// The file could not be written or removed.
     #[error("cannot write {}", path.display())]
     Write {

@@ -28,11 +28,7 @@ pub struct IdError {
 /// The value quoted and escaped, and cut short when it is long, so that a
 /// hostile value cannot flood or garble the terminal.
 fn shown(value: &str) -> String {
-    const LIMIT: usize = 80;
-    match value.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{:?}...", &value[..cut]),
-        None => format!("{value:?}"),
-    }
+    format!("\"{}\"", crate::sanitize::cut(value))
 }
 
 macro_rules! string_id {

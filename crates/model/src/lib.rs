@@ -23,9 +23,11 @@ mod cidr;
 mod entry;
 mod error;
 mod ids;
+mod limits;
 mod lines;
 mod live;
 mod operation;
+pub mod sanitize;
 mod store;
 
 pub use baseline::{Baseline, NetworkAcl, ObservedAcl, SCHEMA_VERSION, Scope};
@@ -38,10 +40,11 @@ pub use error::{BaselineError, FileLocation};
 pub use ids::{
     AccountId, AssociationId, IdError, NetworkAclId, Region, RoleArn, RoleName, SubnetId, VpcId,
 };
+pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};
 pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
 pub use store::{
-    WriteOutcome, baseline_paths, read_baseline, read_baseline_dir, remove_baseline,
+    WriteOutcome, baseline_paths, held_twice, read_baseline, read_baseline_dir, remove_baseline,
     vpc_ids_with_baselines, write_baseline,
 };

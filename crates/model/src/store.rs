@@ -1,5 +1,6 @@
 //! Baseline files on disk: `<dir>/<account>/<region>/<vpc-id>.yaml`.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -9,6 +10,7 @@ use rayon::prelude::*;
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
+use crate::limits::{check_yaml, read_bounded};
 
 /// The first lines of every baseline file.
 const HEADER: &str = "# nacl-drift baseline: the reviewed state of this VPC's network ACLs.\n\
@@ -39,6 +41,7 @@ impl Baseline {
 
     /// Parses and validates a baseline; `path` only names it in errors.
     pub fn from_yaml(path: &Path, text: &str) -> Result<Baseline, BaselineError> {
+        check_yaml(text).map_err(|message| BaselineError::invalid(path.to_owned(), message))?;
         let baseline: Baseline = serde_yaml::from_str(text)
             .map_err(|error| BaselineError::from_yaml(path.to_owned(), &error))?;
         baseline
@@ -51,7 +54,7 @@ impl Baseline {
 /// Reads and validates one baseline file. The file must sit where its own
 /// account, region and VPC put it: `.../<account>/<region>/<vpc-id>.yaml`.
 pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
-    let text = fs::read_to_string(path).map_err(|source| BaselineError::Read {
+    let text = read_bounded(path).map_err(|source| BaselineError::Read {
         path: path.to_owned(),
         source,
     })?;
@@ -73,12 +76,44 @@ pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
 }
 
 /// Reads every baseline under `dir`, sorted by path, parsing files in
-/// parallel. The error is that of the first invalid file by path.
+/// parallel. The error is that of the first invalid file by path, else the
+/// first NACL or subnet that two files hold ([`held_twice`]).
 pub fn read_baseline_dir(dir: &Path) -> Result<Vec<(PathBuf, Baseline)>, BaselineError> {
-    baseline_paths(dir)?
+    let files: Vec<(PathBuf, Baseline)> = baseline_paths(dir)?
         .into_par_iter()
         .map(|path| read_baseline(&path).map(|baseline| (path, baseline)))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    match held_twice(&files).into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(files),
+    }
+}
+
+/// Each NACL id and subnet id that a second file holds too, as the error
+/// of that file: a file speaks for its own VPC alone, so two files that
+/// name the same NACL or subnet would undo each other's restores.
+pub fn held_twice(files: &[(PathBuf, Baseline)]) -> Vec<BaselineError> {
+    let mut holders: HashMap<String, &Path> = HashMap::new();
+    let mut errors = Vec::new();
+    for (path, baseline) in files {
+        for acl in &baseline.network_acls {
+            let held = std::iter::once(format!("network ACL {}", acl.id))
+                .chain(acl.subnets.iter().map(|subnet| format!("subnet {subnet}")));
+            for what in held {
+                match holders.get(&what) {
+                    Some(other) => errors.push(BaselineError::HeldTwice {
+                        path: path.clone(),
+                        what,
+                        other: other.to_path_buf(),
+                    }),
+                    None => {
+                        holders.insert(what, path);
+                    }
+                }
+            }
+        }
+    }
+    errors
 }
 
 /// The baseline files under `dir`, sorted: `*.yaml` two folders down.

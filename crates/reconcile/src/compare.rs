@@ -28,6 +28,22 @@ pub enum ReconcileError {
     /// The live state could not be read.
     #[error(transparent)]
     Source(SourceError),
+    /// A baseline names a live NACL or subnet of another account, region
+    /// or VPC: restoring it would rewrite what the file does not speak for.
+    #[error(
+        "{}: {what} is in {live}, not in this file's {file}: a baseline speaks only for its own VPC",
+        path.display()
+    )]
+    Elsewhere {
+        /// The baseline file.
+        path: PathBuf,
+        /// `network ACL acl-...`, or `subnet subnet-... (on acl-...)`.
+        what: String,
+        /// Where it lives.
+        live: String,
+        /// The file's account, region and VPC.
+        file: String,
+    },
     /// Reporting "in sync" for credentials of the wrong account would hide
     /// every drift.
     #[error(
@@ -225,6 +241,7 @@ pub async fn compare<S: LiveSource>(
             .iter()
             .any(|error| error.account == b.account && error.region == b.region)
     });
+    check_places(&readable, &live)?;
     let mut report = diff(&accounts, &readable, &live);
     report
         .skipped
@@ -244,6 +261,47 @@ pub async fn compare<S: LiveSource>(
         live,
         report,
     })
+}
+
+/// Refuses a baseline that names a live NACL, or a subnet on a live NACL,
+/// outside its own account, region and VPC: matched by id alone, a
+/// restore would rewrite another VPC's NACL or move another VPC's subnet.
+fn check_places(files: &[(PathBuf, Baseline)], live: &[LiveAcl]) -> Result<(), ReconcileError> {
+    let by_id: HashMap<&NetworkAclId, &LiveAcl> =
+        live.iter().map(|acl| (&acl.observed.acl.id, acl)).collect();
+    let on: HashMap<&SubnetId, &LiveAcl> = live
+        .iter()
+        .flat_map(|acl| {
+            acl.observed
+                .acl
+                .subnets
+                .iter()
+                .map(move |subnet| (subnet, acl))
+        })
+        .collect();
+    for (path, baseline) in files {
+        let elsewhere = |what: String, live: &LiveAcl| ReconcileError::Elsewhere {
+            path: path.clone(),
+            what,
+            live: live.to_string(),
+            file: format!(
+                "account {}, region {}, VPC {}",
+                baseline.account, baseline.region, baseline.vpc_id
+            ),
+        };
+        for acl in &baseline.network_acls {
+            if let Some(live) = by_id.get(&acl.id).filter(|live| !live.is_in(baseline)) {
+                return Err(elsewhere(format!("network ACL {}", acl.id), live));
+            }
+            for subnet in &acl.subnets {
+                if let Some(live) = on.get(subnet).filter(|live| !live.is_in(baseline)) {
+                    let what = format!("subnet {subnet} (on {})", live.observed.acl.id);
+                    return Err(elsewhere(what, live));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses to compare when no baseline is of the live state's accounts.
