@@ -8,7 +8,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, Result, bail};
-use comfy_table::{Cell, Color};
+use comfy_table::Color;
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
     Outcome, Pace, Plan, PlanOptions, Stage, Step, StepResult, execute, exposure_windows, plan,
@@ -120,6 +120,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         });
         return Ok(exit_for_drift(&comparison));
     }
+    project::announce(printer, config, &baseline_dir);
     if args.dry_run {
         print_plan(printer, &plan, &traffic, None);
         printer.line(format!(
@@ -267,12 +268,12 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
             lines => lines,
         };
         let mut row = vec![
-            Cell::new(index + 1),
-            Cell::new(stage),
-            Cell::new(acl),
-            Cell::new(step.operation().name()),
-            Cell::new(step.describe()),
-            Cell::new(traffic),
+            Printer::cell((index + 1).to_string()),
+            Printer::cell(stage),
+            Printer::cell(acl),
+            Printer::cell(step.operation().name()),
+            Printer::cell(step.describe()),
+            Printer::cell(traffic),
         ];
         if let Some(result) = result {
             let outcome = &result.outcomes[index];
@@ -281,7 +282,7 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
                 Outcome::Failed(_) => Color::Red,
                 Outcome::Skipped(_) => Color::Yellow,
             };
-            row.push(printer.colored(Cell::new(outcome.to_string()), color));
+            row.push(printer.colored(Printer::cell(outcome.to_string()), color));
         }
         table.add_row(row);
     }

@@ -148,7 +148,7 @@ pub async fn run(
     printer: &mut Printer,
 ) -> Result<ExitStatus> {
     let mut checks = Checks::default();
-    let config = match project::load(config_path) {
+    let config = match project::load(config_path, printer) {
         Ok(config) => {
             let detail = if config.path.as_os_str().is_empty() {
                 "no nacl-drift.toml: the defaults apply".to_owned()
@@ -715,7 +715,9 @@ fn print(printer: &mut Printer, format: DoctorFormat, checks: &Checks) {
                 status: checks.worst(),
                 checks: &checks.0,
             };
-            printer.line(serde_json::to_string_pretty(&report).expect("a report serialises"));
+            printer.line(nacl_drift_model::sanitize::json(
+                serde_json::to_string_pretty(&report).expect("a report serialises"),
+            ));
         }
         DoctorFormat::Text => {
             for check in &checks.0 {

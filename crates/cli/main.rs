@@ -54,7 +54,8 @@ pub struct Cli {
     verbose: u8,
 
     /// The project's config file [default: nacl-drift.toml in the current
-    /// folder or the nearest one above it].
+    /// folder or the nearest one above it, up to the repository root or the
+    /// home folder, owned by you and writable by you alone].
     #[arg(long, global = true, value_name = "FILE", env = "NACL_DRIFT_CONFIG")]
     config: Option<PathBuf>,
 
@@ -120,7 +121,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => runtime().and_then(|runtime| {
             runtime.block_on(doctor::run(*args, cli.config.as_deref(), &mut printer))
         }),
-        Command::Project(command) => project::load(cli.config.as_deref())
+        Command::Project(command) => project::load(cli.config.as_deref(), &printer)
             .and_then(|config| runtime()?.block_on(run(*command, &config, &mut printer))),
     };
     match outcome {

@@ -29,6 +29,7 @@ use crate::exit_status::ExitStatus;
 use crate::guard::{Guard, GuardArgs, Line, Scope, Trigger};
 use crate::live::LiveFileArgs;
 use crate::printer::{Printer, print_error};
+use crate::project;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -84,6 +85,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         None => None,
     };
     let baseline_dir = args.guard.baselines.resolve(config);
+    project::announce(printer, config, &baseline_dir);
     let no_exports = LiveFileArgs::default();
     let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
     let mut guard = Guard::new(&args.guard, baseline_dir, live, config).await?;

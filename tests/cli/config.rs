@@ -253,7 +253,7 @@ fn a_bad_config_file_is_an_error_with_its_line_before_any_call() {
     let cases = [
         (
             "[[accept]]\nkind = \"entry_deleted\"\nexpires = 2027-03-31\n",
-            "nacl-drift.toml:1: this [[accept]] has no `reason`: say why, for the next person to read it",
+            "nacl-drift.toml:1: this [[accept]] has no `reason` with visible characters: say why, for the next person to read it",
         ),
         (
             "fail_on = \"high\"\n\n[[accept]]\nkind = \"entry_deleted\"\nreason = \"Known\"\n",
@@ -261,7 +261,7 @@ fn a_bad_config_file_is_an_error_with_its_line_before_any_call() {
         ),
         (
             "[[accept]]\nreason = \"Everything\"\nexpires = 2027-03-31\n",
-            "nacl-drift.toml:1: this [[accept]] names neither a `kind` nor a `network_acl`, so it would accept everything",
+            "nacl-drift.toml:1: this [[accept]] names neither a `kind` nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
         ),
         (
             "[[accept]]\nkind = \"entry_gone\"\nreason = \"Known\"\nexpires = 2027-03-31\n",

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use nacl_drift_model::{AccountId, Region, RoleArn};
+use nacl_drift_model::{AccountId, Region, RoleArn, check_yaml, read_bounded, sanitize};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -128,7 +128,7 @@ struct RawAccount {
 impl Accounts {
     /// Reads and checks the accounts file at `path`.
     pub fn read(path: &Path) -> Result<Accounts, AccountsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| AccountsError::Read {
+        let text = read_bounded(path).map_err(|source| AccountsError::Read {
             path: path.to_owned(),
             source,
         })?;
@@ -137,6 +137,10 @@ impl Accounts {
 
     /// Checks `text`, the content of the accounts file at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Accounts, AccountsError> {
+        check_yaml(text).map_err(|message| AccountsError::Invalid {
+            place: path.display().to_string(),
+            message,
+        })?;
         let raw: RawFile = serde_yaml::from_str(text).map_err(|error| {
             let place = match error.location() {
                 Some(at) => format!("{}:{}:{}", path.display(), at.line(), at.column()),
@@ -250,14 +254,40 @@ fn role_for(account: &AccountId, template: &str) -> Result<RoleArn, String> {
     Ok(role)
 }
 
-/// `value` as a YAML string: JSON's double-quoted form is valid YAML.
+/// `value` as a YAML double-quoted string: backslashes and quotes
+/// escaped, and every character YAML may not hold raw (controls, bidi
+/// controls, the line separators, U+FFFE and U+FFFF) as a YAML escape.
 fn yaml_string(value: &str) -> String {
-    format!("{value:?}")
+    let escaped = value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\u{FFFE}', "\\uFFFE")
+        .replace('\u{FFFF}', "\\uFFFF");
+    format!("\"{}\"", sanitize::shown(&escaped))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yaml_string_reads_back_as_itself() {
+        for value in [
+            "plain",
+            "quote \" and \\ backslash",
+            "esc \u{1b}]0;title\u{7} cr \r lf \n tab \t del \u{7f} c1 \u{9b}",
+            "bidi \u{202e} sep \u{2028} nonchar \u{fffe}\u{ffff} emoji 🦀",
+        ] {
+            let text = format!("value: {}\n", yaml_string(value));
+            let read: std::collections::BTreeMap<String, String> =
+                serde_yaml::from_str(&text).expect(&text);
+            assert_eq!(read["value"], value, "{text}");
+            assert!(
+                !text.trim_end().contains(['\u{1b}', '\r', '\u{202e}']),
+                "{text}"
+            );
+        }
+    }
 
     fn parse(text: &str) -> Result<Accounts, AccountsError> {
         Accounts::parse(Path::new("accounts.yaml"), text)

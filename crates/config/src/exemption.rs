@@ -65,7 +65,8 @@ impl Kind {
             .ok_or_else(|| {
                 let names: Vec<&str> = KINDS.iter().map(|(known, _)| *known).collect();
                 format!(
-                    "`{name}` is not a kind of drift or lint finding: expected one of {}",
+                    "`{}` is not a kind of drift or lint finding: expected one of {}",
+                    nacl_drift_model::sanitize::cut(name),
                     names.join(", ")
                 )
             })

@@ -12,9 +12,6 @@ use toml::value::Datetime;
 use crate::exemption::{Exemption, Kind, MonitorOnly, Scope, Subject};
 use crate::pattern::Pattern;
 
-/// The name the config file is looked for under.
-pub const CONFIG_FILE_NAME: &str = "nacl-drift.toml";
-
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -90,7 +87,10 @@ impl Config {
 
     /// Checks `text`, the content of the config file at `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        // The offset of each line's end, counted once: a file of many
+        // tables asks for many lines.
+        let line_ends: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
+        let line_of = |offset: usize| line_ends.partition_point(|&end| end < offset) + 1;
         let invalid = |offset: usize, message: String| ConfigError::Invalid {
             path: path.to_owned(),
             line: line_of(offset),
@@ -159,19 +159,25 @@ impl Config {
             .filter(move |exemption| exemption.expired(today))
     }
 
+    /// The exemptions that run for more than a year from `today`.
+    pub fn far_off(&self, today: Date) -> impl Iterator<Item = &Exemption> {
+        let year_ahead = today.replace_year(today.year() + 1).unwrap_or(
+            // 29 February: a year ahead is 1 March.
+            today
+                .next_day()
+                .unwrap_or(today)
+                .replace_year(today.year() + 1)
+                .unwrap_or(today),
+        );
+        self.accept
+            .iter()
+            .filter(move |exemption| exemption.expires > year_ahead)
+    }
+
     /// The monitor-only rule that covers `subject`'s NACL, if any.
     pub fn monitor_only(&self, subject: &Subject<'_>) -> Option<&MonitorOnly> {
         self.monitor_only.iter().find(|rule| rule.covers(subject))
     }
-}
-
-/// The config file that applies in `folder`: `nacl-drift.toml` there or in
-/// the nearest folder above it.
-pub fn find(folder: &Path) -> Option<PathBuf> {
-    folder
-        .ancestors()
-        .map(|folder| folder.join(CONFIG_FILE_NAME))
-        .find(|candidate| candidate.is_file())
 }
 
 #[derive(Deserialize)]
@@ -230,20 +236,71 @@ fn scope(
     })
 }
 
+/// Ids of every first and last hex digit and of both lengths: a glob that
+/// matches them all names no NACL (or VPC) in particular.
+const ACL_PROBES: [&str; 6] = [
+    "acl-00000000",
+    "acl-ffffffff",
+    "acl-5a5a5a5a",
+    "acl-0123456789abcdef0",
+    "acl-fedcba9876543210f",
+    "acl-a0b1c2d3e4f506172",
+];
+const VPC_PROBES: [&str; 6] = [
+    "vpc-00000000",
+    "vpc-ffffffff",
+    "vpc-5a5a5a5a",
+    "vpc-0123456789abcdef0",
+    "vpc-fedcba9876543210f",
+    "vpc-a0b1c2d3e4f506172",
+];
+
+/// Whether `pattern` is set and names some ids, not every one of `probes`.
+fn names_some(pattern: Option<&Pattern>, probes: &[&str]) -> bool {
+    pattern.is_some_and(|pattern| !pattern.matches_all(probes))
+}
+
+/// Whether `c` shows nothing: white space, a control, or a format
+/// character (zero-width spaces and joiners, bidi controls, the word
+/// joiner, the byte order mark, Hangul fillers, tags).
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
 fn reason(reason: Option<String>, what: &str) -> Result<String, String> {
     match reason {
-        Some(reason) if !reason.trim().is_empty() => Ok(reason),
+        Some(reason) if !reason.chars().all(invisible) => Ok(reason),
         _ => Err(format!(
-            "{what} has no `reason`: say why, for the next person to read it"
+            "{what} has no `reason` with visible characters: say why, for the next person to read it"
         )),
     }
 }
 
 fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
     let reason = reason(raw.reason, "this [[accept]]")?;
-    if raw.kind.is_none() && raw.network_acl.is_none() {
+    let scope = scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
+    if raw.kind.is_none() && !names_some(scope.network_acl.as_ref(), &ACL_PROBES) {
         return Err(
-            "this [[accept]] names neither a `kind` nor a `network_acl`, so it would accept everything"
+            "this [[accept]] names neither a `kind` nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything"
                 .to_owned(),
         );
     }
@@ -262,7 +319,7 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
         .map(|text| Cidr::canonicalize(text).map_err(|error| format!("`cidr`: {error}")))
         .transpose()?;
     Ok(Exemption {
-        scope: scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?,
+        scope,
         kind: raw.kind.as_deref().map(Kind::parse).transpose()?,
         direction: raw.direction,
         rule_number: raw
@@ -280,13 +337,16 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
 
 fn monitor_only(raw: RawMonitorOnly, line: usize) -> Result<MonitorOnly, String> {
     let reason = reason(raw.reason, "this [[monitor_only]]")?;
-    if raw.network_acl.is_none() && raw.vpc_id.is_none() {
+    let scope = scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
+    if !names_some(scope.network_acl.as_ref(), &ACL_PROBES)
+        && !names_some(scope.vpc_id.as_ref(), &VPC_PROBES)
+    {
         return Err(
-            "this [[monitor_only]] names neither a `network_acl` nor a `vpc_id`".to_owned(),
+            "this [[monitor_only]] names neither a `network_acl` nor a `vpc_id` (a glob that matches every one names none)".to_owned(),
         );
     }
     Ok(MonitorOnly {
-        scope: scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?,
+        scope,
         reason,
         line,
     })
@@ -375,6 +435,9 @@ mod tests {
                 .is_none()
         );
         assert_eq!(config.accept[0].reason, "Return traffic");
+        assert_eq!(config.far_off(calendar(2026, 3, 30)).count(), 1);
+        assert_eq!(config.far_off(calendar(2026, 3, 31)).count(), 0);
+        assert_eq!(config.far_off(calendar(2024, 2, 29)).count(), 1);
     }
 
     #[test]
@@ -403,6 +466,26 @@ mod tests {
             (
                 "\n\n[[accept]]\nkind = \"entry_added\"\nreason = \"  \"\nexpires = 2027-02-03\n",
                 "3: this [[accept]] has no `reason`",
+            ),
+            (
+                "[[accept]]\nkind = \"entry_added\"\nreason = \"\u{200B}\"\nexpires = 2027-02-03\n",
+                "1: this [[accept]] has no `reason` with visible characters",
+            ),
+            (
+                "[[accept]]\nnetwork_acl = \"*\"\nreason = \"r\"\nexpires = 2027-02-03\n",
+                "1: this [[accept]] names neither a `kind` nor a `network_acl`",
+            ),
+            (
+                "[[accept]]\nnetwork_acl = \"acl-*\"\nreason = \"r\"\nexpires = 2027-02-03\n",
+                "1: this [[accept]] names neither",
+            ),
+            (
+                "[[accept]]\nnetwork_acl = \"[!z]*\"\nreason = \"r\"\nexpires = 2027-02-03\n",
+                "1: this [[accept]] names neither",
+            ),
+            (
+                "[[monitor_only]]\nvpc_id = \"vpc-*\"\nreason = \"r\"\n",
+                "1: this [[monitor_only]] names neither",
             ),
         ] {
             let error = Config::parse(Path::new("nacl-drift.toml"), text)

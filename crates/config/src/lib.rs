@@ -3,8 +3,9 @@
 //! (each with a reason and an expiry date), and NACLs that nacl-drift
 //! reports on but never changes.
 //!
-//! The file is found by walking up from the current folder, as rustfmt and
-//! ruff find theirs, or named with `--config`. Everything in it is checked
+//! The file is named with `--config`, or found by walking up from the
+//! current folder to the repository's root or the home folder, passing
+//! over files another user could have written ([`discover`]). Everything in it is checked
 //! when it is read: a bad file is one error naming the file and line,
 //! before any AWS call ([`ConfigError`]).
 //!
@@ -21,13 +22,15 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod discovery;
 mod exemption;
 mod file;
 mod pattern;
 
 pub use accounts::{Account, Accounts, AccountsError, SelectError};
+pub use discovery::{CONFIG_FILE_NAME, Discovery, Distrust, Untrusted, discover};
 pub use exemption::{Exemption, Kind, MonitorOnly, Subject};
-pub use file::{CONFIG_FILE_NAME, Config, ConfigError, Setting, find};
+pub use file::{Config, ConfigError, Setting};
 pub use pattern::Pattern;
 pub use time::Date;
 
