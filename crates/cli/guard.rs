@@ -19,6 +19,7 @@ use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent, attribute_made_
 use nacl_drift_aws::Ec2;
 use nacl_drift_config::Config;
 use nacl_drift_diff::{Attribution, Change, ReadError, Severity, Skipped, TrafficEffect};
+use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId, Operation, Region, VpcId};
 use nacl_drift_reconcile::{
     Baselines, FlapBrake, Flapping, Policy, ReconcileError, Reconciled, Vpc, reconcile,
@@ -503,7 +504,7 @@ impl Line {
 
     /// The line as JSON.
     pub fn json(&self) -> String {
-        serde_json::to_string(self).expect("a line always serialises")
+        sanitize::json(serde_json::to_string(self).expect("a line always serialises"))
     }
 
     /// One sentence: when, what started it, what was found, what was done.
@@ -515,9 +516,13 @@ impl Line {
         };
         let mut text = format!("{} {trigger}", self.time);
         if let Some(event) = &self.event {
-            text.push_str(&format!(" {} by {}", event.event_name, event.who()));
+            text.push_str(&format!(
+                " {} by {}",
+                Shown(&event.event_name),
+                Shown(&event.who())
+            ));
             if let Some(ip) = &event.source_ip {
-                text.push_str(&format!(" from {ip}"));
+                text.push_str(&format!(" from {}", Shown(ip)));
             }
         }
         if let (Some(account), Some(region), Some(vpc)) =

@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use comfy_table::{Cell, Color};
+use comfy_table::Color;
 use nacl_drift_analysis::{Finding, Severity, lint};
 use nacl_drift_config::{Config, Exemption, Kind, Subject, today};
 use nacl_drift_diff::Accepted;
+use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{
     AccountId, EntryKey, Lines, NetworkAclId, Region, VpcId, read_baseline_dir,
 };
@@ -167,17 +168,17 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
         findings.retain(|located| located.accepted.is_none());
     }
     match format {
-        Format::Json => printer.line(
+        Format::Json => printer.line(sanitize::json(
             serde_json::to_string_pretty(&Report {
                 severity: worst,
                 findings: &findings,
             })
             .expect("findings always serialise to JSON"),
-        ),
+        )),
         Format::Markdown => printer.text(&markdown(&findings, &summary)),
-        Format::Sarif => printer.line(
+        Format::Sarif => printer.line(sanitize::json(
             serde_json::to_string_pretty(&sarif_log(&findings)).expect("SARIF always serialises"),
-        ),
+        )),
         Format::Table if findings.is_empty() => printer.line(&summary),
         Format::Table => {
             let mut table = printer.table(["NACL", "severity", "finding"]);
@@ -188,14 +189,14 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                     Severity::Low => Color::Reset,
                 };
                 table.add_row(vec![
-                    Cell::new(format!(
+                    Printer::cell(format!(
                         "{}\n{} {}",
                         label(located),
                         located.region,
                         located.vpc_id
                     )),
-                    printer.colored(Cell::new(severity(located)), color),
-                    Cell::new(&located.finding.message),
+                    printer.colored(Printer::cell(severity(located)), color),
+                    Printer::cell(&located.finding.message),
                 ]);
             }
             printer.print_table(&table);
@@ -219,7 +220,8 @@ fn severity(located: &Located) -> String {
     match &located.accepted {
         Some(accepted) => format!(
             "{severity}, accepted until {}: {}",
-            accepted.expires, accepted.reason
+            accepted.expires,
+            Shown(&accepted.reason)
         ),
         None => severity.to_owned(),
     }
@@ -258,7 +260,7 @@ fn sarif_log(findings: &[Located]) -> serde_json::Value {
 
 fn label(located: &Located) -> String {
     match &located.name {
-        Some(name) => format!("{} ({name})", located.network_acl_id),
+        Some(name) => format!("{} ({})", located.network_acl_id, Shown(name)),
         None => located.network_acl_id.to_string(),
     }
 }
@@ -293,17 +295,17 @@ fn summary(findings: &[Located], acls: usize) -> String {
 }
 
 fn markdown(findings: &[Located], summary: &str) -> String {
-    let mut out = format!("## nacl-drift lint\n\n{summary}\n");
+    let mut out = format!("## nacl-drift lint\n\n{}\n", sanitize::markdown(summary));
     if !findings.is_empty() {
         out.push_str("\n| NACL | region | severity | finding |\n|---|---|---|---|\n");
         for located in findings {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} |",
-                label(located),
+                "| {} | {} | {} | {} |",
+                sanitize::markdown(&label(located)),
                 located.region,
-                severity(located).replace('|', "\\|"),
-                located.finding.message.replace('|', "\\|")
+                sanitize::markdown(&severity(located)),
+                sanitize::markdown(&located.finding.message)
             );
         }
     }

@@ -154,7 +154,7 @@ fn many_accounts_are_grouped_by_account() {
     assert!(
         markdown
             .stdout
-            .contains("### `acl-92db (shop-prod-db)` · 999988887777 · us-east-1"),
+            .contains("### acl-92db (shop-prod-db) · 999988887777 · us-east-1"),
         "{markdown:?}"
     );
 }

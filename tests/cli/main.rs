@@ -20,6 +20,7 @@ mod lint;
 mod sarif;
 mod snapshot;
 mod support;
+mod trust;
 mod validate;
 mod watch;
 mod watch_queue;

@@ -8,10 +8,7 @@ use super::{
 };
 use crate::comparison::Comparison;
 
-/// A markdown table cell: pipes escaped, code spans for rules.
-fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
-}
+use nacl_drift_model::sanitize::markdown as md_cell;
 
 pub(super) fn markdown(comparison: &Comparison) -> String {
     let report = &comparison.report;
@@ -34,8 +31,8 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "\n### `{}` · {account}{} · `{}`\n\n| change | rule / subnet | baseline | live | severity |{}\n|---|---|---|---|---|{}",
-                    acl_label(&names, &change.network_acl_id),
+                    "\n### {} · {account}{} · `{}`\n\n| change | rule / subnet | baseline | live | severity |{}\n|---|---|---|---|---|{}",
+                    md_cell(&acl_label(&names, &change.network_acl_id)),
                     change.region,
                     change.vpc_id,
                     if attributed {
@@ -48,7 +45,11 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
                 previous_acl = Some(acl);
             }
             let who = if attributed {
-                format!(" {} |", md_cell(&who_when_from(change, "<br>")))
+                let parts: Vec<String> = who_when_from(change)
+                    .iter()
+                    .map(|part| md_cell(part))
+                    .collect();
+                format!(" {} |", parts.join("<br>"))
             } else {
                 String::new()
             };
@@ -59,7 +60,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
                 md_cell(&position(change)),
                 md_cell(&describe(change, change.baseline(), change.live())),
                 md_cell(&describe(change, change.live(), change.baseline())),
-                severity(change),
+                md_cell(&severity(change)),
             );
         }
     }

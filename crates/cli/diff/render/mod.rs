@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State};
+use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{AccountId, Baseline, NetworkAclId, Region, VpcId};
 
 use crate::comparison::Comparison;
@@ -39,13 +40,13 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
         Format::Json => {
             let json = serde_json::to_string_pretty(&comparison.report)
                 .expect("a report always serialises to JSON");
-            printer.line(json);
+            printer.line(sanitize::json(json));
         }
         Format::Unified => print_unified(printer, comparison),
         Format::Markdown => printer.text(&markdown(comparison)),
-        Format::Sarif => printer.line(
+        Format::Sarif => printer.line(sanitize::json(
             serde_json::to_string_pretty(&sarif_log(comparison)).expect("SARIF always serialises"),
-        ),
+        )),
     }
 }
 
@@ -92,7 +93,7 @@ fn acl_names(comparison: &Comparison) -> BTreeMap<&str, &str> {
 
 fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
     match names.get(id) {
-        Some(name) => format!("{id} ({name})"),
+        Some(name) => format!("{id} ({})", Shown(name)),
         None => id.to_owned(),
     }
 }
@@ -163,8 +164,8 @@ fn describe(change: &Change, state: Option<State>, other: Option<State>) -> Stri
                 .into_iter()
                 .filter(|key| tags.get(*key) != other.get(*key))
                 .map(|key| match tags.get(key) {
-                    Some(value) => format!("{key}={value}"),
-                    None => format!("{key} (none)"),
+                    Some(value) => format!("{}={}", Shown(key), Shown(value)),
+                    None => format!("{} (none)", Shown(key)),
                 })
                 .collect();
             differing.join(", ")
@@ -172,18 +173,22 @@ fn describe(change: &Change, state: Option<State>, other: Option<State>) -> Stri
     }
 }
 
-/// Who made a change, when, and from where; or "unattributed".
-fn who_when_from(change: &Change, separator: &str) -> String {
+/// Who made a change, when, and from where (each escaped, one line each);
+/// or "unattributed".
+fn who_when_from(change: &Change) -> Vec<String> {
     match &change.attribution {
         Attributed::To(by) => {
-            let mut parts = vec![by.who(), format!("{} {}", by.event_name, by.event_time)];
+            let mut parts = vec![
+                shown(&by.who()).into_owned(),
+                format!("{} {}", Shown(&by.event_name), Shown(&by.event_time)),
+            ];
             if let Some(ip) = &by.source_ip {
-                parts.push(format!("from {ip}"));
+                parts.push(format!("from {}", Shown(ip)));
             }
-            parts.join(separator)
+            parts
         }
-        Attributed::Unattributed => "unattributed".to_owned(),
-        Attributed::NotAsked => String::new(),
+        Attributed::Unattributed => vec!["unattributed".to_owned()],
+        Attributed::NotAsked => Vec::new(),
     }
 }
 
@@ -198,11 +203,12 @@ fn severity(change: &Change) -> String {
     if let Some(accepted) = &change.accepted {
         severity.push_str(&format!(
             ", accepted until {}: {}",
-            accepted.expires, accepted.reason
+            accepted.expires,
+            Shown(&accepted.reason)
         ));
     }
     if let Some(reason) = &change.monitor_only {
-        severity.push_str(&format!(", monitored only: {reason}"));
+        severity.push_str(&format!(", monitored only: {}", Shown(reason)));
     }
     severity
 }
@@ -300,11 +306,15 @@ fn skipped_lines(comparison: &Comparison) -> Vec<String> {
         .iter()
         .map(|skipped| {
             let what = match (&skipped.path, &skipped.vpc_id) {
-                (Some(path), _) => path.display().to_string(),
+                (Some(path), _) => shown(&path.display().to_string()).into_owned(),
                 (None, Some(vpc_id)) => vpc_id.to_string(),
                 (None, None) => String::new(),
             };
-            format!("{what} (account {}): {}", skipped.account, skipped.reason)
+            format!(
+                "{what} (account {}): {}",
+                skipped.account,
+                Shown(&skipped.reason)
+            )
         })
         .collect()
 }

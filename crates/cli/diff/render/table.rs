@@ -1,7 +1,7 @@
 //! The default format: one row per change, grouped by NACL, then the
 //! effects on traffic and a summary.
 
-use comfy_table::{Cell, Color};
+use comfy_table::Color;
 use nacl_drift_diff::{ChangeKind, Severity};
 
 use super::{
@@ -61,15 +61,21 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
             };
             previous_acl = Some(acl);
             let mut row = vec![
-                Cell::new(acl_cell),
-                printer.colored(Cell::new(change.kind().label()), kind_color(change.kind())),
-                Cell::new(position(change)),
-                Cell::new(describe(change, change.baseline(), change.live())),
-                Cell::new(describe(change, change.live(), change.baseline())),
-                printer.colored(Cell::new(severity(change)), severity_color(change.severity)),
+                Printer::cell(acl_cell),
+                printer.colored(
+                    Printer::cell(change.kind().label()),
+                    kind_color(change.kind()),
+                ),
+                Printer::cell(position(change)),
+                Printer::cell(describe(change, change.baseline(), change.live())),
+                Printer::cell(describe(change, change.live(), change.baseline())),
+                printer.colored(
+                    Printer::cell(severity(change)),
+                    severity_color(change.severity),
+                ),
             ];
             if attributed {
-                row.push(Cell::new(who_when_from(change, "\n")));
+                row.push(Printer::cell(who_when_from(change).join("\n")));
             }
             table.add_row(row);
         }

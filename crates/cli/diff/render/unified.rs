@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use comfy_table::Color;
 use nacl_drift_diff::live_baseline;
-use nacl_drift_model::{Region, VpcId};
+use nacl_drift_model::sanitize::shown;
+use nacl_drift_model::{Baseline, Region, VpcId};
 use similar::TextDiff;
 
 use super::in_sync_line;
@@ -25,18 +26,18 @@ pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
         .iter()
         .map(|c| (&c.region, &c.vpc_id))
         .collect();
-    let mut shown = BTreeSet::new();
+    let mut printed = BTreeSet::new();
     for (path, baseline) in &comparison.files {
         let vpc = (&baseline.region, &baseline.vpc_id);
         if !drifted.contains(&vpc) || report.skipped.iter().any(|s| s.path.as_ref() == Some(path)) {
             continue;
         }
-        shown.insert(vpc);
-        let live = live_baseline(baseline, &comparison.live).to_yaml();
-        let name = path.display().to_string();
+        printed.insert(vpc);
+        let live = reviewable(live_baseline(baseline, &comparison.live));
+        let name = shown(&path.display().to_string()).into_owned();
         print_text_diff(
             printer,
-            &baseline.to_yaml(),
+            &reviewable(baseline.clone()),
             &live,
             &name,
             &format!("{name} (live)"),
@@ -46,7 +47,7 @@ pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
         .files
         .iter()
         .find(|(_, b)| !report.skipped.iter().any(|s| s.account == b.account));
-    for (region, vpc_id) in drifted.difference(&shown) {
+    for (region, vpc_id) in drifted.difference(&printed) {
         let Some((_, template)) = template else {
             continue;
         };
@@ -54,7 +55,7 @@ pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
         empty.region = (*region).clone();
         empty.vpc_id = (*vpc_id).clone();
         empty.network_acls.clear();
-        let live = live_baseline(&empty, &comparison.live).to_yaml();
+        let live = reviewable(live_baseline(&empty, &comparison.live));
         let name = empty.relative_path().display().to_string();
         print_text_diff(
             printer,
@@ -64,6 +65,20 @@ pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
             &format!("{name} (live, no baseline)"),
         );
     }
+}
+
+/// The file's YAML with its tags escaped ([`shown`]): a tag value with a
+/// line break would be written as a block of lines, each of which a CI log
+/// could read as a command.
+fn reviewable(mut baseline: Baseline) -> String {
+    for acl in &mut baseline.network_acls {
+        acl.tags = acl
+            .tags
+            .iter()
+            .map(|(key, value)| (shown(key).into_owned(), shown(value).into_owned()))
+            .collect();
+    }
+    baseline.to_yaml()
 }
 
 fn print_text_diff(printer: &mut Printer, old: &str, new: &str, old_name: &str, new_name: &str) {
