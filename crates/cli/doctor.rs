@@ -21,7 +21,7 @@ use nacl_drift_aws::{
 };
 use nacl_drift_config::Config;
 use nacl_drift_diff::LiveAcl;
-use nacl_drift_model::{AccountId, Region};
+use nacl_drift_model::{AccountId, Region, sanitize};
 use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;
 
@@ -578,23 +578,31 @@ async fn check_queue(checks: &mut Checks, aws: &AwsArgs, url: &str) -> Option<Gu
         .or_else(|| configured_region(&config).map(str::to_owned))?;
     match queue.arn_and_policy().await {
         Ok((arn, policy)) => {
-            if policy.as_deref().is_some_and(lets_eventbridge_send) {
-                checks.add(
+            let fail = |detail: String, fix: &str| Check {
+                check: "queue",
+                commands: QUEUE_USERS,
+                account: None,
+                region: None,
+                status: Status::Fail,
+                detail,
+                fix: Some(fix.to_owned()),
+            };
+            const RULE_ONLY: &str = "give the queue one statement: Effect Allow, Principal {\"Service\": \"events.amazonaws.com\"}, Action sqs:SendMessage, Condition {\"ArnEquals\": {\"aws:SourceArn\": the rule's ARN}}";
+            match policy.as_deref().map(queue_senders) {
+                Some(Senders::RuleOnly) => checks.add(
                     "queue",
                     QUEUE_USERS,
                     Status::Ok,
-                    format!("{arn}: its policy lets EventBridge send to it"),
-                );
-            } else {
-                checks.0.push(Check {
-                    check: "queue",
-                    commands: QUEUE_USERS,
-                    account: None,
-                    region: None,
-                    status: Status::Fail,
-                    detail: format!("{arn}: its policy does not let EventBridge send to it, so every event is dropped"),
-                    fix: Some("add a statement: Effect Allow, Principal {\"Service\": \"events.amazonaws.com\"}, Action sqs:SendMessage, Condition aws:SourceArn = the rule's ARN".to_owned()),
-                });
+                    format!("{arn}: its policy lets EventBridge rules alone send to it (aws:SourceArn)"),
+                ),
+                Some(Senders::Others(who)) => checks.0.push(fail(
+                    format!("{arn}: its policy lets {who} send to it: whoever may send can make the guard act, and what it does costs API calls"),
+                    RULE_ONLY,
+                )),
+                None | Some(Senders::Nobody) => checks.0.push(fail(
+                    format!("{arn}: its policy does not let EventBridge send to it, so every event is dropped"),
+                    RULE_ONLY,
+                )),
             }
             Some(GuardQueue { region, arn })
         }
@@ -605,10 +613,23 @@ async fn check_queue(checks: &mut Checks, aws: &AwsArgs, url: &str) -> Option<Gu
     }
 }
 
-/// Whether an SQS access policy allows EventBridge `sqs:SendMessage`.
-fn lets_eventbridge_send(policy: &str) -> bool {
+/// Who an SQS access policy lets send messages.
+#[derive(Debug, PartialEq, Eq)]
+enum Senders {
+    /// EventBridge, for the rules its conditions name (`aws:SourceArn`).
+    RuleOnly,
+    /// Someone else too: who.
+    Others(String),
+    /// Nobody that matters here.
+    Nobody,
+}
+
+/// Who the SQS access policy `policy` (JSON) lets call `sqs:SendMessage`:
+/// a statement that allows it must name the sending rule in an
+/// `aws:SourceArn` condition, or it admits others too.
+fn queue_senders(policy: &str) -> Senders {
     let Ok(policy) = serde_json::from_str::<serde_json::Value>(policy) else {
-        return false;
+        return Senders::Nobody;
     };
     let listed = |value: &serde_json::Value, wanted: &[&str]| match value {
         serde_json::Value::String(one) => wanted.contains(&one.as_str()),
@@ -621,15 +642,39 @@ fn lets_eventbridge_send(policy: &str) -> bool {
         serde_json::Value::Array(many) => many.clone(),
         one => vec![one.clone()],
     };
-    statements.iter().any(|statement| {
-        statement["Effect"] == "Allow"
-            && (statement["Principal"] == "*"
-                || listed(
-                    &statement["Principal"]["Service"],
-                    &["events.amazonaws.com"],
-                ))
-            && listed(&statement["Action"], &["sqs:SendMessage", "sqs:*", "*"])
-    })
+    let mut senders = Senders::Nobody;
+    for statement in &statements {
+        let sends = statement["Effect"] == "Allow"
+            && listed(&statement["Action"], &["sqs:SendMessage", "sqs:*", "*"]);
+        if !sends {
+            continue;
+        }
+        let names_the_rule = statement["Condition"]
+            .as_object()
+            .into_iter()
+            .flat_map(|operators| operators.values())
+            .filter_map(serde_json::Value::as_object)
+            .any(|keys| {
+                keys.keys()
+                    .any(|key| key.eq_ignore_ascii_case("aws:SourceArn"))
+            });
+        if names_the_rule {
+            senders = Senders::RuleOnly;
+            continue;
+        }
+        let who = if listed(
+            &statement["Principal"]["Service"],
+            &["events.amazonaws.com"],
+        ) {
+            "any EventBridge rule (of any account)".to_owned()
+        } else if statement["Principal"] == "*" || statement["Principal"]["AWS"] == "*" {
+            "anyone".to_owned()
+        } else {
+            format!("{}", statement["Principal"])
+        };
+        return Senders::Others(sanitize::cut(&who));
+    }
+    senders
 }
 
 /// An error and its causes, in one line.
@@ -715,7 +760,7 @@ fn print(printer: &mut Printer, format: DoctorFormat, checks: &Checks) {
                 status: checks.worst(),
                 checks: &checks.0,
             };
-            printer.line(nacl_drift_model::sanitize::json(
+            printer.line(sanitize::json(
                 serde_json::to_string_pretty(&report).expect("a report serialises"),
             ));
         }

@@ -5,8 +5,10 @@
 //! The guard acts on a fresh read of live state only, never on an event's
 //! content: an event says where to look. Monitor-only NACLs and accepted
 //! drift are never restored (the reconcile core's judge), the flapping
-//! brake holds a NACL that keeps being changed back, and an event of
-//! nacl-drift's own calls gets a state check only.
+//! brake holds a NACL that keeps being changed back. An event of
+//! nacl-drift's own calls is named so in the line, and changes nothing
+//! else: anyone who may send to the queue can name that principal, so the
+//! state check decides, as for any event, whether to restore.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -79,6 +81,10 @@ pub enum Ask {
     Reconcile {
         event: Box<NaclEvent>,
         vpcs: BTreeSet<Vpc>,
+        /// Whether the call could have changed any VPC of its account and
+        /// region (a subnet moved onto a NACL no baseline holds): the
+        /// costly kind, which front-ends rate-limit.
+        whole_place: bool,
     },
 }
 
@@ -135,9 +141,14 @@ impl<'a> Guard<'a> {
         Baselines::read(&self.baseline_dir)
     }
 
-    /// The VPCs `event`'s call may have changed; why none, when none: an
-    /// account this guard does not read, or a NACL no baseline holds.
-    fn vpcs_of(&self, baselines: &Baselines, event: &NaclEvent) -> Result<BTreeSet<Vpc>, String> {
+    /// The VPCs `event`'s call may have changed, and whether that is every
+    /// VPC of its account and region; why none, when none: an account this
+    /// guard does not read, or a NACL no baseline holds.
+    fn vpcs_of(
+        &self,
+        baselines: &Baselines,
+        event: &NaclEvent,
+    ) -> Result<(BTreeSet<Vpc>, bool), String> {
         let target = event.target();
         let accounts: Vec<&AccountId> = match &target.account {
             Some(account) if self.identity.accounts.contains(account) => vec![account],
@@ -156,10 +167,12 @@ impl<'a> Guard<'a> {
                 )
             })
             .collect();
+        let mut whole_place = false;
         if vpcs.is_empty() && event.name == Operation::ReplaceNetworkAclAssociation {
             // A subnet moved onto a NACL no baseline holds may be a
             // baseline's subnet: the event names association ids only.
             vpcs = baselines.vpcs().into_iter().filter(in_place).collect();
+            whole_place = true;
         }
         if vpcs.is_empty() {
             let named: Vec<&str> = target
@@ -178,7 +191,7 @@ impl<'a> Guard<'a> {
                 target.region
             ));
         }
-        Ok(vpcs)
+        Ok((vpcs, whole_place))
     }
 
     /// What a delivered EventBridge event asks, against `baselines`: a
@@ -199,7 +212,11 @@ impl<'a> Guard<'a> {
             Ok(_) if !self.seen.insert(&event_id) => {
                 Ask::Nothing(format!("event {event_id} was delivered before"))
             }
-            Ok(vpcs) => Ask::Reconcile { event, vpcs },
+            Ok((vpcs, whole_place)) => Ask::Reconcile {
+                event,
+                vpcs,
+                whole_place,
+            },
         }
     }
 
@@ -218,8 +235,6 @@ impl<'a> Guard<'a> {
     }
 
     /// A reconcile of `scope` of `baselines`, ready to run on its own task.
-    /// Events that are all nacl-drift's own get a state check, never a
-    /// restore.
     pub fn job(
         &mut self,
         baselines: &Baselines,
@@ -236,10 +251,10 @@ impl<'a> Guard<'a> {
                 )
             })?,
         };
-        let own_only = !events.is_empty() && events.iter().all(|event| self.is_own(event));
+        let own_calls = !events.is_empty() && events.iter().all(|event| self.is_own(event));
         let held = self.brake.held(Instant::now());
         let policy = Policy {
-            restore: self.restore && !own_only,
+            restore: self.restore,
             plan: PlanOptions {
                 prune: self.prune,
                 recreate_missing: false,
@@ -254,6 +269,7 @@ impl<'a> Guard<'a> {
             scope,
             trigger,
             events,
+            own_calls,
             held,
             clients: self.live.clients(baselines.places()),
             baselines,
@@ -298,6 +314,8 @@ pub struct Job {
     scope: Scope,
     trigger: Trigger,
     events: Vec<NaclEvent>,
+    /// Whether every event names nacl-drift's own principal (words only).
+    own_calls: bool,
     held: Vec<Flapping>,
     baselines: Baselines,
     source: AwsSource,
@@ -336,11 +354,11 @@ impl Job {
         &self.scope
     }
 
-    /// The VPC it covers, if exactly one.
-    fn vpc(&self) -> Option<&Vpc> {
+    /// The VPCs it covers, when it covers some rather than everything.
+    fn vpcs(&self) -> Option<&BTreeSet<Vpc>> {
         match &self.scope {
-            Scope::Vpcs(vpcs) if vpcs.len() == 1 => vpcs.first(),
-            _ => None,
+            Scope::Vpcs(vpcs) => Some(vpcs),
+            Scope::Everything => None,
         }
     }
 }
@@ -355,6 +373,10 @@ pub struct Line {
     /// The other events of the same VPC, merged into this reconcile.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     more_events: Vec<Attribution>,
+    /// Whether the events name nacl-drift's own principal (as anyone who
+    /// can send an event could): said, and nothing else changes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    own_calls: bool,
     account: Option<AccountId>,
     region: Option<Region>,
     vpc_id: Option<VpcId>,
@@ -453,14 +475,23 @@ impl Line {
             let first = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(first).ok()?);
             now.duration_since(first).ok().map(|d| d.as_millis() as u64)
         });
-        let vpc = job.vpc();
+        // The account, region and VPC that its VPCs share.
+        let vpcs: Vec<&Vpc> = job.vpcs().into_iter().flatten().collect();
+        let shared = |same: fn(&Vpc, &Vpc) -> bool| {
+            let first = vpcs.first()?;
+            vpcs.iter().all(|vpc| same(vpc, first)).then_some(*first)
+        };
+        let account = shared(|a, b| a.account == b.account);
+        let region = shared(|a, b| a.account == b.account && a.region == b.region);
+        let vpc = shared(|a, b| a == b);
         Line {
             time: humantime::format_rfc3339_seconds(now).to_string(),
             trigger: job.trigger,
             event,
             more_events: events.collect(),
-            account: vpc.map(|vpc| vpc.account.clone()),
-            region: vpc.map(|vpc| vpc.region.clone()),
+            own_calls: job.own_calls,
+            account: account.map(|vpc| vpc.account.clone()),
+            region: region.map(|vpc| vpc.region.clone()),
             vpc_id: vpc.map(|vpc| vpc.vpc_id.clone()),
             in_sync,
             severity: report.severity,
@@ -524,11 +555,21 @@ impl Line {
             if let Some(ip) = &event.source_ip {
                 text.push_str(&format!(" from {}", Shown(ip)));
             }
+            if self.own_calls {
+                text.push_str(" (nacl-drift's own call)");
+            }
+            if event.unverified {
+                text.push_str(" (unverified)");
+            }
         }
-        if let (Some(account), Some(region), Some(vpc)) =
-            (&self.account, &self.region, &self.vpc_id)
-        {
-            text.push_str(&format!(" on {account}/{region}/{vpc}"));
+        match (&self.account, &self.region, &self.vpc_id) {
+            (Some(account), Some(region), Some(vpc)) => {
+                text.push_str(&format!(" on {account}/{region}/{vpc}"));
+            }
+            (Some(account), Some(region), None) => {
+                text.push_str(&format!(" on {account}/{region}"));
+            }
+            _ => {}
         }
         text.push_str(": ");
         match self.changes.len() {

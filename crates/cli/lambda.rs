@@ -145,7 +145,7 @@ async fn answer(
                 .reconcile(&baselines, Scope::Everything, Trigger::Sweep, Vec::new())
                 .await?
         }
-        Ask::Reconcile { event, vpcs } => {
+        Ask::Reconcile { event, vpcs, .. } => {
             let event_id = event.attribution().event_id;
             let line = guard
                 .reconcile(&baselines, Scope::Vpcs(vpcs), Trigger::Event, vec![*event])

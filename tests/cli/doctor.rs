@@ -205,6 +205,23 @@ fn each_failing_check_says_so_with_its_fix() {
     );
     let rule = check(&report, "eventbridge", Some("us-east-1"));
     assert_eq!(rule["status"], "fail");
+    // A policy that lets any rule, of any account, send fails too.
+    let open = emulator.events(&["--region", "us-east-1", "queue", "--open-policy"]);
+    let open = open["queue_url"].as_str().expect("queue_url");
+    let (code, report) = doctor(&emulator.endpoint, dir.path(), &["--sqs-queue-url", open]);
+    assert_eq!(code, 1, "{report:#}");
+    let open_check = check(&report, "queue", None);
+    assert_eq!(open_check["status"], "fail");
+    assert!(
+        text(&open_check, "detail").ends_with(
+            "its policy lets any EventBridge rule (of any account) send to it: whoever may send can make the guard act, and what it does costs API calls"
+        ),
+        "{open_check}"
+    );
+    assert!(
+        text(&open_check, "fix").contains("aws:SourceArn"),
+        "{open_check}"
+    );
     assert!(
         text(&rule, "detail")
             .contains("rule nacl-drift-guard: it leaves out DeleteNetworkAclEntry"),

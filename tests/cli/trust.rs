@@ -211,13 +211,17 @@ async fn a_baseline_speaks_only_for_its_own_vpc() {
         &["validate", "--baseline-dir", dir_arg(dir.path())],
     );
     assert_eq!(validate.code, 1, "{validate:?}");
+    let held = validate
+        .stderr
+        .lines()
+        .find(|line| line.contains(&format!("network ACL {db} is in ")))
+        .unwrap_or_else(|| panic!("{validate:?}"));
     assert!(
-        validate.stderr.contains(&format!(
-            "error: {}: network ACL {db} is in {} too: a NACL or a subnet belongs to the one file of its VPC\n",
-            other_file.display(),
-            prod_file.display()
-        )),
-        "{validate:?}"
+        held.starts_with("error: ")
+            && held.contains(&prod_file.display().to_string())
+            && held.contains(&other_file.display().to_string())
+            && held.ends_with("too: a NACL or a subnet belongs to the one file of its VPC"),
+        "{held}"
     );
     let apply = nacl(&["apply", "--yes"]);
     assert_eq!(apply.code, 1, "{apply:?}");
@@ -651,5 +655,288 @@ fn errors_quote_a_long_value_cut_and_accounts_output_reads_back() {
     assert_eq!(
         read["accounts"][0]["name"].as_str(),
         Some("prod \x1b]0;x\x07 \u{202e} \" \\ end")
+    );
+}
+
+/// The guard's queue, fed by its EventBridge rule; its URL.
+fn guard_queue(emulator: &Emulator) -> String {
+    let made = emulator.events(&["queue"]);
+    made["queue_url"].as_str().expect("queue_url").to_owned()
+}
+
+/// `watch --once` on `queue` through `endpoint`, with `extra` arguments.
+fn watch_once(endpoint: &str, dir: &Path, queue: &str, extra: &[&str]) -> crate::support::Run {
+    let baselines = dir.join("baselines");
+    let mut args = vec![
+        "watch",
+        "--once",
+        "--sqs-queue-url",
+        queue,
+        "--baseline-dir",
+        dir_arg(&baselines),
+        "--endpoint-url",
+        endpoint,
+    ];
+    args.extend(extra);
+    run(nacl_drift().env("AWS_REGION", "us-east-1"), &args)
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+fn envelope(source: &str, detail_type: &str, detail: serde_json::Value) -> String {
+    json!({
+        "version": "0", "id": "5a1c0000-0000-4000-8000-000000000000",
+        "detail-type": detail_type, "source": source,
+        "account": "123456789012", "time": "2026-12-06T10:00:00Z",
+        "region": "us-east-1", "resources": [], "detail": detail,
+    })
+    .to_string()
+}
+
+/// What anyone allowed to send to the queue could send: forged schedules,
+/// oversized bodies and ids, an event of another source, an event that
+/// names a principal. Each costs at most what a genuine one does, and
+/// steers nothing.
+#[tokio::test]
+async fn forged_queue_messages_cost_little_and_steer_nothing() {
+    let (emulator, estate, dir) = crate::watch::snapshotted();
+    let queue = guard_queue(&emulator);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    emulator
+        .ec2("us-east-1")
+        .delete_network_acl_entry()
+        .network_acl_id(db)
+        .egress(false)
+        .rule_number(80)
+        .send()
+        .await
+        .expect("delete the SSH deny");
+    let bodies = tempfile::tempdir().expect("temp dir");
+    let send = |body: &str, times: &str| {
+        let file = bodies.path().join("body.json");
+        fs::write(&file, body).expect("write");
+        let file = format!("@{}", file.display());
+        emulator.events(&["send-raw", &queue, &file, "--times", times]);
+    };
+    // 40 schedules of a source of the sender's own, 30 genuine-looking ones.
+    send(&envelope("mallory", "Scheduled Event", json!({})), "40");
+    send(&envelope("aws.events", "Scheduled Event", json!({})), "30");
+    // A body of 200 KB, and a deletion event with an id of 2,000 characters
+    // sent straight to the queue (its source claims aws.ec2).
+    let mut huge: serde_json::Value = serde_json::from_str(&crate::support::entry_call(
+        "us-east-1",
+        "DeleteNetworkAclEntry",
+        &"x".repeat(200_000),
+        db,
+        80,
+        crate::support::MALLORY,
+    ))
+    .expect("JSON");
+    send(
+        &envelope("aws.ec2", "AWS API Call via CloudTrail", huge.clone()),
+        "1",
+    );
+    huge["eventID"] = json!("e".repeat(2_000));
+    send(
+        &envelope("aws.ec2", "AWS API Call via CloudTrail", huge),
+        "1",
+    );
+    let proxy_calls = tempfile::NamedTempFile::new().expect("temp file");
+    let proxy = emulator.proxy(&["--count", dir_arg(proxy_calls.path())]);
+    let before = files_below(&dir.path().join("baselines"));
+
+    let result = watch_once(&proxy.endpoint, dir.path(), &queue, &["--restore"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines = json_lines(&result.stdout);
+    let triggers: Vec<&str> = lines
+        .iter()
+        .map(|line| line["trigger"].as_str().expect("trigger"))
+        .collect();
+    // One sweep for all the schedules (it restores), then the event's
+    // reconcile (in sync by then).
+    assert_eq!(triggers, ["sweep", "event"], "{result:?}");
+    assert_eq!(lines[0]["restored"][0]["status"], "done", "{}", lines[0]);
+    let event = &lines[1]["event"];
+    assert_eq!(event["unverified"], true, "{event}");
+    let event_id = event["event_id"].as_str().expect("event_id");
+    assert!(event_id.ends_with("… (1488 more characters)"), "{event_id}");
+    assert!(
+        result.stdout.len() < 20_000,
+        "{} bytes",
+        result.stdout.len()
+    );
+    assert_eq!(
+        result
+            .stderr
+            .matches("a `Scheduled Event` event of source `mallory`, not aws.events")
+            .count(),
+        40,
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result
+            .stderr
+            .contains("more than the 65536 an event of a NACL call can be"),
+        "{}",
+        result.stderr
+    );
+    let calls = fs::read_to_string(proxy_calls.path()).expect("calls");
+    // One sweep of both regions and its verification, and the event's
+    // reconcile: a handful of reads, not one sweep per message.
+    let reads = calls.matches("ec2 DescribeNetworkAcls").count();
+    assert!(reads <= 6, "{reads} reads: {calls}");
+    let left = emulator.events(&["count", &queue]);
+    assert_eq!(left, json!({"visible": 0, "in_flight": 0}));
+    assert_eq!(files_below(&dir.path().join("baselines")), before);
+}
+
+/// A move of a subnet onto a NACL no baseline holds could be any VPC's of
+/// its account and region: a burst of them is one reconcile of them all,
+/// with one read.
+#[tokio::test]
+async fn association_events_on_an_unknown_nacl_are_one_read() {
+    let emulator = Emulator::start();
+    emulator.seed_estate();
+    let ec2 = emulator.ec2("us-east-1");
+    for index in 0..12 {
+        ec2.create_vpc()
+            .cidr_block(format!("10.{}.0.0/16", 100 + index))
+            .send()
+            .await
+            .expect("a VPC");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baselines = dir.path().join("baselines");
+    let snapshot = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--region",
+            "us-east-1",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ],
+    );
+    assert_eq!(snapshot.code, 0, "{snapshot:?}");
+    let vpcs = files_below(&baselines).len();
+    assert!(vpcs >= 13, "{vpcs} baselines");
+    let queue = guard_queue(&emulator);
+    for index in 0..5 {
+        let detail = json!({
+            "eventVersion": "1.09",
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": "ReplaceNetworkAclAssociation",
+            "eventTime": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            "eventID": format!("e-move-{index}"),
+            "awsRegion": "us-east-1",
+            "recipientAccountId": "123456789012",
+            "sourceIPAddress": "198.51.100.7",
+            "userIdentity": {"type": "IAMUser", "arn": crate::support::MALLORY},
+            "requestParameters": {
+                "associationId": format!("aclassoc-0000000{index}"),
+                "networkAclId": "acl-0123456789abcdef0"
+            },
+            "responseElements": {"newAssociationId": "aclassoc-0fffffff"},
+        });
+        emulator.events(&["put", &detail.to_string()]);
+    }
+    let proxy_calls = tempfile::NamedTempFile::new().expect("temp file");
+    let proxy = emulator.proxy(&["--count", dir_arg(proxy_calls.path())]);
+
+    let result = watch_once(&proxy.endpoint, dir.path(), &queue, &[]);
+    assert_eq!(result.code, 0, "{result:?}");
+    let lines = json_lines(&result.stdout);
+    assert_eq!(lines.len(), 1, "{result:?}");
+    assert_eq!(lines[0]["account"], "123456789012");
+    assert_eq!(lines[0]["region"], "us-east-1");
+    assert_eq!(lines[0]["vpc_id"], serde_json::Value::Null);
+    assert_eq!(lines[0]["more_events"].as_array().map(Vec::len), Some(4));
+    let calls = fs::read_to_string(proxy_calls.path()).expect("calls");
+    assert_eq!(
+        calls.matches("ec2 DescribeNetworkAcls").count(),
+        1,
+        "{calls}"
+    );
+}
+
+/// `--once` takes what was queued when it started, though more keeps
+/// coming, and SIGTERM ends it at once, even in a long poll.
+#[test]
+fn watch_once_is_bounded_and_ends_on_sigterm() {
+    let (emulator, _estate, dir) = crate::watch::snapshotted();
+    let queue = guard_queue(&emulator);
+    let junk = envelope("mallory", "Scheduled Event", json!({}));
+    emulator.events(&["send-raw", &queue, &junk, "--times", "20"]);
+    // A trickle of junk while it runs, for at most 40 s.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trickle = {
+        let (stop, endpoint, queue, junk) = (
+            stop.clone(),
+            emulator.endpoint.clone(),
+            queue.clone(),
+            junk.clone(),
+        );
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                && started.elapsed() < std::time::Duration::from_secs(40)
+            {
+                let _ = std::process::Command::new(crate::support::moto_venv().join("bin/python"))
+                    .args(["tests/emulator/events.py", "--endpoint-url", &endpoint])
+                    .args(["send-raw", &queue, &junk, "--times", "10"])
+                    .current_dir(repo_root())
+                    .envs([
+                        ("AWS_ACCESS_KEY_ID", "testing"),
+                        ("AWS_SECRET_ACCESS_KEY", "testing"),
+                    ])
+                    .output();
+            }
+        })
+    };
+    let result = watch_once(&emulator.endpoint, dir.path(), &queue, &[]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    trickle.join().expect("the trickle ends");
+    assert_eq!(result.code, 0, "{result:?}");
+    let notes = result.stderr.matches("source `mallory`").count();
+    assert!(
+        (20..60).contains(&notes),
+        "{notes} messages taken: {}",
+        result.stderr
+    );
+
+    // An empty queue: --once long-polls, and SIGTERM ends the poll.
+    let empty = emulator.events(&["--region", "eu-west-1", "queue"]);
+    let empty = empty["queue_url"].as_str().expect("queue_url").to_owned();
+    let mut child = nacl_drift()
+        .env("AWS_REGION", "eu-west-1")
+        .args(["watch", "--once", "--sqs-queue-url", &empty])
+        .args(["--baseline-dir", dir_arg(&dir.path().join("baselines"))])
+        .args(["--endpoint-url", &emulator.endpoint])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start watch");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let asked = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("watch ends");
+    assert_eq!(status.code(), Some(0));
+    // Not after the 20 s long poll: while it, not the poll, was waiting.
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
     );
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The guard's event path on the emulator: CloudTrail, EventBridge, SQS.
 
-    events.py --endpoint-url URL --region R queue [--no-policy] [--leave-out CALL]
+    events.py --endpoint-url URL --region R queue [--no-policy | --open-policy] [--leave-out CALL]
     events.py --endpoint-url URL --region R put DETAIL_JSON
     events.py --endpoint-url URL --region R send QUEUE_URL DETAIL_JSON
+    events.py --endpoint-url URL --region R send-raw QUEUE_URL BODY [--times N]
     events.py --endpoint-url URL --region R count QUEUE_URL
     events.py --endpoint-url URL --region R whoami
     events.py --endpoint-url URL --region R trail [--not-logging]
@@ -11,8 +12,9 @@
 `queue` creates an SQS queue and an EventBridge rule on CloudTrail's NACL
 calls that delivers to it (the pattern of examples/lambda/template.yaml,
 failed calls excluded), and prints {"queue_url", "queue_arn", "rule"}. The
-queue's policy lets EventBridge send to it, as on AWS it must, unless
---no-policy; --leave-out drops one call from the rule's pattern.
+queue's policy lets the rule alone send to it (aws:SourceArn), as on AWS
+it must, unless --no-policy (none) or --open-policy (any EventBridge rule,
+of any account); --leave-out drops one call from the rule's pattern.
 
 `put` puts one event, as CloudTrail would: source aws.ec2, detail-type
 "AWS API Call via CloudTrail", DETAIL_JSON as its detail. The emulator
@@ -21,6 +23,9 @@ and then puts the event. It prints EventBridge's answer.
 
 `send` sends the same event straight to the queue, as a rule without the
 pattern's filters would: how a failed call reaches the guard.
+
+`send-raw` sends BODY as it is (or the content of the file @PATH), N
+times (10 a batch): what anyone allowed to send to the queue could send.
 
 `count` prints how many messages the queue holds, visible or in flight.
 
@@ -53,7 +58,7 @@ PATTERN = {
 }
 
 
-def make_queue(endpoint, region, policy=True, leave_out=None):
+def make_queue(endpoint, region, policy="rule", leave_out=None):
     sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
     events = boto3.client("events", region_name=region, endpoint_url=endpoint)
     url = sqs.create_queue(QueueName="nacl-drift-guard")["QueueUrl"]
@@ -62,14 +67,15 @@ def make_queue(endpoint, region, policy=True, leave_out=None):
     pattern = json.loads(json.dumps(PATTERN))
     pattern["detail"]["eventName"] = [name for name in NACL_CALLS if name != leave_out]
     rule_arn = events.put_rule(Name="nacl-drift-guard", EventPattern=json.dumps(pattern))["RuleArn"]
-    if policy:
+    if policy != "none":
+        statement = {
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": arn,
+        }
+        if policy == "rule":
+            statement["Condition"] = {"ArnEquals": {"aws:SourceArn": rule_arn}}
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sqs:SendMessage", "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-            }],
+            "Version": "2012-10-17", "Statement": [statement],
         })})
     events.put_targets(Rule="nacl-drift-guard", Targets=[{"Id": "queue", "Arn": arn}])
     return {"queue_url": url, "queue_arn": arn, "rule": "nacl-drift-guard"}
@@ -98,6 +104,20 @@ def send(endpoint, region, url, detail):
     }
     answer = sqs.send_message(QueueUrl=url, MessageBody=json.dumps(envelope))
     return {"message_id": answer["MessageId"]}
+
+
+def send_raw(endpoint, region, url, body, times):
+    sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+    if body.startswith("@"):
+        with open(body[1:], encoding="utf-8") as file:
+            body = file.read()
+    for start in range(0, times, 10):
+        entries = [{"Id": str(index), "MessageBody": body}
+                   for index in range(min(10, times - start))]
+        answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        if answer.get("Failed"):
+            raise SystemExit(f"SendMessageBatch failed: {answer['Failed']}")
+    return {"sent": times}
 
 
 def trail(endpoint, region, logging):
@@ -138,13 +158,19 @@ def main():
     parser.add_argument("--region", default="us-east-1")
     commands = parser.add_subparsers(dest="command", required=True)
     queue_command = commands.add_parser("queue")
-    queue_command.add_argument("--no-policy", action="store_true")
+    policies = queue_command.add_mutually_exclusive_group()
+    policies.add_argument("--no-policy", dest="policy", action="store_const", const="none")
+    policies.add_argument("--open-policy", dest="policy", action="store_const", const="open")
     queue_command.add_argument("--leave-out", metavar="CALL")
     put_command = commands.add_parser("put")
     put_command.add_argument("detail")
     send_command = commands.add_parser("send")
     send_command.add_argument("queue_url")
     send_command.add_argument("detail")
+    raw_command = commands.add_parser("send-raw")
+    raw_command.add_argument("queue_url")
+    raw_command.add_argument("body")
+    raw_command.add_argument("--times", type=int, default=1)
     count_command = commands.add_parser("count")
     count_command.add_argument("queue_url")
     commands.add_parser("whoami")
@@ -152,11 +178,13 @@ def main():
     trail_command.add_argument("--not-logging", action="store_true")
     args = parser.parse_args()
     if args.command == "queue":
-        result = make_queue(args.endpoint_url, args.region, not args.no_policy, args.leave_out)
+        result = make_queue(args.endpoint_url, args.region, args.policy or "rule", args.leave_out)
     elif args.command == "put":
         result = put(args.endpoint_url, args.region, args.detail)
     elif args.command == "send":
         result = send(args.endpoint_url, args.region, args.queue_url, args.detail)
+    elif args.command == "send-raw":
+        result = send_raw(args.endpoint_url, args.region, args.queue_url, args.body, args.times)
     elif args.command == "count":
         result = count(args.endpoint_url, args.region, args.queue_url)
     elif args.command == "trail":

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use nacl_drift_model::sanitize::bounded;
 use nacl_drift_model::{AccountId, NetworkAclId, Operation, Region, VpcId};
 use serde::Deserialize;
 use serde_json::Value;
@@ -25,9 +26,18 @@ pub enum Delivery {
     Ignored(String),
 }
 
+/// The largest event read: an EventBridge event of a NACL call is a few
+/// kilobytes; SQS takes up to 1 MiB.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+
 /// Why an EventBridge event cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
+    /// Larger than any event of a NACL call.
+    #[error(
+        "an event of {0} bytes, more than the {MAX_EVENT_BYTES} an event of a NACL call can be"
+    )]
+    TooLarge(usize),
     /// The body is not a JSON object.
     #[error("not an EventBridge event (a JSON object): {0}")]
     NotJson(#[source] serde_json::Error),
@@ -36,11 +46,12 @@ pub enum DeliveryError {
     Record(#[from] RecordError),
 }
 
-/// The EventBridge envelope; only `detail-type` is required.
+/// The EventBridge envelope; only `detail-type` and `source` are required.
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(rename = "detail-type")]
     detail_type: String,
+    source: String,
     account: Option<String>,
     region: Option<String>,
     #[serde(default)]
@@ -49,19 +60,46 @@ struct Envelope {
 
 const CLOUDTRAIL_CALL: &str = "AWS API Call via CloudTrail";
 const SCHEDULE: &str = "Scheduled Event";
+/// The source of EC2's calls as CloudTrail records them: only AWS can put
+/// an event of an `aws.` source on a bus.
+const EC2: &str = "aws.ec2";
+/// The source of EventBridge's scheduled events.
+const SCHEDULER: &str = "aws.events";
 
-/// Reads one EventBridge event from its JSON text.
+/// Reads one EventBridge event from its JSON text, of at most
+/// [`MAX_EVENT_BYTES`].
 pub fn read_delivery(text: &str) -> Result<Delivery, DeliveryError> {
+    if text.len() > MAX_EVENT_BYTES {
+        return Err(DeliveryError::TooLarge(text.len()));
+    }
     read_delivery_value(serde_json::from_str(text).map_err(DeliveryError::NotJson)?)
 }
 
-/// Reads one EventBridge event, already parsed.
+/// Reads one EventBridge event, already parsed. A CloudTrail call must come
+/// from `aws.ec2` and a schedule from `aws.events`: anyone may put an event
+/// of their own source (or send a message to the queue), and such an event
+/// asks nothing.
 pub fn read_delivery_value(event: Value) -> Result<Delivery, DeliveryError> {
     let envelope: Envelope = serde_json::from_value(event).map_err(DeliveryError::NotJson)?;
-    match envelope.detail_type.as_str() {
-        SCHEDULE => return Ok(Delivery::Schedule),
-        CLOUDTRAIL_CALL => {}
-        other => return Ok(Delivery::Ignored(format!("an event of type `{other}`"))),
+    let expected = match envelope.detail_type.as_str() {
+        SCHEDULE => SCHEDULER,
+        CLOUDTRAIL_CALL => EC2,
+        other => {
+            return Ok(Delivery::Ignored(format!(
+                "an event of type `{}`",
+                bounded(other, 64)
+            )));
+        }
+    };
+    if envelope.source != expected {
+        return Ok(Delivery::Ignored(format!(
+            "a `{}` event of source `{}`, not {expected}",
+            envelope.detail_type,
+            bounded(&envelope.source, 64)
+        )));
+    }
+    if envelope.detail_type == SCHEDULE {
+        return Ok(Delivery::Schedule);
     }
     let mut record: Record =
         serde_json::from_value(envelope.detail).map_err(DeliveryError::NotJson)?;
@@ -138,9 +176,13 @@ impl NaclEvent {
         .collect()
     }
 
-    /// Who made the call, when, and from where.
+    /// Who made the call, when, and from where, as the delivered event
+    /// says: unverified.
     pub fn attribution(&self) -> nacl_drift_diff::Attribution {
-        self.record.attribution()
+        nacl_drift_diff::Attribution {
+            unverified: true,
+            ..self.record.attribution()
+        }
     }
 }
 
@@ -276,6 +318,16 @@ mod tests {
         assert!(matches!(
             read_delivery(&tick.to_string()),
             Ok(Delivery::Schedule)
+        ));
+        let forged = json!({"detail-type": "Scheduled Event", "source": "mallory", "detail": {}});
+        assert!(matches!(
+            read_delivery(&forged.to_string()),
+            Ok(Delivery::Ignored(why)) if why == "a `Scheduled Event` event of source `mallory`, not aws.events"
+        ));
+        let huge = format!("{{\"detail-type\": \"{}\"}}", "x".repeat(MAX_EVENT_BYTES));
+        assert!(matches!(
+            read_delivery(&huge),
+            Err(DeliveryError::TooLarge(_))
         ));
         assert!(matches!(
             read_delivery("not json"),

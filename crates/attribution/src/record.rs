@@ -2,6 +2,11 @@
 //! both log files and `LookupEvents` carry.
 
 use nacl_drift_diff::Attribution;
+use nacl_drift_model::sanitize::bounded;
+
+/// The most characters kept of a field of a record: an ARN of the
+/// longest role path fits.
+const FIELD_MAX: usize = 512;
 use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Operation, Region};
 use serde::Deserialize;
 use serde_json::Value;
@@ -254,26 +259,25 @@ impl Record {
             Some("AssumedRole") if sso => session_name.clone(),
             _ => None,
         };
+        // Each field bounded: a record is untrusted input, and its fields
+        // are kept (the ids of events seen) and printed.
+        let field = |text: &str| bounded(text, FIELD_MAX).into_owned();
+        let optional = |text: &Option<String>| text.as_deref().map(field);
         Attribution {
-            principal_arn: identity.arn.clone(),
-            principal_type: identity
-                .kind
-                .clone()
-                .unwrap_or_else(|| "Unknown".to_owned()),
-            role_arn: issuer
-                .and_then(|issuer| issuer.arn.clone())
+            principal_arn: optional(&identity.arn),
+            principal_type: field(identity.kind.as_deref().unwrap_or("Unknown")),
+            role_arn: optional(&issuer.and_then(|issuer| issuer.arn.clone()))
                 .filter(|_| assumed_role),
-            session_name,
-            user_name,
-            invoked_by: identity
-                .invoked_by
-                .clone()
+            session_name: optional(&session_name),
+            user_name: optional(&user_name),
+            invoked_by: optional(&identity.invoked_by)
                 .filter(|_| identity.kind.as_deref() == Some("AWSService")),
-            event_name: self.event_name.clone().unwrap_or_default(),
-            event_time: self.event_time.clone().unwrap_or_default(),
-            event_id: self.event_id.clone().unwrap_or_default(),
-            source_ip: self.source_ip_address.clone(),
-            user_agent: self.user_agent.clone(),
+            event_name: field(self.event_name.as_deref().unwrap_or_default()),
+            event_time: field(self.event_time.as_deref().unwrap_or_default()),
+            event_id: field(self.event_id.as_deref().unwrap_or_default()),
+            source_ip: optional(&self.source_ip_address),
+            user_agent: optional(&self.user_agent),
+            unverified: false,
         }
     }
 }

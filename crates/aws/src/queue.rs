@@ -101,6 +101,24 @@ impl Queue {
             .collect())
     }
 
+    /// How many messages the queue holds that no one has received
+    /// (`ApproximateNumberOfMessages`).
+    pub async fn queued(&self) -> Result<usize, ApiError> {
+        let answer = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|error| ApiError::new("GetQueueAttributes", error))?;
+        Ok(answer
+            .attributes()
+            .and_then(|all| all.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The queue's ARN, and its access policy (JSON) when it has one.
     pub async fn arn_and_policy(&self) -> Result<(String, Option<String>), ApiError> {
         let answer = self

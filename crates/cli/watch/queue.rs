@@ -10,15 +10,25 @@
 //! policy moves it to a dead-letter queue in the end).
 //!
 //! Messages that ask nothing (a failed call, a NACL outside every
-//! baseline, an event seen before, another account) are deleted at once,
-//! with a note on stderr.
+//! baseline, an event seen before, another account, an event of a source
+//! that is not AWS's, an oversized body) are deleted at once, with a note
+//! on stderr.
+//!
+//! Whoever may send to the queue can send anything, so what a message may
+//! cost is bounded: the due VPCs of one account and region are reconciled
+//! together (one read), a schedule sweeps at most once per half
+//! `--sweep-interval`, a call that could have changed every VPC of its
+//! account and region is reconciled at most once per
+//! [`WHOLE_PLACE_GAP`] there, and `--once` takes at most what was queued
+//! when it started.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nacl_drift_attribution::{NaclEvent, read_delivery};
 use nacl_drift_aws::{LONG_POLL, Message, Queue, Receipt};
+use nacl_drift_model::{AccountId, Region};
 use nacl_drift_reconcile::{Baselines, Vpc};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -31,6 +41,11 @@ use crate::printer::{Printer, print_error};
 /// How long a queue that cannot be read rests before the next try.
 const RECEIVE_RETRY: Duration = Duration::from_secs(5);
 
+/// The shortest time between two reconciles of every VPC of an account
+/// and region that calls (not sweeps) asked for: later calls wait, and
+/// share the next one.
+const WHOLE_PLACE_GAP: Duration = Duration::from_secs(10);
+
 /// Receives from `queue` and reconciles what it asks, until a signal (or,
 /// with `--once`, until the queue is drained and its reconciles are done).
 pub async fn run(
@@ -40,18 +55,27 @@ pub async fn run(
     printer: &mut Printer,
     stop: &mut Stop,
 ) -> Result<ExitStatus> {
-    let mut inbox = Inbox::default();
+    let mut inbox = Inbox::new(args.sweep_interval / 2);
     let mut tasks = JoinSet::new();
     if args.once {
+        // What was queued when it started, at least one long poll's worth:
+        // a trickle of new messages cannot keep it running.
+        let queued = queue
+            .queued()
+            .await
+            .with_context(|| format!("cannot receive from {}", queue.url()))?;
+        let mut left = queued.max(1);
         let mut wait = LONG_POLL;
-        loop {
-            let batch = queue
-                .receive(wait)
-                .await
-                .with_context(|| format!("cannot receive from {}", queue.url()))?;
+        while left > 0 {
+            let batch = tokio::select! {
+                batch = queue.receive(wait) => batch
+                    .with_context(|| format!("cannot receive from {}", queue.url()))?,
+                () = stop.signalled() => return Ok(ExitStatus::Success),
+            };
             if batch.is_empty() {
                 break;
             }
+            left = left.saturating_sub(batch.len());
             let handled = inbox.take(guard, batch, Duration::ZERO, printer);
             delete(&queue, &handled).await;
             wait = Duration::from_secs(1);
@@ -59,7 +83,14 @@ pub async fn run(
         let mut status = ExitStatus::Success;
         loop {
             inbox.start_due(guard, &mut tasks, Instant::now());
-            let Some(joined) = tasks.join_next().await else {
+            let joined = tokio::select! {
+                joined = tasks.join_next() => joined,
+                () = stop.signalled() => {
+                    tasks.abort_all();
+                    return Ok(status);
+                }
+            };
+            let Some(joined) = joined else {
                 return Ok(status);
             };
             let (handled, line_status) =
@@ -160,12 +191,18 @@ fn worse(a: ExitStatus, b: ExitStatus) -> ExitStatus {
 
 /// The events waiting for their VPC's reconcile, the reconciles running,
 /// and the messages whose deletion waits on them.
-#[derive(Default)]
 struct Inbox {
     pending: BTreeMap<Vpc, Pending>,
     running: BTreeMap<Vpc, Vec<String>>,
     sweeping: bool,
     sweep_due: bool,
+    /// When the last sweep started, and how long after it a schedule's
+    /// sweep is passed over.
+    last_sweep: Option<Instant>,
+    sweep_gap: Duration,
+    /// When the last reconcile of every VPC of an account and region that
+    /// a call asked for started.
+    last_whole_place: HashMap<Place, Instant>,
     messages: HashMap<String, Waiting>,
     /// The baselines the latest batch was read against: its events'
     /// reconciles use them, rather than read them again.
@@ -177,6 +214,15 @@ struct Pending {
     events: Vec<NaclEvent>,
     messages: Vec<String>,
     due: Instant,
+    /// Whether an event asked for every VPC of the account and region.
+    whole_place: bool,
+}
+
+/// An account and region: the VPCs of one are read together.
+type Place = (AccountId, Region);
+
+fn place_of(vpc: &Vpc) -> Place {
+    (vpc.account.clone(), vpc.region.clone())
 }
 
 /// A message whose reconciles are not all done.
@@ -188,6 +234,20 @@ struct Waiting {
 }
 
 impl Inbox {
+    fn new(sweep_gap: Duration) -> Self {
+        Inbox {
+            pending: BTreeMap::new(),
+            running: BTreeMap::new(),
+            sweeping: false,
+            sweep_due: false,
+            last_sweep: None,
+            sweep_gap,
+            last_whole_place: HashMap::new(),
+            messages: HashMap::new(),
+            baselines: None,
+        }
+    }
+
     /// Reads a batch of messages: each NACL call joins its VPCs' pending
     /// events. Returns the messages handled already (nothing to do).
     fn take(
@@ -205,17 +265,29 @@ impl Inbox {
             }
         };
         let mut handled = Vec::new();
+        let now = Instant::now();
         for message in batch {
             match guard.ask(&baselines, read_delivery(&message.body)) {
                 Ask::Sweep => {
-                    self.sweep_due = true;
+                    match self.last_sweep.map(|at| now.duration_since(at)) {
+                        Some(since) if since < self.sweep_gap => printer.note(&format!(
+                            "message {} asks for a sweep {}s after the last one: at most one per half --sweep-interval",
+                            message.id,
+                            since.as_secs()
+                        )),
+                        _ => self.sweep_due = true,
+                    }
                     handled.push(message.receipt);
                 }
                 Ask::Nothing(why) => {
                     printer.note(&format!("message {} asks nothing: {why}", message.id));
                     handled.push(message.receipt);
                 }
-                Ask::Reconcile { event, vpcs } => {
+                Ask::Reconcile {
+                    event,
+                    vpcs,
+                    whole_place,
+                } => {
                     self.messages.insert(
                         message.id.clone(),
                         Waiting {
@@ -226,11 +298,20 @@ impl Inbox {
                         },
                     );
                     for vpc in vpcs {
+                        let mut due = now + debounce;
+                        if whole_place
+                            && let Some(last) = self.last_whole_place.get(&place_of(&vpc))
+                        {
+                            due = due.max(*last + WHOLE_PLACE_GAP);
+                        }
                         let pending = self.pending.entry(vpc).or_insert_with(|| Pending {
                             events: Vec::new(),
                             messages: Vec::new(),
-                            due: Instant::now() + debounce,
+                            due,
+                            whole_place: false,
                         });
+                        pending.due = pending.due.max(due);
+                        pending.whole_place |= whole_place;
                         pending.events.push((*event).clone());
                         pending.messages.push(message.id.clone());
                     }
@@ -247,7 +328,8 @@ impl Inbox {
     }
 
     /// Starts the reconciles that are due: a sweep alone once nothing else
-    /// runs, else each due VPC that is not being reconciled.
+    /// runs, else, for each account and region, one reconcile of its due
+    /// VPCs that are not being reconciled (one read of them all).
     fn start_due(&mut self, guard: &mut Guard<'_>, tasks: &mut JoinSet<Done>, now: Instant) {
         if self.sweeping {
             return;
@@ -264,6 +346,7 @@ impl Inbox {
                 match job {
                     Ok(job) => {
                         self.sweeping = true;
+                        self.last_sweep = Some(now);
                         tasks.spawn(job.run());
                     }
                     Err(error) => print_error(&error.context("cannot sweep")),
@@ -271,26 +354,46 @@ impl Inbox {
             }
             return;
         }
-        let due: Vec<Vpc> = self
-            .pending
-            .iter()
-            .filter(|(vpc, pending)| pending.due <= now && !self.running.contains_key(*vpc))
-            .map(|(vpc, _)| vpc.clone())
-            .collect();
+        let mut due: BTreeMap<Place, Vec<Vpc>> = BTreeMap::new();
+        for (vpc, pending) in &self.pending {
+            if pending.due <= now && !self.running.contains_key(vpc) {
+                due.entry(place_of(vpc)).or_default().push(vpc.clone());
+            }
+        }
         let Some(baselines) = self.baselines.take() else {
             return; // Nothing is pending before a batch was read.
         };
-        for vpc in due {
-            let pending = self.pending.remove(&vpc).expect("a due VPC is pending");
-            let scope = Scope::Vpcs(BTreeSet::from([vpc.clone()]));
-            match guard.job(&baselines, scope, Trigger::Event, pending.events) {
+        for (place, vpcs) in due {
+            let mut events: Vec<NaclEvent> = Vec::new();
+            let mut messages = Vec::new();
+            let mut whole_place = false;
+            for vpc in &vpcs {
+                let pending = self.pending.remove(vpc).expect("a due VPC is pending");
+                whole_place |= pending.whole_place;
+                for event in pending.events {
+                    let id = event.attribution().event_id;
+                    if !events.iter().any(|seen| seen.attribution().event_id == id) {
+                        events.push(event);
+                    }
+                }
+                messages.push((vpc.clone(), pending.messages));
+            }
+            if whole_place {
+                self.last_whole_place.insert(place.clone(), now);
+            }
+            let scope = Scope::Vpcs(vpcs.iter().cloned().collect());
+            match guard.job(&baselines, scope, Trigger::Event, events) {
                 Ok(job) => {
-                    self.running.insert(vpc, pending.messages);
+                    self.running.extend(messages);
                     tasks.spawn(job.run());
                 }
                 Err(error) => {
-                    print_error(&error.context(format!("cannot reconcile {}", vpc.vpc_id)));
-                    self.settle(guard, &pending.messages, false);
+                    print_error(
+                        &error.context(format!("cannot reconcile {}/{}", place.0, place.1)),
+                    );
+                    let messages: Vec<String> =
+                        messages.into_iter().flat_map(|(_, ids)| ids).collect();
+                    self.settle(guard, &messages, false);
                 }
             }
         }

@@ -381,6 +381,11 @@ pub struct Attribution {
     pub source_ip: Option<String>,
     /// The caller's client: `userAgent`.
     pub user_agent: Option<String>,
+    /// Read from a delivered event (a queue message, a Lambda payload),
+    /// which anyone allowed to send one could have written, and not
+    /// confirmed by CloudTrail itself.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 impl Attribution {

@@ -148,12 +148,20 @@ pub const QUOTED_MAX: usize = 80;
 /// `text`, shown (see [`shown`]), and cut after [`QUOTED_MAX`] characters
 /// with how much was left out: for a value quoted in an error message.
 pub fn cut(text: &str) -> String {
-    let total = text.chars().count();
-    if total <= QUOTED_MAX {
-        return shown(text).into_owned();
+    shown(&bounded(text, QUOTED_MAX)).into_owned()
+}
+
+/// `text` cut after `max` characters, with how much was left out: for a
+/// field of untrusted input kept in memory or printed in a line.
+pub fn bounded(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}… ({} more characters)",
+            &text[..end],
+            text[end..].chars().count()
+        )),
     }
-    let head: String = text.chars().take(QUOTED_MAX).collect();
-    format!("{}… ({} more characters)", shown(&head), total - QUOTED_MAX)
 }
 
 #[cfg(test)]
