@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Emulator, Run, files_below, nacl_drift, repo_root, run};
+use crate::support::{Emulator, Run, copy_dir, files_below, nacl_drift, repo_root, run};
 
 /// A project folder: `baselines/` holding `fixture`, and `config` as its
 /// `nacl-drift.toml`.
@@ -16,14 +16,6 @@ fn project(fixture: &str, config: &str) -> tempfile::TempDir {
     copy_dir(&repo_root().join(fixture), &dir.path().join("baselines"));
     fs::write(dir.path().join("nacl-drift.toml"), config).expect("write config");
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for (relative, bytes) in files_below(from) {
-        let target = to.join(relative);
-        fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        fs::write(target, bytes).expect("copy");
-    }
 }
 
 /// Runs nacl-drift in `folder` (where it looks for its config).

@@ -102,6 +102,15 @@ pub fn files_below(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     found
 }
 
+/// Copies every file below `from` to the same place below `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for (relative, bytes) in files_below(from) {
+        let target = to.join(relative);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(target, bytes).expect("copy");
+    }
+}
+
 /// cfn-lint passes on the CloudFormation `template` (a path in the
 /// repository).
 pub fn assert_cfn_lint(template: &str) {

@@ -9,23 +9,27 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use serde_json::json;
 
-use crate::support::{Emulator, dir_arg, files_below, id, nacl_drift, repo_root, run};
+use crate::support::{Emulator, copy_dir, dir_arg, files_below, id, nacl_drift, repo_root, run};
+use crate::watch_queue::{guard_queue, lines as json_lines_of, watch_queue as watch_once};
 
 const FIXTURE: &str = "tests/fixtures/diff/baselines";
 const LIVE: &str = "tests/fixtures/diff/live-us-east-1.json";
-
-fn copy_dir(from: &Path, to: &Path) {
-    for (relative, bytes) in files_below(from) {
-        let target = to.join(relative);
-        fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        fs::write(target, bytes).expect("copy");
-    }
-}
 
 fn write_mode(path: &Path, text: &str, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     fs::write(path, text).expect("write");
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// A project: the diff fixture's baselines, in a repository (`.git`).
+fn git_project() -> tempfile::TempDir {
+    let project = tempfile::tempdir().expect("temp dir");
+    copy_dir(
+        &repo_root().join(FIXTURE),
+        &project.path().join("baselines"),
+    );
+    fs::create_dir(project.path().join(".git")).expect("mkdir");
+    project
 }
 
 /// A shared folder holding a planted config that points at forged
@@ -85,12 +89,7 @@ fn a_config_above_the_repository_root_is_never_read() {
 
 #[test]
 fn a_config_others_may_write_or_own_is_passed_over_with_a_warning() {
-    let project = tempfile::tempdir().expect("temp dir");
-    copy_dir(
-        &repo_root().join(FIXTURE),
-        &project.path().join("baselines"),
-    );
-    fs::create_dir(project.path().join(".git")).expect("mkdir");
+    let project = git_project();
     let config = project.path().join("nacl-drift.toml");
     write_mode(&config, "baseline_dir = \"elsewhere\"\n", 0o664);
     let before = files_below(project.path());
@@ -506,12 +505,7 @@ fn lint_markdown_escapes_what_a_name_holds() {
 
 #[test]
 fn an_exemption_must_name_something_and_say_why_visibly() {
-    let project = tempfile::tempdir().expect("temp dir");
-    copy_dir(
-        &repo_root().join(FIXTURE),
-        &project.path().join("baselines"),
-    );
-    fs::create_dir(project.path().join(".git")).expect("mkdir");
+    let project = git_project();
     let config = project.path().join("nacl-drift.toml");
     for (accept, message) in [
         (
@@ -618,17 +612,12 @@ fn deeply_nested_and_oversized_files_are_refused_at_once() {
 
 #[test]
 fn errors_quote_a_long_value_cut_and_accounts_output_reads_back() {
-    let project = tempfile::tempdir().expect("temp dir");
-    fs::create_dir(project.path().join(".git")).expect("mkdir");
+    let project = git_project();
     let config = project.path().join("nacl-drift.toml");
     write_mode(
         &config,
         &format!("format = \"{}\\u001b\"\n", "y".repeat(1_000_000)),
         0o644,
-    );
-    copy_dir(
-        &repo_root().join(FIXTURE),
-        &project.path().join("baselines"),
     );
     let lint = run(nacl_drift().current_dir(project.path()), &["lint"]);
     assert_eq!(lint.code, 1, "{lint:?}");
@@ -656,36 +645,6 @@ fn errors_quote_a_long_value_cut_and_accounts_output_reads_back() {
         read["accounts"][0]["name"].as_str(),
         Some("prod \x1b]0;x\x07 \u{202e} \" \\ end")
     );
-}
-
-/// The guard's queue, fed by its EventBridge rule; its URL.
-fn guard_queue(emulator: &Emulator) -> String {
-    let made = emulator.events(&["queue"]);
-    made["queue_url"].as_str().expect("queue_url").to_owned()
-}
-
-/// `watch --once` on `queue` through `endpoint`, with `extra` arguments.
-fn watch_once(endpoint: &str, dir: &Path, queue: &str, extra: &[&str]) -> crate::support::Run {
-    let baselines = dir.join("baselines");
-    let mut args = vec![
-        "watch",
-        "--once",
-        "--sqs-queue-url",
-        queue,
-        "--baseline-dir",
-        dir_arg(&baselines),
-        "--endpoint-url",
-        endpoint,
-    ];
-    args.extend(extra);
-    run(nacl_drift().env("AWS_REGION", "us-east-1"), &args)
-}
-
-fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
 }
 
 fn envelope(source: &str, detail_type: &str, detail: serde_json::Value) -> String {
@@ -752,7 +711,7 @@ async fn forged_queue_messages_cost_little_and_steer_nothing() {
 
     let result = watch_once(&proxy.endpoint, dir.path(), &queue, &["--restore"]);
     assert_eq!(result.code, 0, "{result:?}");
-    let lines = json_lines(&result.stdout);
+    let lines = json_lines_of(&result);
     let triggers: Vec<&str> = lines
         .iter()
         .map(|line| line["trigger"].as_str().expect("trigger"))
@@ -853,7 +812,7 @@ async fn association_events_on_an_unknown_nacl_are_one_read() {
 
     let result = watch_once(&proxy.endpoint, dir.path(), &queue, &[]);
     assert_eq!(result.code, 0, "{result:?}");
-    let lines = json_lines(&result.stdout);
+    let lines = json_lines_of(&result);
     assert_eq!(lines.len(), 1, "{result:?}");
     assert_eq!(lines[0]["account"], "123456789012");
     assert_eq!(lines[0]["region"], "us-east-1");

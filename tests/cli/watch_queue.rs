@@ -13,12 +13,14 @@ use crate::support::{
 use crate::watch::{Watching, restored_calls, snapshotted};
 
 /// A queue fed by the guard's EventBridge rule; its URL.
-fn guard_queue(emulator: &Emulator) -> String {
+pub fn guard_queue(emulator: &Emulator) -> String {
     let made = emulator.events(&["queue"]);
     made["queue_url"].as_str().expect("queue_url").to_owned()
 }
 
-fn watch_queue(emulator: &Emulator, dir: &Path, queue: &str, extra: &[&str]) -> Run {
+/// `watch --once` on `queue`, through `endpoint` (the emulator's, or a
+/// proxy's), on the baselines of `dir`.
+pub fn watch_queue(endpoint: &str, dir: &Path, queue: &str, extra: &[&str]) -> Run {
     let baselines = dir.join("baselines");
     let mut args = vec![
         "watch",
@@ -28,13 +30,13 @@ fn watch_queue(emulator: &Emulator, dir: &Path, queue: &str, extra: &[&str]) -> 
         "--baseline-dir",
         dir_arg(&baselines),
         "--endpoint-url",
-        &emulator.endpoint,
+        endpoint,
     ];
     args.extend(extra);
     run(nacl_drift().env("AWS_REGION", "us-east-1"), &args)
 }
 
-fn lines(result: &Run) -> Vec<Value> {
+pub fn lines(result: &Run) -> Vec<Value> {
     result
         .stdout
         .lines()
@@ -93,7 +95,7 @@ async fn an_event_restores_its_vpc_names_the_principal_and_is_deleted() {
         ),
     ]);
 
-    let result = watch_queue(&emulator, dir.path(), &queue, &["--restore"]);
+    let result = watch_queue(&emulator.endpoint, dir.path(), &queue, &["--restore"]);
     assert_eq!(result.code, 0, "{result:?}");
     let lines = lines(&result);
     assert_eq!(lines.len(), 1, "one reconcile: {result:?}");
@@ -168,7 +170,7 @@ async fn events_that_ask_nothing_change_nothing() {
     emulator.events(&["put", &own_call]);
     let before = files_below(dir.path());
 
-    let result = watch_queue(&emulator, dir.path(), &queue, &["--restore"]);
+    let result = watch_queue(&emulator.endpoint, dir.path(), &queue, &["--restore"]);
     assert_eq!(
         result.code, 0,
         "the state check finds the drift: {result:?}"
@@ -201,7 +203,7 @@ async fn events_that_ask_nothing_change_nothing() {
 fn a_bad_queue_is_refused() {
     let (emulator, _estate, dir) = snapshotted();
     let before = files_below(dir.path());
-    let result = watch_queue(&emulator, dir.path(), "sqs/guard", &[]);
+    let result = watch_queue(&emulator.endpoint, dir.path(), "sqs/guard", &[]);
     assert_eq!(result.code, 1, "{result:?}");
     assert!(
         result
@@ -210,7 +212,7 @@ fn a_bad_queue_is_refused() {
         "{result:?}"
     );
     let missing = format!("{}/123456789012/no-such-queue", emulator.endpoint);
-    let result = watch_queue(&emulator, dir.path(), &missing, &["--restore"]);
+    let result = watch_queue(&emulator.endpoint, dir.path(), &missing, &["--restore"]);
     assert_eq!(result.code, 1, "{result:?}");
     assert!(
         result
