@@ -298,19 +298,22 @@ impl Inbox {
                         },
                     );
                     for vpc in vpcs {
-                        let mut due = now + debounce;
-                        if whole_place
-                            && let Some(last) = self.last_whole_place.get(&place_of(&vpc))
-                        {
-                            due = due.max(*last + WHOLE_PLACE_GAP);
-                        }
+                        // The first event of a VPC starts its debounce; a
+                        // later one joins it, and never puts it off.
+                        let held_until = self
+                            .last_whole_place
+                            .get(&place_of(&vpc))
+                            .filter(|_| whole_place)
+                            .map(|last| *last + WHOLE_PLACE_GAP);
                         let pending = self.pending.entry(vpc).or_insert_with(|| Pending {
                             events: Vec::new(),
                             messages: Vec::new(),
-                            due,
+                            due: now + debounce,
                             whole_place: false,
                         });
-                        pending.due = pending.due.max(due);
+                        if let Some(held_until) = held_until {
+                            pending.due = pending.due.max(held_until);
+                        }
                         pending.whole_place |= whole_place;
                         pending.events.push((*event).clone());
                         pending.messages.push(message.id.clone());

@@ -379,6 +379,38 @@ mod tests {
     }
 
     #[test]
+    fn a_live_nacl_of_another_region_or_vpc_is_refused_naming_both() {
+        let (_dir, baselines) = two_vpcs();
+        let live = |region: &str, vpc: &str| LiveAcl {
+            region: Some(Region::parse(region).expect("region")),
+            observed: nacl_drift_model::ObservedAcl {
+                account: AccountId::parse("111122223333").expect("id"),
+                vpc_id: VpcId::parse(vpc).expect("id"),
+                acl: nacl_drift_model::NetworkAcl {
+                    id: NetworkAclId::parse("acl-0a").expect("id"),
+                    is_default: true,
+                    tags: BTreeMap::new(),
+                    subnets: BTreeSet::new(),
+                    entries: BTreeMap::new(),
+                },
+                association_ids: BTreeMap::new(),
+            },
+        };
+        assert!(check_places(&baselines.files, &[live("us-east-1", "vpc-0a")]).is_ok());
+        for (region, vpc) in [("eu-west-1", "vpc-0a"), ("us-east-1", "vpc-0b")] {
+            let error = check_places(&baselines.files, &[live(region, vpc)])
+                .expect_err("elsewhere")
+                .to_string();
+            assert!(
+                error.ends_with(&format!(
+                    "vpc-0a.yaml: network ACL acl-0a is in account 111122223333, region {region}, VPC {vpc}, not in this file's account 111122223333, region us-east-1, VPC vpc-0a: a baseline speaks only for its own VPC"
+                )),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
     fn one_vpcs_baselines_cover_that_vpc_alone() {
         let (_dir, baselines) = two_vpcs();
         let vpc = baselines.vpcs().into_iter().next_back().expect("a VPC");
