@@ -608,6 +608,24 @@ fn deeply_nested_and_oversized_files_are_refused_at_once() {
     fs::remove_file(&big).expect("remove");
     fs::remove_file(&accounts).expect("remove");
     assert_eq!(files_below(dir.path()), before);
+
+    // A config is settings and exemptions: over 4 MiB, it is refused.
+    let config = dir.path().join("nacl-drift.toml");
+    write_mode(
+        &config,
+        &format!("# {}\n", "x".repeat(nacl_drift_config::MAX_CONFIG_BYTES)),
+        0o644,
+    );
+    fs::create_dir(dir.path().join(".git")).expect("mkdir");
+    let lint = run(nacl_drift().current_dir(dir.path()), &["lint"]);
+    assert_eq!(lint.code, 1, "{lint:?}");
+    assert_eq!(
+        lint.stderr,
+        format!(
+            "error: cannot read the config file {}\n  caused by: the file is larger than the 4194304 bytes nacl-drift reads\n",
+            config.display()
+        )
+    );
 }
 
 #[test]

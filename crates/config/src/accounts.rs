@@ -18,7 +18,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use nacl_drift_model::{AccountId, Region, RoleArn, check_yaml, read_bounded, sanitize};
+use nacl_drift_model::{
+    AccountId, MAX_YAML_BYTES, Region, RoleArn, check_yaml, read_bounded, sanitize,
+};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -128,7 +130,7 @@ struct RawAccount {
 impl Accounts {
     /// Reads and checks the accounts file at `path`.
     pub fn read(path: &Path) -> Result<Accounts, AccountsError> {
-        let text = read_bounded(path).map_err(|source| AccountsError::Read {
+        let text = read_bounded(path, MAX_YAML_BYTES).map_err(|source| AccountsError::Read {
             path: path.to_owned(),
             source,
         })?;

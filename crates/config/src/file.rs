@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use nacl_drift_analysis::Severity;
-use nacl_drift_model::{Cidr, Direction, RuleNumber};
+use nacl_drift_model::{Cidr, Direction, RuleNumber, read_bounded};
 use serde::Deserialize;
 use time::{Date, Month};
 use toml::Spanned;
@@ -11,6 +11,9 @@ use toml::value::Datetime;
 
 use crate::exemption::{Exemption, Kind, MonitorOnly, Scope, Subject};
 use crate::pattern::Pattern;
+
+/// The largest config file read: 4 MiB hold some 50,000 exemptions.
+pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
 
 /// A config file that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +79,10 @@ impl Config {
         }
     }
 
-    /// Reads and checks the config file at `path`.
+    /// Reads and checks the config file at `path`, of at most
+    /// [`MAX_CONFIG_BYTES`].
     pub fn read(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = read_bounded(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;

@@ -30,7 +30,7 @@ mod pattern;
 pub use accounts::{Account, Accounts, AccountsError, SelectError};
 pub use discovery::{CONFIG_FILE_NAME, Discovery, Distrust, Untrusted, discover};
 pub use exemption::{Exemption, Kind, MonitorOnly, Subject};
-pub use file::{Config, ConfigError, Setting};
+pub use file::{Config, ConfigError, MAX_CONFIG_BYTES, Setting};
 pub use pattern::Pattern;
 pub use time::Date;
 

@@ -388,7 +388,7 @@ mod tests {
         let error = VpcId::parse("../../pwned\u{1b}[2J").expect_err("not a VPC id");
         assert_eq!(
             error.to_string(),
-            r#""../../pwned\u{1b}[2J" is not a VPC id: expected vpc- followed by lowercase letters and digits"#
+            r#""../../pwned\x1b[2J" is not a VPC id: expected vpc- followed by lowercase letters and digits"#
         );
         let long = AccountId::parse(&"9".repeat(500)).expect_err("too long");
         assert!(long.to_string().len() < 200, "{long}");

@@ -15,15 +15,20 @@ pub const MAX_YAML_BYTES: usize = 16 * 1024 * 1024;
 /// written by `snapshot` nests two deep; an accounts file one.
 pub const MAX_FLOW_DEPTH: usize = 32;
 
-/// The text of the file at `path`, read up to one byte past
-/// [`MAX_YAML_BYTES`] (so that [`check_yaml`] refuses a larger one without
-/// it being read whole).
-pub fn read_bounded(path: &Path) -> io::Result<String> {
-    let mut text = String::new();
+/// The text of the file at `path`, which must hold at most `limit` bytes:
+/// a larger file is refused (`FileTooLarge`) without being read whole.
+pub fn read_bounded(path: &Path, limit: usize) -> io::Result<String> {
+    let mut bytes = Vec::new();
     File::open(path)?
-        .take(MAX_YAML_BYTES as u64 + 1)
-        .read_to_string(&mut text)?;
-    Ok(text)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("the file is larger than the {limit} bytes nacl-drift reads"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
 }
 
 /// Checks `text`'s size and the nesting of its flow collections, in one

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
-use crate::limits::{check_yaml, read_bounded};
+use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
 
 /// The first lines of every baseline file.
 const HEADER: &str = "# nacl-drift baseline: the reviewed state of this VPC's network ACLs.\n\
@@ -54,7 +54,7 @@ impl Baseline {
 /// Reads and validates one baseline file. The file must sit where its own
 /// account, region and VPC put it: `.../<account>/<region>/<vpc-id>.yaml`.
 pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
-    let text = read_bounded(path).map_err(|source| BaselineError::Read {
+    let text = read_bounded(path, MAX_YAML_BYTES).map_err(|source| BaselineError::Read {
         path: path.to_owned(),
         source,
     })?;
