@@ -225,7 +225,7 @@ pub async fn run(args: ListArgs, printer: &mut Printer) -> Result<ExitStatus> {
     if args.accounts.accounts.is_none() && !args.accounts.org {
         bail!("accounts needs --accounts FILE, or --org --role-name NAME");
     }
-    let config = args.aws.load().await;
+    let config = args.aws.load().await?;
     let mut accounts = args.accounts.list(&config).await?;
     for account in &mut accounts.accounts {
         if account.regions.is_empty() {

@@ -98,7 +98,7 @@ impl AttributionArgs {
                 logs.events
             }
             None => {
-                let config = aws.load().await;
+                let config = aws.load().await?;
                 let regions: BTreeSet<Region> =
                     report.changes.iter().map(|c| c.region.clone()).collect();
                 let mut lookups = JoinSet::new();

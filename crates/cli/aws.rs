@@ -16,8 +16,9 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
-    /// Loads the shared configuration once; clients for each region derive from it.
-    pub async fn load(&self) -> SdkConfig {
+    /// Loads the shared configuration once; clients for each region derive
+    /// from it. An error when `--profile` names no profile.
+    pub async fn load(&self) -> Result<SdkConfig, nacl_drift_aws::ConfigError> {
         nacl_drift_aws::load_config(self.profile.as_deref(), self.endpoint_url.as_deref()).await
     }
 }

@@ -52,7 +52,7 @@ impl<'a> Live<'a> {
                 accounts: &accounts.account_ids,
             });
         }
-        let config = aws.load().await;
+        let config = aws.load().await?;
         if !accounts.many() {
             return Ok(Live::Caller(Box::new(config)));
         }

@@ -195,6 +195,16 @@ pub async fn run(
         }
     };
     check_regions(&mut checks, baselines.as_ref(), &args.aws).await;
+    if let Err(error) = args.aws.load().await {
+        checks.add(
+            "credentials",
+            "every command that calls AWS",
+            Status::Fail,
+            error.to_string(),
+        );
+        print(printer, args.format, &checks);
+        return Ok(ExitStatus::Failure);
+    }
     let no_exports = LiveFileArgs::default();
     let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
     match live.identity().await {
@@ -256,7 +266,8 @@ async fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, aws: 
         checks.add("regions", USERS, Status::Ok, detail);
         return;
     }
-    match configured_region(&aws.load().await) {
+    let config = aws.load().await.ok();
+    match config.as_ref().and_then(configured_region) {
         Some(region) => checks.add(
             "regions",
             USERS,
@@ -565,7 +576,7 @@ fn rule_check(checks: &mut Checks, place: &Place, rules: &[Rule], queue: Option<
 /// The guard's queue: its ARN, and a policy that lets EventBridge send to it.
 async fn check_queue(checks: &mut Checks, aws: &AwsArgs, url: &str) -> Option<GuardQueue> {
     const QUEUE_USERS: &str = "watch --sqs-queue-url";
-    let config = aws.load().await;
+    let config = aws.load().await.ok()?;
     let queue = match Queue::new(&config, url) {
         Ok(queue) => queue,
         Err(error) => {

@@ -180,7 +180,7 @@ fn read_exports(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRea
 /// The caller's account, in `--region` (else the configured region); STS
 /// is asked in the first. Any region that fails fails the snapshot.
 async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
-    let config = args.aws.load().await;
+    let config = args.aws.load().await?;
     let first = first_region(args, &config)?;
     let regions: BTreeSet<Region> = if args.all_regions {
         enabled_regions(&config, &first)
@@ -216,7 +216,7 @@ async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Resul
 /// `--region`, else the configured region), concurrently. An account-region
 /// that fails is reported and answers for nothing.
 async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result<SnapshotRead> {
-    let config = args.aws.load().await;
+    let config = args.aws.load().await?;
     let mut accounts = args.accounts.list(&config).await?;
     // Each account's own regions, else --region, else the configured one;
     // with --all-regions, only the region DescribeRegions is asked in.

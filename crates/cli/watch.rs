@@ -81,7 +81,7 @@ enum WatchFormat {
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let queue = match &args.sqs_queue_url {
-        Some(url) => Some(Queue::new(&args.aws.load().await, url)?),
+        Some(url) => Some(Queue::new(&args.aws.load().await?, url)?),
         None => None,
     };
     let baseline_dir = args.guard.baselines.resolve(config);

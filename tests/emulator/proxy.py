@@ -2,7 +2,7 @@
 """A loopback proxy in front of the emulator, for what the emulator cannot do.
 
     proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 100]
-             [--deny-region REGION] [--deny-assume-role ACCOUNT] [--count FILE]
+             [--deny-region REGION] [--deny-assume-role ACCOUNT] [--count FILE] [--keys FILE]
              [--dry-run permit|refuse] [--lookup-events empty]
 
 It prints the port it listens on, then forwards every request to the
@@ -21,7 +21,9 @@ upstream, unchanged, except that:
 - with --lookup-events empty, CloudTrail LookupEvents (which the emulator
   does not implement) answers AWS's JSON for no event;
 - with --count, each request's service and action is appended to FILE, one
-  line each (`sts AssumeRole`), to count the API calls a run makes.
+  line each (`sts AssumeRole`), to count the API calls a run makes;
+- with --keys, each request's service and the access key id that signed it
+  are appended to FILE (`ec2 AKIDPROFILE`): whose credentials a run used.
 
 The service and region come from the request's SigV4 credential scope, the
 action from its form body (EC2 and STS both speak AWS's query protocol) or
@@ -37,7 +39,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request")
+SCOPE = re.compile(r"Credential=([^/]+)/\d+/([^/]+)/([^/]+)/aws4_request")
 
 EC2_DENIED = """<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestID></Response>"""
@@ -61,6 +63,7 @@ def main():
     parser.add_argument("--deny-region")
     parser.add_argument("--deny-assume-role", metavar="ACCOUNT")
     parser.add_argument("--count", metavar="FILE")
+    parser.add_argument("--keys", metavar="FILE")
     parser.add_argument("--dry-run", choices=["permit", "refuse"])
     parser.add_argument("--lookup-events", choices=["empty"])
     args = parser.parse_args()
@@ -83,13 +86,16 @@ def main():
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             scope = SCOPE.search(self.headers.get("Authorization", ""))
-            region, service = scope.groups() if scope else ("", "")
+            key, region, service = scope.groups() if scope else ("", "", "")
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
             target = self.headers.get("X-Amz-Target", "")
             action = form.get("Action", [""])[0] or target.rsplit(".", 1)[-1]
             if args.count:
                 with count_lock, open(args.count, "a") as counted:
                     counted.write(f"{service} {action}\n")
+            if args.keys:
+                with count_lock, open(args.keys, "a") as keys:
+                    keys.write(f"{service} {key}\n")
             if args.delay_ms:
                 time.sleep(args.delay_ms / 1000)
             if service == "ec2" and region == args.deny_region:

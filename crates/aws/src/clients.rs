@@ -6,12 +6,18 @@
 //! URL, given or from `AWS_ENDPOINT_URL`, points every client at any
 //! AWS-compatible endpoint.
 
+use std::borrow::Cow;
+
+use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileLoadError};
+use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::config::SharedHttpClient;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_types::os_shim_internal::{Env, Fs};
 
 /// The HTTPS client for every AWS call, as the SDK's default one: rustls
 /// with aws-lc (post-quantum key exchange preferred), the platform's root
@@ -33,17 +39,63 @@ pub fn https_client() -> SharedHttpClient {
     })
 }
 
+/// Why the shared configuration cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--profile` names a profile that no config file defines.
+    #[error(
+        "no profile `{0}` in the AWS config files (~/.aws/config and ~/.aws/credentials, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE): `aws configure list-profiles` lists those there are"
+    )]
+    NoSuchProfile(String),
+    /// The config files cannot be read or parsed.
+    #[error("cannot read the AWS config files for the profile `{profile}`")]
+    Files {
+        /// The profile asked for.
+        profile: String,
+        /// Why.
+        #[source]
+        source: ProfileFileLoadError,
+    },
+}
+
 /// Loads the shared configuration, with a named profile and an endpoint
-/// instead of AWS's when given.
-pub async fn load_config(profile: Option<&str>, endpoint_url: Option<&str>) -> SdkConfig {
+/// instead of AWS's when given. A named profile wins over credentials in
+/// the environment, as with the AWS CLI's `--profile`: the SDK's default
+/// chain would read `AWS_ACCESS_KEY_ID` first, and act as another account.
+pub async fn load_config(
+    profile: Option<&str>,
+    endpoint_url: Option<&str>,
+) -> Result<SdkConfig, ConfigError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
+        let files = aws_config::profile::load(
+            &Fs::real(),
+            &Env::real(),
+            &EnvConfigFiles::default(),
+            Some(Cow::Owned(profile.to_owned())),
+        )
+        .await
+        .map_err(|source| ConfigError::Files {
+            profile: profile.to_owned(),
+            source,
+        })?;
+        if files.get_profile(profile).is_none() {
+            return Err(ConfigError::NoSuchProfile(profile.to_owned()));
+        }
+        // Its own calls (STS for a role, SSO) go through the same client.
+        let calls = ProviderConfig::default().with_http_client(https_client());
+        let credentials = ProfileFileCredentialsProvider::builder()
+            .configure(&calls)
+            .profile_name(profile)
+            .build();
+        loader = loader
+            .profile_name(profile)
+            .credentials_provider(credentials);
     }
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    loader.load().await
+    Ok(loader.load().await)
 }
 
 /// The region the configuration names, if any.

@@ -58,8 +58,8 @@ pub use accounts::{
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;
 pub use clients::{
-    cloudtrail_client, configured_region, ec2_client, eventbridge_client, https_client,
-    load_config, sts_client,
+    ConfigError, cloudtrail_client, configured_region, ec2_client, eventbridge_client,
+    https_client, load_config, sts_client,
 };
 pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events};
 pub use convert::{ConvertError, convert_network_acl};
