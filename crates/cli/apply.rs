@@ -11,11 +11,11 @@ use anyhow::{Context, Result, bail};
 use comfy_table::Color;
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_apply::{
-    Outcome, Pace, Plan, PlanOptions, Stage, Step, StepResult, execute, exposure_windows, plan,
-    traffic_effects,
+    Outcome, Pace, Place, Plan, PlanOptions, Stage, Step, StepResult, check_plan_permissions,
+    exposure_windows, plan, traffic_effects,
 };
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::{Operation, write_baseline};
+use nacl_drift_model::{ObservedAcl, Operation, write_baseline};
 use nacl_drift_reconcile::{Restored, restore};
 
 use crate::accounts::{AccountArgs, print_read_errors};
@@ -140,11 +140,34 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         ..Pace::default()
     };
     if args.check_permissions {
-        let result = execute(&plan, &clients, true, pace).await;
+        let live: Vec<(Place, ObservedAcl)> = comparison
+            .live
+            .iter()
+            .filter_map(|acl| {
+                let place = Place {
+                    account: acl.observed.account.clone(),
+                    region: acl.region.clone()?,
+                };
+                Some((place, acl.observed.clone()))
+            })
+            .collect();
+        let result = check_plan_permissions(&plan, &clients, &live).await;
         print_plan(printer, &plan, &traffic, Some(&result));
         let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
         if denied > 0 {
             bail!("{denied} of {} planned calls would fail", plan.steps.len());
+        }
+        let unchecked = result
+            .outcomes
+            .iter()
+            .filter(|outcome| !matches!(outcome, Outcome::Permitted))
+            .count();
+        if unchecked > 0 {
+            printer.line(format!(
+                "{unchecked} of {} planned calls could not be checked (see above). Nothing was changed.",
+                plan.steps.len()
+            ));
+            return Ok(ExitStatus::Drift);
         }
         printer.line("Every planned call is permitted. Nothing was changed.");
         return Ok(ExitStatus::Success);

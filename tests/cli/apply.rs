@@ -215,7 +215,7 @@ async fn every_drift_kind_is_restored() {
 }
 
 #[test]
-fn without_prune_added_entries_stay_and_apply_exits_2() {
+fn without_prune_an_added_deny_stays_and_apply_exits_2() {
     let (emulator, estate, dir) = snapshotted();
     emulator.incident(&estate);
     let db = id(&estate, "/us-east-1/network_acls/db");
@@ -223,7 +223,7 @@ fn without_prune_added_entries_stay_and_apply_exits_2() {
         "-c",
         &format!(
             "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}').create_network_acl_entry(\
-             NetworkAclId='{db}', Egress=False, RuleNumber=10, Protocol='-1', RuleAction='allow', CidrBlock='0.0.0.0/0')",
+             NetworkAclId='{db}', Egress=False, RuleNumber=10, Protocol='-1', RuleAction='deny', CidrBlock='0.0.0.0/0')",
             emulator.endpoint
         ),
     ]);
@@ -231,7 +231,7 @@ fn without_prune_added_entries_stay_and_apply_exits_2() {
     assert_eq!(applied.code, 2, "{applied:?}");
     assert!(
         applied.stdout.contains(&format!(
-            "Left alone: entry added on {db} ingress 10: an added entry stays without --prune"
+            "Left alone: entry added on {db} ingress 10: an added deny stays without --prune: removing it would reopen the traffic it blocks"
         )),
         "{applied:?}"
     );

@@ -13,6 +13,7 @@ mod diff;
 mod diff_formats;
 mod doctor;
 mod first_run;
+mod first_week;
 mod github;
 mod iam;
 mod lambda;

@@ -62,13 +62,13 @@ pub struct StepResult {
     pub recreated: BTreeMap<(Region, NetworkAclId), NetworkAclId>,
 }
 
-/// Makes the plan's calls (or, with `dry_run`, checks each with EC2's
-/// `DryRun` flag), at the `pace` given. `clients` has an EC2 client for
-/// each place (account and region) of the plan.
+/// Makes the plan's calls, at the `pace` given. `clients` has an EC2
+/// client for each place (account and region) of the plan. (Whether the
+/// calls would be permitted is asked without making them:
+/// [`check_plan_permissions`](crate::check_plan_permissions).)
 pub async fn execute<C: NaclApi>(
     plan: &Plan,
     clients: &BTreeMap<Place, C>,
-    dry_run: bool,
     pace: Pace,
 ) -> StepResult {
     let mut result = StepResult {
@@ -112,7 +112,6 @@ pub async fn execute<C: NaclApi>(
                 let mut nacl = NaclRun {
                     client,
                     budget,
-                    dry_run,
                     acl_id: recreated_id.unwrap_or_else(|| acl.1.clone()),
                     blocked: already_blocked,
                     recreated: None,
@@ -151,7 +150,6 @@ struct NaclRun<C> {
     client: C,
     /// The mutating calls its account and region may still make.
     budget: Arc<CallBudget>,
-    dry_run: bool,
     /// The NACL the calls act on: the new id once a recreated NACL exists.
     acl_id: NetworkAclId,
     /// Set when a call failed that later opening calls depend on.
@@ -167,9 +165,6 @@ impl<C: NaclApi> NaclRun<C> {
                 "an earlier call on this NACL failed, so this one would open access".to_owned(),
             );
         }
-        if self.dry_run && step.recreates && !matches!(step.call, Call::CreateNetworkAcl) {
-            return Outcome::Skipped("checked once the NACL is recreated".to_owned());
-        }
         let outcome = self.call(step).await;
         tracing::info!(
             operation = step.operation().name(),
@@ -178,11 +173,7 @@ impl<C: NaclApi> NaclRun<C> {
             ?outcome,
             "call made"
         );
-        let changes_nothing = self.dry_run;
-        if outcome.is_failure()
-            && !changes_nothing
-            && (step.effect() == Effect::Closes || step.recreates)
-        {
+        if outcome.is_failure() && (step.effect() == Effect::Closes || step.recreates) {
             self.blocked = true;
         }
         outcome
@@ -191,40 +182,37 @@ impl<C: NaclApi> NaclRun<C> {
     async fn call(&mut self, step: &Step) -> Outcome {
         self.budget.take().await;
         let acl = self.acl_id.clone();
-        let dry_run = self.dry_run;
         let client = &self.client;
         let sent = match &step.call {
-            Call::CreateNetworkAcl => {
-                match client.create_network_acl(&step.vpc_id, dry_run).await {
-                    Ok(new_id) if !dry_run => {
-                        tracing::info!(old = %step.network_acl_id, new = %new_id, "recreated network ACL");
-                        self.acl_id = new_id.clone();
-                        self.recreated = Some(new_id);
-                        Ok(())
-                    }
-                    sent => sent.map(drop),
+            Call::CreateNetworkAcl => match client.create_network_acl(&step.vpc_id, false).await {
+                Ok(new_id) => {
+                    tracing::info!(old = %step.network_acl_id, new = %new_id, "recreated network ACL");
+                    self.acl_id = new_id.clone();
+                    self.recreated = Some(new_id);
+                    Ok(())
                 }
-            }
+                Err(error) => Err(error),
+            },
             Call::CreateEntry { key, entry } => {
-                match client.create_entry(&acl, *key, *entry, dry_run).await {
-                    Err(error) if !dry_run && error.kind == CallErrorKind::EntryAlreadyExists => {
+                match client.create_entry(&acl, *key, *entry, false).await {
+                    Err(error) if error.kind == CallErrorKind::EntryAlreadyExists => {
                         return self.already_there(key, entry).await;
                     }
                     sent => sent,
                 }
             }
             Call::ReplaceEntry { key, entry, .. } => {
-                client.replace_entry(&acl, *key, *entry, dry_run).await
+                client.replace_entry(&acl, *key, *entry, false).await
             }
-            Call::DeleteEntry { key, .. } => match client.delete_entry(&acl, *key, dry_run).await {
-                Err(error) if !dry_run && error.kind == CallErrorKind::EntryNotFound => {
+            Call::DeleteEntry { key, .. } => match client.delete_entry(&acl, *key, false).await {
+                Err(error) if error.kind == CallErrorKind::EntryNotFound => {
                     return Outcome::AlreadyDone("the entry was already gone".to_owned());
                 }
                 sent => sent,
             },
             Call::MoveSubnet { subnet_id, .. } => return self.move_subnet(subnet_id).await,
-            Call::CreateTags { tags } => client.create_tags(&acl, tags, dry_run).await,
-            Call::DeleteTags { keys } => client.delete_tags(&acl, keys, dry_run).await,
+            Call::CreateTags { tags } => client.create_tags(&acl, tags, false).await,
+            Call::DeleteTags { keys } => client.delete_tags(&acl, keys, false).await,
         };
         self.outcome(sent)
     }
@@ -246,7 +234,7 @@ impl<C: NaclApi> NaclRun<C> {
         }
         let sent = self
             .client
-            .replace_association(&association, &self.acl_id, self.dry_run)
+            .replace_association(&association, &self.acl_id, false)
             .await;
         self.outcome(sent)
     }
@@ -271,15 +259,9 @@ impl<C: NaclApi> NaclRun<C> {
 
     /// The outcome of a call, by the kind of error where it failed.
     fn outcome(&self, sent: Result<(), CallError>) -> Outcome {
-        match (sent, self.dry_run) {
-            (Ok(()), false) => Outcome::Done,
-            (Ok(()), true) => Outcome::Failed(
-                "the endpoint ignored DryRun and made the call: it does not support permission checks".to_owned(),
-            ),
-            (Err(error), true) if error.kind == CallErrorKind::DryRunPermitted => {
-                Outcome::Permitted
-            }
-            (Err(error), _) => Outcome::Failed(error.message),
+        match sent {
+            Ok(()) => Outcome::Done,
+            Err(error) => Outcome::Failed(error.message),
         }
     }
 }

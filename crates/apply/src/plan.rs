@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_diff::{Change, Drift, Report};
+use nacl_drift_model::sanitize::{Shown, shown};
 use nacl_drift_model::{
     AccountId, Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Region,
     SubnetId, Traffic, VpcId,
@@ -11,7 +12,8 @@ use nacl_drift_model::{
 /// What the user allowed apply to do beyond reverting changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PlanOptions {
-    /// Delete live entries that the baseline lacks.
+    /// Delete live deny entries that the baseline lacks too (added allows
+    /// are deleted always: that only closes traffic).
     pub prune: bool,
     /// Recreate deleted NACLs, with their entries, tags and subnets.
     pub recreate_missing: bool,
@@ -38,7 +40,8 @@ pub enum Call {
         /// The live entry it replaces.
         live: Entry,
     },
-    /// `DeleteNetworkAclEntry`: removes an entry the baseline lacks (`--prune`).
+    /// `DeleteNetworkAclEntry`: removes an entry the baseline lacks (an
+    /// allow always, a deny with `--prune`).
     DeleteEntry {
         /// The entry's direction and rule number.
         key: EntryKey,
@@ -175,14 +178,25 @@ impl Step {
                 entry.describe(key.direction),
                 live.describe(key.direction)
             ),
-            Call::DeleteEntry { key, live } => format!("{key}: {}", live.describe(key.direction)),
+            Call::DeleteEntry { key, live } => format!(
+                "{key}: {} ({})",
+                live.describe(key.direction),
+                match live.action() {
+                    Action::Allow => "added; removing an allow only closes traffic",
+                    Action::Deny => "added; a deny, removed as --prune asks",
+                }
+            ),
             Call::MoveSubnet { subnet_id, from } => format!("{subnet_id} back from {from}"),
             Call::CreateTags { tags } => tags
                 .iter()
-                .map(|(key, value)| format!("{key}={value}"))
+                .map(|(key, value)| format!("{}={}", Shown(key), Shown(value)))
                 .collect::<Vec<_>>()
                 .join(", "),
-            Call::DeleteTags { keys } => keys.iter().cloned().collect::<Vec<_>>().join(", "),
+            Call::DeleteTags { keys } => keys
+                .iter()
+                .map(|key| shown(key).into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }
@@ -266,15 +280,20 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
                     live: *live,
                 }));
             }
-            Drift::EntryAdded { key, live } if options.prune => {
+            // An added allow only lets traffic through: removing it can
+            // only close traffic, so it is removed by default. Removing an
+            // added deny would reopen what it blocks (often an incident
+            // responder's own block): only with --prune.
+            Drift::EntryAdded { key, live } if live.action() == Action::Allow || options.prune => {
                 steps.push(step(Call::DeleteEntry {
                     key: *key,
                     live: *live,
                 }));
             }
-            Drift::EntryAdded { .. } => {
-                untouched.push((change.clone(), "an added entry stays without --prune"))
-            }
+            Drift::EntryAdded { .. } => untouched.push((
+                change.clone(),
+                "an added deny stays without --prune: removing it would reopen the traffic it blocks",
+            )),
             Drift::TagsChanged { baseline, live } => {
                 steps.extend(tag_calls(baseline, live).into_iter().map(step));
             }

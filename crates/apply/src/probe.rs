@@ -6,12 +6,18 @@
 //! set to its own value, and a tag removed that the NACL does not have.
 //! `CreateNetworkAcl` would make a NACL where `DryRun` is ignored, so it is
 //! asked only once every other call proved `DryRun` honoured.
+//!
+//! `doctor` asks this of one NACL per account and region;
+//! `apply --check-permissions` of each account and region its plan calls in
+//! ([`check_plan_permissions`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_model::{Direction, EntryKey, ObservedAcl, Operation, RuleNumber};
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
+use crate::execute::{Outcome, StepResult};
+use crate::plan::{Place, Plan, Step};
 
 /// What EC2 answered a call asked with `DryRun`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,5 +139,67 @@ fn answer(result: Result<(), CallError>) -> Permission {
             }
             CallErrorKind::Other => Permission::Refused(error.message),
         },
+    }
+}
+
+/// Whether the credentials may make each call of `plan`, asked as
+/// [`check_restore_permissions`] asks: per account and region, on a live
+/// NACL of `live` that the plan changes there (else any of that place),
+/// with arguments that change nothing where `DryRun` is ignored. The plan's
+/// own calls are never sent, with `DryRun` or without: an endpoint that
+/// ignores it would make them. Each step gets the answer for its call.
+pub async fn check_plan_permissions<C: NaclApi>(
+    plan: &Plan,
+    clients: &BTreeMap<Place, C>,
+    live: &[(Place, ObservedAcl)],
+) -> StepResult {
+    let places: BTreeSet<Place> = plan.steps.iter().map(Step::place).collect();
+    let mut answers: BTreeMap<Place, Vec<(Operation, Permission)>> = BTreeMap::new();
+    for place in places {
+        let theirs = || {
+            live.iter()
+                .filter(|(at, _)| *at == place)
+                .map(|(_, acl)| acl)
+        };
+        let changed = |acl: &&ObservedAcl| {
+            plan.steps
+                .iter()
+                .any(|step| step.place() == place && step.network_acl_id == acl.acl.id)
+        };
+        let observed = theirs().find(changed).or_else(|| theirs().next());
+        if let (Some(observed), Some(client)) = (observed, clients.get(&place)) {
+            let asked = check_restore_permissions(client, observed).await;
+            answers.insert(place, asked);
+        }
+    }
+    let outcomes = plan
+        .steps
+        .iter()
+        .map(|step| {
+            let permission = answers.get(&step.place()).and_then(|asked| {
+                asked
+                    .iter()
+                    .find(|(operation, _)| *operation == step.operation())
+                    .map(|(_, permission)| permission)
+            });
+            match permission {
+                Some(Permission::Permitted) => Outcome::Permitted,
+                Some(Permission::Refused(why)) => Outcome::Failed(why.clone()),
+                Some(Permission::DryRunIgnored) => Outcome::Skipped(
+                    "the endpoint ignores DryRun, so permission cannot be told (asked with arguments that change nothing)"
+                        .to_owned(),
+                ),
+                Some(Permission::NotAsked(why)) => Outcome::Skipped((*why).to_owned()),
+                None => Outcome::Skipped(format!(
+                    "no live NACL of account {} in {} to ask with",
+                    step.place().account,
+                    step.place().region
+                )),
+            }
+        })
+        .collect();
+    StepResult {
+        outcomes,
+        recreated: BTreeMap::new(),
     }
 }

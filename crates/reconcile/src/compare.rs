@@ -241,8 +241,20 @@ pub async fn compare<S: LiveSource>(
             .iter()
             .any(|error| error.account == b.account && error.region == b.region)
     });
+    let (unexported, readable) = exported(readable, &live);
     check_places(&readable, &live)?;
     let mut report = diff(&accounts, &readable, &live);
+    report
+        .skipped
+        .extend(unexported.into_iter().map(|(path, baseline)| Skipped {
+        path: Some(path),
+        vpc_id: None,
+        reason: format!(
+            "not compared: the exports hold no NACL of account {} in {} (export that region too)",
+            baseline.account, baseline.region
+        ),
+        account: baseline.account,
+    }));
     report
         .skipped
         .extend(unread.into_iter().map(|(path, baseline)| Skipped {
@@ -261,6 +273,30 @@ pub async fn compare<S: LiveSource>(
         live,
         report,
     })
+}
+
+/// A baseline file and its path.
+type File = (PathBuf, Baseline);
+
+/// The baselines of an account and region that the live state does not
+/// cover, and the others. Exports carry no region: an account-region none of whose
+/// baselines' VPCs has a NACL in them was not exported, and what was not
+/// read is never "gone". A read of EC2 covers every region it was asked.
+fn exported(files: Vec<File>, live: &[LiveAcl]) -> (Vec<File>, Vec<File>) {
+    if live.iter().any(|acl| acl.region.is_some()) {
+        return (Vec::new(), files);
+    }
+    let covered: BTreeSet<(AccountId, Region)> = files
+        .iter()
+        .filter(|(_, baseline)| live.iter().any(|acl| acl.is_in(baseline)))
+        .map(|(_, baseline)| (baseline.account.clone(), baseline.region.clone()))
+        .collect();
+    let (readable, unexported) = files.into_iter().partition(|(_, baseline)| {
+        covered
+            .iter()
+            .any(|(account, region)| *account == baseline.account && *region == baseline.region)
+    });
+    (unexported, readable)
 }
 
 /// Refuses a baseline that names a live NACL, or a subnet on a live NACL,

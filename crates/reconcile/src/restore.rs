@@ -29,7 +29,7 @@ pub async fn restore<C: NaclApi>(
     clients: &BTreeMap<Place, C>,
     pace: Pace,
 ) -> Restored {
-    let executed = execute(plan, clients, false, pace).await;
+    let executed = execute(plan, clients, pace).await;
     let recreated = with_recreated_ids(&before.files, &executed.recreated);
     Restored {
         executed,

@@ -1,10 +1,13 @@
 //! The calls apply makes, in order, checked on recorded requests: closing
-//! before opening, atomic replaces, idempotent retries, DryRun checks.
+//! before opening, atomic replaces, idempotent retries; and its permission
+//! check, which asks with DryRun and never sends the planned calls.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nacl_drift_apply::{Outcome, Pace, Place, Plan, PlanOptions, execute, plan};
+use nacl_drift_apply::{
+    Outcome, Pace, Place, Plan, PlanOptions, check_plan_permissions, execute, plan,
+};
 
 /// Four NACLs at once, and no wait for the call budget.
 const PACE: Pace = Pace {
@@ -159,7 +162,7 @@ async fn closes_before_it_opens_and_replaces_atomically() {
         ok("CreateNetworkAclEntry"),
         ok("DeleteTags"),
     ]);
-    let result = execute(&plan, &clients(&replay), false, PACE).await;
+    let result = execute(&plan, &clients(&replay), PACE).await;
     assert!(
         result.outcomes.iter().all(|o| *o == Outcome::Done),
         "{:?}",
@@ -187,8 +190,11 @@ async fn closes_before_it_opens_and_replaces_atomically() {
 #[tokio::test]
 async fn an_entry_already_restored_counts_as_done() {
     let plan = incident_plan(PlanOptions::default());
-    let first = &plan.steps[0];
-    assert_eq!(first.operation().name(), "CreateNetworkAclEntry");
+    let first = plan
+        .steps
+        .iter()
+        .find(|step| step.operation().name() == "CreateNetworkAclEntry")
+        .expect("the SSH deny's restore");
     let already = Recorded::ok(
         "<DescribeNetworkAclsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId>\
          <networkAclSet><item><networkAclId>acl-0db</networkAclId><vpcId>vpc-0prod</vpcId><default>false</default>\
@@ -209,7 +215,7 @@ async fn an_entry_already_restored_counts_as_done() {
         ),
         already,
     ]);
-    let result = execute(&only_first, &clients(&replay), false, PACE).await;
+    let result = execute(&only_first, &clients(&replay), PACE).await;
     assert_eq!(
         result.outcomes,
         [Outcome::AlreadyDone(
@@ -223,22 +229,22 @@ async fn throttling_is_retried_and_failures_are_reported_while_other_calls_run()
     let plan = incident_plan(PlanOptions::default());
     let replay = Replay::new([
         Recorded::error(503, "RequestLimitExceeded", "Request limit exceeded."),
+        ok("DeleteNetworkAclEntry"),
         ok("CreateNetworkAclEntry"),
         Recorded::error(
             403,
             "UnauthorizedOperation",
             "You are not authorized to perform this operation.",
         ),
-        association("acl-0default", "subnet-0dbb", "aclassoc-0b"),
-        replaced_association(),
-        ok("CreateNetworkAclEntry"),
         ok("DeleteTags"),
     ]);
-    let result = execute(&plan, &clients(&replay), false, PACE).await;
+    let result = execute(&plan, &clients(&replay), PACE).await;
     let operations: Vec<&str> = plan.steps.iter().map(|s| s.operation().name()).collect();
     assert_eq!(
         operations,
         [
+            // The rogue allow, removed without --prune: that only closes.
+            "DeleteNetworkAclEntry",
             "CreateNetworkAclEntry",
             "ReplaceNetworkAclEntry",
             "ReplaceNetworkAclAssociation",
@@ -247,79 +253,101 @@ async fn throttling_is_retried_and_failures_are_reported_while_other_calls_run()
         ]
     );
     assert_eq!(result.outcomes[0], Outcome::Done, "throttling is retried");
+    assert_eq!(result.outcomes[1], Outcome::Done);
     assert_eq!(
-        result.outcomes[1],
+        result.outcomes[2],
         Outcome::Failed("ReplaceNetworkAclEntry failed: UnauthorizedOperation: You are not authorized to perform this operation.".to_owned())
     );
     // The db tier could not be closed: nothing may open it, or move a subnet onto it.
-    assert!(
-        matches!(result.outcomes[2], Outcome::Skipped(_)),
-        "{:?}",
-        result.outcomes
-    );
-    assert!(
-        matches!(result.outcomes[3], Outcome::Skipped(_)),
-        "{:?}",
-        result.outcomes
-    );
+    for index in [3, 4] {
+        assert!(
+            matches!(result.outcomes[index], Outcome::Skipped(_)),
+            "{:?}",
+            result.outcomes
+        );
+    }
     assert_eq!(
-        result.outcomes[4],
+        result.outcomes[5],
         Outcome::Done,
         "tags do not open anything"
     );
-    assert_eq!(replay.requests().len(), 4);
+    assert_eq!(replay.requests().len(), 5);
 }
 
+/// `apply --check-permissions`: each kind of call of the plan asked with
+/// DryRun, on a NACL the plan changes, with arguments that change nothing
+/// (never the plan's own rule numbers); each step gets its call's answer.
 #[tokio::test]
-async fn check_permissions_uses_dry_run_and_reports_each_call() {
+async fn a_permission_check_asks_with_dry_run_and_never_sends_the_plan() {
     let plan = incident_plan(PlanOptions::default());
-    let dry_run_ok = || {
+    let live = Baseline::from_yaml(Path::new("l.yaml"), LIVE).expect("valid");
+    let place = clients(&Replay::default())
+        .into_keys()
+        .next()
+        .expect("a place");
+    let observed: Vec<(Place, ObservedAcl)> = live
+        .network_acls
+        .iter()
+        .map(|acl| {
+            let observed = ObservedAcl {
+                account: live.account.clone(),
+                association_ids: [(
+                    "aclassoc-0a".parse().expect("id"),
+                    "subnet-0dba".parse().expect("id"),
+                )]
+                .into(),
+                vpc_id: live.vpc_id.clone(),
+                acl: acl.clone(),
+            };
+            (place.clone(), observed)
+        })
+        .collect();
+    let permitted = || {
         Recorded::error(
             412,
             "DryRunOperation",
             "Request would have succeeded, but DryRun flag is set.",
         )
     };
-    let replay = Replay::new([
-        dry_run_ok(),
-        Recorded::error(
-            403,
-            "UnauthorizedOperation",
-            "You are not authorized to perform this operation.",
-        ),
-        association("acl-0default", "subnet-0dbb", "aclassoc-0b"),
-        dry_run_ok(),
-        dry_run_ok(),
-        dry_run_ok(),
-    ]);
-    let result = execute(&plan, &clients(&replay), true, PACE).await;
-    assert_eq!(result.outcomes[0], Outcome::Permitted);
-    assert!(
-        matches!(&result.outcomes[1], Outcome::Failed(why) if why.contains("UnauthorizedOperation"))
+    let refused = Recorded::error(
+        403,
+        "UnauthorizedOperation",
+        "You are not authorized to perform this operation.",
     );
-    assert_eq!(
-        result.outcomes[2],
-        Outcome::Permitted,
-        "checked even after a denial: nothing was changed"
+    let replay = Replay::new(
+        [refused]
+            .into_iter()
+            .chain(std::iter::repeat_with(permitted).take(6)),
     );
-    assert_eq!(result.outcomes[3], Outcome::Permitted);
-    assert_eq!(result.outcomes[4], Outcome::Permitted);
+    let result = check_plan_permissions(&plan, &clients(&replay), &observed).await;
+    let by_operation: Vec<(&str, &Outcome)> = plan
+        .steps
+        .iter()
+        .map(|step| step.operation().name())
+        .zip(&result.outcomes)
+        .collect();
+    for (operation, outcome) in &by_operation {
+        match *operation {
+            "ReplaceNetworkAclEntry" => assert!(
+                matches!(outcome, Outcome::Failed(why) if why.contains("UnauthorizedOperation")),
+                "{by_operation:?}"
+            ),
+            _ => assert_eq!(**outcome, Outcome::Permitted, "{by_operation:?}"),
+        }
+    }
+    let asked = calls(&replay);
     assert!(
-        calls(&replay)
+        asked.iter().all(|call| call.ends_with("DryRun=true")),
+        "{asked:?}"
+    );
+    assert!(
+        asked.contains(&"DeleteNetworkAclEntry RuleNumber=32766 DryRun=true".to_owned()),
+        "a rule number the NACL does not use: {asked:?}"
+    );
+    assert!(
+        asked
             .iter()
-            .filter(|c| !c.starts_with("DescribeNetworkAcls"))
-            .all(|c| c.ends_with("DryRun=true"))
+            .all(|call| !call.contains("RuleNumber=80") && !call.contains("RuleNumber=200")),
+        "never the plan's own calls: {asked:?}"
     );
-}
-
-#[tokio::test]
-async fn an_endpoint_that_ignores_dry_run_is_reported() {
-    let plan = incident_plan(PlanOptions::default());
-    let only_first = Plan {
-        steps: vec![plan.steps[0].clone()],
-        untouched: Vec::new(),
-    };
-    let replay = Replay::new([ok("CreateNetworkAclEntry")]);
-    let result = execute(&only_first, &clients(&replay), true, PACE).await;
-    assert!(matches!(&result.outcomes[0], Outcome::Failed(why) if why.contains("ignored DryRun")));
 }

@@ -1,0 +1,251 @@
+//! The first week with nacl-drift (issue 21): an explicit profile wins over
+//! the environment's credentials, what an export did not hold is never
+//! "deleted", a permission check changes nothing where DryRun is ignored,
+//! and a restore removes an attacker's added allow.
+
+use std::fs;
+use std::path::Path;
+
+use aws_sdk_ec2::types::RuleAction;
+use serde_json::Value;
+
+use crate::support::{Emulator, dir_arg, files_below, id, nacl_drift, repo_root, run};
+
+/// `--profile` wins over `AWS_ACCESS_KEY_ID` in the environment, as with
+/// the AWS CLI; a profile that does not exist is one error naming it.
+#[test]
+fn an_explicit_profile_wins_over_credentials_in_the_environment() {
+    let emulator = Emulator::start();
+    emulator.seed_estate();
+    let keys = tempfile::NamedTempFile::new().expect("temp file");
+    let proxy = emulator.proxy(&["--keys", dir_arg(keys.path())]);
+    let home = tempfile::tempdir().expect("temp dir");
+    let config = home.path().join("config");
+    fs::write(
+        &config,
+        "[profile other]\naws_access_key_id = AKIDPROFILEOTHER\naws_secret_access_key = secret\n",
+    )
+    .expect("write");
+    let baselines = home.path().join("baselines");
+    let snapshot = |profile: &str| {
+        run(
+            nacl_drift().env("AWS_CONFIG_FILE", &config),
+            &[
+                "snapshot",
+                "--profile",
+                profile,
+                "--region",
+                "us-east-1",
+                "--baseline-dir",
+                dir_arg(&baselines),
+                "--endpoint-url",
+                &proxy.endpoint,
+            ],
+        )
+    };
+
+    let missing = snapshot("nosuch");
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(
+        missing.stderr.starts_with(
+            "error: no profile `nosuch` in the AWS config files (~/.aws/config and ~/.aws/credentials, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE)"
+        ),
+        "{missing:?}"
+    );
+    assert!(!baselines.exists(), "nothing written");
+    assert_eq!(fs::read_to_string(keys.path()).unwrap_or_default(), "");
+
+    let other = snapshot("other");
+    assert_eq!(other.code, 0, "{other:?}");
+    let signed = fs::read_to_string(keys.path()).expect("keys");
+    assert!(!signed.is_empty());
+    for line in signed.lines() {
+        assert!(line.ends_with(" AKIDPROFILEOTHER"), "{line}: {signed}");
+    }
+}
+
+/// A one-region export against baselines of two regions: the other
+/// region's baselines are skipped with the reason, never reported deleted.
+#[test]
+fn a_one_region_export_never_reports_the_other_regions_deleted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baselines = dir.path().join("baselines");
+    crate::support::copy_dir(
+        &repo_root().join("tests/fixtures/diff/baselines"),
+        &baselines,
+    );
+    let frankfurt = baselines.join("111122223333/eu-central-1");
+    fs::create_dir_all(&frankfurt).expect("mkdir");
+    fs::write(
+        frankfurt.join("vpc-0e1e2e3e4e5e6e7e8.yaml"),
+        "schema_version: 1\naccount: '111122223333'\nregion: eu-central-1\nvpc_id: vpc-0e1e2e3e4e5e6e7e8\n\
+         scope: {regions: [eu-central-1]}\nnetwork_acls:\n- {id: acl-0e1e2e3e4e5e6e7e8, is_default: true, entries: []}\n",
+    )
+    .expect("write");
+    let before = files_below(dir.path());
+    let live = repo_root().join("tests/fixtures/diff/live-us-east-1.json");
+    let diff = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--live-file",
+            dir_arg(&live),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(diff.code, 2, "the us-east-1 drift: {diff:?}");
+    let report: Value = serde_json::from_str(&diff.stdout).expect("JSON");
+    let changes = report["changes"].as_array().expect("changes");
+    assert!(
+        changes.iter().all(|change| change["region"] == "us-east-1"),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["skipped"][0]["reason"],
+        "not compared: the exports hold no NACL of account 111122223333 in eu-central-1 (export that region too)"
+    );
+    assert_eq!(files_below(dir.path()), before);
+}
+
+/// What drifted, as `diff` reports it: the state a permission check must
+/// leave as it found (the emulator gives a subnet moved onto its own NACL
+/// a new association id, as AWS does, and lists a replaced entry last).
+fn drift(emulator: &Emulator, dir: &Path) -> Value {
+    let baselines = dir.join("baselines");
+    let diff = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(diff.code, 2, "{diff:?}");
+    let report: Value = serde_json::from_str(&diff.stdout).expect("JSON");
+    report["changes"].clone()
+}
+
+fn apply(endpoint: &str, dir: &Path, args: &[&str]) -> crate::support::Run {
+    let baselines = dir.join("baselines");
+    let mut all = vec!["apply", "--baseline-dir", dir_arg(&baselines)];
+    all.extend(["--endpoint-url", endpoint]);
+    all.extend(args);
+    run(&mut nacl_drift(), &all)
+}
+
+async fn add_entry(emulator: &Emulator, acl: &str, rule: i32, action: RuleAction) {
+    emulator
+        .ec2("us-east-1")
+        .create_network_acl_entry()
+        .network_acl_id(acl)
+        .egress(false)
+        .rule_number(rule)
+        .protocol("-1")
+        .rule_action(action)
+        .cidr_block("0.0.0.0/0")
+        .send()
+        .await
+        .expect("add an entry");
+}
+
+/// `apply --check-permissions` on an endpoint that ignores DryRun (the
+/// emulator) changes nothing, even with --prune; on one that honours it
+/// (the proxy, answering as AWS does), every call is permitted.
+#[tokio::test]
+async fn a_permission_check_changes_nothing_where_dry_run_is_ignored() {
+    let (emulator, estate, dir) = crate::watch::snapshotted();
+    emulator.incident(&estate);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    add_entry(&emulator, db, 11, RuleAction::Deny).await;
+    let before = drift(&emulator, dir.path());
+    let files = files_below(dir.path());
+
+    let checked = apply(
+        &emulator.endpoint,
+        dir.path(),
+        &["--check-permissions", "--prune"],
+    );
+    assert_eq!(checked.code, 2, "{checked:?}");
+    assert!(
+        checked
+            .stdout
+            .contains("the endpoint ignores DryRun, so permission cannot be told"),
+        "{checked:?}"
+    );
+    assert!(
+        checked
+            .stdout
+            .ends_with("planned calls could not be checked (see above). Nothing was changed.\n"),
+        "{checked:?}"
+    );
+    assert_eq!(drift(&emulator, dir.path()), before, "nothing changed");
+
+    let proxy = emulator.proxy(&["--dry-run", "permit"]);
+    let permitted = apply(
+        &proxy.endpoint,
+        dir.path(),
+        &["--check-permissions", "--prune"],
+    );
+    assert_eq!(permitted.code, 0, "{permitted:?}");
+    assert!(
+        permitted
+            .stdout
+            .ends_with("Every planned call is permitted. Nothing was changed.\n"),
+        "{permitted:?}"
+    );
+    assert_eq!(drift(&emulator, dir.path()), before);
+    assert_eq!(files_below(dir.path()), files);
+}
+
+/// The malicious widening the seed names, undone by default: an added
+/// allow is removed (that only closes traffic), an added deny stays unless
+/// --prune (removing it would reopen traffic).
+#[tokio::test]
+async fn a_restore_removes_an_added_allow_and_keeps_an_added_deny() {
+    let (emulator, estate, dir) = crate::watch::snapshotted();
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    add_entry(&emulator, db, 10, RuleAction::Allow).await;
+    add_entry(&emulator, db, 11, RuleAction::Deny).await;
+
+    let dry = apply(&emulator.endpoint, dir.path(), &["--dry-run"]);
+    assert_eq!(dry.code, 2, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("ingress rule 10: allow all from 0.0.0.0/0 (added; removing an allow only closes traffic)"),
+        "{dry:?}"
+    );
+    assert!(
+        dry.stdout.contains(&format!(
+            "Left alone: entry added on {db} ingress 11: an added deny stays without --prune: removing it would reopen the traffic it blocks"
+        )),
+        "{dry:?}"
+    );
+
+    let applied = apply(&emulator.endpoint, dir.path(), &["--yes"]);
+    assert_eq!(applied.code, 2, "the deny remains: {applied:?}");
+    let described = emulator
+        .ec2("us-east-1")
+        .describe_network_acls()
+        .network_acl_ids(db)
+        .send()
+        .await
+        .expect("describe");
+    let rules: Vec<i32> = described.network_acls()[0]
+        .entries()
+        .iter()
+        .filter(|entry| entry.egress() == Some(false))
+        .filter_map(|entry| entry.rule_number())
+        .collect();
+    assert!(!rules.contains(&10), "the added allow is gone: {rules:?}");
+    assert!(rules.contains(&11), "the added deny stays: {rules:?}");
+
+    let pruned = apply(&emulator.endpoint, dir.path(), &["--yes", "--prune"]);
+    assert_eq!(pruned.code, 0, "{pruned:?}");
+}
