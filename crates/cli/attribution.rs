@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use nacl_drift_attribution::{attribute, event_names, events_from_lookup, read_log_dir};
 use nacl_drift_aws::{LOOKUP_PAUSE, cloudtrail_client, lookup_events};
+use nacl_drift_diff::Attributed;
 use nacl_drift_model::Region;
 use tokio::task::JoinSet;
 
@@ -38,9 +39,12 @@ pub struct AttributionArgs {
     ignore_bad_logs: bool,
 }
 
-/// A point in time, in seconds since the epoch.
-#[derive(Clone, Copy, Debug)]
-pub struct Since(i64);
+/// A point in time, in seconds since the epoch, and how it was given.
+#[derive(Clone, Debug)]
+pub struct Since {
+    at: i64,
+    text: String,
+}
 
 impl FromStr for Since {
     type Err = String;
@@ -51,15 +55,19 @@ impl FromStr for Since {
             Ok(ago) => now.checked_sub(ago).unwrap_or(UNIX_EPOCH),
             Err(_) => humantime::parse_rfc3339(text).map_err(|_| {
                 format!(
-                    "`{text}` is neither a duration (90d, 12h, 30m) nor a time \
-                     (2026-11-01T00:00:00Z)"
+                    "`{}` is neither a duration (90d, 12h, 30m) nor a time \
+                     (2026-11-01T00:00:00Z)",
+                    nacl_drift_model::sanitize::cut(text)
                 )
             })?,
         };
         let secs = when.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         });
-        Ok(Since(secs))
+        Ok(Since {
+            at: secs,
+            text: text.to_owned(),
+        })
     }
 }
 
@@ -93,7 +101,7 @@ impl AttributionArgs {
                 let logs = read_log_dir(dir, self.ignore_bad_logs)
                     .context("cannot read the CloudTrail logs")?;
                 for skipped in &logs.skipped {
-                    printer.warning(&format!("skipped a log file: {skipped}"));
+                    printer.warning(&format!("skipped {skipped}"));
                 }
                 logs.events
             }
@@ -105,7 +113,7 @@ impl AttributionArgs {
                 for region in regions {
                     let client = cloudtrail_client(&config, &region);
                     let names = names.clone();
-                    let since = self.since.0;
+                    let since = self.since.at;
                     lookups.spawn(async move {
                         let found = lookup_events(&client, &names, since, LOOKUP_PAUSE).await;
                         (region, found)
@@ -124,13 +132,52 @@ impl AttributionArgs {
             }
         };
         let subnets = comparison.association_subnets();
-        attribute(
+        let before_the_window = attribute(
             &mut comparison.report.changes,
             &events,
             &comparison.accounts,
             &subnets,
-            self.since.0,
+            self.since.at,
         );
+        self.explain_unattributed(comparison, before_the_window, printer);
         Ok(())
+    }
+
+    /// Says when `--since` is the likely reason for unattributed changes:
+    /// the log files hold an older event that matches, or LookupEvents
+    /// keeps more days than were asked for.
+    fn explain_unattributed(
+        &self,
+        comparison: &Comparison,
+        before_the_window: usize,
+        printer: &Printer,
+    ) {
+        let changes = |count: usize| if count == 1 { "change" } else { "changes" };
+        if before_the_window > 0 {
+            printer.note(&format!(
+                "{before_the_window} unattributed {} {} an event older than --since {}: widen --since to see who made them",
+                changes(before_the_window),
+                if before_the_window == 1 { "matches" } else { "match" },
+                self.since.text
+            ));
+            return;
+        }
+        let unattributed = comparison
+            .report
+            .changes
+            .iter()
+            .filter(|change| matches!(change.attribution, Attributed::Unattributed))
+            .count();
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since_epoch| since_epoch.as_secs() as i64);
+        let window_days = (now - self.since.at) / 86_400;
+        if unattributed > 0 && self.cloudtrail_logs.is_none() && window_days < 89 {
+            printer.note(&format!(
+                "{unattributed} {} unattributed within --since {}: LookupEvents keeps 90 days, so --since 90d looks further back",
+                changes(unattributed),
+                self.since.text
+            ));
+        }
     }
 }

@@ -209,7 +209,9 @@ impl<'a> Guard<'a> {
         let event_id = event.attribution().event_id;
         match self.vpcs_of(baselines, &event) {
             Err(why) => Ask::Nothing(format!("{} {event_id}: {why}", event.name)),
-            Ok(_) if !self.seen.insert(&event_id) => {
+            // An event without an id (none reaches EventBridge so) cannot
+            // be told from a second delivery: it is acted on each time.
+            Ok(_) if !event_id.is_empty() && !self.seen.insert(&event_id) => {
                 Ask::Nothing(format!("event {event_id} was delivered before"))
             }
             Ok((vpcs, whole_place)) => Ask::Reconcile {

@@ -204,7 +204,7 @@ async fn every_change_is_attributed_to_the_right_principal_time_and_source() {
     assert!(
         ignored
             .stderr
-            .starts_with(&format!("warning: skipped a log file: {}", bad.display())),
+            .starts_with(&format!("warning: skipped {}: ", bad.display())),
         "{ignored:?}"
     );
     assert!(ignored.stdout.contains("user/mallory"), "{ignored:?}");

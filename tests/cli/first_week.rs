@@ -249,3 +249,61 @@ async fn a_restore_removes_an_added_allow_and_keeps_an_added_deny() {
     let pruned = apply(&emulator.endpoint, dir.path(), &["--yes", "--prune"]);
     assert_eq!(pruned.code, 0, "{pruned:?}");
 }
+
+/// A change whose call is older than `--since` is unattributed, and the
+/// note says the window is why.
+#[test]
+fn an_unattributed_change_says_when_the_window_is_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baselines = dir.path().join("baselines");
+    crate::support::copy_dir(
+        &repo_root().join("tests/fixtures/diff/baselines"),
+        &baselines,
+    );
+    let logs = dir
+        .path()
+        .join("logs/AWSLogs/111122223333/CloudTrail/us-east-1/2026/12/01");
+    fs::create_dir_all(&logs).expect("mkdir");
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    let record = serde_json::json!({
+        "eventSource": "ec2.amazonaws.com", "eventName": "DeleteNetworkAclEntry",
+        "eventTime": humantime::format_rfc3339_seconds(two_days_ago).to_string(),
+        "eventID": "e-old", "awsRegion": "us-east-1", "recipientAccountId": "111122223333",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/mallory"},
+        "requestParameters": {"networkAclId": "acl-02db", "ruleNumber": 80, "egress": false},
+    });
+    fs::write(
+        logs.join("log.json"),
+        serde_json::json!({"Records": [record]}).to_string(),
+    )
+    .expect("write");
+    let live = repo_root().join("tests/fixtures/diff/live-us-east-1.json");
+    let diff = |since: &str| {
+        run(
+            &mut nacl_drift(),
+            &[
+                "diff",
+                "--baseline-dir",
+                dir_arg(&baselines),
+                "--live-file",
+                dir_arg(&live),
+                "--cloudtrail-logs",
+                dir_arg(&dir.path().join("logs")),
+                "--since",
+                since,
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let narrow = diff("1d");
+    assert_eq!(narrow.code, 2, "{narrow:?}");
+    assert_eq!(
+        narrow.stderr,
+        "note: 1 unattributed change matches an event older than --since 1d: widen --since to see who made them\n"
+    );
+    let wide = diff("3d");
+    assert_eq!(wide.code, 2, "{wide:?}");
+    assert_eq!(wide.stderr, "");
+    assert!(wide.stdout.contains("user/mallory"), "{wide:?}");
+}

@@ -110,12 +110,16 @@ pub fn read_delivery_value(event: Value) -> Result<Delivery, DeliveryError> {
     record.recipient_account_id = record.recipient_account_id.or(envelope.account);
     record.aws_region = record.aws_region.or(envelope.region);
     let Some(event) = record.into_event()? else {
-        return Ok(Delivery::Ignored(format!("{name} is not a NACL call")));
+        let tags = matches!(
+            Operation::from_name(&name),
+            Some(Operation::CreateTags | Operation::DeleteTags)
+        );
+        return Ok(Delivery::Ignored(if tags {
+            format!("{name} on no network ACL")
+        } else {
+            format!("{} is not a NACL call", bounded(&name, 64))
+        }));
     };
-    let tags = matches!(event.name, Operation::CreateTags | Operation::DeleteTags);
-    if tags && event.network_acl_ids().is_empty() {
-        return Ok(Delivery::Ignored(format!("{name} on no network ACL")));
-    }
     Ok(Delivery::Change(Box::new(event)))
 }
 

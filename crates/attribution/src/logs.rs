@@ -33,7 +33,7 @@ pub struct LogFiles {
     pub events: Vec<NaclEvent>,
     /// How many files were read.
     pub files: usize,
-    /// Files skipped as unreadable (with `ignore_bad`), with why.
+    /// Files and records skipped as unreadable (with `ignore_bad`), with why.
     pub skipped: Vec<LogError>,
 }
 
@@ -48,9 +48,12 @@ struct LogFile {
 pub const MAX_LOG_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads every `*.json.gz` and `*.json` file under `dir`, keeping the NACL
-/// events. A file that is not a CloudTrail log, or that holds more than
-/// [`MAX_LOG_FILE_BYTES`], is an error, or, with `ignore_bad`, skipped and
-/// reported in [`LogFiles::skipped`].
+/// events; the digest files of log file validation (`CloudTrail-Digest/`)
+/// are no logs, and are passed over. A file that is not a CloudTrail log,
+/// or that holds more than [`MAX_LOG_FILE_BYTES`], or a NACL event's
+/// record that lacks what matching needs, is an error, or, with
+/// `ignore_bad`, skipped (the file, or that record alone) and reported in
+/// [`LogFiles::skipped`].
 pub fn read_log_dir(dir: &Path, ignore_bad: bool) -> Result<LogFiles, LogError> {
     read_log_dir_within(dir, ignore_bad, MAX_LOG_FILE_BYTES)
 }
@@ -67,7 +70,7 @@ pub fn read_log_dir_within(
     paths.sort();
     for path in paths {
         found.files += 1;
-        match read_log_file(&path, max_file_bytes) {
+        match read_log_file(&path, max_file_bytes, ignore_bad, &mut found.skipped) {
             Ok(events) => found.events.extend(events),
             Err(error) if ignore_bad => {
                 tracing::debug!("skipping {error}");
@@ -90,6 +93,9 @@ fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
+        if path.is_dir() && name == DIGESTS {
+            continue;
+        }
         if path.is_dir() {
             collect(&path, paths)?;
         } else if name.ends_with(".json.gz") || name.ends_with(".json") {
@@ -99,7 +105,17 @@ fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
     Ok(())
 }
 
-fn read_log_file(path: &Path, max_bytes: u64) -> Result<Vec<NaclEvent>, LogError> {
+/// The folder of log file validation's digest files, beside `CloudTrail/`.
+const DIGESTS: &str = "CloudTrail-Digest";
+
+/// The NACL events of one file. A bad record is an error, or, with
+/// `ignore_bad`, passed over and added to `skipped`.
+fn read_log_file(
+    path: &Path,
+    max_bytes: u64,
+    ignore_bad: bool,
+    skipped: &mut Vec<LogError>,
+) -> Result<Vec<NaclEvent>, LogError> {
     let error = |message: String| LogError {
         path: path.to_owned(),
         message,
@@ -136,11 +152,11 @@ fn read_log_file(path: &Path, max_bytes: u64) -> Result<Vec<NaclEvent>, LogError
     };
     let mut events = Vec::new();
     for (index, record) in file.records.into_iter().enumerate() {
-        if let Some(event) = record
-            .into_event()
-            .map_err(|e| error(format!("record {index}: {e}")))?
-        {
-            events.push(event);
+        match record.into_event() {
+            Ok(Some(event)) => events.push(event),
+            Ok(None) => {}
+            Err(bad) if ignore_bad => skipped.push(error(format!("record {index}: {bad}"))),
+            Err(bad) => return Err(error(format!("record {index}: {bad}"))),
         }
     }
     Ok(events)

@@ -39,20 +39,31 @@ pub fn event_names(changes: &[Change]) -> BTreeSet<Operation> {
 /// `events` of `accounts` no older than `since` (seconds since the epoch).
 /// `subnet_of_association` maps live association ids to subnets: an
 /// association event names association ids, not subnets.
+///
+/// Returns how many changes were left unattributed although an event
+/// older than `since` matches them: the window is why, and worth saying.
 pub fn attribute(
     changes: &mut [Change],
     events: &[NaclEvent],
     accounts: &BTreeSet<AccountId>,
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
     since: i64,
-) {
-    let by_name = by_name(events, accounts, since);
+) -> usize {
+    let by_name_since = by_name(events, accounts, since);
+    let by_name_ever = by_name(events, accounts, i64::MIN);
+    let mut before_the_window = 0;
     for change in changes.iter_mut() {
-        change.attribution = match latest_match(change, &by_name, subnet_of_association) {
+        change.attribution = match latest_match(change, &by_name_since, subnet_of_association) {
             Some(event) => Attributed::To(Box::new(event.record.attribution())),
-            None => Attributed::Unattributed,
+            None => {
+                if latest_match(change, &by_name_ever, subnet_of_association).is_some() {
+                    before_the_window += 1;
+                }
+                Attributed::Unattributed
+            }
         };
     }
+    before_the_window
 }
 
 /// Attributes the changes that one of `events` made, and leaves the others
@@ -118,6 +129,13 @@ fn number(value: &Value, pointer: &str) -> Option<i64> {
     found.as_i64().or_else(|| found.as_str()?.parse().ok())
 }
 
+/// A boolean, as CloudTrail writes it (or as the string "true" or
+/// "false", as some exports do).
+fn boolean(value: &Value, pointer: &str) -> Option<bool> {
+    let found = value.pointer(pointer)?;
+    found.as_bool().or_else(|| found.as_str()?.parse().ok())
+}
+
 fn matches(
     change: &Change,
     event: &NaclEvent,
@@ -132,8 +150,7 @@ fn matches(
         | Drift::EntryModified { key, .. } => {
             text(request, "/networkAclId") == Some(acl)
                 && number(request, "/ruleNumber") == Some(i64::from(key.rule_number.get()))
-                && request.pointer("/egress").and_then(Value::as_bool)
-                    == Some(key.direction == Direction::Egress)
+                && boolean(request, "/egress") == Some(key.direction == Direction::Egress)
         }
         Drift::SubnetMoved { .. } | Drift::SubnetUnknown { .. } => {
             // The event names the NACL the subnet is on now, and an

@@ -3,13 +3,13 @@
 
 use nacl_drift_diff::Attribution;
 use nacl_drift_model::sanitize::bounded;
+use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Operation, Region};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// The most characters kept of a field of a record: an ARN of the
 /// longest role path fits.
 const FIELD_MAX: usize = 512;
-use nacl_drift_model::{AccountId, AssociationId, IdError, NetworkAclId, Operation, Region};
-use serde::Deserialize;
-use serde_json::Value;
 
 /// A CloudTrail record, as delivered. Only records of EC2's NACL events are
 /// checked for the fields attribution needs; others are passed over.
@@ -54,6 +54,7 @@ pub struct UserIdentity {
     pub kind: Option<String>,
     pub arn: Option<String>,
     pub user_name: Option<String>,
+    pub account_id: Option<String>,
     pub invoked_by: Option<String>,
     pub session_context: Option<SessionContext>,
     pub on_behalf_of: Option<OnBehalfOf>,
@@ -140,6 +141,12 @@ impl Record {
         if source != "ec2.amazonaws.com" || self.error_code.is_some() {
             return Ok(None);
         }
+        // Tags of other resources (instances, volumes) are no NACL event,
+        // however odd the rest of their record.
+        let tags = matches!(operation, Operation::CreateTags | Operation::DeleteTags);
+        if tags && !self.tags_a_nacl() {
+            return Ok(None);
+        }
         let missing = |field| RecordError::Missing {
             event: name.clone(),
             field,
@@ -148,7 +155,8 @@ impl Record {
             .event_time
             .clone()
             .ok_or_else(|| missing("eventTime"))?;
-        let event_id = self.event_id.clone().ok_or_else(|| missing("eventID"))?;
+        // AWS's own older examples have no eventID: matching does not need it.
+        let event_id = self.event_id.clone().unwrap_or_default();
         let bad_id = |field: &'static str| {
             let (event, event_id) = (name.clone(), event_id.clone());
             move |error| RecordError::BadId {
@@ -187,6 +195,17 @@ impl Record {
             account,
             record: self,
         }))
+    }
+
+    /// Whether a tag call's resources include a NACL.
+    fn tags_a_nacl(&self) -> bool {
+        self.request_parameters
+            .pointer("/resourcesSet/items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.pointer("/resourceId").and_then(Value::as_str))
+            .any(|id| id.starts_with("acl-"))
     }
 
     /// Checks the NACL and association ids that matching reads, where the
@@ -257,8 +276,13 @@ impl Record {
                 .and_then(|o| o.user_id.clone())
                 .or_else(|| identity.user_name.clone()),
             Some("AssumedRole") if sso => session_name.clone(),
+            Some("SAMLUser" | "WebIdentityUser") => identity.user_name.clone(),
             _ => None,
         };
+        let account_id = identity
+            .account_id
+            .clone()
+            .filter(|_| identity.kind.as_deref() == Some("AWSAccount"));
         // Each field bounded: a record is untrusted input, and its fields
         // are kept (the ids of events seen) and printed.
         let field = |text: &str| bounded(text, FIELD_MAX).into_owned();
@@ -270,6 +294,7 @@ impl Record {
                 .filter(|_| assumed_role),
             session_name: optional(&session_name),
             user_name: optional(&user_name),
+            account_id: optional(&account_id),
             invoked_by: optional(&identity.invoked_by)
                 .filter(|_| identity.kind.as_deref() == Some("AWSService")),
             event_name: field(self.event_name.as_deref().unwrap_or_default()),

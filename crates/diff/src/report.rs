@@ -365,9 +365,13 @@ pub struct Attribution {
     /// For an assumed role: the session name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
-    /// An IAM user's name, or an IAM Identity Center (SSO) user's.
+    /// An IAM user's name, an IAM Identity Center (SSO) user's, or a SAML
+    /// or web identity federated user's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
+    /// For a call made by another account (`AWSAccount`): that account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     /// For an AWS service: which (`invokedBy`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_by: Option<String>,
@@ -418,7 +422,19 @@ impl Attribution {
             (Some(role), Some(session), None) => {
                 format!("role/{} session {session}", role_name(role))
             }
-            _ => arn_tail.to_owned(),
+            _ if self.principal_arn.is_some() => arn_tail.to_owned(),
+            // The identities CloudTrail gives no ARN: named by what they
+            // have (CloudTrail's own vocabulary of `userIdentity.type`).
+            (_, _, Some(user)) => match self.principal_type.as_str() {
+                "IdentityCenterUser" => format!("{user} (Identity Center)"),
+                "SAMLUser" => format!("{user} (SAML)"),
+                "WebIdentityUser" => format!("{user} (web identity)"),
+                _ => user.clone(),
+            },
+            _ => match &self.account_id {
+                Some(account) => format!("account {account}"),
+                None => arn_tail.to_owned(),
+            },
         }
     }
 }

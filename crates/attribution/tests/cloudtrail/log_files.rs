@@ -298,3 +298,106 @@ fn a_log_file_that_decompresses_past_the_bound_is_refused() {
     let within = read_log_dir_within(dir.path(), false, 3 * MIB).expect("within the bound");
     assert_eq!(within.files, 2);
 }
+
+/// Log trees and records as trails deliver them: digest files beside the
+/// logs (log file validation), a tag call on an instance whose record is
+/// odd, an older record with no eventID and `egress` as a string, and one
+/// bad record among good ones, which `ignore_bad` skips alone.
+#[test]
+fn log_trees_and_records_as_they_really_come() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let account = dir.path().join("AWSLogs/111122223333");
+    let day = account.join("CloudTrail/us-east-1/2026/11/21");
+    let digests = account.join("CloudTrail-Digest/us-east-1/2026/11/21");
+    fs::create_dir_all(&day).expect("mkdir");
+    fs::create_dir_all(&digests).expect("mkdir");
+    fs::write(
+        digests.join("111122223333_CloudTrail-Digest_us-east-1_20261121T1000Z.json.gz"),
+        b"a digest, not a log",
+    )
+    .expect("write");
+    let records = json!([
+        {"eventSource": "ec2.amazonaws.com", "eventName": "CreateTags",
+         "requestParameters": {"resourcesSet": {"items": [{"resourceId": "i-0abc"}]}}},
+        {"eventSource": "ec2.amazonaws.com", "eventName": "DeleteNetworkAclEntry",
+         "eventTime": "2026-11-21T10:00:00Z", "awsRegion": "us-east-1",
+         "recipientAccountId": "111122223333",
+         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/mallory", "userName": "mallory"},
+         "requestParameters": {"networkAclId": "acl-0db", "ruleNumber": "80", "egress": "false"}},
+        {"eventSource": "ec2.amazonaws.com", "eventName": "DeleteNetworkAclEntry",
+         "eventID": "e-bad", "awsRegion": "us-east-1"},
+    ]);
+    let file = day.join("records.json");
+    fs::write(&file, json!({ "Records": records }).to_string()).expect("write");
+
+    let error = read_log_dir(dir.path(), false).expect_err("a bad record");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: record 2: a DeleteNetworkAclEntry record has no eventTime",
+            file.display()
+        )
+    );
+    let logs = read_log_dir(dir.path(), true).expect("the bad record is skipped");
+    assert_eq!(logs.files, 1, "digests are no logs");
+    assert_eq!(logs.skipped.len(), 1, "{:?}", logs.skipped);
+    assert_eq!(logs.events.len(), 1);
+
+    let (mut changes, subnets) = changes();
+    attribute(&mut changes, &logs.events, &accounts(), &subnets, 0);
+    let deleted = changes
+        .iter()
+        .find(|c| {
+            c.network_acl_id == "acl-0db"
+                && c.drift
+                    .entry_key()
+                    .is_some_and(|key| key.to_string() == "ingress rule 80")
+        })
+        .expect("the SSH deny's deletion");
+    match &deleted.attribution {
+        Attributed::To(by) => {
+            assert_eq!(by.user_name.as_deref(), Some("mallory"));
+            assert_eq!(by.event_id, "");
+        }
+        other => panic!("not attributed: {other:?}"),
+    }
+}
+
+/// The identities CloudTrail gives no ARN are still named.
+#[test]
+fn principals_without_an_arn_are_named() {
+    let record = |identity: Value| {
+        json!({
+            "eventSource": "ec2.amazonaws.com", "eventName": "DeleteNetworkAclEntry",
+            "eventTime": "2026-11-21T10:00:00Z", "eventID": "e-1", "awsRegion": "us-east-1",
+            "userIdentity": identity,
+            "requestParameters": {"networkAclId": "acl-0db", "ruleNumber": 80, "egress": false},
+        })
+    };
+    let (dir, _) = log_dir_with(json!([
+        record(
+            json!({"type": "IdentityCenterUser", "accountId": "111122223333",
+                      "onBehalfOf": {"userId": "jane@example.com"}})
+        ),
+        record(json!({"type": "SAMLUser", "principalId": "x:jane", "userName": "jane"})),
+        record(
+            json!({"type": "WebIdentityUser", "principalId": "accounts.google.com:x", "userName": "x"})
+        ),
+        record(
+            json!({"type": "AWSAccount", "accountId": "444455556666", "principalId": "AIDA..."})
+        ),
+        record(json!({"type": "Unknown"})),
+    ]));
+    let logs = read_log_dir(dir.path(), false).expect("valid");
+    let who: Vec<String> = logs.events.iter().map(|e| e.attribution().who()).collect();
+    assert_eq!(
+        who,
+        [
+            "jane@example.com (Identity Center)",
+            "jane (SAML)",
+            "x (web identity)",
+            "account 444455556666",
+            "unknown principal",
+        ]
+    );
+}
