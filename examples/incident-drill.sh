@@ -136,7 +136,7 @@ queue=$("$venv/bin/python" "$root/tests/emulator/events.py" --endpoint-url "$end
   | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["queue_url"])')
 echo "EventBridge rule nacl-drift-guard -> SQS $queue"
 AWS_REGION=us-east-1 "$nacl_drift" watch --baseline-dir "$baselines" --sqs-queue-url "$queue" \
-  --restore --format text >"$work/guard.log" 2>&1 &
+  --restore --format text >"$work/guard.log" 2>"$work/guard.err" &
 guard_pid=$!
 wait_for_lines() {
   for _ in $(seq 1 150); do
@@ -144,12 +144,12 @@ wait_for_lines() {
     kill -0 "$guard_pid" 2>/dev/null || break
     sleep 0.2
   done
-  cat "$work/guard.log" >&2
+  cat "$work/guard.err" "$work/guard.log" >&2
   echo "drill failed: the guard did not report" >&2
   exit 1
 }
 wait_for_lines 1
-cat "$work/guard.log"
+cat "$work/guard.err" "$work/guard.log"
 "$venv/bin/python" "$root/examples/estate.py" --endpoint-url "$endpoint" again "$work/estate.json"
 wait_for_lines 2
 tail -n 1 "$work/guard.log"
