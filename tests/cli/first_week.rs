@@ -307,3 +307,68 @@ fn an_unattributed_change_says_when_the_window_is_why() {
     assert_eq!(wide.stderr, "");
     assert!(wide.stdout.contains("user/mallory"), "{wide:?}");
 }
+
+/// Tags that YAML 1.1 readers (PyYAML, many CI tools) would take for
+/// booleans, dates or numbers are written so that they read back as the
+/// strings they are; nacl-drift reads them back too, byte for byte.
+#[tokio::test]
+async fn tags_read_back_as_strings_in_yaml_1_1() {
+    let emulator = Emulator::start();
+    let estate = emulator.seed_estate();
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let tags = [
+        ("Backup", "no"),
+        ("off", "1_000"),
+        ("Since", "2024-01-01"),
+        ("Window", "12:30:00"),
+        ("Note", "first line\nno: off"),
+    ];
+    let mut create = emulator.ec2("us-east-1").create_tags().resources(db);
+    for (key, value) in tags {
+        create = create.tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        );
+    }
+    create.send().await.expect("tag");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snapshot = || {
+        run(
+            &mut nacl_drift(),
+            &[
+                "snapshot",
+                "--region",
+                "us-east-1",
+                "--baseline-dir",
+                dir_arg(dir.path()),
+                "--endpoint-url",
+                &emulator.endpoint,
+            ],
+        )
+    };
+    let first = snapshot();
+    assert_eq!(first.code, 0, "{first:?}");
+    let written = files_below(dir.path());
+    let (file, _) = written
+        .iter()
+        .find(|(_, bytes)| String::from_utf8_lossy(bytes).contains(db))
+        .expect("the db NACL's file");
+    let path = dir.path().join(file);
+    let read = emulator.python(&[
+        "-c",
+        &format!(
+            "import json, yaml; doc = yaml.safe_load(open({:?})); \
+             print(json.dumps([acl['tags'] for acl in doc['network_acls'] if acl['id'] == {db:?}][0]))",
+            path.display().to_string()
+        ),
+    ]);
+    let read: Value = serde_json::from_slice(&read.stdout).expect("JSON");
+    for (key, value) in tags {
+        assert_eq!(read[key], Value::String(value.to_owned()), "{key}: {read}");
+    }
+    let again = snapshot();
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(files_below(dir.path()), written, "no byte changed");
+}

@@ -29,6 +29,7 @@ mod live;
 mod operation;
 pub mod sanitize;
 mod store;
+mod yaml11;
 
 pub use baseline::{Baseline, NetworkAcl, ObservedAcl, SCHEMA_VERSION, Scope};
 pub use cidr::{Cidr, CidrError};

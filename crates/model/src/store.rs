@@ -11,6 +11,7 @@ use crate::baseline::Baseline;
 use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
 use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
+use crate::yaml11::quote_tags;
 
 /// The first lines of every baseline file.
 const HEADER: &str = "# nacl-drift baseline: the reviewed state of this VPC's network ACLs.\n\
@@ -36,7 +37,7 @@ impl Baseline {
     /// The file's exact bytes.
     pub fn to_yaml(&self) -> String {
         let body = serde_yaml::to_string(self).expect("a baseline always serialises to YAML");
-        format!("{HEADER}{body}")
+        format!("{HEADER}{}", quote_tags(&body))
     }
 
     /// Parses and validates a baseline; `path` only names it in errors.
