@@ -21,7 +21,7 @@ use nacl_drift_reconcile::{Restored, restore};
 use crate::accounts::{AccountArgs, print_read_errors};
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
-use crate::baseline_dir::BaselineDir;
+use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::diff::{position, print_drift};
 use crate::exit_status::ExitStatus;
@@ -33,6 +33,9 @@ use crate::project;
 pub struct Args {
     #[command(flatten)]
     baselines: BaselineDir,
+
+    #[command(flatten)]
+    regions: RegionFilter,
 
     /// Print the plan and stop: exit 0 when there is nothing to do, 2 when there is.
     #[arg(long)]
@@ -77,7 +80,9 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     project::warn_expired(printer, config, today());
     let no_exports = LiveFileArgs::default();
     let source = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
-    let mut comparison = source.compare(&baseline_dir, config).await?;
+    let mut comparison = source
+        .compare(&baseline_dir, &args.regions.regions, config)
+        .await?;
     if !comparison.report.errors.is_empty() {
         print_read_errors(printer, &comparison.report.errors);
     }
@@ -194,7 +199,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let failed = executed.outcomes.iter().filter(|o| o.is_failure()).count();
 
     let after = source
-        .compare(&baseline_dir, config)
+        .compare(&baseline_dir, &args.regions.regions, config)
         .await
         .context("cannot verify the restore")?;
     if after.report.in_sync {

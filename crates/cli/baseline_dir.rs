@@ -1,8 +1,11 @@
-//! `--baseline-dir`, which every command takes.
+//! `--baseline-dir`, which every command takes, and `--region`, which
+//! narrows the commands that work on the baselines to some of their
+//! regions.
 
 use std::path::PathBuf;
 
 use nacl_drift_config::Config;
+use nacl_drift_model::Region;
 
 /// The folder of baseline files: `<account>/<region>/<vpc-id>.yaml` below it.
 #[derive(clap::Args, Debug)]
@@ -31,4 +34,14 @@ impl BaselineDir {
             .or_else(|| config.baseline_dir.clone())
             .unwrap_or(default)
     }
+}
+
+/// `--region` of the commands that work on existing baselines (diff,
+/// apply, lint, watch, doctor).
+#[derive(clap::Args, Debug, Default)]
+pub struct RegionFilter {
+    /// Only the baselines of this region; repeat for several [default:
+    /// every region of the baselines].
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<Region>,
 }

@@ -143,23 +143,29 @@ impl<'a> Live<'a> {
         }
     }
 
-    /// Reads the baselines and the live state, compares them, and marks
-    /// the drift `config` accepts today or leaves to be monitored only.
-    pub async fn compare(&self, baseline_dir: &Path, config: &Config) -> Result<Comparison> {
+    /// Reads the baselines of `regions` (all when empty) and the live
+    /// state, compares them, and marks the drift `config` accepts today or
+    /// leaves to be monitored only.
+    pub async fn compare(
+        &self,
+        baseline_dir: &Path,
+        regions: &[Region],
+        config: &Config,
+    ) -> Result<Comparison> {
+        let read = || Baselines::read(baseline_dir)?.in_regions(regions);
         let mut comparison = match self {
             Live::Exports { files, accounts } => {
                 // Exports and baselines are independent: parse them side by side.
-                let (baselines, exports) =
-                    rayon::join(|| Baselines::read(baseline_dir), || files.read(accounts));
+                let (baselines, exports) = rayon::join(read, || files.read(accounts));
                 nacl_drift_reconcile::compare(baselines?, Exports(exports?)).await?
             }
             Live::Caller(sdk_config) => {
-                let baselines = Baselines::read(baseline_dir)?;
+                let baselines = read()?;
                 nacl_drift_reconcile::compare(baselines, Ec2Live::new((**sdk_config).clone()))
                     .await?
             }
             Live::Accounts { sessions, args } => {
-                let baselines = Baselines::read(baseline_dir)?;
+                let baselines = read()?;
                 let (bar, on_read) = args.progress(None);
                 let source = OrgLive::new(
                     sessions.clone(),

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
-use crate::baseline_dir::BaselineDir;
+use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Identity, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
@@ -38,6 +38,9 @@ use crate::project;
 pub struct Args {
     #[command(flatten)]
     baselines: BaselineDir,
+
+    #[command(flatten)]
+    regions: RegionFilter,
 
     /// Check for the guard too (`watch --sqs-queue-url`, `lambda`): in each
     /// region, a trail that records NACL calls and an EventBridge rule that
@@ -169,7 +172,9 @@ pub async fn run(
         }
     };
     let baseline_dir = args.baselines.resolve(&config);
-    let baselines = match Baselines::read(&baseline_dir) {
+    let baselines = match Baselines::read(&baseline_dir)
+        .and_then(|baselines| baselines.in_regions(&args.regions.regions))
+    {
         Ok(baselines) => {
             let detail = format!(
                 "{} baseline files in {} are valid",

@@ -28,7 +28,7 @@ use nacl_drift_reconcile::{
 };
 use serde::Serialize;
 
-use crate::baseline_dir::BaselineDir;
+use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{AwsSource, Identity, Live};
 use crate::exit_status::ExitStatus;
 
@@ -38,6 +38,9 @@ use crate::exit_status::ExitStatus;
 pub struct GuardArgs {
     #[command(flatten)]
     pub baselines: BaselineDir,
+
+    #[command(flatten)]
+    regions: RegionFilter,
 
     /// Restore drift (as `apply --yes` would), then verify; without it,
     /// report only.
@@ -100,6 +103,8 @@ pub enum Scope {
 /// The guard: its policy, its brake, and who it is.
 pub struct Guard<'a> {
     baseline_dir: PathBuf,
+    /// `--region`: only these regions' baselines (all when empty).
+    regions: Vec<Region>,
     config: Arc<Config>,
     restore: bool,
     prune: bool,
@@ -125,6 +130,7 @@ impl<'a> Guard<'a> {
         let identity = live.identity().await?;
         Ok(Guard {
             baseline_dir,
+            regions: args.regions.regions.clone(),
             config: Arc::new(config.clone()),
             restore: args.restore,
             prune: args.prune,
@@ -136,9 +142,9 @@ impl<'a> Guard<'a> {
         })
     }
 
-    /// The baselines as they are now.
+    /// The baselines (of `--region`) as they are now.
     pub fn baselines(&self) -> Result<Baselines, ReconcileError> {
-        Baselines::read(&self.baseline_dir)
+        Baselines::read(&self.baseline_dir)?.in_regions(&self.regions)
     }
 
     /// The VPCs `event`'s call may have changed, and whether that is every

@@ -14,13 +14,12 @@ use nacl_drift_analysis::{Finding, Severity, lint};
 use nacl_drift_config::{Config, Exemption, Kind, Subject, today};
 use nacl_drift_diff::Accepted;
 use nacl_drift_model::sanitize::{self, Shown};
-use nacl_drift_model::{
-    AccountId, EntryKey, Lines, NetworkAclId, Region, VpcId, read_baseline_dir,
-};
+use nacl_drift_model::{AccountId, EntryKey, Lines, NetworkAclId, Region, VpcId};
+use nacl_drift_reconcile::Baselines;
 use serde::Serialize;
 
 use crate::accounts::AccountArgs;
-use crate::baseline_dir::BaselineDir;
+use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::exit_status::ExitStatus;
 use crate::printer::Printer;
 use crate::project;
@@ -39,6 +38,9 @@ pub enum Format {
 pub struct Args {
     #[command(flatten)]
     baselines: BaselineDir,
+
+    #[command(flatten)]
+    regions: RegionFilter,
 
     /// How to print the findings [default: the config file's `format`, else
     /// table].
@@ -94,10 +96,9 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     let today = today();
     project::warn_expired(printer, config, today);
     let selected = args.accounts.offline_selection()?;
-    let mut files = read_baseline_dir(&baseline_dir)?;
-    if files.is_empty() {
-        bail!("no baseline files in {}", baseline_dir.display());
-    }
+    let mut files = Baselines::read(&baseline_dir)?
+        .in_regions(&args.regions.regions)?
+        .into_files();
     if let Some(selected) = &selected {
         files.retain(|(_, baseline)| selected.contains(&baseline.account));
         if files.is_empty() {

@@ -372,3 +372,74 @@ async fn tags_read_back_as_strings_in_yaml_1_1() {
     assert_eq!(again.code, 0, "{again:?}");
     assert_eq!(files_below(dir.path()), written, "no byte changed");
 }
+
+/// `--region` narrows diff, apply, lint, watch and doctor to those regions
+/// of the baselines; a region no baseline is of is one error naming both.
+#[test]
+fn region_narrows_every_command_to_those_regions() {
+    let (emulator, estate, dir) = crate::watch::snapshotted();
+    emulator.incident(&estate);
+    let baselines = dir.path().join("baselines");
+    let nacl = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--baseline-dir", dir_arg(&baselines)]);
+        if args[0] != "lint" {
+            all.extend(["--endpoint-url", &emulator.endpoint]);
+        }
+        run(nacl_drift().env("AWS_REGION", "us-east-1"), &all)
+    };
+    let before = files_below(dir.path());
+
+    let drifted = nacl(&["diff", "--region", "us-east-1"]);
+    assert_eq!(drifted.code, 2, "{drifted:?}");
+    let quiet = nacl(&["diff", "--region", "eu-west-1"]);
+    assert_eq!(quiet.code, 0, "the incidents are in us-east-1: {quiet:?}");
+    assert_eq!(
+        quiet.stdout,
+        "In sync: 3 NACLs in 2 baseline files match the live state.\n"
+    );
+    let apply = nacl(&["apply", "--dry-run", "--region", "eu-west-1"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert!(apply.stdout.starts_with("Nothing to do"), "{apply:?}");
+    let watch = nacl(&["watch", "--once", "--region", "eu-west-1"]);
+    assert_eq!(watch.code, 0, "{watch:?}");
+    let line: Value = serde_json::from_str(watch.stdout.trim()).expect("a line");
+    assert_eq!(line["in_sync"], true, "{line}");
+
+    let lint = nacl(&["lint", "--region", "eu-west-1", "--format", "json"]);
+    let report: Value = serde_json::from_str(&lint.stdout).expect("JSON");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().all(|f| f["region"] == "eu-west-1"),
+        "{report:#}"
+    );
+    let doctor = nacl(&["doctor", "--region", "eu-west-1", "--format", "json"]);
+    let report: Value = serde_json::from_str(&doctor.stdout).expect("JSON");
+    let regions = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|check| check["check"] == "regions")
+        .expect("a regions check");
+    assert_eq!(
+        regions["detail"], "eu-west-1 (the baselines')",
+        "{report:#}"
+    );
+
+    for command in ["diff", "apply", "lint", "watch"] {
+        let mut args = vec![command, "--region", "ap-south-1"];
+        if command == "watch" {
+            args.push("--once");
+        }
+        let none = nacl(&args);
+        assert_eq!(none.code, 1, "{command}: {none:?}");
+        assert!(
+            none.stderr.ends_with(&format!(
+                "error: no baselines of ap-south-1 in {}: the baselines are of eu-west-1, us-east-1\n",
+                baselines.display()
+            )),
+            "{command}: {none:?}"
+        );
+    }
+    assert_eq!(files_below(dir.path()), before);
+}

@@ -19,6 +19,7 @@ use crate::accounts::{AccountArgs, print_read_errors};
 use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
 use crate::baseline_dir::BaselineDir;
+use crate::baseline_dir::RegionFilter;
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
@@ -55,6 +56,9 @@ pub struct Args {
     fail_on: Option<Severity>,
 
     #[command(flatten)]
+    regions: RegionFilter,
+
+    #[command(flatten)]
     accounts: AccountArgs,
 
     #[command(flatten)]
@@ -67,7 +71,9 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let baseline_dir = args.baselines.resolve(config);
     project::warn_expired(printer, config, today());
     let live = Live::choose(&args.live, &args.accounts, &args.aws).await?;
-    let mut comparison = live.compare(&baseline_dir, config).await?;
+    let mut comparison = live
+        .compare(&baseline_dir, &args.regions.regions, config)
+        .await?;
     args.attribution
         .attribute(&mut comparison, &args.aws, args.accounts.many(), printer)
         .await?;

@@ -25,6 +25,19 @@ pub enum ReconcileError {
         .0.display()
     )]
     NoBaselines(PathBuf),
+    /// No baseline is of the regions asked for.
+    #[error(
+        "no baselines of {asked} in {}: the baselines are of {known}",
+        dir.display()
+    )]
+    NoBaselinesInRegions {
+        /// The regions asked for, joined.
+        asked: String,
+        /// The baseline directory.
+        dir: PathBuf,
+        /// The regions the baselines are of, joined.
+        known: String,
+    },
     /// The live state could not be read.
     #[error(transparent)]
     Source(SourceError),
@@ -81,6 +94,48 @@ impl Baselines {
             region: first.region.clone(),
             files,
         })
+    }
+
+    /// The baselines of `regions` alone (all of them when `regions` is
+    /// empty), each one's scope narrowed to those regions: a run with
+    /// `--region` reads nothing else. An error when none is of them.
+    pub fn in_regions(self, regions: &[Region]) -> Result<Baselines, ReconcileError> {
+        if regions.is_empty() {
+            return Ok(self);
+        }
+        let Baselines { dir, files, .. } = self;
+        let known: BTreeSet<Region> = files.iter().map(|(_, b)| b.region.clone()).collect();
+        let files: Vec<(PathBuf, Baseline)> = files
+            .into_iter()
+            .filter(|(_, baseline)| regions.contains(&baseline.region))
+            .map(|(path, mut baseline)| {
+                baseline
+                    .scope
+                    .regions
+                    .retain(|region| regions.contains(region));
+                (path, baseline)
+            })
+            .collect();
+        let join = |regions: &mut dyn Iterator<Item = &Region>| {
+            regions.map(Region::as_str).collect::<Vec<_>>().join(", ")
+        };
+        let Some((_, first)) = files.first() else {
+            return Err(ReconcileError::NoBaselinesInRegions {
+                asked: join(&mut regions.iter()),
+                dir,
+                known: join(&mut known.iter()),
+            });
+        };
+        Ok(Baselines {
+            region: first.region.clone(),
+            dir,
+            files,
+        })
+    }
+
+    /// The files, each with its path, sorted by path.
+    pub fn into_files(self) -> Vec<(PathBuf, Baseline)> {
+        self.files
     }
 
     /// Every account and region the baselines are of: where a restore may
