@@ -26,7 +26,7 @@ use crate::comparison::{Comparison, Live};
 use crate::diff::{position, print_drift};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
-use crate::printer::Printer;
+use crate::printer::{Printer, counted};
 use crate::project;
 
 #[derive(clap::Args, Debug)]
@@ -129,8 +129,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     if args.dry_run {
         print_plan(printer, &plan, &traffic, None);
         printer.line(format!(
-            "Dry run: {} calls planned, none made.",
-            plan.steps.len()
+            "Dry run: {} planned, none made.",
+            counted(plan.steps.len(), "call", "calls")
         ));
         return Ok(if comparison.report.errors.is_empty() {
             ExitStatus::Drift
@@ -238,9 +238,14 @@ fn confirm(printer: &Printer, plan: &Plan) -> Result<bool> {
     let acls: std::collections::BTreeSet<_> =
         plan.steps.iter().map(|s| &s.network_acl_id).collect();
     printer.prompt(&format!(
-        "Make these {} calls on {} NACLs? Type yes to apply: ",
-        plan.steps.len(),
-        acls.len()
+        "Make {} {} on {}? Type yes to apply: ",
+        if plan.steps.len() == 1 {
+            "this"
+        } else {
+            "these"
+        },
+        counted(plan.steps.len(), "call", "calls"),
+        counted(acls.len(), "NACL", "NACLs")
     ))?;
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;

@@ -31,7 +31,7 @@ use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Identity, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
-use crate::printer::Printer;
+use crate::printer::{Printer, counted};
 use crate::project;
 
 #[derive(clap::Args, Debug)]
@@ -176,10 +176,12 @@ pub async fn run(
         .and_then(|baselines| baselines.in_regions(&args.regions.regions))
     {
         Ok(baselines) => {
+            let files = baselines.vpcs().len();
             let detail = format!(
-                "{} baseline files in {} are valid",
-                baselines.vpcs().len(),
-                baseline_dir.display()
+                "{} in {} {} valid",
+                counted(files, "baseline file", "baseline files"),
+                baseline_dir.display(),
+                if files == 1 { "is" } else { "are" }
             );
             checks.add(
                 "baselines",

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::accounts::AccountArgs;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::exit_status::ExitStatus;
-use crate::printer::Printer;
+use crate::printer::{Printer, counted};
 use crate::project;
 use crate::sarif::{self, RuleKind};
 
@@ -269,17 +269,18 @@ fn label(located: &Located) -> String {
 /// "3 findings in 8 NACLs: 1 critical, 2 medium; 1 accepted".
 fn summary(findings: &[Located], acls: usize) -> String {
     let accepted = findings.iter().filter(|f| f.accepted.is_some()).count();
-    let counted: Vec<&Located> = findings.iter().filter(|f| f.accepted.is_none()).collect();
+    let unaccepted: Vec<&Located> = findings.iter().filter(|f| f.accepted.is_none()).collect();
     let accepted = if accepted > 0 {
         format!("; {accepted} accepted")
     } else {
         String::new()
     };
-    if counted.is_empty() {
-        return format!("No findings in {acls} NACLs{accepted}.");
+    let nacls = counted(acls, "NACL", "NACLs");
+    if unaccepted.is_empty() {
+        return format!("No findings in {nacls}{accepted}.");
     }
     let mut by_severity: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
-    for located in &counted {
+    for located in &unaccepted {
         *by_severity
             .entry(std::cmp::Reverse(located.finding.severity))
             .or_default() += 1;
@@ -289,8 +290,8 @@ fn summary(findings: &[Located], acls: usize) -> String {
         .map(|(severity, count)| format!("{count} {}", severity.0.label()))
         .collect();
     format!(
-        "{} findings in {acls} NACLs: {}{accepted}",
-        counted.len(),
+        "{} in {nacls}: {}{accepted}",
+        counted(unaccepted.len(), "finding", "findings"),
         counts.join(", ")
     )
 }

@@ -136,3 +136,8 @@ pub fn print_error(error: &anyhow::Error) {
         );
     }
 }
+
+/// `count` and its noun, singular for one: `1 call`, `3 calls`.
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}

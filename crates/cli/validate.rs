@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
-use crate::printer::Printer;
+use crate::printer::{Printer, counted};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -76,9 +76,17 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     }
     invalid += conflicting.len();
     if invalid > 0 {
-        bail!("{invalid} of {} baseline files are invalid", paths.len());
+        bail!(
+            "{invalid} of {} {} invalid",
+            counted(paths.len(), "baseline file", "baseline files"),
+            if invalid == 1 { "is" } else { "are" }
+        );
     }
     printer.print_table(&table);
-    printer.line(format!("{} baseline files are valid", paths.len()));
+    printer.line(format!(
+        "{} {} valid",
+        counted(paths.len(), "baseline file", "baseline files"),
+        if paths.len() == 1 { "is" } else { "are" }
+    ));
     Ok(ExitStatus::Success)
 }

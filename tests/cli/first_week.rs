@@ -218,6 +218,11 @@ async fn a_restore_removes_an_added_allow_and_keeps_an_added_deny() {
     assert_eq!(dry.code, 2, "{dry:?}");
     assert!(
         dry.stdout
+            .ends_with("Dry run: 1 call planned, none made.\n"),
+        "one call, in the singular: {dry:?}"
+    );
+    assert!(
+        dry.stdout
             .contains("ingress rule 10: allow all from 0.0.0.0/0 (added; removing an allow only closes traffic)"),
         "{dry:?}"
     );

@@ -60,7 +60,7 @@ fn a_tidy_baseline_passes_and_fail_on_sets_the_bar() {
     fs::write(&file, include_str!("../fixtures/valid-baseline.yaml")).expect("write");
     let tidy = lint(dir.path(), &[]);
     assert_eq!(tidy.code, 0, "{tidy:?}");
-    assert_eq!(tidy.stdout, "No findings in 1 NACLs.\n");
+    assert_eq!(tidy.stdout, "No findings in 1 NACL.\n");
 
     // An allow from the VPC shadowed by an earlier allow: a low finding.
     let shadowed = include_str!("../fixtures/valid-baseline.yaml").replace(

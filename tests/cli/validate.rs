@@ -33,7 +33,7 @@ fn assert_rejected(from: &str, to: &str, message: &str) {
     let result = validate(dir.path());
     assert_eq!(result.code, 1, "{result:?}");
     let expected = format!(
-        "error: {}{message}\nerror: 1 of 1 baseline files are invalid\n",
+        "error: {}{message}\nerror: 1 of 1 baseline file is invalid\n",
         path.display()
     );
     assert_eq!(result.stderr, expected, "{result:?}");
@@ -50,7 +50,7 @@ fn a_valid_baseline_passes() {
         "{result:?}"
     );
     assert!(
-        result.stdout.ends_with("1 baseline files are valid\n"),
+        result.stdout.ends_with("1 baseline file is valid\n"),
         "{result:?}"
     );
 }

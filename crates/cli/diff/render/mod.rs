@@ -8,7 +8,7 @@ use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{AccountId, Baseline, NetworkAclId, Region, VpcId};
 
 use crate::comparison::Comparison;
-use crate::printer::Printer;
+use crate::printer::{Printer, counted};
 
 mod markdown;
 mod sarif;
@@ -147,9 +147,9 @@ fn describe(change: &Change, state: Option<State>, other: Option<State>) -> Stri
     match state {
         State::Entry(key, entry) => entry.describe(key.direction),
         State::NetworkAcl(acl) => format!(
-            "{} entries, {} subnets",
-            acl.entries.len(),
-            acl.subnets.len()
+            "{}, {}",
+            counted(acl.entries.len(), "entry", "entries"),
+            counted(acl.subnets.len(), "subnet", "subnets")
         ),
         State::Association(acl_id) => format!("on {acl_id}"),
         State::Tags(tags) => {
@@ -257,11 +257,9 @@ fn summary(changes: &[Change]) -> String {
         .unwrap_or_default();
     let accepted = changes.len() - unaccepted.count();
     format!(
-        "{} {} in {} {}, {}: {}{}",
-        changes.len(),
-        plural(changes.len(), "change", "changes"),
-        acls.len(),
-        plural(acls.len(), "NACL", "NACLs"),
+        "{} in {}, {}: {}{}",
+        counted(changes.len(), "change", "changes"),
+        counted(acls.len(), "NACL", "NACLs"),
         worst.label(),
         kinds.join(", "),
         if accepted > 0 {
@@ -270,10 +268,6 @@ fn summary(changes: &[Change]) -> String {
             String::new()
         }
     )
-}
-
-fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
-    if count == 1 { one } else { many }
 }
 
 /// "8 NACLs in 4 baseline files match the live state."
@@ -292,10 +286,10 @@ fn in_sync_line(comparison: &Comparison) -> String {
         .collect();
     let acls: usize = compared.iter().map(|b| b.network_acls.len()).sum();
     format!(
-        "In sync: {acls} {} in {} baseline {} match the live state.",
-        plural(acls, "NACL", "NACLs"),
-        compared.len(),
-        plural(compared.len(), "file", "files"),
+        "In sync: {} in {} {} the live state.",
+        counted(acls, "NACL", "NACLs"),
+        counted(compared.len(), "baseline file", "baseline files"),
+        if acls == 1 { "matches" } else { "match" },
     )
 }
 
