@@ -75,6 +75,14 @@ pub struct Args {
     aws: AwsArgs,
 }
 
+impl Args {
+    /// The same, with `--dry-run`: what `nacl-drift plan` runs.
+    pub fn dry_run(mut self) -> Self {
+        self.dry_run = true;
+        self
+    }
+}
+
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let baseline_dir = args.baselines.resolve(config);
     project::warn_expired(printer, config, today());

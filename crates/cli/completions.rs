@@ -19,6 +19,14 @@ pub struct Args {
 pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "nacl-drift", &mut script);
-    printer.text(&String::from_utf8(script)?);
+    let mut script = String::from_utf8(script)?;
+    if args.shell == Shell::Bash {
+        // clap_complete's bash script names a subcommand's branch with the
+        // binary's hyphen turned into `__subcmd__` (`nacl__subcmd__drift__
+        // subcmd__diff`), but looks it up as `nacl__drift__subcmd__diff`:
+        // no flag of any subcommand completes (clap-rs/clap#6421).
+        script = script.replace("nacl__subcmd__drift__", "nacl__drift__");
+    }
+    printer.text(&script);
     Ok(ExitStatus::Success)
 }

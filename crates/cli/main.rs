@@ -84,7 +84,11 @@ enum ProjectCommand {
     /// Compare live network ACLs with the baselines (exit 0 in sync, 2 on drift).
     Diff(diff::Args),
     /// Restore the baselines after an incident: plan, confirm, apply, verify.
+    #[command(visible_alias = "restore")]
     Apply(apply::Args),
+    /// The restore's plan, and nothing made: `apply --dry-run`.
+    #[command(hide = true)]
+    Plan(apply::Args),
     /// Check the baselines for exposure and mistakes, without calling AWS.
     Lint(lint::Args),
     /// Check baseline files without calling AWS.
@@ -102,7 +106,14 @@ enum ProjectCommand {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(arguments()) {
         Ok(cli) => cli,
-        Err(error) => {
+        Err(mut error) => {
+            if let Some(tip) = tip_for(&error) {
+                use clap::error::{ContextKind, ContextValue};
+                error.insert(
+                    ContextKind::Suggested,
+                    ContextValue::StyledStrs(vec![tip.into()]),
+                );
+            }
             // clap exits 2 on a usage error, which nacl-drift keeps for drift.
             let _ = error.print();
             let status = if error.use_stderr() {
@@ -133,6 +144,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// A tip for a flag people bring from other tools, which clap's own
+/// suggestions (by spelling) do not find.
+fn tip_for(error: &clap::Error) -> Option<&'static str> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(flag)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    match flag.split('=').next().unwrap_or_default() {
+        "--output" | "-o" => Some("nacl-drift names it --format (table, json, ...)"),
+        "--all-regions" => Some(
+            "snapshot takes --all-regions; the other commands cover every region of the baselines, and --region narrows them",
+        ),
+        _ => None,
+    }
+}
+
 /// The runtime of the commands that call AWS.
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -159,6 +186,7 @@ async fn run(
         ProjectCommand::Snapshot(args) => snapshot::run(args, config, printer).await,
         ProjectCommand::Diff(args) => diff::run(args, config, printer).await,
         ProjectCommand::Apply(args) => apply::run(args, config, printer).await,
+        ProjectCommand::Plan(args) => apply::run(args.dry_run(), config, printer).await,
         ProjectCommand::Lint(args) => lint::run(args, config, printer),
         ProjectCommand::Validate(args) => validate::run(args, config, printer),
         ProjectCommand::Accounts(args) => accounts::run(args, printer).await,

@@ -23,14 +23,17 @@ pub fn run(args: Args, printer: &mut Printer) -> Result<ExitStatus> {
             let Some(subcommand) = command.find_subcommand(name) else {
                 let names: Vec<&str> = command
                     .get_subcommands()
+                    .filter(|subcommand| !subcommand.is_hide_set())
                     .map(clap::Command::get_name)
                     .collect();
                 bail!(
-                    "`{name}` is not a subcommand of nacl-drift: expected one of {}",
+                    "`{}` is not a subcommand of nacl-drift: expected one of {}",
+                    nacl_drift_model::sanitize::cut(name),
                     names.join(", ")
                 );
             };
-            let page_name = format!("nacl-drift-{name}");
+            // The subcommand's own name, also when an alias named it.
+            let page_name = format!("nacl-drift-{}", subcommand.get_name());
             subcommand.clone().name(page_name)
         }
     };

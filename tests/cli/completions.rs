@@ -34,19 +34,39 @@ fn bash_completes_every_subcommand_and_each_shell_renders() {
                 .nth(1)
         })
         .expect("the script registers a completion function");
-    let completed = Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "source {}; COMP_WORDS=(nacl-drift ''); COMP_CWORD=1; COMP_LINE='nacl-drift '; COMP_POINT=11; {function} nacl-drift '' nacl-drift; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            script.path().display()
-        ))
-        .output()
-        .expect("run bash");
-    let words = String::from_utf8_lossy(&completed.stdout);
-    let words: Vec<&str> = words.lines().collect();
+    // What bash offers for the last of `words`, as it asks on a tab.
+    let complete = |words: &[&str]| -> Vec<String> {
+        let line = words.join(" ");
+        let quoted: Vec<String> = words.iter().map(|word| format!("'{word}'")).collect();
+        let current = words.last().expect("a word");
+        let previous = words[words.len() - 2];
+        let completed = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE='{line}'; COMP_POINT={}; {function} nacl-drift '{current}' '{previous}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                script.path().display(),
+                quoted.join(" "),
+                words.len() - 1,
+                line.len(),
+            ))
+            .output()
+            .expect("run bash");
+        String::from_utf8_lossy(&completed.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let words = complete(&["nacl-drift", ""]);
     for subcommand in SUBCOMMANDS {
-        assert!(words.contains(&subcommand), "bash offers {words:?}");
+        assert!(
+            words.iter().any(|w| w == subcommand),
+            "bash offers {words:?}"
+        );
     }
+    // A subcommand's flags (clap_complete's bash script misses them for a
+    // hyphenated binary name, clap-rs/clap#6421).
+    assert_eq!(complete(&["nacl-drift", "diff", "--for"]), ["--format"]);
+    assert_eq!(complete(&["nacl-drift", "apply", "--pru"]), ["--prune"]);
     for shell in ["zsh", "fish", "powershell", "elvish"] {
         let result = run(&mut nacl_drift(), &["completions", shell]);
         assert_eq!(result.code, 0, "{result:?}");
@@ -96,10 +116,13 @@ fn man_pages_render_with_groff() {
             "{text}"
         );
     }
-    let unknown = run(&mut nacl_drift(), &["man", "restore"]);
+    let unknown = run(&mut nacl_drift(), &["man", "rollback"]);
     assert_eq!(unknown.code, 1);
     assert_eq!(
         unknown.stderr,
-        "error: `restore` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, watch, lambda, completions, man, doctor\n"
+        "error: `rollback` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, watch, lambda, completions, man, doctor\n"
     );
+    let alias = run(&mut nacl_drift(), &["man", "restore"]);
+    assert_eq!(alias.code, 0, "{alias:?}");
+    assert!(alias.stdout.contains(".TH nacl-drift-apply 1"), "{alias:?}");
 }

@@ -448,3 +448,38 @@ fn region_narrows_every_command_to_those_regions() {
     }
     assert_eq!(files_below(dir.path()), before);
 }
+
+/// The words people bring from other tools: `restore` is `apply`, `plan`
+/// is `apply --dry-run`, and `--output` or `--all-regions` get a tip.
+#[test]
+fn restore_plan_and_the_flags_people_guess() {
+    let (emulator, estate, dir) = crate::watch::snapshotted();
+    emulator.incident(&estate);
+    let baselines = dir.path().join("baselines");
+    let nacl = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--baseline-dir", dir_arg(&baselines)]);
+        all.extend(["--endpoint-url", &emulator.endpoint]);
+        run(&mut nacl_drift(), &all)
+    };
+    let applied = nacl(&["apply", "--dry-run"]);
+    assert_eq!(applied.code, 2, "{applied:?}");
+    for same in [nacl(&["restore", "--dry-run"]), nacl(&["plan"])] {
+        assert_eq!(same.code, 2, "{same:?}");
+        assert_eq!(same.stdout, applied.stdout);
+    }
+    for (flag, tip) in [
+        (
+            "--output",
+            "tip: nacl-drift names it --format (table, json, ...)",
+        ),
+        (
+            "--all-regions",
+            "tip: snapshot takes --all-regions; the other commands cover every region of the baselines, and --region narrows them",
+        ),
+    ] {
+        let guessed = run(&mut nacl_drift(), &["diff", flag]);
+        assert_eq!(guessed.code, 1, "{guessed:?}");
+        assert!(guessed.stderr.contains(tip), "{guessed:?}");
+    }
+}
