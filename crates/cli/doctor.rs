@@ -793,9 +793,12 @@ fn print(printer: &mut Printer, format: DoctorFormat, checks: &Checks) {
                     (Some(account), Some(region)) => format!(" {account} {region}"),
                     _ => String::new(),
                 };
+                // A detail may quote an endpoint's error: one line, escaped.
                 printer.line(format!(
                     "{status} {}{place}: {} [{}]",
-                    check.check, check.detail, check.commands
+                    check.check,
+                    sanitize::Shown(&check.detail),
+                    check.commands
                 ));
                 if let Some(fix) = &check.fix {
                     printer.line(format!("     fix: {fix}"));
