@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nacl_drift_aws::{AccountSession, OnRead, SdkConfig, organization_accounts, session};
 use nacl_drift_config::{Account, Accounts};
 use nacl_drift_diff::ReadError;
+use nacl_drift_model::sanitize::Shown;
 use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
 
 use crate::aws::AwsArgs;
@@ -200,7 +201,8 @@ pub fn print_read_errors(printer: &mut Printer, errors: &[ReadError]) {
         }
     ));
     for error in errors {
-        printer.line(format!("  {error}"));
+        // It quotes the endpoint's message: one line, escaped.
+        printer.line(format!("  {}", Shown(&error.to_string())));
     }
 }
 

@@ -15,6 +15,7 @@ use nacl_drift_apply::{
     exposure_windows, plan, traffic_effects,
 };
 use nacl_drift_config::{Config, today};
+use nacl_drift_model::sanitize::Shown;
 use nacl_drift_model::{ObservedAcl, Operation, write_baseline};
 use nacl_drift_reconcile::{Restored, restore};
 
@@ -338,9 +339,13 @@ fn print_untouched(printer: &mut Printer, plan: &Plan) {
         };
         let because = match (&change.accepted, &change.monitor_only) {
             (Some(accepted), _) => {
-                format!(" (\"{}\", until {})", accepted.reason, accepted.expires)
+                format!(
+                    " (\"{}\", until {})",
+                    Shown(&accepted.reason),
+                    accepted.expires
+                )
             }
-            (None, Some(reason)) => format!(" (\"{reason}\")"),
+            (None, Some(reason)) => format!(" (\"{}\")", Shown(reason)),
             (None, None) => String::new(),
         };
         printer.line(format!(
