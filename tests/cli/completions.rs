@@ -1,10 +1,10 @@
 //! `nacl-drift completions` and `nacl-drift man`, generated from the clap
-//! definitions: each renders, bash completes every subcommand, and groff
-//! reads the manual pages.
+//! definitions: each renders, bash, zsh and fish complete every subcommand
+//! and a subcommand's flags, and groff reads the manual pages.
 
 use std::process::Command;
 
-use crate::support::{nacl_drift, run};
+use crate::support::{nacl_drift, repo_root, run, shells};
 
 const SUBCOMMANDS: [&str; 7] = [
     "snapshot",
@@ -81,6 +81,73 @@ fn bash_completes_every_subcommand_and_each_shell_renders() {
         unknown.stderr.contains("invalid value 'tcsh'"),
         "{unknown:?}"
     );
+}
+
+/// What zsh and fish offer for the last word of `line`, with nacl-drift's
+/// completion script loaded: zsh's completion system in a pseudo-terminal
+/// (`tests/tools/zsh-complete.zsh`), fish's `complete --do-complete`.
+fn offered(shell: &str, line: &str) -> Vec<String> {
+    let script = run(&mut nacl_drift(), &["completions", shell]);
+    assert_eq!(script.code, 0, "{script:?}");
+    let folder = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new("timeout");
+    command.arg("120").env("PATH", path_with(shells()));
+    if shell == "zsh" {
+        std::fs::write(folder.path().join("_nacl-drift"), &script.stdout).expect("write");
+        command
+            .args(["zsh", "-f"])
+            .arg(repo_root().join("tests/tools/zsh-complete.zsh"))
+            .arg(folder.path())
+            .arg(line);
+    } else {
+        let file = folder.path().join("nacl-drift.fish");
+        std::fs::write(&file, &script.stdout).expect("write");
+        command
+            .args(["fish", "--no-config", "--command"])
+            .arg(format!(
+                "source {}; complete --do-complete '{line}'",
+                file.display()
+            ));
+    }
+    let output = command.output().expect("run the shell");
+    assert!(output.status.success(), "{shell}: {output:?}");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        // fish prints each match with its description after a tab.
+        .map(|line| line.split('\t').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// `PATH` with `folder` first.
+fn path_with(folder: &std::path::Path) -> std::ffi::OsString {
+    let mut folders = vec![folder.to_owned()];
+    folders.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(folders).expect("a PATH")
+}
+
+#[test]
+fn zsh_and_fish_complete_subcommands_and_their_flags() {
+    for shell in ["zsh", "fish"] {
+        let subcommands = offered(shell, "nacl-drift ");
+        for subcommand in SUBCOMMANDS {
+            assert!(
+                subcommands.iter().any(|word| word == subcommand),
+                "{shell} offers {subcommands:?}"
+            );
+        }
+        assert_eq!(
+            offered(shell, "nacl-drift diff --for"),
+            ["--format"],
+            "{shell}"
+        );
+        assert_eq!(
+            offered(shell, "nacl-drift apply --pru"),
+            ["--prune"],
+            "{shell}"
+        );
+    }
 }
 
 #[test]

@@ -53,6 +53,14 @@ pub fn moto_venv() -> &'static Path {
     VENV.get_or_init(|| install("tests/emulator/install-moto.sh", "the EC2 emulator (moto)"))
 }
 
+/// The folder of zsh and fish, for the completion tests, installed once per
+/// machine by `tests/tools/install-shells.sh`; when they cannot be
+/// installed, the test fails.
+pub fn shells() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| install("tests/tools/install-shells.sh", "zsh and fish"))
+}
+
 /// Runs an install script of the repository, which prints where it
 /// installed; panics, saying why, when it cannot install.
 fn install(script: &str, what: &str) -> PathBuf {
