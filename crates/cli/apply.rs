@@ -328,7 +328,7 @@ fn print_plan(printer: &mut Printer, plan: &Plan, traffic: &[String], result: Op
         }
         table.add_row(row);
     }
-    printer.print_table(&table);
+    printer.print_table(table);
 }
 
 fn print_untouched(printer: &mut Printer, plan: &Plan) {

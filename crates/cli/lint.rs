@@ -200,7 +200,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                     Printer::cell(&located.finding.message),
                 ]);
             }
-            printer.print_table(&table);
+            printer.print_table(table);
             printer.line(&summary);
         }
     }

@@ -10,8 +10,19 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use nacl_drift_model::sanitize;
+
+/// The widest a table is made where no terminal gives a width: piped, in
+/// a CI log, or on a terminal that reports 0 columns.
+pub const PIPED_TABLE_WIDTH: u16 = 160;
+
+/// The width that `COLUMNS` sets, as for `ls` and `git`, when it is a
+/// number above 0.
+fn columns_from_env() -> Option<u16> {
+    let columns = std::env::var("COLUMNS").ok()?;
+    columns.trim().parse().ok().filter(|width| *width > 0)
+}
 
 /// Writes command output to stdout.
 pub struct Printer {
@@ -32,8 +43,9 @@ impl Printer {
         }
     }
 
-    /// A table with nacl-drift's look and the given header, sized to the
-    /// terminal when there is one.
+    /// A table with nacl-drift's look and the given header, at most as
+    /// wide as `COLUMNS` says, else as the terminal, else
+    /// [`PIPED_TABLE_WIDTH`].
     pub fn table<I, S>(&self, header: I) -> Table
     where
         I: IntoIterator<Item = S>,
@@ -41,9 +53,13 @@ impl Printer {
     {
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
-        if self.terminal {
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        }
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        let terminal_width = table.width().filter(|width| self.terminal && *width > 0);
+        table.set_width(
+            columns_from_env()
+                .or(terminal_width)
+                .unwrap_or(PIPED_TABLE_WIDTH),
+        );
         if !self.color {
             table.force_no_tty();
         }
@@ -67,7 +83,24 @@ impl Printer {
         if self.color { cell.fg(color) } else { cell }
     }
 
-    pub fn print_table(&mut self, table: &Table) {
+    /// Prints `table`, whose lines wrap only between words: no column is
+    /// narrower than its longest word, so that no id is ever cut, even
+    /// when the table is then wider than its width.
+    pub fn print_table(&mut self, mut table: Table) {
+        let mut longest_words = vec![0_usize; table.column_count()];
+        let header = table.header().into_iter();
+        for row in header.chain(table.row_iter()) {
+            for (cell, longest) in row.cell_iter().zip(&mut longest_words) {
+                let words = cell.content();
+                let longest_here = words.split_whitespace().map(|word| word.chars().count());
+                *longest = longest_here.fold(*longest, usize::max);
+            }
+        }
+        for (column, longest) in table.column_iter_mut().zip(longest_words) {
+            let padding = usize::from(column.padding_width());
+            let lower = u16::try_from(longest + padding).unwrap_or(u16::MAX);
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
+        }
         // Its cells are sanitised (`cell`); its own colour codes stay.
         let _ = writeln!(self.out, "{table}");
     }

@@ -372,6 +372,6 @@ fn print_summary(
         );
         table.add_row(row);
     }
-    printer.print_table(&table);
+    printer.print_table(table);
     printer.line(format!("Baselines in {}", dir.display()));
 }

@@ -82,7 +82,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
             if invalid == 1 { "is" } else { "are" }
         );
     }
-    printer.print_table(&table);
+    printer.print_table(table);
     printer.line(format!(
         "{} {} valid",
         counted(paths.len(), "baseline file", "baseline files"),

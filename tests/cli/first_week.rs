@@ -9,7 +9,10 @@ use std::path::Path;
 use aws_sdk_ec2::types::RuleAction;
 use serde_json::Value;
 
-use crate::support::{Emulator, dir_arg, files_below, id, nacl_drift, repo_root, run};
+use crate::support::{
+    Emulator, dir_arg, files_below, id, nacl_drift, nacl_drift_on_a_zero_column_terminal,
+    repo_root, run,
+};
 
 /// `--profile` wins over `AWS_ACCESS_KEY_ID` in the environment, as with
 /// the AWS CLI; a profile that does not exist is one error naming it.
@@ -482,4 +485,69 @@ fn restore_plan_and_the_flags_people_guess() {
         assert_eq!(guessed.code, 1, "{guessed:?}");
         assert!(guessed.stderr.contains(tip), "{guessed:?}");
     }
+}
+
+#[test]
+fn tables_keep_their_content_whole_and_fit_a_log() {
+    let folder = repo_root().join("tests/fixtures/diff");
+    let args = [
+        "diff",
+        "--baseline-dir",
+        "baselines",
+        "--live-file",
+        "live-us-east-1.json",
+    ];
+    let json = run(
+        nacl_drift().current_dir(&folder),
+        &[&args[..], &["--format", "json"]].concat(),
+    );
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let ids: Vec<&str> = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .flat_map(|change| [&change["network_acl_id"], &change["vpc_id"]])
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(ids.len() >= 8, "{ids:?}");
+    // A terminal that reports 0 columns: as wide as the content needs,
+    // never squeezed into columns narrower than an id.
+    let terminal = nacl_drift_on_a_zero_column_terminal(&folder, &args);
+    assert_eq!(terminal.code, 2, "{terminal:?}");
+    // Piped, without COLUMNS: at most 160 columns, wrapped between words.
+    let mut piped_command = nacl_drift();
+    piped_command.current_dir(&folder).env_remove("COLUMNS");
+    let piped = run(&mut piped_command, &args);
+    assert_eq!(piped.code, 2, "{piped:?}");
+    for (how, output) in [("on a 0-column terminal", &terminal), ("piped", &piped)] {
+        for id in &ids {
+            assert!(output.stdout.contains(id), "{how}: {id} is cut: {output:?}");
+        }
+        assert!(
+            output.stdout.contains("ingress 100") && output.stdout.contains("entry deleted"),
+            "{how}: {output:?}"
+        );
+    }
+    let widest = piped
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with(['│', '┌', '╞', '└']))
+        .map(|line| line.chars().count())
+        .max();
+    assert!(
+        widest.is_some_and(|width| width <= 160),
+        "{widest:?}: {piped:?}"
+    );
+    // A moved subnet's effects: one line per direction.
+    let moves: Vec<&str> = piped
+        .stdout
+        .lines()
+        .filter(|line| line.contains("subnet-0db2 moved from"))
+        .collect();
+    assert_eq!(moves.len(), 2, "{moves:#?}");
+    assert!(
+        moves[0].contains("ingress newly allowed: tcp 0-5431, tcp 5433-65535"),
+        "{moves:#?}"
+    );
+    assert!(moves[1].contains("egress newly allowed"), "{moves:#?}");
 }

@@ -415,6 +415,17 @@ pub fn nacl_drift() -> Command {
 /// util-linux's `script` opens), with stdout sent to /dev/null: what it
 /// printed is what a person would see on stderr.
 pub fn nacl_drift_on_a_terminal(args: &[&str]) -> Run {
+    on_a_terminal(Path::new("."), args, " > /dev/null")
+}
+
+/// The built binary run in `folder` with `args`, with stdout on a terminal
+/// that reports 0 columns (`script`'s, outside a terminal) and no
+/// `COLUMNS`: what it printed there.
+pub fn nacl_drift_on_a_zero_column_terminal(folder: &Path, args: &[&str]) -> Run {
+    on_a_terminal(folder, args, "")
+}
+
+fn on_a_terminal(folder: &Path, args: &[&str], redirect: &str) -> Run {
     let mut line = String::from(env!("CARGO_BIN_EXE_nacl-drift"));
     for arg in args {
         assert!(
@@ -425,9 +436,11 @@ pub fn nacl_drift_on_a_terminal(args: &[&str]) -> Run {
         line.push(' ');
         line.push_str(arg);
     }
-    line.push_str(" > /dev/null");
+    line.push_str(redirect);
     let mut script = clean_aws_env(Command::new("script"));
     let output = script
+        .current_dir(folder)
+        .env_remove("COLUMNS")
         .args(["-qec", &line, "/dev/null"])
         .output()
         .expect("util-linux's script (Debian's bsdutils) opens a terminal for the test");
@@ -456,7 +469,10 @@ pub fn clean_aws_env(mut command: Command) -> Command {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // Wide tables: tests look for a phrase on one line. The tests of
+        // the width itself remove it.
+        .env("COLUMNS", "400");
     command
 }
 

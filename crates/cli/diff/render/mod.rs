@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State};
+use nacl_drift_analysis::{EffectKind, Service};
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State, TrafficEffect};
 use nacl_drift_model::sanitize::{self, Shown, shown};
-use nacl_drift_model::{AccountId, Baseline, NetworkAclId, Region, VpcId};
+use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId};
 
 use crate::comparison::Comparison;
 use crate::printer::{Printer, counted};
@@ -217,25 +218,122 @@ fn severity(change: &Change) -> String {
 /// subnets that moved, where they went).
 fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
     let names = acl_names(comparison);
-    comparison
-        .report
-        .effects
-        .iter()
-        .map(|traffic| {
-            let mut whose = acl_label(&names, &traffic.network_acl_id);
-            if let Some(now_on) = &traffic.live_network_acl_id {
-                whose = format!(
-                    "{} moved from {whose} to {}",
-                    traffic.subnet_ids.join(", "),
-                    acl_label(&names, now_on)
-                );
-            }
-            (
+    let mut lines: Vec<(Severity, String)> = Vec::new();
+    // A moved subnet's effects, merged into one line per direction and
+    // kind, at the line of the first: the NACL it left, where it is now,
+    // which subnets, the direction, newly allowed or denied.
+    type Move<'a> = (&'a str, &'a str, &'a [SubnetId], Direction, EffectKind);
+    let mut moves: Vec<(Move, usize, Vec<&TrafficEffect>)> = Vec::new();
+    for traffic in &comparison.report.effects {
+        let Some(now_on) = &traffic.live_network_acl_id else {
+            lines.push((
                 traffic.effect.severity(),
-                format!("{whose}: {}", traffic.effect),
-            )
+                format!(
+                    "{}: {}",
+                    acl_label(&names, &traffic.network_acl_id),
+                    traffic.effect
+                ),
+            ));
+            continue;
+        };
+        let key = (
+            traffic.network_acl_id.as_str(),
+            now_on.as_str(),
+            traffic.subnet_ids.as_slice(),
+            traffic.effect.direction,
+            traffic.effect.kind,
+        );
+        match moves.iter_mut().find(|(seen, ..)| *seen == key) {
+            Some((_, _, effects)) => effects.push(traffic),
+            None => {
+                lines.push((traffic.effect.severity(), String::new()));
+                moves.push((key, lines.len() - 1, vec![traffic]));
+            }
+        }
+    }
+    for ((left, now_on, subnets, direction, kind), at, effects) in moves {
+        let severity = effects
+            .iter()
+            .map(|traffic| traffic.effect.severity())
+            .max()
+            .unwrap_or_default();
+        lines[at] = (
+            severity,
+            format!(
+                "{} moved from {} to {}: {direction} newly {}: {}",
+                subnets
+                    .iter()
+                    .map(SubnetId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                acl_label(&names, left),
+                acl_label(&names, now_on),
+                match kind {
+                    EffectKind::NewlyAllowed => "allowed",
+                    EffectKind::NewlyDenied => "denied",
+                },
+                merged_traffic(&effects)
+            ),
+        );
+    }
+    // Worst first, as the report orders its effects.
+    lines.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
+    lines
+}
+
+/// The traffic of several effects of one direction, the services that
+/// share their remote addresses together: `tcp 22, tcp 23-5431 from
+/// 0.0.0.0/0; tcp 5432 from 0.0.0.0/0 except 10.0.16.0/20`.
+fn merged_traffic(effects: &[&TrafficEffect]) -> String {
+    let mut by_addresses: Vec<(String, BTreeSet<&Service>)> = Vec::new();
+    for traffic in effects {
+        let addresses = traffic.effect.addresses.to_string();
+        match by_addresses.iter_mut().find(|(seen, _)| *seen == addresses) {
+            Some((_, services)) => {
+                services.insert(&traffic.effect.service);
+            }
+            None => by_addresses.push((addresses, BTreeSet::from([&traffic.effect.service]))),
+        }
+    }
+    let preposition = match effects.first().map(|traffic| traffic.effect.direction) {
+        Some(Direction::Egress) => "to",
+        _ => "from",
+    };
+    by_addresses
+        .iter()
+        .map(|(addresses, services)| {
+            let services: Vec<String> = coalesced(services)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!("{} {preposition} {addresses}", services.join(", "))
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Sorted services, with adjacent port ranges of one protocol joined:
+/// tcp 0-21, tcp 22 and tcp 23-5431 are tcp 0-5431.
+fn coalesced(services: &BTreeSet<&Service>) -> Vec<Service> {
+    let mut joined: Vec<Service> = Vec::new();
+    for service in services {
+        if let (
+            Some(Service::Ports { protocol, to, .. }),
+            Service::Ports {
+                protocol: next_protocol,
+                from: next_from,
+                to: next_to,
+            },
+        ) = (joined.last_mut(), service)
+            && protocol == next_protocol
+            && u32::from(*to) + 1 == u32::from(*next_from)
+        {
+            *to = *next_to;
+            continue;
+        }
+        joined.push((*service).clone());
+    }
+    joined
 }
 
 /// "5 changes in 3 NACLs, critical: 2 entries deleted, 1 subnet moved".

@@ -79,7 +79,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
             }
             table.add_row(row);
         }
-        printer.print_table(&table);
+        printer.print_table(table);
         let effects = effect_lines(comparison);
         if !effects.is_empty() {
             printer.line("Effects on traffic:");
