@@ -97,3 +97,183 @@ fn the_pre_commit_hooks_run_offline_on_the_baselines() {
         assert_eq!(ran.code, expected, "{} {args:?}: {ran:?}", hook["id"]);
     }
 }
+
+/// The run script of action.yml's step named `name`.
+fn action_step_script(name: &str) -> String {
+    let action: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(repo_root().join("action.yml")).expect("action.yml"),
+    )
+    .expect("action.yml is YAML");
+    action["runs"]["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .find(|step| step["name"] == name)
+        .and_then(|step| step["run"].as_str())
+        .unwrap_or_else(|| panic!("action.yml has a step {name:?} that runs a script"))
+        .to_owned()
+}
+
+/// A static file server on a free loopback port (Python's http.server),
+/// serving `folder`; stopped when dropped.
+struct FileServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl FileServer {
+    fn start(folder: &std::path::Path) -> FileServer {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+            .current_dir(folder)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 serves files");
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("the server says its port");
+        // "Serving HTTP on 127.0.0.1 port 38233 (http://127.0.0.1:38233/) ..."
+        let port = first
+            .split_whitespace()
+            .skip_while(|word| *word != "port")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no port in {first:?}"));
+        FileServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_action_installs_the_released_binary_after_checking_its_checksum() {
+    let script = action_step_script("Install nacl-drift");
+    let releases = tempfile::tempdir().expect("temp dir");
+    // A release as cargo-dist lays it out: an archive per target, holding
+    // a folder named after it, and the archive's SHA-256 beside it.
+    let target = "nacl-drift-x86_64-unknown-linux-musl";
+    let release = releases.path().join("v0.1.0");
+    std::fs::create_dir_all(release.join(target)).expect("mkdir");
+    let binary = release.join(target).join("nacl-drift");
+    std::fs::write(&binary, "#!/bin/sh\necho 'nacl-drift 0.1.0 (released)'\n").expect("write");
+    assert_passes(
+        Command::new("tar").current_dir(&release).args([
+            "-cJf",
+            &format!("{target}.tar.xz"),
+            target,
+        ]),
+        "tar",
+    );
+    let sha256 = Command::new("sha256sum")
+        .arg(release.join(format!("{target}.tar.xz")))
+        .output()
+        .expect("sha256sum");
+    let digest = String::from_utf8_lossy(&sha256.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_owned();
+    let checksum = release.join(format!("{target}.tar.xz.sha256"));
+    std::fs::write(&checksum, format!("{digest} *{target}.tar.xz\n")).expect("write");
+    // A tampered release: the same archive, another checksum.
+    let tampered = releases.path().join("v0.1.1");
+    std::fs::create_dir_all(&tampered).expect("mkdir");
+    std::fs::copy(
+        release.join(format!("{target}.tar.xz")),
+        tampered.join(format!("{target}.tar.xz")),
+    )
+    .expect("copy");
+    std::fs::write(
+        tampered.join(format!("{target}.tar.xz.sha256")),
+        format!("{} *{target}.tar.xz\n", "0".repeat(64)),
+    )
+    .expect("write");
+    let server = FileServer::start(releases.path());
+
+    // `cargo install`, only recorded: the fallback must not compile here.
+    let work = tempfile::tempdir().expect("temp dir");
+    let cargo = work.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {}/cargo-args\n",
+            work.path().display()
+        ),
+    )
+    .expect("write");
+    assert_passes(Command::new("chmod").arg("+x").arg(&cargo), "chmod");
+    let install = |version: &str| {
+        let bin_root = work.path().join(format!("bin-{version}"));
+        let _ = std::fs::remove_file(work.path().join("cargo-args"));
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", work.path())
+            .env("ACTION_PATH", repo_root())
+            .env("BIN_ROOT", &bin_root)
+            .env("VERSION", version)
+            .env("REPOSITORY", "OWNER/nacl-drift")
+            .env("RELEASES", &server.url)
+            .env("CARGO", &cargo)
+            .output()
+            .expect("bash");
+        let cargo_args = std::fs::read_to_string(work.path().join("cargo-args")).ok();
+        (output, bin_root.join("bin/nacl-drift"), cargo_args)
+    };
+
+    let (output, installed, cargo_args) = install("v0.1.0");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(cargo_args, None, "no build when a release matches");
+    let ran = Command::new(&installed)
+        .output()
+        .expect("the installed binary");
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        "nacl-drift 0.1.0 (released)\n"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(&format!("SHA-256 {digest}")),
+        "{output:?}"
+    );
+
+    let (output, installed, cargo_args) = install("v0.1.1");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(&format!(
+            "::error::{target}.tar.xz of v0.1.1 has SHA-256 {digest}, but its release says {}: not installed",
+            "0".repeat(64)
+        )),
+        "{output:?}"
+    );
+    assert!(!installed.exists(), "nothing installed");
+    assert_eq!(cargo_args, None, "a bad checksum never falls back");
+
+    for version in ["v9.9.9", "main"] {
+        let (output, _, cargo_args) = install(version);
+        assert!(output.status.success(), "{version}: {output:?}");
+        assert_eq!(
+            cargo_args.as_deref(),
+            Some(
+                format!(
+                    "install --locked --path {} --root {}\n",
+                    repo_root().display(),
+                    work.path().join(format!("bin-{version}")).display()
+                )
+                .as_str()
+            ),
+            "{version}: built from source only when no release matches"
+        );
+    }
+}
