@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use comfy_table::Color;
-use nacl_drift_analysis::{Finding, Severity, lint};
+use nacl_drift_analysis::{Finding, FindingKind, Severity, lint};
 use nacl_drift_config::{Config, Exemption, Kind, Subject, today};
 use nacl_drift_diff::Accepted;
 use nacl_drift_model::sanitize::{self, Shown};
@@ -75,6 +75,8 @@ struct Located<'a> {
     region: Region,
     vpc_id: VpcId,
     network_acl_id: NetworkAclId,
+    /// Whether the NACL is its VPC's default.
+    is_default: bool,
     #[serde(skip)]
     name: Option<String>,
     #[serde(flatten)]
@@ -120,7 +122,10 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
         };
         for acl in &baseline.network_acls {
             acls += 1;
-            for finding in lint(&acl.entries) {
+            for mut finding in lint(&acl.entries) {
+                if acl.is_default && acl.subnets.is_empty() {
+                    unused_default(&mut finding);
+                }
                 let key = finding.rule_number.map(|rule_number| EntryKey {
                     direction: finding.direction,
                     rule_number,
@@ -136,6 +141,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                         .and_then(|key| acl.entries.get(&key))
                         .map(|entry| vec![entry.cidr()])
                         .unwrap_or_default(),
+                    is_default: Some(acl.is_default),
                 };
                 let accepted = config.accepting(&subject, today).map(Exemption::accepted);
                 let line = key
@@ -149,6 +155,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                     region: baseline.region.clone(),
                     vpc_id: baseline.vpc_id.clone(),
                     network_acl_id: acl.id.clone(),
+                    is_default: acl.is_default,
                     name: acl.tags.get("Name").cloned(),
                     finding,
                     accepted,
@@ -182,7 +189,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
         )),
         Format::Table if findings.is_empty() => printer.line(&summary),
         Format::Table => {
-            let mut table = printer.table(["NACL", "severity", "finding"]);
+            let mut table = printer.table(["NACL", "severity", "kind", "finding"]);
             for located in &findings {
                 let color = match located.finding.severity {
                     Severity::Critical | Severity::High => Color::Red,
@@ -197,6 +204,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                         located.vpc_id
                     )),
                     printer.colored(Printer::cell(severity(located)), color),
+                    Printer::cell(kind_name(located.finding.kind)),
                     Printer::cell(&located.finding.message),
                 ]);
             }
@@ -259,11 +267,33 @@ fn sarif_log(findings: &[Located]) -> serde_json::Value {
     sarif::log(&results)
 }
 
+/// `acl-… (web)`, and for a VPC's default NACL `acl-… (web, default)`.
 fn label(located: &Located) -> String {
-    match &located.name {
-        Some(name) => format!("{} ({})", located.network_acl_id, Shown(name)),
-        None => located.network_acl_id.to_string(),
+    let default = if located.is_default { "default" } else { "" };
+    match (&located.name, located.is_default) {
+        (Some(name), true) => format!("{} ({}, {default})", located.network_acl_id, Shown(name)),
+        (Some(name), false) => format!("{} ({})", located.network_acl_id, Shown(name)),
+        (None, true) => format!("{} ({default})", located.network_acl_id),
+        (None, false) => located.network_acl_id.to_string(),
     }
+}
+
+/// A finding on a default NACL that no subnet uses: at most medium, since
+/// no traffic crosses it today, and not low, since every new subnet of the
+/// VPC starts on it.
+fn unused_default(finding: &mut Finding) {
+    finding.severity = finding.severity.min(Severity::Medium);
+    finding.message.push_str(
+        "; no subnet uses this default NACL now, but every new subnet of the VPC starts on it",
+    );
+}
+
+/// The finding's kind, as `[[accept]] kind` names it.
+fn kind_name(kind: FindingKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// "3 findings in 8 NACLs: 1 critical, 2 medium; 1 accepted".
@@ -299,14 +329,15 @@ fn summary(findings: &[Located], acls: usize) -> String {
 fn markdown(findings: &[Located], summary: &str) -> String {
     let mut out = format!("## nacl-drift lint\n\n{}\n", sanitize::markdown(summary));
     if !findings.is_empty() {
-        out.push_str("\n| NACL | region | severity | finding |\n|---|---|---|---|\n");
+        out.push_str("\n| NACL | region | severity | kind | finding |\n|---|---|---|---|---|\n");
         for located in findings {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | `{}` | {} |",
                 sanitize::markdown(&label(located)),
                 located.region,
                 sanitize::markdown(&severity(located)),
+                kind_name(located.finding.kind),
                 sanitize::markdown(&located.finding.message)
             );
         }

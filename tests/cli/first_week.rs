@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::RuleAction;
 use serde_json::Value;
 
 use crate::support::{
-    Emulator, dir_arg, files_below, id, nacl_drift, nacl_drift_on_a_zero_column_terminal,
+    Emulator, copy_dir, dir_arg, files_below, id, nacl_drift, nacl_drift_on_a_zero_column_terminal,
     repo_root, run,
 };
 
@@ -73,7 +73,7 @@ fn an_explicit_profile_wins_over_credentials_in_the_environment() {
 fn a_one_region_export_never_reports_the_other_regions_deleted() {
     let dir = tempfile::tempdir().expect("temp dir");
     let baselines = dir.path().join("baselines");
-    crate::support::copy_dir(
+    copy_dir(
         &repo_root().join("tests/fixtures/diff/baselines"),
         &baselines,
     );
@@ -264,7 +264,7 @@ async fn a_restore_removes_an_added_allow_and_keeps_an_added_deny() {
 fn an_unattributed_change_says_when_the_window_is_why() {
     let dir = tempfile::tempdir().expect("temp dir");
     let baselines = dir.path().join("baselines");
-    crate::support::copy_dir(
+    copy_dir(
         &repo_root().join("tests/fixtures/diff/baselines"),
         &baselines,
     );
@@ -550,4 +550,99 @@ fn tables_keep_their_content_whole_and_fit_a_log() {
         "{moves:#?}"
     );
     assert!(moves[1].contains("egress newly allowed"), "{moves:#?}");
+}
+
+#[test]
+fn day_one_lint_tells_default_nacls_apart_and_accept_selects_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("baselines");
+    copy_dir(&repo_root().join("tests/fixtures/diff/baselines"), &folder);
+    let file = folder.join("111122223333/us-east-1/vpc-0a1b2c3d4e5f60718.yaml");
+    // The first VPC's default NACL, which allows all, holds a subnet.
+    let mut used: nacl_drift_model::Baseline =
+        nacl_drift_model::Baseline::from_yaml(&file, &fs::read_to_string(&file).expect("read"))
+            .expect("baseline");
+    let subnet: nacl_drift_model::SubnetId = "subnet-0db2".parse().expect("subnet");
+    for acl in &mut used.network_acls {
+        acl.subnets.remove(&subnet);
+        if acl.is_default {
+            acl.subnets.insert(subnet.clone());
+        }
+    }
+    fs::write(&file, used.to_yaml()).expect("write");
+    // A second VPC whose default NACL allows all and has no subnet.
+    let unused = fs::read_to_string(&file)
+        .expect("read")
+        .replace("vpc-0a1b2c3d4e5f60718", "vpc-0unused")
+        .replace("acl-0", "acl-9")
+        .replace("subnet-0", "subnet-9");
+    let mut unused: nacl_drift_model::Baseline =
+        nacl_drift_model::Baseline::from_yaml(Path::new("x"), &unused).expect("baseline");
+    unused.network_acls.retain(|acl| acl.is_default);
+    for acl in &mut unused.network_acls {
+        acl.subnets.clear();
+    }
+    fs::write(
+        folder.join("111122223333/us-east-1/vpc-0unused.yaml"),
+        unused.to_yaml(),
+    )
+    .expect("write");
+    let before = files_below(dir.path());
+    let lint = |extra: &[&str]| {
+        run(
+            nacl_drift().current_dir(dir.path()),
+            &[&["lint"][..], extra].concat(),
+        )
+    };
+    let json = lint(&["--format", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let on = |acl: &str| -> Vec<Value> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|finding| finding["network_acl_id"] == acl)
+            .cloned()
+            .collect()
+    };
+    // The default NACL a subnet uses: critical. The unused one: medium.
+    let used = on("acl-03default");
+    assert!(
+        used.iter()
+            .any(|f| f["severity"] == "critical" && f["is_default"] == true),
+        "{used:#?}"
+    );
+    let idle = on("acl-93default");
+    assert!(!idle.is_empty());
+    assert!(
+        idle.iter().all(|f| f["severity"] == "medium"
+            && f["is_default"] == true
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no subnet uses this default NACL now"))),
+        "{idle:#?}"
+    );
+    // The table names the kind that [[accept]] takes, and says "default".
+    let table = lint(&[]);
+    assert!(table.stdout.contains("┆ kind "), "{table:?}");
+    assert!(table.stdout.contains("internet_exposure"), "{table:?}");
+    assert!(
+        table.stdout.contains("acl-93default (default)"),
+        "{table:?}"
+    );
+    // [[accept]] selects default NACLs.
+    fs::write(
+        dir.path().join("nacl-drift.toml"),
+        "[[accept]]\nis_default = true\nkind = \"internet_exposure\"\nreason = \"default NACLs: reviewed\"\nexpires = 2999-12-31\n",
+    )
+    .expect("write");
+    let json = lint(&["--format", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    for finding in report["findings"].as_array().expect("findings") {
+        let accepted = finding["accepted"].is_object();
+        let expected = finding["is_default"] == true && finding["kind"] == "internet_exposure";
+        assert_eq!(accepted, expected, "{finding:#}");
+    }
+    fs::remove_file(dir.path().join("nacl-drift.toml")).expect("remove");
+    assert_eq!(files_below(dir.path()), before, "lint changes nothing");
 }

@@ -92,9 +92,9 @@ fn the_pre_commit_hooks_run_offline_on_the_baselines() {
             args.push("baselines/123456789012/us-east-1/vpc-0fdb95690278abf19.yaml");
         }
         let ran = run(nacl_drift().current_dir(repo_root()), &args);
-        // The example estate has critical findings: lint fails it, as it should.
-        let expected = if args[0] == "lint" { 2 } else { 0 };
-        assert_eq!(ran.code, expected, "{} {args:?}: {ran:?}", hook["id"]);
+        // The example estate's findings are medium (its open default NACLs
+        // have no subnet): `lint --fail-on high` passes it.
+        assert_eq!(ran.code, 0, "{} {args:?}: {ran:?}", hook["id"]);
     }
 }
 

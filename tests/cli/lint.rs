@@ -16,16 +16,19 @@ fn the_example_estate_has_critical_findings() {
     let result = lint(&repo_root().join("baselines"), &["--format", "json"]);
     assert_eq!(result.code, 2, "{result:?}");
     let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
-    assert_eq!(report["severity"], "critical");
+    // The default NACLs allow all, but no subnet uses them: medium, and
+    // every finding says the NACL is the default.
+    assert_eq!(report["severity"], "medium");
     let findings = report["findings"].as_array().expect("findings");
     let default_acl = findings
         .iter()
         .find(|f| {
-            f["message"] == "ingress all traffic from 0.0.0.0/0 is allowed by rule 100 (every port)"
+            f["message"] == "ingress all traffic from 0.0.0.0/0 is allowed by rule 100 (every port); no subnet uses this default NACL now, but every new subnet of the VPC starts on it"
         })
         .expect("the default NACL's allow-all");
     assert_eq!(default_acl["kind"], "internet_exposure");
-    assert_eq!(default_acl["severity"], "critical");
+    assert_eq!(default_acl["is_default"], true);
+    assert_eq!(default_acl["severity"], "medium");
     assert_eq!(default_acl["direction"], "ingress");
     assert_eq!(default_acl["rule_number"], 100);
     assert!(
@@ -37,16 +40,14 @@ fn the_example_estate_has_critical_findings() {
     let table = lint(&repo_root().join("baselines"), &[]);
     assert_eq!(table.code, 2);
     assert!(
-        table
-            .stdout
-            .ends_with("6 findings in 6 NACLs: 2 critical, 4 medium\n"),
+        table.stdout.ends_with("6 findings in 6 NACLs: 6 medium\n"),
         "{table:?}"
     );
     let markdown = lint(&repo_root().join("baselines"), &["--format", "markdown"]);
     assert!(
         markdown
             .stdout
-            .starts_with("## nacl-drift lint\n\n6 findings in 6 NACLs: 2 critical, 4 medium\n"),
+            .starts_with("## nacl-drift lint\n\n6 findings in 6 NACLs: 6 medium\n"),
         "{markdown:?}"
     );
 }

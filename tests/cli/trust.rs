@@ -500,7 +500,7 @@ fn lint_markdown_escapes_what_a_name_holds() {
     assert_inert("lint markdown", &lint.stdout);
     assert!(
         lint.stdout.contains(
-            "| acl-03default (shop\\`db \\| &lt;\\!-- @&#8203;team \\[x\\](y)\\\\r::error::z) | us-east-1 |"
+            "| acl-03default (shop\\`db \\| &lt;\\!-- @&#8203;team \\[x\\](y)\\\\r::error::z, default) | us-east-1 |"
         ),
         "{lint:?}"
     );
@@ -514,7 +514,7 @@ fn an_exemption_must_name_something_and_say_why_visibly() {
     for (accept, message) in [
         (
             "network_acl = \"*\"\nreason = \"r\"",
-            "this [[accept]] names neither a `kind` nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
+            "this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
         ),
         ("network_acl = \"acl-*\"\nreason = \"r\"", "names neither"),
         ("network_acl = \"[!z]*\"\nreason = \"r\"", "names neither"),

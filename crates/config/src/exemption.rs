@@ -103,6 +103,7 @@ pub struct Exemption {
     pub(crate) direction: Option<Direction>,
     pub(crate) rule_number: Option<RuleNumber>,
     pub(crate) cidr: Option<Cidr>,
+    pub(crate) is_default: Option<bool>,
     /// Why the finding is accepted.
     pub reason: String,
     /// The last day the exemption applies.
@@ -123,6 +124,9 @@ impl Exemption {
                 .rule_number
                 .is_none_or(|rule| subject.key.is_some_and(|key| key.rule_number == rule))
             && self.cidr.is_none_or(|cidr| subject.cidrs.contains(&cidr))
+            && self
+                .is_default
+                .is_none_or(|is_default| subject.is_default == Some(is_default))
     }
 
     /// What a report says of the findings it accepts.
@@ -174,6 +178,9 @@ pub struct Subject<'a> {
     pub key: Option<EntryKey>,
     /// The CIDRs of that entry (baseline and live).
     pub cidrs: Vec<Cidr>,
+    /// Whether the NACL is its VPC's default, where that is known (a lint
+    /// finding's baseline says; a drift does not carry it).
+    pub is_default: Option<bool>,
 }
 
 impl<'a> Subject<'a> {
@@ -195,6 +202,7 @@ impl<'a> Subject<'a> {
             kind: Kind::Drift(change.kind()),
             key: change.drift.entry_key(),
             cidrs,
+            is_default: None,
         }
     }
 }

@@ -207,6 +207,7 @@ struct RawExemption {
     direction: Option<Direction>,
     rule_number: Option<i64>,
     cidr: Option<String>,
+    is_default: Option<bool>,
     /// Trivy's `.trivyignore.yaml` calls it `statement`.
     #[serde(alias = "statement")]
     reason: Option<String>,
@@ -302,9 +303,12 @@ fn reason(reason: Option<String>, what: &str) -> Result<String, String> {
 fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
     let reason = reason(raw.reason, "this [[accept]]")?;
     let scope = scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
-    if raw.kind.is_none() && !names_some(scope.network_acl.as_ref(), &ACL_PROBES) {
+    if raw.kind.is_none()
+        && raw.is_default.is_none()
+        && !names_some(scope.network_acl.as_ref(), &ACL_PROBES)
+    {
         return Err(
-            "this [[accept]] names neither a `kind` nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything"
+            "this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything"
                 .to_owned(),
         );
     }
@@ -333,6 +337,7 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
             })
             .transpose()?,
         cidr,
+        is_default: raw.is_default,
         reason,
         expires,
         line,
@@ -413,6 +418,7 @@ mod tests {
                 rule_number: RuleNumber::new(140).expect("rule"),
             }),
             cidrs: vec![Cidr::canonicalize(cidr).expect("cidr")],
+            is_default: Some(false),
         };
         let on = |day| {
             config
@@ -477,7 +483,7 @@ mod tests {
             ),
             (
                 "[[accept]]\nnetwork_acl = \"*\"\nreason = \"r\"\nexpires = 2027-02-03\n",
-                "1: this [[accept]] names neither a `kind` nor a `network_acl`",
+                "1: this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl`",
             ),
             (
                 "[[accept]]\nnetwork_acl = \"acl-*\"\nreason = \"r\"\nexpires = 2027-02-03\n",

@@ -333,7 +333,7 @@ impl<'a> Comparison<'a> {
                 drift: Drift::NetworkAclAdded {
                     live: Box::new(observed.acl.clone()),
                 },
-                severity: Severity::Low,
+                severity: added_acl_severity(&observed.acl),
                 effective: None,
                 attribution: Attributed::NotAsked,
                 accepted: None,
@@ -349,4 +349,21 @@ impl<'a> Comparison<'a> {
                 .to_owned(),
         }));
     }
+}
+
+/// How bad a NACL outside the baselines is: by what it lets through to the
+/// subnets on it (a new VPC's allow-all default NACL exposes them to the
+/// internet), measured against a NACL that allows nothing; low when no
+/// subnet uses it.
+fn added_acl_severity(acl: &NetworkAcl) -> Severity {
+    if acl.subnets.is_empty() {
+        return Severity::Low;
+    }
+    let nothing = BTreeMap::new();
+    [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .flat_map(|direction| nacl_drift_analysis::compare(direction, &nothing, &acl.entries))
+        .map(|effect| effect.severity())
+        .max()
+        .unwrap_or(Severity::Low)
 }

@@ -304,6 +304,57 @@ fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
     assert!(report.in_sync, "{report:?}");
 }
 
+/// A new VPC's NACLs: the allow-all default its subnet sits on, and an
+/// allow-all NACL no subnet uses.
+const NEW_OPEN_VPC: &str = r#"schema_version: 1
+account: '111122223333'
+region: us-east-1
+vpc_id: vpc-0new
+scope:
+  regions: [us-east-1]
+network_acls:
+- id: acl-0fresh
+  is_default: true
+  tags: {}
+  subnets: [subnet-0fresh]
+  entries:
+  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+  - {rule_number: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+- id: acl-0spare
+  is_default: false
+  tags: {}
+  subnets: []
+  entries:
+  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
+- id: acl-0private
+  is_default: false
+  tags: {}
+  subnets: [subnet-0private]
+  entries:
+  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 10.0.0.0/8}
+"#;
+
+#[test]
+fn a_new_vpcs_nacl_is_as_severe_as_what_it_exposes_to_its_subnets() {
+    let mut estate = live(BASELINE, Some("us-east-1"));
+    estate.extend(live(NEW_OPEN_VPC, Some("us-east-1")));
+    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    let severity = |acl: &str| {
+        report
+            .changes
+            .iter()
+            .find(|change| change.network_acl_id.as_str() == acl)
+            .map(|change| change.severity.label())
+    };
+    assert_eq!(severity("acl-0fresh"), Some("critical"), "{report:?}");
+    assert_eq!(severity("acl-0spare"), Some("low"), "no subnet uses it");
+    assert_eq!(
+        severity("acl-0private"),
+        Some("medium"),
+        "private sources only"
+    );
+}
+
 #[test]
 fn offline_nacls_of_an_unknown_vpc_are_skipped_for_want_of_a_region() {
     let mut estate = live(BASELINE, None);
