@@ -18,6 +18,7 @@ mod github;
 mod iam;
 mod lambda;
 mod lint;
+mod release;
 mod sarif;
 mod snapshot;
 mod support;
