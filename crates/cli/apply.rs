@@ -16,7 +16,7 @@ use nacl_drift_apply::{
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::sanitize::Shown;
-use nacl_drift_model::{ObservedAcl, Operation, write_baseline};
+use nacl_drift_model::{ObservedAcl, Operation, SubnetLabels, write_baseline};
 use nacl_drift_reconcile::{Restored, restore};
 
 use crate::accounts::{AccountArgs, print_read_errors};
@@ -199,7 +199,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     } = restore(&comparison, &plan, &clients, pace).await;
     print_plan(printer, &plan, &traffic, Some(&executed));
     for baseline in &recreated {
-        let (path, _) = write_baseline(&baseline_dir, baseline)?;
+        // The file keeps the labels it had.
+        let (path, _) = write_baseline(&baseline_dir, baseline, &SubnetLabels::new())?;
         printer.line(format!(
             "Recorded the recreated NACLs' new ids in {}: commit it.",
             path.display()

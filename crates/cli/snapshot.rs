@@ -17,12 +17,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
-    AccountSession, SdkConfig, account_of, configured_region, enabled_regions, every_vpc,
-    read_accounts, read_regions,
+    AccountSession, SdkConfig, account_of, configured_region, ec2_client, enabled_regions,
+    every_vpc, read_accounts, read_regions, subnet_labels,
 };
 use nacl_drift_diff::ReadError;
 use nacl_drift_model::{
-    AccountId, ObservedAcl, Region, Scope, VpcId, WriteOutcome, baselines_for_region,
+    AccountId, ObservedAcl, Region, Scope, SubnetLabels, VpcId, WriteOutcome, baselines_for_region,
     remove_baseline, vpc_ids_with_baselines, write_baseline,
 };
 use tokio::task::JoinSet;
@@ -107,8 +107,13 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             // An account's scope is the regions asked of it, read or not, so
             // that a region that failed this time does not rewrite the rest.
             let scope = read.scopes.get(&account).unwrap_or(&scope);
+            let no_labels = SubnetLabels::new();
+            let labels = read
+                .labels
+                .get(&(account.clone(), region.clone()))
+                .unwrap_or(&no_labels);
             for baseline in baselines_for_region(&region, scope, acls) {
-                let (path, outcome) = write_baseline(&baseline_dir, &baseline)?;
+                let (path, outcome) = write_baseline(&baseline_dir, &baseline, labels)?;
                 tracing::debug!(path = %path.display(), ?outcome, "baseline");
                 *summary.files.entry(outcome_label(outcome)).or_default() += 1;
                 written.insert((baseline.account, baseline.vpc_id));
@@ -156,7 +161,37 @@ struct SnapshotRead {
     regions: BTreeMap<Region, RegionRead>,
     /// Over many accounts, each account's scope: its regions.
     scopes: BTreeMap<AccountId, Scope>,
+    /// Each account-region's subnet labels (DescribeSubnets).
+    labels: BTreeMap<(AccountId, Region), SubnetLabels>,
     errors: Vec<ReadError>,
+}
+
+/// The subnet labels of each account-region that holds NACLs, read
+/// concurrently. A region whose subnets cannot be described is written
+/// without new labels (its files keep the ones they had), with a warning.
+async fn labels_of(
+    reads: Vec<(AccountId, Region, SdkConfig, BTreeSet<VpcId>)>,
+) -> BTreeMap<(AccountId, Region), SubnetLabels> {
+    let mut asked = JoinSet::new();
+    for (account, region, config, vpc_filter) in reads {
+        asked.spawn(async move {
+            let labels = subnet_labels(&ec2_client(&config, &region), &vpc_filter).await;
+            (account, region, labels)
+        });
+    }
+    let mut labels = BTreeMap::new();
+    for (account, region, read) in asked.join_all().await {
+        match read {
+            Ok(read) => {
+                labels.insert((account, region), read);
+            }
+            Err(error) => tracing::warn!(
+                "{account} {region}: subnets are written without their names and CIDRs: {}",
+                nacl_drift_model::sanitize::shown(&error.to_string())
+            ),
+        }
+    }
+    labels
 }
 
 /// The exports of `--live-file`, as the one region `--region` names.
@@ -199,6 +234,17 @@ async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Resul
     let (caller, observed) = tokio::join!(account_of(&config, &first), read_regions(&config, plan));
     let observed = observed?;
     let caller = caller?;
+    let labels = labels_of(
+        observed
+            .iter()
+            .filter(|(_, acls)| !acls.is_empty())
+            .map(|(region, _)| {
+                let (caller, config) = (caller.clone(), config.clone());
+                (caller, region.clone(), config, vpc_filter.clone())
+            })
+            .collect(),
+    )
+    .await;
     let regions = observed
         .into_iter()
         .map(|(region, acls)| {
@@ -208,6 +254,7 @@ async fn read_caller_account(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Resul
         .collect();
     Ok(SnapshotRead {
         regions,
+        labels,
         ..SnapshotRead::default()
     })
 }
@@ -268,6 +315,21 @@ async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result
     let concurrency = usize::from(args.accounts.concurrency);
     let read = read_accounts(&sessions, &scope, concurrency, Some(on_read)).await;
     bar.finish_and_clear();
+    let configs: BTreeMap<&AccountId, &SdkConfig> = sessions
+        .iter()
+        .map(|session| (&session.account, &session.config))
+        .collect();
+    let labels = labels_of(
+        read.observed
+            .iter()
+            .filter(|(_, acls)| !acls.is_empty())
+            .filter_map(|((account, region), _)| {
+                let config = (*configs.get(account)?).clone();
+                Some((account.clone(), region.clone(), config, vpc_filter.clone()))
+            })
+            .collect(),
+    )
+    .await;
     let mut regions: BTreeMap<Region, RegionRead> = BTreeMap::new();
     for ((account, region), acls) in read.observed {
         let region_read = regions.entry(region).or_default();
@@ -278,6 +340,7 @@ async fn read_many_accounts(args: &Args, vpc_filter: &BTreeSet<VpcId>) -> Result
     Ok(SnapshotRead {
         regions,
         scopes,
+        labels,
         errors,
     })
 }

@@ -646,3 +646,55 @@ fn day_one_lint_tells_default_nacls_apart_and_accept_selects_them() {
     fs::remove_file(dir.path().join("nacl-drift.toml")).expect("remove");
     assert_eq!(files_below(dir.path()), before, "lint changes nothing");
 }
+
+#[test]
+fn baselines_carry_names_and_cidrs_and_a_narrower_snapshot_rewrites_nothing() {
+    let emulator = Emulator::start();
+    let estate = emulator.seed_estate();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snapshot = |regions: &[&str]| {
+        let mut args = vec![
+            "snapshot",
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ];
+        for region in regions {
+            args.extend(["--region", region]);
+        }
+        run(&mut nacl_drift(), &args)
+    };
+    let both = snapshot(&["us-east-1", "eu-west-1"]);
+    assert_eq!(both.code, 0, "{both:?}");
+    let file = dir.path().join(format!(
+        "123456789012/us-east-1/{}.yaml",
+        id(&estate, "/us-east-1/vpc_id")
+    ));
+    let text = fs::read_to_string(&file).expect("read");
+    // A reviewer reads each subnet's Name and CIDR, and each NACL's Name.
+    let db_a = id(&estate, "/us-east-1/subnets/db-a");
+    assert!(
+        text.contains(&format!("  - {db_a}  # db-a (10.0.33.0/24)\n")),
+        "{text}"
+    );
+    let db_acl = id(&estate, "/us-east-1/network_acls/db");
+    assert!(
+        text.contains(&format!("- id: {db_acl}  # shop-prod-db\n")),
+        "{text}"
+    );
+    // The labels are comments: the file means what it meant.
+    let validate = run(
+        &mut nacl_drift(),
+        &["validate", "--baseline-dir", dir_arg(dir.path())],
+    );
+    assert_eq!(validate.code, 0, "{validate:?}");
+
+    // A plain snapshot of one region leaves every file as it was, though
+    // the files' scope names two regions.
+    let before = files_below(dir.path());
+    let one = snapshot(&["us-east-1"]);
+    assert_eq!(one.code, 0, "{one:?}");
+    assert_eq!(files_below(dir.path()), before, "{one:?}");
+    assert!(one.stdout.contains("unchanged"), "{one:?}");
+}

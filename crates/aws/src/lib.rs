@@ -10,6 +10,8 @@
 //!   each NACL with [`convert_network_acl`], which is pure and also serves
 //!   recorded responses in tests. [`parse_export`] reads the same data from
 //!   an `aws ec2 describe-network-acls` export.
+//! - [`subnet_labels`] names each subnet with its Name and CIDRs, for the
+//!   labels a snapshot writes beside subnet ids.
 //! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
 //! - [`caller`] asks STS whose credentials are in use.
 //! - [`Queue`] receives and deletes the guard's SQS messages.
@@ -43,6 +45,7 @@ mod identity;
 mod live;
 mod queue;
 mod rules;
+mod subnets;
 mod trails;
 
 use std::collections::BTreeSet;
@@ -69,6 +72,7 @@ pub use identity::{Caller, caller, caller_account};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
 pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_rules};
+pub use subnets::subnet_labels;
 pub use trails::{Trail, region_trails};
 
 /// Why a snapshot failed.

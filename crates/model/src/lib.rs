@@ -23,6 +23,7 @@ mod cidr;
 mod entry;
 mod error;
 mod ids;
+pub mod labels;
 mod limits;
 mod lines;
 mod live;
@@ -41,6 +42,7 @@ pub use error::{BaselineError, FileLocation};
 pub use ids::{
     AccountId, AssociationId, IdError, NetworkAclId, Region, RoleArn, RoleName, SubnetId, VpcId,
 };
+pub use labels::{SubnetLabels, subnet_label};
 pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};
 pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};

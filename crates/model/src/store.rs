@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
+use crate::labels::{SubnetLabels, labels_in, with_labels};
 use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
 use crate::yaml11::quote_tags;
 
@@ -34,10 +35,16 @@ impl Baseline {
         relative_path(&self.account, &self.region, &self.vpc_id)
     }
 
-    /// The file's exact bytes.
+    /// The file's exact bytes, without labels.
     pub fn to_yaml(&self) -> String {
+        self.to_labelled_yaml(&SubnetLabels::new())
+    }
+
+    /// The file's exact bytes, each NACL's Name and each subnet's label
+    /// beside its id ([`crate::labels`]).
+    pub fn to_labelled_yaml(&self, labels: &SubnetLabels) -> String {
         let body = serde_yaml::to_string(self).expect("a baseline always serialises to YAML");
-        format!("{HEADER}{}", quote_tags(&body))
+        format!("{HEADER}{}", with_labels(&quote_tags(&body), self, labels))
     }
 
     /// Parses and validates a baseline; `path` only names it in errors.
@@ -228,25 +235,62 @@ fn yaml_files(folder: &Path) -> Result<Vec<PathBuf>, BaselineError> {
 }
 
 /// Writes `baseline` under `dir` atomically (a temporary file in the same
-/// folder, then a rename), and leaves a file that already holds the same
-/// bytes untouched.
+/// folder, then a rename), and leaves untouched a file that already holds
+/// the same bytes, or differs only in `scope.regions` while still naming
+/// this region: a snapshot of fewer regions than the last one does not
+/// rewrite a file just to record that.
+///
+/// The file's subnets carry their `labels`; a subnet with none here keeps
+/// the label the file gave it.
 pub fn write_baseline(
     dir: &Path,
     baseline: &Baseline,
+    labels: &SubnetLabels,
 ) -> Result<(PathBuf, WriteOutcome), BaselineError> {
     let path = path_inside(dir, &baseline.relative_path())?;
-    let yaml = baseline.to_yaml();
-    let outcome = match fs::read(&path) {
-        Ok(existing) if existing == yaml.as_bytes() => return Ok((path, WriteOutcome::Unchanged)),
-        Ok(_) => WriteOutcome::Updated,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => WriteOutcome::Created,
+    let (existing, outcome) = match fs::read(&path) {
+        Ok(existing) => (existing, WriteOutcome::Updated),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            (Vec::new(), WriteOutcome::Created)
+        }
         Err(source) => return Err(BaselineError::Read { path, source }),
     };
+    let mut labels_kept = labels_in(&String::from_utf8_lossy(&existing));
+    labels_kept.extend(labels.iter().map(|(id, label)| (id.clone(), label.clone())));
+    let yaml = baseline.to_labelled_yaml(&labels_kept);
+    if outcome == WriteOutcome::Updated
+        && (existing == yaml.as_bytes()
+            || same_but_for_regions(&path, &existing, baseline, &labels_kept))
+    {
+        return Ok((path, WriteOutcome::Unchanged));
+    }
     write_atomically(&path, yaml.as_bytes()).map_err(|source| BaselineError::Write {
         path: path.clone(),
         source,
     })?;
     Ok((path, outcome))
+}
+
+/// Whether the file's `existing` bytes are `baseline` but for the regions
+/// of its scope, which still name the baseline's region.
+fn same_but_for_regions(
+    path: &Path,
+    existing: &[u8],
+    baseline: &Baseline,
+    labels: &SubnetLabels,
+) -> bool {
+    let Some(written) = std::str::from_utf8(existing)
+        .ok()
+        .and_then(|text| Baseline::from_yaml(path, text).ok())
+    else {
+        return false;
+    };
+    if !written.scope.regions.contains(&baseline.region) {
+        return false;
+    }
+    let mut widened = baseline.clone();
+    widened.scope.regions = written.scope.regions;
+    widened.to_labelled_yaml(labels).as_bytes() == existing
 }
 
 /// Writes through a temporary file in the same folder, then a rename. A new
@@ -320,7 +364,8 @@ mod tests {
         fs::create_dir_all(&elsewhere).expect("mkdir");
         std::os::unix::fs::symlink(&elsewhere, dir.join("111122223333")).expect("symlink");
 
-        let error = write_baseline(&dir, &baseline()).expect_err("through a link");
+        let error =
+            write_baseline(&dir, &baseline(), &SubnetLabels::new()).expect_err("through a link");
         assert_eq!(
             error.to_string(),
             format!(
@@ -335,16 +380,43 @@ mod tests {
         assert!(matches!(removed, Err(BaselineError::OutsideDir { .. })));
     }
 
+    #[test]
+    fn fewer_regions_in_the_scope_alone_rewrite_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut wide = baseline();
+        wide.scope
+            .regions
+            .insert(Region::parse("eu-west-1").expect("region"));
+        let (path, _) = write_baseline(dir.path(), &wide, &SubnetLabels::new()).expect("write");
+        let before = fs::read(&path).expect("read");
+        let narrow = baseline();
+        let (_, outcome) =
+            write_baseline(dir.path(), &narrow, &SubnetLabels::new()).expect("write");
+        assert_eq!(outcome, WriteOutcome::Unchanged);
+        assert_eq!(fs::read(&path).expect("read"), before);
+        // Any other difference writes the file, with the new scope.
+        let mut filtered = baseline();
+        filtered.scope.vpc_ids = Some([filtered.vpc_id.clone()].into());
+        let (_, outcome) =
+            write_baseline(dir.path(), &filtered, &SubnetLabels::new()).expect("write");
+        assert_eq!(outcome, WriteOutcome::Updated);
+        assert_eq!(
+            fs::read(&path).expect("read"),
+            filtered.to_yaml().as_bytes()
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_replaced_file_keeps_its_mode() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("temp dir");
         let mut baseline = baseline();
-        let (path, _) = write_baseline(dir.path(), &baseline).expect("write");
+        let (path, _) = write_baseline(dir.path(), &baseline, &SubnetLabels::new()).expect("write");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
         baseline.scope.vpc_ids = Some([baseline.vpc_id.clone()].into());
-        let (_, outcome) = write_baseline(dir.path(), &baseline).expect("write");
+        let (_, outcome) =
+            write_baseline(dir.path(), &baseline, &SubnetLabels::new()).expect("write");
         assert_eq!(outcome, WriteOutcome::Updated);
         let mode = fs::metadata(&path).expect("stat").permissions().mode();
         assert_eq!(mode & 0o777, 0o640);

@@ -1,0 +1,55 @@
+//! Each subnet's Name and CIDRs (DescribeSubnets), for the labels a
+//! snapshot writes beside the subnet ids of a baseline.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{Filter, Subnet};
+use nacl_drift_model::{SubnetId, SubnetLabels, VpcId, subnet_label};
+
+use crate::ApiError;
+
+/// The label of every subnet of `vpc_ids` (of every VPC when it is empty)
+/// in the client's region: `prod-db-a (10.20.2.0/24)`.
+pub async fn subnet_labels(
+    client: &Client,
+    vpc_ids: &BTreeSet<VpcId>,
+) -> Result<SubnetLabels, ApiError> {
+    let mut request = client.describe_subnets().max_results(1000);
+    if !vpc_ids.is_empty() {
+        request = request.filters(
+            Filter::builder()
+                .name("vpc-id")
+                .set_values(Some(vpc_ids.iter().map(VpcId::to_string).collect()))
+                .build(),
+        );
+    }
+    let mut pages = request.into_paginator().send();
+    let mut labels = SubnetLabels::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|error| ApiError::new("DescribeSubnets", error))?;
+        for subnet in page.subnets() {
+            if let Some((id, label)) = label(subnet) {
+                labels.insert(id, label);
+            }
+        }
+    }
+    Ok(labels)
+}
+
+fn label(subnet: &Subnet) -> Option<(SubnetId, String)> {
+    let id = SubnetId::parse(subnet.subnet_id()?).ok()?;
+    let name = subnet
+        .tags()
+        .iter()
+        .find(|tag| tag.key() == Some("Name"))
+        .and_then(|tag| tag.value());
+    let mut cidrs: Vec<String> = subnet.cidr_block().map(str::to_owned).into_iter().collect();
+    cidrs.extend(
+        subnet
+            .ipv6_cidr_block_association_set()
+            .iter()
+            .filter_map(|association| association.ipv6_cidr_block().map(str::to_owned)),
+    );
+    Some((id, subnet_label(name, &cidrs)))
+}
