@@ -22,8 +22,9 @@ use nacl_drift_aws::{
 };
 use nacl_drift_diff::ReadError;
 use nacl_drift_model::{
-    AccountId, ObservedAcl, Region, Scope, SubnetLabels, VpcId, WriteOutcome, baselines_for_region,
-    remove_baseline, vpc_ids_with_baselines, write_baseline,
+    AccountId, ObservedAcl, Region, RegionRecord, Scope, SubnetLabels, VpcId, WriteOutcome,
+    baselines_for_region, remove_baseline, remove_region_record, vpc_ids_with_baselines,
+    write_baseline, write_region_record,
 };
 use tokio::task::JoinSet;
 
@@ -135,6 +136,9 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
                 tracing::warn!("{region}: no network ACLs found for {vpc_id}");
             }
         }
+        if vpc_filter.is_empty() {
+            record_empty_region(&baseline_dir, &region, &accounts, &written, &mut summary)?;
+        }
         summaries.insert(region, summary);
     }
 
@@ -144,6 +148,34 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     }
     print_read_errors(printer, &read.errors);
     Ok(ExitStatus::Failure)
+}
+
+/// Records each account that the region, read whole, held no VPC of
+/// ([`RegionRecord`]), so that the baselines still cover the region; and
+/// removes the record of an account that has a VPC there again.
+fn record_empty_region(
+    baseline_dir: &std::path::Path,
+    region: &Region,
+    accounts: &BTreeSet<AccountId>,
+    written: &BTreeSet<(AccountId, VpcId)>,
+    summary: &mut RegionSummary,
+) -> Result<()> {
+    for account in accounts {
+        if written.iter().any(|(holder, _)| holder == account) {
+            if remove_region_record(baseline_dir, account, region)?.is_some() {
+                *summary.files.entry("removed").or_default() += 1;
+            }
+            continue;
+        }
+        let scope = Scope {
+            regions: BTreeSet::from([region.clone()]),
+            vpc_ids: None,
+        };
+        let record = RegionRecord::new(account.clone(), region.clone(), scope);
+        let (_, outcome) = write_region_record(baseline_dir, &record)?;
+        *summary.files.entry(outcome_label(outcome)).or_default() += 1;
+    }
+    Ok(())
 }
 
 /// What one region's read answers for: the accounts whose baselines there

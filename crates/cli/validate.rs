@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use nacl_drift_config::Config;
-use nacl_drift_model::{BaselineError, baseline_paths, held_twice, read_baseline};
+use nacl_drift_model::{
+    BaselineError, baseline_paths, held_twice, read_baseline, read_region_records,
+};
 use rayon::prelude::*;
 
 use crate::baseline_dir::BaselineDir;
@@ -19,23 +21,44 @@ pub struct Args {
     #[command(flatten)]
     baselines: BaselineDir,
 
-    /// Check only these files (default: every baseline in the folder).
+    /// Check only these files, or the baselines of these folders (default:
+    /// every baseline in the folder).
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
 }
 
 pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let baseline_dir = args.baselines.resolve(config);
-    let paths = if args.files.is_empty() {
-        baseline_paths(&baseline_dir)?
+    let folders = if args.files.is_empty() {
+        vec![baseline_dir.clone()]
     } else {
         args.files
+            .iter()
+            .filter(|path| path.is_dir())
+            .cloned()
+            .collect()
     };
-    if paths.is_empty() {
+    let mut paths: Vec<PathBuf> = args
+        .files
+        .into_iter()
+        .filter(|path| !path.is_dir())
+        .collect();
+    let mut records = 0;
+    let mut invalid = 0;
+    for folder in &folders {
+        paths.extend(baseline_paths(folder)?);
+        match read_region_records(folder) {
+            Ok(found) => records += found.len(),
+            Err(error) => {
+                crate::printer::print_error(&error.into());
+                invalid += 1;
+            }
+        }
+    }
+    if paths.is_empty() && records == 0 && invalid == 0 {
         bail!("no baseline files in {}", baseline_dir.display());
     }
     let mut table = printer.table(["file", "NACLs", "entries", "subnets"]);
-    let mut invalid = 0;
     let results: Vec<_> = paths.par_iter().map(|path| read_baseline(path)).collect();
     let mut valid = Vec::new();
     for (path, result) in paths.iter().zip(results) {
@@ -82,9 +105,19 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
             if invalid == 1 { "is" } else { "are" }
         );
     }
-    printer.print_table(table);
+    if !paths.is_empty() {
+        printer.print_table(table);
+    }
+    let records = if records > 0 {
+        format!(
+            ", and {} of a region that held no VPC",
+            counted(records, "record", "records")
+        )
+    } else {
+        String::new()
+    };
     printer.line(format!(
-        "{} {} valid",
+        "{} {} valid{records}",
         counted(paths.len(), "baseline file", "baseline files"),
         if paths.len() == 1 { "is" } else { "are" }
     ));

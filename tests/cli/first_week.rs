@@ -698,3 +698,82 @@ fn baselines_carry_names_and_cidrs_and_a_narrower_snapshot_rewrites_nothing() {
     assert_eq!(files_below(dir.path()), before, "{one:?}");
     assert!(one.stdout.contains("unchanged"), "{one:?}");
 }
+
+#[test]
+fn a_region_read_with_no_vpc_is_recorded_and_covered() {
+    let emulator = Emulator::start();
+    let region = "ap-south-1";
+    // Through the proxy, the region holds no VPC, as one whose default VPC
+    // was deleted; the emulator itself has its default VPC there.
+    let empty = emulator.proxy(&["--no-vpcs-in", region]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let nacl = |endpoint: &str, args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            region,
+        ]);
+        run(&mut nacl_drift(), &all)
+    };
+    let snapshot = nacl(&empty.endpoint, &["snapshot"]);
+    assert_eq!(snapshot.code, 0, "{snapshot:?}");
+    let record = dir.path().join("123456789012/ap-south-1/no-vpcs.yaml");
+    assert!(record.is_file(), "{snapshot:?}");
+    assert_eq!(
+        files_below(dir.path()).len(),
+        1,
+        "the record alone: {snapshot:?}"
+    );
+    let validate = run(
+        &mut nacl_drift(),
+        &["validate", "--baseline-dir", dir_arg(dir.path())],
+    );
+    assert_eq!(validate.code, 0, "{validate:?}");
+    assert!(
+        validate
+            .stdout
+            .contains("0 baseline files are valid, and 1 record of a region that held no VPC"),
+        "{validate:?}"
+    );
+    // A second snapshot changes nothing.
+    let before = files_below(dir.path());
+    assert_eq!(nacl(&empty.endpoint, &["snapshot"]).code, 0);
+    assert_eq!(files_below(dir.path()), before);
+
+    // diff compares, rather than asking for a snapshot.
+    let diff = nacl(&empty.endpoint, &["diff"]);
+    assert_eq!(diff.code, 0, "{diff:?}");
+    assert_eq!(
+        diff.stdout,
+        "In sync: 0 NACLs in 0 baseline files match the live state; 1 region still holds no VPC, as recorded.\n"
+    );
+
+    // A VPC there (the emulator's default one, without the proxy) is drift.
+    let diff = nacl(&emulator.endpoint, &["diff", "--format", "json"]);
+    assert_eq!(diff.code, 2, "{diff:?}");
+    let report: Value = serde_json::from_str(&diff.stdout).expect("JSON");
+    let changes = report["changes"].as_array().expect("changes");
+    assert!(!changes.is_empty(), "{report:#}");
+    assert!(
+        changes
+            .iter()
+            .all(|change| change["kind"] == "network_acl_added" && change["region"] == region),
+        "{report:#}"
+    );
+
+    // The next snapshot writes the VPC's baseline and drops the record.
+    let snapshot = nacl(&emulator.endpoint, &["snapshot"]);
+    assert_eq!(snapshot.code, 0, "{snapshot:?}");
+    assert!(!record.exists(), "{snapshot:?}");
+    let files = files_below(dir.path());
+    assert!(
+        files
+            .keys()
+            .all(|name| name.starts_with("123456789012/ap-south-1/vpc-")),
+        "{files:?}"
+    );
+}

@@ -3,7 +3,7 @@
 
     proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 100]
              [--deny-region REGION] [--deny-assume-role ACCOUNT] [--count FILE] [--keys FILE]
-             [--dry-run permit|refuse] [--lookup-events empty]
+             [--dry-run permit|refuse] [--lookup-events empty] [--no-vpcs-in REGION]
 
 It prints the port it listens on, then forwards every request to the
 upstream, unchanged, except that:
@@ -20,6 +20,10 @@ upstream, unchanged, except that:
   `UnauthorizedOperation` (HTTP 403); neither reaches the emulator;
 - with --lookup-events empty, CloudTrail LookupEvents (which the emulator
   does not implement) answers AWS's JSON for no event;
+- with --no-vpcs-in, EC2 DescribeNetworkAcls and DescribeSubnets signed
+  for that region answer AWS's XML for none, as a region whose default VPC
+  was deleted would (the emulator makes a default VPC in every region, and
+  keeps its default NACL when the VPC is deleted);
 - with --count, each request's service and action is appended to FILE, one
   line each (`sts AssumeRole`), to count the API calls a run makes;
 - with --keys, each request's service and the access key id that signed it
@@ -55,6 +59,15 @@ EC2_DRY_RUN_PERMITTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 NO_EVENTS = b'{"Events": []}'
 
+# What EC2 answers a Describe call that finds nothing.
+EC2_NONE = """<?xml version="1.0" encoding="UTF-8"?>
+<{action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>5d0f1e4c-0000-4000-8000-000000000000</requestId>
+    <{items}/>
+</{action}Response>"""
+
+EC2_ITEMS = {"DescribeNetworkAcls": "networkAclSet", "DescribeSubnets": "subnetSet"}
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -66,6 +79,7 @@ def main():
     parser.add_argument("--keys", metavar="FILE")
     parser.add_argument("--dry-run", choices=["permit", "refuse"])
     parser.add_argument("--lookup-events", choices=["empty"])
+    parser.add_argument("--no-vpcs-in", metavar="REGION")
     args = parser.parse_args()
     upstream = urllib.parse.urlsplit(args.upstream)
     count_lock = threading.Lock()
@@ -104,6 +118,9 @@ def main():
                 if args.dry_run == "permit":
                     return self.answer(412, EC2_DRY_RUN_PERMITTED.encode())
                 return self.answer(403, EC2_DENIED.encode())
+            if (service == "ec2" and region == args.no_vpcs_in
+                    and action in ("DescribeNetworkAcls", "DescribeSubnets")):
+                return self.answer(200, EC2_NONE.format(action=action, items=EC2_ITEMS[action]).encode())
             if service == "cloudtrail" and action == "LookupEvents" and args.lookup_events:
                 return self.answer(200, NO_EVENTS, "application/x-amz-json-1.1")
             role = form.get("RoleArn", [""])[0]

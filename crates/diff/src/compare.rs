@@ -9,7 +9,7 @@ use nacl_drift_model::{
 };
 
 use crate::report::{Attributed, Change, Drift, Report, Skipped, TrafficEffect};
-use crate::scope::coverage;
+use crate::scope::{Coverage, coverage};
 use crate::traffic::{EntryEffects, move_effects, sort_effects};
 
 /// A live NACL, with the region it was read in: `None` when it came from an
@@ -53,6 +53,17 @@ pub fn diff(
     files: &[(PathBuf, Baseline)],
     live: &[LiveAcl],
 ) -> Report {
+    diff_covering(accounts, files, &[], live)
+}
+
+/// [`diff`], where the regions of `empty_regions` (account and region) held
+/// no VPC when a snapshot read them: every NACL there is added.
+pub fn diff_covering(
+    accounts: &BTreeSet<AccountId>,
+    files: &[(PathBuf, Baseline)],
+    empty_regions: &[(AccountId, Region)],
+    live: &[LiveAcl],
+) -> Report {
     let mut skipped = Vec::new();
     let mut baselines = Vec::new();
     let live_accounts = accounts
@@ -82,7 +93,12 @@ pub fn diff(
             comparison.compare_acl(baseline, acl);
         }
     }
-    comparison.find_added(&baselines, &mut skipped);
+    let empty_regions: Vec<&Region> = empty_regions
+        .iter()
+        .filter(|(account, _)| accounts.contains(account))
+        .map(|(_, region)| region)
+        .collect();
+    comparison.find_added(&baselines, &empty_regions, &mut skipped);
 
     let Comparison {
         mut changes,
@@ -295,12 +311,20 @@ impl<'a> Comparison<'a> {
     /// Live NACLs that no baseline holds: "added" when a baseline's scope
     /// covers them. A NACL from an export, in a VPC that has no baseline,
     /// cannot be placed in a region, so its VPC is skipped instead.
-    fn find_added(&mut self, baselines: &[&'a Baseline], skipped: &mut Vec<Skipped>) {
+    fn find_added(
+        &mut self,
+        baselines: &[&'a Baseline],
+        empty_regions: &[&Region],
+        skipped: &mut Vec<Skipped>,
+    ) {
         let baseline_of_vpc: HashMap<(&AccountId, &VpcId), &Baseline> = baselines
             .iter()
             .map(|baseline| ((&baseline.account, &baseline.vpc_id), *baseline))
             .collect();
-        let covered = coverage(baselines.iter().copied());
+        let mut covered = coverage(baselines.iter().copied());
+        for region in empty_regions {
+            covered.insert((*region).clone(), Coverage::AllVpcs);
+        }
         let mut unplaced: BTreeMap<(&AccountId, &VpcId), ()> = BTreeMap::new();
         let mut added = Vec::new();
         for live in self.live_by_id.values() {

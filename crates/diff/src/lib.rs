@@ -23,7 +23,7 @@ mod report;
 mod scope;
 mod traffic;
 
-pub use compare::{LiveAcl, diff, live_baseline};
+pub use compare::{LiveAcl, diff, diff_covering, live_baseline};
 pub use nacl_drift_analysis::Severity;
 pub use report::{
     Accepted, Attributed, Attribution, Change, ChangeKind, Drift, ReadError, Report, Skipped,

@@ -139,7 +139,7 @@ impl Baseline {
 /// The `schema_version` key. It is the first key of every file, so a file
 /// of another version fails on it before anything else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct SchemaVersion;
+pub(crate) struct SchemaVersion;
 
 impl Serialize for SchemaVersion {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -12,6 +12,7 @@ use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
 use crate::labels::{SubnetLabels, labels_in, with_labels};
 use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
+use crate::region_record::NO_VPCS_FILE;
 use crate::yaml11::quote_tags;
 
 /// The first lines of every baseline file.
@@ -37,14 +38,14 @@ impl Baseline {
 
     /// The file's exact bytes, without labels.
     pub fn to_yaml(&self) -> String {
-        self.to_labelled_yaml(&SubnetLabels::new())
+        let body = serde_yaml::to_string(self).expect("a baseline always serialises to YAML");
+        format!("{HEADER}{}", quote_tags(&body))
     }
 
-    /// The file's exact bytes, each NACL's Name and each subnet's label
-    /// beside its id ([`crate::labels`]).
+    /// The file's exact bytes as snapshot writes them: each NACL's Name
+    /// and each subnet's label beside its id ([`crate::labels`]).
     pub fn to_labelled_yaml(&self, labels: &SubnetLabels) -> String {
-        let body = serde_yaml::to_string(self).expect("a baseline always serialises to YAML");
-        format!("{HEADER}{}", with_labels(&quote_tags(&body), self, labels))
+        with_labels(&self.to_yaml(), self, labels)
     }
 
     /// Parses and validates a baseline; `path` only names it in errors.
@@ -124,8 +125,9 @@ pub fn held_twice(files: &[(PathBuf, Baseline)]) -> Vec<BaselineError> {
     errors
 }
 
-/// The baseline files under `dir`, sorted: `*.yaml` two folders down.
-/// Anything else (a README, say) is not a baseline and is left alone.
+/// The baseline files under `dir`, sorted: `*.yaml` two folders down, but
+/// the region records ([`crate::region_record`]). Anything else (a README,
+/// say) is not a baseline and is left alone.
 pub fn baseline_paths(dir: &Path) -> Result<Vec<PathBuf>, BaselineError> {
     if !dir.exists() {
         return Err(BaselineError::NoFolder(dir.to_owned()));
@@ -187,7 +189,7 @@ fn relative_path(account: &AccountId, region: &Region, vpc_id: &VpcId) -> PathBu
 /// folder between `dir` and the file is a symbolic link that could lead
 /// elsewhere. The ids in a path are valid by construction; this is the
 /// second line of defence, whatever a caller passes.
-fn path_inside(dir: &Path, relative: &Path) -> Result<PathBuf, BaselineError> {
+pub(crate) fn path_inside(dir: &Path, relative: &Path) -> Result<PathBuf, BaselineError> {
     let outside = || BaselineError::OutsideDir {
         path: dir.join(relative),
         dir: dir.to_owned(),
@@ -222,15 +224,20 @@ fn folder_items(folder: &Path) -> Result<Vec<PathBuf>, BaselineError> {
         .collect()
 }
 
-fn subfolders(folder: &Path) -> Result<Vec<PathBuf>, BaselineError> {
+pub(crate) fn subfolders(folder: &Path) -> Result<Vec<PathBuf>, BaselineError> {
     let mut items = folder_items(folder)?;
     items.retain(|path| path.is_dir());
     Ok(items)
 }
 
+/// The `.yaml` files of `folder` but its region record.
 fn yaml_files(folder: &Path) -> Result<Vec<PathBuf>, BaselineError> {
     let mut items = folder_items(folder)?;
-    items.retain(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "yaml"));
+    items.retain(|path| {
+        path.is_file()
+            && path.extension().is_some_and(|ext| ext == "yaml")
+            && path.file_name().is_some_and(|name| name != NO_VPCS_FILE)
+    });
     Ok(items)
 }
 
@@ -259,16 +266,32 @@ pub fn write_baseline(
     labels_kept.extend(labels.iter().map(|(id, label)| (id.clone(), label.clone())));
     let yaml = baseline.to_labelled_yaml(&labels_kept);
     if outcome == WriteOutcome::Updated
-        && (existing == yaml.as_bytes()
-            || same_but_for_regions(&path, &existing, baseline, &labels_kept))
+        && same_but_for_regions(&path, &existing, baseline, &labels_kept)
     {
         return Ok((path, WriteOutcome::Unchanged));
     }
-    write_atomically(&path, yaml.as_bytes()).map_err(|source| BaselineError::Write {
-        path: path.clone(),
+    let outcome = write_if_changed(&path, yaml.as_bytes())?;
+    Ok((path, outcome))
+}
+
+/// Writes `bytes` to `path` atomically, unless the file holds them already.
+pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, BaselineError> {
+    let outcome = match fs::read(path) {
+        Ok(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
+        Ok(_) => WriteOutcome::Updated,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => WriteOutcome::Created,
+        Err(source) => {
+            return Err(BaselineError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    write_atomically(path, bytes).map_err(|source| BaselineError::Write {
+        path: path.to_owned(),
         source,
     })?;
-    Ok((path, outcome))
+    Ok(outcome)
 }
 
 /// Whether the file's `existing` bytes are `baseline` but for the regions

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use nacl_drift_apply::Place;
-use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff};
+use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff_covering};
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, NetworkAclId, Region, Scope, SubnetId,
-    VpcId, read_baseline_dir,
+    VpcId, read_baseline_dir, read_region_records,
 };
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
@@ -78,21 +78,33 @@ pub enum ReconcileError {
 pub struct Baselines {
     dir: PathBuf,
     files: Vec<(PathBuf, Baseline)>,
+    /// The regions that held no VPC of an account when a snapshot read
+    /// them: covered, every NACL there is added.
+    empty_regions: Vec<(AccountId, Region)>,
     /// A region the baselines name.
     region: Region,
 }
 
 impl Baselines {
-    /// Reads every baseline under `dir`; an error when there is none.
+    /// Reads every baseline and region record under `dir`; an error when
+    /// there is neither.
     pub fn read(dir: &Path) -> Result<Baselines, ReconcileError> {
         let files = read_baseline_dir(dir)?;
-        let Some((_, first)) = files.first() else {
-            return Err(ReconcileError::NoBaselines(dir.to_owned()));
-        };
+        let empty_regions: Vec<(AccountId, Region)> = read_region_records(dir)?
+            .into_iter()
+            .map(|(_, record)| (record.account, record.region))
+            .collect();
+        let region = files
+            .first()
+            .map(|(_, first)| &first.region)
+            .or(empty_regions.first().map(|(_, region)| region))
+            .ok_or_else(|| ReconcileError::NoBaselines(dir.to_owned()))?
+            .clone();
         Ok(Baselines {
             dir: dir.to_owned(),
-            region: first.region.clone(),
+            region,
             files,
+            empty_regions,
         })
     }
 
@@ -103,8 +115,18 @@ impl Baselines {
         if regions.is_empty() {
             return Ok(self);
         }
-        let Baselines { dir, files, .. } = self;
-        let known: BTreeSet<Region> = files.iter().map(|(_, b)| b.region.clone()).collect();
+        let Baselines {
+            dir,
+            files,
+            mut empty_regions,
+            ..
+        } = self;
+        let known: BTreeSet<Region> = files
+            .iter()
+            .map(|(_, b)| b.region.clone())
+            .chain(empty_regions.iter().map(|(_, region)| region.clone()))
+            .collect();
+        empty_regions.retain(|(_, region)| regions.contains(region));
         let files: Vec<(PathBuf, Baseline)> = files
             .into_iter()
             .filter(|(_, baseline)| regions.contains(&baseline.region))
@@ -119,7 +141,11 @@ impl Baselines {
         let join = |regions: &mut dyn Iterator<Item = &Region>| {
             regions.map(Region::as_str).collect::<Vec<_>>().join(", ")
         };
-        let Some((_, first)) = files.first() else {
+        let first = files
+            .first()
+            .map(|(_, first)| &first.region)
+            .or(empty_regions.first().map(|(_, region)| region));
+        let Some(region) = first.cloned() else {
             return Err(ReconcileError::NoBaselinesInRegions {
                 asked: join(&mut regions.iter()),
                 dir,
@@ -127,9 +153,10 @@ impl Baselines {
             });
         };
         Ok(Baselines {
-            region: first.region.clone(),
+            region,
             dir,
             files,
+            empty_regions,
         })
     }
 
@@ -199,6 +226,7 @@ impl Baselines {
             dir: self.dir.clone(),
             region: files.first()?.1.region.clone(),
             files,
+            empty_regions: Vec::new(),
         })
     }
 
@@ -245,6 +273,8 @@ pub struct Comparison {
     pub accounts: BTreeSet<AccountId>,
     /// Every baseline file, with its path.
     pub files: Vec<(PathBuf, Baseline)>,
+    /// The regions recorded as holding no VPC of an account, with it.
+    pub empty_regions: Vec<(AccountId, Region)>,
     /// The live NACLs read.
     pub live: Vec<LiveAcl>,
     /// What drifted, and what it does to traffic.
@@ -270,22 +300,32 @@ pub async fn compare<S: LiveSource>(
     baselines: Baselines,
     source: S,
 ) -> Result<Comparison, ReconcileError> {
-    let Baselines { dir, files, region } = baselines;
+    let Baselines {
+        dir,
+        files,
+        region,
+        empty_regions,
+    } = baselines;
     let accounts = source
         .accounts(&region)
         .await
         .map_err(ReconcileError::Source)?;
-    check_known_accounts(&accounts, &files, &dir)?;
+    check_known_accounts(&accounts, &files, &empty_regions, &dir)?;
     let scope: ReadScope = accounts
         .iter()
         .map(|account| {
             let theirs = files.iter().filter(|(_, b)| &b.account == account);
-            let regions = coverage(theirs.map(|(_, baseline)| baseline))
-                .into_iter()
-                .map(|(region, covered)| {
-                    (region, covered.vpc_filter().cloned().unwrap_or_default())
-                })
-                .collect();
+            let mut regions: BTreeMap<Region, BTreeSet<VpcId>> =
+                coverage(theirs.map(|(_, baseline)| baseline))
+                    .into_iter()
+                    .map(|(region, covered)| {
+                        (region, covered.vpc_filter().cloned().unwrap_or_default())
+                    })
+                    .collect();
+            for (_, empty) in empty_regions.iter().filter(|(holder, _)| holder == account) {
+                // Every VPC of the region: an empty filter.
+                regions.insert(empty.clone(), BTreeSet::new());
+            }
             (account.clone(), regions)
         })
         .collect();
@@ -298,7 +338,11 @@ pub async fn compare<S: LiveSource>(
     });
     let (unexported, readable) = exported(readable, &live);
     check_places(&readable, &live)?;
-    let mut report = diff(&accounts, &readable, &live);
+    let mut report = diff_covering(&accounts, &readable, &empty_regions, &live);
+    let empty_regions = empty_regions
+        .into_iter()
+        .filter(|(account, _)| accounts.contains(account))
+        .collect();
     report
         .skipped
         .extend(unexported.into_iter().map(|(path, baseline)| Skipped {
@@ -325,6 +369,7 @@ pub async fn compare<S: LiveSource>(
     Ok(Comparison {
         accounts,
         files,
+        empty_regions,
         live,
         report,
     })
@@ -399,18 +444,21 @@ fn check_places(files: &[(PathBuf, Baseline)], live: &[LiveAcl]) -> Result<(), R
 fn check_known_accounts(
     accounts: &BTreeSet<AccountId>,
     files: &[(PathBuf, Baseline)],
+    empty_regions: &[(AccountId, Region)],
     dir: &Path,
 ) -> Result<(), ReconcileError> {
-    if files
+    let known: BTreeMap<&str, ()> = files
         .iter()
-        .any(|(_, baseline)| accounts.contains(&baseline.account))
+        .map(|(_, b)| &b.account)
+        .chain(empty_regions.iter().map(|(account, _)| account))
+        .map(|account| (account.as_str(), ()))
+        .collect();
+    if known
+        .keys()
+        .any(|known| accounts.iter().any(|account| account.as_str() == *known))
     {
         return Ok(());
     }
-    let known: BTreeMap<&str, ()> = files
-        .iter()
-        .map(|(_, b)| (b.account.as_str(), ()))
-        .collect();
     let join = |ids: Vec<&str>| ids.join(", ");
     Err(ReconcileError::UnknownAccount {
         accounts: join(accounts.iter().map(AccountId::as_str).collect()),

@@ -383,8 +383,18 @@ fn in_sync_line(comparison: &Comparison) -> String {
         .map(|(_, baseline)| baseline)
         .collect();
     let acls: usize = compared.iter().map(|b| b.network_acls.len()).sum();
+    let empty = comparison.empty_regions.len();
+    let empty = if empty > 0 {
+        format!(
+            "; {} still {} no VPC, as recorded",
+            counted(empty, "region", "regions"),
+            if empty == 1 { "holds" } else { "hold" },
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "In sync: {} in {} {} the live state.",
+        "In sync: {} in {} {} the live state{empty}.",
         counted(acls, "NACL", "NACLs"),
         counted(compared.len(), "baseline file", "baseline files"),
         if acls == 1 { "matches" } else { "match" },
