@@ -89,8 +89,21 @@ pub enum SnapshotError {
     Duplicate(#[from] DuplicateAcl),
 }
 
-/// The largest page DescribeNetworkAcls allows.
-const PAGE_SIZE: i32 = 1000;
+/// A describe call's filter to the VPCs of `vpc_ids`; none when it is
+/// empty (every VPC).
+fn vpc_filter(vpc_ids: &BTreeSet<VpcId>) -> Option<Vec<Filter>> {
+    (!vpc_ids.is_empty()).then(|| {
+        vec![
+            Filter::builder()
+                .name("vpc-id")
+                .set_values(Some(vpc_ids.iter().map(VpcId::to_string).collect()))
+                .build(),
+        ]
+    })
+}
+
+/// The largest page DescribeNetworkAcls and DescribeSubnets allow.
+pub(crate) const PAGE_SIZE: i32 = 1000;
 
 /// Every network ACL visible to `client` in its region, or only those of
 /// `vpc_ids` when that is not empty, sorted by id.
@@ -98,16 +111,12 @@ pub async fn fetch_network_acls(
     client: &Client,
     vpc_ids: &BTreeSet<VpcId>,
 ) -> Result<Vec<ObservedAcl>, SnapshotError> {
-    let mut request = client.describe_network_acls().max_results(PAGE_SIZE);
-    if !vpc_ids.is_empty() {
-        request = request.filters(
-            Filter::builder()
-                .name("vpc-id")
-                .set_values(Some(vpc_ids.iter().map(VpcId::to_string).collect()))
-                .build(),
-        );
-    }
-    let mut pages = request.into_paginator().send();
+    let mut pages = client
+        .describe_network_acls()
+        .max_results(PAGE_SIZE)
+        .set_filters(vpc_filter(vpc_ids))
+        .into_paginator()
+        .send();
     let mut observed = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| ApiError::new("DescribeNetworkAcls", error))?;

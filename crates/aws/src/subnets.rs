@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{Filter, Subnet};
+use aws_sdk_ec2::types::Subnet;
 use nacl_drift_model::{SubnetId, SubnetLabels, VpcId, subnet_label};
 
-use crate::ApiError;
+use crate::{ApiError, PAGE_SIZE, vpc_filter};
 
 /// The label of every subnet of `vpc_ids` (of every VPC when it is empty)
 /// in the client's region: `prod-db-a (10.20.2.0/24)`.
@@ -15,16 +15,12 @@ pub async fn subnet_labels(
     client: &Client,
     vpc_ids: &BTreeSet<VpcId>,
 ) -> Result<SubnetLabels, ApiError> {
-    let mut request = client.describe_subnets().max_results(1000);
-    if !vpc_ids.is_empty() {
-        request = request.filters(
-            Filter::builder()
-                .name("vpc-id")
-                .set_values(Some(vpc_ids.iter().map(VpcId::to_string).collect()))
-                .build(),
-        );
-    }
-    let mut pages = request.into_paginator().send();
+    let mut pages = client
+        .describe_subnets()
+        .max_results(PAGE_SIZE)
+        .set_filters(vpc_filter(vpc_ids))
+        .into_paginator()
+        .send();
     let mut labels = SubnetLabels::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| ApiError::new("DescribeSubnets", error))?;
