@@ -16,8 +16,8 @@ use anyhow::Result;
 use nacl_drift_apply::{Permission, Place, check_restore_permissions};
 use nacl_drift_attribution::{PatternGap, pattern_gaps};
 use nacl_drift_aws::{
-    Queue, Rule, check_lookup_events, cloudtrail_client, configured_region, event_rules,
-    eventbridge_client, queue_region, region_trails,
+    Queue, Rule, check_lookup_events, cloudtrail_client, configured_region, ec2_client,
+    event_rules, eventbridge_client, queue_region, region_trails, subnet_labels,
 };
 use nacl_drift_config::Config;
 use nacl_drift_diff::LiveAcl;
@@ -140,6 +140,7 @@ impl Checks {
 }
 
 const READ_FIX: &str = "allow ec2:DescribeNetworkAcls: examples/iam/diff-policy.json";
+const SUBNETS_FIX: &str = "allow ec2:DescribeSubnets: examples/iam/snapshot-policy.json";
 const RESTORE_FIX: &str = "allow the restore's calls: examples/iam/restore-policy.json";
 const LOOKUP_FIX: &str =
     "allow cloudtrail:LookupEvents (examples/iam/diff-policy.json), or use --cloudtrail-logs";
@@ -419,6 +420,33 @@ async fn check_places(
         let Some(config) = live.sdk_config(&place.account) else {
             continue;
         };
+        let ec2 = ec2_client(config, &place.region);
+        // One VPC of the place is enough to ask.
+        let vpcs = baselines
+            .vpcs()
+            .into_iter()
+            .filter(|vpc| vpc.account == place.account && vpc.region == place.region)
+            .map(|vpc| vpc.vpc_id)
+            .take(1)
+            .collect();
+        match subnet_labels(&ec2, &vpcs).await {
+            Ok(_) => checks.add_at(
+                place,
+                "subnet labels",
+                "snapshot",
+                Status::Ok,
+                "ec2:DescribeSubnets is permitted".to_owned(),
+                None,
+            ),
+            Err(error) => checks.add_at(
+                place,
+                "subnet labels",
+                "snapshot",
+                Status::Warn,
+                format!("{error}: snapshot writes no subnet names and CIDRs beside their ids"),
+                Some(SUBNETS_FIX),
+            ),
+        }
         let cloudtrail = cloudtrail_client(config, &place.region);
         match check_lookup_events(&cloudtrail).await {
             Ok(()) => checks.add_at(
