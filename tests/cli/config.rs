@@ -202,11 +202,11 @@ fn diff_marks_the_drift_of_a_monitor_only_nacl() {
 }
 
 #[test]
-fn the_readme_example_config_is_valid() {
-    let readme = fs::read_to_string(repo_root().join("README.md")).expect("README");
+fn the_books_example_config_is_valid() {
+    let readme = fs::read_to_string(repo_root().join("docs/src/config.md")).expect("the book");
     let start = readme
         .find("```toml\n# Defaults for flags")
-        .expect("the README's example nacl-drift.toml")
+        .expect("the book's example nacl-drift.toml")
         + "```toml\n".len();
     let example = &readme[start..start + readme[start..].find("```").expect("end of block")];
     let dir = project("baselines", example);

@@ -680,7 +680,7 @@ fn icmp_any_in_either_form_is_in_sync() {
 }
 
 /// Every udp port is open to the internet when "all" follows a tcp allow:
-/// critical, as the README's table says, whatever shape the box has.
+/// critical, as the book's severity table says (docs/src/commands/diff.md), whatever shape the box has.
 #[test]
 fn all_protocols_but_tcp_from_the_internet_is_critical() {
     let tcp_all = json!({"RuleNumber": 100, "Egress": false, "RuleAction": "allow", "Protocol": "6",

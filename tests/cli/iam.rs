@@ -1,6 +1,6 @@
 //! The IAM roles nacl-drift needs in every account: the StackSet template
 //! passes cfn-lint, and its policies are exactly the JSON policies the
-//! README documents, so the two cannot drift apart.
+//! book documents (docs/src/iam.md), so the two cannot drift apart.
 
 use serde_json::Value;
 

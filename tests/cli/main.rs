@@ -11,6 +11,7 @@ mod completions;
 mod config;
 mod diff;
 mod diff_formats;
+mod docs;
 mod doctor;
 mod first_run;
 mod first_week;

@@ -1,6 +1,6 @@
 //! Trust boundaries: what a parent folder, a baseline file of another VPC,
 //! a tag, a CloudTrail record or an oversized input may make nacl-drift do
-//! (the README's "Security" section). Each test checks the message, the
+//! (the book's docs/src/security.md). Each test checks the message, the
 //! exit code, and that nothing changed.
 
 use std::fs;

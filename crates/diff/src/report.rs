@@ -1,5 +1,5 @@
 //! What `diff` reports: changes, and what it skipped. The JSON form of
-//! [`Report`] is part of nacl-drift's interface, documented in the README.
+//! [`Report`] is part of nacl-drift's interface, documented in the book (`docs/src/json.md`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
