@@ -347,7 +347,11 @@ fn print_untouched(printer: &mut Printer, plan: &Plan) {
                 )
             }
             (None, Some(reason)) => format!(" (\"{}\")", Shown(reason)),
-            (None, None) => String::new(),
+            (None, None) => change
+                .held
+                .as_ref()
+                .map(|reason| format!(" (\"{}\")", Shown(reason)))
+                .unwrap_or_default(),
         };
         printer.line(format!(
             "Left alone: {} on {}{what}: {why}{because}",

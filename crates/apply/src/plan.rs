@@ -226,7 +226,9 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
         report
             .changes
             .iter()
-            .filter(|change| change.accepted.is_none() && change.monitor_only.is_none())
+            .filter(|change| {
+                change.accepted.is_none() && change.monitor_only.is_none() && change.held.is_none()
+            })
             .filter(|change| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
             .map(|change| change.network_acl_id.as_str())
             .collect()
@@ -260,6 +262,10 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
                 change.clone(),
                 "the config says this NACL is monitored only",
             ));
+            continue;
+        }
+        if change.held.is_some() {
+            untouched.push((change.clone(), "the flapping brake holds this NACL"));
             continue;
         }
         match &change.drift {

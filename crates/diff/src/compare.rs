@@ -182,6 +182,7 @@ impl<'a> Comparison<'a> {
             attribution: Attributed::NotAsked,
             accepted: None,
             monitor_only: None,
+            held: None,
         };
         let effect = |effect, live_network_acl_id, subnet_ids| TrafficEffect {
             account: baseline.account.clone(),
@@ -362,6 +363,7 @@ impl<'a> Comparison<'a> {
                 attribution: Attributed::NotAsked,
                 accepted: None,
                 monitor_only: None,
+                held: None,
             });
         }
         self.changes.extend(added);

@@ -213,6 +213,9 @@ pub struct Change {
     /// When the project's config says the NACL is monitored only: why.
     /// Its drift is reported, and never restored.
     pub monitor_only: Option<String>,
+    /// When the guard's flapping brake holds the NACL: why. Its drift is
+    /// reported, and not restored while the brake holds it.
+    pub held: Option<String>,
 }
 
 /// Why, and until when, a drift or finding is accepted.
@@ -299,6 +302,8 @@ impl Serialize for Change {
             accepted: Option<&'a Accepted>,
             #[serde(skip_serializing_if = "Option::is_none")]
             monitor_only: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            held: Option<&'a str>,
         }
         let key = self.drift.entry_key();
         Record {
@@ -318,6 +323,7 @@ impl Serialize for Change {
             attribution: &self.attribution,
             accepted: self.accepted.as_ref(),
             monitor_only: self.monitor_only.as_deref(),
+            held: self.held.as_deref(),
         }
         .serialize(serializer)
     }

@@ -47,7 +47,7 @@ pub struct Policy {
     /// How fast the calls are made.
     pub pace: Pace,
     /// NACLs never to restore now, and why (the flapping brake holds
-    /// them): their drift is reported, as a monitor-only NACL's is.
+    /// them): their drift is reported, marked `held`.
     pub held: BTreeMap<NetworkAclId, String>,
 }
 
@@ -84,7 +84,7 @@ where
     before.judge(config, today());
     for change in &mut before.report.changes {
         if let Some(reason) = policy.held.get(&change.network_acl_id) {
-            change.monitor_only = Some(reason.clone());
+            change.held = Some(reason.clone());
         }
     }
     let plan = plan(&before.report, policy.plan);

@@ -270,6 +270,30 @@ async fn a_monitor_only_nacl_is_reported_and_never_changed() {
 }
 
 #[tokio::test]
+async fn a_nacl_the_brake_holds_is_reported_as_held_not_as_monitor_only() {
+    let (_dir, baselines, cloud) = incident();
+    let reason = "flapping: restored 3 times in 600s".to_owned();
+    let policy = Policy {
+        restore: true,
+        held: BTreeMap::from([("acl-0db".parse().expect("id"), reason.clone())]),
+        ..Policy::default()
+    };
+    let config = Config::parse(Path::new("nacl-drift.toml"), "").expect("a valid config");
+    let reconciled = reconcile(baselines, cloud.clone(), &clients(&cloud), policy, &config)
+        .await
+        .expect("reconciles");
+    let change = &reconciled.before.report.changes[0];
+    assert_eq!(change.held.as_deref(), Some(reason.as_str()));
+    assert_eq!(change.monitor_only, None, "the config says nothing of it");
+    assert_eq!(
+        reconciled.plan.untouched[0].1,
+        "the flapping brake holds this NACL"
+    );
+    assert!(reconciled.restored.is_none());
+    assert_eq!(cloud.entries("acl-0db").len(), 1, "nothing was called");
+}
+
+#[tokio::test]
 async fn accepted_drift_is_never_restored_until_the_acceptance_expires() {
     let accept = |expires: &str| {
         format!(
