@@ -178,16 +178,22 @@ async fn the_flapping_brake_stops_restoring_a_nacl_that_keeps_changing() {
         .find(|change| change["network_acl_id"] == db.as_str())
         .expect("the db tier's drift is still reported");
     assert!(
-        change["monitor_only"]
+        change["held"]
             .as_str()
             .is_some_and(|reason| reason.starts_with("flapping: restored 3 times in 600s")),
         "{change}"
+    );
+    assert_eq!(
+        change["monitor_only"],
+        Value::Null,
+        "the config says nothing of it"
     );
     assert_eq!(watch.terminate(), Some(0), "SIGTERM ends watch cleanly");
 }
 
 /// `nacl-drift watch` left running on the emulator, its lines read as they
-/// come.
+/// come; killed when dropped, so that a failing test leaves no process
+/// behind (it would hold the test's output open).
 pub struct Watching {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
@@ -225,5 +231,12 @@ impl Watching {
             .expect("kill");
         assert!(killed.success());
         self.child.wait().expect("watch ends").code()
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
