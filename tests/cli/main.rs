@@ -18,6 +18,7 @@ mod first_week;
 mod github;
 mod iam;
 mod lambda;
+mod layout;
 mod lint;
 mod release;
 mod sarif;

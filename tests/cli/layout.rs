@@ -1,0 +1,104 @@
+//! The workspace keeps the dependency rules its README states: each row of
+//! the crate table says which of our crates the crate depends on, and
+//! whether it may touch the AWS SDK; `cargo metadata` must agree.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::repo_root;
+
+/// Our crates, by the short names the table uses.
+const OURS: [&str; 8] = [
+    "model",
+    "analysis",
+    "diff",
+    "apply",
+    "attribution",
+    "config",
+    "reconcile",
+    "aws",
+];
+
+/// Each crate of the table: its package name, the crates of ours it says
+/// it depends on, and whether it says the AWS SDK.
+fn stated() -> Vec<(String, BTreeSet<String>, bool)> {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
+    readme
+        .lines()
+        .filter(|line| line.starts_with("| [`crates/"))
+        .map(|row| {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let folder = cells[0]
+                .split('`')
+                .nth(1)
+                .and_then(|path| path.strip_prefix("crates/"))
+                .expect("a crate folder");
+            let depends = cells.last().expect("a cell").trim_end_matches(" |");
+            let named = depends.split(';').next().unwrap_or_default();
+            let ours: BTreeSet<String> = named
+                .split(',')
+                .map(str::trim)
+                .filter(|name| OURS.contains(name))
+                .map(|name| format!("nacl-drift-{name}"))
+                .collect();
+            (
+                format!("nacl-drift-{folder}"),
+                ours,
+                depends.contains("the AWS SDK"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_crate_depends_on_what_the_readme_says_and_no_more() {
+    let metadata = Command::new(env!("CARGO"))
+        .current_dir(repo_root())
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .output()
+        .expect("cargo metadata");
+    assert!(metadata.status.success(), "{metadata:?}");
+    let metadata: Value = serde_json::from_slice(&metadata.stdout).expect("JSON");
+    let packages = metadata["packages"].as_array().expect("packages");
+    let rows = stated();
+    assert_eq!(rows.len(), 9, "the table has a row per library crate");
+    for (name, ours, sdk) in rows {
+        let package = packages
+            .iter()
+            .find(|package| package["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("the README names {name}, which the workspace lacks"));
+        let normal: Vec<&str> = package["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .filter(|dependency| dependency["kind"].is_null())
+            .filter_map(|dependency| dependency["name"].as_str())
+            .collect();
+        let actual: BTreeSet<String> = normal
+            .iter()
+            .filter(|dependency| dependency.starts_with("nacl-drift-"))
+            .map(|dependency| (*dependency).to_owned())
+            .collect();
+        assert_eq!(
+            actual, ours,
+            "{name}: the README's crate table says otherwise"
+        );
+        let touches_sdk = normal
+            .iter()
+            .any(|dependency| dependency.starts_with("aws-"));
+        assert_eq!(
+            touches_sdk,
+            sdk,
+            "{name}: the README says it {} the AWS SDK",
+            if sdk { "uses" } else { "does not use" }
+        );
+    }
+}
