@@ -16,7 +16,8 @@ use tokio::task::JoinSet;
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
 use crate::budget::{CallBudget, Pace};
-use crate::plan::{Call, Effect, Place, Plan, Stage, Step};
+use crate::plan::{Call, Effect, Plan, Stage, Step};
+use nacl_drift_model::Place;
 
 /// What happened to one call.
 #[derive(Clone, Debug, PartialEq, Eq)]

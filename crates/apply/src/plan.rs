@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use nacl_drift_diff::{Change, Drift, Report};
 use nacl_drift_model::sanitize::{Shown, shown};
 use nacl_drift_model::{
-    AccountId, Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Region,
+    AccountId, Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Place, Region,
     SubnetId, Traffic, VpcId,
 };
 
@@ -106,22 +106,6 @@ pub struct Step {
     pub recreates: bool,
     /// The call and its arguments.
     pub call: Call,
-}
-
-/// Where calls are made: one account, in one region. The executor takes
-/// an EC2 client for each place of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Place {
-    /// The account.
-    pub account: AccountId,
-    /// The region.
-    pub region: Region,
-}
-
-impl std::fmt::Display for Place {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "account {} in {}", self.account, self.region)
-    }
 }
 
 impl Step {

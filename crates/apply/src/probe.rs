@@ -17,7 +17,8 @@ use nacl_drift_model::{Direction, EntryKey, ObservedAcl, Operation, RuleNumber};
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
 use crate::execute::{Outcome, StepResult};
-use crate::plan::{Place, Plan, Step};
+use crate::plan::{Plan, Step};
+use nacl_drift_model::Place;
 
 /// What EC2 answered a call asked with `DryRun`.
 #[derive(Clone, Debug, PartialEq, Eq)]

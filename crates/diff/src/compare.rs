@@ -5,46 +5,12 @@ use std::path::PathBuf;
 
 use nacl_drift_analysis::Severity;
 use nacl_drift_model::{
-    AccountId, Baseline, Direction, NetworkAcl, NetworkAclId, ObservedAcl, Region, SubnetId, VpcId,
+    AccountId, Baseline, Direction, LiveAcl, NetworkAcl, NetworkAclId, Region, SubnetId, VpcId,
 };
 
 use crate::report::{Attributed, Change, Drift, Report, Skipped, TrafficEffect};
 use crate::scope::{Coverage, coverage};
 use crate::traffic::{EntryEffects, move_effects, sort_effects};
-
-/// A live NACL, with the region it was read in: `None` when it came from an
-/// export, which carries no region.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LiveAcl {
-    /// The region it was read in; `None` from an export, which has none.
-    pub region: Option<Region>,
-    /// The NACL, with its account and VPC.
-    pub observed: ObservedAcl,
-}
-
-impl LiveAcl {
-    /// Whether it is of `baseline`'s account and VPC, and of its region
-    /// when the region is known.
-    pub fn is_in(&self, baseline: &Baseline) -> bool {
-        self.observed.vpc_id == baseline.vpc_id
-            && self.observed.account == baseline.account
-            && self
-                .region
-                .as_ref()
-                .is_none_or(|region| *region == baseline.region)
-    }
-}
-
-/// Where it lives: `account A, region R, VPC V` (no region from an export).
-impl std::fmt::Display for LiveAcl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "account {}", self.observed.account)?;
-        if let Some(region) = &self.region {
-            write!(f, ", region {region}")?;
-        }
-        write!(f, ", VPC {}", self.observed.vpc_id)
-    }
-}
 
 /// Compares the baselines of `accounts` with live state. Baselines of other
 /// accounts are skipped, and so are live NACLs of other owners.

@@ -23,10 +23,12 @@ mod report;
 mod scope;
 mod traffic;
 
-pub use compare::{LiveAcl, diff, diff_covering, live_baseline};
+pub use compare::{diff, diff_covering, live_baseline};
 pub use nacl_drift_analysis::Severity;
+/// Shared nouns, defined in the model.
+pub use nacl_drift_model::{LiveAcl, ReadError};
 pub use report::{
-    Accepted, Attributed, Attribution, Change, ChangeKind, Drift, ReadError, Report, Skipped,
-    State, TrafficEffect,
+    Accepted, Attributed, Attribution, Change, ChangeKind, Drift, Report, Skipped, State,
+    TrafficEffect,
 };
 pub use scope::{Coverage, coverage};

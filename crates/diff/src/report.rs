@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
 use nacl_drift_model::{
     AccountId, Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, NetworkAclId, PortRange,
-    Protocol, Region, RuleNumber, SubnetId, VpcId,
+    Protocol, ReadError, Region, RuleNumber, SubnetId, VpcId,
 };
 use serde::{Serialize, Serializer};
 
@@ -464,36 +464,6 @@ impl Change {
             self.drift.entry_key(),
             self.drift.subnet(),
         )
-    }
-}
-
-/// An account-region whose live state could not be read. Its baselines
-/// are skipped, never compared: nothing of it is reported deleted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ReadError {
-    /// The account.
-    pub account: AccountId,
-    /// The region.
-    pub region: Region,
-    /// The AWS operation that failed: `AssumeRole`, `DescribeNetworkAcls`.
-    pub operation: String,
-    /// AWS's error code; `null` when the call got no answer.
-    pub code: Option<String>,
-    /// AWS's message, or why there was no answer.
-    pub message: String,
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "account {} in {}: {} failed: ",
-            self.account, self.region, self.operation
-        )?;
-        if let Some(code) = &self.code {
-            write!(f, "{code}: ")?;
-        }
-        f.write_str(&self.message)
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use nacl_drift_apply::Place;
 use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff_covering};
 use nacl_drift_model::{
-    AccountId, AssociationId, Baseline, BaselineError, NetworkAclId, Region, Scope, SubnetId,
+    AccountId, AssociationId, Baseline, BaselineError, NetworkAclId, Region, Scope, SubnetId, Vpc,
     VpcId, read_baseline_dir, read_region_records,
 };
 
@@ -243,27 +243,6 @@ impl Baselines {
             }
         }
         self
-    }
-}
-
-/// One VPC of the baselines: what the guard reconciles after an event.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Vpc {
-    /// Its account.
-    pub account: AccountId,
-    /// Its region.
-    pub region: Region,
-    /// The VPC.
-    pub vpc_id: VpcId,
-}
-
-impl Vpc {
-    fn of(baseline: &Baseline) -> Vpc {
-        Vpc {
-            account: baseline.account.clone(),
-            region: baseline.region.clone(),
-            vpc_id: baseline.vpc_id.clone(),
-        }
     }
 }
 

@@ -1,0 +1,111 @@
+//! The nouns every layer shares: where calls are made (`Place`), a VPC of
+//! the baselines (`Vpc`), a live NACL with the region it was read in
+//! (`LiveAcl`), and an account-region that could not be read
+//! (`ReadError`).
+
+use serde::Serialize;
+
+use crate::baseline::{Baseline, ObservedAcl};
+use crate::ids::{AccountId, Region, VpcId};
+
+/// Where calls are made: one account, in one region. The executor takes
+/// an EC2 client for each place of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    /// The account.
+    pub account: AccountId,
+    /// The region.
+    pub region: Region,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "account {} in {}", self.account, self.region)
+    }
+}
+
+/// One VPC of the baselines: what the guard reconciles after an event.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Vpc {
+    /// Its account.
+    pub account: AccountId,
+    /// Its region.
+    pub region: Region,
+    /// The VPC.
+    pub vpc_id: VpcId,
+}
+
+impl Vpc {
+    /// The VPC `baseline` is of.
+    pub fn of(baseline: &Baseline) -> Vpc {
+        Vpc {
+            account: baseline.account.clone(),
+            region: baseline.region.clone(),
+            vpc_id: baseline.vpc_id.clone(),
+        }
+    }
+}
+
+/// A live NACL, with the region it was read in: `None` when it came from an
+/// export, which carries no region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveAcl {
+    /// The region it was read in; `None` from an export, which has none.
+    pub region: Option<Region>,
+    /// The NACL, with its account and VPC.
+    pub observed: ObservedAcl,
+}
+
+impl LiveAcl {
+    /// Whether it is of `baseline`'s account and VPC, and of its region
+    /// when the region is known.
+    pub fn is_in(&self, baseline: &Baseline) -> bool {
+        self.observed.vpc_id == baseline.vpc_id
+            && self.observed.account == baseline.account
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|region| *region == baseline.region)
+    }
+}
+
+/// Where it lives: `account A, region R, VPC V` (no region from an export).
+impl std::fmt::Display for LiveAcl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "account {}", self.observed.account)?;
+        if let Some(region) = &self.region {
+            write!(f, ", region {region}")?;
+        }
+        write!(f, ", VPC {}", self.observed.vpc_id)
+    }
+}
+
+/// An account-region whose live state could not be read. Its baselines
+/// are skipped, never compared: nothing of it is reported deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReadError {
+    /// The account.
+    pub account: AccountId,
+    /// The region.
+    pub region: Region,
+    /// The AWS operation that failed: `AssumeRole`, `DescribeNetworkAcls`.
+    pub operation: String,
+    /// AWS's error code; `null` when the call got no answer.
+    pub code: Option<String>,
+    /// AWS's message, or why there was no answer.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "account {} in {}: {} failed: ",
+            self.account, self.region, self.operation
+        )?;
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
