@@ -255,37 +255,51 @@ pub fn write_baseline(
     labels: &SubnetLabels,
 ) -> Result<(PathBuf, WriteOutcome), BaselineError> {
     let path = path_inside(dir, &baseline.relative_path())?;
-    let (existing, outcome) = match fs::read(&path) {
-        Ok(existing) => (existing, WriteOutcome::Updated),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            (Vec::new(), WriteOutcome::Created)
-        }
-        Err(source) => return Err(BaselineError::Read { path, source }),
-    };
-    let mut labels_kept = labels_in(&String::from_utf8_lossy(&existing));
+    let existing = existing_bytes(&path)?;
+    let mut labels_kept = existing
+        .as_deref()
+        .map(|bytes| labels_in(&String::from_utf8_lossy(bytes)))
+        .unwrap_or_default();
     labels_kept.extend(labels.iter().map(|(id, label)| (id.clone(), label.clone())));
     let yaml = baseline.to_labelled_yaml(&labels_kept);
-    if outcome == WriteOutcome::Updated
-        && same_but_for_regions(&path, &existing, baseline, &labels_kept)
+    if let Some(existing) = &existing
+        && existing != yaml.as_bytes()
+        && same_but_for_regions(&path, existing, baseline, &labels_kept)
     {
         return Ok((path, WriteOutcome::Unchanged));
     }
-    let outcome = write_if_changed(&path, yaml.as_bytes())?;
+    let outcome = write_over(&path, yaml.as_bytes(), existing.as_deref())?;
     Ok((path, outcome))
 }
 
 /// Writes `bytes` to `path` atomically, unless the file holds them already.
 pub(crate) fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<WriteOutcome, BaselineError> {
-    let outcome = match fs::read(path) {
-        Ok(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
-        Ok(_) => WriteOutcome::Updated,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => WriteOutcome::Created,
-        Err(source) => {
-            return Err(BaselineError::Read {
-                path: path.to_owned(),
-                source,
-            });
-        }
+    write_over(path, bytes, existing_bytes(path)?.as_deref())
+}
+
+/// The bytes of the file at `path`; `None` when there is none.
+fn existing_bytes(path: &Path) -> Result<Option<Vec<u8>>, BaselineError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(BaselineError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Writes `bytes` over the file that held `existing`, unless they are
+/// the same.
+fn write_over(
+    path: &Path,
+    bytes: &[u8],
+    existing: Option<&[u8]>,
+) -> Result<WriteOutcome, BaselineError> {
+    let outcome = match existing {
+        Some(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
+        Some(_) => WriteOutcome::Updated,
+        None => WriteOutcome::Created,
     };
     write_atomically(path, bytes).map_err(|source| BaselineError::Write {
         path: path.to_owned(),
