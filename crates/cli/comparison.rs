@@ -15,6 +15,7 @@ use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, Region};
 use nacl_drift_reconcile::{Baselines, Exports, LiveRead, LiveSource, ReadScope, SourceError};
 
+pub use nacl_drift_guard::Identity;
 pub use nacl_drift_reconcile::Comparison;
 
 use crate::accounts::AccountArgs;
@@ -68,14 +69,7 @@ impl<'a> Live<'a> {
 
     /// An EC2 client for each place of `places`, acting as its account.
     pub fn clients(&self, places: impl IntoIterator<Item = Place>) -> BTreeMap<Place, Ec2> {
-        places
-            .into_iter()
-            .filter_map(|place| {
-                let config = self.sdk_config(&place.account)?;
-                let client = Ec2::new(ec2_client(config, &place.region));
-                Some((place, client))
-            })
-            .collect()
+        ec2_clients(places, |account| self.sdk_config(account))
     }
 
     /// The configuration whose credentials act as `account`.
@@ -182,11 +176,20 @@ impl<'a> Live<'a> {
     }
 }
 
-/// Who a run is: the accounts it reads, and the principals that CloudTrail
-/// names for the calls it makes.
-pub struct Identity {
-    pub accounts: BTreeSet<AccountId>,
-    pub principals: BTreeSet<String>,
+/// An EC2 client for each place of `places` whose account `config_of`
+/// has credentials for.
+pub fn ec2_clients<'a>(
+    places: impl IntoIterator<Item = Place>,
+    config_of: impl Fn(&AccountId) -> Option<&'a SdkConfig>,
+) -> BTreeMap<Place, Ec2> {
+    places
+        .into_iter()
+        .filter_map(|place| {
+            let config = config_of(&place.account)?;
+            let client = Ec2::new(ec2_client(config, &place.region));
+            Some((place, client))
+        })
+        .collect()
 }
 
 /// The configuration's region, else us-east-1: where STS and Organizations

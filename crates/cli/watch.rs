@@ -1,10 +1,10 @@
 //! `nacl-drift watch`: the guard, as a long-running process. Each
 //! reconcile is a fresh read of live state through the reconcile core,
 //! reported, and with `--restore` restored (the plan `apply --yes` would
-//! make) and verified; see [`crate::guard`] for what it never touches.
+//! make) and verified; see the guard crate for what it never touches.
 //!
 //! - Poll mode (no queue): every `--interval`, everything.
-//! - Event mode (`--sqs-queue-url`, [`queue`]): the VPC of each NACL call
+//! - Event mode (`--sqs-queue-url`): the VPC of each NACL call
 //!   that EventBridge delivers, and a sweep of everything on start and
 //!   every `--sweep-interval`.
 //!
@@ -13,22 +13,20 @@
 //! then exit 0. `--once` reconciles once (or drains the queue) and exits
 //! as `diff` does.
 
-mod queue;
-
 use std::time::Duration;
 
 use anyhow::Result;
 use nacl_drift_aws::Queue;
 use nacl_drift_config::Config;
+use nacl_drift_guard::queue::QueueSettings;
+use nacl_drift_guard::{poll, queue};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
-use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
-use crate::guard::{Guard, GuardArgs, Line, Scope, Trigger};
-use crate::live::LiveFileArgs;
-use crate::printer::{Printer, print_error};
+use crate::guard::{GuardArgs, LineFormat, SqsQueue, exit_status, print_said, with_context};
+use crate::printer::Printer;
 use crate::project;
 
 #[derive(clap::Args, Debug)]
@@ -63,8 +61,8 @@ pub struct Args {
     once: bool,
 
     /// One JSON object per reconcile (ndjson), or one line of text.
-    #[arg(long, value_enum, default_value_t = WatchFormat::Ndjson)]
-    format: WatchFormat,
+    #[arg(long, value_enum, default_value_t = LineFormat::Ndjson)]
+    format: LineFormat,
 
     #[command(flatten)]
     accounts: AccountArgs,
@@ -73,61 +71,33 @@ pub struct Args {
     aws: AwsArgs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum WatchFormat {
-    Ndjson,
-    Text,
-}
-
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let queue = match &args.sqs_queue_url {
-        Some(url) => Some(Queue::new(&args.aws.load().await?, url)?),
+        Some(url) => Some(SqsQueue(Queue::new(&args.aws.load().await?, url)?)),
         None => None,
     };
     let baseline_dir = args.guard.baselines.resolve(config);
     project::announce(printer, config, &baseline_dir);
-    let no_exports = LiveFileArgs::default();
-    let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
-    let mut guard = Guard::new(&args.guard, baseline_dir, live, config).await?;
+    let mut guard = args
+        .guard
+        .guard(baseline_dir, &args.accounts, &args.aws, config)
+        .await?;
     let mut stop = Stop::new()?;
-    if let Some(queue) = queue {
-        return queue::run(&mut guard, queue, &args, printer, &mut stop).await;
-    }
-    loop {
-        let reconciled = match guard.baselines() {
-            Ok(baselines) => {
-                guard
-                    .reconcile(&baselines, Scope::Everything, Trigger::Poll, Vec::new())
-                    .await
-            }
-            Err(error) => Err(error.into()),
-        };
-        let status = match reconciled {
-            Ok(line) => {
-                print_line(printer, args.format, &line);
-                line.status()
-            }
-            Err(error) => {
-                print_error(&error);
-                ExitStatus::Failure
-            }
-        };
-        if args.once {
-            return Ok(status);
+    let mut say = |said| print_said(printer, args.format, said);
+    let standing = match queue {
+        Some(queue) => {
+            let settings = QueueSettings {
+                sweep_interval: args.sweep_interval,
+                debounce: args.debounce,
+                once: args.once,
+            };
+            queue::run(&mut guard, queue, settings, &mut stop, &mut say)
+                .await
+                .map_err(|error| with_context(error, String::new()))?
         }
-        if stop.wait(args.interval).await {
-            return Ok(ExitStatus::Success);
-        }
-    }
-}
-
-/// Prints one reconcile's line, at once.
-fn print_line(printer: &mut Printer, format: WatchFormat, line: &Line) {
-    match format {
-        WatchFormat::Ndjson => printer.line(line.json()),
-        WatchFormat::Text => printer.line(line.text()),
-    }
-    printer.flush();
+        None => poll::run(&mut guard, args.interval, args.once, &mut stop, &mut say).await,
+    };
+    Ok(exit_status(standing))
 }
 
 /// SIGINT and SIGTERM, which end the watch between reconciles.
@@ -143,16 +113,9 @@ impl Stop {
             terminate: signal(SignalKind::terminate())?,
         })
     }
+}
 
-    /// Waits `interval`; true when a signal came first.
-    async fn wait(&mut self, interval: Duration) -> bool {
-        tokio::select! {
-            () = tokio::time::sleep(interval) => false,
-            () = self.signalled() => true,
-        }
-    }
-
-    /// Returns when SIGINT or SIGTERM comes.
+impl queue::Stop for Stop {
     async fn signalled(&mut self) {
         tokio::select! {
             _ = self.interrupt.recv() => {}

@@ -1,102 +1,156 @@
-//! `watch --sqs-queue-url`: the guard's event mode.
-//!
-//! Each message is an EventBridge event. A NACL call names the VPCs to
-//! reconcile; the events of one VPC gather for `--debounce`, then one
-//! reconcile of that VPC reads it afresh. Reconciles of one VPC never
-//! overlap, and a sweep of everything (on start, every `--sweep-interval`,
-//! or on a scheduled event) runs alone. A message is deleted once every
-//! reconcile it asked for is done; when one fails, it is left to come back
-//! (SQS delivers it again after its visibility timeout, and a redrive
-//! policy moves it to a dead-letter queue in the end).
+//! Event mode (`watch --sqs-queue-url`): each message is an EventBridge
+//! event. A NACL call names the VPCs to reconcile; the events of one VPC
+//! gather for the debounce, then one reconcile of that VPC reads it
+//! afresh. Reconciles of one VPC never overlap, and a sweep of everything
+//! (on start, every sweep interval, or on a scheduled event) runs alone. A
+//! message is deleted once every reconcile it asked for is done; when one
+//! fails, it is left to come back (SQS delivers it again after its
+//! visibility timeout, and a redrive policy moves it to a dead-letter
+//! queue in the end).
 //!
 //! Messages that ask nothing (a failed call, a NACL outside every
 //! baseline, an event seen before, another account, an event of a source
-//! that is not AWS's, an oversized body) are deleted at once, with a note
-//! on stderr.
+//! that is not AWS's, an oversized body) are deleted at once, with a note.
 //!
 //! Whoever may send to the queue can send anything, so what a message may
 //! cost is bounded: the due VPCs of one account and region are reconciled
-//! together (one read), a schedule sweeps at most once per half
-//! `--sweep-interval`, a call that could have changed every VPC of its
-//! account and region is reconciled at most once per
-//! [`WHOLE_PLACE_GAP`] there, and `--once` takes at most what was queued
-//! when it started.
+//! together (one read), a schedule sweeps at most once per half sweep
+//! interval, a call that could have changed every VPC of its account and
+//! region is reconciled at most once per [`WHOLE_PLACE_GAP`] there, and
+//! `once` takes at most what was queued when it started.
+//!
+//! Time is tokio's: the tests run it on a paused clock.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::time::Duration;
 
-use anyhow::{Context, Result};
 use nacl_drift_attribution::{NaclEvent, read_delivery};
-use nacl_drift_aws::{LONG_POLL, Message, Queue, Receipt};
 use nacl_drift_model::{AccountId, Region};
 use nacl_drift_reconcile::{Baselines, Vpc};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
-use super::{Args, Stop, print_line};
-use crate::exit_status::ExitStatus;
-use crate::guard::{Ask, Done, Guard, Scope, Trigger};
-use crate::printer::{Printer, print_error};
+use crate::{Ask, Done, Edge, Guard, GuardError, Reach, Said, Standing, Trigger};
 
 /// How long a queue that cannot be read rests before the next try.
-const RECEIVE_RETRY: Duration = Duration::from_secs(5);
+pub const RECEIVE_RETRY: Duration = Duration::from_secs(5);
 
 /// The shortest time between two reconciles of every VPC of an account
 /// and region that calls (not sweeps) asked for: later calls wait, and
 /// share the next one.
-const WHOLE_PLACE_GAP: Duration = Duration::from_secs(10);
+pub const WHOLE_PLACE_GAP: Duration = Duration::from_secs(10);
 
-/// Receives from `queue` and reconciles what it asks, until a signal (or,
-/// with `--once`, until the queue is drained and its reconciles are done).
-pub async fn run(
-    guard: &mut Guard<'_>,
-    queue: Queue,
-    args: &Args,
-    printer: &mut Printer,
-    stop: &mut Stop,
-) -> Result<ExitStatus> {
-    let mut inbox = Inbox::new(args.sweep_interval / 2);
+/// Why a queue could not be read or written; its message is the queue's.
+pub type QueueError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One message of the queue.
+#[derive(Clone, Debug)]
+pub struct Message<R> {
+    /// Its id, for notes.
+    pub id: String,
+    /// The EventBridge event it carries.
+    pub body: String,
+    /// What deletes it.
+    pub receipt: R,
+}
+
+/// The queue the guard takes its events from (SQS at the edge).
+pub trait MessageQueue: Clone + Send + Sync + 'static {
+    /// What deletes a received message.
+    type Receipt: Send + 'static;
+    /// The longest wait of one receive.
+    const LONG_POLL: Duration;
+
+    /// The queue's address, for errors.
+    fn url(&self) -> &str;
+
+    /// About how many messages it holds now.
+    fn queued(&self) -> impl Future<Output = Result<usize, QueueError>> + Send;
+
+    /// Up to a batch of messages, waiting at most `wait` for the first.
+    fn receive(
+        &self,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<Message<Self::Receipt>>, QueueError>> + Send;
+
+    /// Deletes handled messages.
+    fn delete(
+        &self,
+        receipts: &[Self::Receipt],
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+/// What ends a long-running guard between reconciles (SIGINT, SIGTERM).
+pub trait Stop {
+    /// Returns when it is time to stop.
+    fn signalled(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// How event mode runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// The time between full sweeps; the first is on start.
+    pub sweep_interval: Duration,
+    /// How long the events of one VPC gather before its reconcile.
+    pub debounce: Duration,
+    /// Drain what the queue holds (waiting at most one long poll), then
+    /// end.
+    pub once: bool,
+}
+
+/// Receives from `queue` and reconciles what it asks, until `stop` (or,
+/// with `once`, until the queue is drained and its reconciles are done).
+/// Returns the worst standing of its lines (with `once`; else in sync).
+pub async fn run<E: Edge, Q: MessageQueue>(
+    guard: &mut Guard<E>,
+    queue: Q,
+    settings: QueueSettings,
+    stop: &mut impl Stop,
+    say: &mut impl FnMut(Said),
+) -> Result<Standing, GuardError> {
+    let receive_error = |source| GuardError::Queue {
+        url: queue.url().to_owned(),
+        source,
+    };
+    let mut inbox = Inbox::new(settings.sweep_interval / 2);
     let mut tasks = JoinSet::new();
-    if args.once {
+    if settings.once {
         // What was queued when it started, at least one long poll's worth:
         // a trickle of new messages cannot keep it running.
-        let queued = queue
-            .queued()
-            .await
-            .with_context(|| format!("cannot receive from {}", queue.url()))?;
+        let queued = queue.queued().await.map_err(receive_error)?;
         let mut left = queued.max(1);
-        let mut wait = LONG_POLL;
+        let mut wait = Q::LONG_POLL;
         while left > 0 {
             let batch = tokio::select! {
-                batch = queue.receive(wait) => batch
-                    .with_context(|| format!("cannot receive from {}", queue.url()))?,
-                () = stop.signalled() => return Ok(ExitStatus::Success),
+                batch = queue.receive(wait) => batch.map_err(receive_error)?,
+                () = stop.signalled() => return Ok(Standing::InSync),
             };
             if batch.is_empty() {
                 break;
             }
             left = left.saturating_sub(batch.len());
-            let handled = inbox.take(guard, batch, Duration::ZERO, printer);
-            delete(&queue, &handled).await;
+            let handled = inbox.take(guard, batch, Duration::ZERO, say);
+            delete(&queue, handled).await;
             wait = Duration::from_secs(1);
         }
-        let mut status = ExitStatus::Success;
+        let mut standing = Standing::InSync;
         loop {
-            inbox.start_due(guard, &mut tasks, Instant::now());
+            inbox.start_due(guard, &mut tasks, Instant::now(), say);
             let joined = tokio::select! {
                 joined = tasks.join_next() => joined,
                 () = stop.signalled() => {
                     tasks.abort_all();
-                    return Ok(status);
+                    return Ok(standing);
                 }
             };
             let Some(joined) = joined else {
-                return Ok(status);
+                return Ok(standing);
             };
-            let (handled, line_status) =
-                inbox.finish(guard, joined.context("a reconcile failed")?, args, printer);
-            delete(&queue, &handled).await;
-            status = worse(status, line_status);
+            let (handled, line_standing) = inbox.finish(guard, joined?, say);
+            delete(&queue, handled).await;
+            standing = standing.max(line_standing);
         }
     }
 
@@ -108,9 +162,9 @@ pub async fn run(
         let now = Instant::now();
         if now >= next_sweep {
             inbox.sweep_due = true;
-            next_sweep = now + args.sweep_interval;
+            next_sweep = now + settings.sweep_interval;
         }
-        inbox.start_due(guard, &mut tasks, now);
+        inbox.start_due(guard, &mut tasks, now, say);
         let wake = inbox
             .next_due()
             .map_or(next_sweep, |due| due.min(next_sweep));
@@ -118,43 +172,42 @@ pub async fn run(
             Some(batch) = batches.recv() => match batch {
                 Ok(batch) => {
                     received_once = true;
-                    let handled = inbox.take(guard, batch, args.debounce, printer);
-                    delete(&queue, &handled).await;
+                    let handled = inbox.take(guard, batch, settings.debounce, say);
+                    delete(&queue, handled).await;
                 }
                 Err(error) if !received_once => {
                     receiver.abort();
-                    return Err(error).with_context(|| format!("cannot receive from {}", queue.url()));
+                    return Err(receive_error(error));
                 }
-                Err(error) => printer.warning(&format!(
+                Err(error) => say(Said::Warning(format!(
                     "cannot receive from {} (trying again in {}s): {error}",
                     queue.url(),
                     RECEIVE_RETRY.as_secs()
-                )),
+                ))),
             },
             Some(joined) = tasks.join_next() => {
-                let (handled, _) = inbox.finish(guard, joined.context("a reconcile failed")?, args, printer);
-                delete(&queue, &handled).await;
+                let (handled, _) = inbox.finish(guard, joined?, say);
+                delete(&queue, handled).await;
             }
-            () = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {}
+            () = tokio::time::sleep_until(wake) => {}
             () = stop.signalled() => break,
         }
     }
     receiver.abort();
     while let Some(joined) = tasks.join_next().await {
-        let (handled, _) =
-            inbox.finish(guard, joined.context("a reconcile failed")?, args, printer);
-        delete(&queue, &handled).await;
+        let (handled, _) = inbox.finish(guard, joined?, say);
+        delete(&queue, handled).await;
     }
-    Ok(ExitStatus::Success)
+    Ok(Standing::InSync)
 }
 
+/// Batches of `queue`, for as long as they are taken.
+type Batches<Q> = mpsc::Sender<Result<Vec<Message<<Q as MessageQueue>::Receipt>>, QueueError>>;
+
 /// Long-polls `queue` for as long as the batches are taken.
-async fn receive_forever(
-    queue: Queue,
-    batches: mpsc::Sender<Result<Vec<Message>, nacl_drift_aws::ApiError>>,
-) {
+async fn receive_forever<Q: MessageQueue>(queue: Q, batches: Batches<Q>) {
     loop {
-        let batch = queue.receive(LONG_POLL).await;
+        let batch = queue.receive(Q::LONG_POLL).await;
         let failed = batch.is_err();
         let empty = batch.as_ref().is_ok_and(Vec::is_empty);
         if !empty && batches.send(batch).await.is_err() {
@@ -168,11 +221,11 @@ async fn receive_forever(
 
 /// Deletes the messages handled; one that cannot be deleted comes back,
 /// and is then recognised as seen.
-async fn delete(queue: &Queue, handled: &[Receipt]) {
+async fn delete<Q: MessageQueue>(queue: &Q, handled: Vec<Q::Receipt>) {
     if handled.is_empty() {
         return;
     }
-    if let Err(error) = queue.delete(handled).await {
+    if let Err(error) = queue.delete(&handled).await {
         tracing::warn!(
             "cannot delete handled messages from {}: {error}",
             queue.url()
@@ -180,18 +233,9 @@ async fn delete(queue: &Queue, handled: &[Receipt]) {
     }
 }
 
-fn worse(a: ExitStatus, b: ExitStatus) -> ExitStatus {
-    let rank = |status| match status {
-        ExitStatus::Success => 0,
-        ExitStatus::Drift => 1,
-        ExitStatus::Failure => 2,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
 /// The events waiting for their VPC's reconcile, the reconciles running,
 /// and the messages whose deletion waits on them.
-struct Inbox {
+struct Inbox<R> {
     pending: BTreeMap<Vpc, Pending>,
     running: BTreeMap<Vpc, Vec<String>>,
     sweeping: bool,
@@ -202,8 +246,8 @@ struct Inbox {
     sweep_gap: Duration,
     /// When the last reconcile of every VPC of an account and region that
     /// a call asked for started.
-    last_whole_place: HashMap<Place, Instant>,
-    messages: HashMap<String, Waiting>,
+    last_whole_place: HashMap<AccountRegion, Instant>,
+    messages: HashMap<String, Waiting<R>>,
     /// The baselines the latest batch was read against: its events'
     /// reconciles use them, rather than read them again.
     baselines: Option<Baselines>,
@@ -219,21 +263,21 @@ struct Pending {
 }
 
 /// An account and region: the VPCs of one are read together.
-type Place = (AccountId, Region);
+type AccountRegion = (AccountId, Region);
 
-fn place_of(vpc: &Vpc) -> Place {
+fn account_region(vpc: &Vpc) -> AccountRegion {
     (vpc.account.clone(), vpc.region.clone())
 }
 
 /// A message whose reconciles are not all done.
-struct Waiting {
-    receipt: Receipt,
+struct Waiting<R> {
+    receipt: R,
     reconciles_left: usize,
     failed: bool,
     event_id: String,
 }
 
-impl Inbox {
+impl<R> Inbox<R> {
     fn new(sweep_gap: Duration) -> Self {
         Inbox {
             pending: BTreeMap::new(),
@@ -250,17 +294,20 @@ impl Inbox {
 
     /// Reads a batch of messages: each NACL call joins its VPCs' pending
     /// events. Returns the messages handled already (nothing to do).
-    fn take(
+    fn take<E: Edge>(
         &mut self,
-        guard: &mut Guard<'_>,
-        batch: Vec<Message>,
+        guard: &mut Guard<E>,
+        batch: Vec<Message<R>>,
         debounce: Duration,
-        printer: &Printer,
-    ) -> Vec<Receipt> {
+        say: &mut impl FnMut(Said),
+    ) -> Vec<R> {
         let baselines = match guard.baselines() {
             Ok(baselines) => baselines,
             Err(error) => {
-                print_error(&anyhow::Error::new(error).context("cannot act on events"));
+                say(Said::Error {
+                    context: "cannot act on events".to_owned(),
+                    error: error.into(),
+                });
                 return Vec::new();
             }
         };
@@ -270,17 +317,20 @@ impl Inbox {
             match guard.ask(&baselines, read_delivery(&message.body)) {
                 Ask::Sweep => {
                     match self.last_sweep.map(|at| now.duration_since(at)) {
-                        Some(since) if since < self.sweep_gap => printer.note(&format!(
+                        Some(since) if since < self.sweep_gap => say(Said::Note(format!(
                             "message {} asks for a sweep {}s after the last one: at most one per half --sweep-interval",
                             message.id,
                             since.as_secs()
-                        )),
+                        ))),
                         _ => self.sweep_due = true,
                     }
                     handled.push(message.receipt);
                 }
                 Ask::Nothing(why) => {
-                    printer.note(&format!("message {} asks nothing: {why}", message.id));
+                    say(Said::Note(format!(
+                        "message {} asks nothing: {why}",
+                        message.id
+                    )));
                     handled.push(message.receipt);
                 }
                 Ask::Reconcile {
@@ -302,7 +352,7 @@ impl Inbox {
                         // later one joins it, and never puts it off.
                         let held_until = self
                             .last_whole_place
-                            .get(&place_of(&vpc))
+                            .get(&account_region(&vpc))
                             .filter(|_| whole_place)
                             .map(|last| *last + WHOLE_PLACE_GAP);
                         let pending = self.pending.entry(vpc).or_insert_with(|| Pending {
@@ -333,7 +383,13 @@ impl Inbox {
     /// Starts the reconciles that are due: a sweep alone once nothing else
     /// runs, else, for each account and region, one reconcile of its due
     /// VPCs that are not being reconciled (one read of them all).
-    fn start_due(&mut self, guard: &mut Guard<'_>, tasks: &mut JoinSet<Done>, now: Instant) {
+    fn start_due<E: Edge>(
+        &mut self,
+        guard: &mut Guard<E>,
+        tasks: &mut JoinSet<Done<E>>,
+        now: Instant,
+        say: &mut impl FnMut(Said),
+    ) {
         if self.sweeping {
             return;
         }
@@ -342,9 +398,9 @@ impl Inbox {
                 self.sweep_due = false;
                 let job = guard
                     .baselines()
-                    .map_err(anyhow::Error::new)
+                    .map_err(GuardError::from)
                     .and_then(|baselines| {
-                        guard.job(&baselines, Scope::Everything, Trigger::Sweep, Vec::new())
+                        guard.job(&baselines, Reach::Everything, Trigger::Sweep, Vec::new())
                     });
                 match job {
                     Ok(job) => {
@@ -352,21 +408,26 @@ impl Inbox {
                         self.last_sweep = Some(now);
                         tasks.spawn(job.run());
                     }
-                    Err(error) => print_error(&error.context("cannot sweep")),
+                    Err(error) => say(Said::Error {
+                        context: "cannot sweep".to_owned(),
+                        error,
+                    }),
                 }
             }
             return;
         }
-        let mut due: BTreeMap<Place, Vec<Vpc>> = BTreeMap::new();
+        let mut due: BTreeMap<AccountRegion, Vec<Vpc>> = BTreeMap::new();
         for (vpc, pending) in &self.pending {
             if pending.due <= now && !self.running.contains_key(vpc) {
-                due.entry(place_of(vpc)).or_default().push(vpc.clone());
+                due.entry(account_region(vpc))
+                    .or_default()
+                    .push(vpc.clone());
             }
         }
         let Some(baselines) = self.baselines.take() else {
             return; // Nothing is pending before a batch was read.
         };
-        for (place, vpcs) in due {
+        for ((account, region), vpcs) in due {
             let mut events: Vec<NaclEvent> = Vec::new();
             let mut messages = Vec::new();
             let mut whole_place = false;
@@ -382,18 +443,20 @@ impl Inbox {
                 messages.push((vpc.clone(), pending.messages));
             }
             if whole_place {
-                self.last_whole_place.insert(place.clone(), now);
+                self.last_whole_place
+                    .insert((account.clone(), region.clone()), now);
             }
-            let scope = Scope::Vpcs(vpcs.iter().cloned().collect());
-            match guard.job(&baselines, scope, Trigger::Event, events) {
+            let reach = Reach::Vpcs(vpcs.iter().cloned().collect());
+            match guard.job(&baselines, reach, Trigger::Event, events) {
                 Ok(job) => {
                     self.running.extend(messages);
                     tasks.spawn(job.run());
                 }
                 Err(error) => {
-                    print_error(
-                        &error.context(format!("cannot reconcile {}/{}", place.0, place.1)),
-                    );
+                    say(Said::Error {
+                        context: format!("cannot reconcile {account}/{region}"),
+                        error,
+                    });
                     let messages: Vec<String> =
                         messages.into_iter().flat_map(|(_, ids)| ids).collect();
                     self.settle(guard, &messages, false);
@@ -403,50 +466,53 @@ impl Inbox {
         self.baselines = Some(baselines);
     }
 
-    /// Prints a finished reconcile's line (or its error). Returns the
-    /// messages now handled, and how `--once` would end on it.
-    fn finish(
+    /// Says a finished reconcile's line (or its error). Returns the
+    /// messages now handled, and the line's standing.
+    fn finish<E: Edge>(
         &mut self,
-        guard: &mut Guard<'_>,
-        done: Done,
-        args: &Args,
-        printer: &mut Printer,
-    ) -> (Vec<Receipt>, ExitStatus) {
-        let messages = match done.job.scope() {
-            Scope::Vpcs(vpcs) => vpcs
+        guard: &mut Guard<E>,
+        done: Done<E>,
+        say: &mut impl FnMut(Said),
+    ) -> (Vec<R>, Standing) {
+        let messages: Vec<String> = match done.job.reach() {
+            Reach::Vpcs(vpcs) => vpcs
                 .iter()
                 .flat_map(|vpc| self.running.remove(vpc).unwrap_or_default())
                 .collect(),
-            Scope::Everything => {
+            Reach::Everything => {
                 self.sweeping = false;
                 Vec::new()
             }
         };
-        let (succeeded, status) = match guard.finish(done) {
+        let (succeeded, standing) = match guard.finish(done) {
             Ok(line) => {
-                print_line(printer, args.format, &line);
                 // An account-region that could not be read was not
                 // checked: its messages come back.
-                (line.read_everything(), line.status())
+                let outcome = (line.read_everything(), line.standing());
+                say(Said::Line(Box::new(line)));
+                outcome
             }
             Err(error) => {
-                print_error(&error);
-                (false, ExitStatus::Failure)
+                say(Said::Error {
+                    context: String::new(),
+                    error,
+                });
+                (false, Standing::Unread)
             }
         };
-        (self.settle(guard, &messages, succeeded), status)
+        (self.settle(guard, &messages, succeeded), standing)
     }
 
     /// One reconcile of `messages` is over; returns those whose every
-    /// reconcile is over and succeeded (read all it covers). A message with a failed reconcile
-    /// is not deleted, and its event is forgotten, so that it is acted on
-    /// when it comes back.
-    fn settle(
+    /// reconcile is over and succeeded (read all it covers). A message
+    /// with a failed reconcile is not deleted, and its event is forgotten,
+    /// so that it is acted on when it comes back.
+    fn settle<E: Edge>(
         &mut self,
-        guard: &mut Guard<'_>,
+        guard: &mut Guard<E>,
         messages: &[String],
         succeeded: bool,
-    ) -> Vec<Receipt> {
+    ) -> Vec<R> {
         let mut handled = Vec::new();
         for id in messages {
             let Some(waiting) = self.messages.get_mut(id) else {

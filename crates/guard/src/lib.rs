@@ -1,0 +1,425 @@
+//! The guard, shared by `watch` and `lambda`: which VPCs a NACL call may
+//! have changed, one reconcile of them (or of everything) under the
+//! guard's policy, and the line each reconcile reports.
+//!
+//! - [`Guard`]: the policy ([`Settings`]), the flapping brake, the
+//!   duplicate check and nacl-drift's own principals; [`Guard::ask`] says
+//!   what a delivered event asks, [`Guard::job`] makes a reconcile ready to
+//!   run on a task of its own, [`Guard::finish`] makes its [`Line`].
+//! - [`queue`]: event mode (`watch --sqs-queue-url`): debounce, no
+//!   overlapping reconciles of one VPC, sweeps, messages deleted once
+//!   handled; [`poll`]: poll mode.
+//! - [`lambda`]: one Lambda invocation's answer.
+//!
+//! The guard acts on a fresh read of live state only, never on an event's
+//! content: an event says where to look. Monitor-only NACLs and accepted
+//! drift are never restored (the reconcile core's judge), and the flapping
+//! brake holds a NACL that keeps being changed back. An event of
+//! nacl-drift's own calls is named so in the line, and changes nothing
+//! else: anyone who may send to the queue can name that principal, so the
+//! state check decides, as for any event, whether to restore.
+//!
+//! Generic over the core's traits ([`Edge`]: a `LiveSource` and apply's
+//! `NaclApi`), with no AWS SDK: the binary gives it EC2, the tests an
+//! in-memory EC2 on tokio's paused clock. Everything meant for people
+//! comes out as data ([`Said`]); the binary prints it.
+
+#![deny(missing_docs)]
+
+pub mod lambda;
+mod line;
+pub mod poll;
+pub mod queue;
+mod seen;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nacl_drift_apply::{NaclApi, Pace, Place, PlanOptions};
+use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
+use nacl_drift_config::Config;
+use nacl_drift_model::{AccountId, NetworkAclId, Operation, Region, VpcId};
+use nacl_drift_reconcile::{
+    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled, Vpc, reconcile,
+};
+use tokio::time::Instant;
+
+use line::CallStatus;
+pub use line::{Line, Standing};
+use seen::Seen;
+
+/// What the guard may do, resolved from flags, the environment and the
+/// config file before it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The folder of the baselines.
+    pub baseline_dir: PathBuf,
+    /// Only these regions' baselines (all when empty).
+    pub regions: Vec<Region>,
+    /// Restore drift (as `apply --yes` would), then verify; otherwise
+    /// report only.
+    pub restore: bool,
+    /// Also delete live entries that the baseline lacks (an added deny).
+    pub prune: bool,
+    /// Stop restoring a NACL restored this many times within `flap_window`.
+    pub flap_limit: usize,
+    /// The window of the flapping brake.
+    pub flap_window: Duration,
+}
+
+/// Where the guard reads live state and makes its calls: the core's
+/// traits, for one account or many.
+pub trait Edge: Send + Sync + 'static {
+    /// The live state, read afresh by every reconcile.
+    type Source: LiveSource + Clone + Sync + 'static;
+    /// The calls of a restore, in one account and region.
+    type Api: NaclApi;
+
+    /// The live source.
+    fn source(&self) -> Self::Source;
+
+    /// A client for each of `places` that can act there.
+    fn clients(&self, places: BTreeSet<Place>) -> BTreeMap<Place, Self::Api>;
+}
+
+/// Who the guard is: the accounts it reads, and the principals CloudTrail
+/// names for the calls it makes (its restores).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The accounts it reads.
+    pub accounts: BTreeSet<AccountId>,
+    /// The ARNs of its own principals.
+    pub principals: BTreeSet<String>,
+}
+
+/// Why the guard could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// The baselines could not be read, or live state could not.
+    #[error(transparent)]
+    Reconcile(#[from] ReconcileError),
+    /// The baselines of an event's VPCs went away before its reconcile.
+    #[error("the baselines of the event's VPCs are gone from {}", .0.display())]
+    BaselinesGone(PathBuf),
+    /// A reconcile's task panicked or was cancelled.
+    #[error("a reconcile failed")]
+    Task(#[from] tokio::task::JoinError),
+    /// The queue could not be read or written.
+    #[error("cannot receive from {url}")]
+    Queue {
+        /// The queue.
+        url: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An account-region an event asked about could not be read.
+    #[error("an account-region of the event could not be read")]
+    Unread,
+}
+
+/// What the guard has to say, for the binary to print.
+#[derive(Debug)]
+pub enum Said {
+    /// A reconcile's line.
+    Line(Box<Line>),
+    /// A message or event that asks nothing, and why.
+    Note(String),
+    /// Something that will be tried again.
+    Warning(String),
+    /// What could not be done (`context`), and why.
+    Error {
+        /// What could not be done; empty when the error says it all.
+        context: String,
+        /// Why.
+        error: GuardError,
+    },
+}
+
+/// What started a reconcile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// `watch`'s interval, with no queue.
+    Poll,
+    /// One or more NACL calls in one VPC.
+    Event,
+    /// A full reconcile: on start, every sweep interval, or a schedule.
+    Sweep,
+}
+
+/// What a delivered event asks of the guard.
+#[derive(Debug)]
+pub enum Ask {
+    /// A sweep of everything (a scheduled event).
+    Sweep,
+    /// Nothing, and why.
+    Nothing(String),
+    /// A reconcile of each VPC the call may have changed.
+    Reconcile {
+        /// The call.
+        event: Box<NaclEvent>,
+        /// The VPCs it may have changed.
+        vpcs: BTreeSet<Vpc>,
+        /// Whether the call could have changed any VPC of its account and
+        /// region (a subnet moved onto a NACL no baseline holds): the
+        /// costly kind, which front-ends rate-limit.
+        whole_place: bool,
+    },
+}
+
+/// The VPCs one reconcile reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Every baseline.
+    Everything,
+    /// These VPCs' baselines: those a call may have changed.
+    Vpcs(BTreeSet<Vpc>),
+}
+
+/// The guard: its policy, its brake, and who it is.
+pub struct Guard<E: Edge> {
+    settings: Settings,
+    config: Arc<Config>,
+    brake: FlapBrake,
+    edge: Arc<E>,
+    identity: Identity,
+    seen: Seen,
+}
+
+impl<E: Edge> Guard<E> {
+    /// The guard of `settings`, reading and restoring through `edge`, as
+    /// `identity`, under the project's `config`.
+    pub fn new(settings: Settings, edge: E, identity: Identity, config: &Config) -> Self {
+        Guard {
+            brake: FlapBrake::new(settings.flap_limit, settings.flap_window),
+            settings,
+            config: Arc::new(config.clone()),
+            edge: Arc::new(edge),
+            identity,
+            seen: Seen::default(),
+        }
+    }
+
+    /// The baselines (of the settings' regions) as they are now.
+    pub fn baselines(&self) -> Result<Baselines, ReconcileError> {
+        Baselines::read(&self.settings.baseline_dir)?.in_regions(&self.settings.regions)
+    }
+
+    /// The VPCs `event`'s call may have changed, and whether that is every
+    /// VPC of its account and region; why none, when none: an account this
+    /// guard does not read, or a NACL no baseline holds.
+    fn vpcs_of(
+        &self,
+        baselines: &Baselines,
+        event: &NaclEvent,
+    ) -> Result<(BTreeSet<Vpc>, bool), String> {
+        let target = event.target();
+        let accounts: Vec<&AccountId> = match &target.account {
+            Some(account) if self.identity.accounts.contains(account) => vec![account],
+            Some(account) => return Err(format!("account {account} is not one this guard reads")),
+            None => self.identity.accounts.iter().collect(),
+        };
+        let in_place = |vpc: &Vpc| accounts.contains(&&vpc.account) && vpc.region == target.region;
+        let mut vpcs: BTreeSet<Vpc> = accounts
+            .iter()
+            .flat_map(|account| {
+                baselines.vpcs_holding(
+                    account,
+                    &target.region,
+                    &target.network_acl_ids,
+                    target.vpc_id.as_ref(),
+                )
+            })
+            .collect();
+        let mut whole_place = false;
+        if vpcs.is_empty() && event.name == Operation::ReplaceNetworkAclAssociation {
+            // A subnet moved onto a NACL no baseline holds may be a
+            // baseline's subnet: the event names association ids only.
+            vpcs = baselines.vpcs().into_iter().filter(in_place).collect();
+            whole_place = true;
+        }
+        if vpcs.is_empty() {
+            let named: Vec<&str> = target
+                .network_acl_ids
+                .iter()
+                .map(NetworkAclId::as_str)
+                .chain(target.vpc_id.as_ref().map(VpcId::as_str))
+                .collect();
+            return Err(format!(
+                "no baseline holds {} in {}",
+                if named.is_empty() {
+                    "it".to_owned()
+                } else {
+                    named.join(", ")
+                },
+                target.region
+            ));
+        }
+        Ok((vpcs, whole_place))
+    }
+
+    /// What a delivered EventBridge event asks, against `baselines`: a
+    /// sweep, a reconcile of the VPCs a NACL call may have changed, or
+    /// nothing (a failed call, a NACL outside every baseline, an account
+    /// this guard does not read, an event delivered before: EventBridge
+    /// delivers at least once, and retries for up to a day).
+    pub fn ask(&mut self, baselines: &Baselines, delivery: Result<Delivery, DeliveryError>) -> Ask {
+        let event = match delivery {
+            Err(error) => return Ask::Nothing(error.to_string()),
+            Ok(Delivery::Ignored(why)) => return Ask::Nothing(why),
+            Ok(Delivery::Schedule) => return Ask::Sweep,
+            Ok(Delivery::Change(event)) => event,
+        };
+        let event_id = event.attribution().event_id;
+        match self.vpcs_of(baselines, &event) {
+            Err(why) => Ask::Nothing(format!("{} {event_id}: {why}", event.name)),
+            // An event without an id (none reaches EventBridge so) cannot
+            // be told from a second delivery: it is acted on each time.
+            Ok(_) if !event_id.is_empty() && !self.seen.insert(&event_id) => {
+                Ask::Nothing(format!("event {event_id} was delivered before"))
+            }
+            Ok((vpcs, whole_place)) => Ask::Reconcile {
+                event,
+                vpcs,
+                whole_place,
+            },
+        }
+    }
+
+    /// Forgets `event`, whose reconcile failed: when it comes again, it is
+    /// acted on.
+    pub fn forget(&mut self, event_id: &str) {
+        self.seen.forget(event_id);
+    }
+
+    /// Whether nacl-drift itself made `event`'s call (a restore of its own).
+    pub fn is_own(&self, event: &NaclEvent) -> bool {
+        event
+            .attribution()
+            .principal_arn
+            .is_some_and(|arn| self.identity.principals.contains(&arn))
+    }
+
+    /// A reconcile of `reach` of `baselines`, ready to run on its own task.
+    pub fn job(
+        &mut self,
+        baselines: &Baselines,
+        reach: Reach,
+        trigger: Trigger,
+        events: Vec<NaclEvent>,
+    ) -> Result<Job<E>, GuardError> {
+        let baselines = match &reach {
+            Reach::Everything => baselines.clone(),
+            Reach::Vpcs(vpcs) => baselines
+                .only(vpcs)
+                .ok_or_else(|| GuardError::BaselinesGone(self.settings.baseline_dir.clone()))?,
+        };
+        let own_calls = !events.is_empty() && events.iter().all(|event| self.is_own(event));
+        let held = self.brake.held(Instant::now().into_std());
+        let policy = Policy {
+            restore: self.settings.restore,
+            plan: PlanOptions {
+                prune: self.settings.prune,
+                recreate_missing: false,
+            },
+            pace: Pace::default(),
+            held: held
+                .iter()
+                .map(|flapping| (flapping.network_acl_id.clone(), flapping.reason()))
+                .collect(),
+        };
+        Ok(Job {
+            reach,
+            trigger,
+            events,
+            own_calls,
+            held,
+            clients: self.edge.clients(baselines.places()),
+            baselines,
+            source: self.edge.source(),
+            policy,
+            config: Arc::clone(&self.config),
+        })
+    }
+
+    /// The line of a finished job; its restores count toward the brake.
+    pub fn finish(&mut self, done: Done<E>) -> Result<Line, GuardError> {
+        let Done { job, reconciled } = done;
+        let line = Line::of(&job, &reconciled?);
+        for restored in line.restored_calls(CallStatus::Done) {
+            self.brake
+                .restored(&restored.network_acl_id, Instant::now().into_std());
+        }
+        Ok(line)
+    }
+
+    /// A job run here and now: for front-ends that reconcile one at a time.
+    pub async fn reconcile(
+        &mut self,
+        baselines: &Baselines,
+        reach: Reach,
+        trigger: Trigger,
+        events: Vec<NaclEvent>,
+    ) -> Result<Line, GuardError> {
+        let job = self.job(baselines, reach, trigger, events)?;
+        let done = job.run().await;
+        self.finish(done)
+    }
+}
+
+/// One reconcile, with everything it needs: it can run on a task of its own.
+pub struct Job<E: Edge> {
+    reach: Reach,
+    trigger: Trigger,
+    events: Vec<NaclEvent>,
+    /// Whether every event names nacl-drift's own principal (words only).
+    own_calls: bool,
+    held: Vec<Flapping>,
+    baselines: Baselines,
+    source: E::Source,
+    clients: BTreeMap<Place, E::Api>,
+    policy: Policy,
+    config: Arc<Config>,
+}
+
+/// A job and what its reconcile found and did.
+pub struct Done<E: Edge> {
+    /// The job.
+    pub job: Job<E>,
+    reconciled: Result<Reconciled, ReconcileError>,
+}
+
+impl<E: Edge> Job<E> {
+    /// Reconciles: compare, plan, and under the policy restore and verify.
+    pub async fn run(mut self) -> Done<E> {
+        let policy = std::mem::take(&mut self.policy);
+        let reconciled = reconcile(
+            self.baselines.clone(),
+            self.source.clone(),
+            &self.clients,
+            policy,
+            &self.config,
+        )
+        .await;
+        Done {
+            job: self,
+            reconciled,
+        }
+    }
+
+    /// What it covers.
+    pub fn reach(&self) -> &Reach {
+        &self.reach
+    }
+
+    /// The VPCs it covers, when it covers some rather than everything.
+    fn vpcs(&self) -> Option<&BTreeSet<Vpc>> {
+        match &self.reach {
+            Reach::Vpcs(vpcs) => Some(vpcs),
+            Reach::Everything => None,
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! The line of one reconcile: what started it, what it found, what it
+//! did, as `watch` prints it and `lambda` answers it.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
+
+use nacl_drift_apply::Outcome;
+use nacl_drift_attribution::{NaclEvent, attribute_made_by};
+use nacl_drift_diff::{Attribution, Change, ReadError, Severity, Skipped, TrafficEffect};
+use nacl_drift_model::sanitize::{self, Shown};
+use nacl_drift_model::{AccountId, NetworkAclId, Region, VpcId};
+use nacl_drift_reconcile::{Reconciled, Vpc};
+use serde::Serialize;
+
+use crate::{Edge, Job, Trigger};
+
+/// Where a line leaves the estate, from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    /// Everything read, and in sync (after a restore: verified).
+    InSync,
+    /// Drift remains.
+    Drifted,
+    /// An account-region could not be read: not known to be in sync.
+    Unread,
+}
+
+/// One reconcile, as `watch` prints it and `lambda` answers it.
+#[derive(Debug, Serialize)]
+pub struct Line {
+    time: String,
+    trigger: Trigger,
+    /// The first event of the reconcile; `null` for a poll or a sweep.
+    event: Option<Attribution>,
+    /// The other events of the same VPC, merged into this reconcile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    more_events: Vec<Attribution>,
+    /// Whether the events name nacl-drift's own principal (as anyone who
+    /// can send an event could): said, and nothing else changes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    own_calls: bool,
+    account: Option<AccountId>,
+    region: Option<Region>,
+    vpc_id: Option<VpcId>,
+    /// After a restore, as verified; otherwise as found. False when an
+    /// account-region could not be read.
+    in_sync: bool,
+    severity: Option<Severity>,
+    changes: Vec<Change>,
+    effects: Vec<TrafficEffect>,
+    skipped: Vec<Skipped>,
+    errors: Vec<ReadError>,
+    restored: Vec<RestoredCall>,
+    flapping: Vec<FlappingNacl>,
+    /// From the first event's time to the end of this reconcile (after a
+    /// restore: its verification). CloudTrail's times are whole seconds.
+    latency_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct RestoredCall {
+    call: &'static str,
+    pub(crate) network_acl_id: NetworkAclId,
+    status: CallStatus,
+    /// Why, when not done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+}
+
+/// What became of one call of a restore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CallStatus {
+    Done,
+    AlreadyDone,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Serialize)]
+struct FlappingNacl {
+    network_acl_id: NetworkAclId,
+    flapping: bool,
+    severity: Severity,
+    restores: usize,
+    window_seconds: u64,
+    reason: String,
+}
+
+impl Line {
+    pub(crate) fn of<E: Edge>(job: &Job<E>, reconciled: &Reconciled) -> Self {
+        let report = &reconciled.before.report;
+        let restored = match &reconciled.restored {
+            Some(restored) => reconciled
+                .plan
+                .steps
+                .iter()
+                .zip(&restored.executed.outcomes)
+                .map(|(step, outcome)| {
+                    let (status, detail) = match outcome {
+                        Outcome::Done | Outcome::Permitted => (CallStatus::Done, None),
+                        Outcome::AlreadyDone(why) => (CallStatus::AlreadyDone, Some(why.clone())),
+                        Outcome::Failed(why) => (CallStatus::Failed, Some(why.clone())),
+                        Outcome::Skipped(why) => (CallStatus::Skipped, Some(why.clone())),
+                    };
+                    RestoredCall {
+                        call: step.operation().name(),
+                        network_acl_id: step.network_acl_id.clone(),
+                        status,
+                        detail,
+                    }
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let after = reconciled.after.as_ref().map(|after| &after.report);
+        let errors = match after {
+            Some(after) if !after.errors.is_empty() => after.errors.clone(),
+            _ => report.errors.clone(),
+        };
+        // What could not be read is not known to be in sync.
+        let in_sync = errors.is_empty() && after.unwrap_or(report).unaccepted().next().is_none();
+        let drifted: BTreeSet<&NetworkAclId> =
+            report.changes.iter().map(|c| &c.network_acl_id).collect();
+        // Who made each change, where one of the events in hand did.
+        let mut changes = report.changes.clone();
+        attribute_made_by(
+            &mut changes,
+            &job.events,
+            &reconciled.before.accounts,
+            &reconciled.before.association_subnets(),
+        );
+        let mut events = job.events.iter().map(NaclEvent::attribution);
+        let event = events.next();
+        let now = SystemTime::now();
+        let latency_ms = job.events.iter().map(|e| e.time).min().and_then(|first| {
+            let first = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(first).ok()?);
+            now.duration_since(first).ok().map(|d| d.as_millis() as u64)
+        });
+        // The account, region and VPC that its VPCs share.
+        let vpcs: Vec<&Vpc> = job.vpcs().into_iter().flatten().collect();
+        let shared = |same: fn(&Vpc, &Vpc) -> bool| {
+            let first = vpcs.first()?;
+            vpcs.iter().all(|vpc| same(vpc, first)).then_some(*first)
+        };
+        let account = shared(|a, b| a.account == b.account);
+        let region = shared(|a, b| a.account == b.account && a.region == b.region);
+        let vpc = shared(|a, b| a == b);
+        Line {
+            time: humantime::format_rfc3339_seconds(now).to_string(),
+            trigger: job.trigger,
+            event,
+            more_events: events.collect(),
+            own_calls: job.own_calls,
+            account: account.map(|vpc| vpc.account.clone()),
+            region: region.map(|vpc| vpc.region.clone()),
+            vpc_id: vpc.map(|vpc| vpc.vpc_id.clone()),
+            in_sync,
+            severity: report.severity,
+            changes,
+            effects: report.effects.clone(),
+            skipped: report.skipped.clone(),
+            errors,
+            restored,
+            flapping: job
+                .held
+                .iter()
+                .filter(|flapping| drifted.contains(&flapping.network_acl_id))
+                .map(|flapping| FlappingNacl {
+                    network_acl_id: flapping.network_acl_id.clone(),
+                    flapping: true,
+                    severity: Severity::Critical,
+                    restores: flapping.restores,
+                    window_seconds: flapping.window.as_secs(),
+                    reason: flapping.reason(),
+                })
+                .collect(),
+            latency_ms,
+        }
+    }
+
+    /// Whether every account-region it covers was read.
+    pub fn read_everything(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Where this line leaves the estate: in sync, drifted, or not all
+    /// read.
+    pub fn standing(&self) -> Standing {
+        if !self.read_everything() {
+            Standing::Unread
+        } else if self.in_sync {
+            Standing::InSync
+        } else {
+            Standing::Drifted
+        }
+    }
+
+    /// The calls of its restore that ended `status`.
+    pub(crate) fn restored_calls(&self, status: CallStatus) -> impl Iterator<Item = &RestoredCall> {
+        self.restored.iter().filter(move |r| r.status == status)
+    }
+
+    /// The line as JSON.
+    pub fn json(&self) -> String {
+        sanitize::json(serde_json::to_string(self).expect("a line always serialises"))
+    }
+
+    /// One sentence: when, what started it, what was found, what was done.
+    pub fn text(&self) -> String {
+        let trigger = match self.trigger {
+            Trigger::Poll => "poll",
+            Trigger::Event => "event",
+            Trigger::Sweep => "sweep",
+        };
+        let mut text = format!("{} {trigger}", self.time);
+        if let Some(event) = &self.event {
+            text.push_str(&format!(
+                " {} by {}",
+                Shown(&event.event_name),
+                Shown(&event.who())
+            ));
+            if let Some(ip) = &event.source_ip {
+                text.push_str(&format!(" from {}", Shown(ip)));
+            }
+            if self.own_calls {
+                text.push_str(" (nacl-drift's own call)");
+            }
+            if event.unverified {
+                text.push_str(" (unverified)");
+            }
+        }
+        match (&self.account, &self.region, &self.vpc_id) {
+            (Some(account), Some(region), Some(vpc)) => {
+                text.push_str(&format!(" on {account}/{region}/{vpc}"));
+            }
+            (Some(account), Some(region), None) => {
+                text.push_str(&format!(" on {account}/{region}"));
+            }
+            _ => {}
+        }
+        text.push_str(": ");
+        match self.changes.len() {
+            0 => text.push_str("in sync"),
+            count => {
+                let severity = self.severity.map_or("none", Severity::label);
+                let noun = if count == 1 { "change" } else { "changes" };
+                text.push_str(&format!("{count} {noun} (highest severity: {severity})"));
+            }
+        }
+        if !self.restored.is_empty() {
+            let done = self
+                .restored
+                .iter()
+                .filter(|r| r.status == CallStatus::Done)
+                .count();
+            let noun = if self.restored.len() == 1 {
+                "call"
+            } else {
+                "calls"
+            };
+            text.push_str(&format!(
+                "; restored with {done} of {} {noun}, {}",
+                self.restored.len(),
+                if self.in_sync {
+                    "verified in sync"
+                } else {
+                    "drift remains"
+                }
+            ));
+            if let Some(latency) = self.latency_ms {
+                text.push_str(&format!(
+                    ", {:.1} s after the call",
+                    Duration::from_millis(latency).as_secs_f64()
+                ));
+            }
+        }
+        for flapping in &self.flapping {
+            text.push_str(&format!(
+                "; {}: {}",
+                flapping.network_acl_id, flapping.reason
+            ));
+        }
+        if !self.errors.is_empty() {
+            text.push_str(&format!(
+                "; {} account-regions could not be read",
+                self.errors.len()
+            ));
+        }
+        text
+    }
+}

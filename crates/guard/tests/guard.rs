@@ -1,0 +1,300 @@
+//! The guard on an in-memory EC2, on tokio's paused clock: a restore and
+//! its line, the flapping brake, and a burst merged by the debounce.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nacl_drift_apply::Place;
+use nacl_drift_config::Config;
+use nacl_drift_fixtures::{ACCOUNT, Estate, InMemoryEc2, ONE_VPC, entry_call, schedule};
+use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
+use nacl_drift_guard::{Edge, Guard, Identity, Reach, Said, Settings, Standing, Trigger, queue};
+use serde_json::Value;
+
+const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
+
+/// The in-memory EC2 as the guard's edge.
+struct Memory(InMemoryEc2);
+
+impl Edge for Memory {
+    type Source = InMemoryEc2;
+    type Api = InMemoryEc2;
+
+    fn source(&self) -> InMemoryEc2 {
+        self.0.clone()
+    }
+
+    fn clients(&self, places: BTreeSet<Place>) -> BTreeMap<Place, InMemoryEc2> {
+        let mut clients = self.0.clients();
+        clients.retain(|place, _| places.contains(place));
+        clients
+    }
+}
+
+/// A restoring guard of the one-VPC estate, and its EC2.
+fn guard(estate: &Estate, flap_limit: usize) -> (Guard<Memory>, InMemoryEc2) {
+    let ec2 = InMemoryEc2::of(ONE_VPC);
+    let settings = Settings {
+        baseline_dir: estate.path(),
+        regions: Vec::new(),
+        restore: true,
+        prune: false,
+        flap_limit,
+        flap_window: Duration::from_secs(600),
+    };
+    let identity = Identity {
+        accounts: BTreeSet::from([ACCOUNT.parse().expect("an account")]),
+        principals: BTreeSet::from([
+            "arn:aws:sts::111122223333:assumed-role/guard/nacl-drift".to_owned()
+        ]),
+    };
+    let guard = Guard::new(settings, Memory(ec2.clone()), identity, &Config::none());
+    (guard, ec2)
+}
+
+fn json(said: &Said) -> Option<Value> {
+    match said {
+        Said::Line(line) => Some(serde_json::from_str(&line.json()).expect("JSON")),
+        _ => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
+    let estate = Estate::of(ONE_VPC);
+    let (mut guard, ec2) = guard(&estate, 3);
+    ec2.delete_rule("acl-0db", 80);
+    let mut said = Vec::new();
+    let event = entry_call("DeleteNetworkAclEntry", "e-1", "acl-0db", 80, MALLORY);
+    let answer = nacl_drift_guard::lambda::answer(
+        &mut guard,
+        serde_json::from_str(&event).expect("JSON"),
+        &mut |s| said.push(s),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(answer["trigger"], "event");
+    assert_eq!(answer["in_sync"], true, "{answer}");
+    assert_eq!(answer["event"]["principal_arn"], MALLORY);
+    assert_eq!(answer["restored"][0]["status"], "done");
+    assert_eq!(
+        ec2.calls(),
+        [
+            "DescribeNetworkAcls",
+            "CreateNetworkAclEntry",
+            "DescribeNetworkAcls"
+        ]
+    );
+    assert_eq!(ec2.entries("acl-0db").len(), 2);
+    assert_eq!(said.iter().filter_map(json).count(), 1);
+
+    // The same event again (EventBridge delivers at least once): nothing.
+    let again = nacl_drift_guard::lambda::answer(
+        &mut guard,
+        serde_json::from_str(&event).expect("JSON"),
+        &mut |_| {},
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(again["ignored"], "event e-1 was delivered before");
+    assert_eq!(ec2.calls().len(), 3, "no call for a duplicate");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() {
+    let estate = Estate::of(ONE_VPC);
+    let (mut guard, ec2) = guard(&estate, 2);
+    let reconcile_after_a_deletion = async |guard: &mut Guard<Memory>| {
+        ec2.delete_rule("acl-0db", 80);
+        let baselines = guard.baselines().expect("baselines");
+        let line = guard
+            .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+            .await
+            .expect("a line");
+        tokio::time::advance(Duration::from_secs(60)).await;
+        let line: Value = serde_json::from_str(&line.json()).expect("JSON");
+        line
+    };
+    for _ in 0..2 {
+        let line = reconcile_after_a_deletion(&mut guard).await;
+        assert_eq!(line["in_sync"], true, "restored: {line}");
+        assert_eq!(line["flapping"], Value::Array(Vec::new()));
+    }
+    let held = reconcile_after_a_deletion(&mut guard).await;
+    assert_eq!(held["in_sync"], false, "held, not restored: {held}");
+    assert_eq!(held["restored"], Value::Array(Vec::new()));
+    assert_eq!(held["flapping"][0]["restores"], 2);
+    assert_eq!(held["changes"][0]["held"], held["flapping"][0]["reason"]);
+    assert!(
+        held["flapping"][0]["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.starts_with("flapping: restored 2 times in 600s")),
+        "{held}"
+    );
+    assert_eq!(ec2.entries("acl-0db").len(), 1, "left as found");
+
+    // Ten minutes after the first restore, it is restored again.
+    tokio::time::advance(Duration::from_secs(600)).await;
+    let baselines = guard.baselines().expect("baselines");
+    let line = guard
+        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .await
+        .expect("a line");
+    assert_eq!(line.standing(), Standing::InSync);
+    assert_eq!(ec2.entries("acl-0db").len(), 2);
+}
+
+/// A batch, delivered after a delay.
+type Delayed = (Duration, Vec<Message<String>>);
+
+/// A queue in memory: each receive takes the next batch, after its delay;
+/// then it waits out the long poll and has nothing.
+#[derive(Clone, Default)]
+struct MemoryQueue {
+    batches: Arc<Mutex<VecDeque<Delayed>>>,
+    deleted: Arc<Mutex<Vec<String>>>,
+}
+
+impl MemoryQueue {
+    fn with(batches: Vec<(Duration, Vec<(&str, String)>)>) -> Self {
+        let batches = batches
+            .into_iter()
+            .map(|(delay, bodies)| {
+                let messages = bodies
+                    .into_iter()
+                    .map(|(id, body)| Message {
+                        id: id.to_owned(),
+                        body,
+                        receipt: format!("receipt-{id}"),
+                    })
+                    .collect();
+                (delay, messages)
+            })
+            .collect();
+        MemoryQueue {
+            batches: Arc::new(Mutex::new(batches)),
+            deleted: Arc::default(),
+        }
+    }
+}
+
+impl MessageQueue for MemoryQueue {
+    type Receipt = String;
+    const LONG_POLL: Duration = Duration::from_secs(20);
+
+    fn url(&self) -> &str {
+        "memory://guard"
+    }
+
+    async fn queued(&self) -> Result<usize, QueueError> {
+        Ok(self
+            .batches
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, b)| b.len())
+            .sum())
+    }
+
+    async fn receive(&self, wait: Duration) -> Result<Vec<Message<String>>, QueueError> {
+        let next = self.batches.lock().expect("lock").pop_front();
+        match next {
+            Some((delay, batch)) => {
+                tokio::time::sleep(delay).await;
+                Ok(batch)
+            }
+            None => {
+                tokio::time::sleep(wait).await;
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    async fn delete(&self, receipts: &[String]) -> Result<(), QueueError> {
+        self.deleted
+            .lock()
+            .expect("lock")
+            .extend_from_slice(receipts);
+        Ok(())
+    }
+}
+
+/// A stop that comes at a set time.
+struct StopAt(tokio::time::Instant);
+
+impl Stop for StopAt {
+    async fn signalled(&mut self) {
+        tokio::time::sleep_until(self.0).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
+    let estate = Estate::of(ONE_VPC);
+    let (mut guard, ec2) = guard(&estate, 3);
+    let call = |id, rule| entry_call("DeleteNetworkAclEntry", id, "acl-0db", rule, MALLORY);
+    let queue = MemoryQueue::with(vec![
+        (Duration::from_secs(30), vec![("m1", call("e-1", 80))]),
+        // Two seconds later, within the debounce: the same VPC, and a
+        // schedule that comes too soon after the start's sweep.
+        (
+            Duration::from_secs(2),
+            vec![("m2", call("e-2", 80)), ("m3", schedule())],
+        ),
+    ]);
+    let settings = QueueSettings {
+        sweep_interval: Duration::from_secs(600),
+        debounce: Duration::from_secs(5),
+        once: false,
+    };
+    let mut said = Vec::new();
+    let stop_at = tokio::time::Instant::now() + Duration::from_secs(120);
+    let deletion = ec2.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(29)).await;
+        deletion.delete_rule("acl-0db", 80);
+    });
+    let standing = queue::run(
+        &mut guard,
+        queue.clone(),
+        settings,
+        &mut StopAt(stop_at),
+        &mut |s| said.push(s),
+    )
+    .await
+    .expect("runs until stopped");
+    assert_eq!(standing, Standing::InSync);
+    let lines: Vec<Value> = said.iter().filter_map(json).collect();
+    assert_eq!(lines.len(), 2, "a sweep, then one reconcile: {lines:?}");
+    assert_eq!(lines[0]["trigger"], "sweep");
+    assert_eq!(lines[0]["in_sync"], true);
+    assert_eq!(lines[1]["trigger"], "event");
+    assert_eq!(lines[1]["event"]["event_id"], "e-1");
+    assert_eq!(lines[1]["more_events"][0]["event_id"], "e-2");
+    assert_eq!(lines[1]["vpc_id"], "vpc-0prod");
+    assert_eq!(lines[1]["restored"][0]["status"], "done");
+    assert_eq!(lines[1]["in_sync"], true);
+    let restores = ec2
+        .calls()
+        .iter()
+        .filter(|c| *c == "CreateNetworkAclEntry")
+        .count();
+    assert_eq!(restores, 1, "one restore for the burst");
+    let notes: Vec<&String> = said
+        .iter()
+        .filter_map(|s| match s {
+            Said::Note(note) => Some(note),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.contains("message m3 asks for a sweep 32s after the last one")),
+        "{notes:?}"
+    );
+    let mut deleted = queue.deleted.lock().expect("lock").clone();
+    deleted.sort();
+    assert_eq!(deleted, ["receipt-m1", "receipt-m2", "receipt-m3"]);
+}
