@@ -18,7 +18,7 @@ use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
 
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
-use crate::printer::Printer;
+use nacl_drift_printer::Printer;
 
 /// The options that choose the accounts of a run.
 #[derive(clap::Args, Debug, Default)]

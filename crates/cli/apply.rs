@@ -24,11 +24,12 @@ use crate::attribution::AttributionArgs;
 use crate::aws::AwsArgs;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
-use crate::diff::{position, print_drift};
+use crate::diff::print_drift;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
-use crate::printer::{Printer, counted};
 use crate::project;
+use nacl_drift_printer::diff::position;
+use nacl_drift_printer::{Printer, counted};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::AwsArgs;
 use crate::comparison::Comparison;
-use crate::printer::Printer;
+use nacl_drift_printer::Printer;
 
 #[derive(clap::Args, Debug)]
 pub struct AttributionArgs {

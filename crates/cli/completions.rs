@@ -7,7 +7,7 @@ use clap_complete::Shell;
 
 use crate::Cli;
 use crate::exit_status::ExitStatus;
-use crate::printer::Printer;
+use nacl_drift_printer::Printer;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -31,8 +31,8 @@ use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Identity, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
-use crate::printer::{Printer, counted};
 use crate::project;
+use nacl_drift_printer::{Printer, counted};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -18,7 +18,9 @@ use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{AwsSource, Live, ec2_clients};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
-use crate::printer::{Printer, print_error};
+use nacl_drift_printer::Printer;
+
+use crate::printer::print_error;
 
 /// What the guard may do, for `watch` and `lambda` alike. Each flag can
 /// also come from the environment, as a Lambda takes no arguments.

@@ -19,7 +19,9 @@ use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
 use crate::guard::{GuardArgs, LineFormat, print_said, with_context};
-use crate::printer::{Printer, print_error};
+use nacl_drift_printer::Printer;
+
+use crate::printer::print_error;
 
 /// Where Lambda's Runtime API listens: set by Lambda, never by a person.
 pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";

@@ -21,9 +21,9 @@ use serde::Serialize;
 use crate::accounts::AccountArgs;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::exit_status::ExitStatus;
-use crate::printer::{Printer, counted};
 use crate::project;
-use crate::sarif::{self, RuleKind};
+use nacl_drift_printer::sarif::{self, RuleKind};
+use nacl_drift_printer::{Printer, counted};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

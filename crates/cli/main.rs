@@ -24,7 +24,6 @@ mod logging;
 mod man;
 mod printer;
 mod project;
-mod sarif;
 mod snapshot;
 mod validate;
 mod watch;
@@ -37,7 +36,7 @@ use clap::{Parser, Subcommand};
 use nacl_drift_config::Config;
 
 use crate::exit_status::ExitStatus;
-use crate::printer::Printer;
+use nacl_drift_printer::Printer;
 
 /// mimalloc: parsing an estate makes and frees millions of small strings,
 /// which it does in a third less time than the system allocator.

@@ -6,7 +6,7 @@ use clap::CommandFactory;
 
 use crate::Cli;
 use crate::exit_status::ExitStatus;
-use crate::printer::Printer;
+use nacl_drift_printer::Printer;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

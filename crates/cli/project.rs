@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use nacl_drift_config::{Config, Date, discover};
 use nacl_drift_model::sanitize;
 
-use crate::printer::Printer;
+use nacl_drift_printer::Printer;
 
 /// The config named with `--config`, else the nearest trusted
 /// `nacl-drift.toml` at or above the current folder, up to the repository

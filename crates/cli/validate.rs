@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
-use crate::printer::{Printer, counted};
+use nacl_drift_printer::{Printer, counted};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -26,8 +26,8 @@ use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
 use crate::guard::{GuardArgs, LineFormat, SqsQueue, exit_status, print_said, with_context};
-use crate::printer::Printer;
 use crate::project;
+use nacl_drift_printer::Printer;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

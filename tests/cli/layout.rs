@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::repo_root;
 
 /// Our crates, by the short names the table uses.
-const OURS: [&str; 11] = [
+const OURS: [&str; 12] = [
     "model",
     "analysis",
     "diff",
@@ -20,6 +20,7 @@ const OURS: [&str; 11] = [
     "reconcile",
     "snapshot",
     "guard",
+    "printer",
     "aws",
     "fixtures",
 ];
@@ -125,7 +126,16 @@ fn no_aws_sdk_crate_is_under_the_core_the_snapshot_or_the_guard() {
     for package in SDK_FREE {
         let tree = Command::new(env!("CARGO"))
             .current_dir(repo_root())
-            .args(["tree", "-e", "normal", "--offline", "--prefix", "none", "-p", package])
+            .args([
+                "tree",
+                "-e",
+                "normal",
+                "--offline",
+                "--prefix",
+                "none",
+                "-p",
+                package,
+            ])
             .output()
             .expect("cargo tree");
         assert!(tree.status.success(), "{tree:?}");

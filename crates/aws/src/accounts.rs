@@ -348,6 +348,14 @@ impl OrgLive {
             on_read,
         }
     }
+
+    /// The configuration whose credentials act as `account`.
+    pub fn config_of(&self, account: &AccountId) -> Option<&SdkConfig> {
+        self.sessions
+            .iter()
+            .find(|session| &session.account == account)
+            .map(|session| &session.config)
+    }
 }
 
 impl LiveSource for OrgLive {

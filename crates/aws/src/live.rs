@@ -82,6 +82,11 @@ impl Ec2Live {
     pub fn new(config: SdkConfig) -> Self {
         Ec2Live { config }
     }
+
+    /// The configuration it reads with.
+    pub fn config(&self) -> &SdkConfig {
+        &self.config
+    }
 }
 
 impl LiveSource for Ec2Live {

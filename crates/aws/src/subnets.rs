@@ -5,9 +5,11 @@ use std::collections::BTreeSet;
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::Subnet;
-use nacl_drift_model::{SubnetId, SubnetLabels, VpcId, subnet_label};
+use nacl_drift_model::{AccountId, Region, SubnetId, SubnetLabels, VpcId, subnet_label};
+use nacl_drift_reconcile::SourceError;
+use nacl_drift_snapshot::SubnetLabelSource;
 
-use crate::{ApiError, PAGE_SIZE, vpc_filter};
+use crate::{ApiError, Ec2Live, OrgLive, PAGE_SIZE, ec2_client, vpc_filter};
 
 /// The label of every subnet of `vpc_ids` (of every VPC when it is empty)
 /// in the client's region: `prod-db-a (10.20.2.0/24)`.
@@ -48,4 +50,29 @@ fn label(subnet: &Subnet) -> Option<(SubnetId, String)> {
             .filter_map(|association| association.ipv6_cidr_block().map(str::to_owned)),
     );
     Some((id, subnet_label(name, &cidrs)))
+}
+
+impl SubnetLabelSource for Ec2Live {
+    async fn subnet_labels(
+        &self,
+        _account: &AccountId,
+        region: &Region,
+        vpc_ids: &BTreeSet<VpcId>,
+    ) -> Result<SubnetLabels, SourceError> {
+        Ok(subnet_labels(&ec2_client(self.config(), region), vpc_ids).await?)
+    }
+}
+
+impl SubnetLabelSource for OrgLive {
+    async fn subnet_labels(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        vpc_ids: &BTreeSet<VpcId>,
+    ) -> Result<SubnetLabels, SourceError> {
+        let config = self
+            .config_of(account)
+            .ok_or_else(|| format!("no session for account {account}"))?;
+        Ok(subnet_labels(&ec2_client(config, region), vpc_ids).await?)
+    }
 }

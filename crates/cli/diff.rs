@@ -9,8 +9,6 @@
 //! deleted. Exit 0 in sync, 2 on drift, 1 on error (an unread account-region
 //! among them).
 
-mod render;
-
 use anyhow::Result;
 use nacl_drift_config::{Config, today};
 use nacl_drift_diff::Severity;
@@ -23,10 +21,10 @@ use crate::baseline_dir::RegionFilter;
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
-use crate::printer::Printer;
 use crate::project;
+use nacl_drift_printer::Printer;
 
-pub use render::{Format, position};
+use nacl_drift_printer::diff::{self as render, Format};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

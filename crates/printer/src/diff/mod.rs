@@ -8,8 +8,8 @@ use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State, Tr
 use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId};
 
-use crate::comparison::Comparison;
-use crate::printer::{Printer, counted};
+use crate::{Printer, counted};
+use nacl_drift_reconcile::Comparison;
 
 mod markdown;
 mod sarif;
@@ -21,6 +21,7 @@ use sarif::sarif_log;
 use table::print_table;
 use unified::print_unified;
 
+/// How a diff report is printed (`diff --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// One row per change, grouped by NACL.
@@ -35,6 +36,7 @@ pub enum Format {
     Sarif,
 }
 
+/// Prints the report of `comparison` in `format`.
 pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
     match format {
         Format::Table => print_table(printer, comparison),

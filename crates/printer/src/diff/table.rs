@@ -8,8 +8,8 @@ use super::{
     acl_key, acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, place,
     position, severity, skipped_lines, summary, who_when_from,
 };
-use crate::comparison::Comparison;
-use crate::printer::Printer;
+use crate::Printer;
+use nacl_drift_reconcile::Comparison;
 
 fn severity_color(severity: Severity) -> Color {
     match severity {

@@ -10,8 +10,8 @@ use nacl_drift_model::{Baseline, Region, VpcId};
 use similar::TextDiff;
 
 use super::in_sync_line;
-use crate::comparison::Comparison;
-use crate::printer::Printer;
+use crate::Printer;
+use nacl_drift_reconcile::Comparison;
 
 /// Each baseline file with drift, against the live state of its VPC written
 /// the same way; then each VPC that has NACLs in scope but no baseline.

@@ -9,8 +9,8 @@ use nacl_drift_model::Lines;
 use serde_json::Value;
 
 use super::{acl_label, acl_names, describe, position};
-use crate::comparison::Comparison;
 use crate::sarif::{self, RuleKind};
+use nacl_drift_reconcile::Comparison;
 
 pub(super) fn sarif_log(comparison: &Comparison) -> Value {
     let names = acl_names(comparison);

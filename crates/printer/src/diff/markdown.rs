@@ -6,7 +6,7 @@ use super::{
     acl_key, acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, position,
     severity, skipped_lines, summary, who_when_from,
 };
-use crate::comparison::Comparison;
+use nacl_drift_reconcile::Comparison;
 
 use nacl_drift_model::sanitize::markdown as md_cell;
 

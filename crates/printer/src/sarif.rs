@@ -25,14 +25,19 @@ pub enum RuleKind {
 
 /// One result: what, how bad, and where.
 pub struct Finding<'a> {
+    /// What it is an instance of.
     pub rule: RuleKind,
+    /// How bad.
     pub severity: Severity,
+    /// What it says.
     pub message: String,
     /// The baseline file, as the user named its folder.
     pub path: &'a Path,
+    /// Its line in the file.
     pub line: usize,
     /// Stable across runs: account, region, NACL, direction, rule, kind.
     pub fingerprint: String,
+    /// Why the config file accepts it, when it does.
     pub accepted: Option<&'a Accepted>,
 }
 

@@ -1,0 +1,174 @@
+//! All user-facing output: tables and lines on stdout, notes and warnings
+//! on stderr, and the reports in every format: a diff ([`diff`]: table,
+//! JSON, unified, markdown, SARIF) and the SARIF of lint findings
+//! ([`sarif`]). Colour only on a terminal, and never when NO_COLOR is set.
+//! In a crate of its own, as ripgrep's printer is: the binary parses
+//! flags and calls a library; this is where the words are.
+//!
+//! Every text passes through the one sanitiser on its way out
+//! ([`sanitize::lines`]): whatever a value held, no control character but
+//! the line breaks of the text itself, and no bidi control, reaches a
+//! terminal or a CI log raw. Values are escaped where they are put into a
+//! line too ([`sanitize::Shown`]), so that they cannot break it; table
+//! cells are made by [`Printer::cell`], which escapes its text.
+
+#![deny(missing_docs)]
+
+pub mod diff;
+pub mod sarif;
+
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
+use nacl_drift_model::sanitize;
+
+/// The widest a table is made where no terminal gives a width: piped, in
+/// a CI log, or on a terminal that reports 0 columns.
+pub const PIPED_TABLE_WIDTH: u16 = 160;
+
+/// The width that `COLUMNS` sets, as for `ls` and `git`, when it is a
+/// number above 0.
+fn columns_from_env() -> Option<u16> {
+    let columns = std::env::var("COLUMNS").ok()?;
+    columns.trim().parse().ok().filter(|width| *width > 0)
+}
+
+/// Writes command output to stdout.
+pub struct Printer {
+    out: io::Stdout,
+    terminal: bool,
+    color: bool,
+}
+
+impl Printer {
+    /// A printer to stdout, in colour on a terminal unless NO_COLOR is set.
+    pub fn stdout() -> Self {
+        let out = io::stdout();
+        let terminal = out.is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        Printer {
+            out,
+            terminal,
+            color: terminal && !no_color,
+        }
+    }
+
+    /// A table with nacl-drift's look and the given header, at most as
+    /// wide as `COLUMNS` says, else as the terminal, else
+    /// [`PIPED_TABLE_WIDTH`].
+    pub fn table<I, S>(&self, header: I) -> Table
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cell>,
+    {
+        let mut table = Table::new();
+        table.load_preset(presets::UTF8_FULL_CONDENSED);
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        let terminal_width = table.width().filter(|width| self.terminal && *width > 0);
+        table.set_width(
+            columns_from_env()
+                .or(terminal_width)
+                .unwrap_or(PIPED_TABLE_WIDTH),
+        );
+        if !self.color {
+            table.force_no_tty();
+        }
+        table.set_header(header);
+        table
+    }
+
+    /// A table cell of `text`, whose line breaks stay and whose other
+    /// unsafe characters are escaped; a value in it must be escaped where
+    /// it was formatted in.
+    pub fn cell(text: impl AsRef<str>) -> Cell {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the one place cells are made: their text is sanitised"
+        )]
+        Cell::new(sanitize::lines(text.as_ref()))
+    }
+
+    /// A cell in `color`, when colour is on.
+    pub fn colored(&self, cell: Cell, color: Color) -> Cell {
+        if self.color { cell.fg(color) } else { cell }
+    }
+
+    /// Prints `table`, whose lines wrap only between words: no column is
+    /// narrower than its longest word, so that no id is ever cut, even
+    /// when the table is then wider than its width.
+    pub fn print_table(&mut self, mut table: Table) {
+        let mut longest_words = vec![0_usize; table.column_count()];
+        let header = table.header().into_iter();
+        for row in header.chain(table.row_iter()) {
+            for (cell, longest) in row.cell_iter().zip(&mut longest_words) {
+                let words = cell.content();
+                let longest_here = words.split_whitespace().map(|word| word.chars().count());
+                *longest = longest_here.fold(*longest, usize::max);
+            }
+        }
+        for (column, longest) in table.column_iter_mut().zip(longest_words) {
+            let padding = usize::from(column.padding_width());
+            let lower = u16::try_from(longest + padding).unwrap_or(u16::MAX);
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
+        }
+        // Its cells are sanitised (`cell`); its own colour codes stay.
+        let _ = writeln!(self.out, "{table}");
+    }
+
+    /// One line (or several, when `text` holds line breaks).
+    pub fn line(&mut self, text: impl AsRef<str>) {
+        // A closed pipe (`| head`) is not worth a panic.
+        let _ = writeln!(self.out, "{}", sanitize::lines(text.as_ref()));
+    }
+
+    /// Sends what was printed on at once (a long-running command's lines).
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// Text that carries its own line ends.
+    pub fn text(&mut self, text: &str) {
+        let _ = write!(self.out, "{}", sanitize::lines(text));
+    }
+
+    /// A line in `color`, when colour is on.
+    pub fn styled_line(&mut self, text: &str, color: Option<Color>) {
+        let code = match (self.color, color) {
+            (true, Some(Color::Red)) => "31",
+            (true, Some(Color::Green)) => "32",
+            (true, Some(Color::Yellow)) => "33",
+            (true, Some(Color::Cyan)) => "36",
+            _ => return self.line(text),
+        };
+        let _ = writeln!(self.out, "\x1b[{code}m{}\x1b[0m", sanitize::lines(text));
+    }
+}
+
+impl Printer {
+    /// A question on stderr, answered on the same line.
+    pub fn prompt(&self, text: &str) -> io::Result<()> {
+        let mut stderr = io::stderr().lock();
+        write!(stderr, "{}", sanitize::lines(text))?;
+        stderr.flush()
+    }
+
+    /// A note on stderr, one line: something passed over, for the log.
+    pub fn note(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "note: {}", sanitize::shown(text));
+    }
+
+    /// A warning on stderr, one line.
+    pub fn warning(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "warning: {}", sanitize::shown(text));
+    }
+
+    /// What a command is about to work with, on stderr, one line.
+    pub fn status(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "{}", sanitize::shown(text));
+    }
+}
+
+/// `count` and its noun, singular for one: `1 call`, `3 calls`.
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
