@@ -8,12 +8,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use nacl_drift_apply::Place;
 use nacl_drift_aws::{
-    AccountSession, Ec2, Ec2Live, OrgLive, SdkConfig, caller, configured_region, ec2_client,
+    AccountSession, AwsSource, Ec2, Ec2Live, OrgLive, SdkConfig, caller, configured_region,
     sts_client,
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, Region};
-use nacl_drift_reconcile::{Baselines, Exports, LiveRead, LiveSource, ReadScope, SourceError};
+use nacl_drift_reconcile::{Baselines, Exports};
 
 pub use nacl_drift_guard::Identity;
 pub use nacl_drift_reconcile::Comparison;
@@ -69,19 +69,9 @@ impl<'a> Live<'a> {
 
     /// An EC2 client for each place of `places`, acting as its account.
     pub fn clients(&self, places: impl IntoIterator<Item = Place>) -> BTreeMap<Place, Ec2> {
-        ec2_clients(places, |account| self.sdk_config(account))
-    }
-
-    /// The configuration whose credentials act as `account`.
-    pub fn sdk_config(&self, account: &AccountId) -> Option<&SdkConfig> {
-        match self {
-            Live::Exports { .. } => None,
-            Live::Caller(config) => Some(config),
-            Live::Accounts { sessions, .. } => sessions
-                .iter()
-                .find(|session| &session.account == account)
-                .map(|session| &session.config),
-        }
+        self.source()
+            .map(|source| source.clients(places))
+            .unwrap_or_default()
     }
 
     /// EC2 as the reconcile core's live source, for front-ends that run the
@@ -176,51 +166,10 @@ impl<'a> Live<'a> {
     }
 }
 
-/// An EC2 client for each place of `places` whose account `config_of`
-/// has credentials for.
-pub fn ec2_clients<'a>(
-    places: impl IntoIterator<Item = Place>,
-    config_of: impl Fn(&AccountId) -> Option<&'a SdkConfig>,
-) -> BTreeMap<Place, Ec2> {
-    places
-        .into_iter()
-        .filter_map(|place| {
-            let config = config_of(&place.account)?;
-            let client = Ec2::new(ec2_client(config, &place.region));
-            Some((place, client))
-        })
-        .collect()
-}
-
 /// The configuration's region, else us-east-1: where STS and Organizations
 /// are asked when no region is configured.
 fn region_or_us_east_1(config: &SdkConfig) -> Region {
     configured_region(config)
         .and_then(|region| Region::parse(region).ok())
         .unwrap_or_else(|| Region::parse("us-east-1").expect("a valid region"))
-}
-
-/// EC2, for the caller's account or many: one live source for both.
-#[derive(Clone)]
-pub enum AwsSource {
-    /// The account of the credentials in use.
-    Caller(Box<Ec2Live>),
-    /// Many accounts, through their sessions.
-    Accounts(OrgLive),
-}
-
-impl LiveSource for AwsSource {
-    async fn accounts(&self, region: &Region) -> Result<BTreeSet<AccountId>, SourceError> {
-        match self {
-            AwsSource::Caller(source) => source.accounts(region).await,
-            AwsSource::Accounts(source) => source.accounts(region).await,
-        }
-    }
-
-    async fn read(self, scope: ReadScope) -> Result<LiveRead, SourceError> {
-        match self {
-            AwsSource::Caller(source) => (*source).read(scope).await,
-            AwsSource::Accounts(source) => source.read(scope).await,
-        }
-    }
 }

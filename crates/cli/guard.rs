@@ -2,20 +2,18 @@
 //! resolved into its settings, and EC2 and SQS as the guard's edge. The
 //! guard itself is the `nacl-drift-guard` crate.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use anyhow::Result;
-use nacl_drift_apply::Place;
-use nacl_drift_aws::{Ec2, Queue, Receipt, SdkConfig};
+use nacl_drift_aws::{AwsSource, Queue, Receipt};
 use nacl_drift_config::Config;
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError};
-use nacl_drift_guard::{Edge, Guard, Said, Settings, Standing};
+use nacl_drift_guard::{Guard, Said, Settings, Standing};
 
 use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
-use crate::comparison::{AwsSource, Live, ec2_clients};
+use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
 use nacl_drift_printer::Printer;
@@ -73,61 +71,19 @@ impl GuardArgs {
         accounts: &AccountArgs,
         aws: &AwsArgs,
         config: &Config,
-    ) -> Result<Guard<AwsEdge>> {
+    ) -> Result<Guard<AwsSource>> {
         let no_exports = LiveFileArgs::default();
         let live = Live::choose(&no_exports, accounts, aws).await?;
         let identity = live.identity().await?;
-        let edge = AwsEdge::of(live)?;
-        Ok(Guard::new(
-            self.settings(baseline_dir),
-            edge,
-            identity,
-            config,
-        ))
-    }
-}
-
-/// EC2, for the caller's account or many: where the guard reads and
-/// restores.
-pub struct AwsEdge {
-    source: AwsSource,
-    /// The configuration acting as each account; `None` for any account
-    /// (the caller's).
-    configs: Vec<(Option<nacl_drift_model::AccountId>, SdkConfig)>,
-}
-
-impl AwsEdge {
-    fn of(live: Live<'_>) -> Result<Self> {
         let Some(source) = live.source() else {
             anyhow::bail!("the guard reads live state from AWS, not from exports");
         };
-        let configs = match live {
-            Live::Exports { .. } => Vec::new(),
-            Live::Caller(config) => vec![(None, *config)],
-            Live::Accounts { sessions, .. } => sessions
-                .into_iter()
-                .map(|session| (Some(session.account), session.config))
-                .collect(),
-        };
-        Ok(AwsEdge { source, configs })
-    }
-}
-
-impl Edge for AwsEdge {
-    type Source = AwsSource;
-    type Api = Ec2;
-
-    fn source(&self) -> AwsSource {
-        self.source.clone()
-    }
-
-    fn clients(&self, places: BTreeSet<Place>) -> BTreeMap<Place, Ec2> {
-        ec2_clients(places, |account| {
-            self.configs
-                .iter()
-                .find(|(acting_as, _)| acting_as.as_ref().is_none_or(|a| a == account))
-                .map(|(_, config)| config)
-        })
+        Ok(Guard::new(
+            self.settings(baseline_dir),
+            source,
+            identity,
+            config,
+        ))
     }
 }
 

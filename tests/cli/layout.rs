@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::repo_root;
 
 /// Our crates, by the short names the table uses.
-const OURS: [&str; 12] = [
+const OURS: [&str; 13] = [
     "model",
     "analysis",
     "diff",
@@ -22,6 +22,7 @@ const OURS: [&str; 12] = [
     "guard",
     "printer",
     "aws",
+    "doctor",
     "fixtures",
 ];
 

@@ -18,6 +18,8 @@
 //! - [`region_trails`] says which trails record a region's NACL calls, and
 //!   [`event_rules`] which EventBridge rules send them where, for `doctor`,
 //!   with [`check_lookup_events`].
+//! - [`AwsSource`] is EC2 for the caller's account or many, as one live
+//!   source that also makes restores (the guard's `Edge`).
 //! - [`Ec2Live`] is the reconcile core's live source for EC2: every region
 //!   read concurrently ([`read_regions`]), for the caller's account.
 //! - [`OrgLive`] is the same for many accounts: a role assumed in each
@@ -40,6 +42,7 @@ mod clients;
 mod cloudtrail;
 mod convert;
 mod ec2_calls;
+mod edge;
 mod export;
 mod identity;
 mod live;
@@ -67,6 +70,7 @@ pub use clients::{
 pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events};
 pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
+pub use edge::AwsSource;
 pub use export::{ExportError, parse_export};
 pub use identity::{Caller, caller, caller_account};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};

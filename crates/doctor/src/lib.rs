@@ -1,0 +1,688 @@
+//! What `nacl-drift doctor` checks, for the accounts and regions of the
+//! baselines, and how to fix what fails: each check is `ok`, `warn` or
+//! `fail`, with the commands that need it.
+//!
+//! It reads with the same live source as `diff`, asks for the restore's
+//! calls with EC2's `DryRun` (arguments that would change nothing even where
+//! DryRun is ignored), calls LookupEvents for one event, and reads each
+//! region's trails; for the guard, each region's EventBridge rules and the
+//! queue's policy. Nothing is written or changed. The binary resolves the
+//! config, the credentials and the accounts, and prints.
+
+#![deny(missing_docs)]
+
+use std::collections::BTreeSet;
+
+use nacl_drift_apply::{Permission, Place, check_restore_permissions};
+use nacl_drift_attribution::{PatternGap, pattern_gaps};
+use nacl_drift_aws::{
+    AwsSource, Queue, Rule, SdkConfig, check_lookup_events, cloudtrail_client, configured_region,
+    ec2_client, event_rules, eventbridge_client, queue_region, region_trails, subnet_labels,
+};
+use nacl_drift_guard::Identity;
+use nacl_drift_model::{AccountId, LiveAcl, Region, sanitize};
+use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
+use serde::Serialize;
+
+/// How a check came out; ordered from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Fine.
+    Ok,
+    /// Works, but something is missing.
+    Warn,
+    /// Does not work.
+    Fail,
+}
+
+/// One check: what, where, how it came out, and how to fix it.
+#[derive(Serialize)]
+pub struct Check {
+    check: &'static str,
+    /// The commands that need what it checks.
+    commands: &'static str,
+    account: Option<AccountId>,
+    region: Option<Region>,
+    status: Status,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<String>,
+}
+
+/// The checks made so far.
+#[derive(Default)]
+pub struct Checks(Vec<Check>);
+
+impl Checks {
+    /// Adds a check of no particular place.
+    pub fn add(
+        &mut self,
+        check: &'static str,
+        commands: &'static str,
+        status: Status,
+        detail: String,
+    ) {
+        self.0.push(Check {
+            check,
+            commands,
+            account: None,
+            region: None,
+            status,
+            detail,
+            fix: None,
+        });
+    }
+
+    fn add_at(
+        &mut self,
+        place: &Place,
+        check: &'static str,
+        commands: &'static str,
+        status: Status,
+        detail: String,
+        fix: Option<&str>,
+    ) {
+        self.0.push(Check {
+            check,
+            commands,
+            account: Some(place.account.clone()),
+            region: Some(place.region.clone()),
+            status,
+            detail,
+            fix: fix.map(str::to_owned),
+        });
+    }
+
+    /// The worst status of all.
+    pub fn worst(&self) -> Status {
+        self.0
+            .iter()
+            .map(|check| check.status)
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+}
+
+const READ_FIX: &str = "allow ec2:DescribeNetworkAcls: examples/iam/diff-policy.json";
+const SUBNETS_FIX: &str = "allow ec2:DescribeSubnets: examples/iam/snapshot-policy.json";
+const RESTORE_FIX: &str = "allow the restore's calls: examples/iam/restore-policy.json";
+const LOOKUP_FIX: &str =
+    "allow cloudtrail:LookupEvents (examples/iam/diff-policy.json), or use --cloudtrail-logs";
+const TRAIL_FIX: &str = "create a trail that logs management events (write or all) in this region, and start its logging: an organization trail covers every account";
+
+/// The regions in scope: the baselines', else the configured one.
+pub fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, configured: Option<&str>) {
+    const USERS: &str = "every command that calls AWS";
+    let of_baselines: BTreeSet<Region> = baselines
+        .map(|b| b.places().into_iter().map(|place| place.region).collect())
+        .unwrap_or_default();
+    if !of_baselines.is_empty() {
+        let names: Vec<&str> = of_baselines.iter().map(Region::as_str).collect();
+        let detail = format!("{} (the baselines')", names.join(", "));
+        checks.add("regions", USERS, Status::Ok, detail);
+        return;
+    }
+    match configured {
+        Some(region) => checks.add(
+            "regions",
+            USERS,
+            Status::Ok,
+            format!("{region} (configured)"),
+        ),
+        None => checks.0.push(Check {
+            check: "regions",
+            commands: USERS,
+            account: None,
+            region: None,
+            status: Status::Warn,
+            detail: "no baselines and no configured region: snapshot would not know where to look"
+                .to_owned(),
+            fix: Some(
+                "pass --region to snapshot, or set AWS_REGION or a region in your profile"
+                    .to_owned(),
+            ),
+        }),
+    }
+}
+
+/// The baselines must be of the accounts the credentials read.
+pub fn check_accounts(checks: &mut Checks, baselines: &Baselines, identity: &Identity) {
+    let theirs: BTreeSet<AccountId> = baselines
+        .places()
+        .into_iter()
+        .map(|place| place.account)
+        .collect();
+    let readable: BTreeSet<&AccountId> = theirs
+        .iter()
+        .filter(|a| identity.accounts.contains(*a))
+        .collect();
+    let join = |ids: &mut dyn Iterator<Item = &AccountId>| {
+        ids.map(AccountId::as_str).collect::<Vec<_>>().join(", ")
+    };
+    if readable.is_empty() {
+        checks.add(
+            "accounts",
+            "diff, apply, watch, lambda",
+            Status::Fail,
+            format!(
+                "the baselines are of account {}, the credentials of {}: diff would compare nothing (use the account's credentials, or --accounts)",
+                join(&mut theirs.iter()),
+                join(&mut identity.accounts.iter())
+            ),
+        );
+    } else if readable.len() < theirs.len() {
+        checks.add(
+            "accounts",
+            "diff, apply, watch, lambda",
+            Status::Warn,
+            format!(
+                "the baselines of account {} are not read with these credentials (add them to --accounts)",
+                join(&mut theirs.iter().filter(|a| !identity.accounts.contains(*a)))
+            ),
+        );
+    } else {
+        checks.add(
+            "accounts",
+            "diff, apply, watch, lambda",
+            Status::Ok,
+            format!(
+                "the credentials read every account of the baselines: {}",
+                join(&mut theirs.iter())
+            ),
+        );
+    }
+}
+
+/// Per account and region of the baselines: the read, the restore's
+/// calls, LookupEvents, and the trails.
+pub async fn check_places(
+    checks: &mut Checks,
+    source: &AwsSource,
+    baselines: &Baselines,
+    identity: &Identity,
+    guard: Option<&Guard>,
+) {
+    let places: BTreeSet<Place> = baselines
+        .places()
+        .into_iter()
+        .filter(|place| identity.accounts.contains(&place.account))
+        .collect();
+    // One read per place: the caller's source fails a read as a whole
+    // when one region fails, and each region is to be told apart.
+    let mut read = LiveRead::default();
+    for place in &places {
+        let scope = ReadScope::from([(
+            place.account.clone(),
+            [(place.region.clone(), BTreeSet::new())].into(),
+        )]);
+        match source.clone().read(scope).await {
+            Ok(LiveRead { acls, errors }) => {
+                read.acls.extend(acls);
+                read.errors.extend(errors);
+            }
+            Err(error) => read.errors.push(nacl_drift_model::ReadError {
+                account: place.account.clone(),
+                region: place.region.clone(),
+                operation: "DescribeNetworkAcls".to_owned(),
+                code: None,
+                message: with_causes(error.as_ref()),
+            }),
+        }
+    }
+    let clients = source.clients(places.iter().cloned());
+    for place in &places {
+        const READERS: &str = "snapshot, diff, watch, lambda";
+        if let Some(error) = read
+            .errors
+            .iter()
+            .find(|e| e.account == place.account && e.region == place.region)
+        {
+            checks.add_at(
+                place,
+                "read",
+                READERS,
+                Status::Fail,
+                error.to_string(),
+                Some(READ_FIX),
+            );
+            continue;
+        }
+        checks.add_at(
+            place,
+            "read",
+            READERS,
+            Status::Ok,
+            "ec2:DescribeNetworkAcls is permitted".to_owned(),
+            None,
+        );
+        if let (Some(client), Some(observed)) =
+            (clients.get(place), a_nacl_of(&read.acls, place, baselines))
+        {
+            let answers = check_restore_permissions(client, &observed.observed).await;
+            restore_check(checks, place, &answers);
+        }
+        let Some(config) = source.config_of(&place.account) else {
+            continue;
+        };
+        let ec2 = ec2_client(config, &place.region);
+        // One VPC of the place is enough to ask.
+        let vpcs = baselines
+            .vpcs()
+            .into_iter()
+            .filter(|vpc| vpc.account == place.account && vpc.region == place.region)
+            .map(|vpc| vpc.vpc_id)
+            .take(1)
+            .collect();
+        match subnet_labels(&ec2, &vpcs).await {
+            Ok(_) => checks.add_at(
+                place,
+                "subnet labels",
+                "snapshot",
+                Status::Ok,
+                "ec2:DescribeSubnets is permitted".to_owned(),
+                None,
+            ),
+            Err(error) => checks.add_at(
+                place,
+                "subnet labels",
+                "snapshot",
+                Status::Warn,
+                format!("{error}: snapshot writes no subnet names and CIDRs beside their ids"),
+                Some(SUBNETS_FIX),
+            ),
+        }
+        let cloudtrail = cloudtrail_client(config, &place.region);
+        match check_lookup_events(&cloudtrail).await {
+            Ok(()) => checks.add_at(
+                place,
+                "attribution",
+                "diff --attribute, apply --attribute",
+                Status::Ok,
+                "cloudtrail:LookupEvents is permitted".to_owned(),
+                None,
+            ),
+            Err(error) => checks.add_at(
+                place,
+                "attribution",
+                "diff --attribute, apply --attribute",
+                Status::Warn,
+                error.to_string(),
+                Some(LOOKUP_FIX),
+            ),
+        }
+        let missing = if guard.is_some() {
+            Status::Fail
+        } else {
+            Status::Warn
+        };
+        const TRAIL_USERS: &str = "watch --sqs-queue-url, lambda, diff --attribute";
+        match region_trails(&cloudtrail).await {
+            Ok(trails) => match trails.iter().find(|trail| trail.records_nacl_calls()) {
+                Some(trail) => checks.add_at(place, "cloudtrail", TRAIL_USERS, Status::Ok, format!("trail {} records NACL calls", trail.name), None),
+                None => {
+                    let seen: Vec<String> = trails
+                        .iter()
+                        .map(|t| format!("{} ({})", t.name, if t.logging { "management writes not selected" } else { "not logging" }))
+                        .collect();
+                    let detail = if seen.is_empty() {
+                        "no trail: EventBridge gets no NACL call, so the guard's event mode would never fire".to_owned()
+                    } else {
+                        format!("no trail records NACL calls: {}; the guard's event mode would never fire", seen.join(", "))
+                    };
+                    checks.add_at(place, "cloudtrail", TRAIL_USERS, missing, detail, Some(TRAIL_FIX));
+                }
+            },
+            Err(error) => checks.add_at(place, "cloudtrail", TRAIL_USERS, missing, error.to_string(), Some("allow cloudtrail:DescribeTrails, GetTrailStatus and GetEventSelectors to check")),
+        }
+        if let Some(guard) = guard {
+            match event_rules(&eventbridge_client(config, &place.region)).await {
+                Ok(rules) => rule_check(checks, place, &rules, guard.queue_in(&place.region)),
+                Err(error) => checks.add_at(
+                    place,
+                    "eventbridge",
+                    GUARD_USERS,
+                    Status::Fail,
+                    error.to_string(),
+                    Some("allow events:ListRules and events:ListTargetsByRule to check"),
+                ),
+            }
+        }
+    }
+}
+
+const GUARD_USERS: &str = "watch --sqs-queue-url, lambda";
+const RULE_FIX: &str = "deploy examples/lambda/template.yaml, or make a rule with its pattern (source aws.ec2, detail-type \"AWS API Call via CloudTrail\", every NACL call, errorCode: [{\"exists\": false}]) that targets the guard";
+
+/// What the guard's checks need to know: its queue, when it has one.
+pub struct Guard {
+    /// The queue the guard reads, when it reads one.
+    pub queue: Option<GuardQueue>,
+}
+
+/// The guard's queue: its region and ARN.
+pub struct GuardQueue {
+    region: String,
+    arn: String,
+}
+
+impl Guard {
+    /// The queue's ARN, when the queue is in `region`.
+    fn queue_in(&self, region: &Region) -> Option<&str> {
+        self.queue
+            .as_ref()
+            .filter(|queue| queue.region == region.as_str())
+            .map(|queue| queue.arn.as_str())
+    }
+}
+
+/// The rule that sends the region's NACL calls to the guard (to `queue`,
+/// when given).
+fn rule_check(checks: &mut Checks, place: &Place, rules: &[Rule], queue: Option<&str>) {
+    let judged: Vec<(&Rule, Vec<PatternGap>)> = rules
+        .iter()
+        .filter_map(|rule| {
+            let pattern: serde_json::Value = serde_json::from_str(rule.pattern.as_deref()?).ok()?;
+            Some((rule, pattern_gaps(&pattern)))
+        })
+        .collect();
+    let sending: Vec<&(&Rule, Vec<PatternGap>)> = judged
+        .iter()
+        .filter(|(_, gaps)| !gaps.iter().any(PatternGap::misses_calls))
+        .collect();
+    let Some((rule, gaps)) = sending
+        .iter()
+        .find(|(rule, _)| queue.is_none_or(|arn| rule.targets.iter().any(|target| target == arn)))
+        .copied()
+    else {
+        let detail = match (sending.first(), queue) {
+            (Some((rule, _)), Some(arn)) => format!(
+                "rule {} sends NACL calls to {}, not to the queue {arn}",
+                rule.name,
+                rule.targets.join(", ")
+            ),
+            _ => {
+                let closest = judged
+                    .iter()
+                    .filter(|(_, gaps)| {
+                        !gaps.iter().any(|gap| {
+                            matches!(gap, PatternGap::NotEc2 | PatternGap::NotCloudTrailCalls)
+                        })
+                    })
+                    .map(|(rule, gaps)| {
+                        let why: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+                        format!("rule {}: {}", rule.name, why.join("; "))
+                    })
+                    .collect::<Vec<_>>();
+                if closest.is_empty() {
+                    "no EventBridge rule sends CloudTrail's NACL calls: the guard would never hear of a change".to_owned()
+                } else {
+                    format!(
+                        "no EventBridge rule sends every NACL call ({})",
+                        closest.join("; ")
+                    )
+                }
+            }
+        };
+        checks.add_at(
+            place,
+            "eventbridge",
+            GUARD_USERS,
+            Status::Fail,
+            detail,
+            Some(RULE_FIX),
+        );
+        return;
+    };
+    let (status, note) = if gaps.is_empty() {
+        (Status::Ok, String::new())
+    } else {
+        let why: Vec<String> = gaps.iter().map(ToString::to_string).collect();
+        (Status::Warn, format!("; {}", why.join("; ")))
+    };
+    checks.add_at(
+        place,
+        "eventbridge",
+        GUARD_USERS,
+        status,
+        format!(
+            "rule {} sends NACL calls to {}{note}",
+            rule.name,
+            rule.targets.join(", ")
+        ),
+        None,
+    );
+}
+
+/// The guard's queue: its ARN, and a policy that lets EventBridge send to it.
+pub async fn check_queue(
+    checks: &mut Checks,
+    config: Option<&SdkConfig>,
+    url: &str,
+) -> Option<GuardQueue> {
+    const QUEUE_USERS: &str = "watch --sqs-queue-url";
+    let config = config?;
+    let queue = match Queue::new(config, url) {
+        Ok(queue) => queue,
+        Err(error) => {
+            checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
+            return None;
+        }
+    };
+    let region = queue_region(url)
+        .map(str::to_owned)
+        .or_else(|| configured_region(config).map(str::to_owned))?;
+    match queue.arn_and_policy().await {
+        Ok((arn, policy)) => {
+            let fail = |detail: String, fix: &str| Check {
+                check: "queue",
+                commands: QUEUE_USERS,
+                account: None,
+                region: None,
+                status: Status::Fail,
+                detail,
+                fix: Some(fix.to_owned()),
+            };
+            const RULE_ONLY: &str = "give the queue one statement: Effect Allow, Principal {\"Service\": \"events.amazonaws.com\"}, Action sqs:SendMessage, Condition {\"ArnEquals\": {\"aws:SourceArn\": the rule's ARN}}";
+            match policy.as_deref().map(queue_senders) {
+                Some(Senders::RuleOnly) => checks.add(
+                    "queue",
+                    QUEUE_USERS,
+                    Status::Ok,
+                    format!("{arn}: its policy lets EventBridge rules alone send to it (aws:SourceArn)"),
+                ),
+                Some(Senders::Others(who)) => checks.0.push(fail(
+                    format!("{arn}: its policy lets {who} send to it: whoever may send can make the guard act, and what it does costs API calls"),
+                    RULE_ONLY,
+                )),
+                None | Some(Senders::Nobody) => checks.0.push(fail(
+                    format!("{arn}: its policy does not let EventBridge send to it, so every event is dropped"),
+                    RULE_ONLY,
+                )),
+            }
+            Some(GuardQueue { region, arn })
+        }
+        Err(error) => {
+            checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
+            None
+        }
+    }
+}
+
+/// Who an SQS access policy lets send messages.
+#[derive(Debug, PartialEq, Eq)]
+enum Senders {
+    /// EventBridge, for the rules its conditions name (`aws:SourceArn`).
+    RuleOnly,
+    /// Someone else too: who.
+    Others(String),
+    /// Nobody that matters here.
+    Nobody,
+}
+
+/// Who the SQS access policy `policy` (JSON) lets call `sqs:SendMessage`:
+/// a statement that allows it must name the sending rule in an
+/// `aws:SourceArn` condition, or it admits others too.
+fn queue_senders(policy: &str) -> Senders {
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(policy) else {
+        return Senders::Nobody;
+    };
+    let listed = |value: &serde_json::Value, wanted: &[&str]| match value {
+        serde_json::Value::String(one) => wanted.contains(&one.as_str()),
+        serde_json::Value::Array(many) => many
+            .iter()
+            .any(|v| v.as_str().is_some_and(|v| wanted.contains(&v))),
+        _ => false,
+    };
+    let statements = match &policy["Statement"] {
+        serde_json::Value::Array(many) => many.clone(),
+        one => vec![one.clone()],
+    };
+    let mut senders = Senders::Nobody;
+    for statement in &statements {
+        let sends = statement["Effect"] == "Allow"
+            && listed(&statement["Action"], &["sqs:SendMessage", "sqs:*", "*"]);
+        if !sends {
+            continue;
+        }
+        let names_the_rule = statement["Condition"]
+            .as_object()
+            .into_iter()
+            .flat_map(|operators| operators.values())
+            .filter_map(serde_json::Value::as_object)
+            .any(|keys| {
+                keys.keys()
+                    .any(|key| key.eq_ignore_ascii_case("aws:SourceArn"))
+            });
+        if names_the_rule {
+            senders = Senders::RuleOnly;
+            continue;
+        }
+        let who = if listed(
+            &statement["Principal"]["Service"],
+            &["events.amazonaws.com"],
+        ) {
+            "any EventBridge rule (of any account)".to_owned()
+        } else if statement["Principal"] == "*" || statement["Principal"]["AWS"] == "*" {
+            "anyone".to_owned()
+        } else {
+            format!("{}", statement["Principal"])
+        };
+        return Senders::Others(sanitize::cut(&who));
+    }
+    senders
+}
+
+/// An error and its causes, in one line.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(&format!(": {error}"));
+        cause = error.source();
+    }
+    text
+}
+
+/// A live NACL of `place` that a baseline holds (one with subnets and tags
+/// first: more of the calls can be asked on it).
+fn a_nacl_of<'a>(acls: &'a [LiveAcl], place: &Place, baselines: &Baselines) -> Option<&'a LiveAcl> {
+    let known: BTreeSet<_> = baselines.vpcs().into_iter().map(|vpc| vpc.vpc_id).collect();
+    acls.iter()
+        .filter(|acl| {
+            acl.observed.account == place.account && acl.region.as_ref() == Some(&place.region)
+        })
+        .filter(|acl| known.contains(&acl.observed.vpc_id))
+        .max_by_key(|acl| {
+            (
+                !acl.observed.association_ids.is_empty(),
+                !acl.observed.acl.tags.is_empty(),
+            )
+        })
+}
+
+fn restore_check(
+    checks: &mut Checks,
+    place: &Place,
+    answers: &[(nacl_drift_model::Operation, Permission)],
+) {
+    const RESTORERS: &str = "apply, watch --restore, lambda";
+    let refused: Vec<String> = answers
+        .iter()
+        .filter_map(|(operation, permission)| match permission {
+            Permission::Refused(why) => Some(format!("{operation}: {why}")),
+            _ => None,
+        })
+        .collect();
+    if !refused.is_empty() {
+        checks.add_at(
+            place,
+            "restore",
+            RESTORERS,
+            Status::Fail,
+            refused.join("; "),
+            Some(RESTORE_FIX),
+        );
+    } else if answers.iter().any(|(_, p)| *p == Permission::DryRunIgnored) {
+        checks.add_at(place, "restore", RESTORERS, Status::Warn, "the endpoint ignores DryRun, so the restore's permissions cannot be told (nothing was changed)".to_owned(), None);
+    } else {
+        let permitted: Vec<String> = answers
+            .iter()
+            .map(|(operation, permission)| match permission {
+                Permission::NotAsked(why) => format!("{operation} not asked ({why})"),
+                _ => operation.to_string(),
+            })
+            .collect();
+        checks.add_at(
+            place,
+            "restore",
+            RESTORERS,
+            Status::Ok,
+            format!("permitted (DryRun): {}", permitted.join(", ")),
+            None,
+        );
+    }
+}
+
+impl Checks {
+    /// The report as one JSON object: its worst status and every check.
+    pub fn json(&self) -> String {
+        #[derive(Serialize)]
+        struct Report<'a> {
+            status: Status,
+            checks: &'a [Check],
+        }
+        let report = Report {
+            status: self.worst(),
+            checks: &self.0,
+        };
+        sanitize::json(serde_json::to_string_pretty(&report).expect("a report serialises"))
+    }
+
+    /// The report as lines for people: each check, and its fix.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for check in &self.0 {
+            let status = match check.status {
+                Status::Ok => "ok  ",
+                Status::Warn => "warn",
+                Status::Fail => "fail",
+            };
+            let place = match (&check.account, &check.region) {
+                (Some(account), Some(region)) => format!(" {account} {region}"),
+                _ => String::new(),
+            };
+            // A detail may quote an endpoint's error: one line, escaped.
+            lines.push(format!(
+                "{status} {}{place}: {} [{}]",
+                check.check,
+                sanitize::Shown(&check.detail),
+                check.commands
+            ));
+            if let Some(fix) = &check.fix {
+                lines.push(format!("     fix: {fix}"));
+            }
+        }
+        lines
+    }
+}
