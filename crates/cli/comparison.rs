@@ -2,14 +2,12 @@
 //! from EC2 (the caller's account, or many accounts) or from exports,
 //! compared by the reconcile core and judged by the project's config.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use nacl_drift_apply::Place;
 use nacl_drift_aws::{
-    AccountSession, AwsSource, Ec2, Ec2Live, OrgLive, SdkConfig, caller, configured_region,
-    sts_client,
+    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, caller, configured_region, sts_client,
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, Region};
@@ -65,13 +63,6 @@ impl<'a> Live<'a> {
             sessions,
             args: accounts,
         })
-    }
-
-    /// An EC2 client for each place of `places`, acting as its account.
-    pub fn clients(&self, places: impl IntoIterator<Item = Place>) -> BTreeMap<Place, Ec2> {
-        self.source()
-            .map(|source| source.clients(places))
-            .unwrap_or_default()
     }
 
     /// EC2 as the reconcile core's live source, for front-ends that run the

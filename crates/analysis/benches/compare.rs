@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-use nacl_drift_analysis::{compare, lint};
+use nacl_drift_analysis::{lint, traffic_difference};
 use nacl_drift_model::{
     Action, Cidr, Direction, Entry, EntryKey, IcmpTypeCode, PortRange, RuleNumber, Traffic,
 };
@@ -66,8 +66,9 @@ fn compare_both_directions(bencher: divan::Bencher) {
     let baseline = nacl(1);
     let live = nacl(2);
     bencher.bench_local(|| {
-        let ingress = compare(Direction::Ingress, black_box(&baseline), black_box(&live));
-        let egress = compare(Direction::Egress, black_box(&baseline), black_box(&live));
+        let ingress =
+            traffic_difference(Direction::Ingress, black_box(&baseline), black_box(&live));
+        let egress = traffic_difference(Direction::Egress, black_box(&baseline), black_box(&live));
         (ingress, egress)
     });
 }

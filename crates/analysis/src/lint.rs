@@ -8,7 +8,7 @@ use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, Protocol, RuleN
 use serde::Serialize;
 
 use crate::effect::{Effect, EffectKind, Service};
-use crate::policy::compare;
+use crate::policy::traffic_difference;
 use crate::severity::{Severity, sensitive_ports};
 
 /// What a lint finding is about.
@@ -83,7 +83,7 @@ pub fn lint(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
 fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut ephemeral_rules = BTreeMap::new();
-    let critical = compare(Direction::Ingress, &BTreeMap::new(), entries)
+    let critical = traffic_difference(Direction::Ingress, &BTreeMap::new(), entries)
         .into_iter()
         .filter(|effect| {
             effect.kind == EffectKind::NewlyAllowed && effect.severity() == Severity::Critical
@@ -201,7 +201,7 @@ fn shadowed(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding>
                 })
                 .collect()
         };
-        if compare(direction, &with(Action::Allow), &with(Action::Deny)).is_empty() {
+        if traffic_difference(direction, &with(Action::Allow), &with(Action::Deny)).is_empty() {
             findings.push(Finding {
                 kind: FindingKind::ShadowedRule,
                 severity: match entry.action() {

@@ -151,7 +151,7 @@ fn first_set(mask: &[u64], from: usize, to: usize) -> Option<usize> {
 /// The exact difference between what `baseline` and `live` let through in
 /// `direction`, as merged boxes, sorted. Empty when the change has no
 /// effect on traffic.
-pub fn compare(
+pub fn traffic_difference(
     direction: Direction,
     baseline: &BTreeMap<EntryKey, Entry>,
     live: &BTreeMap<EntryKey, Entry>,

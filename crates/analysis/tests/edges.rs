@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nacl_drift_analysis::{Severity, compare};
+use nacl_drift_analysis::{Severity, traffic_difference};
 use nacl_drift_model::{Baseline, Direction, Entry, EntryKey};
 
 /// Entries from one flow-style YAML entry per line.
@@ -21,7 +21,7 @@ fn entries(lines: &str) -> BTreeMap<EntryKey, Entry> {
 
 /// The difference, as sentences with severities.
 fn report(direction: Direction, baseline: &str, live: &str) -> Vec<String> {
-    compare(direction, &entries(baseline), &entries(live))
+    traffic_difference(direction, &entries(baseline), &entries(live))
         .iter()
         .map(|effect| format!("[{}] {effect}", effect.severity().label()))
         .collect()
@@ -211,28 +211,28 @@ fn the_address_edges() {
 fn severities() {
     let private_ssh = "rule_number: 1, direction: ingress, action: allow, protocol: tcp, ports: 22, cidr: 10.0.0.0/8";
     assert_eq!(
-        compare(Direction::Ingress, &entries(""), &entries(private_ssh))[0].severity(),
+        traffic_difference(Direction::Ingress, &entries(""), &entries(private_ssh))[0].severity(),
         Severity::Medium
     );
     let public_web = "rule_number: 1, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0";
     assert_eq!(
-        compare(Direction::Ingress, &entries(""), &entries(public_web))[0].severity(),
+        traffic_difference(Direction::Ingress, &entries(""), &entries(public_web))[0].severity(),
         Severity::High
     );
     let public_redis = public_web.replace("443", "6379");
     assert_eq!(
-        compare(Direction::Ingress, &entries(""), &entries(&public_redis))[0].severity(),
+        traffic_difference(Direction::Ingress, &entries(""), &entries(&public_redis))[0].severity(),
         Severity::Critical
     );
     let egress = "rule_number: 1, direction: egress, action: allow, protocol: tcp, ports: 22, cidr: 0.0.0.0/0";
     assert_eq!(
-        compare(Direction::Egress, &entries(""), &entries(egress))[0].severity(),
+        traffic_difference(Direction::Egress, &entries(""), &entries(egress))[0].severity(),
         Severity::High
     );
     let cgnat =
         "rule_number: 1, direction: ingress, action: allow, protocol: all, cidr: 100.64.0.0/10";
     assert_eq!(
-        compare(Direction::Ingress, &entries(""), &entries(cgnat))[0].severity(),
+        traffic_difference(Direction::Ingress, &entries(""), &entries(cgnat))[0].severity(),
         Severity::Medium
     );
     assert!(Severity::Low < Severity::Medium && Severity::High < Severity::Critical);

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_analysis::{Effect, EffectKind, Family, Service, cidr_range, compare};
+use nacl_drift_analysis::{Effect, EffectKind, Family, Service, cidr_range, traffic_difference};
 use nacl_drift_model::{
     Action, Cidr, Direction, Entry, EntryKey, IcmpTypeCode, PortRange, Protocol, RuleNumber,
     Traffic,
@@ -263,7 +263,7 @@ proptest! {
         live in entries_strategy(),
     ) {
         for direction in [Direction::Ingress, Direction::Egress] {
-            for effect in compare(direction, &baseline, &live) {
+            for effect in traffic_difference(direction, &baseline, &live) {
                 let per_protocol = (0..=255u8)
                     .filter_map(|number| {
                         let service = effect.service.intersection(&whole_protocol(number))?;
@@ -282,7 +282,7 @@ proptest! {
     ) {
         let packets = packets();
         for direction in [Direction::Ingress, Direction::Egress] {
-            let effects = compare(direction, &baseline, &live);
+            let effects = traffic_difference(direction, &baseline, &live);
             for packet in &packets {
                 if let Err(mismatch) = check(direction, &baseline, &live, &effects, packet) {
                     prop_assert!(false, "{direction}: {mismatch}");
@@ -299,8 +299,8 @@ proptest! {
     ) {
         let packets = packets();
         for direction in [Direction::Ingress, Direction::Egress] {
-            let first = compare(direction, &base, &one);
-            let second = compare(direction, &base, &two);
+            let first = traffic_difference(direction, &base, &one);
+            let second = traffic_difference(direction, &base, &two);
             for a in &first {
                 for b in &second {
                     let both = a.intersection(b);
@@ -317,7 +317,7 @@ proptest! {
     #[test]
     fn a_list_compared_with_itself_has_no_effect(entries in entries_strategy()) {
         for direction in [Direction::Ingress, Direction::Egress] {
-            prop_assert!(compare(direction, &entries, &entries).is_empty());
+            prop_assert!(traffic_difference(direction, &entries, &entries).is_empty());
         }
     }
 
@@ -331,8 +331,8 @@ proptest! {
         };
         for direction in [Direction::Ingress, Direction::Egress] {
             prop_assert_eq!(
-                compare(direction, &baseline, &live),
-                compare(direction, &reversed(&baseline), &reversed(&live))
+                traffic_difference(direction, &baseline, &live),
+                traffic_difference(direction, &reversed(&baseline), &reversed(&live))
             );
         }
     }

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
 use crate::budget::{CallBudget, Pace};
-use crate::plan::{Call, Effect, Plan, Stage, Step};
+use crate::plan::{Call, CallEffect, Plan, Stage, Step};
 use nacl_drift_model::Place;
 
 /// What happened to one call.
@@ -160,7 +160,8 @@ struct NaclRun<C> {
 
 impl<C: NaclApi> NaclRun<C> {
     async fn run(&mut self, step: &Step) -> Outcome {
-        let opens = step.effect() == Effect::Opens || matches!(step.call, Call::MoveSubnet { .. });
+        let opens =
+            step.effect() == CallEffect::Opens || matches!(step.call, Call::MoveSubnet { .. });
         if self.blocked && (opens || step.recreates) {
             return Outcome::Skipped(
                 "an earlier call on this NACL failed, so this one would open access".to_owned(),
@@ -174,7 +175,7 @@ impl<C: NaclApi> NaclRun<C> {
             ?outcome,
             "call made"
         );
-        if outcome.is_failure() && (step.effect() == Effect::Closes || step.recreates) {
+        if outcome.is_failure() && (step.effect() == CallEffect::Closes || step.recreates) {
             self.blocked = true;
         }
         outcome

@@ -69,7 +69,7 @@ pub enum Call {
 
 /// What a call does to the traffic the NACL lets through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Effect {
+pub enum CallEffect {
     /// Narrows what gets through: runs in the closing stage.
     Closes,
     /// Widens what gets through: waits for the opening stage.
@@ -131,21 +131,21 @@ impl Step {
     }
 
     /// Whether the call closes or opens access (or neither).
-    pub fn effect(&self) -> Effect {
+    pub fn effect(&self) -> CallEffect {
         match &self.call {
             Call::CreateEntry { entry, .. } => match entry.action() {
-                Action::Deny => Effect::Closes,
-                Action::Allow => Effect::Opens,
+                Action::Deny => CallEffect::Closes,
+                Action::Allow => CallEffect::Opens,
             },
             Call::DeleteEntry { live, .. } => match live.action() {
-                Action::Allow => Effect::Closes,
-                Action::Deny => Effect::Opens,
+                Action::Allow => CallEffect::Closes,
+                Action::Deny => CallEffect::Opens,
             },
             Call::ReplaceEntry { entry, live, .. } => replace_effect(live, entry),
             Call::CreateNetworkAcl
             | Call::MoveSubnet { .. }
             | Call::CreateTags { .. }
-            | Call::DeleteTags { .. } => Effect::Other,
+            | Call::DeleteTags { .. } => CallEffect::Other,
         }
     }
 
@@ -333,7 +333,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
     // of them close nothing and open nothing: they stay in the closing stage.
     for step in &mut steps {
         let tags = matches!(step.call, Call::CreateTags { .. } | Call::DeleteTags { .. });
-        if !step.recreates && (step.effect() == Effect::Opens || tags) {
+        if !step.recreates && (step.effect() == CallEffect::Opens || tags) {
             step.stage = Stage::Open;
         }
     }
@@ -349,7 +349,7 @@ fn order_key(step: &Step) -> impl Ord + '_ {
         Call::CreateEntry { key, .. }
         | Call::ReplaceEntry { key, .. }
         | Call::DeleteEntry { key, .. } => (
-            if step.effect() == Effect::Closes {
+            if step.effect() == CallEffect::Closes {
                 1
             } else {
                 2
@@ -418,7 +418,7 @@ fn recreate_calls(acl: &NetworkAcl) -> Vec<Call> {
 /// closes; a deny that becomes an allow opens; an allow that shrinks
 /// closes, and a deny that grows closes. Anything else is treated as
 /// opening, and so waits for the opening stage.
-fn replace_effect(live: &Entry, entry: &Entry) -> Effect {
+fn replace_effect(live: &Entry, entry: &Entry) -> CallEffect {
     let closes = match (live.action(), entry.action()) {
         (Action::Allow, Action::Deny) => true,
         (Action::Deny, Action::Allow) => false,
@@ -426,9 +426,9 @@ fn replace_effect(live: &Entry, entry: &Entry) -> Effect {
         (Action::Deny, Action::Deny) => covers(entry, live),
     };
     if closes {
-        Effect::Closes
+        CallEffect::Closes
     } else {
-        Effect::Opens
+        CallEffect::Opens
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use nacl_drift_analysis::{self as analysis, compare};
+use nacl_drift_analysis::{self as analysis, traffic_difference};
 use nacl_drift_model::{Direction, Entry, EntryKey, NetworkAclId};
 
 use crate::plan::{Call, Plan};
@@ -31,7 +31,7 @@ fn both_directions(
 ) -> Vec<analysis::Effect> {
     [Direction::Ingress, Direction::Egress]
         .into_iter()
-        .flat_map(|direction| compare(direction, before, after))
+        .flat_map(|direction| traffic_difference(direction, before, after))
         .collect()
 }
 

@@ -53,10 +53,10 @@ pub fn diff_covering(
         .iter()
         .filter(|acl| accounts.contains(&acl.observed.account))
         .collect();
-    let mut comparison = Comparison::new(&baselines, &live);
+    let mut pairing = Pairing::new(&baselines, &live);
     for baseline in &baselines {
         for acl in &baseline.network_acls {
-            comparison.compare_acl(baseline, acl);
+            pairing.compare_acl(baseline, acl);
         }
     }
     let empty_regions: Vec<&Region> = empty_regions
@@ -64,13 +64,13 @@ pub fn diff_covering(
         .filter(|(account, _)| accounts.contains(account))
         .map(|(_, region)| region)
         .collect();
-    comparison.find_added(&baselines, &empty_regions, &mut skipped);
+    pairing.find_added(&baselines, &empty_regions, &mut skipped);
 
-    let Comparison {
+    let Pairing {
         mut changes,
         mut effects,
         ..
-    } = comparison;
+    } = pairing;
     changes.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     sort_effects(&mut effects);
     Report {
@@ -101,7 +101,7 @@ pub fn live_baseline(baseline: &Baseline, live: &[LiveAcl]) -> Baseline {
 }
 
 /// Indexes of both sides, and the changes found so far.
-struct Comparison<'a> {
+struct Pairing<'a> {
     live_by_id: HashMap<&'a str, &'a LiveAcl>,
     /// For each live subnet, the NACL it is on.
     live_acl_of_subnet: HashMap<&'a str, &'a NetworkAclId>,
@@ -111,7 +111,7 @@ struct Comparison<'a> {
     effects: Vec<TrafficEffect>,
 }
 
-impl<'a> Comparison<'a> {
+impl<'a> Pairing<'a> {
     fn new(baselines: &[&'a Baseline], live: &[&'a LiveAcl]) -> Self {
         let mut live_by_id = HashMap::with_capacity(live.len());
         let mut live_acl_of_subnet = HashMap::new();
@@ -123,7 +123,7 @@ impl<'a> Comparison<'a> {
             }
         }
         let baseline_acls = baselines.iter().flat_map(|baseline| &baseline.network_acls);
-        Comparison {
+        Pairing {
             live_by_id,
             live_acl_of_subnet,
             baseline_acl_ids: baseline_acls.clone().map(|acl| acl.id.as_str()).collect(),
@@ -354,7 +354,9 @@ fn added_acl_severity(acl: &NetworkAcl) -> Severity {
     let nothing = BTreeMap::new();
     [Direction::Ingress, Direction::Egress]
         .into_iter()
-        .flat_map(|direction| nacl_drift_analysis::compare(direction, &nothing, &acl.entries))
+        .flat_map(|direction| {
+            nacl_drift_analysis::traffic_difference(direction, &nothing, &acl.entries)
+        })
         .map(|effect| effect.severity())
         .max()
         .unwrap_or(Severity::Low)

@@ -2,7 +2,7 @@
 //! entries and of subnets that moved, and the severity of each change,
 //! computed as the changes are built.
 
-use nacl_drift_analysis::{Effect, EffectKind, Severity, compare};
+use nacl_drift_analysis::{Effect, EffectKind, Severity, traffic_difference};
 use nacl_drift_model::{Direction, NetworkAcl, RuleNumber};
 
 use crate::report::TrafficEffect;
@@ -16,7 +16,7 @@ pub(crate) struct EntryEffects {
 impl EntryEffects {
     pub(crate) fn new(direction: Direction, baseline: &NetworkAcl, live: &NetworkAcl) -> Self {
         EntryEffects {
-            found: compare(direction, &baseline.entries, &live.entries),
+            found: traffic_difference(direction, &baseline.entries, &live.entries),
         }
     }
 
@@ -42,7 +42,7 @@ impl EntryEffects {
 pub(crate) fn move_effects(from: &NetworkAcl, to: &NetworkAcl) -> (Vec<Effect>, Severity) {
     let found: Vec<Effect> = [Direction::Ingress, Direction::Egress]
         .into_iter()
-        .flat_map(|direction| compare(direction, &from.entries, &to.entries))
+        .flat_map(|direction| traffic_difference(direction, &from.entries, &to.entries))
         .collect();
     let worst = found.iter().map(Effect::severity).max().unwrap_or_default();
     let opens = found

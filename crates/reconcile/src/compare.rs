@@ -41,6 +41,10 @@ pub enum ReconcileError {
     /// The live state could not be read.
     #[error(transparent)]
     Source(SourceError),
+    /// The fresh read after a restore failed: what was made is not
+    /// verified.
+    #[error("cannot verify the restore")]
+    Verify(#[source] Box<ReconcileError>),
     /// A baseline names a live NACL or subnet of another account, region
     /// or VPC: restoring it would rewrite what the file does not speak for.
     #[error(

@@ -12,7 +12,8 @@
 //!   restore, with prune and recreate), for front-ends with nobody at the
 //!   keyboard; it verifies a restore with a fresh read, never with what it
 //!   believes it did. Its [`Policy`] may hold NACLs back (`held`): the
-//!   [`FlapBrake`] of such front-ends says which.
+//!   [`FlapBrake`] of such front-ends says which. [`reconcile_deciding`]
+//!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
 //! Depends on the model, the config, the diff and apply only: no AWS. Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
@@ -32,5 +33,5 @@ pub use compare::{Baselines, Comparison, ReconcileError, compare};
 /// A shared noun, defined in the model.
 pub use nacl_drift_model::Vpc;
 pub use recreated::with_recreated_ids;
-pub use restore::{Policy, Reconciled, Restored, reconcile, restore};
+pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Exports, LiveRead, LiveSource, ReadScope, SourceError};

@@ -80,6 +80,31 @@ where
     S: LiveSource + Clone,
     C: NaclApi,
 {
+    let restore = policy.restore;
+    reconcile_deciding(baselines, source, clients, policy, config, async |_, _| {
+        Ok::<_, ReconcileError>(restore)
+    })
+    .await
+}
+
+/// The same sequence with someone deciding (`apply`): once the comparison
+/// is judged and the plan made, `decide` sees them (and may add to the
+/// comparison what it learns, as attribution does), then says whether to
+/// restore. A restoring policy restores a plan that is not empty when
+/// `decide` says yes; `decide` is asked even of an empty plan.
+pub async fn reconcile_deciding<S, C, E>(
+    baselines: Baselines,
+    source: S,
+    clients: &BTreeMap<Place, C>,
+    policy: Policy,
+    config: &Config,
+    decide: impl AsyncFnOnce(&mut Comparison, &Plan) -> Result<bool, E>,
+) -> Result<Reconciled, E>
+where
+    S: LiveSource + Clone,
+    C: NaclApi,
+    E: From<ReconcileError>,
+{
     let mut before = compare(baselines.clone(), source.clone()).await?;
     before.judge(config, today());
     for change in &mut before.report.changes {
@@ -88,7 +113,8 @@ where
         }
     }
     let plan = plan(&before.report, policy.plan);
-    if !policy.restore || plan.is_empty() {
+    let restores = decide(&mut before, &plan).await?;
+    if !policy.restore || !restores || plan.is_empty() {
         return Ok(Reconciled {
             before,
             plan,
@@ -97,7 +123,9 @@ where
         });
     }
     let restored = restore(&before, &plan, clients, policy.pace).await;
-    let mut after = compare(baselines.with_updated(&restored.recreated), source).await?;
+    let mut after = compare(baselines.with_updated(&restored.recreated), source)
+        .await
+        .map_err(|error| ReconcileError::Verify(Box::new(error)))?;
     after.judge(config, today());
     Ok(Reconciled {
         before,

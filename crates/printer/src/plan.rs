@@ -1,0 +1,117 @@
+//! A restore's plan: one row per call, with the traffic each closes or
+//! reopens and, once made, its outcome; and the drift a plan leaves alone,
+//! with why.
+
+use comfy_table::Color;
+use nacl_drift_analysis::{Effect, EffectKind};
+use nacl_drift_apply::{Outcome, Plan, Stage, StepResult};
+use nacl_drift_model::Operation;
+use nacl_drift_model::sanitize::Shown;
+
+use crate::Printer;
+use crate::diff::position;
+
+/// For each step, the traffic it closes or reopens, one line each.
+pub fn traffic_lines(effects: &[Vec<Effect>]) -> Vec<String> {
+    effects
+        .iter()
+        .map(|effects| {
+            effects
+                .iter()
+                .map(|effect| {
+                    let verb = match effect.kind {
+                        EffectKind::NewlyDenied => "closes",
+                        EffectKind::NewlyAllowed => "reopens",
+                    };
+                    format!("{verb} {}", effect.traffic())
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+/// The plan, one row per call, with the traffic each closes or reopens;
+/// with a result, the outcome of each.
+pub fn print_plan(
+    printer: &mut Printer,
+    plan: &Plan,
+    traffic: &[String],
+    result: Option<&StepResult>,
+) {
+    let mut header = vec!["#", "stage", "NACL", "call", "what", "traffic"];
+    if result.is_some() {
+        header.push("result");
+    }
+    let mut table = printer.table(header);
+    for (index, step) in plan.steps.iter().enumerate() {
+        let stage = match step.stage {
+            Stage::Close => "1 close",
+            Stage::Open => "2 open",
+        };
+        let mut acl = format!("{} {}", step.network_acl_id, step.region);
+        if step.recreates {
+            acl.push_str(" (recreated)");
+        }
+        let traffic = match traffic[index].as_str() {
+            "" if matches!(
+                step.operation(),
+                Operation::CreateTags | Operation::DeleteTags | Operation::CreateNetworkAcl
+            ) =>
+            {
+                ""
+            }
+            "" => "no effective change",
+            lines => lines,
+        };
+        let mut row = vec![
+            Printer::cell((index + 1).to_string()),
+            Printer::cell(stage),
+            Printer::cell(acl),
+            Printer::cell(step.operation().name()),
+            Printer::cell(step.describe()),
+            Printer::cell(traffic),
+        ];
+        if let Some(result) = result {
+            let outcome = &result.outcomes[index];
+            let color = match outcome {
+                Outcome::Done | Outcome::AlreadyDone(_) | Outcome::Permitted => Color::Green,
+                Outcome::Failed(_) => Color::Red,
+                Outcome::Skipped(_) => Color::Yellow,
+            };
+            row.push(printer.colored(Printer::cell(outcome.to_string()), color));
+        }
+        table.add_row(row);
+    }
+    printer.print_table(table);
+}
+
+/// Each change the plan leaves alone, and why.
+pub fn print_untouched(printer: &mut Printer, plan: &Plan) {
+    for (change, why) in &plan.untouched {
+        let what = match position(change) {
+            position if position.is_empty() => position,
+            position => format!(" {position}"),
+        };
+        let because = match (&change.accepted, &change.monitor_only) {
+            (Some(accepted), _) => {
+                format!(
+                    " (\"{}\", until {})",
+                    Shown(&accepted.reason),
+                    accepted.expires
+                )
+            }
+            (None, Some(reason)) => format!(" (\"{}\")", Shown(reason)),
+            (None, None) => change
+                .held
+                .as_ref()
+                .map(|reason| format!(" (\"{}\")", Shown(reason)))
+                .unwrap_or_default(),
+        };
+        printer.line(format!(
+            "Left alone: {} on {}{what}: {why}{because}",
+            change.kind().label(),
+            change.network_acl_id
+        ));
+    }
+}
