@@ -12,9 +12,8 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nacl_drift_aws::{AccountSession, OnRead, SdkConfig, organization_accounts, session};
 use nacl_drift_config::{Account, Accounts};
-use nacl_drift_diff::ReadError;
 use nacl_drift_model::sanitize::Shown;
-use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
+use nacl_drift_model::{AccountId, ReadError, Region, RoleArn, RoleName};
 
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;

@@ -10,11 +10,12 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{
-    Outcome, Pace, Place, Plan, PlanOptions, check_plan_permissions, exposure_windows,
-    traffic_effects,
+    Outcome, Pace, Plan, PlanOptions, check_plan_permissions, exposure_windows, traffic_effects,
 };
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::{Entry, EntryKey, NetworkAclId, ObservedAcl, SubnetLabels, write_baseline};
+use nacl_drift_model::{
+    Entry, EntryKey, NetworkAclId, ObservedAcl, Place, SubnetLabels, write_baseline,
+};
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{Baselines, Policy, Reconciled, reconcile_deciding};

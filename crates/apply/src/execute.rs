@@ -10,14 +10,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use nacl_drift_model::{Entry, EntryKey, NetworkAclId, Region, SubnetId};
+use nacl_drift_model::{Entry, EntryKey, NetworkAclId, Place, Region, SubnetId};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
 use crate::budget::{CallBudget, Pace};
 use crate::plan::{Call, CallEffect, Plan, Stage, Step};
-use nacl_drift_model::Place;
 
 /// What happened to one call.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -31,8 +31,6 @@ mod simulate;
 pub use api::{CallError, CallErrorKind, NaclApi};
 pub use budget::{CallBudget, Pace};
 pub use execute::{Outcome, StepResult, execute};
-/// A shared noun, defined in the model.
-pub use nacl_drift_model::Place;
 pub use plan::{Call, CallEffect, Plan, PlanOptions, Stage, Step, plan};
 pub use probe::{Permission, check_plan_permissions, check_restore_permissions};
 pub use simulate::{exposure_windows, traffic_effects};

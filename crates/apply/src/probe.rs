@@ -13,12 +13,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nacl_drift_model::{Direction, EntryKey, ObservedAcl, Operation, RuleNumber};
+use nacl_drift_model::{Direction, EntryKey, ObservedAcl, Operation, Place, RuleNumber};
 
 use crate::api::{CallError, CallErrorKind, NaclApi};
 use crate::execute::{Outcome, StepResult};
 use crate::plan::{Plan, Step};
-use nacl_drift_model::Place;
 
 /// What EC2 answered a call asked with `DryRun`.
 #[derive(Clone, Debug, PartialEq, Eq)]

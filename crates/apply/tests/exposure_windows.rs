@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use nacl_drift_apply::{Plan, PlanOptions, Stage, exposure_windows, plan};
-use nacl_drift_diff::{LiveAcl, diff};
-use nacl_drift_model::{Baseline, Entry, EntryKey, NetworkAclId, ObservedAcl};
+use nacl_drift_diff::diff;
+use nacl_drift_model::{Baseline, Entry, EntryKey, LiveAcl, NetworkAclId, ObservedAcl};
 
 /// A baseline of one NACL, `acl-1`, from flow-style YAML entry lines.
 fn baseline(lines: &str) -> Baseline {

@@ -5,9 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_config::SdkConfig;
-use nacl_drift_apply::Place;
 use nacl_drift_guard::Edge;
-use nacl_drift_model::{AccountId, Region};
+use nacl_drift_model::{AccountId, Place, Region};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 
 use crate::{Ec2, Ec2Live, OrgLive, ec2_client};

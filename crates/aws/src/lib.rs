@@ -46,16 +46,11 @@ mod edge;
 mod export;
 mod identity;
 mod live;
+mod network_acls;
 mod queue;
 mod rules;
 mod subnets;
 mod trails;
-
-use std::collections::BTreeSet;
-
-use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::Filter;
-use nacl_drift_model::{DuplicateAcl, ObservedAcl, VpcId, merge_sources};
 
 pub use accounts::{
     AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, enabled_regions,
@@ -74,62 +69,9 @@ pub use edge::AwsSource;
 pub use export::{ExportError, parse_export};
 pub use identity::{Caller, caller, caller_account};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
+pub(crate) use network_acls::{PAGE_SIZE, vpc_filter};
+pub use network_acls::{SnapshotError, fetch_network_acls};
 pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_rules};
 pub use subnets::subnet_labels;
 pub use trails::{Trail, region_trails};
-
-/// Why a snapshot failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    /// DescribeNetworkAcls failed.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// A NACL cannot be held by the model.
-    #[error("DescribeNetworkAcls returned a network ACL nacl-drift cannot represent")]
-    Convert(#[from] ConvertError),
-    /// One NACL twice, with different content.
-    #[error("DescribeNetworkAcls returned inconsistent network ACLs")]
-    Duplicate(#[from] DuplicateAcl),
-}
-
-/// A describe call's filter to the VPCs of `vpc_ids`; none when it is
-/// empty (every VPC).
-fn vpc_filter(vpc_ids: &BTreeSet<VpcId>) -> Option<Vec<Filter>> {
-    (!vpc_ids.is_empty()).then(|| {
-        vec![
-            Filter::builder()
-                .name("vpc-id")
-                .set_values(Some(vpc_ids.iter().map(VpcId::to_string).collect()))
-                .build(),
-        ]
-    })
-}
-
-/// The largest page DescribeNetworkAcls and DescribeSubnets allow.
-pub(crate) const PAGE_SIZE: i32 = 1000;
-
-/// Every network ACL visible to `client` in its region, or only those of
-/// `vpc_ids` when that is not empty, sorted by id.
-pub async fn fetch_network_acls(
-    client: &Client,
-    vpc_ids: &BTreeSet<VpcId>,
-) -> Result<Vec<ObservedAcl>, SnapshotError> {
-    let mut pages = client
-        .describe_network_acls()
-        .max_results(PAGE_SIZE)
-        .set_filters(vpc_filter(vpc_ids))
-        .into_paginator()
-        .send();
-    let mut observed = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|error| ApiError::new("DescribeNetworkAcls", error))?;
-        for acl in page.network_acls() {
-            observed.push(convert_network_acl(acl, None)?);
-        }
-    }
-    let source = "DescribeNetworkAcls".to_owned();
-    let observed = merge_sources(vec![(source, observed)])?;
-    tracing::debug!(count = observed.len(), "described network ACLs");
-    Ok(observed)
-}

@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_config::SdkConfig;
-use nacl_drift_diff::LiveAcl;
-use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
+use nacl_drift_model::{AccountId, LiveAcl, ObservedAcl, Region, VpcId};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 use tokio::task::JoinSet;
 

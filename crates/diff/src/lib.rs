@@ -25,8 +25,6 @@ mod traffic;
 
 pub use compare::{diff, diff_covering, live_baseline};
 pub use nacl_drift_analysis::Severity;
-/// Shared nouns, defined in the model.
-pub use nacl_drift_model::{LiveAcl, ReadError};
 pub use report::{
     Accepted, Attributed, Attribution, Change, ChangeKind, Drift, Report, Skipped, State,
     TrafficEffect,

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nacl_drift_diff::{ChangeKind, Coverage, LiveAcl, Report, coverage, diff};
-use nacl_drift_model::{AccountId, Baseline, ObservedAcl};
+use nacl_drift_diff::{ChangeKind, Coverage, Report, coverage, diff};
+use nacl_drift_model::{AccountId, Baseline, LiveAcl, ObservedAcl};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";

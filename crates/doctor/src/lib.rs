@@ -13,14 +13,14 @@
 
 use std::collections::BTreeSet;
 
-use nacl_drift_apply::{Permission, Place, check_restore_permissions};
+use nacl_drift_apply::{Permission, check_restore_permissions};
 use nacl_drift_attribution::{PatternGap, pattern_gaps};
 use nacl_drift_aws::{
     AwsSource, Queue, Rule, SdkConfig, check_lookup_events, cloudtrail_client, configured_region,
     ec2_client, event_rules, eventbridge_client, queue_region, region_trails, subnet_labels,
 };
 use nacl_drift_guard::Identity;
-use nacl_drift_model::{AccountId, LiveAcl, Region, sanitize};
+use nacl_drift_model::{AccountId, LiveAcl, Place, Region, sanitize};
 use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;
 

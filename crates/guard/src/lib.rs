@@ -37,12 +37,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nacl_drift_apply::{NaclApi, Pace, Place, PlanOptions};
+use nacl_drift_apply::{NaclApi, Pace, PlanOptions};
 use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_config::Config;
-use nacl_drift_model::{AccountId, NetworkAclId, Operation, Region, VpcId};
+use nacl_drift_model::{AccountId, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
-    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled, Vpc, reconcile,
+    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled, reconcile,
 };
 use tokio::time::Instant;
 

@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use nacl_drift_apply::Outcome;
 use nacl_drift_attribution::{NaclEvent, attribute_made_by};
-use nacl_drift_diff::{Attribution, Change, ReadError, Severity, Skipped, TrafficEffect};
+use nacl_drift_diff::{Attribution, Change, Severity, Skipped, TrafficEffect};
 use nacl_drift_model::sanitize::{self, Shown};
-use nacl_drift_model::{AccountId, NetworkAclId, Region, VpcId};
-use nacl_drift_reconcile::{Reconciled, Vpc};
+use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId};
+use nacl_drift_reconcile::Reconciled;
 use serde::Serialize;
 
 use crate::{Edge, Job, Trigger};

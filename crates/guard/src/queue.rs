@@ -26,8 +26,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use nacl_drift_attribution::{NaclEvent, read_delivery};
-use nacl_drift_model::{AccountId, Region};
-use nacl_drift_reconcile::{Baselines, Vpc};
+use nacl_drift_model::{AccountId, Region, Vpc};
+use nacl_drift_reconcile::Baselines;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;

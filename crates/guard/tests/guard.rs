@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nacl_drift_apply::Place;
 use nacl_drift_config::Config;
 use nacl_drift_fixtures::{ACCOUNT, Estate, InMemoryEc2, ONE_VPC, entry_call, schedule};
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Edge, Guard, Identity, Reach, Said, Settings, Standing, Trigger, queue};
+use nacl_drift_model::Place;
 use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
@@ -82,7 +82,7 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
         ec2.calls(),
         [
             "DescribeNetworkAcls",
-            "CreateNetworkAclEntry",
+            "CreateNetworkAclEntry 80",
             "DescribeNetworkAcls"
         ]
     );
@@ -278,7 +278,7 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
     let restores = ec2
         .calls()
         .iter()
-        .filter(|c| *c == "CreateNetworkAclEntry")
+        .filter(|c| *c == "CreateNetworkAclEntry 80")
         .count();
     assert_eq!(restores, 1, "one restore for the burst");
     let notes: Vec<&String> = said

@@ -4,11 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use nacl_drift_apply::Place;
-use nacl_drift_diff::{LiveAcl, Report, Skipped, coverage, diff_covering};
+use nacl_drift_diff::{Report, Skipped, coverage, diff_covering};
 use nacl_drift_model::{
-    AccountId, AssociationId, Baseline, BaselineError, NetworkAclId, Region, Scope, SubnetId, Vpc,
-    VpcId, read_baseline_dir, read_region_records,
+    AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAclId, Place, Region, Scope,
+    SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
 };
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};

@@ -30,8 +30,6 @@ mod source;
 
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
-/// A shared noun, defined in the model.
-pub use nacl_drift_model::Vpc;
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Exports, LiveRead, LiveSource, ReadScope, SourceError};

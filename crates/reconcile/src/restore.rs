@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_apply::{NaclApi, Pace, Place, Plan, PlanOptions, StepResult, execute, plan};
+use nacl_drift_apply::{NaclApi, Pace, Plan, PlanOptions, StepResult, execute, plan};
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::{Baseline, NetworkAclId};
+use nacl_drift_model::{Baseline, NetworkAclId, Place};
 
 use crate::compare::{Baselines, Comparison, ReconcileError, compare};
 use crate::recreated::with_recreated_ids;

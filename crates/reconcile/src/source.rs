@@ -3,8 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use nacl_drift_diff::{LiveAcl, ReadError};
-use nacl_drift_model::{AccountId, ObservedAcl, Region, VpcId};
+use nacl_drift_model::{AccountId, LiveAcl, ObservedAcl, ReadError, Region, VpcId};
 
 /// Why live state could not be read; its message and causes are the
 /// source's own.

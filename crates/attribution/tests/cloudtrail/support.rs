@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use nacl_drift_diff::{Change, LiveAcl, diff};
-use nacl_drift_model::{AccountId, AssociationId, Baseline, ObservedAcl, SubnetId};
+use nacl_drift_diff::{Change, diff};
+use nacl_drift_model::{AccountId, AssociationId, Baseline, LiveAcl, ObservedAcl, SubnetId};
 
 pub const ACCOUNT: &str = "111122223333";
 

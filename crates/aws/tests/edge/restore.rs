@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use nacl_drift_apply::{
-    Outcome, Pace, Place, Plan, PlanOptions, check_plan_permissions, execute, plan,
-};
+use nacl_drift_apply::{Outcome, Pace, Plan, PlanOptions, check_plan_permissions, execute, plan};
 
 /// Four NACLs at once, and no wait for the call budget.
 const PACE: Pace = Pace {
@@ -15,8 +13,8 @@ const PACE: Pace = Pace {
     calls_per_second: 1000,
 };
 use nacl_drift_aws::Ec2;
-use nacl_drift_diff::{LiveAcl, diff};
-use nacl_drift_model::{Baseline, ObservedAcl};
+use nacl_drift_diff::diff;
+use nacl_drift_model::{Baseline, LiveAcl, ObservedAcl, Place};
 use nacl_drift_test_support::{Recorded, Replay};
 
 const BASELINE: &str = r#"schema_version: 1
