@@ -63,70 +63,127 @@ pub struct AccountArgs {
 }
 
 impl AccountArgs {
+    /// The settings these flags give.
+    pub fn resolve(self) -> AccountSettings {
+        let source = match (self.accounts, self.role_name.filter(|_| self.org)) {
+            (Some(file), _) => AccountSource::File(file),
+            (None, Some(role_name)) => AccountSource::Organization {
+                role_name,
+                external_id: self.external_id,
+            },
+            (None, None) if !self.account_ids.is_empty() => AccountSource::Listed,
+            (None, None) => AccountSource::Caller,
+        };
+        AccountSettings {
+            source,
+            only: self.account_ids,
+            tags: self.account_tags,
+            concurrency: usize::from(self.concurrency),
+            quiet: self.quiet,
+        }
+    }
+}
+
+/// Where the accounts of a run come from.
+#[derive(Clone, Debug, Default)]
+pub enum AccountSource {
+    /// The account of the credentials in use.
+    #[default]
+    Caller,
+    /// An accounts file (`--accounts`).
+    File(PathBuf),
+    /// Every active account of the organization (`--org`), with the role
+    /// to assume in each.
+    Organization {
+        role_name: RoleName,
+        external_id: Option<String>,
+    },
+    /// The accounts `--account` names, with the credentials in use.
+    Listed,
+}
+
+/// The accounts of a run, as the flags chose them.
+#[derive(Clone, Debug, Default)]
+pub struct AccountSettings {
+    pub source: AccountSource,
+    /// `--account`: only these (with exports: the exports' account).
+    pub only: Vec<AccountId>,
+    /// `--account-tag`: only accounts with all these tags.
+    pub tags: Vec<String>,
+    /// How many account-regions are read at once.
+    pub concurrency: usize,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl AccountSettings {
     /// Whether the run covers a list of accounts rather than the caller's.
     pub fn many(&self) -> bool {
-        self.accounts.is_some() || self.org || !self.account_ids.is_empty()
+        !matches!(self.source, AccountSource::Caller)
     }
 
     /// The accounts of the run, selected: from the file, the organization,
     /// or `--account` alone (the caller's own credentials, checked).
     pub async fn list(&self, base: &SdkConfig) -> Result<Accounts> {
-        let listed = if let Some(path) = &self.accounts {
-            Accounts::read(path)?
-        } else if let Some(role_name) = self.role_name.as_ref().filter(|_| self.org) {
-            let found = organization_accounts(base)
-                .await
-                .context("cannot list the accounts of the organization")?;
-            if found.is_empty() {
-                bail!("the organization has no active account");
+        let listed = match &self.source {
+            AccountSource::File(path) => Accounts::read(path)?,
+            AccountSource::Organization {
+                role_name,
+                external_id,
+            } => {
+                let found = organization_accounts(base)
+                    .await
+                    .context("cannot list the accounts of the organization")?;
+                if found.is_empty() {
+                    bail!("the organization has no active account");
+                }
+                let accounts = found
+                    .into_iter()
+                    .map(|account| Account {
+                        role: Some(RoleArn::in_account(&account.id, role_name)),
+                        external_id: external_id.clone(),
+                        id: account.id,
+                        name: account.name,
+                        regions: Vec::new(),
+                        tags: Vec::new(),
+                    })
+                    .collect();
+                Accounts { accounts }
             }
-            let accounts = found
-                .into_iter()
-                .map(|account| Account {
-                    role: Some(RoleArn::in_account(&account.id, role_name)),
-                    external_id: self.external_id.clone(),
-                    id: account.id,
-                    name: account.name,
-                    regions: Vec::new(),
-                    tags: Vec::new(),
-                })
-                .collect();
-            Accounts { accounts }
-        } else {
-            let accounts = self
-                .account_ids
-                .iter()
-                .map(|id| Account {
-                    id: id.clone(),
-                    name: None,
-                    role: None,
-                    external_id: None,
-                    regions: Vec::new(),
-                    tags: Vec::new(),
-                })
-                .collect();
-            return Ok(Accounts { accounts });
+            AccountSource::Caller | AccountSource::Listed => {
+                let accounts = self
+                    .only
+                    .iter()
+                    .map(|id| Account {
+                        id: id.clone(),
+                        name: None,
+                        role: None,
+                        external_id: None,
+                        regions: Vec::new(),
+                        tags: Vec::new(),
+                    })
+                    .collect();
+                return Ok(Accounts { accounts });
+            }
         };
-        Ok(listed.select(&self.account_ids, &self.account_tags)?)
+        Ok(listed.select(&self.only, &self.tags)?)
     }
 
     /// For commands that never call AWS (`lint`): the accounts selected by
     /// the file and `--account`/`--account-tag`; `None` for every account.
     pub fn offline_selection(&self) -> Result<Option<BTreeSet<AccountId>>> {
-        if self.org {
-            bail!(
+        let selected = match &self.source {
+            AccountSource::Organization { .. } => bail!(
                 "--org asks AWS for the accounts, and this command never calls AWS: use --accounts FILE"
-            );
-        }
-        let selected = match &self.accounts {
-            Some(path) => Accounts::read(path)?
-                .select(&self.account_ids, &self.account_tags)?
+            ),
+            AccountSource::File(path) => Accounts::read(path)?
+                .select(&self.only, &self.tags)?
                 .accounts
                 .into_iter()
                 .map(|account| account.id)
                 .collect(),
-            None if self.account_ids.is_empty() => return Ok(None),
-            None => self.account_ids.iter().cloned().collect(),
+            AccountSource::Caller => return Ok(None),
+            AccountSource::Listed => self.only.iter().cloned().collect(),
         };
         Ok(Some(selected))
     }
@@ -223,11 +280,15 @@ pub struct ListArgs {
 
 /// Prints the selected accounts of the file or the organization.
 pub async fn run(args: ListArgs, printer: &mut Printer) -> Result<ExitStatus> {
-    if args.accounts.accounts.is_none() && !args.accounts.org {
+    let (selection, aws) = (args.accounts.resolve(), args.aws.resolve());
+    if !matches!(
+        selection.source,
+        AccountSource::File(_) | AccountSource::Organization { .. }
+    ) {
         bail!("accounts needs --accounts FILE, or --org --role-name NAME");
     }
-    let config = args.aws.load().await?;
-    let mut accounts = args.accounts.list(&config).await?;
+    let config = aws.load().await?;
+    let mut accounts = selection.list(&config).await?;
     for account in &mut accounts.accounts {
         if account.regions.is_empty() {
             account.regions = args.regions.clone();

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{
@@ -14,20 +15,20 @@ use nacl_drift_apply::{
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{
-    Entry, EntryKey, NetworkAclId, ObservedAcl, Place, SubnetLabels, write_baseline,
+    Entry, EntryKey, NetworkAclId, ObservedAcl, Place, Region, SubnetLabels, write_baseline,
 };
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{Baselines, Policy, Reconciled, reconcile_deciding};
 
-use crate::accounts::{AccountArgs, print_read_errors};
-use crate::attribution::AttributionArgs;
-use crate::aws::AwsArgs;
+use crate::accounts::{AccountArgs, AccountSettings, print_read_errors};
+use crate::attribution::{Attribution, AttributionArgs};
+use crate::aws::{Aws, AwsArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::diff::print_drift;
 use crate::exit_status::ExitStatus;
-use crate::live::LiveFileArgs;
+use crate::live::LiveFiles;
 use crate::project;
 
 #[derive(clap::Args, Debug)]
@@ -84,37 +85,84 @@ impl Args {
     }
 }
 
+/// How far `apply` goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Print the plan and stop (`--dry-run`).
+    DryRun,
+    /// Check each call with DryRun, and stop (`--check-permissions`).
+    CheckPermissions,
+    /// Ask, then restore.
+    Ask,
+    /// Restore without asking (`--yes`).
+    Yes,
+}
+
+/// `apply`, resolved.
+struct Settings {
+    baseline_dir: PathBuf,
+    regions: Vec<Region>,
+    mode: Mode,
+    /// What the plan may undo, and how fast the calls are made.
+    policy: Policy,
+    attribution: Attribution,
+    accounts: AccountSettings,
+    aws: Aws,
+}
+
+impl Args {
+    /// The flags, with the config file's baseline folder.
+    fn resolve(self, config: &Config) -> Settings {
+        let mode = match (self.dry_run, self.check_permissions, self.yes) {
+            (true, _, _) => Mode::DryRun,
+            (false, true, _) => Mode::CheckPermissions,
+            (false, false, true) => Mode::Yes,
+            (false, false, false) => Mode::Ask,
+        };
+        Settings {
+            baseline_dir: self.baselines.resolve(config),
+            regions: self.regions.regions,
+            mode,
+            policy: Policy {
+                restore: true,
+                plan: PlanOptions {
+                    prune: self.prune,
+                    recreate_missing: self.recreate_missing,
+                },
+                pace: Pace {
+                    calls_per_second: self.call_rate,
+                    ..Pace::default()
+                },
+                held: BTreeMap::new(),
+            },
+            attribution: self.attribution.resolve(),
+            accounts: self.accounts.resolve(),
+            aws: self.aws.resolve(),
+        }
+    }
+}
+
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
-    let baseline_dir = args.baselines.resolve(config);
+    let settings = args.resolve(config);
+    let baseline_dir = &settings.baseline_dir;
     project::warn_expired(printer, config, today());
-    let no_exports = LiveFileArgs::default();
-    let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
+    let no_exports = LiveFiles::default();
+    let live = Live::choose(&no_exports, &settings.accounts, &settings.aws).await?;
     let source = live
         .source()
         .context("apply restores on AWS, not on exports")?;
-    let baselines = Baselines::read(&baseline_dir)?.in_regions(&args.regions.regions)?;
+    let baselines = Baselines::read(baseline_dir)?.in_regions(&settings.regions)?;
     let clients = source.clients(baselines.places());
-    let policy = Policy {
-        restore: true,
-        plan: PlanOptions {
-            prune: args.prune,
-            recreate_missing: args.recreate_missing,
-        },
-        pace: Pace {
-            calls_per_second: args.call_rate,
-            ..Pace::default()
-        },
-        held: BTreeMap::new(),
-    };
+    let policy = settings.policy.clone();
     // How the run ends when it stops before a restore.
     let mut stopped = ExitStatus::Success;
     let decide = async |comparison: &mut Comparison, plan: &Plan| -> Result<bool> {
         let place = (config, baseline_dir.as_path());
-        if let Some(status) = decide(&args, place, comparison, plan, &clients, printer).await? {
+        if let Some(status) = decide(&settings, place, comparison, plan, &clients, printer).await? {
             stopped = status;
             return Ok(false);
         }
-        if !args.yes {
+        if settings.mode == Mode::Ask {
             print_plan(printer, plan, &traffic(comparison, plan), None);
             if !confirm(printer, plan)? {
                 bail!("not applied: the answer was not yes");
@@ -141,7 +189,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     );
     for baseline in &restored.recreated {
         // The file keeps the labels it had.
-        let (path, _) = write_baseline(&baseline_dir, baseline, &SubnetLabels::new())?;
+        let (path, _) = write_baseline(baseline_dir, baseline, &SubnetLabels::new())?;
         printer.line(format!(
             "Recorded the recreated NACLs' new ids in {}: commit it.",
             path.display()
@@ -173,8 +221,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
 /// `--check-permissions`, which end the run here (as an empty plan does):
 /// how the run ends then, or `None` when the restore may go on.
 async fn decide(
-    args: &Args,
-    (config, baseline_dir): (&Config, &std::path::Path),
+    settings: &Settings,
+    (config, baseline_dir): (&Config, &Path),
     comparison: &mut Comparison,
     plan: &Plan,
     clients: &BTreeMap<Place, nacl_drift_aws::Ec2>,
@@ -183,9 +231,11 @@ async fn decide(
     if !comparison.report.errors.is_empty() {
         print_read_errors(printer, &comparison.report.errors);
     }
-    if args.attribution.requested() && !comparison.report.in_sync {
-        args.attribution
-            .attribute(comparison, &args.aws, args.accounts.many(), printer)
+    if settings.attribution.requested() && !comparison.report.in_sync {
+        let many = settings.accounts.many();
+        settings
+            .attribution
+            .attribute(comparison, &settings.aws, many, printer)
             .await?;
         printer.line("The drift, and who made it:");
         print_drift(printer, comparison);
@@ -209,7 +259,7 @@ async fn decide(
     }
     project::announce(printer, config, baseline_dir);
     let traffic = traffic(comparison, plan);
-    if args.dry_run {
+    if settings.mode == Mode::DryRun {
         print_plan(printer, plan, &traffic, None);
         printer.line(format!(
             "Dry run: {} planned, none made.",
@@ -221,7 +271,7 @@ async fn decide(
             ExitStatus::Failure
         }));
     }
-    if !args.check_permissions {
+    if settings.mode != Mode::CheckPermissions {
         return Ok(None);
     }
     let live: Vec<(Place, ObservedAcl)> = comparison

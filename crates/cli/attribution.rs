@@ -12,7 +12,7 @@ use nacl_drift_diff::Attributed;
 use nacl_drift_model::Region;
 use tokio::task::JoinSet;
 
-use crate::aws::AwsArgs;
+use crate::aws::Aws;
 use crate::comparison::Comparison;
 use nacl_drift_printer::Printer;
 
@@ -72,9 +72,43 @@ impl FromStr for Since {
 }
 
 impl AttributionArgs {
+    /// The settings these flags give.
+    pub fn resolve(self) -> Attribution {
+        let source = match self.cloudtrail_logs {
+            Some(dir) => Some(EventSource::LogFiles {
+                dir,
+                ignore_bad_logs: self.ignore_bad_logs,
+            }),
+            None => self.attribute.then_some(EventSource::LookupEvents),
+        };
+        Attribution {
+            source,
+            since: self.since,
+        }
+    }
+}
+
+/// Where the events behind the changes are looked for.
+#[derive(Clone, Debug)]
+pub enum EventSource {
+    /// CloudTrail's LookupEvents, in each region of a change.
+    LookupEvents,
+    /// CloudTrail log files under a folder.
+    LogFiles { dir: PathBuf, ignore_bad_logs: bool },
+}
+
+/// Who made each change, as the flags ask: from where, and how far back.
+#[derive(Clone, Debug)]
+pub struct Attribution {
+    /// `None`: not asked for.
+    source: Option<EventSource>,
+    since: Since,
+}
+
+impl Attribution {
     /// Whether attribution was asked for.
     pub fn requested(&self) -> bool {
-        self.attribute || self.cloudtrail_logs.is_some()
+        self.source.is_some()
     }
 
     /// Attributes the comparison's changes, when asked to. A run over many
@@ -82,30 +116,33 @@ impl AttributionArgs {
     pub async fn attribute(
         &self,
         comparison: &mut Comparison,
-        aws: &AwsArgs,
+        aws: &Aws,
         many_accounts: bool,
         printer: &mut Printer,
     ) -> Result<()> {
-        if !self.requested() {
+        let Some(source) = &self.source else {
             return Ok(());
-        }
-        if many_accounts && self.cloudtrail_logs.is_none() {
+        };
+        if many_accounts && matches!(source, EventSource::LookupEvents) {
             bail!(
                 "--attribute over many accounts needs --cloudtrail-logs (an organization trail's log files): CloudTrail's LookupEvents answers for one account"
             );
         }
         let report = &mut comparison.report;
         let names = event_names(&report.changes);
-        let events = match &self.cloudtrail_logs {
-            Some(dir) => {
-                let logs = read_log_dir(dir, self.ignore_bad_logs)
+        let events = match source {
+            EventSource::LogFiles {
+                dir,
+                ignore_bad_logs,
+            } => {
+                let logs = read_log_dir(dir, *ignore_bad_logs)
                     .context("cannot read the CloudTrail logs")?;
                 for skipped in &logs.skipped {
                     printer.warning(&format!("skipped {skipped}"));
                 }
                 logs.events
             }
-            None => {
+            EventSource::LookupEvents => {
                 let config = aws.load().await?;
                 let regions: BTreeSet<Region> =
                     report.changes.iter().map(|c| c.region.clone()).collect();
@@ -172,7 +209,8 @@ impl AttributionArgs {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since_epoch| since_epoch.as_secs() as i64);
         let window_days = (now - self.since.at) / 86_400;
-        if unattributed > 0 && self.cloudtrail_logs.is_none() && window_days < 89 {
+        let looked_up = matches!(self.source, Some(EventSource::LookupEvents));
+        if unattributed > 0 && looked_up && window_days < 89 {
             printer.note(&format!(
                 "{unattributed} {} unattributed within --since {}: LookupEvents keeps 90 days, so --since 90d looks further back",
                 changes(unattributed),

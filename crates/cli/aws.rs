@@ -1,5 +1,7 @@
-//! The AWS options every AWS-calling command takes. Configuration and
-//! clients are the AWS edge's (`nacl_drift_aws`).
+//! The AWS options every AWS-calling command takes ([`AwsArgs`], as typed),
+//! and the settings they resolve to ([`Aws`], which loads the shared
+//! configuration). Configuration and clients are the AWS edge's
+//! (`nacl_drift_aws`).
 
 use nacl_drift_aws::SdkConfig;
 
@@ -16,6 +18,23 @@ pub struct AwsArgs {
 }
 
 impl AwsArgs {
+    /// The settings these flags give.
+    pub fn resolve(self) -> Aws {
+        Aws {
+            profile: self.profile,
+            endpoint_url: self.endpoint_url,
+        }
+    }
+}
+
+/// Where AWS is and whose credentials act: a profile and an endpoint.
+#[derive(Clone, Debug, Default)]
+pub struct Aws {
+    profile: Option<String>,
+    endpoint_url: Option<String>,
+}
+
+impl Aws {
     /// Loads the shared configuration once; clients for each region derive
     /// from it. An error when `--profile` names no profile.
     pub async fn load(&self) -> Result<SdkConfig, nacl_drift_aws::ConfigError> {

@@ -16,15 +16,15 @@ use nacl_drift_reconcile::{Baselines, Exports};
 pub use nacl_drift_guard::Identity;
 pub use nacl_drift_reconcile::Comparison;
 
-use crate::accounts::AccountArgs;
-use crate::aws::AwsArgs;
-use crate::live::LiveFileArgs;
+use crate::accounts::AccountSettings;
+use crate::aws::Aws;
+use crate::live::LiveFiles;
 
 /// Where this run's live state comes from.
 pub enum Live<'a> {
     /// `--live-file` exports, read alongside the baselines.
     Exports {
-        files: &'a LiveFileArgs,
+        files: &'a LiveFiles,
         accounts: &'a [AccountId],
     },
     /// EC2, for the account of the credentials in use.
@@ -32,7 +32,7 @@ pub enum Live<'a> {
     /// EC2, for many accounts (`--accounts`, `--org`, `--account`).
     Accounts {
         sessions: Vec<AccountSession>,
-        args: &'a AccountArgs,
+        settings: &'a AccountSettings,
     },
 }
 
@@ -41,14 +41,14 @@ impl<'a> Live<'a> {
     /// listed (and the organization asked) now; roles are assumed at the
     /// first read.
     pub async fn choose(
-        files: &'a LiveFileArgs,
-        accounts: &'a AccountArgs,
-        aws: &AwsArgs,
+        files: &'a LiveFiles,
+        accounts: &'a AccountSettings,
+        aws: &Aws,
     ) -> Result<Live<'a>> {
-        if !files.live_files.is_empty() {
+        if files.any() {
             return Ok(Live::Exports {
                 files,
-                accounts: &accounts.account_ids,
+                accounts: &accounts.only,
             });
         }
         let config = aws.load().await?;
@@ -61,7 +61,7 @@ impl<'a> Live<'a> {
             .await;
         Ok(Live::Accounts {
             sessions,
-            args: accounts,
+            settings: accounts,
         })
     }
 
@@ -73,9 +73,9 @@ impl<'a> Live<'a> {
             Live::Caller(config) => Some(AwsSource::Caller(Box::new(Ec2Live::new(
                 (**config).clone(),
             )))),
-            Live::Accounts { sessions, args } => Some(AwsSource::Accounts(OrgLive::new(
+            Live::Accounts { sessions, settings } => Some(AwsSource::Accounts(OrgLive::new(
                 sessions.clone(),
-                usize::from(args.concurrency),
+                settings.concurrency,
                 None,
             ))),
         }
@@ -139,14 +139,10 @@ impl<'a> Live<'a> {
                 nacl_drift_reconcile::compare(baselines, Ec2Live::new((**sdk_config).clone()))
                     .await?
             }
-            Live::Accounts { sessions, args } => {
+            Live::Accounts { sessions, settings } => {
                 let baselines = read()?;
-                let (bar, on_read) = args.progress(None);
-                let source = OrgLive::new(
-                    sessions.clone(),
-                    usize::from(args.concurrency),
-                    Some(on_read),
-                );
+                let (bar, on_read) = settings.progress(None);
+                let source = OrgLive::new(sessions.clone(), settings.concurrency, Some(on_read));
                 let comparison = nacl_drift_reconcile::compare(baselines, source).await;
                 bar.finish_and_clear();
                 comparison?

@@ -9,22 +9,23 @@
 //! deleted. Exit 0 in sync, 2 on drift, 1 on error (an unread account-region
 //! among them).
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 use nacl_drift_config::{Config, today};
 use nacl_drift_diff::Severity;
+use nacl_drift_model::Region;
+use nacl_drift_printer::Printer;
+use nacl_drift_printer::diff::{self as render, Format};
 
-use crate::accounts::{AccountArgs, print_read_errors};
-use crate::attribution::AttributionArgs;
-use crate::aws::AwsArgs;
-use crate::baseline_dir::BaselineDir;
-use crate::baseline_dir::RegionFilter;
+use crate::accounts::{AccountArgs, AccountSettings, print_read_errors};
+use crate::attribution::{Attribution, AttributionArgs};
+use crate::aws::{Aws, AwsArgs};
+use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
-use crate::live::LiveFileArgs;
+use crate::live::{LiveFileArgs, LiveFiles};
 use crate::project;
-use nacl_drift_printer::Printer;
-
-use nacl_drift_printer::diff::{self as render, Format};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -63,24 +64,55 @@ pub struct Args {
     aws: AwsArgs,
 }
 
+/// `diff`, resolved: what to compare, how to print it, when to fail.
+struct Settings {
+    baseline_dir: PathBuf,
+    regions: Vec<Region>,
+    live_files: LiveFiles,
+    format: Format,
+    fail_on: Option<Severity>,
+    show_accepted: bool,
+    attribution: Attribution,
+    accounts: AccountSettings,
+    aws: Aws,
+}
+
+impl Args {
+    /// The flags, with the config file's defaults.
+    fn resolve(self, config: &Config) -> Result<Settings> {
+        Ok(Settings {
+            format: project::format(self.format, config, "diff")?.unwrap_or(Format::Table),
+            fail_on: self.fail_on.or(config.fail_on),
+            baseline_dir: self.baselines.resolve(config),
+            regions: self.regions.regions,
+            live_files: self.live.resolve(),
+            show_accepted: self.show_accepted,
+            attribution: self.attribution.resolve(),
+            accounts: self.accounts.resolve(),
+            aws: self.aws.resolve(),
+        })
+    }
+}
+
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
-    let format = project::format(args.format, config, "diff")?.unwrap_or(Format::Table);
-    let fail_on = args.fail_on.or(config.fail_on);
-    let baseline_dir = args.baselines.resolve(config);
+    let settings = args.resolve(config)?;
+    let format = settings.format;
     project::warn_expired(printer, config, today());
-    let live = Live::choose(&args.live, &args.accounts, &args.aws).await?;
+    let live = Live::choose(&settings.live_files, &settings.accounts, &settings.aws).await?;
     let mut comparison = live
-        .compare(&baseline_dir, &args.regions.regions, config)
+        .compare(&settings.baseline_dir, &settings.regions, config)
         .await?;
-    args.attribution
-        .attribute(&mut comparison, &args.aws, args.accounts.many(), printer)
+    let many = settings.accounts.many();
+    settings
+        .attribution
+        .attribute(&mut comparison, &settings.aws, many, printer)
         .await?;
     let report = &comparison.report;
-    let failing = match fail_on {
+    let failing = match settings.fail_on {
         None => report.unaccepted().next().is_some(),
         Some(level) => report.unaccepted().any(|change| change.severity >= level),
     };
-    if args.show_accepted || matches!(format, Format::Json | Format::Sarif) {
+    if settings.show_accepted || matches!(format, Format::Json | Format::Sarif) {
         render::print(printer, format, &comparison);
     } else {
         render::print_unaccepted(printer, format, &mut comparison);

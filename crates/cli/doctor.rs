@@ -6,7 +6,7 @@
 //! The checks themselves are the `nacl-drift-doctor` crate's; this module
 //! resolves the config, the credentials and the accounts, and prints.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use nacl_drift_aws::configured_region;
@@ -14,16 +14,16 @@ use nacl_drift_config::Config;
 use nacl_drift_doctor::{
     Checks, Guard, Status, check_accounts, check_places, check_queue, check_regions,
 };
-use nacl_drift_model::AccountId;
+use nacl_drift_model::{AccountId, Region};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::Baselines;
 
-use crate::accounts::AccountArgs;
-use crate::aws::AwsArgs;
+use crate::accounts::{AccountArgs, AccountSettings};
+use crate::aws::{Aws, AwsArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
-use crate::live::LiveFileArgs;
+use crate::live::LiveFiles;
 use crate::project;
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +62,34 @@ enum DoctorFormat {
     Json,
 }
 
+/// `doctor`, resolved once the config file is read (which is one of its
+/// checks).
+struct Settings {
+    baseline_dir: PathBuf,
+    regions: Vec<Region>,
+    /// Check for the guard too.
+    guard: bool,
+    queue_url: Option<String>,
+    format: DoctorFormat,
+    accounts: AccountSettings,
+    aws: Aws,
+}
+
+impl Args {
+    /// The flags, with `config`'s baseline folder.
+    fn resolve(self, config: &Config) -> Settings {
+        Settings {
+            baseline_dir: self.baselines.resolve(config),
+            regions: self.regions.regions,
+            guard: self.guard || self.sqs_queue_url.is_some(),
+            queue_url: self.sqs_queue_url,
+            format: self.format,
+            accounts: self.accounts.resolve(),
+            aws: self.aws.resolve(),
+        }
+    }
+}
+
 pub async fn run(
     args: Args,
     config_path: Option<&Path>,
@@ -88,9 +116,10 @@ pub async fn run(
             Config::none()
         }
     };
-    let baseline_dir = args.baselines.resolve(&config);
-    let baselines = match Baselines::read(&baseline_dir)
-        .and_then(|baselines| baselines.in_regions(&args.regions.regions))
+    let settings = args.resolve(&config);
+    let baseline_dir = &settings.baseline_dir;
+    let baselines = match Baselines::read(baseline_dir)
+        .and_then(|baselines| baselines.in_regions(&settings.regions))
     {
         Ok(baselines) => {
             let files = baselines.vpcs().len();
@@ -118,21 +147,24 @@ pub async fn run(
             None
         }
     };
-    let configured = args.aws.load().await.ok();
-    let configured = configured.as_ref().and_then(configured_region);
+    let loaded = settings.aws.load().await;
+    let configured = loaded.as_ref().ok().and_then(configured_region);
     check_regions(&mut checks, baselines.as_ref(), configured);
-    if let Err(error) = args.aws.load().await {
-        checks.add(
-            "credentials",
-            "every command that calls AWS",
-            Status::Fail,
-            error.to_string(),
-        );
-        print(printer, args.format, &checks);
-        return Ok(ExitStatus::Failure);
-    }
-    let no_exports = LiveFileArgs::default();
-    let live = Live::choose(&no_exports, &args.accounts, &args.aws).await?;
+    let aws_config = match loaded {
+        Ok(aws_config) => aws_config,
+        Err(error) => {
+            checks.add(
+                "credentials",
+                "every command that calls AWS",
+                Status::Fail,
+                error.to_string(),
+            );
+            print(printer, settings.format, &checks);
+            return Ok(ExitStatus::Failure);
+        }
+    };
+    let no_exports = LiveFiles::default();
+    let live = Live::choose(&no_exports, &settings.accounts, &settings.aws).await?;
     match live.identity().await {
         Ok(identity) => {
             checks.add(
@@ -155,15 +187,13 @@ pub async fn run(
                         .join(", ")
                 ),
             );
-            let queue = match &args.sqs_queue_url {
-                Some(url) => {
-                    check_queue(&mut checks, args.aws.load().await.ok().as_ref(), url).await
-                }
+            let queue = match &settings.queue_url {
+                Some(url) => check_queue(&mut checks, &aws_config, url).await,
                 None => None,
             };
             if let Some(baselines) = &baselines {
                 check_accounts(&mut checks, baselines, &identity);
-                let guard = (args.guard || args.sqs_queue_url.is_some()).then_some(Guard { queue });
+                let guard = settings.guard.then_some(Guard { queue });
                 if let Some(source) = live.source() {
                     check_places(&mut checks, &source, baselines, &identity, guard.as_ref()).await;
                 }
@@ -176,7 +206,7 @@ pub async fn run(
             format!("{error:#}"),
         ),
     }
-    print(printer, args.format, &checks);
+    print(printer, settings.format, &checks);
     Ok(match checks.worst() {
         Status::Ok => ExitStatus::Success,
         Status::Warn => ExitStatus::Drift,

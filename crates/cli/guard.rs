@@ -2,6 +2,7 @@
 //! resolved into its settings, and EC2 and SQS as the guard's edge. The
 //! guard itself is the `nacl-drift-guard` crate.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -10,12 +11,12 @@ use nacl_drift_config::Config;
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError};
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
 
-use crate::accounts::AccountArgs;
-use crate::aws::AwsArgs;
+use crate::accounts::AccountSettings;
+use crate::aws::Aws;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
-use crate::live::LiveFileArgs;
+use crate::live::LiveFiles;
 use nacl_drift_printer::Printer;
 
 use crate::printer::print_error;
@@ -25,7 +26,7 @@ use crate::printer::print_error;
 #[derive(clap::Args, Debug)]
 pub struct GuardArgs {
     #[command(flatten)]
-    pub baselines: BaselineDir,
+    baselines: BaselineDir,
 
     #[command(flatten)]
     regions: RegionFilter,
@@ -51,40 +52,35 @@ pub struct GuardArgs {
 }
 
 impl GuardArgs {
-    /// The guard's settings, with the baselines in `baseline_dir`.
-    fn settings(&self, baseline_dir: std::path::PathBuf) -> Settings {
+    /// The guard's settings, with the config file's baseline folder, else
+    /// `default_dir`.
+    pub fn resolve(self, config: &Config, default_dir: PathBuf) -> Settings {
         Settings {
-            baseline_dir,
-            regions: self.regions.regions.clone(),
+            baseline_dir: self.baselines.resolve_or(config, default_dir),
+            regions: self.regions.regions,
             restore: self.restore,
             prune: self.prune,
             flap_limit: usize::from(self.flap_limit),
             flap_window: self.flap_window,
         }
     }
+}
 
-    /// The guard these flags ask for, on EC2 as `accounts` and `aws` say,
-    /// with its baselines in `baseline_dir`: asks STS who nacl-drift is, to know its own calls.
-    pub async fn guard(
-        &self,
-        baseline_dir: std::path::PathBuf,
-        accounts: &AccountArgs,
-        aws: &AwsArgs,
-        config: &Config,
-    ) -> Result<Guard<AwsSource>> {
-        let no_exports = LiveFileArgs::default();
-        let live = Live::choose(&no_exports, accounts, aws).await?;
-        let identity = live.identity().await?;
-        let Some(source) = live.source() else {
-            anyhow::bail!("the guard reads live state from AWS, not from exports");
-        };
-        Ok(Guard::new(
-            self.settings(baseline_dir),
-            source,
-            identity,
-            config,
-        ))
-    }
+/// The guard of `settings`, on EC2 as `accounts` and `aws` say: asks STS
+/// who nacl-drift is, to know its own calls.
+pub async fn start(
+    settings: Settings,
+    accounts: &AccountSettings,
+    aws: &Aws,
+    config: &Config,
+) -> Result<Guard<AwsSource>> {
+    let no_exports = LiveFiles::default();
+    let live = Live::choose(&no_exports, accounts, aws).await?;
+    let identity = live.identity().await?;
+    let Some(source) = live.source() else {
+        anyhow::bail!("the guard reads live state from AWS, not from exports");
+    };
+    Ok(Guard::new(settings, source, identity, config))
 }
 
 /// SQS as the guard's queue.

@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use crate::accounts::AccountArgs;
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
-use crate::guard::{GuardArgs, LineFormat, print_said, with_context};
+use crate::guard::{GuardArgs, LineFormat, print_said, start, with_context};
 use nacl_drift_printer::Printer;
 
 use crate::printer::print_error;
@@ -56,14 +56,9 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         );
     }
     let task_root = std::env::var_os("LAMBDA_TASK_ROOT").map_or_else(PathBuf::new, PathBuf::from);
-    let baseline_dir = args
-        .guard
-        .baselines
-        .resolve_or(config, task_root.join("baselines"));
-    let guard = args
-        .guard
-        .guard(baseline_dir, &args.accounts, &args.aws, config)
-        .await?;
+    let settings = args.guard.resolve(config, task_root.join("baselines"));
+    let (accounts, aws) = (args.accounts.resolve(), args.aws.resolve());
+    let guard = start(settings, &accounts, &aws, config).await?;
     let guard = Mutex::new(guard);
     let printer = Mutex::new(printer);
     let handler = service_fn(|event: LambdaEvent<Value>| {

@@ -17,6 +17,22 @@ pub struct LiveFileArgs {
 }
 
 impl LiveFileArgs {
+    /// The settings these flags give.
+    pub fn resolve(self) -> LiveFiles {
+        LiveFiles(self.live_files)
+    }
+}
+
+/// The exports to read instead of EC2; none to read EC2.
+#[derive(Clone, Debug, Default)]
+pub struct LiveFiles(pub Vec<PathBuf>);
+
+impl LiveFiles {
+    /// Whether live state comes from exports.
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+
     /// The NACLs of every export, sorted by id. A NACL in two files (or
     /// twice in one) must have the same content in both. `accounts`
     /// (`--account`) names the account of exports without `OwnerId` (older
@@ -28,7 +44,7 @@ impl LiveFileArgs {
             _ => bail!("--live-file takes at most one --account: the account of the exports"),
         };
         let mut sources = Vec::new();
-        for path in &self.live_files {
+        for path in &self.0 {
             sources.push((path.display().to_string(), read_export(path, account)?));
         }
         merge_sources(sources).context("unusable live files")

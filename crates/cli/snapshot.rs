@@ -14,21 +14,21 @@
 //! written.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
-    AccountSession, Ec2Live, OrgLive, SdkConfig, account_of, configured_region, enabled_regions,
+    Ec2Live, OrgLive, SdkConfig, account_of, configured_region, enabled_regions, enabled_regions_of,
 };
 use nacl_drift_config::Config;
-use nacl_drift_model::{AccountId, ReadError, Region, VpcId};
-use nacl_drift_snapshot::{Capture, FileOutcome, RegionSummary, capture};
-use tokio::task::JoinSet;
+use nacl_drift_model::{AccountId, Region, VpcId};
+use nacl_drift_snapshot::{Capture, capture};
 
-use crate::accounts::{AccountArgs, print_read_errors};
-use crate::aws::AwsArgs;
+use crate::accounts::{AccountArgs, AccountSettings, print_read_errors};
+use crate::aws::{Aws, AwsArgs};
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
-use crate::live::LiveFileArgs;
+use crate::live::{LiveFileArgs, LiveFiles};
 use nacl_drift_printer::Printer;
 
 #[derive(clap::Args, Debug)]
@@ -61,19 +61,46 @@ pub struct Args {
     aws: AwsArgs,
 }
 
+/// `snapshot`, resolved: where to read, and where to write.
+struct Settings {
+    baseline_dir: PathBuf,
+    /// `--region` (empty: the configured region).
+    regions: Vec<Region>,
+    all_regions: bool,
+    /// `--vpc-id` (empty: every VPC).
+    vpc_filter: BTreeSet<VpcId>,
+    live_files: LiveFiles,
+    accounts: AccountSettings,
+    aws: Aws,
+}
+
+impl Args {
+    /// The flags, with the config file's baseline folder.
+    fn resolve(self, config: &Config) -> Settings {
+        Settings {
+            baseline_dir: self.baselines.resolve(config),
+            regions: self.regions,
+            all_regions: self.all_regions,
+            vpc_filter: self.vpc_ids.into_iter().collect(),
+            live_files: self.live.resolve(),
+            accounts: self.accounts.resolve(),
+            aws: self.aws.resolve(),
+        }
+    }
+}
+
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
-    let baseline_dir = args.baselines.resolve(config);
-    let vpc_filter: BTreeSet<VpcId> = args.vpc_ids.iter().cloned().collect();
-    let capture = if !args.live.live_files.is_empty() {
-        read_exports(&args, vpc_filter)?
-    } else if args.accounts.many() {
-        read_many_accounts(&args, vpc_filter).await?
+    let settings = args.resolve(config);
+    let capture = if settings.live_files.any() {
+        read_exports(&settings)?
+    } else if settings.accounts.many() {
+        read_many_accounts(&settings).await?
     } else {
-        read_caller_account(&args, vpc_filter).await?
+        read_caller_account(&settings).await?
     };
     let errors = capture.errors.clone();
-    let summaries = nacl_drift_snapshot::write(&baseline_dir, capture)?;
-    print_summary(printer, &baseline_dir, &summaries);
+    let summaries = nacl_drift_snapshot::write(&settings.baseline_dir, capture)?;
+    nacl_drift_printer::snapshot::print_summary(printer, &settings.baseline_dir, &summaries);
     if errors.is_empty() {
         return Ok(ExitStatus::Success);
     }
@@ -82,14 +109,15 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
 }
 
 /// The exports of `--live-file`, as the one region `--region` names.
-fn read_exports(args: &Args, vpc_filter: BTreeSet<VpcId>) -> Result<Capture> {
-    let [region] = args.regions.as_slice() else {
+fn read_exports(settings: &Settings) -> Result<Capture> {
+    let [region] = settings.regions.as_slice() else {
         bail!(
             "--live-file needs exactly one --region: an export does not say which region it is of"
         );
     };
-    let acls = args.live.read(&args.accounts.account_ids)?;
-    let accounts = args.accounts.account_ids.iter().cloned().collect();
+    let acls = settings.live_files.read(&settings.accounts.only)?;
+    let accounts = settings.accounts.only.iter().cloned().collect();
+    let vpc_filter = settings.vpc_filter.clone();
     Ok(Capture::of_exports(
         region.clone(),
         accounts,
@@ -100,75 +128,80 @@ fn read_exports(args: &Args, vpc_filter: BTreeSet<VpcId>) -> Result<Capture> {
 
 /// The caller's account, in `--region` (else the configured region); STS
 /// is asked in the first. Any region that fails fails the snapshot.
-async fn read_caller_account(args: &Args, vpc_filter: BTreeSet<VpcId>) -> Result<Capture> {
-    let config = args.aws.load().await?;
-    let first = first_region(args, &config)?;
-    let regions: BTreeSet<Region> = if args.all_regions {
+async fn read_caller_account(settings: &Settings) -> Result<Capture> {
+    let config = settings.aws.load().await?;
+    let first = first_region(settings, &config)?;
+    let regions: BTreeSet<Region> = if settings.all_regions {
         enabled_regions(&config, &first)
             .await
             .context("cannot list the enabled regions")?
             .into_iter()
             .collect()
     } else {
-        args.regions.iter().cloned().collect()
+        settings.regions.iter().cloned().collect()
     };
     let regions: BTreeSet<Region> = regions.into_iter().chain([first.clone()]).collect();
     let caller = account_of(&config, &first).await?;
     let source = Ec2Live::new(config);
     let regions = BTreeMap::from([(caller, regions)]);
+    let vpc_filter = settings.vpc_filter.clone();
     Ok(capture(source.clone(), source, regions, vpc_filter).await?)
 }
 
 /// Every account of `--accounts` or `--org`, each in its own regions (else
 /// `--region`, else the configured region), concurrently. An account-region
 /// that fails is reported and answers for nothing.
-async fn read_many_accounts(args: &Args, vpc_filter: BTreeSet<VpcId>) -> Result<Capture> {
-    let config = args.aws.load().await?;
-    let mut accounts = args.accounts.list(&config).await?;
+async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
+    let config = settings.aws.load().await?;
+    let mut accounts = settings.accounts.list(&config).await?;
+    let all_regions = settings.all_regions;
     // Each account's own regions, else --region, else the configured one;
     // with --all-regions, only the region DescribeRegions is asked in.
     let unlisted = accounts
         .accounts
         .iter()
-        .find(|account| args.all_regions || account.regions.is_empty());
+        .find(|account| all_regions || account.regions.is_empty());
     if let Some(unlisted) = unlisted {
-        let default_regions = if !args.regions.is_empty() {
-            args.regions.clone()
-        } else if args.all_regions {
-            let asked = first_region(args, &config).ok();
+        let default_regions = if !settings.regions.is_empty() {
+            settings.regions.clone()
+        } else if all_regions {
+            let asked = first_region(settings, &config).ok();
             vec![asked.unwrap_or_else(|| Region::parse("us-east-1").expect("a region"))]
         } else {
-            let region = first_region(args, &config)
+            let region = first_region(settings, &config)
                 .with_context(|| format!("account {} lists no regions", unlisted.id))?;
             vec![region]
         };
         for account in &mut accounts.accounts {
-            if args.all_regions || account.regions.is_empty() {
+            if all_regions || account.regions.is_empty() {
                 account.regions = default_regions.clone();
             }
         }
     }
     let fallback = accounts.accounts[0].regions[0].clone();
-    let sessions = args.accounts.sessions(&config, &accounts, &fallback).await;
+    let sessions = settings
+        .accounts
+        .sessions(&config, &accounts, &fallback)
+        .await;
     let mut errors = Vec::new();
     let mut targets: Vec<(AccountId, Vec<Region>)> = accounts
         .accounts
         .iter()
         .map(|account| (account.id.clone(), account.regions.clone()))
         .collect();
-    if args.all_regions {
-        (targets, errors) = all_enabled_regions(&sessions, targets).await;
+    if all_regions {
+        (targets, errors) = enabled_regions_of(&sessions, targets).await;
     }
     let total = targets.iter().map(|(_, regions)| regions.len()).sum();
-    let (bar, on_read) = args.accounts.progress(Some(total));
-    let concurrency = usize::from(args.accounts.concurrency);
+    let (bar, on_read) = settings.accounts.progress(Some(total));
+    let concurrency = settings.accounts.concurrency;
     let source = OrgLive::new(sessions.clone(), concurrency, Some(on_read));
     let labels = OrgLive::new(sessions, concurrency, None);
     let regions = targets
         .into_iter()
         .map(|(account, regions)| (account, regions.into_iter().collect()))
         .collect();
-    let captured = capture(source, labels, regions, vpc_filter).await;
+    let captured = capture(source, labels, regions, settings.vpc_filter.clone()).await;
     bar.finish_and_clear();
     let mut captured = captured?;
     errors.append(&mut captured.errors);
@@ -176,88 +209,13 @@ async fn read_many_accounts(args: &Args, vpc_filter: BTreeSet<VpcId>) -> Result<
     Ok(captured)
 }
 
-/// Each account's enabled regions, asked in the first region it was given;
-/// an account whose regions cannot be listed is an error, not read.
-async fn all_enabled_regions(
-    sessions: &[AccountSession],
-    targets: Vec<(AccountId, Vec<Region>)>,
-) -> (Vec<(AccountId, Vec<Region>)>, Vec<ReadError>) {
-    let mut asked = JoinSet::new();
-    for ((account, regions), session) in targets.into_iter().zip(sessions) {
-        let config = session.config.clone();
-        asked.spawn(async move {
-            let region = regions[0].clone();
-            let enabled = enabled_regions(&config, &region).await;
-            (account, region, enabled)
-        });
-    }
-    let (mut targets, mut errors) = (Vec::new(), Vec::new());
-    for (account, region, enabled) in asked.join_all().await {
-        match enabled {
-            Ok(regions) => targets.push((account, regions)),
-            Err(error) => errors.push(ReadError {
-                account,
-                region,
-                operation: error.operation.to_owned(),
-                code: error.code,
-                message: error.message,
-            }),
-        }
-    }
-    targets.sort();
-    (targets, errors)
-}
-
 /// The first `--region`, else the configured one.
-fn first_region(args: &Args, config: &SdkConfig) -> Result<Region> {
-    if let Some(region) = args.regions.first() {
+fn first_region(settings: &Settings, config: &SdkConfig) -> Result<Region> {
+    if let Some(region) = settings.regions.first() {
         return Ok(region.clone());
     }
     let Some(configured) = configured_region(config) else {
         bail!("no AWS region: pass --region, or set AWS_REGION or a region in your profile");
     };
     Region::parse(configured).context("the configured AWS region is unusable")
-}
-
-fn print_summary(
-    printer: &mut Printer,
-    dir: &std::path::Path,
-    summaries: &BTreeMap<Region, RegionSummary>,
-) {
-    let mut header = vec!["region", "VPCs", "NACLs", "entries"];
-    header.extend(FileOutcome::ALL.map(FileOutcome::label));
-    let mut table = printer.table(header);
-    let mut totals = RegionSummary::default();
-    for (region, summary) in summaries {
-        let mut row = vec![
-            region.to_string(),
-            summary.vpcs.to_string(),
-            summary.acls.to_string(),
-            summary.entries.to_string(),
-        ];
-        for column in FileOutcome::ALL {
-            let count = summary.files.get(&column).copied().unwrap_or(0);
-            *totals.files.entry(column).or_default() += count;
-            row.push(count.to_string());
-        }
-        totals.vpcs += summary.vpcs;
-        totals.acls += summary.acls;
-        totals.entries += summary.entries;
-        table.add_row(row);
-    }
-    if summaries.len() > 1 {
-        let mut row = vec![
-            "total".to_owned(),
-            totals.vpcs.to_string(),
-            totals.acls.to_string(),
-            totals.entries.to_string(),
-        ];
-        row.extend(
-            FileOutcome::ALL
-                .map(|column| totals.files.get(&column).copied().unwrap_or(0).to_string()),
-        );
-        table.add_row(row);
-    }
-    printer.print_table(table);
-    printer.line(format!("Baselines in {}", dir.display()));
 }

@@ -13,6 +13,7 @@
 //! then exit 0. `--once` reconciles once (or drains the queue) and exits
 //! as `diff` does.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -22,10 +23,10 @@ use nacl_drift_guard::queue::QueueSettings;
 use nacl_drift_guard::{poll, queue};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::accounts::AccountArgs;
-use crate::aws::AwsArgs;
+use crate::accounts::{AccountArgs, AccountSettings};
+use crate::aws::{Aws, AwsArgs};
 use crate::exit_status::ExitStatus;
-use crate::guard::{GuardArgs, LineFormat, SqsQueue, exit_status, print_said, with_context};
+use crate::guard::{GuardArgs, LineFormat, SqsQueue, exit_status, print_said, start, with_context};
 use crate::project;
 use nacl_drift_printer::Printer;
 
@@ -71,31 +72,72 @@ pub struct Args {
     aws: AwsArgs,
 }
 
+/// How the watch learns of changes: `Q` is the queue, by URL until it is
+/// opened.
+enum Mode<Q> {
+    /// Everything, every interval.
+    Poll(Duration),
+    /// The events of a queue, and sweeps.
+    Queue(Q, QueueSettings),
+}
+
+/// `watch`, resolved.
+struct Settings {
+    guard: nacl_drift_guard::Settings,
+    mode: Mode<String>,
+    once: bool,
+    format: LineFormat,
+    accounts: AccountSettings,
+    aws: Aws,
+}
+
+impl Args {
+    /// The flags, with the config file's baseline folder.
+    fn resolve(self, config: &Config) -> Settings {
+        let mode = match self.sqs_queue_url {
+            Some(url) => Mode::Queue(
+                url,
+                QueueSettings {
+                    sweep_interval: self.sweep_interval,
+                    debounce: self.debounce,
+                    once: self.once,
+                },
+            ),
+            None => Mode::Poll(self.interval),
+        };
+        Settings {
+            guard: self.guard.resolve(config, PathBuf::from("baselines")),
+            mode,
+            once: self.once,
+            format: self.format,
+            accounts: self.accounts.resolve(),
+            aws: self.aws.resolve(),
+        }
+    }
+}
+
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
-    let queue = match &args.sqs_queue_url {
-        Some(url) => Some(SqsQueue(Queue::new(&args.aws.load().await?, url)?)),
-        None => None,
+    let settings = args.resolve(config);
+    let mode = match settings.mode {
+        Mode::Queue(url, queue) => {
+            let config = settings.aws.load().await?;
+            Mode::Queue(SqsQueue(Queue::new(&config, &url)?), queue)
+        }
+        Mode::Poll(interval) => Mode::Poll(interval),
     };
-    let baseline_dir = args.guard.baselines.resolve(config);
-    project::announce(printer, config, &baseline_dir);
-    let mut guard = args
-        .guard
-        .guard(baseline_dir, &args.accounts, &args.aws, config)
-        .await?;
+    project::announce(printer, config, &settings.guard.baseline_dir);
+    let mut guard = start(settings.guard, &settings.accounts, &settings.aws, config).await?;
     let mut stop = Stop::new()?;
-    let mut say = |said| print_said(printer, args.format, said);
-    let standing = match queue {
-        Some(queue) => {
-            let settings = QueueSettings {
-                sweep_interval: args.sweep_interval,
-                debounce: args.debounce,
-                once: args.once,
-            };
-            queue::run(&mut guard, queue, settings, &mut stop, &mut say)
+    let mut say = |said| print_said(printer, settings.format, said);
+    let standing = match mode {
+        Mode::Queue(queue, queue_settings) => {
+            queue::run(&mut guard, queue, queue_settings, &mut stop, &mut say)
                 .await
                 .map_err(|error| with_context(error, String::new()))?
         }
-        None => poll::run(&mut guard, args.interval, args.once, &mut stop, &mut say).await,
+        Mode::Poll(interval) => {
+            poll::run(&mut guard, interval, settings.once, &mut stop, &mut say).await
+        }
     };
     Ok(exit_status(standing))
 }

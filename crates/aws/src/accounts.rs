@@ -156,6 +156,39 @@ pub async fn enabled_regions(config: &SdkConfig, region: &Region) -> Result<Vec<
     Ok(regions)
 }
 
+/// Each account's enabled regions, through its session, asked in the first
+/// region it was given; an account whose regions cannot be listed is an
+/// error, not read.
+pub async fn enabled_regions_of(
+    sessions: &[AccountSession],
+    targets: Vec<(AccountId, Vec<Region>)>,
+) -> (Vec<(AccountId, Vec<Region>)>, Vec<ReadError>) {
+    let mut asked = JoinSet::new();
+    for ((account, regions), session) in targets.into_iter().zip(sessions) {
+        let config = session.config.clone();
+        asked.spawn(async move {
+            let region = regions[0].clone();
+            let enabled = enabled_regions(&config, &region).await;
+            (account, region, enabled)
+        });
+    }
+    let (mut targets, mut errors) = (Vec::new(), Vec::new());
+    for (account, region, enabled) in asked.join_all().await {
+        match enabled {
+            Ok(regions) => targets.push((account, regions)),
+            Err(error) => errors.push(ReadError {
+                account,
+                region,
+                operation: error.operation.to_owned(),
+                code: error.code,
+                message: error.message,
+            }),
+        }
+    }
+    targets.sort();
+    (targets, errors)
+}
+
 /// Called as each account-region is done: the account, the region, and
 /// whether it failed.
 pub type OnRead = Arc<dyn Fn(&AccountId, &Region, bool) + Send + Sync>;

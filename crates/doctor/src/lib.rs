@@ -455,13 +455,8 @@ fn rule_check(checks: &mut Checks, place: &Place, rules: &[Rule], queue: Option<
 }
 
 /// The guard's queue: its ARN, and a policy that lets EventBridge send to it.
-pub async fn check_queue(
-    checks: &mut Checks,
-    config: Option<&SdkConfig>,
-    url: &str,
-) -> Option<GuardQueue> {
+pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> Option<GuardQueue> {
     const QUEUE_USERS: &str = "watch --sqs-queue-url";
-    let config = config?;
     let queue = match Queue::new(config, url) {
         Ok(queue) => queue,
         Err(error) => {

@@ -1,7 +1,8 @@
 //! All user-facing output: tables and lines on stdout, notes and warnings
 //! on stderr, and the reports in every format: a diff ([`diff`]: table,
-//! JSON, unified, markdown, SARIF), a restore's plan ([`plan`]) and the
-//! SARIF of lint findings ([`sarif`]). Colour only on a terminal, and never when NO_COLOR is set.
+//! JSON, unified, markdown, SARIF), a restore's plan ([`plan`]), lint
+//! findings ([`lint`]), SARIF ([`sarif`]) and a snapshot's summary
+//! ([`snapshot`]). Colour only on a terminal, and never when NO_COLOR is set.
 //! In a crate of its own, as ripgrep's printer is: the binary parses
 //! flags and calls a library; this is where the words are.
 //!
@@ -15,8 +16,10 @@
 #![deny(missing_docs)]
 
 pub mod diff;
+pub mod lint;
 pub mod plan;
 pub mod sarif;
+pub mod snapshot;
 
 use std::io::{self, IsTerminal, Write};
 

@@ -1,0 +1,53 @@
+//! What a snapshot found and did, region by region.
+
+use std::collections::BTreeMap;
+
+use nacl_drift_model::Region;
+use nacl_drift_snapshot::{FileOutcome, RegionSummary};
+
+use crate::Printer;
+
+/// One row per region (and a total for several): VPCs, NACLs, entries, and
+/// the files created, updated, unchanged and removed; then the folder.
+pub fn print_summary(
+    printer: &mut Printer,
+    dir: &std::path::Path,
+    summaries: &BTreeMap<Region, RegionSummary>,
+) {
+    let mut header = vec!["region", "VPCs", "NACLs", "entries"];
+    header.extend(FileOutcome::ALL.map(FileOutcome::label));
+    let mut table = printer.table(header);
+    let mut totals = RegionSummary::default();
+    for (region, summary) in summaries {
+        let mut row = vec![
+            region.to_string(),
+            summary.vpcs.to_string(),
+            summary.acls.to_string(),
+            summary.entries.to_string(),
+        ];
+        for column in FileOutcome::ALL {
+            let count = summary.files.get(&column).copied().unwrap_or(0);
+            *totals.files.entry(column).or_default() += count;
+            row.push(count.to_string());
+        }
+        totals.vpcs += summary.vpcs;
+        totals.acls += summary.acls;
+        totals.entries += summary.entries;
+        table.add_row(row);
+    }
+    if summaries.len() > 1 {
+        let mut row = vec![
+            "total".to_owned(),
+            totals.vpcs.to_string(),
+            totals.acls.to_string(),
+            totals.entries.to_string(),
+        ];
+        row.extend(
+            FileOutcome::ALL
+                .map(|column| totals.files.get(&column).copied().unwrap_or(0).to_string()),
+        );
+        table.add_row(row);
+    }
+    printer.print_table(table);
+    printer.line(format!("Baselines in {}", dir.display()));
+}
