@@ -331,7 +331,7 @@ fn traffic(comparison: &Comparison, plan: &Plan) -> Vec<String> {
 fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
     if !comparison.report.errors.is_empty() {
         ExitStatus::Failure
-    } else if comparison.report.unaccepted().next().is_none() {
+    } else if comparison.unaccepted().next().is_none() {
         ExitStatus::Success
     } else {
         ExitStatus::Drift

@@ -170,7 +170,8 @@ impl Attribution {
         };
         let subnets = comparison.association_subnets();
         let before_the_window = attribute(
-            &mut comparison.report.changes,
+            &comparison.report,
+            &mut comparison.verdicts,
             &events,
             &comparison.accounts,
             &subnets,
@@ -200,10 +201,9 @@ impl Attribution {
             return;
         }
         let unattributed = comparison
-            .report
-            .changes
+            .verdicts
             .iter()
-            .filter(|change| matches!(change.attribution, Attributed::Unattributed))
+            .filter(|verdict| matches!(verdict.attribution, Attributed::Unattributed))
             .count();
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)

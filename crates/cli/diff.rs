@@ -107,15 +107,16 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         .attribution
         .attribute(&mut comparison, &settings.aws, many, printer)
         .await?;
-    let report = &comparison.report;
     let failing = match settings.fail_on {
-        None => report.unaccepted().next().is_some(),
-        Some(level) => report.unaccepted().any(|change| change.severity >= level),
+        None => comparison.unaccepted().next().is_some(),
+        Some(level) => comparison
+            .unaccepted()
+            .any(|change| change.severity >= level),
     };
     if settings.show_accepted || matches!(format, Format::Json | Format::Sarif) {
         render::print(printer, format, &comparison);
     } else {
-        render::print_unaccepted(printer, format, &mut comparison);
+        render::print_unaccepted(printer, format, &comparison);
     }
     if !comparison.report.errors.is_empty() {
         if matches!(format, Format::Json | Format::Sarif) {

@@ -31,6 +31,6 @@ mod simulate;
 pub use api::{CallError, CallErrorKind, NaclApi};
 pub use budget::{CallBudget, Pace};
 pub use execute::{Outcome, StepResult, execute};
-pub use plan::{Call, CallEffect, Plan, PlanOptions, Stage, Step, plan};
+pub use plan::{Call, CallEffect, Plan, PlanOptions, Stage, Step, Untouched, plan};
 pub use probe::{Permission, check_plan_permissions, check_restore_permissions};
 pub use simulate::{exposure_windows, traffic_effects};

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nacl_drift_diff::{Change, Drift, Report};
+use nacl_drift_diff::{Change, Drift, Report, Verdict, Verdicts};
 use nacl_drift_model::sanitize::{Shown, shown};
 use nacl_drift_model::{
     AccountId, Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Place, Region,
@@ -192,7 +192,18 @@ pub struct Plan {
     /// in the order they must run.
     pub steps: Vec<Step>,
     /// Changes the plan does not undo, and why.
-    pub untouched: Vec<(Change, &'static str)>,
+    pub untouched: Vec<Untouched>,
+}
+
+/// A change a plan does not undo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Untouched {
+    /// The change.
+    pub change: Change,
+    /// What was decided of it.
+    pub verdict: Verdict,
+    /// Why the plan leaves it alone.
+    pub why: &'static str,
 }
 
 impl Plan {
@@ -202,19 +213,19 @@ impl Plan {
     }
 }
 
-/// Plans the calls that undo `report`'s changes.
-pub fn plan(report: &Report, options: PlanOptions) -> Plan {
+/// Plans the calls that undo `report`'s changes, but those its `verdicts`
+/// leave alone (accepted, monitor-only, held by the brake).
+pub fn plan(report: &Report, verdicts: &Verdicts, options: PlanOptions) -> Plan {
     let mut steps = Vec::new();
     let mut untouched = Vec::new();
     let recreated: BTreeSet<&str> = if options.recreate_missing {
         report
             .changes
             .iter()
-            .filter(|change| {
-                change.accepted.is_none() && change.monitor_only.is_none() && change.held.is_none()
-            })
-            .filter(|change| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
-            .map(|change| change.network_acl_id.as_str())
+            .zip(verdicts.iter())
+            .filter(|(_, verdict)| verdict.leaves_alone().is_none())
+            .filter(|(change, _)| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
+            .map(|(change, _)| change.network_acl_id.as_str())
             .collect()
     } else {
         BTreeSet::new()
@@ -226,8 +237,13 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
         .map(|change| change.network_acl_id.as_str())
         .collect();
 
-    for change in &report.changes {
+    for (change, verdict) in report.changes.iter().zip(verdicts.iter()) {
         let recreates = recreated.contains(change.network_acl_id.as_str());
+        let leave = |why| Untouched {
+            change: change.clone(),
+            verdict: verdict.clone(),
+            why,
+        };
         let step = |call| Step {
             stage: Stage::Close,
             account: change.account.clone(),
@@ -237,19 +253,8 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
             recreates,
             call,
         };
-        if change.accepted.is_some() {
-            untouched.push((change.clone(), "the config accepts this drift"));
-            continue;
-        }
-        if change.monitor_only.is_some() {
-            untouched.push((
-                change.clone(),
-                "the config says this NACL is monitored only",
-            ));
-            continue;
-        }
-        if change.held.is_some() {
-            untouched.push((change.clone(), "the flapping brake holds this NACL"));
+        if let Some((_, why)) = verdict.leaves_alone() {
+            untouched.push(leave(why));
             continue;
         }
         match &change.drift {
@@ -280,10 +285,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
                     live: *live,
                 }));
             }
-            Drift::EntryAdded { .. } => untouched.push((
-                change.clone(),
-                "an added deny stays without --prune: removing it would reopen the traffic it blocks",
-            )),
+            Drift::EntryAdded { .. } => untouched.push(leave("an added deny stays without --prune: removing it would reopen the traffic it blocks")),
             Drift::TagsChanged { baseline, live } => {
                 steps.extend(tag_calls(baseline, live).into_iter().map(step));
             }
@@ -292,10 +294,7 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
                 now_on: Some(from),
             } => {
                 if deleted.contains(change.network_acl_id.as_str()) && !recreates {
-                    untouched.push((
-                        change.clone(),
-                        "its NACL was deleted: --recreate-missing recreates it",
-                    ));
+                    untouched.push(leave("its NACL was deleted: --recreate-missing recreates it"));
                 } else {
                     steps.push(step(Call::MoveSubnet {
                         subnet_id: subnet.clone(),
@@ -304,28 +303,19 @@ pub fn plan(report: &Report, options: PlanOptions) -> Plan {
                 }
             }
             Drift::SubnetUnknown { .. } => {
-                untouched.push((
-                    change.clone(),
-                    "the subnet is not in the baseline: snapshot to adopt it",
-                ));
+                untouched.push(leave("the subnet is not in the baseline: snapshot to adopt it"));
             }
             Drift::SubnetMoved { now_on: None, .. } => {
-                untouched.push((change.clone(), "the subnet no longer exists"));
+                untouched.push(leave("the subnet no longer exists"));
             }
             Drift::NetworkAclDeleted { baseline } if recreates => {
                 steps.extend(recreate_calls(baseline).into_iter().map(step));
             }
             Drift::NetworkAclDeleted { .. } => {
-                untouched.push((
-                    change.clone(),
-                    "a deleted NACL stays deleted without --recreate-missing",
-                ));
+                untouched.push(leave("a deleted NACL stays deleted without --recreate-missing"));
             }
             Drift::NetworkAclAdded { .. } => {
-                untouched.push((
-                    change.clone(),
-                    "apply never deletes a NACL the baseline lacks",
-                ));
+                untouched.push(leave("apply never deletes a NACL the baseline lacks"));
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift};
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Report, Verdicts};
 use nacl_drift_model::{AccountId, AssociationId, Direction, Operation, SubnetId};
 use serde_json::Value;
 
@@ -35,7 +35,8 @@ pub fn event_names(changes: &[Change]) -> BTreeSet<Operation> {
         .collect()
 }
 
-/// Attributes each change to the most recent event that matches it, among
+/// Attributes each change of `report` (its verdict in `verdicts`) to the
+/// most recent event that matches it, among
 /// `events` of `accounts` no older than `since` (seconds since the epoch).
 /// `subnet_of_association` maps live association ids to subnets: an
 /// association event names association ids, not subnets.
@@ -43,7 +44,8 @@ pub fn event_names(changes: &[Change]) -> BTreeSet<Operation> {
 /// Returns how many changes were left unattributed although an event
 /// older than `since` matches them: the window is why, and worth saying.
 pub fn attribute(
-    changes: &mut [Change],
+    report: &Report,
+    verdicts: &mut Verdicts,
     events: &[NaclEvent],
     accounts: &BTreeSet<AccountId>,
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
@@ -52,8 +54,8 @@ pub fn attribute(
     let by_name_since = by_name(events, accounts, since);
     let by_name_ever = by_name(events, accounts, i64::MIN);
     let mut before_the_window = 0;
-    for change in changes.iter_mut() {
-        change.attribution = match latest_match(change, &by_name_since, subnet_of_association) {
+    for (change, verdict) in report.changes.iter().zip(verdicts.iter_mut()) {
+        verdict.attribution = match latest_match(change, &by_name_since, subnet_of_association) {
             Some(event) => Attributed::To(Box::new(event.record.attribution())),
             None => {
                 if latest_match(change, &by_name_ever, subnet_of_association).is_some() {
@@ -66,19 +68,20 @@ pub fn attribute(
     before_the_window
 }
 
-/// Attributes the changes that one of `events` made, and leaves the others
-/// as they are: for the guard, which holds the events it was handed, not
-/// all of CloudTrail.
+/// Attributes the changes of `report` that one of `events` made, and
+/// leaves the others as they are: for the guard, which holds the events it
+/// was handed, not all of CloudTrail.
 pub fn attribute_made_by(
-    changes: &mut [Change],
+    report: &Report,
+    verdicts: &mut Verdicts,
     events: &[NaclEvent],
     accounts: &BTreeSet<AccountId>,
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
 ) {
     let by_name = by_name(events, accounts, i64::MIN);
-    for change in changes.iter_mut() {
+    for (change, verdict) in report.changes.iter().zip(verdicts.iter_mut()) {
         if let Some(event) = latest_match(change, &by_name, subnet_of_association) {
-            change.attribution = Attributed::To(Box::new(event.record.attribution()));
+            verdict.attribution = Attributed::To(Box::new(event.record.attribution()));
         }
     }
 }

@@ -8,7 +8,7 @@ use nacl_drift_model::{
     AccountId, Baseline, Direction, LiveAcl, NetworkAcl, NetworkAclId, Region, SubnetId, VpcId,
 };
 
-use crate::report::{Attributed, Change, Drift, Report, Skipped, TrafficEffect};
+use crate::report::{Change, Drift, Report, Skipped, TrafficEffect};
 use crate::scope::{Coverage, coverage};
 use crate::traffic::{EntryEffects, move_effects, sort_effects};
 
@@ -145,10 +145,6 @@ impl<'a> Pairing<'a> {
             drift,
             severity,
             effective,
-            attribution: Attributed::NotAsked,
-            accepted: None,
-            monitor_only: None,
-            held: None,
         };
         let effect = |effect, live_network_acl_id, subnet_ids| TrafficEffect {
             account: baseline.account.clone(),
@@ -158,7 +154,6 @@ impl<'a> Pairing<'a> {
             live_network_acl_id,
             subnet_ids,
             effect,
-            accepted: None,
         };
 
         // Subnets that moved, by the NACL they are on now: what they see is
@@ -326,10 +321,6 @@ impl<'a> Pairing<'a> {
                 },
                 severity: added_acl_severity(&observed.acl),
                 effective: None,
-                attribution: Attributed::NotAsked,
-                accepted: None,
-                monitor_only: None,
-                held: None,
             });
         }
         self.changes.extend(added);

@@ -22,6 +22,7 @@ mod compare;
 mod report;
 mod scope;
 mod traffic;
+mod verdict;
 
 pub use compare::{diff, diff_covering, live_baseline};
 pub use nacl_drift_analysis::Severity;
@@ -30,3 +31,4 @@ pub use report::{
     TrafficEffect,
 };
 pub use scope::{Coverage, coverage};
+pub use verdict::{Judged, JudgedChange, JudgedEffect, SetBy, Verdict, Verdicts};

@@ -11,6 +11,8 @@ use nacl_drift_model::{
 };
 use serde::{Serialize, Serializer};
 
+use crate::verdict::{Verdict, Verdicts};
+
 /// The kinds of drift, in the order a NACL's changes are listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,18 +206,6 @@ pub struct Change {
     /// For entry and subnet changes: whether the change alters what traffic
     /// gets through. `false` is "no effective change".
     pub effective: Option<bool>,
-    /// Who made the change, when attribution was asked for.
-    pub attribution: Attributed,
-    /// When the project's config accepts this drift: why, and until when.
-    /// An accepted change counts for no severity and no exit code, and
-    /// nothing restores it.
-    pub accepted: Option<Accepted>,
-    /// When the project's config says the NACL is monitored only: why.
-    /// Its drift is reported, and never restored.
-    pub monitor_only: Option<String>,
-    /// When the guard's flapping brake holds the NACL: why. Its drift is
-    /// reported, and not restored while the brake holds it.
-    pub held: Option<String>,
 }
 
 /// Why, and until when, a drift or finding is accepted.
@@ -272,10 +262,14 @@ impl Change {
     }
 }
 
-impl Serialize for Change {
-    /// The documented JSON: `kind`, where, `baseline` and `live`, and the
-    /// assessment.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Change {
+    /// The documented JSON of the change with its `verdict`: `kind`,
+    /// where, `baseline` and `live`, the assessment, and the verdicts.
+    pub(crate) fn serialize_judged<S: Serializer>(
+        &self,
+        verdict: &Verdict,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Record<'a> {
             kind: ChangeKind,
@@ -320,10 +314,10 @@ impl Serialize for Change {
             live: self.live(),
             severity: self.severity,
             effective: self.effective,
-            attribution: &self.attribution,
-            accepted: self.accepted.as_ref(),
-            monitor_only: self.monitor_only.as_deref(),
-            held: self.held.as_deref(),
+            attribution: &verdict.attribution,
+            accepted: verdict.accepted.as_ref(),
+            monitor_only: verdict.monitor_only.as_deref(),
+            held: verdict.held.as_deref(),
         }
         .serialize(serializer)
     }
@@ -500,13 +494,16 @@ pub struct TrafficEffect {
     pub subnet_ids: Vec<SubnetId>,
     /// The traffic, and the rules that decide it before and after.
     pub effect: Effect,
-    /// When every change this traffic follows from is accepted: the
-    /// acceptance of the first.
-    pub accepted: Option<Accepted>,
 }
 
-impl Serialize for TrafficEffect {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl TrafficEffect {
+    /// The documented JSON of the effect; `accepted` when every change it
+    /// follows from is accepted.
+    pub(crate) fn serialize_judged<S: Serializer>(
+        &self,
+        accepted: Option<&Accepted>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         /// An ICMP type or code: -1 for any, as AWS writes it, or a range.
         #[derive(Serialize)]
         #[serde(untagged)]
@@ -624,18 +621,20 @@ impl Serialize for TrafficEffect {
             baseline_rule: effect.baseline_rule,
             live_rule: effect.live_rule,
             summary: effect.to_string(),
-            accepted: self.accepted.as_ref(),
+            accepted,
         }
         .serialize(serializer)
     }
 }
 
-/// Everything `diff` found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Everything `diff` found: what the comparison says, and nothing decided
+/// after it (the [`Verdicts`] on its changes sit beside it). It never
+/// changes once made.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     /// Whether there is no change at all.
     pub in_sync: bool,
-    /// The highest severity of any change; `null` when in sync.
+    /// The highest severity of any change; `None` when in sync.
     pub severity: Option<Severity>,
     /// Every change, by NACL, in the order of [`Change`]'s listing.
     pub changes: Vec<Change>,
@@ -647,62 +646,35 @@ pub struct Report {
     pub errors: Vec<ReadError>,
 }
 
-impl Report {
-    /// Marks the changes that `accepted` accepts, and `monitor_only`'s
-    /// NACLs, and the traffic effects that follow only from accepted
-    /// changes; the report's severity then counts only the rest.
-    pub fn judge(
-        &mut self,
-        accepted: impl Fn(&Change) -> Option<Accepted>,
-        monitor_only: impl Fn(&Change) -> Option<String>,
-    ) {
-        for change in &mut self.changes {
-            change.accepted = accepted(&*change);
-            change.monitor_only = monitor_only(&*change);
-        }
-        for effect in &mut self.effects {
-            effect.accepted = acceptance_of(effect, &self.changes);
-        }
-        self.severity = self
-            .changes
-            .iter()
-            .filter(|change| change.accepted.is_none())
-            .map(|change| change.severity)
-            .max();
-    }
-
-    /// The changes nobody accepted.
-    pub fn unaccepted(&self) -> impl Iterator<Item = &Change> {
-        self.changes
-            .iter()
-            .filter(|change| change.accepted.is_none())
-    }
-}
-
 /// The acceptance of a traffic effect: that of its changes, when they are
 /// all accepted. A moved subnet's effect follows from those moves; an entry
 /// effect from the entry changes at the rules that decide it (or, when
 /// those rules did not change, from every entry change of that NACL and
 /// direction).
-fn acceptance_of(effect: &TrafficEffect, changes: &[Change]) -> Option<Accepted> {
-    let same_acl = |change: &&Change| {
+pub(crate) fn acceptance_of(
+    effect: &TrafficEffect,
+    changes: &[Change],
+    verdicts: &Verdicts,
+) -> Option<Accepted> {
+    type Judged<'a> = (&'a Change, &'a Verdict);
+    let same_acl = |(change, _): &Judged| {
         change.region == effect.region && change.network_acl_id == effect.network_acl_id
     };
-    let causes: Vec<&Change> = if effect.subnet_ids.is_empty() {
-        let entry_changes: Vec<&Change> = changes
-            .iter()
+    let judged = changes.iter().zip(verdicts.iter());
+    let causes: Vec<Judged> = if effect.subnet_ids.is_empty() {
+        let entry_changes: Vec<Judged> = judged
             .filter(same_acl)
-            .filter(|change| {
+            .filter(|(change, _)| {
                 change
                     .drift
                     .entry_key()
                     .is_some_and(|key| key.direction == effect.effect.direction)
             })
             .collect();
-        let deciding: Vec<&Change> = entry_changes
+        let deciding: Vec<Judged> = entry_changes
             .iter()
             .copied()
-            .filter(|change| {
+            .filter(|(change, _)| {
                 change.drift.entry_key().is_some_and(|key| {
                     Some(key.rule_number) == effect.effect.baseline_rule
                         || Some(key.rule_number) == effect.effect.live_rule
@@ -715,10 +687,9 @@ fn acceptance_of(effect: &TrafficEffect, changes: &[Change]) -> Option<Accepted>
             deciding
         }
     } else {
-        changes
-            .iter()
+        judged
             .filter(same_acl)
-            .filter(|change| {
+            .filter(|(change, _)| {
                 change
                     .drift
                     .subnet()
@@ -726,7 +697,7 @@ fn acceptance_of(effect: &TrafficEffect, changes: &[Change]) -> Option<Accepted>
             })
             .collect()
     };
-    let mut acceptances = causes.iter().map(|change| change.accepted.clone());
+    let mut acceptances = causes.iter().map(|(_, verdict)| verdict.accepted.clone());
     let first = acceptances.next()??;
     acceptances
         .all(|accepted| accepted.is_some())

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use nacl_drift_diff::{ChangeKind, Coverage, Report, coverage, diff};
+use nacl_drift_diff::{ChangeKind, Coverage, Judged, Report, Verdicts, coverage, diff};
 use nacl_drift_model::{AccountId, Baseline, LiveAcl, ObservedAcl};
 use serde_json::{Value, json};
 
@@ -76,8 +76,14 @@ fn accounts() -> BTreeSet<AccountId> {
     BTreeSet::from([ACCOUNT.parse().expect("account")])
 }
 
+/// The report's JSON, with no verdict on any change.
 fn json(report: &Report) -> Value {
-    serde_json::to_value(report).expect("report serialises")
+    let verdicts = Verdicts::none(report);
+    serde_json::to_value(Judged {
+        report,
+        verdicts: &verdicts,
+    })
+    .expect("report serialises")
 }
 
 /// The incidents nacl-drift exists for, plus housekeeping drift.

@@ -6,7 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use nacl_drift_apply::Outcome;
 use nacl_drift_attribution::{NaclEvent, attribute_made_by};
-use nacl_drift_diff::{Attribution, Change, Severity, Skipped, TrafficEffect};
+use nacl_drift_diff::{
+    Accepted, Attribution, Change, JudgedChange, JudgedEffect, Severity, Skipped, TrafficEffect,
+    Verdict,
+};
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId};
 use nacl_drift_reconcile::Reconciled;
@@ -46,8 +49,12 @@ pub struct Line {
     /// account-region could not be read.
     in_sync: bool,
     severity: Option<Severity>,
-    changes: Vec<Change>,
-    effects: Vec<TrafficEffect>,
+    /// Each change, with its verdicts.
+    #[serde(serialize_with = "judged_changes")]
+    changes: Vec<(Change, Verdict)>,
+    /// Each effect on traffic, with its acceptance.
+    #[serde(serialize_with = "judged_effects")]
+    effects: Vec<(TrafficEffect, Option<Accepted>)>,
     skipped: Vec<Skipped>,
     errors: Vec<ReadError>,
     restored: Vec<RestoredCall>,
@@ -113,23 +120,30 @@ impl Line {
                 .collect(),
             None => Vec::new(),
         };
-        let after = reconciled.after.as_ref().map(|after| &after.report);
+        let before = &reconciled.before;
+        let after = reconciled.after.as_ref();
         let errors = match after {
-            Some(after) if !after.errors.is_empty() => after.errors.clone(),
+            Some(after) if !after.report.errors.is_empty() => after.report.errors.clone(),
             _ => report.errors.clone(),
         };
         // What could not be read is not known to be in sync.
-        let in_sync = errors.is_empty() && after.unwrap_or(report).unaccepted().next().is_none();
+        let in_sync = errors.is_empty() && after.unwrap_or(before).unaccepted().next().is_none();
         let drifted: BTreeSet<&NetworkAclId> =
             report.changes.iter().map(|c| &c.network_acl_id).collect();
         // Who made each change, where one of the events in hand did.
-        let mut changes = report.changes.clone();
+        let mut verdicts = before.verdicts.clone();
         attribute_made_by(
-            &mut changes,
+            report,
+            &mut verdicts,
             &job.events,
-            &reconciled.before.accounts,
-            &reconciled.before.association_subnets(),
+            &before.accounts,
+            &before.association_subnets(),
         );
+        let effects = report
+            .effects
+            .iter()
+            .map(|effect| (effect.clone(), verdicts.effect_accepted(report, effect)))
+            .collect();
         let mut events = job.events.iter().map(NaclEvent::attribution);
         let event = events.next();
         let now = SystemTime::now();
@@ -156,9 +170,14 @@ impl Line {
             region: region.map(|vpc| vpc.region.clone()),
             vpc_id: vpc.map(|vpc| vpc.vpc_id.clone()),
             in_sync,
-            severity: report.severity,
-            changes,
-            effects: report.effects.clone(),
+            severity: verdicts.severity(report),
+            changes: report
+                .changes
+                .iter()
+                .cloned()
+                .zip(verdicts.iter().cloned())
+                .collect(),
+            effects,
             skipped: report.skipped.clone(),
             errors,
             restored,
@@ -289,4 +308,29 @@ impl Line {
         }
         text
     }
+}
+
+/// The changes of a line, each with its verdicts, as the report's JSON has
+/// them.
+fn judged_changes<S: serde::Serializer>(
+    changes: &[(Change, Verdict)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(
+        changes
+            .iter()
+            .map(|(change, verdict)| JudgedChange { change, verdict }),
+    )
+}
+
+/// The effects of a line, each with its acceptance, as the report's JSON
+/// has them.
+fn judged_effects<S: serde::Serializer>(
+    effects: &[(TrafficEffect, Option<Accepted>)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(effects.iter().map(|(effect, accepted)| JudgedEffect {
+        effect,
+        accepted: accepted.clone(),
+    }))
 }

@@ -4,7 +4,7 @@
 
 use comfy_table::Color;
 use nacl_drift_analysis::{Effect, EffectKind};
-use nacl_drift_apply::{Outcome, Plan, Stage, StepResult};
+use nacl_drift_apply::{Outcome, Plan, Stage, StepResult, Untouched};
 use nacl_drift_model::Operation;
 use nacl_drift_model::sanitize::Shown;
 
@@ -88,12 +88,17 @@ pub fn print_plan(
 
 /// Each change the plan leaves alone, and why.
 pub fn print_untouched(printer: &mut Printer, plan: &Plan) {
-    for (change, why) in &plan.untouched {
+    for Untouched {
+        change,
+        verdict,
+        why,
+    } in &plan.untouched
+    {
         let what = match position(change) {
             position if position.is_empty() => position,
             position => format!(" {position}"),
         };
-        let because = match (&change.accepted, &change.monitor_only) {
+        let because = match (&verdict.accepted, &verdict.monitor_only) {
             (Some(accepted), _) => {
                 format!(
                     " (\"{}\", until {})",
@@ -102,7 +107,7 @@ pub fn print_untouched(printer: &mut Printer, plan: &Plan) {
                 )
             }
             (None, Some(reason)) => format!(" (\"{}\")", Shown(reason)),
-            (None, None) => change
+            (None, None) => verdict
                 .held
                 .as_ref()
                 .map(|reason| format!(" (\"{}\")", Shown(reason)))

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use nacl_drift_diff::{Report, Skipped, coverage, diff_covering};
+use nacl_drift_diff::{Change, Judged, Report, Skipped, Verdicts, coverage, diff_covering};
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAclId, Place, Region, Scope,
     SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
@@ -249,7 +249,9 @@ impl Baselines {
     }
 }
 
-/// The baselines, the live state, and the report on them.
+/// The baselines, the live state, the report on them, and the verdicts on
+/// its changes.
+#[derive(Clone)]
 pub struct Comparison {
     /// The accounts compared: the caller's, or the exports' owners.
     pub accounts: BTreeSet<AccountId>,
@@ -259,8 +261,12 @@ pub struct Comparison {
     pub empty_regions: Vec<(AccountId, Region)>,
     /// The live NACLs read.
     pub live: Vec<LiveAcl>,
-    /// What drifted, and what it does to traffic.
+    /// What drifted, and what it does to traffic: as compared, and never
+    /// changed after.
     pub report: Report,
+    /// What was decided of each change since: accepted or monitor-only (the
+    /// config), held (the brake), who made it (CloudTrail).
+    pub verdicts: Verdicts,
 }
 
 impl Comparison {
@@ -271,6 +277,31 @@ impl Comparison {
             .iter()
             .flat_map(|acl| acl.observed.association_ids.clone())
             .collect()
+    }
+
+    /// The report with its verdicts, as the documented JSON has it.
+    pub fn judged(&self) -> Judged<'_> {
+        Judged {
+            report: &self.report,
+            verdicts: &self.verdicts,
+        }
+    }
+
+    /// The changes nobody accepted.
+    pub fn unaccepted(&self) -> impl Iterator<Item = &Change> {
+        self.verdicts.unaccepted(&self.report)
+    }
+
+    /// The same comparison without the changes the config accepts and the
+    /// effects that follow from them alone: what people are shown unless
+    /// they ask for the accepted drift.
+    pub fn without_accepted(&self) -> Comparison {
+        let (report, verdicts) = self.verdicts.without_accepted(&self.report);
+        Comparison {
+            report,
+            verdicts,
+            ..self.clone()
+        }
     }
 }
 
@@ -353,6 +384,7 @@ pub async fn compare<S: LiveSource>(
         files,
         empty_regions,
         live,
+        verdicts: Verdicts::none(&report),
         report,
     })
 }

@@ -1,6 +1,6 @@
-//! The project's config applied to a comparison: accepted drift and
-//! monitor-only NACLs are marked, so that reports count them apart and
-//! plans leave them alone.
+//! The project's config applied to a comparison: its verdicts on accepted
+//! drift and monitor-only NACLs, so that reports count them apart and plans
+//! leave them alone.
 
 use nacl_drift_config::{Config, Date, Exemption, Subject};
 
@@ -10,17 +10,12 @@ impl Comparison {
     /// Marks the drift that `config` accepts on `today`, and the drift of
     /// its monitor-only NACLs.
     pub fn judge(&mut self, config: &Config, today: Date) {
-        self.report.judge(
-            |change| {
-                config
-                    .accepting(&Subject::of_change(change), today)
-                    .map(Exemption::accepted)
-            },
-            |change| {
-                config
-                    .monitor_only(&Subject::of_change(change))
-                    .map(|rule| rule.reason.clone())
-            },
-        );
+        for (change, verdict) in self.report.changes.iter().zip(self.verdicts.iter_mut()) {
+            let subject = Subject::of_change(change);
+            verdict.accepted = config.accepting(&subject, today).map(Exemption::accepted);
+            verdict.monitor_only = config
+                .monitor_only(&subject)
+                .map(|rule| rule.reason.clone());
+        }
     }
 }

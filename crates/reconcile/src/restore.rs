@@ -107,12 +107,10 @@ where
 {
     let mut before = compare(baselines.clone(), source.clone()).await?;
     before.judge(config, today());
-    for change in &mut before.report.changes {
-        if let Some(reason) = policy.held.get(&change.network_acl_id) {
-            change.held = Some(reason.clone());
-        }
+    for (change, verdict) in before.report.changes.iter().zip(before.verdicts.iter_mut()) {
+        verdict.held = policy.held.get(&change.network_acl_id).cloned();
     }
-    let plan = plan(&before.report, policy.plan);
+    let plan = plan(&before.report, &before.verdicts, policy.plan);
     let restores = decide(&mut before, &plan).await?;
     if !policy.restore || !restores || plan.is_empty() {
         return Ok(Reconciled {

@@ -82,9 +82,9 @@ async fn a_monitor_only_nacl_is_reported_and_never_changed() {
         "[[monitor_only]]\nnetwork_acl = \"acl-0d*\"\nreason = \"Managed by Firewall Manager\"\n",
     )
     .await;
-    let change = &reconciled.before.report.changes[0];
+    let verdict = reconciled.before.verdicts.iter().next().expect("a verdict");
     assert_eq!(
-        change.monitor_only.as_deref(),
+        verdict.monitor_only.as_deref(),
         Some("Managed by Firewall Manager")
     );
     assert!(reconciled.plan.is_empty() && reconciled.restored.is_none());
@@ -105,11 +105,11 @@ async fn a_nacl_the_brake_holds_is_reported_as_held_not_as_monitor_only() {
     let reconciled = reconcile(baselines, cloud.clone(), &cloud.clients(), policy, &config)
         .await
         .expect("reconciles");
-    let change = &reconciled.before.report.changes[0];
-    assert_eq!(change.held.as_deref(), Some(reason.as_str()));
-    assert_eq!(change.monitor_only, None, "the config says nothing of it");
+    let verdict = reconciled.before.verdicts.iter().next().expect("a verdict");
+    assert_eq!(verdict.held.as_deref(), Some(reason.as_str()));
+    assert_eq!(verdict.monitor_only, None, "the config says nothing of it");
     assert_eq!(
-        reconciled.plan.untouched[0].1,
+        reconciled.plan.untouched[0].why,
         "the flapping brake holds this NACL"
     );
     assert!(reconciled.restored.is_none());
@@ -125,14 +125,19 @@ async fn accepted_drift_is_never_restored_until_the_acceptance_expires() {
     };
     let (reconciled, cloud) = restore_under(&accept("2999-12-31")).await;
     assert_eq!(
-        reconciled.before.report.severity, None,
+        reconciled
+            .before
+            .verdicts
+            .severity(&reconciled.before.report),
+        None,
         "accepted drift rates nothing"
     );
     assert!(reconciled.plan.is_empty());
     assert_eq!(cloud.entries("acl-0db").len(), 1, "nothing was called");
 
     let (reconciled, cloud) = restore_under(&accept("2020-01-31")).await;
-    assert!(reconciled.before.report.changes[0].accepted.is_none());
+    let verdict = reconciled.before.verdicts.iter().next().expect("a verdict");
+    assert!(verdict.accepted.is_none());
     assert_eq!(reconciled.plan.steps.len(), 1, "expired: restored again");
     assert_eq!(cloud.entries("acl-0db").len(), 2);
 }

@@ -6,20 +6,20 @@ use std::fs;
 
 use crate::support::{accounts, changes, fixtures};
 use nacl_drift_attribution::{attribute, read_log_dir, read_log_dir_within};
-use nacl_drift_diff::{Attributed, Change};
+use nacl_drift_diff::{Attributed, Change, Verdict};
 use serde_json::{Value, json};
 
 /// (kind, NACL, position, attribution as JSON) of each change.
-fn attributed(changes: &[Change]) -> Vec<(String, String, String, Value)> {
+fn attributed(changes: &[(&Change, &Verdict)]) -> Vec<(String, String, String, Value)> {
     changes
         .iter()
-        .map(|c| {
+        .map(|(c, v)| {
             let position = match (c.drift.entry_key(), c.drift.subnet()) {
                 (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
                 (_, Some(subnet)) => subnet.to_string(),
                 _ => String::new(),
             };
-            let attribution = serde_json::to_value(&c.attribution).expect("serialises");
+            let attribution = serde_json::to_value(&v.attribution).expect("serialises");
             (
                 c.kind().label().to_owned(),
                 c.network_acl_id.to_string(),
@@ -34,8 +34,15 @@ fn attributed(changes: &[Change]) -> Vec<(String, String, String, Value)> {
 fn every_change_goes_to_the_most_recent_matching_event() {
     let logs = read_log_dir(&fixtures(), false).expect("the fixtures are valid logs");
     assert_eq!(logs.files, 2);
-    let (mut changes, subnets) = changes();
-    attribute(&mut changes, &logs.events, &accounts(), &subnets, 0);
+    let (mut drift, subnets) = changes();
+    attribute(
+        &drift.report,
+        &mut drift.verdicts,
+        &logs.events,
+        &accounts(),
+        &subnets,
+        0,
+    );
     let mallory = |time: &str, event: &str, id: u32| {
         json!({
             "principal_arn": "arn:aws:iam::111122223333:user/mallory", "principal_type": "IAMUser",
@@ -45,7 +52,7 @@ fn every_change_goes_to_the_most_recent_matching_event() {
         })
     };
     assert_eq!(
-        attributed(&changes),
+        attributed(&drift.judged()),
         [
             (
                 "entry deleted".to_owned(),
@@ -102,9 +109,10 @@ fn every_change_goes_to_the_most_recent_matching_event() {
             ),
         ]
     );
-    let who: Vec<String> = changes
+    let who: Vec<String> = drift
+        .verdicts
         .iter()
-        .filter_map(|c| match &c.attribution {
+        .filter_map(|v| match &v.attribution {
             Attributed::To(by) => Some(by.who()),
             _ => None,
         })
@@ -124,18 +132,20 @@ fn every_change_goes_to_the_most_recent_matching_event() {
 #[test]
 fn events_before_the_window_or_of_other_accounts_do_not_count() {
     let logs = read_log_dir(&fixtures(), false).expect("valid logs");
-    let (mut changes, subnets) = changes();
+    let (mut drift, subnets) = changes();
     // 2026-11-20T10:01:00Z: after the deletion of rule 80 and the older replace.
     attribute(
-        &mut changes,
+        &drift.report,
+        &mut drift.verdicts,
         &logs.events,
         &accounts(),
         &subnets,
         1_795_168_860,
     );
-    let db_80 = changes
-        .iter()
-        .find(|c| c.drift.entry_key().map(|key| key.rule_number.get()) == Some(80))
+    let (_, db_80) = drift
+        .judged()
+        .into_iter()
+        .find(|(c, _)| c.drift.entry_key().map(|key| key.rule_number.get()) == Some(80))
         .expect("rule 80");
     assert_eq!(db_80.attribution, Attributed::Unattributed);
     assert_eq!(
@@ -143,15 +153,23 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
         Value::Null
     );
 
-    let (mut changes, subnets) = crate::support::changes();
+    let (mut drift, subnets) = changes();
     let others = ["999988887777".parse().expect("account")]
         .into_iter()
         .collect();
-    attribute(&mut changes, &logs.events, &others, &subnets, 0);
+    attribute(
+        &drift.report,
+        &mut drift.verdicts,
+        &logs.events,
+        &others,
+        &subnets,
+        0,
+    );
     assert!(
-        changes
+        drift
+            .verdicts
             .iter()
-            .all(|c| c.attribution == Attributed::Unattributed)
+            .all(|v| v.attribution == Attributed::Unattributed)
     );
 }
 
@@ -343,11 +361,19 @@ fn log_trees_and_records_as_they_really_come() {
     assert_eq!(logs.skipped.len(), 1, "{:?}", logs.skipped);
     assert_eq!(logs.events.len(), 1);
 
-    let (mut changes, subnets) = changes();
-    attribute(&mut changes, &logs.events, &accounts(), &subnets, 0);
-    let deleted = changes
-        .iter()
-        .find(|c| {
+    let (mut drift, subnets) = changes();
+    attribute(
+        &drift.report,
+        &mut drift.verdicts,
+        &logs.events,
+        &accounts(),
+        &subnets,
+        0,
+    );
+    let (_, deleted) = drift
+        .judged()
+        .into_iter()
+        .find(|(c, _)| {
             c.network_acl_id == "acl-0db"
                 && c.drift
                     .entry_key()

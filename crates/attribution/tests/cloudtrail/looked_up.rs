@@ -17,8 +17,8 @@ fn record(name: &str, time: &str, id: &str, request: Value) -> Value {
 
 #[test]
 fn looked_up_records_attribute_changes() {
-    let (mut changes, subnets) = crate::support::changes();
-    let names = event_names(&changes);
+    let (mut drift, subnets) = crate::support::changes();
+    let names = event_names(&drift.report.changes);
     assert_eq!(
         names.iter().map(|name| name.name()).collect::<Vec<_>>(),
         [
@@ -38,15 +38,17 @@ fn looked_up_records_attribute_changes() {
     );
     let events = events_from_lookup(&[delete.to_string()]).expect("CloudTrail records");
     attribute(
-        &mut changes,
+        &drift.report,
+        &mut drift.verdicts,
         &events,
         &crate::support::accounts(),
         &subnets,
         0,
     );
-    let attributed: Vec<bool> = changes
+    let attributed: Vec<bool> = drift
+        .verdicts
         .iter()
-        .map(|c| matches!(c.attribution, Attributed::To(_)))
+        .map(|v| matches!(v.attribution, Attributed::To(_)))
         .collect();
     assert_eq!(
         attributed,

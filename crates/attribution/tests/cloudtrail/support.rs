@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use nacl_drift_diff::{Change, diff};
+use nacl_drift_diff::{Change, Report, Verdict, Verdicts, diff};
 use nacl_drift_model::{AccountId, AssociationId, Baseline, LiveAcl, ObservedAcl, SubnetId};
 
 pub const ACCOUNT: &str = "111122223333";
@@ -43,11 +43,25 @@ fn live_state() -> String {
         .replace("is_default: true\n", "is_default: true\n  subnets: [subnet-0dbb]\n")
 }
 
+/// A report, and the verdicts attribution sets.
+pub struct Drift {
+    pub report: Report,
+    pub verdicts: Verdicts,
+}
+
+impl Drift {
+    /// Each change with its verdict.
+    pub fn judged(&self) -> Vec<(&Change, &Verdict)> {
+        self.report
+            .changes
+            .iter()
+            .zip(self.verdicts.iter())
+            .collect()
+    }
+}
+
 /// The changes to attribute, and the live association ids.
-pub fn changes() -> (
-    Vec<Change>,
-    std::collections::HashMap<AssociationId, SubnetId>,
-) {
+pub fn changes() -> (Drift, std::collections::HashMap<AssociationId, SubnetId>) {
     let baseline = Baseline::from_yaml(Path::new("b.yaml"), BASELINE).expect("valid baseline");
     let live = Baseline::from_yaml(Path::new("l.yaml"), &live_state()).expect("valid live state");
     let live: Vec<LiveAcl> = live
@@ -76,7 +90,8 @@ pub fn changes() -> (
         .iter()
         .flat_map(|acl| acl.observed.association_ids.clone())
         .collect();
-    (report.changes, subnets)
+    let verdicts = Verdicts::none(&report);
+    (Drift { report, verdicts }, subnets)
 }
 
 pub fn accounts() -> BTreeSet<AccountId> {

@@ -13,7 +13,7 @@ const PACE: Pace = Pace {
     calls_per_second: 1000,
 };
 use nacl_drift_aws::Ec2;
-use nacl_drift_diff::diff;
+use nacl_drift_diff::{Verdicts, diff};
 use nacl_drift_model::{Baseline, LiveAcl, ObservedAcl, Place};
 use nacl_drift_test_support::{Recorded, Replay};
 
@@ -81,10 +81,8 @@ fn incident_plan(options: PlanOptions) -> Plan {
         })
         .collect();
     let accounts = [baseline.account.clone()].into_iter().collect();
-    plan(
-        &diff(&accounts, &[("b.yaml".into(), baseline)], &live),
-        options,
-    )
+    let report = diff(&accounts, &[("b.yaml".into(), baseline)], &live);
+    plan(&report, &Verdicts::none(&report), options)
 }
 
 fn ok(operation: &str) -> Recorded {

@@ -17,11 +17,14 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
         let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
     } else {
         let names = acl_names(comparison);
-        let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
-        let _ = writeln!(out, "## ❌ NACL drift: {}", summary(&report.changes));
+        let attributed = comparison
+            .verdicts
+            .iter()
+            .any(|v| !v.attribution.not_asked());
+        let _ = writeln!(out, "## ❌ NACL drift: {}", summary(comparison));
         let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;
-        for change in &report.changes {
+        for (change, verdict) in report.changes.iter().zip(comparison.verdicts.iter()) {
             let acl = acl_key(change);
             if previous_acl != Some(acl) {
                 let account = if many_accounts {
@@ -45,7 +48,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
                 previous_acl = Some(acl);
             }
             let who = if attributed {
-                let parts: Vec<String> = who_when_from(change)
+                let parts: Vec<String> = who_when_from(verdict)
                     .iter()
                     .map(|part| md_cell(part))
                     .collect();
@@ -60,7 +63,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
                 md_cell(&position(change)),
                 md_cell(&describe(change, change.baseline(), change.live())),
                 md_cell(&describe(change, change.live(), change.baseline())),
-                md_cell(&severity(change)),
+                md_cell(&severity(change, verdict)),
             );
         }
     }

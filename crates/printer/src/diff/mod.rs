@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_analysis::{EffectKind, Service};
-use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Severity, State, TrafficEffect};
+use nacl_drift_diff::{
+    Attributed, Change, ChangeKind, Drift, Severity, State, TrafficEffect, Verdict,
+};
 use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId};
 
@@ -41,7 +43,7 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
     match format {
         Format::Table => print_table(printer, comparison),
         Format::Json => {
-            let json = serde_json::to_string_pretty(&comparison.report)
+            let json = serde_json::to_string_pretty(&comparison.judged())
                 .expect("a report always serialises to JSON");
             printer.line(sanitize::json(json));
         }
@@ -55,28 +57,24 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
 
 /// Prints the report without the changes the config file accepts, and the
 /// traffic effects only they cause, then says how many it left out.
-pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: &mut Comparison) {
-    let report = &mut comparison.report;
-    let before = report.changes.len();
-    report.changes.retain(|change| change.accepted.is_none());
-    report.effects.retain(|effect| effect.accepted.is_none());
-    report.in_sync = report.changes.is_empty();
-    let accepted = before - report.changes.len();
+pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: &Comparison) {
+    let shown = comparison.without_accepted();
+    let accepted = comparison.report.changes.len() - shown.report.changes.len();
     let (changes, them) = if accepted == 1 {
         ("change", "it")
     } else {
         ("changes", "them")
     };
-    if accepted > 0 && comparison.report.changes.is_empty() {
+    if accepted > 0 && shown.report.changes.is_empty() {
         printer.line(format!(
             "No drift but what the config file accepts: {accepted} accepted {changes}; --show-accepted lists {them}."
         ));
-        for line in skipped_lines(comparison) {
+        for line in skipped_lines(&shown) {
             printer.line(format!("Skipped {line}"));
         }
         return;
     }
-    print(printer, format, comparison);
+    print(printer, format, &shown);
     if accepted > 0 {
         printer.line(format!(
             "{accepted} accepted {changes} not shown (the config file accepts {them}): --show-accepted lists {them}."
@@ -178,8 +176,8 @@ fn describe(change: &Change, state: Option<State>, other: Option<State>) -> Stri
 
 /// Who made a change, when, and from where (each escaped, one line each);
 /// or "unattributed".
-fn who_when_from(change: &Change) -> Vec<String> {
-    match &change.attribution {
+fn who_when_from(verdict: &Verdict) -> Vec<String> {
+    match &verdict.attribution {
         Attributed::To(by) => {
             let mut parts = vec![
                 shown(&by.who()).into_owned(),
@@ -198,19 +196,19 @@ fn who_when_from(change: &Change) -> Vec<String> {
 /// A change's severity, and "no effective change" where that is why it is low.
 /// And, when the config file accepts the change, until when and why; when
 /// it says the NACL is monitored only (apply leaves it alone), why.
-fn severity(change: &Change) -> String {
+fn severity(change: &Change, verdict: &Verdict) -> String {
     let mut severity = match change.effective {
         Some(false) => format!("{} (no effective change)", change.severity.label()),
         _ => change.severity.label().to_owned(),
     };
-    if let Some(accepted) = &change.accepted {
+    if let Some(accepted) = &verdict.accepted {
         severity.push_str(&format!(
             ", accepted until {}: {}",
             accepted.expires,
             Shown(&accepted.reason)
         ));
     }
-    if let Some(reason) = &change.monitor_only {
+    if let Some(reason) = &verdict.monitor_only {
         severity.push_str(&format!(", monitored only: {}", Shown(reason)));
     }
     severity
@@ -339,7 +337,8 @@ fn coalesced(services: &BTreeSet<&Service>) -> Vec<Service> {
 }
 
 /// "5 changes in 3 NACLs, critical: 2 entries deleted, 1 subnet moved".
-fn summary(changes: &[Change]) -> String {
+fn summary(comparison: &Comparison) -> String {
+    let changes = &comparison.report.changes;
     let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
     let mut by_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
     for change in changes {
@@ -349,13 +348,12 @@ fn summary(changes: &[Change]) -> String {
         .iter()
         .map(|(kind, count)| kind.count(*count))
         .collect();
-    let unaccepted = changes.iter().filter(|c| c.accepted.is_none());
-    let worst = unaccepted
-        .clone()
+    let worst = comparison
+        .unaccepted()
         .map(|c| c.severity)
         .max()
         .unwrap_or_default();
-    let accepted = changes.len() - unaccepted.count();
+    let accepted = changes.len() - comparison.unaccepted().count();
     format!(
         "{} in {}, {}: {}{}",
         counted(changes.len(), "change", "changes"),

@@ -28,7 +28,8 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
         .report
         .changes
         .iter()
-        .filter_map(|change| {
+        .zip(comparison.verdicts.iter())
+        .filter_map(|(change, verdict)| {
             let (path, line) = location(comparison, &lines, change)?;
             let position = match position(change) {
                 position if position.is_empty() => position,
@@ -54,7 +55,7 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
                     position.trim().replace(' ', "/"),
                     sarif::rule_id(RuleKind::Drift(change.kind())),
                 ),
-                accepted: change.accepted.as_ref(),
+                accepted: verdict.accepted.as_ref(),
             })
         })
         .collect();

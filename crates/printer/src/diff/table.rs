@@ -33,7 +33,10 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         printer.line(in_sync_line(comparison));
     } else {
         let names = acl_names(comparison);
-        let attributed = report.changes.iter().any(|c| !c.attribution.not_asked());
+        let attributed = comparison
+            .verdicts
+            .iter()
+            .any(|v| !v.attribution.not_asked());
         let mut header = vec![
             "NACL",
             "change",
@@ -48,7 +51,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         let mut table = printer.table(header);
         let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;
-        for change in &report.changes {
+        for (change, verdict) in report.changes.iter().zip(comparison.verdicts.iter()) {
             let acl = acl_key(change);
             let acl_cell = if previous_acl == Some(acl) {
                 String::new()
@@ -70,12 +73,12 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
                 Printer::cell(describe(change, change.baseline(), change.live())),
                 Printer::cell(describe(change, change.live(), change.baseline())),
                 printer.colored(
-                    Printer::cell(severity(change)),
+                    Printer::cell(severity(change, verdict)),
                     severity_color(change.severity),
                 ),
             ];
             if attributed {
-                row.push(Printer::cell(who_when_from(change).join("\n")));
+                row.push(Printer::cell(who_when_from(verdict).join("\n")));
             }
             table.add_row(row);
         }
@@ -90,7 +93,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
                 );
             }
         }
-        printer.line(format!("Drift: {}", summary(&report.changes)));
+        printer.line(format!("Drift: {}", summary(comparison)));
     }
     for line in skipped_lines(comparison) {
         printer.line(format!("Skipped {line}"));
