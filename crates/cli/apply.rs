@@ -21,9 +21,9 @@ use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{Baselines, Policy, Reconciled, reconcile_deciding};
 
-use crate::accounts::{AccountArgs, AccountSettings, print_read_errors};
+use crate::accounts::print_read_errors;
 use crate::attribution::{Attribution, AttributionArgs};
-use crate::aws::{Aws, AwsArgs};
+use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::diff::print_drift;
@@ -71,10 +71,7 @@ pub struct Args {
     attribution: AttributionArgs,
 
     #[command(flatten)]
-    accounts: AccountArgs,
-
-    #[command(flatten)]
-    aws: AwsArgs,
+    target: TargetArgs,
 }
 
 impl Args {
@@ -106,8 +103,7 @@ struct Settings {
     /// What the plan may undo, and how fast the calls are made.
     policy: Policy,
     attribution: Attribution,
-    accounts: AccountSettings,
-    aws: Aws,
+    target: Target,
 }
 
 impl Args {
@@ -136,8 +132,7 @@ impl Args {
                 held: BTreeMap::new(),
             },
             attribution: self.attribution.resolve(),
-            accounts: self.accounts.resolve(),
-            aws: self.aws.resolve(),
+            target: self.target.resolve(),
         }
     }
 }
@@ -147,7 +142,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let baseline_dir = &settings.baseline_dir;
     project::warn_expired(printer, config, today());
     let no_exports = LiveFiles::default();
-    let live = Live::choose(&no_exports, &settings.accounts, &settings.aws).await?;
+    let live = Live::choose(&no_exports, &settings.target).await?;
     let source = live
         .source()
         .context("apply restores on AWS, not on exports")?;
@@ -232,10 +227,10 @@ async fn decide(
         print_read_errors(printer, &comparison.report.errors);
     }
     if settings.attribution.requested() && !comparison.report.in_sync {
-        let many = settings.accounts.many();
+        let many = settings.target.accounts.many();
         settings
             .attribution
-            .attribute(comparison, &settings.aws, many, printer)
+            .attribute(comparison, &settings.target.aws, many, printer)
             .await?;
         printer.line("The drift, and who made it:");
         print_drift(printer, comparison);

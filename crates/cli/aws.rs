@@ -5,6 +5,8 @@
 
 use nacl_drift_aws::SdkConfig;
 
+use crate::accounts::{AccountArgs, AccountSettings};
+
 /// The options every AWS-calling command takes.
 #[derive(clap::Args, Debug)]
 pub struct AwsArgs {
@@ -40,4 +42,31 @@ impl Aws {
     pub async fn load(&self) -> Result<SdkConfig, nacl_drift_aws::ConfigError> {
         nacl_drift_aws::load_config(self.profile.as_deref(), self.endpoint_url.as_deref()).await
     }
+}
+
+/// Where a command acts: the accounts and how AWS is reached, as typed.
+#[derive(clap::Args, Debug)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    accounts: AccountArgs,
+
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+impl TargetArgs {
+    /// The settings these flags give.
+    pub fn resolve(self) -> Target {
+        Target {
+            accounts: self.accounts.resolve(),
+            aws: self.aws.resolve(),
+        }
+    }
+}
+
+/// Where a command acts: the accounts, and how AWS is reached.
+#[derive(Clone, Debug, Default)]
+pub struct Target {
+    pub accounts: AccountSettings,
+    pub aws: Aws,
 }

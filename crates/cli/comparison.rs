@@ -17,7 +17,7 @@ pub use nacl_drift_guard::Identity;
 pub use nacl_drift_reconcile::Comparison;
 
 use crate::accounts::AccountSettings;
-use crate::aws::Aws;
+use crate::aws::Target;
 use crate::live::LiveFiles;
 
 /// Where this run's live state comes from.
@@ -40,11 +40,8 @@ impl<'a> Live<'a> {
     /// The source the flags name. For many accounts, the accounts are
     /// listed (and the organization asked) now; roles are assumed at the
     /// first read.
-    pub async fn choose(
-        files: &'a LiveFiles,
-        accounts: &'a AccountSettings,
-        aws: &Aws,
-    ) -> Result<Live<'a>> {
+    pub async fn choose(files: &'a LiveFiles, target: &'a Target) -> Result<Live<'a>> {
+        let Target { accounts, aws } = target;
         if files.any() {
             return Ok(Live::Exports {
                 files,

@@ -18,9 +18,9 @@ use nacl_drift_model::Region;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::diff::{self as render, Format};
 
-use crate::accounts::{AccountArgs, AccountSettings, print_read_errors};
+use crate::accounts::print_read_errors;
 use crate::attribution::{Attribution, AttributionArgs};
-use crate::aws::{Aws, AwsArgs};
+use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
@@ -58,10 +58,7 @@ pub struct Args {
     regions: RegionFilter,
 
     #[command(flatten)]
-    accounts: AccountArgs,
-
-    #[command(flatten)]
-    aws: AwsArgs,
+    target: TargetArgs,
 }
 
 /// `diff`, resolved: what to compare, how to print it, when to fail.
@@ -73,8 +70,7 @@ struct Settings {
     fail_on: Option<Severity>,
     show_accepted: bool,
     attribution: Attribution,
-    accounts: AccountSettings,
-    aws: Aws,
+    target: Target,
 }
 
 impl Args {
@@ -88,8 +84,7 @@ impl Args {
             live_files: self.live.resolve(),
             show_accepted: self.show_accepted,
             attribution: self.attribution.resolve(),
-            accounts: self.accounts.resolve(),
-            aws: self.aws.resolve(),
+            target: self.target.resolve(),
         })
     }
 }
@@ -98,14 +93,14 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let settings = args.resolve(config)?;
     let format = settings.format;
     project::warn_expired(printer, config, today());
-    let live = Live::choose(&settings.live_files, &settings.accounts, &settings.aws).await?;
+    let live = Live::choose(&settings.live_files, &settings.target).await?;
     let mut comparison = live
         .compare(&settings.baseline_dir, &settings.regions, config)
         .await?;
-    let many = settings.accounts.many();
+    let many = settings.target.accounts.many();
     settings
         .attribution
-        .attribute(&mut comparison, &settings.aws, many, printer)
+        .attribute(&mut comparison, &settings.target.aws, many, printer)
         .await?;
     let failing = match settings.fail_on {
         None => comparison.unaccepted().next().is_some(),

@@ -18,8 +18,7 @@ use nacl_drift_model::{AccountId, Region};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::Baselines;
 
-use crate::accounts::{AccountArgs, AccountSettings};
-use crate::aws::{Aws, AwsArgs};
+use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
@@ -50,10 +49,7 @@ pub struct Args {
     format: DoctorFormat,
 
     #[command(flatten)]
-    accounts: AccountArgs,
-
-    #[command(flatten)]
-    aws: AwsArgs,
+    target: TargetArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -71,8 +67,7 @@ struct Settings {
     guard: bool,
     queue_url: Option<String>,
     format: DoctorFormat,
-    accounts: AccountSettings,
-    aws: Aws,
+    target: Target,
 }
 
 impl Args {
@@ -84,8 +79,7 @@ impl Args {
             guard: self.guard || self.sqs_queue_url.is_some(),
             queue_url: self.sqs_queue_url,
             format: self.format,
-            accounts: self.accounts.resolve(),
-            aws: self.aws.resolve(),
+            target: self.target.resolve(),
         }
     }
 }
@@ -147,7 +141,7 @@ pub async fn run(
             None
         }
     };
-    let loaded = settings.aws.load().await;
+    let loaded = settings.target.aws.load().await;
     let configured = loaded.as_ref().ok().and_then(configured_region);
     check_regions(&mut checks, baselines.as_ref(), configured);
     let aws_config = match loaded {
@@ -164,7 +158,7 @@ pub async fn run(
         }
     };
     let no_exports = LiveFiles::default();
-    let live = Live::choose(&no_exports, &settings.accounts, &settings.aws).await?;
+    let live = Live::choose(&no_exports, &settings.target).await?;
     match live.identity().await {
         Ok(identity) => {
             checks.add(

@@ -11,8 +11,7 @@ use nacl_drift_config::Config;
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError};
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
 
-use crate::accounts::AccountSettings;
-use crate::aws::Aws;
+use crate::aws::Target;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
@@ -66,16 +65,15 @@ impl GuardArgs {
     }
 }
 
-/// The guard of `settings`, on EC2 as `accounts` and `aws` say: asks STS
-/// who nacl-drift is, to know its own calls.
+/// The guard of `settings`, on EC2 as `target` says: asks STS who
+/// nacl-drift is, to know its own calls.
 pub async fn start(
     settings: Settings,
-    accounts: &AccountSettings,
-    aws: &Aws,
+    target: &Target,
     config: &Config,
 ) -> Result<Guard<AwsSource>> {
     let no_exports = LiveFiles::default();
-    let live = Live::choose(&no_exports, accounts, aws).await?;
+    let live = Live::choose(&no_exports, target).await?;
     let identity = live.identity().await?;
     let Some(source) = live.source() else {
         anyhow::bail!("the guard reads live state from AWS, not from exports");

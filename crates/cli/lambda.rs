@@ -15,8 +15,7 @@ use nacl_drift_config::Config;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::accounts::AccountArgs;
-use crate::aws::AwsArgs;
+use crate::aws::TargetArgs;
 use crate::exit_status::ExitStatus;
 use crate::guard::{GuardArgs, LineFormat, print_said, start, with_context};
 use nacl_drift_printer::Printer;
@@ -40,10 +39,7 @@ pub struct Args {
     guard: GuardArgs,
 
     #[command(flatten)]
-    accounts: AccountArgs,
-
-    #[command(flatten)]
-    aws: AwsArgs,
+    target: TargetArgs,
 }
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
@@ -57,8 +53,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     }
     let task_root = std::env::var_os("LAMBDA_TASK_ROOT").map_or_else(PathBuf::new, PathBuf::from);
     let settings = args.guard.resolve(config, task_root.join("baselines"));
-    let (accounts, aws) = (args.accounts.resolve(), args.aws.resolve());
-    let guard = start(settings, &accounts, &aws, config).await?;
+    let guard = start(settings, &args.target.resolve(), config).await?;
     let guard = Mutex::new(guard);
     let printer = Mutex::new(printer);
     let handler = service_fn(|event: LambdaEvent<Value>| {

@@ -24,8 +24,8 @@ use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
 use nacl_drift_snapshot::{Capture, capture};
 
-use crate::accounts::{AccountArgs, AccountSettings, print_read_errors};
-use crate::aws::{Aws, AwsArgs};
+use crate::accounts::print_read_errors;
+use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, LiveFiles};
@@ -55,10 +55,7 @@ pub struct Args {
     live: LiveFileArgs,
 
     #[command(flatten)]
-    accounts: AccountArgs,
-
-    #[command(flatten)]
-    aws: AwsArgs,
+    target: TargetArgs,
 }
 
 /// `snapshot`, resolved: where to read, and where to write.
@@ -70,8 +67,7 @@ struct Settings {
     /// `--vpc-id` (empty: every VPC).
     vpc_filter: BTreeSet<VpcId>,
     live_files: LiveFiles,
-    accounts: AccountSettings,
-    aws: Aws,
+    target: Target,
 }
 
 impl Args {
@@ -83,8 +79,7 @@ impl Args {
             all_regions: self.all_regions,
             vpc_filter: self.vpc_ids.into_iter().collect(),
             live_files: self.live.resolve(),
-            accounts: self.accounts.resolve(),
-            aws: self.aws.resolve(),
+            target: self.target.resolve(),
         }
     }
 }
@@ -93,7 +88,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let settings = args.resolve(config);
     let capture = if settings.live_files.any() {
         read_exports(&settings)?
-    } else if settings.accounts.many() {
+    } else if settings.target.accounts.many() {
         read_many_accounts(&settings).await?
     } else {
         read_caller_account(&settings).await?
@@ -115,8 +110,8 @@ fn read_exports(settings: &Settings) -> Result<Capture> {
             "--live-file needs exactly one --region: an export does not say which region it is of"
         );
     };
-    let acls = settings.live_files.read(&settings.accounts.only)?;
-    let accounts = settings.accounts.only.iter().cloned().collect();
+    let acls = settings.live_files.read(&settings.target.accounts.only)?;
+    let accounts = settings.target.accounts.only.iter().cloned().collect();
     let vpc_filter = settings.vpc_filter.clone();
     Ok(Capture::of_exports(
         region.clone(),
@@ -129,7 +124,7 @@ fn read_exports(settings: &Settings) -> Result<Capture> {
 /// The caller's account, in `--region` (else the configured region); STS
 /// is asked in the first. Any region that fails fails the snapshot.
 async fn read_caller_account(settings: &Settings) -> Result<Capture> {
-    let config = settings.aws.load().await?;
+    let config = settings.target.aws.load().await?;
     let first = first_region(settings, &config)?;
     let regions: BTreeSet<Region> = if settings.all_regions {
         enabled_regions(&config, &first)
@@ -152,8 +147,8 @@ async fn read_caller_account(settings: &Settings) -> Result<Capture> {
 /// `--region`, else the configured region), concurrently. An account-region
 /// that fails is reported and answers for nothing.
 async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
-    let config = settings.aws.load().await?;
-    let mut accounts = settings.accounts.list(&config).await?;
+    let config = settings.target.aws.load().await?;
+    let mut accounts = settings.target.accounts.list(&config).await?;
     let all_regions = settings.all_regions;
     // Each account's own regions, else --region, else the configured one;
     // with --all-regions, only the region DescribeRegions is asked in.
@@ -180,6 +175,7 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
     }
     let fallback = accounts.accounts[0].regions[0].clone();
     let sessions = settings
+        .target
         .accounts
         .sessions(&config, &accounts, &fallback)
         .await;
@@ -193,8 +189,8 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
         (targets, errors) = enabled_regions_of(&sessions, targets).await;
     }
     let total = targets.iter().map(|(_, regions)| regions.len()).sum();
-    let (bar, on_read) = settings.accounts.progress(Some(total));
-    let concurrency = settings.accounts.concurrency;
+    let (bar, on_read) = settings.target.accounts.progress(Some(total));
+    let concurrency = settings.target.accounts.concurrency;
     let source = OrgLive::new(sessions.clone(), concurrency, Some(on_read));
     let labels = OrgLive::new(sessions, concurrency, None);
     let regions = targets

@@ -23,8 +23,7 @@ use nacl_drift_guard::queue::QueueSettings;
 use nacl_drift_guard::{poll, queue};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::accounts::{AccountArgs, AccountSettings};
-use crate::aws::{Aws, AwsArgs};
+use crate::aws::{Target, TargetArgs};
 use crate::exit_status::ExitStatus;
 use crate::guard::{GuardArgs, LineFormat, SqsQueue, exit_status, print_said, start, with_context};
 use crate::project;
@@ -66,10 +65,7 @@ pub struct Args {
     format: LineFormat,
 
     #[command(flatten)]
-    accounts: AccountArgs,
-
-    #[command(flatten)]
-    aws: AwsArgs,
+    target: TargetArgs,
 }
 
 /// How the watch learns of changes: `Q` is the queue, by URL until it is
@@ -87,8 +83,7 @@ struct Settings {
     mode: Mode<String>,
     once: bool,
     format: LineFormat,
-    accounts: AccountSettings,
-    aws: Aws,
+    target: Target,
 }
 
 impl Args {
@@ -110,8 +105,7 @@ impl Args {
             mode,
             once: self.once,
             format: self.format,
-            accounts: self.accounts.resolve(),
-            aws: self.aws.resolve(),
+            target: self.target.resolve(),
         }
     }
 }
@@ -120,13 +114,13 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let settings = args.resolve(config);
     let mode = match settings.mode {
         Mode::Queue(url, queue) => {
-            let config = settings.aws.load().await?;
+            let config = settings.target.aws.load().await?;
             Mode::Queue(SqsQueue(Queue::new(&config, &url)?), queue)
         }
         Mode::Poll(interval) => Mode::Poll(interval),
     };
     project::announce(printer, config, &settings.guard.baseline_dir);
-    let mut guard = start(settings.guard, &settings.accounts, &settings.aws, config).await?;
+    let mut guard = start(settings.guard, &settings.target, config).await?;
     let mut stop = Stop::new()?;
     let mut say = |said| print_said(printer, settings.format, said);
     let standing = match mode {

@@ -143,20 +143,18 @@ pub fn entry_call(
     rule: u16,
     principal: &str,
 ) -> String {
-    serde_json::json!({
-        "eventVersion": "1.09",
-        "eventSource": "ec2.amazonaws.com",
-        "eventName": name,
-        "eventTime": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        "eventID": event_id,
-        "awsRegion": region,
-        "recipientAccountId": "123456789012",
-        "sourceIPAddress": "198.51.100.7",
-        "userAgent": "aws-cli/2.17.0",
-        "userIdentity": {"type": "IAMUser", "arn": principal, "userName": "mallory"},
-        "requestParameters": {"networkAclId": acl, "ruleNumber": rule, "egress": false},
-        "responseElements": {"_return": true},
-    })
+    let time = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    nacl_drift_fixtures::EntryCall {
+        account: "123456789012",
+        region,
+        name,
+        event_id,
+        acl,
+        rule,
+        principal,
+        time: &time,
+    }
+    .record()
     .to_string()
 }
 

@@ -8,44 +8,23 @@ use std::path::Path;
 
 use nacl_drift_apply::{Outcome, Pace, PlanOptions, Stage, execute, plan};
 use nacl_drift_diff::{Verdicts, diff};
-use nacl_drift_fixtures::InMemoryEc2;
+use nacl_drift_fixtures::{InMemoryEc2, SSH_DENY, db_tier};
 use nacl_drift_model::Baseline;
 
-/// The db tier: deny SSH (80), Postgres from the app tier (100), HTTPS
-/// (200).
-const DB_TIER: &str = "schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope: {regions: [us-east-1]}
-network_acls:
-- id: acl-0db
-  is_default: false
-  entries:
-  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
-  - {rule_number: 200, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0}
-";
-
-/// The db tier after the incidents: the SSH deny deleted, Postgres widened
-/// to the internet, HTTPS deleted, a rogue allow of everything added.
-const INCIDENT: &str = "schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope: {regions: [us-east-1]}
-network_acls:
-- id: acl-0db
-  is_default: false
-  entries:
-  - {rule_number: 50, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 0.0.0.0/0}
-";
+const POSTGRES: &str = "rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20";
+const HTTPS: &str = "rule_number: 200, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0";
 
 #[tokio::test]
 async fn closes_everything_before_it_opens_anything() {
-    let baseline = Baseline::from_yaml(Path::new("db.yaml"), DB_TIER).expect("valid");
-    let ec2 = InMemoryEc2::of(INCIDENT);
+    // The db tier: SSH denied, Postgres from the app tier, HTTPS.
+    let yaml = db_tier(&[SSH_DENY, POSTGRES, HTTPS]);
+    let baseline = Baseline::from_yaml(Path::new("db.yaml"), &yaml).expect("valid");
+    // After the incidents: the SSH deny deleted, Postgres widened to the
+    // internet, HTTPS deleted, a rogue allow of everything added.
+    let ec2 = InMemoryEc2::of(&db_tier(&[
+        "rule_number: 50, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0",
+        &POSTGRES.replace("10.0.16.0/20", "0.0.0.0/0"),
+    ]));
     let accounts = BTreeSet::from([baseline.account.clone()]);
     let report = diff(
         &accounts,

@@ -407,17 +407,3 @@ impl LiveSource for OrgLive {
         })
     }
 }
-
-/// The scope of reading every VPC of each account's regions.
-pub fn every_vpc(accounts: &[(AccountId, Vec<Region>)], vpc_filter: &BTreeSet<VpcId>) -> ReadScope {
-    accounts
-        .iter()
-        .map(|(account, regions)| {
-            let regions = regions
-                .iter()
-                .map(|region| (region.clone(), vpc_filter.clone()))
-                .collect();
-            (account.clone(), regions)
-        })
-        .collect()
-}

@@ -54,7 +54,7 @@ mod trails;
 
 pub use accounts::{
     AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, enabled_regions,
-    enabled_regions_of, every_vpc, organization_accounts, read_accounts, session,
+    enabled_regions_of, organization_accounts, read_accounts, session,
 };
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;

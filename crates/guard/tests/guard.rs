@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nacl_drift_config::Config;
-use nacl_drift_fixtures::{ACCOUNT, Estate, InMemoryEc2, ONE_VPC, entry_call, schedule};
+use nacl_drift_fixtures::{ACCOUNT, Estate, InMemoryEc2, entry_call, one_vpc, schedule};
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Edge, Guard, Identity, Reach, Said, Settings, Standing, Trigger, queue};
 use nacl_drift_model::Place;
@@ -34,7 +34,7 @@ impl Edge for Memory {
 
 /// A restoring guard of the one-VPC estate, and its EC2.
 fn guard(estate: &Estate, flap_limit: usize) -> (Guard<Memory>, InMemoryEc2) {
-    let ec2 = InMemoryEc2::of(ONE_VPC);
+    let ec2 = InMemoryEc2::of(&one_vpc());
     let settings = Settings {
         baseline_dir: estate.path(),
         regions: Vec::new(),
@@ -62,7 +62,7 @@ fn json(said: &Said) -> Option<Value> {
 
 #[tokio::test(start_paused = true)]
 async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
-    let estate = Estate::of(ONE_VPC);
+    let estate = Estate::of(&one_vpc());
     let (mut guard, ec2) = guard(&estate, 3);
     ec2.delete_rule("acl-0db", 80);
     let mut said = Vec::new();
@@ -103,7 +103,7 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
 
 #[tokio::test(start_paused = true)]
 async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() {
-    let estate = Estate::of(ONE_VPC);
+    let estate = Estate::of(&one_vpc());
     let (mut guard, ec2) = guard(&estate, 2);
     let reconcile_after_a_deletion = async |guard: &mut Guard<Memory>| {
         ec2.delete_rule("acl-0db", 80);
@@ -231,7 +231,7 @@ impl Stop for StopAt {
 
 #[tokio::test(start_paused = true)]
 async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
-    let estate = Estate::of(ONE_VPC);
+    let estate = Estate::of(&one_vpc());
     let (mut guard, ec2) = guard(&estate, 3);
     let call = |id, rule| entry_call("DeleteNetworkAclEntry", id, "acl-0db", rule, MALLORY);
     let queue = MemoryQueue::with(vec![

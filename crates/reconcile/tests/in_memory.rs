@@ -6,13 +6,13 @@ use std::path::Path;
 
 use nacl_drift_apply::Outcome;
 use nacl_drift_config::Config;
-use nacl_drift_fixtures::{Estate, InMemoryEc2, ONE_VPC};
+use nacl_drift_fixtures::{Estate, InMemoryEc2, one_vpc};
 use nacl_drift_reconcile::{Baselines, Policy, reconcile};
 
 /// The baseline on disk, and an EC2 where someone deleted the SSH deny.
 fn incident() -> (Estate, Baselines, InMemoryEc2) {
-    let estate = Estate::of(ONE_VPC);
-    let cloud = InMemoryEc2::of(ONE_VPC);
+    let estate = Estate::of(&one_vpc());
+    let cloud = InMemoryEc2::of(&one_vpc());
     cloud.delete_rule("acl-0db", 80);
     let baselines = Baselines::read(estate.dir()).expect("baselines");
     (estate, baselines, cloud)

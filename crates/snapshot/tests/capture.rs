@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nacl_drift_fixtures::{ACCOUNT, InMemoryEc2, ONE_VPC, REGION};
+use nacl_drift_fixtures::{ACCOUNT, InMemoryEc2, REGION, one_vpc};
 use nacl_drift_model::{AccountId, Region};
 use nacl_drift_snapshot::{FileOutcome, RegionSummary, capture, write};
 
@@ -26,7 +26,7 @@ fn files(summary: &BTreeMap<Region, RegionSummary>) -> Vec<(FileOutcome, usize)>
 #[tokio::test]
 async fn a_snapshot_writes_once_then_keeps_and_removes_what_is_gone() {
     let dir = tempfile::tempdir().expect("a folder");
-    let ec2 = InMemoryEc2::of(ONE_VPC);
+    let ec2 = InMemoryEc2::of(&one_vpc());
     let baseline = dir.path().join("111122223333/us-east-1/vpc-0prod.yaml");
 
     let first = snapshot(&ec2, dir.path()).await;

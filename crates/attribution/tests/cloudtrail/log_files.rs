@@ -5,7 +5,7 @@
 use std::fs;
 
 use crate::support::{accounts, changes, fixtures};
-use nacl_drift_attribution::{attribute, read_log_dir, read_log_dir_within};
+use nacl_drift_attribution::{read_log_dir, read_log_dir_within};
 use nacl_drift_diff::{Attributed, Change, Verdict};
 use serde_json::{Value, json};
 
@@ -34,15 +34,8 @@ fn attributed(changes: &[(&Change, &Verdict)]) -> Vec<(String, String, String, V
 fn every_change_goes_to_the_most_recent_matching_event() {
     let logs = read_log_dir(&fixtures(), false).expect("the fixtures are valid logs");
     assert_eq!(logs.files, 2);
-    let (mut drift, subnets) = changes();
-    attribute(
-        &drift.report,
-        &mut drift.verdicts,
-        &logs.events,
-        &accounts(),
-        &subnets,
-        0,
-    );
+    let mut drift = changes();
+    drift.attribute(&logs.events, &accounts(), 0);
     let mallory = |time: &str, event: &str, id: u32| {
         json!({
             "principal_arn": "arn:aws:iam::111122223333:user/mallory", "principal_type": "IAMUser",
@@ -132,16 +125,9 @@ fn every_change_goes_to_the_most_recent_matching_event() {
 #[test]
 fn events_before_the_window_or_of_other_accounts_do_not_count() {
     let logs = read_log_dir(&fixtures(), false).expect("valid logs");
-    let (mut drift, subnets) = changes();
+    let mut drift = changes();
     // 2026-11-20T10:01:00Z: after the deletion of rule 80 and the older replace.
-    attribute(
-        &drift.report,
-        &mut drift.verdicts,
-        &logs.events,
-        &accounts(),
-        &subnets,
-        1_795_168_860,
-    );
+    drift.attribute(&logs.events, &accounts(), 1_795_168_860);
     let (_, db_80) = drift
         .judged()
         .into_iter()
@@ -153,18 +139,11 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
         Value::Null
     );
 
-    let (mut drift, subnets) = changes();
+    let mut drift = changes();
     let others = ["999988887777".parse().expect("account")]
         .into_iter()
         .collect();
-    attribute(
-        &drift.report,
-        &mut drift.verdicts,
-        &logs.events,
-        &others,
-        &subnets,
-        0,
-    );
+    drift.attribute(&logs.events, &others, 0);
     assert!(
         drift
             .verdicts
@@ -361,15 +340,8 @@ fn log_trees_and_records_as_they_really_come() {
     assert_eq!(logs.skipped.len(), 1, "{:?}", logs.skipped);
     assert_eq!(logs.events.len(), 1);
 
-    let (mut drift, subnets) = changes();
-    attribute(
-        &drift.report,
-        &mut drift.verdicts,
-        &logs.events,
-        &accounts(),
-        &subnets,
-        0,
-    );
+    let mut drift = changes();
+    drift.attribute(&logs.events, &accounts(), 0);
     let (_, deleted) = drift
         .judged()
         .into_iter()

@@ -1,7 +1,7 @@
 //! Attribution from the records LookupEvents returns: each event's
 //! `CloudTrailEvent` JSON, read like a log file's records.
 
-use nacl_drift_attribution::{attribute, event_names, events_from_lookup};
+use nacl_drift_attribution::{event_names, events_from_lookup};
 use nacl_drift_diff::Attributed;
 use serde_json::{Value, json};
 
@@ -17,7 +17,7 @@ fn record(name: &str, time: &str, id: &str, request: Value) -> Value {
 
 #[test]
 fn looked_up_records_attribute_changes() {
-    let (mut drift, subnets) = crate::support::changes();
+    let mut drift = crate::support::changes();
     let names = event_names(&drift.report.changes);
     assert_eq!(
         names.iter().map(|name| name.name()).collect::<Vec<_>>(),
@@ -37,14 +37,7 @@ fn looked_up_records_attribute_changes() {
         json!({"networkAclId": "acl-0db", "ruleNumber": 80, "egress": false}),
     );
     let events = events_from_lookup(&[delete.to_string()]).expect("CloudTrail records");
-    attribute(
-        &drift.report,
-        &mut drift.verdicts,
-        &events,
-        &crate::support::accounts(),
-        &subnets,
-        0,
-    );
+    drift.attribute(&events, &crate::support::accounts(), 0);
     let attributed: Vec<bool> = drift
         .verdicts
         .iter()

@@ -1,8 +1,9 @@
 //! The drift that the CloudTrail fixtures in `tests/fixtures/cloudtrail` record.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+use nacl_drift_attribution::{NaclEvent, attribute};
 use nacl_drift_diff::{Change, Report, Verdict, Verdicts, diff};
 use nacl_drift_model::{AccountId, AssociationId, Baseline, LiveAcl, ObservedAcl, SubnetId};
 
@@ -43,13 +44,32 @@ fn live_state() -> String {
         .replace("is_default: true\n", "is_default: true\n  subnets: [subnet-0dbb]\n")
 }
 
-/// A report, and the verdicts attribution sets.
+/// A report, the verdicts attribution sets, and the live association ids.
 pub struct Drift {
     pub report: Report,
     pub verdicts: Verdicts,
+    pub subnets: HashMap<AssociationId, SubnetId>,
 }
 
 impl Drift {
+    /// Attributes the changes to `events` of `accounts` no older than
+    /// `since`; how many only an older event matches.
+    pub fn attribute(
+        &mut self,
+        events: &[NaclEvent],
+        accounts: &BTreeSet<AccountId>,
+        since: i64,
+    ) -> usize {
+        attribute(
+            &self.report,
+            &mut self.verdicts,
+            events,
+            accounts,
+            &self.subnets,
+            since,
+        )
+    }
+
     /// Each change with its verdict.
     pub fn judged(&self) -> Vec<(&Change, &Verdict)> {
         self.report
@@ -60,8 +80,8 @@ impl Drift {
     }
 }
 
-/// The changes to attribute, and the live association ids.
-pub fn changes() -> (Drift, std::collections::HashMap<AssociationId, SubnetId>) {
+/// The changes to attribute, with the live association ids.
+pub fn changes() -> Drift {
     let baseline = Baseline::from_yaml(Path::new("b.yaml"), BASELINE).expect("valid baseline");
     let live = Baseline::from_yaml(Path::new("l.yaml"), &live_state()).expect("valid live state");
     let live: Vec<LiveAcl> = live
@@ -91,7 +111,11 @@ pub fn changes() -> (Drift, std::collections::HashMap<AssociationId, SubnetId>) 
         .flat_map(|acl| acl.observed.association_ids.clone())
         .collect();
     let verdicts = Verdicts::none(&report);
-    (Drift { report, verdicts }, subnets)
+    Drift {
+        report,
+        verdicts,
+        subnets,
+    }
 }
 
 pub fn accounts() -> BTreeSet<AccountId> {

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_key, acl_label, acl_names, describe, effect_lines, in_sync_line, many_accounts, position,
-    severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, acl_names, attribution_asked, describe, effect_lines, in_sync_line,
+    many_accounts, position, severity, skipped_lines, summary, who_when_from,
 };
 use nacl_drift_reconcile::Comparison;
 
@@ -17,10 +17,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
         let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
     } else {
         let names = acl_names(comparison);
-        let attributed = comparison
-            .verdicts
-            .iter()
-            .any(|v| !v.attribution.not_asked());
+        let attributed = attribution_asked(comparison);
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(comparison));
         let many_accounts = many_accounts(&report.changes);
         let mut previous_acl = None;

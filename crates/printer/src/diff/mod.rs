@@ -174,6 +174,14 @@ fn describe(change: &Change, state: Option<State>, other: Option<State>) -> Stri
     }
 }
 
+/// Whether attribution was asked for: then each change says who made it.
+fn attribution_asked(comparison: &Comparison) -> bool {
+    comparison
+        .verdicts
+        .iter()
+        .any(|verdict| !verdict.attribution.not_asked())
+}
+
 /// Who made a change, when, and from where (each escaped, one line each);
 /// or "unattributed".
 fn who_when_from(verdict: &Verdict) -> Vec<String> {
