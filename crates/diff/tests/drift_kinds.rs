@@ -1,10 +1,11 @@
 //! Every kind of drift, found exactly once, with the right fields.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use nacl_drift_diff::{ChangeKind, Coverage, Judged, Report, Verdicts, coverage, diff};
-use nacl_drift_model::{AccountId, Baseline, LiveAcl, ObservedAcl};
+use nacl_drift_fixtures::{baseline_of, live_of};
+use nacl_drift_model::{AccountId, Baseline};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
@@ -43,32 +44,11 @@ network_acls:
   entries: []
 "#;
 
-fn baseline(text: &str) -> Baseline {
-    Baseline::from_yaml(Path::new("baseline.yaml"), text).expect("valid fixture")
-}
-
-/// Live state, written as a baseline for brevity.
-fn live(text: &str, region: Option<&str>) -> Vec<LiveAcl> {
-    let live = baseline(text);
-    live.network_acls
-        .into_iter()
-        .map(|acl| LiveAcl {
-            region: region.map(|region| region.parse().expect("region")),
-            observed: ObservedAcl {
-                account: live.account.clone(),
-                association_ids: Default::default(),
-                vpc_id: live.vpc_id.clone(),
-                acl,
-            },
-        })
-        .collect()
-}
-
 fn files(baselines: &[&str]) -> Vec<(PathBuf, Baseline)> {
     baselines
         .iter()
         .enumerate()
-        .map(|(n, text)| (PathBuf::from(format!("b{n}.yaml")), baseline(text)))
+        .map(|(n, text)| (PathBuf::from(format!("b{n}.yaml")), baseline_of(text)))
         .collect()
 }
 
@@ -114,7 +94,7 @@ fn an_unchanged_estate_is_in_sync() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(BASELINE, Some("us-east-1")),
+        &live_of(BASELINE, Some("us-east-1")),
     );
     assert_eq!(
         json(&report),
@@ -127,7 +107,7 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&drifted_live(), Some("us-east-1")),
+        &live_of(&drifted_live(), Some("us-east-1")),
     );
     let severities: Vec<(&str, &str, &str, Option<bool>)> = report
         .changes
@@ -227,7 +207,7 @@ fn content_is_compared_normalised() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&numbered, Some("us-east-1")),
+        &live_of(&numbered, Some("us-east-1")),
     );
     assert!(report.in_sync, "{report:?}");
 }
@@ -241,7 +221,7 @@ fn the_same_rule_number_in_the_other_direction_is_another_entry() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&moved, Some("us-east-1")),
+        &live_of(&moved, Some("us-east-1")),
     );
     let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind()).collect();
     assert_eq!(kinds, [ChangeKind::EntryDeleted, ChangeKind::EntryAdded]);
@@ -253,7 +233,7 @@ fn baselines_of_other_accounts_are_skipped_never_deleted() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE, &other]),
-        &live(BASELINE, Some("us-east-1")),
+        &live_of(BASELINE, Some("us-east-1")),
     );
     assert!(report.in_sync, "{report:?}");
     assert_eq!(
@@ -268,7 +248,7 @@ fn a_subnet_that_is_gone_is_reported() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&gone, Some("us-east-1")),
+        &live_of(&gone, Some("us-east-1")),
     );
     assert_eq!(
         json(&report)["changes"],
@@ -290,8 +270,8 @@ network_acls:
 
 #[test]
 fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
-    let mut estate = live(BASELINE, Some("us-east-1"));
-    estate.extend(live(OTHER_VPC, Some("us-east-1")));
+    let mut estate = live_of(BASELINE, Some("us-east-1"));
+    estate.extend(live_of(OTHER_VPC, Some("us-east-1")));
     let report = diff(&accounts(), &files(&[BASELINE]), &estate);
     let added: Vec<(&str, &str)> = report
         .changes
@@ -342,8 +322,8 @@ network_acls:
 
 #[test]
 fn a_new_vpcs_nacl_is_as_severe_as_what_it_exposes_to_its_subnets() {
-    let mut estate = live(BASELINE, Some("us-east-1"));
-    estate.extend(live(NEW_OPEN_VPC, Some("us-east-1")));
+    let mut estate = live_of(BASELINE, Some("us-east-1"));
+    estate.extend(live_of(NEW_OPEN_VPC, Some("us-east-1")));
     let report = diff(&accounts(), &files(&[BASELINE]), &estate);
     let severity = |acl: &str| {
         report
@@ -363,8 +343,8 @@ fn a_new_vpcs_nacl_is_as_severe_as_what_it_exposes_to_its_subnets() {
 
 #[test]
 fn offline_nacls_of_an_unknown_vpc_are_skipped_for_want_of_a_region() {
-    let mut estate = live(BASELINE, None);
-    estate.extend(live(OTHER_VPC, None));
+    let mut estate = live_of(BASELINE, None);
+    estate.extend(live_of(OTHER_VPC, None));
     let report = diff(&accounts(), &files(&[BASELINE]), &estate);
     assert!(report.in_sync, "{report:?}");
     assert_eq!(report.skipped.len(), 1);
@@ -376,20 +356,20 @@ fn offline_nacls_match_by_id_and_vpc() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&drifted_live(), None),
+        &live_of(&drifted_live(), None),
     );
     let online = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&drifted_live(), Some("us-east-1")),
+        &live_of(&drifted_live(), Some("us-east-1")),
     );
     assert_eq!(report, online);
 }
 
 #[test]
 fn live_nacls_of_other_owners_are_ignored() {
-    let mut estate = live(BASELINE, Some("us-east-1"));
-    estate.extend(live(
+    let mut estate = live_of(BASELINE, Some("us-east-1"));
+    estate.extend(live_of(
         &OTHER_VPC.replace("111122223333", "999988887777"),
         Some("us-east-1"),
     ));
@@ -407,7 +387,7 @@ fn coverage_unions_the_scopes_of_every_snapshot() {
         "  regions: [us-east-1]\n",
         "  regions: [us-east-1]\n  vpc_ids: [vpc-0new]\n",
     );
-    let baselines = [baseline(&filtered), baseline(&other)];
+    let baselines = [baseline_of(&filtered), baseline_of(&other)];
     let covered = coverage(&baselines);
     assert_eq!(
         covered.get("us-east-1"),
@@ -422,7 +402,7 @@ fn coverage_unions_the_scopes_of_every_snapshot() {
             .parse()
             .expect("id")])))
     );
-    let unfiltered = [baseline(BASELINE), baseline(&other)];
+    let unfiltered = [baseline_of(BASELINE), baseline_of(&other)];
     assert_eq!(
         coverage(&unfiltered).get("us-east-1"),
         Some(&Coverage::AllVpcs)
@@ -434,7 +414,7 @@ fn effects_name_the_exposure_and_its_rules() {
     let report = diff(
         &accounts(),
         &files(&[BASELINE]),
-        &live(&drifted_live(), Some("us-east-1")),
+        &live_of(&drifted_live(), Some("us-east-1")),
     );
     let effects = json(&report)["effects"].clone();
     let ssh = effects
@@ -479,7 +459,7 @@ fn a_deletion_that_an_earlier_rule_shadows_is_no_effective_change() {
     let report = diff(
         &accounts(),
         &files(&[&shadowing]),
-        &live(&live_state, Some("us-east-1")),
+        &live_of(&live_state, Some("us-east-1")),
     );
     assert_eq!(report.changes.len(), 1);
     assert_eq!(report.changes[0].effective, Some(false));

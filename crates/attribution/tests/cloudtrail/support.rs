@@ -5,7 +5,8 @@ use std::path::Path;
 
 use nacl_drift_attribution::{NaclEvent, attribute};
 use nacl_drift_diff::{Change, Report, Verdict, Verdicts, diff};
-use nacl_drift_model::{AccountId, AssociationId, Baseline, LiveAcl, ObservedAcl, SubnetId};
+use nacl_drift_fixtures::{baseline_of, live_of};
+use nacl_drift_model::{AccountId, AssociationId, SubnetId};
 
 pub const ACCOUNT: &str = "111122223333";
 
@@ -82,29 +83,17 @@ impl Drift {
 
 /// The changes to attribute, with the live association ids.
 pub fn changes() -> Drift {
-    let baseline = Baseline::from_yaml(Path::new("b.yaml"), BASELINE).expect("valid baseline");
-    let live = Baseline::from_yaml(Path::new("l.yaml"), &live_state()).expect("valid live state");
-    let live: Vec<LiveAcl> = live
-        .network_acls
-        .into_iter()
-        .map(|acl| LiveAcl {
-            region: Some("us-east-1".parse().expect("region")),
-            observed: ObservedAcl {
-                account: ACCOUNT.parse().expect("account"),
-                vpc_id: "vpc-0prod".parse().expect("VPC id"),
-                association_ids: if acl.id == "acl-0default" {
-                    [(
-                        "aclassoc-0new".parse().expect("association id"),
-                        "subnet-0dbb".parse().expect("subnet id"),
-                    )]
-                    .into()
-                } else {
-                    Default::default()
-                },
-                acl,
-            },
-        })
-        .collect();
+    let baseline = baseline_of(BASELINE);
+    let mut live = live_of(&live_state(), Some("us-east-1"));
+    for acl in &mut live {
+        if acl.observed.acl.id == "acl-0default" {
+            acl.observed.association_ids = [(
+                "aclassoc-0new".parse().expect("association id"),
+                "subnet-0dbb".parse().expect("subnet id"),
+            )]
+            .into();
+        }
+    }
     let report = diff(&accounts(), &[("b.yaml".into(), baseline)], &live);
     let subnets = live
         .iter()

@@ -14,7 +14,8 @@ const PACE: Pace = Pace {
 };
 use nacl_drift_aws::Ec2;
 use nacl_drift_diff::{Verdicts, diff};
-use nacl_drift_model::{Baseline, LiveAcl, ObservedAcl, Place};
+use nacl_drift_fixtures::{baseline_of, live_of};
+use nacl_drift_model::{Baseline, ObservedAcl, Place};
 use nacl_drift_test_support::{Recorded, Replay};
 
 const BASELINE: &str = r#"schema_version: 1
@@ -65,21 +66,8 @@ network_acls:
 "#;
 
 fn incident_plan(options: PlanOptions) -> Plan {
-    let baseline = Baseline::from_yaml(Path::new("b.yaml"), BASELINE).expect("valid");
-    let live = Baseline::from_yaml(Path::new("l.yaml"), LIVE).expect("valid");
-    let live: Vec<LiveAcl> = live
-        .network_acls
-        .iter()
-        .map(|acl| LiveAcl {
-            region: Some("us-east-1".parse().expect("region")),
-            observed: ObservedAcl {
-                account: live.account.clone(),
-                association_ids: Default::default(),
-                vpc_id: live.vpc_id.clone(),
-                acl: acl.clone(),
-            },
-        })
-        .collect();
+    let baseline = baseline_of(BASELINE);
+    let live = live_of(LIVE, Some("us-east-1"));
     let accounts = [baseline.account.clone()].into_iter().collect();
     let report = diff(&accounts, &[("b.yaml".into(), baseline)], &live);
     plan(&report, &Verdicts::none(&report), options)
