@@ -76,14 +76,14 @@ impl Kind {
 /// Which NACLs a rule of the config is about; every part that is set must
 /// match.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Scope {
+pub struct NaclPatterns {
     pub(crate) account: Option<Pattern>,
     pub(crate) region: Option<Pattern>,
     pub(crate) vpc_id: Option<Pattern>,
     pub(crate) network_acl: Option<Pattern>,
 }
 
-impl Scope {
+impl NaclPatterns {
     fn covers(&self, subject: &Subject<'_>) -> bool {
         let matches = |pattern: &Option<Pattern>, id: &str| {
             pattern.as_ref().is_none_or(|pattern| pattern.matches(id))
@@ -98,7 +98,7 @@ impl Scope {
 /// A drift or lint finding that a team has accepted, until a date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exemption {
-    pub(crate) scope: Scope,
+    pub(crate) nacls: NaclPatterns,
     pub(crate) kind: Option<Kind>,
     pub(crate) direction: Option<Direction>,
     pub(crate) rule_number: Option<RuleNumber>,
@@ -115,7 +115,7 @@ pub struct Exemption {
 impl Exemption {
     /// Whether the exemption covers `subject` (whatever the date).
     pub fn covers(&self, subject: &Subject<'_>) -> bool {
-        self.scope.covers(subject)
+        self.nacls.covers(subject)
             && self.kind.is_none_or(|kind| kind == subject.kind)
             && self
                 .direction
@@ -147,7 +147,7 @@ impl Exemption {
 /// say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MonitorOnly {
-    pub(crate) scope: Scope,
+    pub(crate) nacls: NaclPatterns,
     /// Why nacl-drift must not change these NACLs.
     pub reason: String,
     /// Its line in the config file.
@@ -157,7 +157,7 @@ pub struct MonitorOnly {
 impl MonitorOnly {
     /// Whether `subject`'s NACL is one of these.
     pub fn covers(&self, subject: &Subject<'_>) -> bool {
-        self.scope.covers(subject)
+        self.nacls.covers(subject)
     }
 }
 

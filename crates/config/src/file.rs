@@ -9,7 +9,7 @@ use time::{Date, Month};
 use toml::Spanned;
 use toml::value::Datetime;
 
-use crate::exemption::{Exemption, Kind, MonitorOnly, Scope, Subject};
+use crate::exemption::{Exemption, Kind, MonitorOnly, NaclPatterns, Subject};
 use crate::pattern::Pattern;
 
 /// The largest config file read: 4 MiB hold some 50,000 exemptions.
@@ -226,14 +226,14 @@ struct RawMonitorOnly {
     reason: Option<String>,
 }
 
-fn scope(
+fn nacl_patterns(
     account: Option<String>,
     region: Option<String>,
     vpc_id: Option<String>,
     network_acl: Option<String>,
-) -> Result<Scope, String> {
+) -> Result<NaclPatterns, String> {
     let pattern = |text: Option<String>| text.as_deref().map(Pattern::new).transpose();
-    Ok(Scope {
+    Ok(NaclPatterns {
         account: pattern(account)?,
         region: pattern(region)?,
         vpc_id: pattern(vpc_id)?,
@@ -302,10 +302,10 @@ fn reason(reason: Option<String>, what: &str) -> Result<String, String> {
 
 fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
     let reason = reason(raw.reason, "this [[accept]]")?;
-    let scope = scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
+    let nacls = nacl_patterns(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
     if raw.kind.is_none()
         && raw.is_default.is_none()
-        && !names_some(scope.network_acl.as_ref(), &ACL_PROBES)
+        && !names_some(nacls.network_acl.as_ref(), &ACL_PROBES)
     {
         return Err(
             "this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything"
@@ -327,7 +327,7 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
         .map(|text| Cidr::canonicalize(text).map_err(|error| format!("`cidr`: {error}")))
         .transpose()?;
     Ok(Exemption {
-        scope,
+        nacls,
         kind: raw.kind.as_deref().map(Kind::parse).transpose()?,
         direction: raw.direction,
         rule_number: raw
@@ -346,16 +346,16 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
 
 fn monitor_only(raw: RawMonitorOnly, line: usize) -> Result<MonitorOnly, String> {
     let reason = reason(raw.reason, "this [[monitor_only]]")?;
-    let scope = scope(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
-    if !names_some(scope.network_acl.as_ref(), &ACL_PROBES)
-        && !names_some(scope.vpc_id.as_ref(), &VPC_PROBES)
+    let nacls = nacl_patterns(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
+    if !names_some(nacls.network_acl.as_ref(), &ACL_PROBES)
+        && !names_some(nacls.vpc_id.as_ref(), &VPC_PROBES)
     {
         return Err(
             "this [[monitor_only]] names neither a `network_acl` nor a `vpc_id` (a glob that matches every one names none)".to_owned(),
         );
     }
     Ok(MonitorOnly {
-        scope,
+        nacls,
         reason,
         line,
     })
