@@ -149,3 +149,24 @@ fn no_aws_sdk_crate_is_under_the_core_the_snapshot_or_the_guard() {
         assert!(sdk.is_empty(), "{package} depends on {sdk:?}");
     }
 }
+
+/// The binary parses flags, makes a library call and prints: at most
+/// 3,000 lines of Rust (it has no tests of its own; tests/cli tests it).
+#[test]
+fn the_binary_stays_thin() {
+    fn lines_below(folder: &std::path::Path) -> usize {
+        let mut lines = 0;
+        for entry in std::fs::read_dir(folder).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                lines += lines_below(&path);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                let text = std::fs::read_to_string(&path).expect("Rust source");
+                lines += text.lines().count();
+            }
+        }
+        lines
+    }
+    let lines = lines_below(&repo_root().join("crates/cli"));
+    assert!(lines <= 3_000, "crates/cli holds {lines} lines of Rust");
+}
