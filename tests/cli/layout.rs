@@ -170,3 +170,46 @@ fn the_binary_stays_thin() {
     let lines = lines_below(&repo_root().join("crates/cli"));
     assert!(lines <= 3_000, "crates/cli holds {lines} lines of Rust");
 }
+
+/// `cargo tree`'s lines for `args`: each package and its features.
+fn features(args: &[&str]) -> BTreeSet<String> {
+    let tree = Command::new(env!("CARGO"))
+        .current_dir(repo_root())
+        .args(["tree", "--offline", "--prefix", "none", "-f", "{p} {f}"])
+        .args(args)
+        .output()
+        .expect("cargo tree");
+    assert!(tree.status.success(), "{tree:?}");
+    String::from_utf8(tree.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|line| line.trim_end_matches(" (*)").to_owned())
+        .collect()
+}
+
+/// `cargo test` after `cargo build` (the drill) must not build the AWS SDK
+/// again: no dev-dependency may turn on a feature of anything under it.
+#[test]
+fn tests_build_the_aws_sdk_with_the_binarys_features() {
+    let under_the_sdk: BTreeSet<String> = features(&["-e", "normal", "-p", "aws-sdk-ec2"])
+        .into_iter()
+        .filter_map(|line| line.split(' ').next().map(str::to_owned))
+        .collect();
+    let of = |lines: BTreeSet<String>| -> BTreeSet<String> {
+        lines
+            .into_iter()
+            .filter(|line| {
+                line.split(' ')
+                    .next()
+                    .is_some_and(|name| under_the_sdk.contains(name))
+            })
+            .collect()
+    };
+    let built = of(features(&["-e", "normal,build", "-p", "nacl-drift"]));
+    let tested = of(features(&["-e", "normal,build,dev", "--workspace"]));
+    let differ: Vec<&String> = tested.symmetric_difference(&built).collect();
+    assert!(
+        differ.is_empty(),
+        "a dev-dependency changes features under the AWS SDK: {differ:#?}"
+    );
+}
