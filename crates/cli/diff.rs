@@ -108,13 +108,13 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             .unaccepted()
             .any(|change| change.severity >= level),
     };
-    if settings.show_accepted || matches!(format, Format::Json | Format::Sarif) {
+    if settings.show_accepted || matches!(format, Format::Json | Format::Sarif | Format::Asff) {
         render::print(printer, format, &comparison);
     } else {
         render::print_unaccepted(printer, format, &comparison);
     }
     if !comparison.report.errors.is_empty() {
-        if matches!(format, Format::Json | Format::Sarif) {
+        if matches!(format, Format::Json | Format::Sarif | Format::Asff) {
             for error in &comparison.report.errors {
                 printer.warning(&format!("could not read {error}"));
             }

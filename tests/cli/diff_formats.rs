@@ -155,3 +155,107 @@ fn many_accounts_are_grouped_by_account() {
         "{markdown:?}"
     );
 }
+
+/// `diff --format asff`: the findings Security Hub takes, checked by
+/// botocore's own validation of BatchImportFindings' input (botocore comes
+/// with the emulator), with a stable id per NACL and drift.
+#[test]
+fn asff_findings_are_what_security_hub_takes() {
+    let result = fixture_diff("asff");
+    assert_eq!(result.code, 2, "drift, as for every format: {result:?}");
+    assert_eq!(result.stderr, "");
+    let json: serde_json::Value = serde_json::from_str(&result.stdout).expect("JSON");
+    let findings = json["Findings"].as_array().expect("Findings");
+    assert_eq!(findings.len(), 4, "one finding a change");
+
+    let validate = "import json, sys\n\
+        from botocore.session import get_session\n\
+        from botocore.validate import validate_parameters\n\
+        model = get_session().get_service_model('securityhub')\n\
+        validate_parameters(json.load(sys.stdin), model.operation_model('BatchImportFindings').input_shape)\n";
+    let python = crate::support::moto_venv().join("bin/python");
+    let mut child = std::process::Command::new(&python)
+        .args(["-c", validate])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{}: {error}", python.display()));
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(result.stdout.as_bytes())
+        .expect("write");
+    let checked = child.wait_with_output().expect("botocore");
+    assert!(
+        checked.status.success(),
+        "botocore refuses the findings: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    let ssh = findings
+        .iter()
+        .find(|f| f["Id"] == "nacl-drift/111122223333/us-east-1/acl-02db/entry_deleted/ingress/80")
+        .expect("the SSH deny's deletion, by its stable id");
+    assert_eq!(ssh["Severity"]["Label"], "CRITICAL");
+    assert_eq!(
+        ssh["ProductArn"],
+        "arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default"
+    );
+    assert_eq!(ssh["AwsAccountId"], "111122223333");
+    assert_eq!(ssh["Workflow"]["Status"], "NEW");
+    assert_eq!(ssh["Compliance"]["Status"], "FAILED");
+    assert_eq!(ssh["RecordState"], "ACTIVE");
+    let resource = &ssh["Resources"][0];
+    assert_eq!(resource["Type"], "AwsEc2NetworkAcl");
+    assert_eq!(
+        resource["Id"],
+        "arn:aws:ec2:us-east-1:111122223333:network-acl/acl-02db"
+    );
+    assert_eq!(
+        resource["Details"]["AwsEc2NetworkAcl"]["VpcId"],
+        "vpc-0a1b2c3d4e5f60718"
+    );
+    assert_eq!(resource["Tags"]["Name"], "shop-prod-db");
+    assert!(
+        ssh["Types"]
+            .as_array()
+            .expect("Types")
+            .contains(&serde_json::json!("Effects/Data Exposure")),
+        "{ssh}"
+    );
+    let description = ssh["Description"].as_str().expect("Description");
+    assert!(
+        description.contains("deny tcp 22 from 0.0.0.0/0")
+            && description.contains("Newly allowed: ingress tcp 22 from 0.0.0.0/0"),
+        "{description}"
+    );
+    let dns = findings
+        .iter()
+        .find(|f| {
+            f["GeneratorId"] == "nacl-drift/entry_deleted" && f["Severity"]["Label"] == "MEDIUM"
+        })
+        .expect("the DNS allow's deletion");
+    assert!(
+        dns["Types"]
+            .as_array()
+            .expect("Types")
+            .contains(&serde_json::json!("Effects/Denial of Service")),
+        "{dns}"
+    );
+
+    // The same drift, the same ids: a re-import updates the findings.
+    let again: serde_json::Value =
+        serde_json::from_str(&fixture_diff("asff").stdout).expect("JSON");
+    let ids = |json: &serde_json::Value| -> Vec<String> {
+        json["Findings"]
+            .as_array()
+            .expect("Findings")
+            .iter()
+            .map(|f| f["Id"].as_str().expect("Id").to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&json), ids(&again));
+}

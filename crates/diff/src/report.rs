@@ -1,10 +1,11 @@
 //! What `diff` reports: changes, and what it skipped. The JSON form of
 //! [`Report`] is part of nacl-drift's interface, documented in the book (`docs/src/json.md`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
+use nacl_drift_model::sanitize::Shown;
 use nacl_drift_model::{
     AccountId, Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, NetworkAclId, PortRange,
     Protocol, ReadError, Region, RuleNumber, SubnetId, VpcId,
@@ -218,6 +219,66 @@ pub struct Accepted {
 }
 
 impl Change {
+    /// Where in the NACL the change is: `ingress 80`, a subnet, or nothing.
+    pub fn position(&self) -> String {
+        match (self.drift.entry_key(), self.drift.subnet()) {
+            (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
+            (_, Some(subnet)) => subnet.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// What the baseline says, in words (each value escaped).
+    pub fn baseline_in_words(&self) -> String {
+        self.in_words(self.baseline(), self.live())
+    }
+
+    /// What is live, in words (each value escaped).
+    pub fn live_in_words(&self) -> String {
+        self.in_words(self.live(), self.baseline())
+    }
+
+    /// One side of the change, in words.
+    fn in_words(&self, state: Option<State>, other: Option<State>) -> String {
+        let counted = |count: usize, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        let Some(state) = state else {
+            return match self.drift {
+                Drift::SubnetMoved { now_on: None, .. } => "subnet gone".to_owned(),
+                Drift::SubnetUnknown { .. } => "not in the baseline".to_owned(),
+                _ => "—".to_owned(),
+            };
+        };
+        match state {
+            State::Entry(key, entry) => entry.describe(key.direction),
+            State::NetworkAcl(acl) => format!(
+                "{}, {}",
+                counted(acl.entries.len(), "entry", "entries"),
+                counted(acl.subnets.len(), "subnet", "subnets")
+            ),
+            State::Association(acl_id) => format!("on {acl_id}"),
+            State::Tags(tags) => {
+                let other = match other {
+                    Some(State::Tags(other)) => other.clone(),
+                    _ => BTreeMap::new(),
+                };
+                let differing: Vec<String> = tags
+                    .keys()
+                    .chain(other.keys())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .filter(|key| tags.get(*key) != other.get(*key))
+                    .map(|key| match tags.get(key) {
+                        Some(value) => format!("{}={}", Shown(key), Shown(value)),
+                        None => format!("{} (none)", Shown(key)),
+                    })
+                    .collect();
+                differing.join(", ")
+            }
+        }
+    }
+
     /// The kind of drift.
     pub fn kind(&self) -> ChangeKind {
         self.drift.kind()

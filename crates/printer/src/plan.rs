@@ -9,7 +9,6 @@ use nacl_drift_model::Operation;
 use nacl_drift_model::sanitize::Shown;
 
 use crate::Printer;
-use crate::diff::position;
 
 /// For each step, the traffic it closes or reopens, one line each.
 pub fn traffic_lines(effects: &[Vec<Effect>]) -> Vec<String> {
@@ -94,7 +93,7 @@ pub fn print_untouched(printer: &mut Printer, plan: &Plan) {
         why,
     } in &plan.untouched
     {
-        let what = match position(change) {
+        let what = match change.position() {
             position if position.is_empty() => position,
             position => format!(" {position}"),
         };

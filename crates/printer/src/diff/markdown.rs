@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_key, acl_label, acl_names, attribution_asked, describe, effect_lines, in_sync_line,
-    many_accounts, position, severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, acl_names, attribution_asked, effect_lines, in_sync_line, many_accounts,
+    severity, skipped_lines, summary, who_when_from,
 };
 use nacl_drift_reconcile::Comparison;
 
@@ -57,9 +57,9 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |{who}",
                 change.kind().label(),
-                md_cell(&position(change)),
-                md_cell(&describe(change, change.baseline(), change.live())),
-                md_cell(&describe(change, change.live(), change.baseline())),
+                md_cell(&change.position()),
+                md_cell(&change.baseline_in_words()),
+                md_cell(&change.live_in_words()),
                 md_cell(&severity(change, verdict)),
             );
         }

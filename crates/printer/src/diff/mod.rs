@@ -1,18 +1,18 @@
 //! The diff report as a table (people), JSON (machines), a unified diff of
-//! the YAML (reviewers), or markdown (pull-request comments, job summaries).
+//! the YAML (reviewers), markdown (pull-request comments, job summaries),
+//! SARIF (code scanning) or ASFF (Security Hub).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_analysis::{EffectKind, Service};
-use nacl_drift_diff::{
-    Attributed, Change, ChangeKind, Drift, Severity, State, TrafficEffect, Verdict,
-};
+use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, TrafficEffect, Verdict};
 use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId};
 
 use crate::{Printer, counted};
 use nacl_drift_reconcile::Comparison;
 
+pub mod asff;
 mod markdown;
 mod sarif;
 mod table;
@@ -36,6 +36,8 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0, for GitHub code scanning: each change at its line in the baseline file.
     Sarif,
+    /// Security Hub findings (ASFF): `{"Findings": [...]}`, for `aws securityhub batch-import-findings --cli-input-json`.
+    Asff,
 }
 
 /// Prints the report of `comparison` in `format`.
@@ -52,6 +54,13 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
         Format::Sarif => printer.line(sanitize::json(
             serde_json::to_string_pretty(&sarif_log(comparison)).expect("SARIF always serialises"),
         )),
+        Format::Asff => {
+            let findings = asff::findings(comparison, std::time::SystemTime::now());
+            printer.line(sanitize::json(
+                serde_json::to_string_pretty(&serde_json::json!({ "Findings": findings }))
+                    .expect("findings always serialise"),
+            ));
+        }
     }
 }
 
@@ -125,53 +134,6 @@ fn many_accounts(changes: &[Change]) -> bool {
     changes
         .iter()
         .any(|change| change.account != changes[0].account)
-}
-
-/// Where in the NACL the change is: `ingress 80`, a subnet, or nothing.
-pub fn position(change: &Change) -> String {
-    match (change.drift.entry_key(), change.drift.subnet()) {
-        (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
-        (_, Some(subnet)) => subnet.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// One side of a change, in words.
-fn describe(change: &Change, state: Option<State>, other: Option<State>) -> String {
-    let Some(state) = state else {
-        return match change.drift {
-            Drift::SubnetMoved { now_on: None, .. } => "subnet gone".to_owned(),
-            Drift::SubnetUnknown { .. } => "not in the baseline".to_owned(),
-            _ => "—".to_owned(),
-        };
-    };
-    match state {
-        State::Entry(key, entry) => entry.describe(key.direction),
-        State::NetworkAcl(acl) => format!(
-            "{}, {}",
-            counted(acl.entries.len(), "entry", "entries"),
-            counted(acl.subnets.len(), "subnet", "subnets")
-        ),
-        State::Association(acl_id) => format!("on {acl_id}"),
-        State::Tags(tags) => {
-            let other = match other {
-                Some(State::Tags(other)) => other.clone(),
-                _ => BTreeMap::new(),
-            };
-            let differing: Vec<String> = tags
-                .keys()
-                .chain(other.keys())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .filter(|key| tags.get(*key) != other.get(*key))
-                .map(|key| match tags.get(key) {
-                    Some(value) => format!("{}={}", Shown(key), Shown(value)),
-                    None => format!("{} (none)", Shown(key)),
-                })
-                .collect();
-            differing.join(", ")
-        }
-    }
 }
 
 /// Whether attribution was asked for: then each change says who made it.

@@ -8,7 +8,7 @@ use nacl_drift_diff::{Change, Drift};
 use nacl_drift_model::Lines;
 use serde_json::Value;
 
-use super::{acl_label, acl_names, describe, position};
+use super::{acl_label, acl_names};
 use crate::sarif::{self, RuleKind};
 use nacl_drift_reconcile::Comparison;
 
@@ -31,7 +31,7 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
         .zip(comparison.verdicts.iter())
         .filter_map(|(change, verdict)| {
             let (path, line) = location(comparison, &lines, change)?;
-            let position = match position(change) {
+            let position = match change.position() {
                 position if position.is_empty() => position,
                 position => format!(" {position}"),
             };
@@ -42,8 +42,8 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
                     "{} on {}{position}: the baseline has {}, live is {}",
                     change.kind().label(),
                     acl_label(&names, change.network_acl_id.as_str()),
-                    describe(change, change.baseline(), change.live()),
-                    describe(change, change.live(), change.baseline()),
+                    change.baseline_in_words(),
+                    change.live_in_words(),
                 ),
                 path,
                 line,

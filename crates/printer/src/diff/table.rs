@@ -5,8 +5,8 @@ use comfy_table::Color;
 use nacl_drift_diff::{ChangeKind, Severity};
 
 use super::{
-    acl_key, acl_label, acl_names, attribution_asked, describe, effect_lines, in_sync_line,
-    many_accounts, place, position, severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, acl_names, attribution_asked, effect_lines, in_sync_line, many_accounts,
+    place, severity, skipped_lines, summary, who_when_from,
 };
 use crate::Printer;
 use nacl_drift_reconcile::Comparison;
@@ -66,9 +66,9 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
                     Printer::cell(change.kind().label()),
                     kind_color(change.kind()),
                 ),
-                Printer::cell(position(change)),
-                Printer::cell(describe(change, change.baseline(), change.live())),
-                Printer::cell(describe(change, change.live(), change.baseline())),
+                Printer::cell(change.position()),
+                Printer::cell(change.baseline_in_words()),
+                Printer::cell(change.live_in_words()),
                 printer.colored(
                     Printer::cell(severity(change, verdict)),
                     severity_color(change.severity),

@@ -1,0 +1,348 @@
+//! The drift as Security Hub findings, in the AWS Security Finding Format
+//! (ASFF), as BatchImportFindings takes them: one finding a change, with a
+//! stable `Id` per NACL and drift (a re-import updates it), on the
+//! account's default product. Accepted drift is `SUPPRESSED`; the rest is
+//! `NEW` and `FAILED`.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use nacl_drift_analysis::EffectKind;
+use nacl_drift_diff::{Attributed, Change, Drift, Severity, TrafficEffect, Verdict};
+use nacl_drift_model::{NetworkAcl, Region};
+use nacl_drift_reconcile::Comparison;
+use serde::Serialize;
+
+use super::{acl_label, acl_names};
+
+/// The ASFF version Security Hub takes.
+const SCHEMA_VERSION: &str = "2018-10-08";
+/// Security Hub's limits on a finding's title and description.
+const TITLE_CHARS: usize = 256;
+const DESCRIPTION_CHARS: usize = 1024;
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Finding {
+    schema_version: &'static str,
+    /// Stable per NACL and drift: `nacl-drift/ACCOUNT/REGION/ACL/KIND[/WHERE]`.
+    pub id: String,
+    product_arn: String,
+    generator_id: String,
+    aws_account_id: String,
+    types: Vec<&'static str>,
+    created_at: String,
+    updated_at: String,
+    severity: FindingSeverity,
+    title: String,
+    description: String,
+    resources: Vec<Resource>,
+    compliance: Status,
+    workflow: Status,
+    record_state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<Note>,
+    product_fields: BTreeMap<&'static str, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FindingSeverity {
+    label: &'static str,
+    original: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Resource {
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    id: String,
+    partition: &'static str,
+    region: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
+    details: Details,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Details {
+    aws_ec2_network_acl: NetworkAclDetails,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NetworkAclDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_default: Option<bool>,
+    network_acl_id: String,
+    owner_id: String,
+    vpc_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Status {
+    status: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Note {
+    text: String,
+    updated_by: &'static str,
+    updated_at: String,
+}
+
+/// The findings of `comparison`'s changes, each with its verdict, at `now`.
+pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
+    let now = humantime::format_rfc3339_seconds(now).to_string();
+    let names = acl_names(comparison);
+    comparison
+        .report
+        .changes
+        .iter()
+        .zip(comparison.verdicts.iter())
+        .map(|(change, verdict)| {
+            let acl = a_nacl(comparison, change);
+            let position = change.position();
+            let at = if position.is_empty() {
+                String::new()
+            } else {
+                format!(" at {position}")
+            };
+            let effects = effects_of(&comparison.report.effects, change);
+            let created_at = match &verdict.attribution {
+                Attributed::To(by) if !by.event_time.is_empty() => by.event_time.clone(),
+                _ => now.clone(),
+            };
+            Finding {
+                schema_version: SCHEMA_VERSION,
+                id: finding_id(change),
+                product_arn: format!(
+                    "arn:{}:securityhub:{}:{}:product/{}/default",
+                    partition(&change.region),
+                    change.region,
+                    change.account,
+                    change.account
+                ),
+                generator_id: format!("nacl-drift/{}", kind_name(change)),
+                aws_account_id: change.account.to_string(),
+                types: types(&effects),
+                created_at,
+                updated_at: now.clone(),
+                severity: FindingSeverity {
+                    label: label(change.severity),
+                    original: change.severity.label(),
+                },
+                title: cut(
+                    &format!(
+                        "NACL drift: {} on {}{at}",
+                        change.kind().label(),
+                        acl_label(&names, change.network_acl_id.as_str())
+                    ),
+                    TITLE_CHARS,
+                ),
+                description: cut(&description(change, verdict, &effects), DESCRIPTION_CHARS),
+                resources: vec![Resource {
+                    kind: "AwsEc2NetworkAcl",
+                    id: format!(
+                        "arn:{}:ec2:{}:{}:network-acl/{}",
+                        partition(&change.region),
+                        change.region,
+                        change.account,
+                        change.network_acl_id
+                    ),
+                    partition: partition(&change.region),
+                    region: change.region.to_string(),
+                    tags: acl.map(|acl| acl.tags.clone()).unwrap_or_default(),
+                    details: Details {
+                        aws_ec2_network_acl: NetworkAclDetails {
+                            is_default: acl.map(|acl| acl.is_default),
+                            network_acl_id: change.network_acl_id.to_string(),
+                            owner_id: change.account.to_string(),
+                            vpc_id: change.vpc_id.to_string(),
+                        },
+                    },
+                }],
+                compliance: Status { status: "FAILED" },
+                workflow: Status {
+                    status: if verdict.accepted.is_some() {
+                        "SUPPRESSED"
+                    } else {
+                        "NEW"
+                    },
+                },
+                record_state: "ACTIVE",
+                note: verdict.accepted.as_ref().map(|accepted| Note {
+                    text: cut(
+                        &format!("Accepted until {}: {}", accepted.expires, accepted.reason),
+                        512,
+                    ),
+                    updated_by: "nacl-drift",
+                    updated_at: now.clone(),
+                }),
+                product_fields: BTreeMap::from([
+                    ("nacl-drift/Kind", kind_name(change)),
+                    ("nacl-drift/Severity", change.severity.label().to_owned()),
+                ]),
+            }
+        })
+        .collect()
+}
+
+/// `nacl-drift/ACCOUNT/REGION/ACL/KIND`, and where in the NACL: the same
+/// for the same drift from run to run.
+fn finding_id(change: &Change) -> String {
+    let mut id = format!(
+        "nacl-drift/{}/{}/{}/{}",
+        change.account,
+        change.region,
+        change.network_acl_id,
+        kind_name(change)
+    );
+    match (change.drift.entry_key(), change.drift.subnet()) {
+        (Some(key), _) => id.push_str(&format!("/{}/{}", key.direction, key.rule_number)),
+        (_, Some(subnet)) => id.push_str(&format!("/{subnet}")),
+        _ => {}
+    }
+    id
+}
+
+/// The change's kind, as the JSON names it: `entry_deleted`.
+fn kind_name(change: &Change) -> String {
+    serde_json::to_value(change.kind())
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Security Hub's label of a severity.
+fn label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::High => "HIGH",
+        Severity::Medium => "MEDIUM",
+        Severity::Low => "LOW",
+    }
+}
+
+/// The partition of `region`'s ARNs.
+fn partition(region: &Region) -> &'static str {
+    let region = region.as_str();
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The NACL of the change, as the baseline or the live state has it.
+fn a_nacl<'a>(comparison: &'a Comparison, change: &Change) -> Option<&'a NetworkAcl> {
+    let baseline_acls = comparison.files.iter().flat_map(|(_, b)| &b.network_acls);
+    let live_acls = comparison.live.iter().map(|live| &live.observed.acl);
+    baseline_acls
+        .chain(live_acls)
+        .find(|acl| acl.id == change.network_acl_id)
+}
+
+/// The traffic effects that follow from `change`: for an entry, those of
+/// its NACL and direction that its rule decides (else every one of that
+/// direction); for a moved subnet, those of that subnet.
+fn effects_of<'a>(effects: &'a [TrafficEffect], change: &Change) -> Vec<&'a TrafficEffect> {
+    let same_acl = |effect: &&TrafficEffect| {
+        effect.region == change.region && effect.network_acl_id == change.network_acl_id
+    };
+    if let Some(subnet) = change.drift.subnet() {
+        return effects
+            .iter()
+            .filter(same_acl)
+            .filter(|effect| effect.subnet_ids.contains(subnet))
+            .collect();
+    }
+    let Some(key) = change.drift.entry_key() else {
+        return Vec::new();
+    };
+    let of_direction: Vec<&TrafficEffect> = effects
+        .iter()
+        .filter(same_acl)
+        .filter(|effect| effect.subnet_ids.is_empty() && effect.effect.direction == key.direction)
+        .collect();
+    let decided: Vec<&TrafficEffect> = of_direction
+        .iter()
+        .copied()
+        .filter(|effect| {
+            [effect.effect.baseline_rule, effect.effect.live_rule].contains(&Some(key.rule_number))
+        })
+        .collect();
+    if decided.is_empty() {
+        of_direction
+    } else {
+        decided
+    }
+}
+
+/// The finding's types: a configuration check, and what its traffic
+/// effects are.
+fn types(effects: &[&TrafficEffect]) -> Vec<&'static str> {
+    let mut types =
+        vec!["Software and Configuration Checks/AWS Security Best Practices/NACL Drift"];
+    if effects
+        .iter()
+        .any(|effect| effect.effect.kind == EffectKind::NewlyAllowed)
+    {
+        types.push("Effects/Data Exposure");
+    }
+    if effects
+        .iter()
+        .any(|effect| effect.effect.kind == EffectKind::NewlyDenied)
+    {
+        types.push("Effects/Denial of Service");
+    }
+    types
+}
+
+/// What the baseline has and what is live, what it does to traffic, and
+/// who made it.
+fn description(change: &Change, verdict: &Verdict, effects: &[&TrafficEffect]) -> String {
+    let mut text = format!(
+        "The baseline has {}; live is {}.",
+        change.baseline_in_words(),
+        change.live_in_words()
+    );
+    if matches!(change.drift, Drift::NetworkAclAdded { .. }) {
+        text = "A NACL that no baseline holds, in a baseline's scope.".to_owned();
+    }
+    for effect in effects {
+        let verb = match effect.effect.kind {
+            EffectKind::NewlyAllowed => "Newly allowed",
+            EffectKind::NewlyDenied => "Newly denied",
+        };
+        text.push_str(&format!(" {verb}: {}.", effect.effect));
+    }
+    if let Attributed::To(by) = &verdict.attribution {
+        text.push_str(&format!(" Made by {} at {}", by.who(), by.event_time));
+        if let Some(ip) = &by.source_ip {
+            text.push_str(&format!(" from {ip}"));
+        }
+        text.push('.');
+    }
+    if let Some(reason) = &verdict.monitor_only {
+        text.push_str(&format!(" Monitored only: {reason}."));
+    }
+    text
+}
+
+/// `text`, at most `chars` characters: cut with an ellipsis.
+fn cut(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(chars - 1).collect();
+    cut.push('…');
+    cut
+}
