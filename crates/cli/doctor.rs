@@ -12,9 +12,9 @@ use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
-    Checks, Guard, Status, check_accounts, check_places, check_queue, check_regions,
+    Checks, Guard, Status, check_accounts, check_places, check_queue, check_regions, check_topic,
 };
-use nacl_drift_model::{AccountId, Region};
+use nacl_drift_model::{AccountId, Region, TopicArn};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::Baselines;
 
@@ -44,6 +44,11 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     sqs_queue_url: Option<String>,
 
+    /// The topic of the guard's alerts (`--sns-topic-arn`): it must exist,
+    /// and the credentials must reach it (GetTopicAttributes).
+    #[arg(long, value_name = "ARN")]
+    sns_topic_arn: Option<TopicArn>,
+
     /// Lines for people, or one JSON object.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     format: DoctorFormat,
@@ -66,6 +71,7 @@ struct Settings {
     /// Check for the guard too.
     guard: bool,
     queue_url: Option<String>,
+    topic: Option<TopicArn>,
     format: DoctorFormat,
     target: Target,
 }
@@ -78,6 +84,7 @@ impl Args {
             regions: self.regions.regions,
             guard: self.guard || self.sqs_queue_url.is_some(),
             queue_url: self.sqs_queue_url,
+            topic: self.sns_topic_arn,
             format: self.format,
             target: self.target.resolve(),
         }
@@ -185,6 +192,9 @@ pub async fn run(
                 Some(url) => check_queue(&mut checks, &aws_config, url).await,
                 None => None,
             };
+            if let Some(topic) = &settings.topic {
+                check_topic(&mut checks, &aws_config, topic).await;
+            }
             if let Some(baselines) = &baselines {
                 check_accounts(&mut checks, baselines, &identity);
                 let guard = settings.guard.then_some(Guard { queue });

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use nacl_drift_aws::{AwsSource, Queue, Receipt};
+use nacl_drift_aws::{AwsEdge, Queue, Receipt, SnsTopic};
 use nacl_drift_config::Config;
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError};
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
+use nacl_drift_model::TopicArn;
 
 use crate::aws::Target;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
@@ -48,37 +49,57 @@ pub struct GuardArgs {
     #[arg(long, value_name = "DURATION", default_value = "10m", env = "NACL_DRIFT_FLAP_WINDOW",
           value_parser = humantime::parse_duration)]
     flap_window: Duration,
+
+    /// Publish a message to this SNS topic for each reconcile that finds
+    /// drift (a failed publish never stops a restore; the line says so).
+    #[arg(long, value_name = "ARN", env = "NACL_DRIFT_SNS_TOPIC_ARN")]
+    sns_topic_arn: Option<TopicArn>,
+}
+
+/// The guard's settings, and where its alerts go.
+pub struct GuardSettings {
+    pub guard: Settings,
+    pub topic: Option<TopicArn>,
 }
 
 impl GuardArgs {
     /// The guard's settings, with the config file's baseline folder, else
     /// `default_dir`.
-    pub fn resolve(self, config: &Config, default_dir: PathBuf) -> Settings {
-        Settings {
-            baseline_dir: self.baselines.resolve_or(config, default_dir),
-            regions: self.regions.regions,
-            restore: self.restore,
-            prune: self.prune,
-            flap_limit: usize::from(self.flap_limit),
-            flap_window: self.flap_window,
+    pub fn resolve(self, config: &Config, default_dir: PathBuf) -> GuardSettings {
+        GuardSettings {
+            guard: Settings {
+                baseline_dir: self.baselines.resolve_or(config, default_dir),
+                regions: self.regions.regions,
+                restore: self.restore,
+                prune: self.prune,
+                flap_limit: usize::from(self.flap_limit),
+                flap_window: self.flap_window,
+            },
+            topic: self.sns_topic_arn,
         }
     }
 }
 
-/// The guard of `settings`, on EC2 as `target` says: asks STS who
-/// nacl-drift is, to know its own calls.
+/// The guard of `settings`, on EC2 as `target` says, alerting its topic
+/// with the credentials in use: asks STS who nacl-drift is, to know its
+/// own calls.
 pub async fn start(
-    settings: Settings,
+    settings: GuardSettings,
     target: &Target,
     config: &Config,
-) -> Result<Guard<AwsSource>> {
+) -> Result<Guard<AwsEdge>> {
     let no_exports = LiveFiles::default();
     let live = Live::choose(&no_exports, target).await?;
     let identity = live.identity().await?;
     let Some(source) = live.source() else {
         anyhow::bail!("the guard reads live state from AWS, not from exports");
     };
-    Ok(Guard::new(settings, source, identity, config))
+    let topic = match settings.topic {
+        Some(arn) => Some(SnsTopic::new(&target.aws.load().await?, arn)),
+        None => None,
+    };
+    let edge = AwsEdge { source, topic };
+    Ok(Guard::new(settings.guard, edge, identity, config))
 }
 
 /// SQS as the guard's queue.
@@ -128,6 +149,9 @@ pub enum LineFormat {
 pub fn print_said(printer: &mut Printer, format: LineFormat, said: Said) {
     match said {
         Said::Line(line) => {
+            if let Some(unalerted) = line.unalerted() {
+                printer.warning(&unalerted);
+            }
             match format {
                 LineFormat::Ndjson => printer.line(line.json()),
                 LineFormat::Text => printer.line(line.text()),
@@ -155,6 +179,6 @@ pub fn exit_status(standing: Standing) -> ExitStatus {
     match standing {
         Standing::InSync => ExitStatus::Success,
         Standing::Drifted => ExitStatus::Drift,
-        Standing::Unread => ExitStatus::Failure,
+        Standing::Failed => ExitStatus::Failure,
     }
 }

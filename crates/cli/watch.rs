@@ -25,7 +25,9 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::aws::{Target, TargetArgs};
 use crate::exit_status::ExitStatus;
-use crate::guard::{GuardArgs, LineFormat, SqsQueue, exit_status, print_said, start, with_context};
+use crate::guard::{
+    GuardArgs, GuardSettings, LineFormat, SqsQueue, exit_status, print_said, start, with_context,
+};
 use crate::project;
 use nacl_drift_printer::Printer;
 
@@ -79,7 +81,7 @@ enum Mode<Q> {
 
 /// `watch`, resolved.
 struct Settings {
-    guard: nacl_drift_guard::Settings,
+    guard: GuardSettings,
     mode: Mode<String>,
     once: bool,
     format: LineFormat,
@@ -119,7 +121,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         }
         Mode::Poll(interval) => Mode::Poll(interval),
     };
-    project::announce(printer, config, &settings.guard.baseline_dir);
+    project::announce(printer, config, &settings.guard.guard.baseline_dir);
     let mut guard = start(settings.guard, &settings.target, config).await?;
     let mut stop = Stop::new()?;
     let mut say = |said| print_said(printer, settings.format, said);

@@ -85,15 +85,22 @@ fn a_healthy_setup_is_all_ok() {
     let (emulator, _estate, dir) = snapshotted();
     trails(&emulator);
     let queue = guard_queue(&emulator, &[]);
+    let topic = emulator.events(&["topic"]);
+    let topic = topic["topic_arn"].as_str().expect("topic_arn");
     let proxy = emulator.proxy(&["--dry-run", "permit", "--lookup-events", "empty"]);
     let before = files_below(dir.path());
 
-    let (code, report) = doctor(&proxy.endpoint, dir.path(), &["--sqs-queue-url", &queue]);
+    let (code, report) = doctor(
+        &proxy.endpoint,
+        dir.path(),
+        &["--sqs-queue-url", &queue, "--sns-topic-arn", topic],
+    );
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["status"], "ok");
     for name in [
         "config",
         "queue",
+        "topic",
         "baselines",
         "regions",
         "credentials",
@@ -271,4 +278,38 @@ fn baselines_of_another_account_fail() {
             .contains("the baselines are of account 111122223333, the credentials of 123456789012"),
         "{accounts}"
     );
+}
+
+/// Bad input: a topic that does not exist fails, with its fix; nothing
+/// is changed.
+#[test]
+fn a_missing_topic_fails_with_its_fix() {
+    let (emulator, _estate, dir) = snapshotted();
+    let before = files_below(dir.path());
+    let missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic";
+    let (code, report) = doctor(
+        &emulator.endpoint,
+        dir.path(),
+        &["--sns-topic-arn", missing],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let check = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|check| check["check"] == "topic")
+        .expect("a topic check");
+    assert_eq!(check["status"], "fail");
+    let detail = check["detail"].as_str().expect("detail");
+    assert!(
+        detail.starts_with(&format!("{missing}: GetTopicAttributes failed: NotFound")),
+        "{detail}"
+    );
+    assert!(
+        check["fix"]
+            .as_str()
+            .is_some_and(|fix| fix.contains("sns:Publish")),
+        "{check}"
+    );
+    assert_eq!(files_below(dir.path()), before);
 }

@@ -5,6 +5,7 @@
 //! the AWS SDK (which `support` uses to seed the emulator) is linked once.
 
 mod accounts;
+mod alerts;
 mod apply;
 mod attribution;
 mod completions;

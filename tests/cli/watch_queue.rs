@@ -49,7 +49,7 @@ fn messages_left(emulator: &Emulator, queue: &str) -> u64 {
     count["visible"].as_u64().expect("visible") + count["in_flight"].as_u64().expect("in flight")
 }
 
-async fn delete_ssh_deny(emulator: &Emulator, acl: &str) {
+pub async fn delete_ssh_deny(emulator: &Emulator, acl: &str) {
     emulator
         .ec2("us-east-1")
         .delete_network_acl_entry()
@@ -61,7 +61,7 @@ async fn delete_ssh_deny(emulator: &Emulator, acl: &str) {
         .expect("delete the SSH deny");
 }
 
-async fn ssh_deny_present(emulator: &Emulator, acl: &str) -> bool {
+pub async fn ssh_deny_present(emulator: &Emulator, acl: &str) -> bool {
     let described = emulator
         .ec2("us-east-1")
         .describe_network_acls()

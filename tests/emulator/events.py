@@ -8,6 +8,8 @@
     events.py --endpoint-url URL --region R count QUEUE_URL
     events.py --endpoint-url URL --region R whoami
     events.py --endpoint-url URL --region R trail [--not-logging]
+    events.py --endpoint-url URL --region R topic
+    events.py --endpoint-url URL --region R drain QUEUE_URL
 
 `queue` creates an SQS queue and an EventBridge rule on CloudTrail's NACL
 calls that delivers to it (the pattern of examples/lambda/template.yaml,
@@ -30,6 +32,13 @@ times (10 a batch): what anyone allowed to send to the queue could send.
 `count` prints how many messages the queue holds, visible or in flight.
 
 `whoami` prints the caller's ARN, as CloudTrail would name its calls.
+
+`topic` creates the SNS topic of the guard's alerts and an SQS queue
+subscribed to it (SNS delivers each message there, in its JSON envelope),
+and prints {"topic_arn", "queue_url"}.
+
+`drain` receives every message the queue holds and prints their bodies,
+parsed: {"messages": [...]}.
 
 `trail` creates a trail in the region (and its S3 bucket) and starts its
 logging, unless --not-logging; it prints {"trail_arn"}.
@@ -135,6 +144,30 @@ def trail(endpoint, region, logging):
     return {"trail_arn": made["TrailARN"]}
 
 
+def topic(endpoint, region):
+    sns = boto3.client("sns", region_name=region, endpoint_url=endpoint)
+    sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+    topic_arn = sns.create_topic(Name="nacl-drift-alerts")["TopicArn"]
+    url = sqs.create_queue(QueueName="nacl-drift-alerts-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+    return {"topic_arn": topic_arn, "queue_url": url}
+
+
+def drain(endpoint, region, url):
+    sqs = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+    messages = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        batch = got.get("Messages", [])
+        if not batch:
+            return {"messages": messages}
+        for message in batch:
+            messages.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def whoami(endpoint, region):
     sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
     return {"arn": sts.get_caller_identity()["Arn"]}
@@ -174,6 +207,9 @@ def main():
     count_command = commands.add_parser("count")
     count_command.add_argument("queue_url")
     commands.add_parser("whoami")
+    commands.add_parser("topic")
+    drain_command = commands.add_parser("drain")
+    drain_command.add_argument("queue_url")
     trail_command = commands.add_parser("trail")
     trail_command.add_argument("--not-logging", action="store_true")
     args = parser.parse_args()
@@ -187,6 +223,10 @@ def main():
         result = send_raw(args.endpoint_url, args.region, args.queue_url, args.body, args.times)
     elif args.command == "count":
         result = count(args.endpoint_url, args.region, args.queue_url)
+    elif args.command == "topic":
+        result = topic(args.endpoint_url, args.region)
+    elif args.command == "drain":
+        result = drain(args.endpoint_url, args.region, args.queue_url)
     elif args.command == "trail":
         result = trail(args.endpoint_url, args.region, not args.not_logging)
     else:

@@ -81,7 +81,7 @@ pub fn attribute_made_by(
     let by_name = by_name(events, accounts, i64::MIN);
     for (change, verdict) in report.changes.iter().zip(verdicts.iter_mut()) {
         if let Some(event) = latest_match(change, &by_name, subnet_of_association) {
-            verdict.attribution = Attributed::To(Box::new(event.record.attribution()));
+            verdict.attribution = Attributed::To(Box::new(event.attribution()));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! EC2 for the caller's account or many, as one live source that also
-//! makes the restore's calls: the reconcile core's `LiveSource`, and the
-//! guard's `Edge`.
+//! makes the restore's calls (the reconcile core's `LiveSource`), and with
+//! the SNS topic of the guard's alerts, the guard's `Edge`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,7 +9,7 @@ use nacl_drift_guard::Edge;
 use nacl_drift_model::{AccountId, Place, Region};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 
-use crate::{Ec2, Ec2Live, OrgLive, ec2_client};
+use crate::{Ec2, Ec2Live, OrgLive, SnsTopic, ec2_client};
 
 /// EC2, for the caller's account or many: one live source for both.
 #[derive(Clone)]
@@ -59,15 +59,29 @@ impl LiveSource for AwsSource {
     }
 }
 
-impl Edge for AwsSource {
+/// The guard's edge on AWS: EC2 for the caller's account or many, and the
+/// SNS topic of its alerts, when it has one.
+pub struct AwsEdge {
+    /// Where live state is read and restores are made.
+    pub source: AwsSource,
+    /// Where alerts go.
+    pub topic: Option<SnsTopic>,
+}
+
+impl Edge for AwsEdge {
     type Source = AwsSource;
     type Api = Ec2;
+    type Topic = SnsTopic;
 
     fn source(&self) -> AwsSource {
-        self.clone()
+        self.source.clone()
     }
 
     fn clients(&self, places: BTreeSet<Place>) -> BTreeMap<Place, Ec2> {
-        AwsSource::clients(self, places)
+        self.source.clients(places)
+    }
+
+    fn topic(&self) -> Option<SnsTopic> {
+        self.topic.clone()
     }
 }

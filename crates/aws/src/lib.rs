@@ -14,7 +14,8 @@
 //!   labels a snapshot writes beside subnet ids.
 //! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
 //! - [`caller`] asks STS whose credentials are in use.
-//! - [`Queue`] receives and deletes the guard's SQS messages.
+//! - [`Queue`] receives and deletes the guard's SQS messages; [`SnsTopic`]
+//!   publishes its alerts.
 //! - [`region_trails`] says which trails record a region's NACL calls, and
 //!   [`event_rules`] which EventBridge rules send them where, for `doctor`,
 //!   with [`check_lookup_events`].
@@ -50,6 +51,7 @@ mod network_acls;
 mod queue;
 mod rules;
 mod subnets;
+mod topic;
 mod trails;
 
 pub use accounts::{
@@ -65,7 +67,7 @@ pub use clients::{
 pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events};
 pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
-pub use edge::AwsSource;
+pub use edge::{AwsEdge, AwsSource};
 pub use export::{ExportError, parse_export};
 pub use identity::{Caller, caller, caller_account};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
@@ -74,4 +76,5 @@ pub use network_acls::{SnapshotError, fetch_network_acls};
 pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_rules};
 pub use subnets::subnet_labels;
+pub use topic::SnsTopic;
 pub use trails::{Trail, region_trails};

@@ -16,11 +16,12 @@ use std::collections::BTreeSet;
 use nacl_drift_apply::{Permission, check_restore_permissions};
 use nacl_drift_attribution::{PatternGap, pattern_gaps};
 use nacl_drift_aws::{
-    AwsSource, Queue, Rule, SdkConfig, check_lookup_events, cloudtrail_client, configured_region,
-    ec2_client, event_rules, eventbridge_client, queue_region, region_trails, subnet_labels,
+    AwsSource, Queue, Rule, SdkConfig, SnsTopic, check_lookup_events, cloudtrail_client,
+    configured_region, ec2_client, event_rules, eventbridge_client, queue_region, region_trails,
+    subnet_labels,
 };
 use nacl_drift_guard::Identity;
-use nacl_drift_model::{AccountId, LiveAcl, Place, Region, sanitize};
+use nacl_drift_model::{AccountId, LiveAcl, Place, Region, TopicArn, sanitize};
 use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;
 
@@ -501,6 +502,33 @@ pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> 
             checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
             None
         }
+    }
+}
+
+/// The topic of the guard's alerts: it exists, and the credentials reach
+/// it (GetTopicAttributes; Publish itself cannot be asked without
+/// publishing).
+pub async fn check_topic(checks: &mut Checks, config: &SdkConfig, arn: &TopicArn) {
+    const TOPIC_USERS: &str = "watch --sns-topic-arn, lambda";
+    match SnsTopic::new(config, arn.clone()).check().await {
+        Ok(()) => checks.add(
+            "topic",
+            TOPIC_USERS,
+            Status::Ok,
+            format!("{arn} exists and can be read"),
+        ),
+        Err(error) => checks.0.push(Check {
+            check: "topic",
+            commands: TOPIC_USERS,
+            account: None,
+            region: None,
+            status: Status::Fail,
+            detail: format!("{arn}: {error}: no alert would reach anyone"),
+            fix: Some(
+                "create the topic, or name one that exists; allow sns:Publish and sns:GetTopicAttributes on it (examples/lambda/template.yaml grants both with AlertTopicArn)"
+                    .to_owned(),
+            ),
+        }),
     }
 }
 

@@ -10,6 +10,8 @@
 //!   overlapping reconciles of one VPC, sweeps, messages deleted once
 //!   handled; [`poll`]: poll mode.
 //! - [`lambda`]: one Lambda invocation's answer.
+//! - [`Line::alert`]: the message for a topic about a reconcile that found
+//!   drift ([`Alert`]).
 //!
 //! The guard acts on a fresh read of live state only, never on an event's
 //! content: an event says where to look. Monitor-only NACLs and accepted
@@ -26,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+mod alert;
 pub mod lambda;
 mod line;
 pub mod poll;
@@ -33,6 +36,7 @@ pub mod queue;
 mod seen;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,10 +46,11 @@ use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
-    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled, reconcile,
+    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, SourceError, reconcile,
 };
 use tokio::time::Instant;
 
+pub use alert::{Action, Alert};
 use line::CallStatus;
 pub use line::{Line, Standing};
 use seen::Seen;
@@ -76,12 +81,28 @@ pub trait Edge: Send + Sync + 'static {
     type Source: LiveSource + Clone + Sync + 'static;
     /// The calls of a restore, in one account and region.
     type Api: NaclApi;
+    /// Where alerts go.
+    type Topic: Topic;
 
     /// The live source.
     fn source(&self) -> Self::Source;
 
     /// A client for each of `places` that can act there.
     fn clients(&self, places: BTreeSet<Place>) -> BTreeMap<Place, Self::Api>;
+
+    /// The topic of the guard's alerts, when it has one.
+    fn topic(&self) -> Option<Self::Topic>;
+}
+
+/// A topic that the guard publishes an [`Alert`] to for each reconcile
+/// that found drift (SNS at the edge).
+pub trait Topic: Clone + Send + Sync + 'static {
+    /// The topic, for the line: its ARN.
+    fn name(&self) -> String;
+
+    /// Publishes `alert`; a failure is reported, and never blocks or
+    /// undoes a restore.
+    fn publish(&self, alert: &Alert) -> impl Future<Output = Result<(), SourceError>> + Send;
 }
 
 /// Who the guard is: the accounts it reads, and the principals CloudTrail
@@ -342,13 +363,13 @@ impl<E: Edge> Guard<E> {
             source: self.edge.source(),
             policy,
             config: Arc::clone(&self.config),
+            topic: self.edge.topic(),
         })
     }
 
     /// The line of a finished job; its restores count toward the brake.
     pub fn finish(&mut self, done: Done<E>) -> Result<Line, GuardError> {
-        let Done { job, reconciled } = done;
-        let line = Line::of(&job, &reconciled?);
+        let line = done.line?;
         for restored in line.restored_calls(CallStatus::Done) {
             self.brake
                 .restored(&restored.network_acl_id, Instant::now().into_std());
@@ -383,17 +404,19 @@ pub struct Job<E: Edge> {
     clients: BTreeMap<Place, E::Api>,
     policy: Policy,
     config: Arc<Config>,
+    topic: Option<E::Topic>,
 }
 
 /// A job and what its reconcile found and did.
 pub struct Done<E: Edge> {
     /// The job.
     pub job: Job<E>,
-    reconciled: Result<Reconciled, ReconcileError>,
+    line: Result<Line, ReconcileError>,
 }
 
 impl<E: Edge> Job<E> {
-    /// Reconciles: compare, plan, and under the policy restore and verify.
+    /// Reconciles: compare, plan, and under the policy restore and verify;
+    /// then, when it found drift, alerts the topic.
     pub async fn run(mut self) -> Done<E> {
         let policy = std::mem::take(&mut self.policy);
         let reconciled = reconcile(
@@ -404,10 +427,18 @@ impl<E: Edge> Job<E> {
             &self.config,
         )
         .await;
-        Done {
-            job: self,
-            reconciled,
-        }
+        let line = match reconciled {
+            Ok(reconciled) => {
+                let mut line = Line::of(&self, &reconciled);
+                if let (Some(topic), Some(alert)) = (&self.topic, line.alert()) {
+                    let published = topic.publish(&alert).await;
+                    line.alerted(topic.name(), published);
+                }
+                Ok(line)
+            }
+            Err(error) => Err(error),
+        };
+        Done { job: self, line }
     }
 
     /// What it covers.

@@ -1,7 +1,7 @@
 //! The line of one reconcile: what started it, what it found, what it
 //! did, as `watch` prints it and `lambda` answers it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use nacl_drift_apply::Outcome;
@@ -12,7 +12,7 @@ use nacl_drift_diff::{
 };
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId};
-use nacl_drift_reconcile::Reconciled;
+use nacl_drift_reconcile::{Reconciled, SourceError};
 use serde::Serialize;
 
 use crate::{Edge, Job, Trigger};
@@ -24,51 +24,70 @@ pub enum Standing {
     InSync,
     /// Drift remains.
     Drifted,
-    /// An account-region could not be read: not known to be in sync.
-    Unread,
+    /// An account-region could not be read (not known to be in sync), or
+    /// the alert could not be published.
+    Failed,
 }
 
 /// One reconcile, as `watch` prints it and `lambda` answers it.
 #[derive(Debug, Serialize)]
 pub struct Line {
-    time: String,
-    trigger: Trigger,
+    pub(crate) time: String,
+    pub(crate) trigger: Trigger,
     /// The first event of the reconcile; `null` for a poll or a sweep.
-    event: Option<Attribution>,
+    pub(crate) event: Option<Attribution>,
     /// The other events of the same VPC, merged into this reconcile.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    more_events: Vec<Attribution>,
+    pub(crate) more_events: Vec<Attribution>,
     /// Whether the events name nacl-drift's own principal (as anyone who
     /// can send an event could): said, and nothing else changes.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    own_calls: bool,
-    account: Option<AccountId>,
-    region: Option<Region>,
-    vpc_id: Option<VpcId>,
+    pub(crate) own_calls: bool,
+    pub(crate) account: Option<AccountId>,
+    pub(crate) region: Option<Region>,
+    pub(crate) vpc_id: Option<VpcId>,
     /// After a restore, as verified; otherwise as found. False when an
     /// account-region could not be read.
-    in_sync: bool,
-    severity: Option<Severity>,
+    pub(crate) in_sync: bool,
+    pub(crate) severity: Option<Severity>,
     /// Each change, with its verdicts.
     #[serde(serialize_with = "judged_changes")]
-    changes: Vec<(Change, Verdict)>,
+    pub(crate) changes: Vec<(Change, Verdict)>,
     /// Each effect on traffic, with its acceptance.
     #[serde(serialize_with = "judged_effects")]
-    effects: Vec<(TrafficEffect, Option<Accepted>)>,
-    skipped: Vec<Skipped>,
-    errors: Vec<ReadError>,
-    restored: Vec<RestoredCall>,
-    flapping: Vec<FlappingNacl>,
+    pub(crate) effects: Vec<(TrafficEffect, Option<Accepted>)>,
+    pub(crate) skipped: Vec<Skipped>,
+    pub(crate) errors: Vec<ReadError>,
+    pub(crate) restored: Vec<RestoredCall>,
+    pub(crate) flapping: Vec<FlappingNacl>,
     /// From the first event's time to the end of this reconcile (after a
     /// restore: its verification). CloudTrail's times are whole seconds.
-    latency_ms: Option<u64>,
+    pub(crate) latency_ms: Option<u64>,
+    /// The alert about this reconcile's drift: the topic, and whether it
+    /// was published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) alert: Option<AlertSent>,
+    /// Each NACL's Name tag, for alerts.
+    #[serde(skip)]
+    pub(crate) names: BTreeMap<NetworkAclId, String>,
+}
+
+/// The alert about a reconcile's drift.
+#[derive(Debug, Serialize)]
+pub(crate) struct AlertSent {
+    /// The topic's ARN.
+    topic: String,
+    published: bool,
+    /// Why it was not published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct RestoredCall {
     call: &'static str,
     pub(crate) network_acl_id: NetworkAclId,
-    status: CallStatus,
+    pub(crate) status: CallStatus,
     /// Why, when not done.
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<String>,
@@ -85,13 +104,13 @@ pub(crate) enum CallStatus {
 }
 
 #[derive(Debug, Serialize)]
-struct FlappingNacl {
-    network_acl_id: NetworkAclId,
+pub(crate) struct FlappingNacl {
+    pub(crate) network_acl_id: NetworkAclId,
     flapping: bool,
     severity: Severity,
     restores: usize,
     window_seconds: u64,
-    reason: String,
+    pub(crate) reason: String,
 }
 
 impl Line {
@@ -195,6 +214,14 @@ impl Line {
                 })
                 .collect(),
             latency_ms,
+            alert: None,
+            names: before
+                .files
+                .iter()
+                .flat_map(|(_, baseline)| &baseline.network_acls)
+                .chain(before.live.iter().map(|live| &live.observed.acl))
+                .filter_map(|acl| Some((acl.id.clone(), acl.tags.get("Name")?.clone())))
+                .collect(),
         }
     }
 
@@ -204,15 +231,41 @@ impl Line {
     }
 
     /// Where this line leaves the estate: in sync, drifted, or not all
-    /// read.
+    /// read (or not alerted).
     pub fn standing(&self) -> Standing {
-        if !self.read_everything() {
-            Standing::Unread
+        let unalerted = self.alert.as_ref().is_some_and(|alert| !alert.published);
+        if !self.read_everything() || unalerted {
+            Standing::Failed
         } else if self.in_sync {
             Standing::InSync
         } else {
             Standing::Drifted
         }
+    }
+
+    /// Why the alert about this reconcile could not be published, naming
+    /// the topic; `None` when it was, or when there was none to publish.
+    pub fn unalerted(&self) -> Option<String> {
+        let alert = self.alert.as_ref()?;
+        let error = alert.error.as_ref()?;
+        Some(format!("could not alert {}: {error}", alert.topic))
+    }
+
+    /// Records the alert published to `topic`, or why it was not.
+    pub(crate) fn alerted(&mut self, topic: String, published: Result<(), SourceError>) {
+        self.alert = Some(AlertSent {
+            topic,
+            published: published.is_ok(),
+            error: published.err().map(|error| {
+                let mut text = error.to_string();
+                let mut cause = error.source();
+                while let Some(error) = cause {
+                    text.push_str(&format!(": {error}"));
+                    cause = error.source();
+                }
+                text
+            }),
+        });
     }
 
     /// The calls of its restore that ended `status`.
@@ -305,6 +358,16 @@ impl Line {
                 "; {} account-regions could not be read",
                 self.errors.len()
             ));
+        }
+        if let Some(alert) = &self.alert {
+            match &alert.error {
+                None => text.push_str(&format!("; alerted {}", alert.topic)),
+                Some(error) => text.push_str(&format!(
+                    "; could not alert {}: {}",
+                    alert.topic,
+                    Shown(error)
+                )),
+            }
         }
         text
     }

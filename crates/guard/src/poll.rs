@@ -34,7 +34,7 @@ pub async fn run<E: Edge>(
                     context: String::new(),
                     error,
                 });
-                Standing::Unread
+                Standing::Failed
             }
         };
         if once {

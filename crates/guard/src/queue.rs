@@ -497,7 +497,7 @@ impl<R> Inbox<R> {
                     context: String::new(),
                     error,
                 });
-                (false, Standing::Unread)
+                (false, Standing::Failed)
             }
         };
         (self.settle(guard, &messages, succeeded), standing)

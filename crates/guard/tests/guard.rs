@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nacl_drift_config::Config;
-use nacl_drift_fixtures::{ACCOUNT, Estate, InMemoryEc2, entry_call, one_vpc, schedule};
+use nacl_drift_fixtures::{
+    ACCOUNT, Estate, InMemoryEc2, MemoryTopic, entry_call, one_vpc, schedule,
+};
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Edge, Guard, Identity, Reach, Said, Settings, Standing, Trigger, queue};
 use nacl_drift_model::Place;
@@ -14,12 +16,17 @@ use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
 
-/// The in-memory EC2 as the guard's edge.
-struct Memory(InMemoryEc2);
+/// The in-memory EC2 as the guard's edge, with a topic in memory.
+struct Memory(InMemoryEc2, Option<MemoryTopic>);
 
 impl Edge for Memory {
     type Source = InMemoryEc2;
     type Api = InMemoryEc2;
+    type Topic = MemoryTopic;
+
+    fn topic(&self) -> Option<MemoryTopic> {
+        self.1.clone()
+    }
 
     fn source(&self) -> InMemoryEc2 {
         self.0.clone()
@@ -34,6 +41,15 @@ impl Edge for Memory {
 
 /// A restoring guard of the one-VPC estate, and its EC2.
 fn guard(estate: &Estate, flap_limit: usize) -> (Guard<Memory>, InMemoryEc2) {
+    guard_alerting(estate, flap_limit, None)
+}
+
+/// The same, alerting `topic`.
+fn guard_alerting(
+    estate: &Estate,
+    flap_limit: usize,
+    topic: Option<MemoryTopic>,
+) -> (Guard<Memory>, InMemoryEc2) {
     let ec2 = InMemoryEc2::of(&one_vpc());
     let settings = Settings {
         baseline_dir: estate.path(),
@@ -49,7 +65,12 @@ fn guard(estate: &Estate, flap_limit: usize) -> (Guard<Memory>, InMemoryEc2) {
             "arn:aws:sts::111122223333:assumed-role/guard/nacl-drift".to_owned()
         ]),
     };
-    let guard = Guard::new(settings, Memory(ec2.clone()), identity, &Config::none());
+    let guard = Guard::new(
+        settings,
+        Memory(ec2.clone(), topic),
+        identity,
+        &Config::none(),
+    );
     (guard, ec2)
 }
 
@@ -63,7 +84,8 @@ fn json(said: &Said) -> Option<Value> {
 #[tokio::test(start_paused = true)]
 async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
     let estate = Estate::of(&one_vpc());
-    let (mut guard, ec2) = guard(&estate, 3);
+    let topic = MemoryTopic::default();
+    let (mut guard, ec2) = guard_alerting(&estate, 3, Some(topic.clone()));
     ec2.delete_rule("acl-0db", 80);
     let mut said = Vec::new();
     let event = entry_call("DeleteNetworkAclEntry", "e-1", "acl-0db", 80, MALLORY);
@@ -88,6 +110,35 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
     );
     assert_eq!(ec2.entries("acl-0db").len(), 2);
     assert_eq!(said.iter().filter_map(json).count(), 1);
+
+    // The message for a topic: where, what, who, and what was done.
+    let Some(Said::Line(line)) = said.iter().find(|s| matches!(s, Said::Line(_))) else {
+        panic!("a line");
+    };
+    let alert = line.alert().expect("drift was found");
+    assert_eq!(
+        topic.published(),
+        std::slice::from_ref(&alert),
+        "published once"
+    );
+    assert_eq!(answer["alert"]["published"], true, "{answer}");
+    assert_eq!(
+        alert.subject,
+        "nacl-drift: restored 1 change (critical) in acl-0db, 111122223333/us-east-1"
+    );
+    assert!(alert.subject.len() <= 100);
+    assert_eq!(alert.attributes["severity"], "critical");
+    assert_eq!(alert.attributes["account"], "111122223333");
+    assert_eq!(alert.attributes["action"], "restored");
+    for part in [
+        "Account 111122223333, region us-east-1, VPC vpc-0prod, NACL acl-0db:",
+        "- [critical] entry deleted, ingress 80: the baseline has deny tcp 22 from 0.0.0.0/0; live is —.",
+        "newly allowed: ingress tcp 22 from 0.0.0.0/0",
+        "made by user/mallory from 198.51.100.7",
+        "What nacl-drift did: restored with 1 of 1 calls, verified in sync",
+    ] {
+        assert!(alert.body.contains(part), "{part}:\n{}", alert.body);
+    }
 
     // The same event again (EventBridge delivers at least once): nothing.
     let again = nacl_drift_guard::lambda::answer(
@@ -297,4 +348,43 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
     let mut deleted = queue.deleted.lock().expect("lock").clone();
     deleted.sort();
     assert_eq!(deleted, ["receipt-m1", "receipt-m2", "receipt-m3"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
+    let estate = Estate::of(&one_vpc());
+    let (mut guard, ec2) = guard_alerting(&estate, 3, Some(MemoryTopic::refusing()));
+    ec2.delete_rule("acl-0db", 80);
+    let baselines = guard.baselines().expect("baselines");
+    let line = guard
+        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .await
+        .expect("a line");
+    assert_eq!(ec2.entries("acl-0db").len(), 2, "restored all the same");
+    let json: Value = serde_json::from_str(&line.json()).expect("JSON");
+    assert_eq!(json["in_sync"], true);
+    assert_eq!(json["alert"]["published"], false);
+    assert_eq!(
+        json["alert"]["topic"],
+        "arn:aws:sns:us-east-1:111122223333:nacl-drift"
+    );
+    assert!(
+        json["alert"]["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("AuthorizationError")),
+        "{json}"
+    );
+    assert_eq!(line.standing(), Standing::Failed, "--once exits 1");
+    assert!(
+        line.text()
+            .contains("could not alert arn:aws:sns:us-east-1:111122223333:nacl-drift")
+    );
+
+    // In sync: no drift, no alert.
+    let line = guard
+        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .await
+        .expect("a line");
+    assert!(line.alert().is_none());
+    assert_eq!(line.standing(), Standing::InSync);
 }

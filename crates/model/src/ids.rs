@@ -292,9 +292,67 @@ impl RoleArn {
     }
 }
 
+/// `arn:<partition>:sns:<region>:<account>:<topic>`: a topic's name is 1
+/// to 256 letters, digits, `-` and `_` (a FIFO topic's ends in `.fifo`).
+fn topic_arn(value: &str) -> bool {
+    let mut parts = value.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("sns"), Some(region), Some(account), Some(name)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let name = name.strip_suffix(".fifo").unwrap_or(name);
+    partition.starts_with("aws")
+        && partition
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-')
+        && Region::parse(region).is_ok()
+        && AccountId::parse(account).is_ok()
+        && (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+string_id!(
+    /// An SNS topic's ARN: `arn:aws:sns:us-east-1:111122223333:nacl-drift`.
+    TopicArn,
+    "an SNS topic ARN",
+    "arn:aws:sns:<region>:<12-digit account>:<topic name>",
+    topic_arn
+);
+
+impl TopicArn {
+    /// The topic's region: where it is published to.
+    pub fn region(&self) -> Region {
+        Region(self.0.split(':').nth(3).unwrap_or_default().to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topic_arns_name_their_region() {
+        let arn = TopicArn::parse("arn:aws:sns:eu-west-1:111122223333:nacl-drift-alerts")
+            .expect("a topic ARN");
+        assert_eq!(arn.region().as_str(), "eu-west-1");
+        for bad in [
+            "arn:aws:sns:eu-west-1:111122223333:",
+            "arn:aws:sqs:eu-west-1:111122223333:queue",
+            "arn:aws:sns:eu-west-1:1111:topic",
+            "arn:aws:sns:eu-west-1:111122223333:a b",
+            "nacl-drift",
+        ] {
+            assert!(TopicArn::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn role_arns_name_their_account_and_role() {

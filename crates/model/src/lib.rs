@@ -42,7 +42,8 @@ pub use entry::{
 };
 pub use error::{BaselineError, FileLocation};
 pub use ids::{
-    AccountId, AssociationId, IdError, NetworkAclId, Region, RoleArn, RoleName, SubnetId, VpcId,
+    AccountId, AssociationId, IdError, NetworkAclId, Region, RoleArn, RoleName, SubnetId, TopicArn,
+    VpcId,
 };
 pub use labels::{SubnetLabels, subnet_label};
 pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};

@@ -1,0 +1,151 @@
+//! The guard's alerts on the emulator: SNS delivers each message to an SQS
+//! subscriber, which the test drains; a topic that cannot be published to
+//! never stops a restore.
+
+use serde_json::Value;
+
+use crate::support::{MALLORY, entry_call, id};
+use crate::watch::snapshotted;
+use crate::watch_queue::{delete_ssh_deny, guard_queue, lines, ssh_deny_present, watch_queue};
+
+#[tokio::test]
+async fn a_restore_is_announced_on_the_topic_with_its_attributes() {
+    let (emulator, estate, dir) = snapshotted();
+    let queue = guard_queue(&emulator);
+    let topic = emulator.events(&["topic"]);
+    let (topic_arn, inbox) = (
+        topic["topic_arn"].as_str().expect("topic_arn"),
+        topic["queue_url"].as_str().expect("queue_url"),
+    );
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(&emulator, db).await;
+    emulator.events(&[
+        "put",
+        &entry_call(
+            "us-east-1",
+            "DeleteNetworkAclEntry",
+            "e-alert",
+            db,
+            80,
+            MALLORY,
+        ),
+    ]);
+
+    let result = watch_queue(
+        &emulator.endpoint,
+        dir.path(),
+        &queue,
+        &["--restore", "--sns-topic-arn", topic_arn],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let line = &lines(&result)[0];
+    assert_eq!(line["in_sync"], true, "{line}");
+    assert_eq!(line["alert"]["topic"], topic_arn);
+    assert_eq!(line["alert"]["published"], true, "{line}");
+
+    let drained = emulator.events(&["drain", inbox]);
+    let messages = drained["messages"].as_array().expect("messages");
+    assert_eq!(
+        messages.len(),
+        1,
+        "one message for one reconcile: {drained}"
+    );
+    let message = &messages[0];
+    let severity = line["severity"].as_str().expect("a severity");
+    let subject = message["Subject"].as_str().expect("Subject");
+    assert_eq!(
+        subject,
+        format!(
+            "nacl-drift: restored 1 change ({severity}) in shop-prod-db, 123456789012/us-east-1"
+        ),
+        "the NACL by its Name"
+    );
+    let body = message["Message"].as_str().expect("Message");
+    for part in [
+        format!("NACL {db} (shop-prod-db)"),
+        format!(
+            "- [{severity}] entry deleted, ingress 80: the baseline has deny tcp 22 from 0.0.0.0/0"
+        ),
+        "made by user/mallory from 198.51.100.7".to_owned(),
+        "(unverified: from the event alone)".to_owned(),
+        "What nacl-drift did: restored with 1 of 1 calls, verified in sync".to_owned(),
+    ] {
+        assert!(body.contains(&part), "{part}:\n{body}");
+    }
+    let attribute = |name: &str| message["MessageAttributes"][name]["Value"].clone();
+    assert_eq!(attribute("severity"), severity, "{message}");
+    assert_eq!(attribute("account"), "123456789012");
+    assert_eq!(attribute("action"), "restored");
+
+    // In sync now: nothing to say.
+    let result = watch_queue(
+        &emulator.endpoint,
+        dir.path(),
+        &queue,
+        &["--restore", "--sns-topic-arn", topic_arn],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let drained = emulator.events(&["drain", inbox]);
+    assert_eq!(drained["messages"], Value::Array(Vec::new()));
+}
+
+/// Bad input: a topic that does not exist. The restore happens all the
+/// same; the line and stderr name the topic and the error, and `--once`
+/// exits 1.
+#[tokio::test]
+async fn a_topic_that_does_not_exist_never_stops_the_restore() {
+    let (emulator, estate, dir) = snapshotted();
+    let queue = guard_queue(&emulator);
+    let missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic";
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(&emulator, db).await;
+    emulator.events(&[
+        "put",
+        &entry_call(
+            "us-east-1",
+            "DeleteNetworkAclEntry",
+            "e-lost",
+            db,
+            80,
+            MALLORY,
+        ),
+    ]);
+
+    let result = watch_queue(
+        &emulator.endpoint,
+        dir.path(),
+        &queue,
+        &["--restore", "--sns-topic-arn", missing],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        ssh_deny_present(&emulator, db).await,
+        "restored all the same"
+    );
+    let line = &lines(&result)[0];
+    assert_eq!(line["in_sync"], true, "{line}");
+    assert_eq!(line["alert"]["published"], false, "{line}");
+    let error = line["alert"]["error"].as_str().expect("error");
+    assert!(error.starts_with("Publish failed: NotFound"), "{error}");
+    assert!(
+        result.stderr.contains(&format!(
+            "warning: could not alert {missing}: Publish failed: NotFound"
+        )),
+        "{result:?}"
+    );
+
+    let result = watch_queue(
+        &emulator.endpoint,
+        dir.path(),
+        &queue,
+        &[
+            "--sns-topic-arn",
+            "arn:aws:sqs:us-east-1:123456789012:a-queue",
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.contains("an SNS topic ARN"),
+        "a bad ARN is refused before anything runs: {result:?}"
+    );
+}
