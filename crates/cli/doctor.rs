@@ -12,7 +12,8 @@ use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
-    Checks, Guard, Status, check_accounts, check_places, check_queue, check_regions, check_topic,
+    Checks, Guard, Status, check_accounts, check_places, check_queue, check_regions,
+    check_security_hub, check_topic,
 };
 use nacl_drift_model::{AccountId, Region, TopicArn};
 use nacl_drift_printer::{Printer, counted};
@@ -49,6 +50,11 @@ pub struct Args {
     #[arg(long, value_name = "ARN")]
     sns_topic_arn: Option<TopicArn>,
 
+    /// The guard's `--security-hub`: Security Hub must be enabled in each
+    /// region of the baselines (DescribeHub).
+    #[arg(long)]
+    security_hub: bool,
+
     /// Lines for people, or one JSON object.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     format: DoctorFormat,
@@ -72,6 +78,7 @@ struct Settings {
     guard: bool,
     queue_url: Option<String>,
     topic: Option<TopicArn>,
+    security_hub: bool,
     format: DoctorFormat,
     target: Target,
 }
@@ -85,6 +92,7 @@ impl Args {
             guard: self.guard || self.sqs_queue_url.is_some(),
             queue_url: self.sqs_queue_url,
             topic: self.sns_topic_arn,
+            security_hub: self.security_hub,
             format: self.format,
             target: self.target.resolve(),
         }
@@ -194,6 +202,10 @@ pub async fn run(
             };
             if let Some(topic) = &settings.topic {
                 check_topic(&mut checks, &aws_config, topic).await;
+            }
+            if let Some(baselines) = baselines.as_ref().filter(|_| settings.security_hub) {
+                let places: Vec<_> = baselines.places().into_iter().collect();
+                check_security_hub(&mut checks, &aws_config, &places).await;
             }
             if let Some(baselines) = &baselines {
                 check_accounts(&mut checks, baselines, &identity);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use nacl_drift_aws::{AwsEdge, Queue, Receipt, SnsTopic};
+use nacl_drift_aws::{AwsEdge, Queue, Receipt, SecurityHub, SnsTopic};
 use nacl_drift_config::Config;
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError};
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
@@ -54,12 +54,19 @@ pub struct GuardArgs {
     /// drift (a failed publish never stops a restore; the line says so).
     #[arg(long, value_name = "ARN", env = "NACL_DRIFT_SNS_TOPIC_ARN")]
     sns_topic_arn: Option<TopicArn>,
+
+    /// Import a Security Hub finding for each change found (BatchImportFindings,
+    /// in the NACL's region): NEW while the drift stands, RESOLVED once a
+    /// restore is verified.
+    #[arg(long, env = "NACL_DRIFT_SECURITY_HUB")]
+    security_hub: bool,
 }
 
 /// The guard's settings, and where its alerts go.
 pub struct GuardSettings {
     pub guard: Settings,
     pub topic: Option<TopicArn>,
+    pub security_hub: bool,
 }
 
 impl GuardArgs {
@@ -76,13 +83,14 @@ impl GuardArgs {
                 flap_window: self.flap_window,
             },
             topic: self.sns_topic_arn,
+            security_hub: self.security_hub,
         }
     }
 }
 
 /// The guard of `settings`, on EC2 as `target` says, alerting its topic
-/// with the credentials in use: asks STS who nacl-drift is, to know its
-/// own calls.
+/// and importing its findings with the credentials in use: asks STS who
+/// nacl-drift is, to know its own calls.
 pub async fn start(
     settings: GuardSettings,
     target: &Target,
@@ -94,11 +102,14 @@ pub async fn start(
     let Some(source) = live.source() else {
         anyhow::bail!("the guard reads live state from AWS, not from exports");
     };
-    let topic = match settings.topic {
-        Some(arn) => Some(SnsTopic::new(&target.aws.load().await?, arn)),
-        None => None,
+    let (topic, hub) = if settings.topic.is_some() || settings.security_hub {
+        let aws = target.aws.load().await?;
+        let topic = settings.topic.map(|arn| SnsTopic::new(&aws, arn));
+        (topic, settings.security_hub.then(|| SecurityHub::new(&aws)))
+    } else {
+        (None, None)
     };
-    let edge = AwsEdge { source, topic };
+    let edge = AwsEdge { source, topic, hub };
     Ok(Guard::new(settings.guard, edge, identity, config))
 }
 
@@ -151,6 +162,9 @@ pub fn print_said(printer: &mut Printer, format: LineFormat, said: Said) {
         Said::Line(line) => {
             if let Some(unalerted) = line.unalerted() {
                 printer.warning(&unalerted);
+            }
+            if let Some(unimported) = line.unimported() {
+                printer.warning(&unimported);
             }
             match format {
                 LineFormat::Ndjson => printer.line(line.json()),

@@ -4,32 +4,40 @@
 
 use serde_json::Value;
 
-use crate::support::{MALLORY, entry_call, id};
+use crate::support::{Emulator, MALLORY, entry_call, id};
 use crate::watch::snapshotted;
 use crate::watch_queue::{delete_ssh_deny, guard_queue, lines, ssh_deny_present, watch_queue};
 
-#[tokio::test]
-async fn a_restore_is_announced_on_the_topic_with_its_attributes() {
-    let (emulator, estate, dir) = snapshotted();
-    let queue = guard_queue(&emulator);
-    let topic = emulator.events(&["topic"]);
-    let (topic_arn, inbox) = (
-        topic["topic_arn"].as_str().expect("topic_arn"),
-        topic["queue_url"].as_str().expect("queue_url"),
-    );
-    let db = id(&estate, "/us-east-1/network_acls/db");
-    delete_ssh_deny(&emulator, db).await;
+/// The drill's incident on the event path: the SSH deny deleted, and the
+/// event of its deletion (`event_id`) on the guard's queue. Returns the
+/// queue and the db tier's NACL.
+async fn incident<'a>(emulator: &Emulator, estate: &'a Value, event_id: &str) -> (String, &'a str) {
+    let queue = guard_queue(emulator);
+    let db = id(estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(emulator, db).await;
     emulator.events(&[
         "put",
         &entry_call(
             "us-east-1",
             "DeleteNetworkAclEntry",
-            "e-alert",
+            event_id,
             db,
             80,
             MALLORY,
         ),
     ]);
+    (queue, db)
+}
+
+#[tokio::test]
+async fn a_restore_is_announced_on_the_topic_with_its_attributes() {
+    let (emulator, estate, dir) = snapshotted();
+    let (queue, db) = incident(&emulator, &estate, "e-alert").await;
+    let topic = emulator.events(&["topic"]);
+    let (topic_arn, inbox) = (
+        topic["topic_arn"].as_str().expect("topic_arn"),
+        topic["queue_url"].as_str().expect("queue_url"),
+    );
 
     let result = watch_queue(
         &emulator.endpoint,
@@ -95,21 +103,8 @@ async fn a_restore_is_announced_on_the_topic_with_its_attributes() {
 #[tokio::test]
 async fn a_topic_that_does_not_exist_never_stops_the_restore() {
     let (emulator, estate, dir) = snapshotted();
-    let queue = guard_queue(&emulator);
+    let (queue, db) = incident(&emulator, &estate, "e-lost").await;
     let missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic";
-    let db = id(&estate, "/us-east-1/network_acls/db");
-    delete_ssh_deny(&emulator, db).await;
-    emulator.events(&[
-        "put",
-        &entry_call(
-            "us-east-1",
-            "DeleteNetworkAclEntry",
-            "e-lost",
-            db,
-            80,
-            MALLORY,
-        ),
-    ]);
 
     let result = watch_queue(
         &emulator.endpoint,
@@ -148,4 +143,62 @@ async fn a_topic_that_does_not_exist_never_stops_the_restore() {
         result.stderr.contains("an SNS topic ARN"),
         "a bad ARN is refused before anything runs: {result:?}"
     );
+}
+
+/// `--security-hub`: the finding of a drift is NEW while it stands (a
+/// guard that reports only), and RESOLVED once a restore is verified; the
+/// re-import updates the same finding.
+#[tokio::test]
+async fn a_finding_is_new_while_the_drift_stands_and_resolved_once_restored() {
+    let (emulator, estate, dir) = snapshotted();
+    emulator.events(&["hub"]);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(&emulator, db).await;
+    let baselines = dir.path().join("baselines");
+    let guard = |extra: &[&str]| {
+        let mut args = vec![
+            "watch",
+            "--once",
+            "--security-hub",
+            "--baseline-dir",
+            crate::support::dir_arg(&baselines),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ];
+        args.extend(extra);
+        crate::support::run(
+            crate::support::nacl_drift().env("AWS_REGION", "us-east-1"),
+            &args,
+        )
+    };
+    let finding_id = format!("nacl-drift/123456789012/us-east-1/{db}/entry_deleted/ingress/80");
+    let finding = || {
+        let held = emulator.events(&["findings"]);
+        let findings = held["findings"].as_array().expect("findings").clone();
+        let matching: Vec<Value> = findings
+            .into_iter()
+            .filter(|finding| finding["Id"] == finding_id.as_str())
+            .collect();
+        assert_eq!(matching.len(), 1, "one finding for the drift: {held}");
+        matching[0].clone()
+    };
+
+    let result = guard(&[]);
+    assert_eq!(result.code, 2, "drift, reported: {result:?}");
+    let line = &lines(&result)[0];
+    assert_eq!(line["security_hub"]["findings"], 1, "{line}");
+    assert_eq!(line["security_hub"]["resolved"], 0, "{line}");
+    let reported = finding();
+    assert_eq!(reported["Workflow"]["Status"], "NEW", "{reported}");
+    assert_eq!(reported["Compliance"]["Status"], "FAILED");
+    assert_eq!(reported["Resources"][0]["Type"], "AwsEc2NetworkAcl");
+
+    let result = guard(&["--restore"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    let line = &lines(&result)[0];
+    assert_eq!(line["security_hub"]["resolved"], 1, "{line}");
+    assert!(ssh_deny_present(&emulator, db).await);
+    let resolved = finding();
+    assert_eq!(resolved["Workflow"]["Status"], "RESOLVED", "{resolved}");
+    assert_eq!(resolved["Compliance"]["Status"], "PASSED");
 }

@@ -313,3 +313,38 @@ fn a_missing_topic_fails_with_its_fix() {
     );
     assert_eq!(files_below(dir.path()), before);
 }
+
+/// `--security-hub`: Security Hub must be enabled in each region of the
+/// baselines; a region without it fails, naming it, with the fix.
+#[test]
+fn security_hub_must_be_enabled_in_each_region() {
+    let (emulator, _estate, dir) = snapshotted();
+    emulator.events(&["--region", "us-east-1", "hub"]);
+    let (code, report) = doctor(&emulator.endpoint, dir.path(), &["--security-hub"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        statuses(&report, "security hub"),
+        [
+            ("eu-west-1".to_owned(), "fail".to_owned()),
+            ("us-east-1".to_owned(), "ok".to_owned()),
+        ],
+        "{report:#}"
+    );
+    let failed = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|check| check["check"] == "security hub" && check["status"] == "fail")
+        .expect("the region without it");
+    let detail = failed["detail"].as_str().expect("detail");
+    assert!(
+        detail.starts_with("DescribeHub failed: InvalidAccessException"),
+        "{detail}"
+    );
+    assert!(
+        failed["fix"]
+            .as_str()
+            .is_some_and(|fix| fix.contains("enable Security Hub in this region")),
+        "{failed}"
+    );
+}

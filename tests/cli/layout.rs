@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::repo_root;
 
 /// Our crates, by the short names the table uses.
-const OURS: [&str; 13] = [
+const OURS: [&str; 14] = [
     "model",
     "analysis",
     "diff",
@@ -23,6 +23,7 @@ const OURS: [&str; 13] = [
     "printer",
     "aws",
     "doctor",
+    "findings",
     "fixtures",
 ];
 

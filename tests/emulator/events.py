@@ -10,6 +10,8 @@
     events.py --endpoint-url URL --region R trail [--not-logging]
     events.py --endpoint-url URL --region R topic
     events.py --endpoint-url URL --region R drain QUEUE_URL
+    events.py --endpoint-url URL --region R hub
+    events.py --endpoint-url URL --region R findings
 
 `queue` creates an SQS queue and an EventBridge rule on CloudTrail's NACL
 calls that delivers to it (the pattern of examples/lambda/template.yaml,
@@ -39,6 +41,9 @@ and prints {"topic_arn", "queue_url"}.
 
 `drain` receives every message the queue holds and prints their bodies,
 parsed: {"messages": [...]}.
+
+`hub` enables Security Hub in the region; `findings` prints the findings
+it holds: {"findings": [...]}, as GetFindings answers.
 
 `trail` creates a trail in the region (and its S3 bucket) and starts its
 logging, unless --not-logging; it prints {"trail_arn"}.
@@ -168,6 +173,17 @@ def drain(endpoint, region, url):
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def hub(endpoint, region):
+    securityhub = boto3.client("securityhub", region_name=region, endpoint_url=endpoint)
+    securityhub.enable_security_hub()
+    return {"hub_arn": securityhub.describe_hub()["HubArn"]}
+
+
+def findings(endpoint, region):
+    securityhub = boto3.client("securityhub", region_name=region, endpoint_url=endpoint)
+    return {"findings": securityhub.get_findings()["Findings"]}
+
+
 def whoami(endpoint, region):
     sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
     return {"arn": sts.get_caller_identity()["Arn"]}
@@ -208,6 +224,8 @@ def main():
     count_command.add_argument("queue_url")
     commands.add_parser("whoami")
     commands.add_parser("topic")
+    commands.add_parser("hub")
+    commands.add_parser("findings")
     drain_command = commands.add_parser("drain")
     drain_command.add_argument("queue_url")
     trail_command = commands.add_parser("trail")
@@ -223,6 +241,10 @@ def main():
         result = send_raw(args.endpoint_url, args.region, args.queue_url, args.body, args.times)
     elif args.command == "count":
         result = count(args.endpoint_url, args.region, args.queue_url)
+    elif args.command == "hub":
+        result = hub(args.endpoint_url, args.region)
+    elif args.command == "findings":
+        result = findings(args.endpoint_url, args.region)
     elif args.command == "topic":
         result = topic(args.endpoint_url, args.region)
     elif args.command == "drain":

@@ -9,7 +9,7 @@ use nacl_drift_guard::Edge;
 use nacl_drift_model::{AccountId, Place, Region};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 
-use crate::{Ec2, Ec2Live, OrgLive, SnsTopic, ec2_client};
+use crate::{Ec2, Ec2Live, OrgLive, SecurityHub, SnsTopic, ec2_client};
 
 /// EC2, for the caller's account or many: one live source for both.
 #[derive(Clone)]
@@ -59,19 +59,23 @@ impl LiveSource for AwsSource {
     }
 }
 
-/// The guard's edge on AWS: EC2 for the caller's account or many, and the
-/// SNS topic of its alerts, when it has one.
+/// The guard's edge on AWS: EC2 for the caller's account or many, the SNS
+/// topic of its alerts and the Security Hub of its findings, when it has
+/// them.
 pub struct AwsEdge {
     /// Where live state is read and restores are made.
     pub source: AwsSource,
     /// Where alerts go.
     pub topic: Option<SnsTopic>,
+    /// Where findings go.
+    pub hub: Option<SecurityHub>,
 }
 
 impl Edge for AwsEdge {
     type Source = AwsSource;
     type Api = Ec2;
     type Topic = SnsTopic;
+    type Hub = SecurityHub;
 
     fn source(&self) -> AwsSource {
         self.source.clone()
@@ -83,5 +87,9 @@ impl Edge for AwsEdge {
 
     fn topic(&self) -> Option<SnsTopic> {
         self.topic.clone()
+    }
+
+    fn hub(&self) -> Option<SecurityHub> {
+        self.hub.clone()
     }
 }

@@ -15,7 +15,7 @@
 //! - [`Ec2`] makes a restore's calls: apply's `NaclApi` for EC2.
 //! - [`caller`] asks STS whose credentials are in use.
 //! - [`Queue`] receives and deletes the guard's SQS messages; [`SnsTopic`]
-//!   publishes its alerts.
+//!   publishes its alerts, [`SecurityHub`] imports its findings.
 //! - [`region_trails`] says which trails record a region's NACL calls, and
 //!   [`event_rules`] which EventBridge rules send them where, for `doctor`,
 //!   with [`check_lookup_events`].
@@ -50,6 +50,7 @@ mod live;
 mod network_acls;
 mod queue;
 mod rules;
+mod security_hub;
 mod subnets;
 mod topic;
 mod trails;
@@ -75,6 +76,7 @@ pub(crate) use network_acls::{PAGE_SIZE, vpc_filter};
 pub use network_acls::{SnapshotError, fetch_network_acls};
 pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_rules};
+pub use security_hub::SecurityHub;
 pub use subnets::subnet_labels;
 pub use topic::SnsTopic;
 pub use trails::{Trail, region_trails};

@@ -16,12 +16,12 @@ use std::collections::BTreeSet;
 use nacl_drift_apply::{Permission, check_restore_permissions};
 use nacl_drift_attribution::{PatternGap, pattern_gaps};
 use nacl_drift_aws::{
-    AwsSource, Queue, Rule, SdkConfig, SnsTopic, check_lookup_events, cloudtrail_client,
-    configured_region, ec2_client, event_rules, eventbridge_client, queue_region, region_trails,
-    subnet_labels,
+    AwsSource, Queue, Rule, SdkConfig, SecurityHub, SnsTopic, check_lookup_events,
+    cloudtrail_client, configured_region, ec2_client, event_rules, eventbridge_client,
+    queue_region, region_trails, subnet_labels,
 };
 use nacl_drift_guard::Identity;
-use nacl_drift_model::{AccountId, LiveAcl, Place, Region, TopicArn, sanitize};
+use nacl_drift_model::{AccountId, LiveAcl, Place, Region, TopicArn, sanitize, with_causes};
 use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;
 
@@ -532,6 +532,38 @@ pub async fn check_topic(checks: &mut Checks, config: &SdkConfig, arn: &TopicArn
     }
 }
 
+/// Security Hub, enabled in each region of `places` (DescribeHub), for
+/// the guard's `--security-hub`.
+pub async fn check_security_hub(checks: &mut Checks, config: &SdkConfig, places: &[Place]) {
+    const HUB_USERS: &str = "watch --security-hub, lambda";
+    let hub = SecurityHub::new(config);
+    let regions: BTreeSet<&Region> = places.iter().map(|place| &place.region).collect();
+    for region in regions {
+        let place = places
+            .iter()
+            .find(|place| &place.region == region)
+            .expect("a place of the region");
+        match hub.check(region).await {
+            Ok(()) => checks.add_at(
+                place,
+                "security hub",
+                HUB_USERS,
+                Status::Ok,
+                "Security Hub is enabled".to_owned(),
+                None,
+            ),
+            Err(error) => checks.add_at(
+                place,
+                "security hub",
+                HUB_USERS,
+                Status::Fail,
+                format!("{error}: the guard's findings would be refused"),
+                Some("enable Security Hub in this region (securityhub:EnableSecurityHub), or leave --security-hub off"),
+            ),
+        }
+    }
+}
+
 /// Who an SQS access policy lets send messages.
 #[derive(Debug, PartialEq, Eq)]
 enum Senders {
@@ -594,17 +626,6 @@ fn queue_senders(policy: &str) -> Senders {
         return Senders::Others(sanitize::cut(&who));
     }
     senders
-}
-
-/// An error and its causes, in one line.
-fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        text.push_str(&format!(": {error}"));
-        cause = error.source();
-    }
-    text
 }
 
 /// A live NACL of `place` that a baseline holds (one with subnets and tags

@@ -46,7 +46,8 @@ use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
-    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, SourceError, reconcile,
+    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled, SourceError,
+    reconcile,
 };
 use tokio::time::Instant;
 
@@ -83,6 +84,8 @@ pub trait Edge: Send + Sync + 'static {
     type Api: NaclApi;
     /// Where alerts go.
     type Topic: Topic;
+    /// Where findings go.
+    type Hub: Hub;
 
     /// The live source.
     fn source(&self) -> Self::Source;
@@ -92,6 +95,21 @@ pub trait Edge: Send + Sync + 'static {
 
     /// The topic of the guard's alerts, when it has one.
     fn topic(&self) -> Option<Self::Topic>;
+
+    /// The Security Hub of the guard's findings, when it imports them.
+    fn hub(&self) -> Option<Self::Hub>;
+}
+
+/// Where the guard imports a finding for each change it found (Security
+/// Hub at the edge): `NEW` while the drift stands, `RESOLVED` once a
+/// restore is verified.
+pub trait Hub: Clone + Send + Sync + 'static {
+    /// Imports `findings` (a re-import of an id updates its finding); a
+    /// failure is reported, and never blocks or undoes a restore.
+    fn import(
+        &self,
+        findings: &[nacl_drift_findings::Finding],
+    ) -> impl Future<Output = Result<(), SourceError>> + Send;
 }
 
 /// A topic that the guard publishes an [`Alert`] to for each reconcile
@@ -364,6 +382,7 @@ impl<E: Edge> Guard<E> {
             policy,
             config: Arc::clone(&self.config),
             topic: self.edge.topic(),
+            hub: self.edge.hub(),
         })
     }
 
@@ -391,6 +410,25 @@ impl<E: Edge> Guard<E> {
     }
 }
 
+/// The findings of a reconcile's changes: those a verified restore undid
+/// are resolved.
+fn findings_of(reconciled: &Reconciled) -> Vec<nacl_drift_findings::Finding> {
+    let now = std::time::SystemTime::now();
+    let mut findings = nacl_drift_findings::findings(&reconciled.before, now);
+    if let Some(after) = &reconciled.after {
+        let remaining: BTreeSet<String> = nacl_drift_findings::findings(after, now)
+            .into_iter()
+            .map(|finding| finding.id)
+            .collect();
+        for finding in &mut findings {
+            if !remaining.contains(&finding.id) {
+                finding.resolve();
+            }
+        }
+    }
+    findings
+}
+
 /// One reconcile, with everything it needs: it can run on a task of its own.
 pub struct Job<E: Edge> {
     reach: Reach,
@@ -405,6 +443,7 @@ pub struct Job<E: Edge> {
     policy: Policy,
     config: Arc<Config>,
     topic: Option<E::Topic>,
+    hub: Option<E::Hub>,
 }
 
 /// A job and what its reconcile found and did.
@@ -433,6 +472,13 @@ impl<E: Edge> Job<E> {
                 if let (Some(topic), Some(alert)) = (&self.topic, line.alert()) {
                     let published = topic.publish(&alert).await;
                     line.alerted(topic.name(), published);
+                }
+                if let Some(hub) = &self.hub {
+                    let findings = findings_of(&reconciled);
+                    if !findings.is_empty() {
+                        let imported = hub.import(&findings).await;
+                        line.imported(&findings, imported);
+                    }
                 }
                 Ok(line)
             }

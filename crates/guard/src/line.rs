@@ -11,7 +11,7 @@ use nacl_drift_diff::{
     Verdict,
 };
 use nacl_drift_model::sanitize::{self, Shown};
-use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId};
+use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId, with_causes};
 use nacl_drift_reconcile::{Reconciled, SourceError};
 use serde::Serialize;
 
@@ -67,9 +67,22 @@ pub struct Line {
     /// was published.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) alert: Option<AlertSent>,
+    /// The findings imported into Security Hub: how many, how many
+    /// resolved, and why none were, when they were not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) security_hub: Option<HubImport>,
     /// Each NACL's Name tag, for alerts.
     #[serde(skip)]
     pub(crate) names: BTreeMap<NetworkAclId, String>,
+}
+
+/// The import of a reconcile's findings into Security Hub.
+#[derive(Debug, Serialize)]
+pub(crate) struct HubImport {
+    findings: usize,
+    resolved: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 /// The alert about a reconcile's drift.
@@ -215,12 +228,11 @@ impl Line {
                 .collect(),
             latency_ms,
             alert: None,
+            security_hub: None,
             names: before
-                .files
-                .iter()
-                .flat_map(|(_, baseline)| &baseline.network_acls)
-                .chain(before.live.iter().map(|live| &live.observed.acl))
-                .filter_map(|acl| Some((acl.id.clone(), acl.tags.get("Name")?.clone())))
+                .nacl_names()
+                .into_iter()
+                .filter_map(|(id, name)| Some((NetworkAclId::parse(id).ok()?, name.to_owned())))
                 .collect(),
         }
     }
@@ -234,7 +246,11 @@ impl Line {
     /// read (or not alerted).
     pub fn standing(&self) -> Standing {
         let unalerted = self.alert.as_ref().is_some_and(|alert| !alert.published);
-        if !self.read_everything() || unalerted {
+        let unimported = self
+            .security_hub
+            .as_ref()
+            .is_some_and(|import| import.error.is_some());
+        if !self.read_everything() || unalerted || unimported {
             Standing::Failed
         } else if self.in_sync {
             Standing::InSync
@@ -251,20 +267,37 @@ impl Line {
         Some(format!("could not alert {}: {error}", alert.topic))
     }
 
+    /// Why the findings of this reconcile could not be imported.
+    pub fn unimported(&self) -> Option<String> {
+        let error = self.security_hub.as_ref()?.error.as_ref()?;
+        Some(format!(
+            "could not import the findings into Security Hub: {error}"
+        ))
+    }
+
+    /// Records the import of `findings`, or why it failed.
+    pub(crate) fn imported(
+        &mut self,
+        findings: &[nacl_drift_findings::Finding],
+        imported: Result<(), SourceError>,
+    ) {
+        let resolved = findings
+            .iter()
+            .filter(|finding| finding.workflow.status == "RESOLVED")
+            .count();
+        self.security_hub = Some(HubImport {
+            findings: findings.len(),
+            resolved,
+            error: imported.err().map(|error| with_causes(error.as_ref())),
+        });
+    }
+
     /// Records the alert published to `topic`, or why it was not.
     pub(crate) fn alerted(&mut self, topic: String, published: Result<(), SourceError>) {
         self.alert = Some(AlertSent {
             topic,
             published: published.is_ok(),
-            error: published.err().map(|error| {
-                let mut text = error.to_string();
-                let mut cause = error.source();
-                while let Some(error) = cause {
-                    text.push_str(&format!(": {error}"));
-                    cause = error.source();
-                }
-                text
-            }),
+            error: published.err().map(|error| with_causes(error.as_ref())),
         });
     }
 
@@ -358,6 +391,9 @@ impl Line {
                 "; {} account-regions could not be read",
                 self.errors.len()
             ));
+        }
+        if let Some(unimported) = self.unimported() {
+            text.push_str(&format!("; {}", Shown(&unimported)));
         }
         if let Some(alert) = &self.alert {
             match &alert.error {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use nacl_drift_config::Config;
 use nacl_drift_fixtures::{
-    ACCOUNT, Estate, InMemoryEc2, MemoryTopic, entry_call, one_vpc, schedule,
+    ACCOUNT, Estate, InMemoryEc2, MemoryHub, MemoryTopic, entry_call, one_vpc, schedule,
 };
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Edge, Guard, Identity, Reach, Said, Settings, Standing, Trigger, queue};
@@ -16,16 +16,22 @@ use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
 
-/// The in-memory EC2 as the guard's edge, with a topic in memory.
-struct Memory(InMemoryEc2, Option<MemoryTopic>);
+/// The in-memory EC2 as the guard's edge, with a topic and a Security
+/// Hub in memory.
+struct Memory(InMemoryEc2, Option<MemoryTopic>, MemoryHub);
 
 impl Edge for Memory {
     type Source = InMemoryEc2;
     type Api = InMemoryEc2;
     type Topic = MemoryTopic;
+    type Hub = MemoryHub;
 
     fn topic(&self) -> Option<MemoryTopic> {
         self.1.clone()
+    }
+
+    fn hub(&self) -> Option<MemoryHub> {
+        Some(self.2.clone())
     }
 
     fn source(&self) -> InMemoryEc2 {
@@ -41,7 +47,7 @@ impl Edge for Memory {
 
 /// A restoring guard of the one-VPC estate, and its EC2.
 fn guard(estate: &Estate, flap_limit: usize) -> (Guard<Memory>, InMemoryEc2) {
-    guard_alerting(estate, flap_limit, None)
+    guard_alerting(estate, flap_limit, None, MemoryHub::default())
 }
 
 /// The same, alerting `topic`.
@@ -49,6 +55,7 @@ fn guard_alerting(
     estate: &Estate,
     flap_limit: usize,
     topic: Option<MemoryTopic>,
+    hub: MemoryHub,
 ) -> (Guard<Memory>, InMemoryEc2) {
     let ec2 = InMemoryEc2::of(&one_vpc());
     let settings = Settings {
@@ -67,7 +74,7 @@ fn guard_alerting(
     };
     let guard = Guard::new(
         settings,
-        Memory(ec2.clone(), topic),
+        Memory(ec2.clone(), topic, hub),
         identity,
         &Config::none(),
     );
@@ -85,7 +92,8 @@ fn json(said: &Said) -> Option<Value> {
 async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
     let estate = Estate::of(&one_vpc());
     let topic = MemoryTopic::default();
-    let (mut guard, ec2) = guard_alerting(&estate, 3, Some(topic.clone()));
+    let hub = MemoryHub::default();
+    let (mut guard, ec2) = guard_alerting(&estate, 3, Some(topic.clone()), hub.clone());
     ec2.delete_rule("acl-0db", 80);
     let mut said = Vec::new();
     let event = entry_call("DeleteNetworkAclEntry", "e-1", "acl-0db", 80, MALLORY);
@@ -122,6 +130,15 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
         "published once"
     );
     assert_eq!(answer["alert"]["published"], true, "{answer}");
+
+    // Its finding, resolved: the restore was verified.
+    let finding = hub
+        .finding("nacl-drift/111122223333/us-east-1/acl-0db/entry_deleted/ingress/80")
+        .expect("the finding of the deletion");
+    assert_eq!(finding.workflow.status, "RESOLVED");
+    assert_eq!(finding.compliance.status, "PASSED");
+    assert_eq!(answer["security_hub"]["findings"], 1, "{answer}");
+    assert_eq!(answer["security_hub"]["resolved"], 1, "{answer}");
     assert_eq!(
         alert.subject,
         "nacl-drift: restored 1 change (critical) in acl-0db, 111122223333/us-east-1"
@@ -198,6 +215,16 @@ async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() 
 
 /// A batch, delivered after a delay.
 type Delayed = (Duration, Vec<Message<String>>);
+
+/// One reconcile of everything, after `ec2` lost the SSH deny again.
+async fn after_a_deletion(guard: &mut Guard<Memory>, ec2: &InMemoryEc2) -> nacl_drift_guard::Line {
+    ec2.delete_rule("acl-0db", 80);
+    let baselines = guard.baselines().expect("baselines");
+    guard
+        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .await
+        .expect("a line")
+}
 
 /// A queue in memory: each receive takes the next batch, after its delay;
 /// then it waits out the long poll and has nothing.
@@ -353,13 +380,13 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
 #[tokio::test(start_paused = true)]
 async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
     let estate = Estate::of(&one_vpc());
-    let (mut guard, ec2) = guard_alerting(&estate, 3, Some(MemoryTopic::refusing()));
-    ec2.delete_rule("acl-0db", 80);
-    let baselines = guard.baselines().expect("baselines");
-    let line = guard
-        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
-        .await
-        .expect("a line");
+    let (mut guard, ec2) = guard_alerting(
+        &estate,
+        3,
+        Some(MemoryTopic::refusing()),
+        MemoryHub::default(),
+    );
+    let line = after_a_deletion(&mut guard, &ec2).await;
     assert_eq!(ec2.entries("acl-0db").len(), 2, "restored all the same");
     let json: Value = serde_json::from_str(&line.json()).expect("JSON");
     assert_eq!(json["in_sync"], true);
@@ -381,10 +408,48 @@ async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
     );
 
     // In sync: no drift, no alert.
+    let baselines = guard.baselines().expect("baselines");
     let line = guard
         .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line");
     assert!(line.alert().is_none());
     assert_eq!(line.standing(), Standing::InSync);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_finding_is_new_while_the_drift_stands() {
+    let estate = Estate::of(&one_vpc());
+    let hub = MemoryHub::default();
+    let (mut guard, ec2) = guard_alerting(&estate, 1, None, hub.clone());
+    ec2.delete_rule("acl-0db", 80);
+    // The brake holds the NACL after one restore: the next deletion stands.
+    for _ in 0..2 {
+        let baselines = guard.baselines().expect("baselines");
+        guard
+            .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+            .await
+            .expect("a line");
+        ec2.delete_rule("acl-0db", 80);
+    }
+    let finding = hub
+        .finding("nacl-drift/111122223333/us-east-1/acl-0db/entry_deleted/ingress/80")
+        .expect("the finding");
+    assert_eq!(finding.workflow.status, "NEW", "held, not restored");
+    assert_eq!(finding.compliance.status, "FAILED");
+    assert_eq!(hub.len(), 1, "one finding, updated");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_security_hub_that_is_not_enabled_never_stops_the_restore() {
+    let estate = Estate::of(&one_vpc());
+    let (mut guard, ec2) = guard_alerting(&estate, 3, None, MemoryHub::disabled());
+    let line = after_a_deletion(&mut guard, &ec2).await;
+    assert_eq!(ec2.entries("acl-0db").len(), 2, "restored all the same");
+    assert_eq!(line.standing(), Standing::Failed, "--once exits 1");
+    let unimported = line.unimported().expect("the import failed");
+    assert!(
+        unimported.contains("not subscribed to AWS Security Hub (in us-east-1)"),
+        "{unimported}"
+    );
 }

@@ -112,3 +112,14 @@ impl BaselineError {
         }
     }
 }
+
+/// `error` and its causes, in one line: `what: why: why`.
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(&format!(": {error}"));
+        cause = error.source();
+    }
+    text
+}

@@ -235,6 +235,14 @@ fn iam_name(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
+/// An ARN's partition: `aws`, `aws-cn`, `aws-us-gov`, ...
+fn is_partition(partition: &str) -> bool {
+    partition.starts_with("aws")
+        && partition
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
 /// `arn:<partition>:iam::<account>:role/<path/><name>`.
 fn role_arn(value: &str) -> bool {
     let Some(rest) = value.strip_prefix("arn:") else {
@@ -250,17 +258,13 @@ fn role_arn(value: &str) -> bool {
     ) else {
         return false;
     };
-    let partition_ok = partition.starts_with("aws")
-        && partition
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'-');
     let role_ok = resource.strip_prefix("role/").is_some_and(|path_and_name| {
         let name = path_and_name.rsplit('/').next().unwrap_or_default();
         path_and_name.len() <= 512
             && (1..=64).contains(&name.len())
             && path_and_name.split('/').all(iam_name)
     });
-    value.len() <= 2048 && partition_ok && AccountId::parse(account).is_ok() && role_ok
+    value.len() <= 2048 && is_partition(partition) && AccountId::parse(account).is_ok() && role_ok
 }
 
 string_id!(
@@ -307,10 +311,7 @@ fn topic_arn(value: &str) -> bool {
         return false;
     };
     let name = name.strip_suffix(".fifo").unwrap_or(name);
-    partition.starts_with("aws")
-        && partition
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'-')
+    is_partition(partition)
         && Region::parse(region).is_ok()
         && AccountId::parse(account).is_ok()
         && (1..=256).contains(&name.len())

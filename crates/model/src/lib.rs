@@ -40,7 +40,7 @@ pub use entry::{
     Action, Direction, Entry, EntryError, EntryKey, EntryRecord, IcmpTypeCode, PortRange, Protocol,
     RuleNumber, Traffic,
 };
-pub use error::{BaselineError, FileLocation};
+pub use error::{BaselineError, FileLocation, with_causes};
 pub use ids::{
     AccountId, AssociationId, IdError, NetworkAclId, Region, RoleArn, RoleName, SubnetId, TopicArn,
     VpcId,

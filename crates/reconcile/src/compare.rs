@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use nacl_drift_diff::{Change, Judged, Report, Skipped, Verdicts, coverage, diff_covering};
 use nacl_drift_model::{
-    AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAclId, Place, Region, Scope,
-    SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
+    AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAcl, NetworkAclId, Place,
+    Region, Scope, SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
 };
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
@@ -279,6 +279,23 @@ impl Comparison {
             .collect()
     }
 
+    /// The NACL `id`, as its baseline has it, else as it is live.
+    pub fn nacl(&self, id: &NetworkAclId) -> Option<&NetworkAcl> {
+        let baseline_acls = self.files.iter().flat_map(|(_, b)| &b.network_acls);
+        let live_acls = self.live.iter().map(|live| &live.observed.acl);
+        baseline_acls.chain(live_acls).find(|acl| &acl.id == id)
+    }
+
+    /// Each NACL's Name tag, as its baseline has it, else as it is live.
+    pub fn nacl_names(&self) -> BTreeMap<&str, &str> {
+        let baseline_acls = self.files.iter().flat_map(|(_, b)| &b.network_acls);
+        let live_acls = self.live.iter().map(|live| &live.observed.acl);
+        live_acls
+            .chain(baseline_acls)
+            .filter_map(|acl| Some((acl.id.as_str(), acl.tags.get("Name")?.as_str())))
+            .collect()
+    }
+
     /// The report with its verdicts, as the documented JSON has it.
     pub fn judged(&self) -> Judged<'_> {
         Judged {
@@ -539,7 +556,7 @@ mod tests {
             observed: nacl_drift_model::ObservedAcl {
                 account: AccountId::parse("111122223333").expect("id"),
                 vpc_id: VpcId::parse(vpc).expect("id"),
-                acl: nacl_drift_model::NetworkAcl {
+                acl: NetworkAcl {
                     id: NetworkAclId::parse("acl-0a").expect("id"),
                     is_default: true,
                     tags: BTreeMap::new(),

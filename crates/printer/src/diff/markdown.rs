@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_key, acl_label, acl_names, attribution_asked, effect_lines, in_sync_line, many_accounts,
-    severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, severity,
+    skipped_lines, summary, who_when_from,
 };
 use nacl_drift_reconcile::Comparison;
 
@@ -16,7 +16,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
     if report.in_sync {
         let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
     } else {
-        let names = acl_names(comparison);
+        let names = comparison.nacl_names();
         let attributed = attribution_asked(comparison);
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(comparison));
         let many_accounts = many_accounts(&report.changes);

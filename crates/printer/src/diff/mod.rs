@@ -12,7 +12,6 @@ use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, Sub
 use crate::{Printer, counted};
 use nacl_drift_reconcile::Comparison;
 
-pub mod asff;
 mod markdown;
 mod sarif;
 mod table;
@@ -55,7 +54,7 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
             serde_json::to_string_pretty(&sarif_log(comparison)).expect("SARIF always serialises"),
         )),
         Format::Asff => {
-            let findings = asff::findings(comparison, std::time::SystemTime::now());
+            let findings = nacl_drift_findings::findings(comparison, std::time::SystemTime::now());
             printer.line(sanitize::json(
                 serde_json::to_string_pretty(&serde_json::json!({ "Findings": findings }))
                     .expect("findings always serialise"),
@@ -89,16 +88,6 @@ pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: &Comp
             "{accepted} accepted {changes} not shown (the config file accepts {them}): --show-accepted lists {them}."
         ));
     }
-}
-
-/// Names of NACLs (their Name tag), from the baselines and the live state.
-fn acl_names(comparison: &Comparison) -> BTreeMap<&str, &str> {
-    let baseline_acls = comparison.files.iter().flat_map(|(_, b)| &b.network_acls);
-    let live_acls = comparison.live.iter().map(|live| &live.observed.acl);
-    live_acls
-        .chain(baseline_acls)
-        .filter_map(|acl| Some((acl.id.as_str(), acl.tags.get("Name")?.as_str())))
-        .collect()
 }
 
 fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
@@ -187,7 +176,7 @@ fn severity(change: &Change, verdict: &Verdict) -> String {
 /// Each effect on traffic, most severe first, with its NACL (and, for
 /// subnets that moved, where they went).
 fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
-    let names = acl_names(comparison);
+    let names = comparison.nacl_names();
     let mut lines: Vec<(Severity, String)> = Vec::new();
     // A moved subnet's effects, merged into one line per direction and
     // kind, at the line of the first: the NACL it left, where it is now,

@@ -8,12 +8,12 @@ use nacl_drift_diff::{Change, Drift};
 use nacl_drift_model::Lines;
 use serde_json::Value;
 
-use super::{acl_label, acl_names};
+use super::acl_label;
 use crate::sarif::{self, RuleKind};
 use nacl_drift_reconcile::Comparison;
 
 pub(super) fn sarif_log(comparison: &Comparison) -> Value {
-    let names = acl_names(comparison);
+    let names = comparison.nacl_names();
     let lines: HashMap<&Path, Lines> = comparison
         .files
         .iter()

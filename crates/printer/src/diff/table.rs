@@ -5,8 +5,8 @@ use comfy_table::Color;
 use nacl_drift_diff::{ChangeKind, Severity};
 
 use super::{
-    acl_key, acl_label, acl_names, attribution_asked, effect_lines, in_sync_line, many_accounts,
-    place, severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, place,
+    severity, skipped_lines, summary, who_when_from,
 };
 use crate::Printer;
 use nacl_drift_reconcile::Comparison;
@@ -32,7 +32,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
     if report.in_sync {
         printer.line(in_sync_line(comparison));
     } else {
-        let names = acl_names(comparison);
+        let names = comparison.nacl_names();
         let attributed = attribution_asked(comparison);
         let mut header = vec![
             "NACL",

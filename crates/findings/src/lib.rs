@@ -2,18 +2,23 @@
 //! (ASFF), as BatchImportFindings takes them: one finding a change, with a
 //! stable `Id` per NACL and drift (a re-import updates it), on the
 //! account's default product. Accepted drift is `SUPPRESSED`; the rest is
-//! `NEW` and `FAILED`.
+//! `NEW` and `FAILED`, until a restore is verified: then `RESOLVED` and
+//! `PASSED` ([`Finding::resolve`]).
+//!
+//! For `diff --format asff` (the printer) and the guard's import (the AWS
+//! edge converts each [`Finding`] to the SDK's). No AWS SDK.
+
+#![deny(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_diff::{Attributed, Change, Drift, Severity, TrafficEffect, Verdict};
-use nacl_drift_model::{NetworkAcl, Region};
+use nacl_drift_model::Region;
+use nacl_drift_model::sanitize::Shown;
 use nacl_drift_reconcile::Comparison;
 use serde::Serialize;
-
-use super::{acl_label, acl_names};
 
 /// The ASFF version Security Hub takes.
 const SCHEMA_VERSION: &str = "2018-10-08";
@@ -25,88 +30,136 @@ const DESCRIPTION_CHARS: usize = 1024;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Finding {
-    schema_version: &'static str,
+    /// The ASFF version.
+    pub schema_version: &'static str,
     /// Stable per NACL and drift: `nacl-drift/ACCOUNT/REGION/ACL/KIND[/WHERE]`.
     pub id: String,
-    product_arn: String,
-    generator_id: String,
-    aws_account_id: String,
-    types: Vec<&'static str>,
-    created_at: String,
-    updated_at: String,
-    severity: FindingSeverity,
-    title: String,
-    description: String,
-    resources: Vec<Resource>,
-    compliance: Status,
-    workflow: Status,
-    record_state: &'static str,
+    /// The account's default product.
+    pub product_arn: String,
+    /// `nacl-drift/KIND`.
+    pub generator_id: String,
+    /// The NACL's account.
+    pub aws_account_id: String,
+    /// The finding's types.
+    pub types: Vec<&'static str>,
+    /// When it was first seen: the event's time when attributed.
+    pub created_at: String,
+    /// Now.
+    pub updated_at: String,
+    /// Its severity.
+    pub severity: FindingSeverity,
+    /// At most 256 characters.
+    pub title: String,
+    /// At most 1,024 characters.
+    pub description: String,
+    /// The NACL.
+    pub resources: Vec<Resource>,
+    /// `FAILED`, or `PASSED` once resolved.
+    pub compliance: Status,
+    /// `NEW`, `SUPPRESSED` (accepted), or `RESOLVED`.
+    pub workflow: Status,
+    /// `ACTIVE`.
+    pub record_state: &'static str,
+    /// The acceptance, for accepted drift.
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<Note>,
-    product_fields: BTreeMap<&'static str, String>,
+    pub note: Option<Note>,
+    /// The drift's kind and severity, as nacl-drift names them.
+    pub product_fields: BTreeMap<&'static str, String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct FindingSeverity {
-    label: &'static str,
-    original: &'static str,
+impl Finding {
+    /// The same finding, once a restore has been verified: `RESOLVED` and
+    /// `PASSED`.
+    pub fn resolve(&mut self) {
+        self.workflow.status = "RESOLVED";
+        self.compliance.status = "PASSED";
+    }
 }
 
+/// A finding's severity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Resource {
+pub struct FindingSeverity {
+    /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`.
+    pub label: &'static str,
+    /// nacl-drift's.
+    pub original: &'static str,
+}
+
+/// The NACL, as a Security Hub resource.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Resource {
+    /// `AwsEc2NetworkAcl`.
     #[serde(rename = "Type")]
-    kind: &'static str,
-    id: String,
-    partition: &'static str,
-    region: String,
+    pub kind: &'static str,
+    /// The NACL's ARN.
+    pub id: String,
+    /// Its partition.
+    pub partition: &'static str,
+    /// Its region.
+    pub region: String,
+    /// Its tags.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    tags: BTreeMap<String, String>,
-    details: Details,
+    pub tags: BTreeMap<String, String>,
+    /// What Security Hub knows of NACLs.
+    pub details: Details,
 }
 
+/// A resource's details.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Details {
-    aws_ec2_network_acl: NetworkAclDetails,
+pub struct Details {
+    /// The NACL's.
+    pub aws_ec2_network_acl: NetworkAclDetails,
 }
 
+/// A NACL's details.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct NetworkAclDetails {
+pub struct NetworkAclDetails {
+    /// Whether it is its VPC's default, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    is_default: Option<bool>,
-    network_acl_id: String,
-    owner_id: String,
-    vpc_id: String,
+    pub is_default: Option<bool>,
+    /// Its id.
+    pub network_acl_id: String,
+    /// Its account.
+    pub owner_id: String,
+    /// Its VPC.
+    pub vpc_id: String,
 }
 
+/// A workflow or compliance status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Status {
-    status: &'static str,
+pub struct Status {
+    /// The status.
+    pub status: &'static str,
 }
 
+/// A note on a finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Note {
-    text: String,
-    updated_by: &'static str,
-    updated_at: String,
+pub struct Note {
+    /// What it says.
+    pub text: String,
+    /// `nacl-drift`.
+    pub updated_by: &'static str,
+    /// When.
+    pub updated_at: String,
 }
 
 /// The findings of `comparison`'s changes, each with its verdict, at `now`.
 pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
     let now = humantime::format_rfc3339_seconds(now).to_string();
-    let names = acl_names(comparison);
+    let names = comparison.nacl_names();
     comparison
         .report
         .changes
         .iter()
         .zip(comparison.verdicts.iter())
         .map(|(change, verdict)| {
-            let acl = a_nacl(comparison, change);
+            let acl = comparison.nacl(&change.network_acl_id);
             let position = change.position();
             let at = if position.is_empty() {
                 String::new()
@@ -141,7 +194,10 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                     &format!(
                         "NACL drift: {} on {}{at}",
                         change.kind().label(),
-                        acl_label(&names, change.network_acl_id.as_str())
+                        match names.get(change.network_acl_id.as_str()) {
+                            Some(name) => format!("{} ({})", change.network_acl_id, Shown(name)),
+                            None => change.network_acl_id.to_string(),
+                        }
                     ),
                     TITLE_CHARS,
                 ),
@@ -239,15 +295,6 @@ fn partition(region: &Region) -> &'static str {
     } else {
         "aws"
     }
-}
-
-/// The NACL of the change, as the baseline or the live state has it.
-fn a_nacl<'a>(comparison: &'a Comparison, change: &Change) -> Option<&'a NetworkAcl> {
-    let baseline_acls = comparison.files.iter().flat_map(|(_, b)| &b.network_acls);
-    let live_acls = comparison.live.iter().map(|live| &live.observed.acl);
-    baseline_acls
-        .chain(live_acls)
-        .find(|acl| acl.id == change.network_acl_id)
 }
 
 /// The traffic effects that follow from `change`: for an entry, those of
