@@ -168,7 +168,11 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
             };
             let effects = effects_of(&comparison.report.effects, change);
             let created_at = match &verdict.attribution {
-                Attributed::To(by) if !by.event_time.is_empty() => by.event_time.clone(),
+                // CloudTrail's time, when it is one: an event's text is
+                // not trusted.
+                Attributed::To(by) if humantime::parse_rfc3339(&by.event_time).is_ok() => {
+                    by.event_time.clone()
+                }
                 _ => now.clone(),
             };
             Finding {
@@ -234,7 +238,11 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                 record_state: "ACTIVE",
                 note: verdict.accepted.as_ref().map(|accepted| Note {
                     text: cut(
-                        &format!("Accepted until {}: {}", accepted.expires, accepted.reason),
+                        &format!(
+                            "Accepted until {}: {}",
+                            accepted.expires,
+                            Shown(&accepted.reason)
+                        ),
                         512,
                     ),
                     updated_by: "nacl-drift",
@@ -372,14 +380,18 @@ fn description(change: &Change, verdict: &Verdict, effects: &[&TrafficEffect]) -
         text.push_str(&format!(" {verb}: {}.", effect.effect));
     }
     if let Attributed::To(by) = &verdict.attribution {
-        text.push_str(&format!(" Made by {} at {}", by.who(), by.event_time));
+        text.push_str(&format!(
+            " Made by {} at {}",
+            Shown(&by.who()),
+            Shown(&by.event_time)
+        ));
         if let Some(ip) = &by.source_ip {
-            text.push_str(&format!(" from {ip}"));
+            text.push_str(&format!(" from {}", Shown(ip)));
         }
         text.push('.');
     }
     if let Some(reason) = &verdict.monitor_only {
-        text.push_str(&format!(" Monitored only: {reason}."));
+        text.push_str(&format!(" Monitored only: {}.", Shown(reason)));
     }
     text
 }
