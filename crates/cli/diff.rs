@@ -108,18 +108,19 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             .unaccepted()
             .any(|change| change.severity >= level),
     };
+    let errors = comparison.report.errors.clone();
     if settings.show_accepted || matches!(format, Format::Json | Format::Sarif | Format::Asff) {
         render::print(printer, format, &comparison);
     } else {
-        render::print_unaccepted(printer, format, &comparison);
+        render::print_unaccepted(printer, format, comparison);
     }
-    if !comparison.report.errors.is_empty() {
+    if !errors.is_empty() {
         if matches!(format, Format::Json | Format::Sarif | Format::Asff) {
-            for error in &comparison.report.errors {
+            for error in &errors {
                 printer.warning(&format!("could not read {error}"));
             }
         } else {
-            print_read_errors(printer, &comparison.report.errors);
+            print_read_errors(printer, &errors);
         }
         return Ok(ExitStatus::Failure);
     }

@@ -18,7 +18,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
-    Ec2Live, OrgLive, SdkConfig, account_of, configured_region, enabled_regions, enabled_regions_of,
+    AwsSource, Ec2Live, OrgLive, SdkConfig, account_of, configured_region, enabled_regions,
+    enabled_regions_of,
 };
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
@@ -138,9 +139,10 @@ async fn read_caller_account(settings: &Settings) -> Result<Capture> {
     let regions: BTreeSet<Region> = regions.into_iter().chain([first.clone()]).collect();
     let caller = account_of(&config, &first).await?;
     let source = Ec2Live::new(config);
+    let labels = AwsSource::Caller(Box::new(source.clone()));
     let regions = BTreeMap::from([(caller, regions)]);
     let vpc_filter = settings.vpc_filter.clone();
-    Ok(capture(source.clone(), source, regions, vpc_filter).await?)
+    Ok(capture(source, labels, regions, vpc_filter).await?)
 }
 
 /// Every account of `--accounts` or `--org`, each in its own regions (else
@@ -192,7 +194,7 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
     let (bar, on_read) = settings.target.accounts.progress(Some(total));
     let concurrency = settings.target.accounts.concurrency;
     let source = OrgLive::new(sessions.clone(), concurrency, Some(on_read));
-    let labels = OrgLive::new(sessions, concurrency, None);
+    let labels = AwsSource::Accounts(OrgLive::new(sessions, concurrency, None));
     let regions = targets
         .into_iter()
         .map(|(account, regions)| (account, regions.into_iter().collect()))

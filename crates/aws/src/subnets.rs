@@ -9,7 +9,7 @@ use nacl_drift_model::{AccountId, Region, SubnetId, SubnetLabels, VpcId, subnet_
 use nacl_drift_reconcile::SourceError;
 use nacl_drift_snapshot::SubnetLabelSource;
 
-use crate::{ApiError, Ec2Live, OrgLive, PAGE_SIZE, ec2_client, vpc_filter};
+use crate::{ApiError, AwsSource, PAGE_SIZE, ec2_client, vpc_filter};
 
 /// The label of every subnet of `vpc_ids` (of every VPC when it is empty)
 /// in the client's region: `prod-db-a (10.20.2.0/24)`.
@@ -52,18 +52,7 @@ fn label(subnet: &Subnet) -> Option<(SubnetId, String)> {
     Some((id, subnet_label(name, &cidrs)))
 }
 
-impl SubnetLabelSource for Ec2Live {
-    async fn subnet_labels(
-        &self,
-        _account: &AccountId,
-        region: &Region,
-        vpc_ids: &BTreeSet<VpcId>,
-    ) -> Result<SubnetLabels, SourceError> {
-        Ok(subnet_labels(&ec2_client(self.config(), region), vpc_ids).await?)
-    }
-}
-
-impl SubnetLabelSource for OrgLive {
+impl SubnetLabelSource for AwsSource {
     async fn subnet_labels(
         &self,
         account: &AccountId,

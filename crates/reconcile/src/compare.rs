@@ -251,7 +251,6 @@ impl Baselines {
 
 /// The baselines, the live state, the report on them, and the verdicts on
 /// its changes.
-#[derive(Clone)]
 pub struct Comparison {
     /// The accounts compared: the caller's, or the exports' owners.
     pub accounts: BTreeSet<AccountId>,
@@ -312,12 +311,12 @@ impl Comparison {
     /// The same comparison without the changes the config accepts and the
     /// effects that follow from them alone: what people are shown unless
     /// they ask for the accepted drift.
-    pub fn without_accepted(&self) -> Comparison {
+    pub fn without_accepted(self) -> Comparison {
         let (report, verdicts) = self.verdicts.without_accepted(&self.report);
         Comparison {
             report,
             verdicts,
-            ..self.clone()
+            ..self
         }
     }
 }

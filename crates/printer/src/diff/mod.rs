@@ -65,9 +65,10 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
 
 /// Prints the report without the changes the config file accepts, and the
 /// traffic effects only they cause, then says how many it left out.
-pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: &Comparison) {
+pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: Comparison) {
+    let all = comparison.report.changes.len();
     let shown = comparison.without_accepted();
-    let accepted = comparison.report.changes.len() - shown.report.changes.len();
+    let accepted = all - shown.report.changes.len();
     let (changes, them) = if accepted == 1 {
         ("change", "it")
     } else {
