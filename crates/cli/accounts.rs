@@ -3,6 +3,9 @@
 //! organization (`--org --role-name`), a subset of it (`--account`,
 //! `--account-tag`), and how many calls run at once (`--concurrency`).
 //! Without them, a command covers the account of the credentials in use.
+//! The accounts' flags also come from the environment (`NACL_DRIFT_ORG`,
+//! `NACL_DRIFT_ROLE_NAME`, ...), as the organization's Lambda guard takes
+//! no arguments.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -24,21 +27,36 @@ use nacl_drift_printer::Printer;
 pub struct AccountArgs {
     /// An accounts file (c7n-org's format): the accounts to cover, the role
     /// to assume in each, and their regions.
-    #[arg(long, value_name = "FILE", conflicts_with = "org")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "org",
+        env = "NACL_DRIFT_ACCOUNTS"
+    )]
     pub accounts: Option<PathBuf>,
 
     /// Cover every active account of the organization (Organizations
     /// ListAccounts, from its management or delegated-administrator
     /// account), assuming --role-name in each.
-    #[arg(long, requires = "role_name")]
+    #[arg(long, requires = "role_name", env = "NACL_DRIFT_ORG")]
     pub org: bool,
 
     /// With --org: the role to assume in every account.
-    #[arg(long, value_name = "NAME", requires = "org")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "org",
+        env = "NACL_DRIFT_ROLE_NAME"
+    )]
     pub role_name: Option<RoleName>,
 
     /// With --org: the external id the roles' trust policies ask for.
-    #[arg(long, value_name = "ID", requires = "org")]
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "org",
+        env = "NACL_DRIFT_EXTERNAL_ID"
+    )]
     pub external_id: Option<String>,
 
     /// Only this account; repeat for several. With --live-file, the account

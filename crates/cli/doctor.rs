@@ -12,10 +12,10 @@ use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
-    Checks, Guard, Status, check_accounts, check_places, check_queue, check_regions,
-    check_security_hub, check_topic,
+    Checks, Guard, Status, check_accounts, check_event_bus, check_places, check_queue,
+    check_regions, check_security_hub, check_topic,
 };
-use nacl_drift_model::{AccountId, Region, TopicArn};
+use nacl_drift_model::{AccountId, EventBusArn, Region, TopicArn};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::Baselines;
 
@@ -55,6 +55,12 @@ pub struct Args {
     #[arg(long)]
     security_hub: bool,
 
+    /// The organization guard's central event bus (examples/org-guard):
+    /// its policy must admit the organization of the credentials in use
+    /// (aws:PrincipalOrgID) and nobody else.
+    #[arg(long, value_name = "ARN")]
+    event_bus_arn: Option<EventBusArn>,
+
     /// Lines for people, or one JSON object.
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
     format: DoctorFormat,
@@ -79,6 +85,7 @@ struct Settings {
     queue_url: Option<String>,
     topic: Option<TopicArn>,
     security_hub: bool,
+    event_bus: Option<EventBusArn>,
     format: DoctorFormat,
     target: Target,
 }
@@ -93,6 +100,7 @@ impl Args {
             queue_url: self.sqs_queue_url,
             topic: self.sns_topic_arn,
             security_hub: self.security_hub,
+            event_bus: self.event_bus_arn,
             format: self.format,
             target: self.target.resolve(),
         }
@@ -203,16 +211,17 @@ pub async fn run(
             if let Some(topic) = &settings.topic {
                 check_topic(&mut checks, &aws_config, topic).await;
             }
-            if let Some(baselines) = baselines.as_ref().filter(|_| settings.security_hub) {
-                let places: Vec<_> = baselines.places().into_iter().collect();
-                check_security_hub(&mut checks, &aws_config, &places).await;
+            if let Some(bus) = &settings.event_bus {
+                check_event_bus(&mut checks, &aws_config, bus).await;
             }
-            if let Some(baselines) = &baselines {
+            if let (Some(baselines), Some(source)) = (&baselines, live.source()) {
+                if settings.security_hub {
+                    let places: Vec<_> = baselines.places().into_iter().collect();
+                    check_security_hub(&mut checks, &source, &places).await;
+                }
                 check_accounts(&mut checks, baselines, &identity);
                 let guard = settings.guard.then_some(Guard { queue });
-                if let Some(source) = live.source() {
-                    check_places(&mut checks, &source, baselines, &identity, guard.as_ref()).await;
-                }
+                check_places(&mut checks, &source, baselines, &identity, guard.as_ref()).await;
             }
         }
         Err(error) => checks.add(

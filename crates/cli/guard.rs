@@ -89,8 +89,8 @@ impl GuardArgs {
 }
 
 /// The guard of `settings`, on EC2 as `target` says, alerting its topic
-/// and importing its findings with the credentials in use: asks STS who
-/// nacl-drift is, to know its own calls.
+/// with the credentials in use and importing each finding in its own
+/// account: asks STS who nacl-drift is, to know its own calls.
 pub async fn start(
     settings: GuardSettings,
     target: &Target,
@@ -102,13 +102,14 @@ pub async fn start(
     let Some(source) = live.source() else {
         anyhow::bail!("the guard reads live state from AWS, not from exports");
     };
-    let (topic, hub) = if settings.topic.is_some() || settings.security_hub {
-        let aws = target.aws.load().await?;
-        let topic = settings.topic.map(|arn| SnsTopic::new(&aws, arn));
-        (topic, settings.security_hub.then(|| SecurityHub::new(&aws)))
-    } else {
-        (None, None)
+    let topic = match settings.topic {
+        Some(arn) => Some(SnsTopic::new(&target.aws.load().await?, arn)),
+        None => None,
     };
+    // Each finding is imported in its own account, as its live state is read.
+    let hub = settings
+        .security_hub
+        .then(|| SecurityHub::new(source.clone()));
     let edge = AwsEdge { source, topic, hub };
     Ok(Guard::new(settings.guard, edge, identity, config))
 }

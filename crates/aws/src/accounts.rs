@@ -105,13 +105,7 @@ pub struct OrgAccount {
 /// management or delegated-administrator account), from every page of
 /// Organizations' ListAccounts; suspended and closing accounts are left out.
 pub async fn organization_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>, ApiError> {
-    // Organizations is global: its endpoint is in us-east-1 when no region
-    // is configured.
-    let mut organizations = aws_sdk_organizations::config::Builder::from(config);
-    if config.region().is_none() {
-        organizations = organizations.region(SdkRegion::from_static("us-east-1"));
-    }
-    let client = aws_sdk_organizations::Client::from_conf(organizations.build());
+    let client = organizations_client(config);
     let mut pages = client.list_accounts().into_paginator().send();
     let mut accounts = Vec::new();
     while let Some(page) = pages.next().await {
@@ -133,6 +127,35 @@ pub async fn organization_accounts(config: &SdkConfig) -> Result<Vec<OrgAccount>
         }
     }
     Ok(accounts)
+}
+
+/// The id of the organization of `config`'s account (Organizations
+/// DescribeOrganization, which any member may call): `o-...`.
+pub async fn organization_id(config: &SdkConfig) -> Result<String, ApiError> {
+    let described = organizations_client(config)
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|error| ApiError::new("DescribeOrganization", error))?;
+    described
+        .organization()
+        .and_then(|organization| organization.id())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError {
+            operation: "DescribeOrganization",
+            code: None,
+            message: "the answer names no organization".to_owned(),
+        })
+}
+
+/// Organizations, which is global: its endpoint is in us-east-1 when no
+/// region is configured.
+fn organizations_client(config: &SdkConfig) -> aws_sdk_organizations::Client {
+    let mut organizations = aws_sdk_organizations::config::Builder::from(config);
+    if config.region().is_none() {
+        organizations = organizations.region(SdkRegion::from_static("us-east-1"));
+    }
+    aws_sdk_organizations::Client::from_conf(organizations.build())
 }
 
 /// The regions enabled in the account of `config` (EC2 DescribeRegions,

@@ -57,7 +57,7 @@ mod trails;
 
 pub use accounts::{
     AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, enabled_regions,
-    enabled_regions_of, organization_accounts, read_accounts, session,
+    enabled_regions_of, organization_accounts, organization_id, read_accounts, session,
 };
 pub use api_error::ApiError;
 pub use aws_config::SdkConfig;
@@ -75,7 +75,7 @@ pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
 pub(crate) use network_acls::{PAGE_SIZE, vpc_filter};
 pub use network_acls::{SnapshotError, fetch_network_acls};
 pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
-pub use rules::{Rule, event_rules};
+pub use rules::{Rule, event_bus_policy, event_rules};
 pub use security_hub::SecurityHub;
 pub use subnets::subnet_labels;
 pub use topic::SnsTopic;

@@ -1,6 +1,7 @@
 //! The EventBridge rules of a region's default event bus, with their event
 //! patterns and targets: for `doctor` to find the rule that sends the
-//! guard CloudTrail's NACL calls.
+//! guard CloudTrail's NACL calls; and an event bus's resource policy, for
+//! `doctor` to check who may send to the organization guard's bus.
 
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::types::RuleState;
@@ -55,4 +56,16 @@ pub async fn event_rules(client: &Client) -> Result<Vec<Rule>, ApiError> {
             None => return Ok(rules),
         }
     }
+}
+
+/// The resource policy of the event bus `arn` (DescribeEventBus), as JSON;
+/// `None` when it has none, which admits no other account.
+pub async fn event_bus_policy(client: &Client, arn: &str) -> Result<Option<String>, ApiError> {
+    let described = client
+        .describe_event_bus()
+        .name(arn)
+        .send()
+        .await
+        .map_err(|error| ApiError::new("DescribeEventBus", error))?;
+    Ok(described.policy().map(str::to_owned))
 }

@@ -1,12 +1,14 @@
 //! The guard's findings in Security Hub: BatchImportFindings in each
-//! finding's region, at most 100 findings a call (the API's limit), each
-//! converted from nacl-drift's ASFF to the SDK's. A region where Security
-//! Hub is not enabled is one clear error naming it: the SDK does not retry
-//! it.
+//! finding's account and region, at most 100 findings a call (the API's
+//! limit), each converted from nacl-drift's ASFF to the SDK's. A finding is
+//! imported with the credentials of its own account (the role assumed
+//! there, for many accounts): the default product takes only findings of
+//! the caller's account, and Security Hub's aggregation brings them to the
+//! administrator. A region where Security Hub is not enabled is one clear
+//! error naming it: the SDK does not retry it.
 
 use std::collections::BTreeMap;
 
-use aws_config::SdkConfig;
 use aws_sdk_securityhub::config::Region as SdkRegion;
 use aws_sdk_securityhub::types::{
     AwsEc2NetworkAclDetails, AwsSecurityFinding, Compliance, ComplianceStatus, Note, RecordState,
@@ -14,39 +16,49 @@ use aws_sdk_securityhub::types::{
 };
 use nacl_drift_findings::Finding;
 use nacl_drift_guard::Hub;
-use nacl_drift_model::Region;
+use nacl_drift_model::{AccountId, Place};
 use nacl_drift_reconcile::SourceError;
 
-use crate::ApiError;
+use crate::{ApiError, AwsSource};
 
 /// The most findings one BatchImportFindings takes.
 const BATCH: usize = 100;
 
-/// Security Hub, with the credentials of the configuration in use.
-#[derive(Clone, Debug)]
+/// Security Hub, in each account of a live source, with its credentials.
+#[derive(Clone)]
 pub struct SecurityHub {
-    config: SdkConfig,
+    accounts: AwsSource,
 }
 
 impl SecurityHub {
-    /// Security Hub, with the credentials of `config`.
-    pub fn new(config: &SdkConfig) -> SecurityHub {
-        SecurityHub {
-            config: config.clone(),
-        }
+    /// Security Hub in the accounts of `accounts`, each with the
+    /// credentials that act as it.
+    pub fn new(accounts: AwsSource) -> SecurityHub {
+        SecurityHub { accounts }
     }
 
-    fn client(&self, region: &str) -> aws_sdk_securityhub::Client {
-        let hub_config = aws_sdk_securityhub::config::Builder::from(&self.config)
+    fn client(&self, account: &str, region: &str) -> Result<aws_sdk_securityhub::Client, String> {
+        let config = AccountId::parse(account)
+            .ok()
+            .and_then(|account| self.accounts.config_of(&account))
+            .ok_or_else(|| format!("no credentials act as account {account:?} for Security Hub"))?;
+        let hub_config = aws_sdk_securityhub::config::Builder::from(config)
             .region(SdkRegion::new(region.to_owned()))
             .build();
-        aws_sdk_securityhub::Client::from_conf(hub_config)
+        Ok(aws_sdk_securityhub::Client::from_conf(hub_config))
     }
 
-    /// Whether Security Hub is enabled in `region` (DescribeHub), for
-    /// `doctor`.
-    pub async fn check(&self, region: &Region) -> Result<(), ApiError> {
-        self.client(region.as_str())
+    /// Whether Security Hub is enabled in `place`'s account and region
+    /// (DescribeHub), for `doctor`.
+    pub async fn check(&self, place: &Place) -> Result<(), ApiError> {
+        let client = self
+            .client(place.account.as_str(), place.region.as_str())
+            .map_err(|message| ApiError {
+                operation: "DescribeHub",
+                code: None,
+                message,
+            })?;
+        client
             .describe_hub()
             .send()
             .await
@@ -57,25 +69,33 @@ impl SecurityHub {
 
 impl Hub for SecurityHub {
     async fn import(&self, findings: &[Finding]) -> Result<(), SourceError> {
-        let mut by_region: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        let mut by_place: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
         for finding in findings {
             let region = finding
                 .resources
                 .first()
                 .map_or("", |resource| resource.region.as_str());
-            by_region.entry(region).or_default().push(finding);
+            by_place
+                .entry((finding.aws_account_id.as_str(), region))
+                .or_default()
+                .push(finding);
         }
-        for (region, findings) in by_region {
-            self.import_in(region, &findings).await?;
+        for ((account, region), findings) in by_place {
+            self.import_in(account, region, &findings).await?;
         }
         Ok(())
     }
 }
 
 impl SecurityHub {
-    /// Imports `findings` in `region`, a batch at a time.
-    async fn import_in(&self, region: &str, findings: &[&Finding]) -> Result<(), SourceError> {
-        let client = self.client(region);
+    /// Imports `findings` in `account`'s `region`, a batch at a time.
+    async fn import_in(
+        &self,
+        account: &str,
+        region: &str,
+        findings: &[&Finding],
+    ) -> Result<(), SourceError> {
+        let client = self.client(account, region)?;
         for batch in findings.chunks(BATCH) {
             let converted = batch.iter().map(|finding| convert(finding)).collect();
             let answer = client
@@ -85,11 +105,11 @@ impl SecurityHub {
                 .await
                 .map_err(|error| {
                     let error = ApiError::new("BatchImportFindings", error);
-                    format!("{error} (in {region})")
+                    format!("{error} (in {account}/{region})")
                 })?;
             if let Some(failed) = answer.failed_findings().first() {
                 return Err(format!(
-                    "BatchImportFindings refused {} of {} findings in {region}: {}: {} {}",
+                    "BatchImportFindings refused {} of {} findings in {account}/{region}: {}: {} {}",
                     answer.failed_count().unwrap_or_default(),
                     batch.len(),
                     failed.id().unwrap_or_default(),

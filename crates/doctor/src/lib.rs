@@ -11,19 +11,25 @@
 
 #![deny(missing_docs)]
 
+mod policy;
+
 use std::collections::BTreeSet;
 
 use nacl_drift_apply::{Permission, check_restore_permissions};
 use nacl_drift_attribution::{PatternGap, pattern_gaps};
 use nacl_drift_aws::{
     AwsSource, Queue, Rule, SdkConfig, SecurityHub, SnsTopic, check_lookup_events,
-    cloudtrail_client, configured_region, ec2_client, event_rules, eventbridge_client,
-    queue_region, region_trails, subnet_labels,
+    cloudtrail_client, configured_region, ec2_client, event_bus_policy, event_rules,
+    eventbridge_client, organization_id, queue_region, region_trails, subnet_labels,
 };
 use nacl_drift_guard::Identity;
-use nacl_drift_model::{AccountId, LiveAcl, Place, Region, TopicArn, sanitize, with_causes};
+use nacl_drift_model::{
+    AccountId, EventBusArn, LiveAcl, Place, Region, TopicArn, sanitize, with_causes,
+};
 use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;
+
+use crate::policy::{BusSenders, Senders, bus_senders, queue_senders};
 
 /// How a check came out; ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -532,18 +538,14 @@ pub async fn check_topic(checks: &mut Checks, config: &SdkConfig, arn: &TopicArn
     }
 }
 
-/// Security Hub, enabled in each region of `places` (DescribeHub), for
-/// the guard's `--security-hub`.
-pub async fn check_security_hub(checks: &mut Checks, config: &SdkConfig, places: &[Place]) {
+/// Security Hub, enabled in each account-region of `places` (DescribeHub,
+/// with the account's credentials, as the guard imports), for the guard's
+/// `--security-hub`.
+pub async fn check_security_hub(checks: &mut Checks, source: &AwsSource, places: &[Place]) {
     const HUB_USERS: &str = "watch --security-hub, lambda";
-    let hub = SecurityHub::new(config);
-    let regions: BTreeSet<&Region> = places.iter().map(|place| &place.region).collect();
-    for region in regions {
-        let place = places
-            .iter()
-            .find(|place| &place.region == region)
-            .expect("a place of the region");
-        match hub.check(region).await {
+    let hub = SecurityHub::new(source.clone());
+    for place in places {
+        match hub.check(place).await {
             Ok(()) => checks.add_at(
                 place,
                 "security hub",
@@ -564,68 +566,58 @@ pub async fn check_security_hub(checks: &mut Checks, config: &SdkConfig, places:
     }
 }
 
-/// Who an SQS access policy lets send messages.
-#[derive(Debug, PartialEq, Eq)]
-enum Senders {
-    /// EventBridge, for the rules its conditions name (`aws:SourceArn`).
-    RuleOnly,
-    /// Someone else too: who.
-    Others(String),
-    /// Nobody that matters here.
-    Nobody,
-}
-
-/// Who the SQS access policy `policy` (JSON) lets call `sqs:SendMessage`:
-/// a statement that allows it must name the sending rule in an
-/// `aws:SourceArn` condition, or it admits others too.
-fn queue_senders(policy: &str) -> Senders {
-    let Ok(policy) = serde_json::from_str::<serde_json::Value>(policy) else {
-        return Senders::Nobody;
+/// The organization guard's central event bus: its policy must admit the
+/// organization of the credentials in use (`aws:PrincipalOrgID`) and
+/// nobody else, as whoever may put events on it can make the guard act.
+pub async fn check_event_bus(checks: &mut Checks, config: &SdkConfig, arn: &EventBusArn) {
+    const BUS_USERS: &str = "the organization guard (examples/org-guard)";
+    const FIX: &str = "let only the organization put events: one Allow statement with Condition StringEquals aws:PrincipalOrgID (examples/org-guard/central.yaml's GuardBusPolicy)";
+    let client = eventbridge_client(config, &arn.region());
+    let answers = match organization_id(config).await {
+        Ok(organization) => event_bus_policy(&client, arn.as_str())
+            .await
+            .map(|policy| (organization, policy)),
+        Err(error) => Err(error),
     };
-    let listed = |value: &serde_json::Value, wanted: &[&str]| match value {
-        serde_json::Value::String(one) => wanted.contains(&one.as_str()),
-        serde_json::Value::Array(many) => many
-            .iter()
-            .any(|v| v.as_str().is_some_and(|v| wanted.contains(&v))),
-        _ => false,
-    };
-    let statements = match &policy["Statement"] {
-        serde_json::Value::Array(many) => many.clone(),
-        one => vec![one.clone()],
-    };
-    let mut senders = Senders::Nobody;
-    for statement in &statements {
-        let sends = statement["Effect"] == "Allow"
-            && listed(&statement["Action"], &["sqs:SendMessage", "sqs:*", "*"]);
-        if !sends {
-            continue;
+    let (organization, policy) = match answers {
+        Ok(answers) => answers,
+        Err(error) => {
+            checks.add(
+                "event bus",
+                BUS_USERS,
+                Status::Fail,
+                format!("{arn}: {error}"),
+            );
+            return;
         }
-        let names_the_rule = statement["Condition"]
-            .as_object()
-            .into_iter()
-            .flat_map(|operators| operators.values())
-            .filter_map(serde_json::Value::as_object)
-            .any(|keys| {
-                keys.keys()
-                    .any(|key| key.eq_ignore_ascii_case("aws:SourceArn"))
-            });
-        if names_the_rule {
-            senders = Senders::RuleOnly;
-            continue;
-        }
-        let who = if listed(
-            &statement["Principal"]["Service"],
-            &["events.amazonaws.com"],
-        ) {
-            "any EventBridge rule (of any account)".to_owned()
-        } else if statement["Principal"] == "*" || statement["Principal"]["AWS"] == "*" {
-            "anyone".to_owned()
-        } else {
-            format!("{}", statement["Principal"])
-        };
-        return Senders::Others(sanitize::cut(&who));
-    }
-    senders
+    };
+    let (status, detail) = match bus_senders(policy.as_deref(), &organization) {
+        BusSenders::Organization => (
+            Status::Ok,
+            format!("{arn} admits the organization {organization} and nobody else"),
+        ),
+        BusSenders::Others(who) => (
+            Status::Fail,
+            format!(
+                "{arn}: its policy lets {who} put events on it, beyond the organization {organization}: whoever may put events can make the guard act"
+            ),
+        ),
+        BusSenders::Nobody => (
+            Status::Fail,
+            format!(
+                "{arn}: its policy admits no account of the organization {organization}, so no member's NACL calls reach the guard"
+            ),
+        ),
+    };
+    checks.0.push(Check {
+        check: "event bus",
+        commands: BUS_USERS,
+        account: None,
+        region: Some(arn.region()),
+        fix: (status != Status::Ok).then(|| FIX.to_owned()),
+        status,
+        detail,
+    });
 }
 
 /// A live NACL of `place` that a baseline holds (one with subnets and tags

@@ -299,8 +299,21 @@ impl RoleArn {
 /// `arn:<partition>:sns:<region>:<account>:<topic>`: a topic's name is 1
 /// to 256 letters, digits, `-` and `_` (a FIFO topic's ends in `.fifo`).
 fn topic_arn(value: &str) -> bool {
+    let Some(name) = regional_resource(value, "sns") else {
+        return false;
+    };
+    let name = name.strip_suffix(".fifo").unwrap_or(name);
+    (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The resource part of `value` when it is an ARN of `service` with a valid
+/// partition, region and account: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+fn regional_resource<'a>(value: &'a str, service: &str) -> Option<&'a str> {
     let mut parts = value.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("sns"), Some(region), Some(account), Some(name)) = (
+    let (Some("arn"), Some(partition), Some(named), Some(region), Some(account), Some(resource)) = (
         parts.next(),
         parts.next(),
         parts.next(),
@@ -308,16 +321,42 @@ fn topic_arn(value: &str) -> bool {
         parts.next(),
         parts.next(),
     ) else {
-        return false;
+        return None;
     };
-    let name = name.strip_suffix(".fifo").unwrap_or(name);
-    is_partition(partition)
+    let valid = named == service
+        && is_partition(partition)
         && Region::parse(region).is_ok()
-        && AccountId::parse(account).is_ok()
-        && (1..=256).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && AccountId::parse(account).is_ok();
+    valid.then_some(resource)
+}
+
+/// `arn:PARTITION:events:REGION:ACCOUNT:event-bus/NAME`, the name up to 256
+/// letters, digits, `.`, `-`, `_` and `/`.
+fn event_bus_arn(value: &str) -> bool {
+    regional_resource(value, "events")
+        .and_then(|resource| resource.strip_prefix("event-bus/"))
+        .is_some_and(|name| {
+            (1..=256).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+        })
+}
+
+string_id!(
+    /// An EventBridge event bus's ARN:
+    /// `arn:aws:events:us-east-1:111122223333:event-bus/nacl-drift`.
+    EventBusArn,
+    "an EventBridge event bus ARN",
+    "arn:aws:events:<region>:<12-digit account>:event-bus/<bus name>",
+    event_bus_arn
+);
+
+impl EventBusArn {
+    /// The bus's region.
+    pub fn region(&self) -> Region {
+        Region(self.0.split(':').nth(3).unwrap_or_default().to_owned())
+    }
 }
 
 string_id!(
@@ -352,6 +391,23 @@ mod tests {
             "nacl-drift",
         ] {
             assert!(TopicArn::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn event_bus_arns_name_their_region() {
+        let arn = EventBusArn::parse("arn:aws:events:eu-west-1:111122223333:event-bus/nacl-drift")
+            .expect("an event bus ARN");
+        assert_eq!(arn.region().as_str(), "eu-west-1");
+        for bad in [
+            "arn:aws:events:eu-west-1:111122223333:rule/nacl-drift",
+            "arn:aws:events:eu-west-1:111122223333:event-bus/",
+            "arn:aws:sns:eu-west-1:111122223333:event-bus/nacl-drift",
+            "arn:aws:events:eu-west-1:1111:event-bus/nacl-drift",
+            "arn:aws:events:eu-west-1:111122223333:event-bus/a b",
+            "nacl-drift",
+        ] {
+            assert!(EventBusArn::parse(bad).is_err(), "{bad}");
         }
     }
 
