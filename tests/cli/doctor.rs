@@ -11,7 +11,7 @@ use crate::support::{Emulator, dir_arg, files_below, nacl_drift, run};
 use crate::watch::snapshotted;
 
 /// `doctor --format json` against `endpoint`; the exit code and the report.
-fn doctor(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
+pub fn doctor(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
     let baselines = dir.join("baselines");
     let mut args = vec![
         "doctor",
@@ -48,7 +48,7 @@ fn statuses(report: &Value, name: &str) -> Vec<(String, String)> {
 }
 
 /// The first check of `name` (in `region`, when given).
-fn check(report: &Value, name: &str, region: Option<&str>) -> Value {
+pub fn check(report: &Value, name: &str, region: Option<&str>) -> Value {
     report["checks"]
         .as_array()
         .expect("checks")

@@ -21,7 +21,7 @@ const TEMPLATE: &str = "examples/lambda/template.yaml";
 use crate::watch::{restored_calls, snapshotted};
 
 /// The loopback Runtime API, handing out `events` in turn.
-struct RuntimeApi {
+pub struct RuntimeApi {
     child: Child,
     address: String,
     reports: Lines<BufReader<ChildStdout>>,
@@ -29,7 +29,7 @@ struct RuntimeApi {
 }
 
 impl RuntimeApi {
-    fn start(events: &[Value]) -> Self {
+    pub fn start(events: &[Value]) -> Self {
         let file = tempfile::NamedTempFile::new().expect("temp file");
         std::fs::write(file.path(), Value::from(events.to_vec()).to_string()).expect("write");
         let mut child = Command::new(moto_venv().join("bin/python"))
@@ -50,7 +50,7 @@ impl RuntimeApi {
     }
 
     /// The next answer of the function: `("response" | "error", body)`.
-    fn answer(&mut self) -> (String, Value) {
+    pub fn answer(&mut self) -> (String, Value) {
         loop {
             let line = self.reports.next().expect("a report").expect("utf-8");
             let report: Value = serde_json::from_str(&line).expect("JSON");
@@ -71,7 +71,7 @@ impl Drop for RuntimeApi {
 
 /// The function's package, as `examples/lambda/build.sh` makes it from the
 /// baselines of `dir` and this build of nacl-drift.
-fn package(dir: &Path) -> PathBuf {
+pub fn package(dir: &Path) -> PathBuf {
     let out = dir.join("package");
     let baselines = dir.join("baselines");
     assert_passes(
@@ -94,9 +94,15 @@ fn package(dir: &Path) -> PathBuf {
 
 /// The function, started as Lambda starts it: `bootstrap` with no
 /// arguments in its task root, the Runtime API's address and the
-/// function's settings in the environment.
-fn start_function(api: &RuntimeApi, task_root: &Path, endpoint: &str) -> Child {
+/// function's settings in the environment: restoring, and `settings`.
+pub fn start_function(
+    api: &RuntimeApi,
+    task_root: &Path,
+    endpoint: &str,
+    settings: &[(&str, &str)],
+) -> Child {
     clean_aws_env(Command::new(task_root.join("bootstrap")))
+        .envs(settings.iter().copied())
         .current_dir(task_root)
         .env("AWS_LAMBDA_RUNTIME_API", &api.address)
         .env("AWS_LAMBDA_FUNCTION_NAME", "nacl-drift-guard")
@@ -194,7 +200,7 @@ async fn the_lambda_answers_an_event_a_schedule_and_an_sqs_batch() {
         }),
     ];
     let mut api = RuntimeApi::start(&events);
-    let mut function = start_function(&api, &package(dir.path()), &emulator.endpoint);
+    let mut function = start_function(&api, &package(dir.path()), &emulator.endpoint, &[]);
 
     let (kind, line) = api.answer();
     assert_eq!(kind, "response", "{line}");
@@ -248,7 +254,7 @@ async fn an_sqs_batch_reports_the_message_that_failed() {
         ("m-dr-web", deleted("eu-west-1", "e-dr", dr_web, 100)),
     ])];
     let mut api = RuntimeApi::start(&events);
-    let mut function = start_function(&api, &package(dir.path()), &proxy.endpoint);
+    let mut function = start_function(&api, &package(dir.path()), &proxy.endpoint, &[]);
 
     let (kind, batch) = api.answer();
     assert_eq!(kind, "response", "{batch}");

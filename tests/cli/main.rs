@@ -21,6 +21,7 @@ mod iam;
 mod lambda;
 mod layout;
 mod lint;
+mod org_guard;
 mod release;
 mod sarif;
 mod snapshot;

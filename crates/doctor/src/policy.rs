@@ -59,7 +59,11 @@ fn allowing(policy: &str, actions: &[&str]) -> Vec<Value> {
 /// Whom a statement's `Principal` names, in words, cut short.
 fn principal_in_words(statement: &Value) -> String {
     let principal = &statement["Principal"];
-    let who = if principal == "*" || principal["AWS"] == "*" {
+    // PutPermission's Principal "*" is kept as every account's root.
+    let every_account = principal["AWS"]
+        .as_str()
+        .is_some_and(|arn| arn.starts_with("arn:") && arn.ends_with(":iam::*:root"));
+    let who = if principal == "*" || principal["AWS"] == "*" || every_account {
         "anyone".to_owned()
     } else {
         principal.to_string()
@@ -166,6 +170,13 @@ mod tests {
         ]));
         assert_eq!(
             bus_senders(Some(&open), ORG),
+            BusSenders::Others("anyone".to_owned())
+        );
+        let every_root = bus_policy(serde_json::json!([
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::*:root"}, "Action": "events:PutEvents", "Resource": "*"},
+        ]));
+        assert_eq!(
+            bus_senders(Some(&every_root), ORG),
             BusSenders::Others("anyone".to_owned())
         );
         let account = bus_policy(serde_json::json!([
