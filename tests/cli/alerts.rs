@@ -147,7 +147,8 @@ async fn a_topic_that_does_not_exist_never_stops_the_restore() {
 
 /// `--security-hub`: the finding of a drift is NEW while it stands (a
 /// guard that reports only), and RESOLVED once a restore is verified; the
-/// re-import updates the same finding.
+/// re-import updates the same finding; the restore's alert reaches the
+/// topic's subscriber.
 #[tokio::test]
 async fn a_finding_is_new_while_the_drift_stands_and_resolved_once_restored() {
     let (emulator, estate, dir) = snapshotted();
@@ -193,12 +194,28 @@ async fn a_finding_is_new_while_the_drift_stands_and_resolved_once_restored() {
     assert_eq!(reported["Compliance"]["Status"], "FAILED");
     assert_eq!(reported["Resources"][0]["Type"], "AwsEc2NetworkAcl");
 
-    let result = guard(&["--restore"]);
+    // The guard: `watch --once --restore --sns-topic-arn T --security-hub`.
+    let topic = emulator.events(&["topic"]);
+    let topic_arn = topic["topic_arn"].as_str().expect("topic_arn");
+    let result = guard(&["--restore", "--sns-topic-arn", topic_arn]);
     assert_eq!(result.code, 0, "{result:?}");
     let line = &lines(&result)[0];
     assert_eq!(line["security_hub"]["resolved"], 1, "{line}");
+    assert_eq!(line["alert"]["published"], true, "{line}");
     assert!(ssh_deny_present(&emulator, db).await);
     let resolved = finding();
     assert_eq!(resolved["Workflow"]["Status"], "RESOLVED", "{resolved}");
     assert_eq!(resolved["Compliance"]["Status"], "PASSED");
+    let inbox = topic["queue_url"].as_str().expect("queue_url");
+    let drained = emulator.events(&["drain", inbox]);
+    let body = drained["messages"][0]["Message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("one message: {drained}"));
+    for part in [
+        format!("NACL {db}"),
+        "entry deleted, ingress 80".to_owned(),
+        "restored with 1 of 1 calls, verified in sync".to_owned(),
+    ] {
+        assert!(body.contains(&part), "{part}:\n{body}");
+    }
 }

@@ -165,7 +165,7 @@ async fn a_members_deleted_ssh_deny_is_restored_by_the_central_guard() {
         "the member's call, not the guard's own: {batch}"
     );
 
-    let mut api = RuntimeApi::start(&[batch.clone()]);
+    let mut api = RuntimeApi::start(std::slice::from_ref(&batch));
     let mut function = start_function(
         &api,
         &package(org.work.path()),
