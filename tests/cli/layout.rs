@@ -10,9 +10,10 @@ use serde_json::Value;
 use crate::support::repo_root;
 
 /// Our crates, by the short names the table uses.
-const OURS: [&str; 14] = [
+const OURS: [&str; 15] = [
     "model",
     "analysis",
+    "assets",
     "diff",
     "apply",
     "attribution",

@@ -144,6 +144,40 @@ impl AddressSet {
         (!shared.is_empty()).then(|| AddressSet::new(self.family, shared))
     }
 
+    /// The addresses of `cidr`.
+    pub fn of_cidr(cidr: &Cidr) -> AddressSet {
+        AddressSet::new(Family::of(cidr), vec![cidr_range(cidr)])
+    }
+
+    /// No address of `family`.
+    pub fn none(family: Family) -> AddressSet {
+        AddressSet::new(family, Vec::new())
+    }
+
+    /// The addresses of this set that are not in `other` (of the same
+    /// family; a set of the other family takes nothing out).
+    pub fn without(&self, other: &AddressSet) -> AddressSet {
+        if self.family != other.family {
+            return self.clone();
+        }
+        AddressSet::new(self.family, difference(&self.ranges, &other.ranges))
+    }
+
+    /// The addresses of either set (of the same family; a set of the other
+    /// family adds nothing).
+    pub fn union(&self, other: &AddressSet) -> AddressSet {
+        if self.family != other.family {
+            return self.clone();
+        }
+        let ranges = self.ranges.iter().chain(&other.ranges).copied().collect();
+        AddressSet::new(self.family, ranges)
+    }
+
+    /// The addresses of the set outside the private ranges.
+    pub fn public_addresses(&self) -> AddressSet {
+        AddressSet::new(self.family, self.public())
+    }
+
     /// Whether any address of the set is outside the private ranges.
     pub fn has_public(&self) -> bool {
         !self.public().is_empty()

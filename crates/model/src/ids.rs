@@ -227,6 +227,38 @@ string_id!(
     |value| resource_id(value, "aclassoc-")
 );
 
+string_id!(
+    /// A network interface id: `eni-` and lowercase letters and digits.
+    InterfaceId,
+    "a network interface id",
+    "eni- followed by lowercase letters and digits",
+    |value| resource_id(value, "eni-")
+);
+
+string_id!(
+    /// A security group id: `sg-` and lowercase letters and digits.
+    SecurityGroupId,
+    "a security group id",
+    "sg- followed by lowercase letters and digits",
+    |value| resource_id(value, "sg-")
+);
+
+string_id!(
+    /// A managed prefix list id: `pl-` and lowercase letters and digits.
+    PrefixListId,
+    "a managed prefix list id",
+    "pl- followed by lowercase letters and digits",
+    |value| resource_id(value, "pl-")
+);
+
+string_id!(
+    /// A route table id: `rtb-` and lowercase letters and digits.
+    RouteTableId,
+    "a route table id",
+    "rtb- followed by lowercase letters and digits",
+    |value| resource_id(value, "rtb-")
+);
+
 /// IAM's characters for role names and paths: letters, digits and `+=,.@_-`.
 fn iam_name(value: &str) -> bool {
     !value.is_empty()

@@ -42,8 +42,8 @@ pub use entry::{
 };
 pub use error::{BaselineError, FileLocation, with_causes};
 pub use ids::{
-    AccountId, AssociationId, EventBusArn, IdError, NetworkAclId, Region, RoleArn, RoleName,
-    SubnetId, TopicArn, VpcId,
+    AccountId, AssociationId, EventBusArn, IdError, InterfaceId, NetworkAclId, PrefixListId,
+    Region, RoleArn, RoleName, RouteTableId, SecurityGroupId, SubnetId, TopicArn, VpcId,
 };
 pub use labels::{SubnetLabels, subnet_label};
 pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};

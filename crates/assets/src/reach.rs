@@ -1,0 +1,395 @@
+//! For one traffic effect of one NACL: the interfaces it newly exposes
+//! (with the security group rule that admits the flow and the effective
+//! source), those it would expose but for a blocked reply or an unexpanded
+//! prefix list, or those it cuts off.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nacl_drift_analysis::{AddressSet, Effect, EffectKind, Family, Service, traffic_difference};
+use nacl_drift_model::{
+    Cidr, Direction, Entry, EntryKey, InterfaceId, PrefixListId, SecurityGroupId, SubnetId,
+};
+use serde::{Serialize, Serializer};
+
+use crate::{Assets, GroupRule, Interface, Owner, RouteTable, Source};
+
+/// The ports a client's reply goes back to: the ephemeral range of every
+/// common system (Linux's 32768-60999, Windows' 49152-65535, NAT and
+/// load balancers' 1024-65535) lies within it.
+pub const EPHEMERAL_PORTS: (u16, u16) = (1024, 65535);
+
+/// The interfaces behind one traffic effect.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EffectAssets {
+    /// Newly reachable from the effect's public sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposed: Vec<Exposed>,
+    /// Would be reachable, but are not, or cannot be told: why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_exposed: Vec<NotExposed>,
+    /// Losing traffic they were admitted before (a newly denied effect).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cut_off: Vec<Reached>,
+}
+
+/// An interface, and what it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reached {
+    /// The interface.
+    pub interface_id: InterfaceId,
+    /// What it belongs to.
+    pub owner: Owner,
+    /// Its private IPv4 addresses.
+    pub private_ipv4: Vec<std::net::Ipv4Addr>,
+    /// Its public IPv4 addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub public_ipv4: Vec<std::net::Ipv4Addr>,
+    /// Its IPv6 addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6: Vec<std::net::Ipv6Addr>,
+}
+
+/// An interface the effect newly exposes, and the rules that admit it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exposed {
+    /// The interface.
+    #[serde(flatten)]
+    pub interface: Reached,
+    /// Each security group rule that admits some of the flow, with what of
+    /// it gets through.
+    pub admitted_by: Vec<Admission>,
+}
+
+/// A security group rule that admits part of an exposing flow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Admission {
+    /// The group.
+    pub security_group_id: SecurityGroupId,
+    /// The rule, in words: `tcp 22 from 203.0.113.0/24`.
+    pub rule: String,
+    /// The protocols and ports that reach the interface.
+    #[serde(serialize_with = "in_words")]
+    pub service: Service,
+    /// The effective source: the effect's sources that the route table
+    /// sends to the internet gateway, the rule admits, and the NACL lets
+    /// the reply go back to.
+    #[serde(serialize_with = "as_cidrs")]
+    pub sources: AddressSet,
+}
+
+/// An interface that the effect would expose, and why it does not (or why
+/// that cannot be told).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotExposed {
+    /// The interface.
+    #[serde(flatten)]
+    pub interface: Reached,
+    /// Why.
+    pub why: Why,
+}
+
+/// Why a rule that admits an exposing flow does not expose its interface.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Why {
+    /// The NACL's egress blocks the reply (NACLs are stateless), so no
+    /// connection completes.
+    ReplyBlocked {
+        /// The group whose rule admits the flow.
+        security_group_id: SecurityGroupId,
+        /// The rule.
+        rule: String,
+    },
+    /// The rule's source is a managed prefix list whose entries were not
+    /// read: it may admit the flow. Never guessed.
+    UnexpandedPrefixList {
+        /// The group.
+        security_group_id: SecurityGroupId,
+        /// The list.
+        prefix_list_id: PrefixListId,
+    },
+}
+
+fn in_words<S: Serializer>(service: &Service, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(service)
+}
+
+/// `{"cidrs": [...], "except_cidrs": [...]}`, as the report writes an
+/// effect's addresses.
+fn as_cidrs<S: Serializer>(addresses: &AddressSet, serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Cidrs {
+        cidrs: Vec<Cidr>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        except_cidrs: Vec<Cidr>,
+    }
+    let (cidrs, except_cidrs) = addresses.summary();
+    Cidrs {
+        cidrs,
+        except_cidrs,
+    }
+    .serialize(serializer)
+}
+
+/// The interfaces behind `effect`, an effect of a NACL whose live entries
+/// are `entries` and whose subnets (live) are `subnets`; `None` for an
+/// effect that reaches no interface by its nature: a newly allowed egress,
+/// or a newly allowed ingress from private sources only.
+pub fn assets_of(
+    effect: &Effect,
+    subnets: &BTreeSet<SubnetId>,
+    entries: &BTreeMap<EntryKey, Entry>,
+    assets: &Assets,
+) -> Option<EffectAssets> {
+    let behind: Vec<&Interface> = assets
+        .interfaces
+        .iter()
+        .filter(|interface| subnets.contains(&interface.subnet_id))
+        .collect();
+    match (effect.kind, effect.direction) {
+        (EffectKind::NewlyAllowed, Direction::Ingress) if effect.addresses.has_public() => {
+            Some(exposure(effect, &behind, entries, assets))
+        }
+        (EffectKind::NewlyAllowed, _) => None,
+        (EffectKind::NewlyDenied, Direction::Ingress) => Some(EffectAssets {
+            cut_off: behind
+                .into_iter()
+                .filter(|interface| admits_any(interface, effect, assets))
+                .map(reached)
+                .collect(),
+            ..EffectAssets::default()
+        }),
+        (EffectKind::NewlyDenied, Direction::Egress) => Some(EffectAssets {
+            cut_off: behind.into_iter().map(reached).collect(),
+            ..EffectAssets::default()
+        }),
+    }
+}
+
+fn reached(interface: &Interface) -> Reached {
+    Reached {
+        interface_id: interface.id.clone(),
+        owner: interface.owner.clone(),
+        private_ipv4: interface.private_ipv4.clone(),
+        public_ipv4: interface.public_ipv4.clone(),
+        ipv6: interface.ipv6.clone(),
+    }
+}
+
+/// The newly allowed inbound `effect`, from some public source, against
+/// the interfaces `behind` the NACL.
+fn exposure(
+    effect: &Effect,
+    behind: &[&Interface],
+    entries: &BTreeMap<EntryKey, Entry>,
+    assets: &Assets,
+) -> EffectAssets {
+    let family = effect.addresses.family;
+    let public = effect.addresses.public_addresses();
+    // What the NACL's egress lets out: every box it allows.
+    let replies: Vec<Effect> = traffic_difference(Direction::Egress, &BTreeMap::new(), entries)
+        .into_iter()
+        .filter(|allowed| allowed.addresses.family == family)
+        .collect();
+    let mut found = EffectAssets::default();
+    for interface in behind {
+        let addressed = match family {
+            Family::V4 => !interface.public_ipv4.is_empty(),
+            Family::V6 => !interface.ipv6.is_empty(),
+        };
+        if !addressed {
+            continue;
+        }
+        let Some(routed) = route_table_of(interface, &assets.route_tables)
+            .map(|table| internet_sources(table, family))
+            .and_then(|routed| routed.intersection(&public))
+        else {
+            continue;
+        };
+        let mut admissions = Vec::new();
+        let mut why_not = Vec::new();
+        for (group, rule) in rules_of(interface, assets) {
+            let Some(service) = effect.service.intersection(&rule.service) else {
+                continue;
+            };
+            let admitted = match &rule.source {
+                Source::Cidr(cidr) => routed.intersection(&AddressSet::of_cidr(cidr)),
+                Source::Group(_) => None,
+                Source::PrefixList(list) => match assets.prefix_lists.get(list) {
+                    Some(cidrs) => cidrs
+                        .iter()
+                        .filter_map(|cidr| routed.intersection(&AddressSet::of_cidr(cidr)))
+                        .reduce(|all, more| all.union(&more)),
+                    None => {
+                        why_not.push(Why::UnexpandedPrefixList {
+                            security_group_id: group.clone(),
+                            prefix_list_id: list.clone(),
+                        });
+                        continue;
+                    }
+                },
+            };
+            let Some(admitted) = admitted else { continue };
+            let through = replied(&service, &admitted, &replies);
+            if through.is_empty() {
+                why_not.push(Why::ReplyBlocked {
+                    security_group_id: group.clone(),
+                    rule: rule.to_string(),
+                });
+            }
+            admissions.extend(through.into_iter().map(|(service, sources)| Admission {
+                security_group_id: group.clone(),
+                rule: rule.to_string(),
+                service,
+                sources,
+            }));
+        }
+        if !admissions.is_empty() {
+            found.exposed.push(Exposed {
+                interface: reached(interface),
+                admitted_by: admissions,
+            });
+        } else {
+            found
+                .not_exposed
+                .extend(why_not.into_iter().map(|why| NotExposed {
+                    interface: reached(interface),
+                    why,
+                }));
+        }
+    }
+    found
+}
+
+/// The parts of the flow `service` from `sources` whose replies the
+/// NACL's egress (`replies`, the boxes it allows) lets out: for tcp and
+/// udp, to some ephemeral port; for any other protocol, at all.
+fn replied(
+    service: &Service,
+    sources: &AddressSet,
+    replies: &[Effect],
+) -> Vec<(Service, AddressSet)> {
+    let mut through: Vec<(Service, AddressSet)> = Vec::new();
+    for reply in replies {
+        let Some(forward) = forward_of(&reply.service) else {
+            continue;
+        };
+        let (Some(service), Some(sources)) = (
+            service.intersection(&forward),
+            sources.intersection(&reply.addresses),
+        ) else {
+            continue;
+        };
+        match through.iter_mut().find(|(known, _)| *known == service) {
+            Some((_, known)) => *known = known.union(&sources),
+            None => through.push((service, sources)),
+        }
+    }
+    through
+}
+
+/// The inbound flows whose reply the outbound box `reply` lets out: for a
+/// tcp or udp box that allows some ephemeral port, every port of that
+/// protocol; for any other box, its protocols. `None`: no reply fits it.
+fn forward_of(reply: &Service) -> Option<Service> {
+    match reply {
+        Service::Ports { protocol, from, to } => {
+            let (low, high) = EPHEMERAL_PORTS;
+            (*from <= high && low <= *to).then_some(Service::Ports {
+                protocol: *protocol,
+                from: 0,
+                to: 65535,
+            })
+        }
+        Service::Icmp { protocol, .. } => Some(Service::Icmp {
+            protocol: *protocol,
+            types: (0, 255),
+            codes: (0, 255),
+        }),
+        other => Some(other.clone()),
+    }
+}
+
+/// The route table of `interface`'s subnet: its explicit association, else
+/// its VPC's main table.
+fn route_table_of<'a>(interface: &Interface, tables: &'a [RouteTable]) -> Option<&'a RouteTable> {
+    tables
+        .iter()
+        .find(|table| table.subnet_ids.contains(&interface.subnet_id))
+        .or_else(|| {
+            tables
+                .iter()
+                .find(|table| table.main && table.vpc_id == interface.vpc_id)
+        })
+}
+
+/// The addresses of `family` whose most specific route in `table` goes to
+/// an internet gateway: the sources whose packets can come in from the
+/// internet and whose replies go back out there.
+pub(crate) fn internet_sources(table: &RouteTable, family: Family) -> AddressSet {
+    let mut routes: Vec<_> = table
+        .routes
+        .iter()
+        .filter(|route| Family::of(&route.destination) == family)
+        .collect();
+    routes.sort_by_key(|route| std::cmp::Reverse(prefix_len(&route.destination)));
+    let mut unrouted = AddressSet::new(family, vec![(0, family.max())]);
+    let mut internet = AddressSet::none(family);
+    for route in routes {
+        let Some(covered) = unrouted.intersection(&AddressSet::of_cidr(&route.destination)) else {
+            continue;
+        };
+        unrouted = unrouted.without(&covered);
+        if route.to_internet_gateway {
+            internet = internet.union(&covered);
+        }
+    }
+    internet
+}
+
+fn prefix_len(cidr: &Cidr) -> u8 {
+    match cidr {
+        Cidr::V4(net) => net.prefix_len(),
+        Cidr::V6(net) => net.prefix_len(),
+    }
+}
+
+/// Every inbound rule of `interface`'s security groups, with its group.
+fn rules_of<'a>(
+    interface: &'a Interface,
+    assets: &'a Assets,
+) -> impl Iterator<Item = (&'a SecurityGroupId, &'a GroupRule)> {
+    interface
+        .security_groups
+        .iter()
+        .filter_map(|id| assets.security_groups.get(id))
+        .flat_map(|group| group.ingress.iter().map(move |rule| (&group.id, rule)))
+}
+
+/// Whether a security group of `interface` admits some of `effect`'s
+/// traffic: from one of its addresses by CIDR or prefix list, or, when it
+/// holds private addresses, from a group's members.
+fn admits_any(interface: &Interface, effect: &Effect, assets: &Assets) -> bool {
+    let private = !effect
+        .addresses
+        .without(&effect.addresses.public_addresses())
+        .is_empty();
+    rules_of(interface, assets).any(|(_, rule)| {
+        effect.service.intersection(&rule.service).is_some()
+            && match &rule.source {
+                Source::Cidr(cidr) => effect
+                    .addresses
+                    .intersection(&AddressSet::of_cidr(cidr))
+                    .is_some(),
+                Source::Group(_) => private,
+                Source::PrefixList(list) => assets.prefix_lists.get(list).is_none_or(|cidrs| {
+                    cidrs.iter().any(|cidr| {
+                        effect
+                            .addresses
+                            .intersection(&AddressSet::of_cidr(cidr))
+                            .is_some()
+                    })
+                }),
+            }
+    })
+}
