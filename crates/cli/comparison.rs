@@ -150,6 +150,19 @@ impl<'a> Live<'a> {
     }
 }
 
+impl Live<'_> {
+    /// Where `--assets` reads the interfaces, security groups and route
+    /// tables: EC2. Asked before anything is read, so that a run that
+    /// cannot have them fails first.
+    pub fn asset_source(&self) -> Result<AwsSource> {
+        self.source().ok_or_else(|| {
+            anyhow::anyhow!(
+                "--assets reads network interfaces, security groups and route tables from EC2; with --live-file it needs their exports too"
+            )
+        })
+    }
+}
+
 /// The configuration's region, else us-east-1: where STS and Organizations
 /// are asked when no region is configured.
 fn region_or_us_east_1(config: &SdkConfig) -> Region {

@@ -48,6 +48,13 @@ pub struct Args {
     #[command(flatten)]
     attribution: AttributionArgs,
 
+    /// For each effect, the network interfaces it newly exposes to the
+    /// internet or cuts off (DescribeNetworkInterfaces, DescribeSecurityGroups,
+    /// DescribeRouteTables, each account-region read once) [default: the
+    /// config file's `[assets] enabled`].
+    #[arg(long)]
+    assets: bool,
+
     /// Exit 2 only when some change reaches this severity (critical, high,
     /// medium or low), and 0 otherwise [default: the config file's
     /// `fail_on`, else any change]. Accepted drift never counts.
@@ -70,6 +77,7 @@ struct Settings {
     fail_on: Option<Severity>,
     show_accepted: bool,
     attribution: Attribution,
+    assets: bool,
     target: Target,
 }
 
@@ -84,6 +92,7 @@ impl Args {
             live_files: self.live.resolve(),
             show_accepted: self.show_accepted,
             attribution: self.attribution.resolve(),
+            assets: self.assets || config.assets,
             target: self.target.resolve(),
         })
     }
@@ -94,6 +103,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let format = settings.format;
     project::warn_expired(printer, config, today());
     let live = Live::choose(&settings.live_files, &settings.target).await?;
+    let assets = settings.assets.then(|| live.asset_source()).transpose()?;
     let mut comparison = live
         .compare(&settings.baseline_dir, &settings.regions, config)
         .await?;
@@ -102,6 +112,16 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         .attribution
         .attribute(&mut comparison, &settings.target.aws, many, printer)
         .await?;
+    if let Some(source) = &assets {
+        for error in comparison.find_assets(source).await {
+            printer.warning(&format!(
+                "no assets for {} in {}: {}",
+                error.account,
+                error.region,
+                nacl_drift_model::sanitize::Shown(&error.message)
+            ));
+        }
+    }
     let failing = match settings.fail_on {
         None => comparison.unaccepted().next().is_some(),
         Some(level) => comparison

@@ -7,6 +7,7 @@
 mod accounts;
 mod alerts;
 mod apply;
+mod assets;
 mod attribution;
 mod completions;
 mod config;

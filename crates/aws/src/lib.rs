@@ -39,6 +39,7 @@
 
 mod accounts;
 mod api_error;
+mod assets;
 mod clients;
 mod cloudtrail;
 mod convert;
@@ -60,6 +61,7 @@ pub use accounts::{
     enabled_regions_of, organization_accounts, organization_id, read_accounts, session,
 };
 pub use api_error::ApiError;
+pub use assets::read_assets;
 pub use aws_config::SdkConfig;
 pub use clients::{
     ConfigError, cloudtrail_client, configured_region, ec2_client, eventbridge_client,

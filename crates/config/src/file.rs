@@ -64,6 +64,8 @@ pub struct Config {
     pub accept: Vec<Exemption>,
     /// NACLs to report on but never change.
     pub monitor_only: Vec<MonitorOnly>,
+    /// `[assets] enabled = true`: `--assets` by default.
+    pub assets: bool,
 }
 
 impl Config {
@@ -76,6 +78,7 @@ impl Config {
             fail_on: None,
             accept: Vec::new(),
             monitor_only: Vec::new(),
+            assets: false,
         }
     }
 
@@ -145,6 +148,7 @@ impl Config {
             fail_on,
             accept,
             monitor_only,
+            assets: raw.assets.is_some_and(|assets| assets.enabled),
         })
     }
 
@@ -194,6 +198,14 @@ struct RawConfig {
     accept: Vec<Spanned<RawExemption>>,
     #[serde(default)]
     monitor_only: Vec<Spanned<RawMonitorOnly>>,
+    assets: Option<RawAssets>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssets {
+    #[serde(default)]
+    enabled: bool,
 }
 
 #[derive(Deserialize)]

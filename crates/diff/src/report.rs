@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
+use nacl_drift_assets::EffectAssets;
 use nacl_drift_model::sanitize::Shown;
 use nacl_drift_model::{
     AccountId, Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, NetworkAclId, PortRange,
@@ -563,6 +564,7 @@ impl TrafficEffect {
     pub(crate) fn serialize_judged<S: Serializer>(
         &self,
         accepted: Option<&Accepted>,
+        assets: Option<&EffectAssets>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         /// An ICMP type or code: -1 for any, as AWS writes it, or a range.
@@ -621,6 +623,8 @@ impl TrafficEffect {
             summary: String,
             #[serde(skip_serializing_if = "Option::is_none")]
             accepted: Option<&'a Accepted>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            assets: Option<&'a EffectAssets>,
         }
         let effect = &self.effect;
         let (cidrs, except_cidrs) = effect.addresses.summary();
@@ -683,6 +687,7 @@ impl TrafficEffect {
             live_rule: effect.live_rule,
             summary: effect.to_string(),
             accepted,
+            assets,
         }
         .serialize(serializer)
     }

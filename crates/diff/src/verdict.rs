@@ -4,6 +4,7 @@
 //! monitored only, the guard's flapping brake holds a NACL, CloudTrail
 //! says who made a change.
 
+use nacl_drift_assets::EffectAssets;
 use serde::{Serialize, Serializer};
 
 use crate::Severity;
@@ -132,6 +133,9 @@ pub struct Judged<'a> {
     pub report: &'a Report,
     /// The verdicts on its changes.
     pub verdicts: &'a Verdicts,
+    /// The assets behind each of its effects, in their order (`--assets`);
+    /// empty when not asked.
+    pub assets: &'a [Option<EffectAssets>],
 }
 
 impl Judged<'_> {
@@ -147,10 +151,15 @@ impl Judged<'_> {
     /// Each traffic effect with its acceptance, serialisable as the JSON
     /// has it.
     pub fn effects(&self) -> impl Iterator<Item = JudgedEffect<'_>> {
-        self.report.effects.iter().map(|effect| JudgedEffect {
-            effect,
-            accepted: self.verdicts.effect_accepted(self.report, effect),
-        })
+        self.report
+            .effects
+            .iter()
+            .enumerate()
+            .map(|(index, effect)| JudgedEffect {
+                effect,
+                accepted: self.verdicts.effect_accepted(self.report, effect),
+                assets: self.assets.get(index).and_then(Option::as_ref),
+            })
     }
 }
 
@@ -200,11 +209,13 @@ pub struct JudgedEffect<'a> {
     /// When every change it follows from is accepted: the acceptance of
     /// the first.
     pub accepted: Option<Accepted>,
+    /// The interfaces behind it, when asked (`--assets`).
+    pub assets: Option<&'a EffectAssets>,
 }
 
 impl Serialize for JudgedEffect<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.effect
-            .serialize_judged(self.accepted.as_ref(), serializer)
+            .serialize_judged(self.accepted.as_ref(), self.assets, serializer)
     }
 }

@@ -62,6 +62,7 @@ fn json(report: &Report) -> Value {
     serde_json::to_value(Judged {
         report,
         verdicts: &verdicts,
+        assets: &[],
     })
     .expect("report serialises")
 }

@@ -431,5 +431,6 @@ fn judged_effects<S: serde::Serializer>(
     serializer.collect_seq(effects.iter().map(|(effect, accepted)| JudgedEffect {
         effect,
         accepted: accepted.clone(),
+        assets: None,
     }))
 }

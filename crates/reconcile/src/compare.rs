@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use nacl_drift_assets::EffectAssets;
 use nacl_drift_diff::{Change, Judged, Report, Skipped, Verdicts, coverage, diff_covering};
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAcl, NetworkAclId, Place,
@@ -266,6 +267,9 @@ pub struct Comparison {
     /// What was decided of each change since: accepted or monitor-only (the
     /// config), held (the brake), who made it (CloudTrail).
     pub verdicts: Verdicts,
+    /// The assets behind each effect of the report, in its order, once
+    /// found ([`Comparison::find_assets`]); empty until then.
+    pub assets: Vec<Option<EffectAssets>>,
 }
 
 impl Comparison {
@@ -300,6 +304,7 @@ impl Comparison {
         Judged {
             report: &self.report,
             verdicts: &self.verdicts,
+            assets: &self.assets,
         }
     }
 
@@ -313,9 +318,22 @@ impl Comparison {
     /// they ask for the accepted drift.
     pub fn without_accepted(self) -> Comparison {
         let (report, verdicts) = self.verdicts.without_accepted(&self.report);
+        // The effects kept are a subsequence of those there were.
+        let mut assets = Vec::new();
+        if !self.assets.is_empty() {
+            let mut all = self.report.effects.iter().zip(self.assets);
+            for kept in &report.effects {
+                assets.extend(
+                    all.by_ref()
+                        .find(|(effect, _)| *effect == kept)
+                        .map(|(_, found)| found),
+                );
+            }
+        }
         Comparison {
             report,
             verdicts,
+            assets,
             ..self
         }
     }
@@ -402,6 +420,7 @@ pub async fn compare<S: LiveSource>(
         live,
         verdicts: Verdicts::none(&report),
         report,
+        assets: Vec::new(),
     })
 }
 

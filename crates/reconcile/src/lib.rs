@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+mod assets;
 mod brake;
 mod compare;
 mod judge;
@@ -28,6 +29,7 @@ mod recreated;
 mod restore;
 mod source;
 
+pub use assets::AssetSource;
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;

@@ -1,0 +1,106 @@
+//! The assets behind a comparison's traffic effects (`--assets`): each
+//! account-region with an effect that can reach an interface is read once
+//! (an [`AssetSource`]: EC2, or exports), and each effect is matched
+//! against the interfaces of its NACL's live subnets, with the NACL's live
+//! entries for the replies.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use nacl_drift_analysis::EffectKind;
+use nacl_drift_assets::{Assets, assets_of};
+use nacl_drift_diff::TrafficEffect;
+use nacl_drift_model::{Direction, LiveAcl, Place, ReadError};
+
+use crate::compare::Comparison;
+use crate::source::SourceError;
+
+/// Where the assets of an account-region come from.
+pub trait AssetSource: Sync {
+    /// The interfaces, security groups, route tables and prefix lists of
+    /// `place`.
+    fn assets(&self, place: &Place) -> impl Future<Output = Result<Assets, SourceError>> + Send;
+}
+
+impl Comparison {
+    /// Finds the assets behind each effect of the report, reading each
+    /// account-region that has one once; the account-regions that could
+    /// not be read, with why. Their effects have no assets: not "none".
+    pub async fn find_assets(&mut self, source: &impl AssetSource) -> Vec<ReadError> {
+        let places: BTreeSet<Place> = self
+            .report
+            .effects
+            .iter()
+            .filter(|effect| may_reach(effect))
+            .map(|effect| Place {
+                account: effect.account.clone(),
+                region: effect.region.clone(),
+            })
+            .collect();
+        let mut read = BTreeMap::new();
+        let mut errors = Vec::new();
+        for place in places {
+            match source.assets(&place).await {
+                Ok(assets) => {
+                    read.insert(place, assets);
+                }
+                Err(error) => errors.push(ReadError {
+                    account: place.account.clone(),
+                    region: place.region.clone(),
+                    operation: "assets".to_owned(),
+                    code: None,
+                    message: nacl_drift_model::with_causes(error.as_ref()),
+                }),
+            }
+        }
+        self.assets = self
+            .report
+            .effects
+            .iter()
+            .map(|effect| {
+                let place = Place {
+                    account: effect.account.clone(),
+                    region: effect.region.clone(),
+                };
+                let assets = read.get(&place)?;
+                let live = live_nacl(&self.live, effect)?;
+                let subnets = if effect.subnet_ids.is_empty() {
+                    live.observed.acl.subnets.clone()
+                } else {
+                    effect.subnet_ids.iter().cloned().collect()
+                };
+                assets_of(&effect.effect, &subnets, &live.observed.acl.entries, assets)
+            })
+            .collect();
+        errors
+    }
+}
+
+/// Whether an effect can reach or cut off an interface at all: a newly
+/// denied one, or a newly allowed inbound one from some public source.
+fn may_reach(effect: &TrafficEffect) -> bool {
+    let effect = &effect.effect;
+    match (effect.kind, effect.direction) {
+        (EffectKind::NewlyDenied, _) => true,
+        (EffectKind::NewlyAllowed, Direction::Ingress) => effect.addresses.has_public(),
+        // Newly allowed egress exposes nothing from outside.
+        (EffectKind::NewlyAllowed, Direction::Egress) => false,
+    }
+}
+
+/// The live NACL an effect is about: the one its subnets moved to, else
+/// its own.
+fn live_nacl<'a>(live: &'a [LiveAcl], effect: &TrafficEffect) -> Option<&'a LiveAcl> {
+    let id = effect
+        .live_network_acl_id
+        .as_ref()
+        .unwrap_or(&effect.network_acl_id);
+    live.iter().find(|acl| {
+        &acl.observed.acl.id == id
+            && acl.observed.account == effect.account
+            && acl
+                .region
+                .as_ref()
+                .is_none_or(|region| region == &effect.region)
+    })
+}

@@ -1,0 +1,177 @@
+//! `--assets` on the emulator (issue 24): a VPC with a public and a private
+//! subnet and six instances (`tests/emulator/assets.py`); once the public
+//! subnet's SSH deny is deleted, the report lists exactly the interfaces a
+//! packet from the internet reaches on port 22.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::support::{Emulator, dir_arg, files_below, nacl_drift, run};
+
+/// The seeded VPC, snapshotted, with its SSH deny (rule 80) deleted.
+struct Exposed {
+    emulator: Emulator,
+    seeded: Value,
+    work: tempfile::TempDir,
+}
+
+impl Exposed {
+    fn seed() -> Self {
+        let emulator = Emulator::start();
+        let output = emulator.python(&[
+            "tests/emulator/assets.py",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "seed",
+        ]);
+        let seeded: Value = serde_json::from_slice(&output.stdout).expect("assets.py prints JSON");
+        let work = tempfile::tempdir().expect("temp dir");
+        let exposed = Exposed {
+            emulator,
+            seeded,
+            work,
+        };
+        let snapshot = exposed.nacl_drift(&["snapshot", "--region", "us-east-1"]);
+        assert_eq!(snapshot.code, 0, "{snapshot:?}");
+        exposed.emulator.python(&[
+            "-c",
+            &format!(
+                "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
+                 .delete_network_acl_entry(NetworkAclId='{}', RuleNumber=80, Egress=False)",
+                exposed.emulator.endpoint,
+                exposed.seeded["network_acl"].as_str().expect("network_acl"),
+            ),
+        ]);
+        exposed
+    }
+
+    /// nacl-drift `args` with the work folder's baselines, on the emulator.
+    fn nacl_drift(&self, args: &[&str]) -> crate::support::Run {
+        let baselines = self.work.path().join("baselines");
+        let mut all = args.to_vec();
+        all.extend([
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &self.emulator.endpoint,
+        ]);
+        run(
+            nacl_drift()
+                .current_dir(self.work.path())
+                .env("AWS_REGION", "us-east-1"),
+            &all,
+        )
+    }
+
+    fn instance(&self, name: &str, key: &str) -> String {
+        self.seeded["instances"][name][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: {}", self.seeded))
+            .to_owned()
+    }
+}
+
+#[test]
+fn the_report_lists_exactly_the_interfaces_ssh_from_the_internet_reaches() {
+    let exposed = Exposed::seed();
+    let result = exposed.nacl_drift(&["diff", "--assets", "--format", "json"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    let effect = &report["effects"][0];
+    assert_eq!(effect["ports"], 22, "{effect}");
+    let reached: BTreeSet<String> = effect["assets"]["exposed"]
+        .as_array()
+        .unwrap_or_else(|| panic!("assets: {effect:#}"))
+        .iter()
+        .map(|interface| interface["interface_id"].as_str().expect("id").to_owned())
+        .collect();
+    let expected: BTreeSet<String> = ["open", "office"]
+        .iter()
+        .map(|name| exposed.instance(name, "interface_id"))
+        .collect();
+    assert_eq!(
+        reached, expected,
+        "not https, nopublic, private or self: {effect:#}"
+    );
+    let office = effect["assets"]["exposed"]
+        .as_array()
+        .expect("exposed")
+        .iter()
+        .find(|interface| interface["owner"]["name"] == "office")
+        .expect("the office instance");
+    assert_eq!(
+        office["owner"]["id"],
+        exposed.instance("office", "instance_id").as_str()
+    );
+    assert_eq!(
+        office["admitted_by"][0]["sources"]["cidrs"],
+        serde_json::json!(["203.0.113.0/24"]),
+        "{office}"
+    );
+    assert_eq!(
+        office["admitted_by"][0]["rule"],
+        "tcp 22 from 203.0.113.0/24"
+    );
+
+    let table = exposed.nacl_drift(&["diff", "--assets"]);
+    assert_eq!(table.code, 2, "{table:?}");
+    let line = format!(
+        "reaches 2 interfaces: {} (open), {} (office) from 203.0.113.0/24",
+        exposed.instance("open", "instance_id"),
+        exposed.instance("office", "instance_id")
+    );
+    assert!(table.stdout.contains(&line), "{line}\n{}", table.stdout);
+}
+
+/// `[assets] enabled = true` in the config file asks for them without the
+/// flag.
+#[test]
+fn the_config_file_turns_assets_on() {
+    let exposed = Exposed::seed();
+    std::fs::write(
+        exposed.work.path().join("nacl-drift.toml"),
+        "[assets]\nenabled = true\n",
+    )
+    .expect("write the config");
+    let result = exposed.nacl_drift(&["diff", "--format", "json"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    assert_eq!(
+        report["effects"][0]["assets"]["exposed"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+}
+
+/// Bad input: `--assets` on exports without the interfaces' exports says
+/// what it needs, exits 1 and changes nothing.
+#[test]
+fn assets_from_acl_exports_alone_are_refused() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let export = work.path().join("acls.json");
+    std::fs::write(&export, r#"{"NetworkAcls": []}"#).expect("write");
+    let before = files_below(work.path());
+    let result = run(
+        nacl_drift().current_dir(work.path()),
+        &[
+            "diff",
+            "--assets",
+            "--live-file",
+            dir_arg(&export),
+            "--baseline-dir",
+            dir_arg(work.path()),
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.contains(
+            "--assets reads network interfaces, security groups and route tables from EC2; with --live-file it needs their exports too"
+        ),
+        "{result:?}"
+    );
+    assert!(result.stdout.is_empty(), "{result:?}");
+    assert_eq!(files_below(work.path()), before);
+}
