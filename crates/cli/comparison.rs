@@ -2,16 +2,16 @@
 //! from EC2 (the caller's account, or many accounts) or from exports,
 //! compared by the reconcile core and judged by the project's config.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use nacl_drift_aws::{
-    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, caller, configured_region, sts_client,
+    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, caller_identity, home_region,
+    sessions_identity,
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, Region};
-use nacl_drift_reconcile::{Baselines, Exports};
+use nacl_drift_reconcile::{Baselines, ExportedAssets, Exports};
 
 pub use nacl_drift_guard::Identity;
 pub use nacl_drift_reconcile::Comparison;
@@ -54,7 +54,7 @@ impl<'a> Live<'a> {
         }
         let listed = accounts.list(&config).await?;
         let sessions = accounts
-            .sessions(&config, &listed, &region_or_us_east_1(&config))
+            .sessions(&config, &listed, &home_region(&config))
             .await;
         Ok(Live::Accounts {
             sessions,
@@ -82,54 +82,40 @@ impl<'a> Live<'a> {
     /// its own calls: the caller's (STS GetCallerIdentity), and each role
     /// assumed's session.
     pub async fn identity(&self) -> Result<Identity> {
-        let caller_of = |config: &SdkConfig| {
-            let client = sts_client(config, &region_or_us_east_1(config));
-            async move {
-                caller(&client)
-                    .await
-                    .context("cannot tell who the credentials in use are")
-            }
-        };
-        match self {
+        let identity = match self {
             Live::Exports { .. } => anyhow::bail!("exports have no identity"),
-            Live::Caller(config) => {
-                let caller = caller_of(config).await?;
-                Ok(Identity {
-                    accounts: BTreeSet::from([caller.account]),
-                    principals: BTreeSet::from([caller.arn]),
-                })
-            }
-            Live::Accounts { sessions, .. } => {
-                let mut principals: BTreeSet<String> = sessions
-                    .iter()
-                    .filter_map(AccountSession::assumed_role_principal)
-                    .collect();
-                if let Some(own) = sessions.iter().find(|session| session.role.is_none()) {
-                    principals.insert(caller_of(&own.config).await?.arn);
-                }
-                Ok(Identity {
-                    accounts: sessions.iter().map(|s| s.account.clone()).collect(),
-                    principals,
-                })
-            }
-        }
+            Live::Caller(config) => caller_identity(config).await,
+            Live::Accounts { sessions, .. } => sessions_identity(sessions).await,
+        };
+        identity.context("cannot tell who the credentials in use are")
     }
 
     /// Reads the baselines of `regions` (all when empty) and the live
     /// state, compares them, and marks the drift `config` accepts today or
-    /// leaves to be monitored only.
+    /// leaves to be monitored only; with `assets`, finds the interfaces
+    /// behind each effect (in EC2, or in the exports).
     pub async fn compare(
         &self,
         baseline_dir: &Path,
         regions: &[Region],
         config: &Config,
+        assets: bool,
     ) -> Result<Comparison> {
         let read = || Baselines::read(baseline_dir)?.in_regions(regions);
+        let mut exported_assets = None;
         let mut comparison = match self {
             Live::Exports { files, accounts } => {
                 // Exports and baselines are independent: parse them side by side.
                 let (baselines, exports) = rayon::join(read, || files.read(accounts));
-                nacl_drift_reconcile::compare(baselines?, Exports(exports?)).await?
+                let (acls, asset_exports) = exports?;
+                if assets && !asset_exports.has_interfaces() {
+                    anyhow::bail!(
+                        "--assets with --live-file needs the exports of describe-network-interfaces, describe-security-groups and describe-route-tables too; none of the live files holds network interfaces"
+                    );
+                }
+                let by_account = asset_exports.into_accounts(accounts.first(), &acls);
+                exported_assets = Some(ExportedAssets(by_account));
+                nacl_drift_reconcile::compare(baselines?, Exports(acls)).await?
             }
             Live::Caller(sdk_config) => {
                 let baselines = read()?;
@@ -146,27 +132,13 @@ impl<'a> Live<'a> {
             }
         };
         comparison.judge(config, today());
+        if assets {
+            match (exported_assets, self.source()) {
+                (Some(exported), _) => comparison.find_assets(&exported).await,
+                (None, Some(ec2)) => comparison.find_assets(&ec2).await,
+                (None, None) => {}
+            }
+        }
         Ok(comparison)
     }
-}
-
-impl Live<'_> {
-    /// Where `--assets` reads the interfaces, security groups and route
-    /// tables: EC2. Asked before anything is read, so that a run that
-    /// cannot have them fails first.
-    pub fn asset_source(&self) -> Result<AwsSource> {
-        self.source().ok_or_else(|| {
-            anyhow::anyhow!(
-                "--assets reads network interfaces, security groups and route tables from EC2; with --live-file it needs their exports too"
-            )
-        })
-    }
-}
-
-/// The configuration's region, else us-east-1: where STS and Organizations
-/// are asked when no region is configured.
-fn region_or_us_east_1(config: &SdkConfig) -> Region {
-    configured_region(config)
-        .and_then(|region| Region::parse(region).ok())
-        .unwrap_or_else(|| Region::parse("us-east-1").expect("a valid region"))
 }

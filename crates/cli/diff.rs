@@ -103,24 +103,26 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let format = settings.format;
     project::warn_expired(printer, config, today());
     let live = Live::choose(&settings.live_files, &settings.target).await?;
-    let assets = settings.assets.then(|| live.asset_source()).transpose()?;
     let mut comparison = live
-        .compare(&settings.baseline_dir, &settings.regions, config)
+        .compare(
+            &settings.baseline_dir,
+            &settings.regions,
+            config,
+            settings.assets,
+        )
         .await?;
     let many = settings.target.accounts.many();
     settings
         .attribution
         .attribute(&mut comparison, &settings.target.aws, many, printer)
         .await?;
-    if let Some(source) = &assets {
-        for error in comparison.find_assets(source).await {
-            printer.warning(&format!(
-                "no assets for {} in {}: {}",
-                error.account,
-                error.region,
-                nacl_drift_model::sanitize::Shown(&error.message)
-            ));
-        }
+    for error in &comparison.asset_errors {
+        printer.warning(&format!(
+            "no assets for {} in {}: {}",
+            error.account,
+            error.region,
+            nacl_drift_model::sanitize::Shown(&error.message)
+        ));
     }
     let failing = match settings.fail_on {
         None => comparison.unaccepted().next().is_some(),

@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use nacl_drift_aws::{AwsEdge, Queue, Receipt, SecurityHub, SnsTopic};
+use nacl_drift_aws::{AwsEdge, SecurityHub, SnsTopic};
 use nacl_drift_config::Config;
-use nacl_drift_guard::queue::{Message, MessageQueue, QueueError};
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
 use nacl_drift_model::TopicArn;
 
@@ -112,39 +111,6 @@ pub async fn start(
         .then(|| SecurityHub::new(source.clone()));
     let edge = AwsEdge { source, topic, hub };
     Ok(Guard::new(settings.guard, edge, identity, config))
-}
-
-/// SQS as the guard's queue.
-#[derive(Clone)]
-pub struct SqsQueue(pub Queue);
-
-impl MessageQueue for SqsQueue {
-    type Receipt = Receipt;
-    const LONG_POLL: Duration = nacl_drift_aws::LONG_POLL;
-
-    fn url(&self) -> &str {
-        self.0.url()
-    }
-
-    async fn queued(&self) -> Result<usize, QueueError> {
-        Ok(self.0.queued().await?)
-    }
-
-    async fn receive(&self, wait: Duration) -> Result<Vec<Message<Receipt>>, QueueError> {
-        let messages = self.0.receive(wait).await?;
-        Ok(messages
-            .into_iter()
-            .map(|message| Message {
-                id: message.id,
-                body: message.body,
-                receipt: message.receipt,
-            })
-            .collect())
-    }
-
-    async fn delete(&self, receipts: &[Receipt]) -> Result<(), QueueError> {
-        Ok(self.0.delete(receipts).await?)
-    }
 }
 
 /// How the line of a reconcile is printed.

@@ -111,7 +111,12 @@ fn read_exports(settings: &Settings) -> Result<Capture> {
             "--live-file needs exactly one --region: an export does not say which region it is of"
         );
     };
-    let acls = settings.live_files.read(&settings.target.accounts.only)?;
+    let (acls, assets) = settings.live_files.read(&settings.target.accounts.only)?;
+    if !assets.is_empty() {
+        bail!(
+            "snapshot records network ACLs only: exports of network interfaces, security groups, route tables or instances are for diff --assets"
+        );
+    }
     let accounts = settings.target.accounts.only.iter().cloned().collect();
     let vpc_filter = settings.vpc_filter.clone();
     Ok(Capture::of_exports(

@@ -26,7 +26,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::aws::{Target, TargetArgs};
 use crate::exit_status::ExitStatus;
 use crate::guard::{
-    GuardArgs, GuardSettings, LineFormat, SqsQueue, exit_status, print_said, start, with_context,
+    GuardArgs, GuardSettings, LineFormat, exit_status, print_said, start, with_context,
 };
 use crate::project;
 use nacl_drift_printer::Printer;
@@ -117,7 +117,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let mode = match settings.mode {
         Mode::Queue(url, queue) => {
             let config = settings.target.aws.load().await?;
-            Mode::Queue(SqsQueue(Queue::new(&config, &url)?), queue)
+            Mode::Queue(Queue::new(&config, &url)?, queue)
         }
         Mode::Poll(interval) => Mode::Poll(interval),
     };

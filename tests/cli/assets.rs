@@ -124,6 +124,36 @@ fn the_report_lists_exactly_the_interfaces_ssh_from_the_internet_reaches() {
     assert!(table.stdout.contains(&line), "{line}\n{}", table.stdout);
 }
 
+/// Offline, from the AWS CLI's exports of the same account, the assets
+/// are the same.
+#[test]
+fn the_exports_give_the_same_assets() {
+    let exposed = Exposed::seed();
+    let live = exposed.nacl_drift(&["diff", "--assets", "--format", "json"]);
+    let exports = exposed.work.path().join("exports");
+    std::fs::create_dir(&exports).expect("mkdir");
+    let written = exposed.emulator.python(&[
+        "tests/emulator/assets.py",
+        "--endpoint-url",
+        &exposed.emulator.endpoint,
+        "export",
+        dir_arg(&exports),
+    ]);
+    let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
+    let mut args = vec!["diff", "--assets", "--format", "json"];
+    for path in written["paths"].as_array().expect("paths") {
+        args.extend(["--live-file", path.as_str().expect("a path")]);
+    }
+    let offline = exposed.nacl_drift(&args);
+    assert_eq!(offline.code, 2, "{offline:?}");
+    let assets = |run: &crate::support::Run| {
+        let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+        report["effects"][0]["assets"].clone()
+    };
+    assert!(assets(&live)["exposed"].is_array(), "{live:?}");
+    assert_eq!(assets(&offline), assets(&live));
+}
+
 /// `[assets] enabled = true` in the config file asks for them without the
 /// flag.
 #[test]
@@ -168,7 +198,7 @@ fn assets_from_acl_exports_alone_are_refused() {
     assert_eq!(result.code, 1, "{result:?}");
     assert!(
         result.stderr.contains(
-            "--assets reads network interfaces, security groups and route tables from EC2; with --live-file it needs their exports too"
+            "--assets with --live-file needs the exports of describe-network-interfaces, describe-security-groups and describe-route-tables too; none of the live files holds network interfaces"
         ),
         "{result:?}"
     );

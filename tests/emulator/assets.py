@@ -2,6 +2,7 @@
 """A VPC with the assets behind a drift, on the emulator.
 
     assets.py --endpoint-url URL [--region R] seed
+    assets.py --endpoint-url URL [--region R] export DIR
 
 `seed` makes a VPC (10.0.0.0/16) with an internet gateway, a public subnet
 (its route table sends 0.0.0.0/0 to the gateway) and a private one (the
@@ -19,10 +20,17 @@ SSH from its own members) and six instances, each tagged Name:
 
 It prints {"vpc_id", "network_acl", "instances": {NAME: {"instance_id",
 "interface_id"}}}.
+
+`export` writes what the AWS CLI's `--output json` would for
+describe-network-acls, describe-network-interfaces,
+describe-security-groups, describe-route-tables and describe-instances,
+into DIR/{acls,interfaces,groups,routes,instances}.json, and prints their
+paths.
 """
 
 import argparse
 import json
+import os
 
 import boto3
 
@@ -103,14 +111,39 @@ def seed(endpoint, region):
     return {"vpc_id": vpc_id, "network_acl": acl_id, "instances": instances}
 
 
+def export(endpoint, region, folder):
+    ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint)
+    calls = {
+        "acls": ec2.describe_network_acls,
+        "interfaces": ec2.describe_network_interfaces,
+        "groups": ec2.describe_security_groups,
+        "routes": ec2.describe_route_tables,
+        "instances": ec2.describe_instances,
+    }
+    paths = []
+    for name, call in calls.items():
+        answer = call()
+        answer.pop("ResponseMetadata", None)
+        path = os.path.join(folder, f"{name}.json")
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(answer, file, default=str, indent=2)
+        paths.append(path)
+    return {"paths": paths}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--region", default="us-east-1")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("seed")
+    export_command = commands.add_parser("export")
+    export_command.add_argument("folder")
     args = parser.parse_args()
-    print(json.dumps(seed(args.endpoint_url, args.region)))
+    if args.command == "seed":
+        print(json.dumps(seed(args.endpoint_url, args.region)))
+    else:
+        print(json.dumps(export(args.endpoint_url, args.region, args.folder)))
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ async fn network_interfaces(client: &Client) -> Result<Vec<Interface>, ApiError>
 
 /// The interface as the model holds it; `None` when EC2 left out its id,
 /// subnet or VPC (never so on AWS).
-fn interface(described: &NetworkInterface) -> Option<Interface> {
+pub(crate) fn interface(described: &NetworkInterface) -> Option<Interface> {
     let id = InterfaceId::parse(described.network_interface_id()?).ok()?;
     let subnet_id = SubnetId::parse(described.subnet_id()?).ok()?;
     let vpc_id = VpcId::parse(described.vpc_id()?).ok()?;
@@ -192,17 +192,31 @@ async fn name_instances(client: &Client, interfaces: &mut [Interface]) {
         else {
             return;
         };
-        for instance in described.reservations().iter().flat_map(|r| r.instances()) {
-            let name = instance
-                .tags()
-                .iter()
-                .find(|tag| tag.key() == Some("Name"))
-                .and_then(|tag| tag.value());
-            if let (Some(id), Some(name)) = (instance.instance_id(), name) {
-                names.insert(id.to_owned(), name.to_owned());
-            }
+        names.extend(instance_names(described.reservations()));
+    }
+    name_owners(interfaces, &names);
+}
+
+/// Each instance's Name tag, by instance id.
+pub(crate) fn instance_names(
+    reservations: &[aws_sdk_ec2::types::Reservation],
+) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for instance in reservations.iter().flat_map(|r| r.instances()) {
+        let name = instance
+            .tags()
+            .iter()
+            .find(|tag| tag.key() == Some("Name"))
+            .and_then(|tag| tag.value());
+        if let (Some(id), Some(name)) = (instance.instance_id(), name) {
+            names.insert(id.to_owned(), name.to_owned());
         }
     }
+    names
+}
+
+/// The instances behind `interfaces` named from `names`.
+pub(crate) fn name_owners(interfaces: &mut [Interface], names: &BTreeMap<String, String>) {
     for interface in interfaces {
         if let Owner::Instance { id, name } = &mut interface.owner {
             *name = names.get(id).cloned();
@@ -221,26 +235,27 @@ async fn security_groups(
     let mut groups = BTreeMap::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| ApiError::new("DescribeSecurityGroups", error))?;
-        for described in page.security_groups() {
-            let Some(id) = described
-                .group_id()
-                .and_then(|id| SecurityGroupId::parse(id).ok())
-            else {
-                continue;
-            };
-            let group = SecurityGroup {
-                id: id.clone(),
-                name: described.group_name().unwrap_or_default().to_owned(),
-                ingress: described
-                    .ip_permissions()
-                    .iter()
-                    .flat_map(group_rules)
-                    .collect(),
-            };
-            groups.insert(id, group);
+        for group in page.security_groups().iter().filter_map(security_group) {
+            groups.insert(group.id.clone(), group);
         }
     }
     Ok(groups)
+}
+
+/// The group as the model holds it, with its inbound rules; `None`
+/// without an id.
+pub(crate) fn security_group(
+    described: &aws_sdk_ec2::types::SecurityGroup,
+) -> Option<SecurityGroup> {
+    Some(SecurityGroup {
+        id: SecurityGroupId::parse(described.group_id()?).ok()?,
+        name: described.group_name().unwrap_or_default().to_owned(),
+        ingress: described
+            .ip_permissions()
+            .iter()
+            .flat_map(group_rules)
+            .collect(),
+    })
 }
 
 /// One rule per source of a permission; a permission whose protocol is
@@ -330,45 +345,42 @@ async fn route_tables(client: &Client) -> Result<Vec<RouteTable>, ApiError> {
     let mut tables = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| ApiError::new("DescribeRouteTables", error))?;
-        for described in page.route_tables() {
-            let (Some(id), Some(vpc_id)) = (
-                described
-                    .route_table_id()
-                    .and_then(|id| RouteTableId::parse(id).ok()),
-                described.vpc_id().and_then(|id| VpcId::parse(id).ok()),
-            ) else {
-                continue;
-            };
-            let associations = described.associations();
-            tables.push(RouteTable {
-                id,
-                vpc_id,
-                main: associations.iter().any(|a| a.main() == Some(true)),
-                subnet_ids: associations
-                    .iter()
-                    .filter_map(|a| SubnetId::parse(a.subnet_id()?).ok())
-                    .collect(),
-                routes: described
-                    .routes()
-                    .iter()
-                    .filter(|route| route.state() != Some(&RouteState::Blackhole))
-                    .filter_map(|route| {
-                        let destination = route
-                            .destination_cidr_block()
-                            .or(route.destination_ipv6_cidr_block())
-                            .and_then(lenient_cidr)?;
-                        Some(Route {
-                            destination,
-                            to_internet_gateway: route
-                                .gateway_id()
-                                .is_some_and(|gateway| gateway.starts_with("igw-")),
-                        })
-                    })
-                    .collect(),
-            });
-        }
+        tables.extend(page.route_tables().iter().filter_map(route_table));
     }
     Ok(tables)
+}
+
+/// The table as the model holds it: its subnets, whether it is its VPC's
+/// main one, and its active routes (a blackhole routes nothing); `None`
+/// without an id or VPC.
+pub(crate) fn route_table(described: &aws_sdk_ec2::types::RouteTable) -> Option<RouteTable> {
+    let associations = described.associations();
+    Some(RouteTable {
+        id: RouteTableId::parse(described.route_table_id()?).ok()?,
+        vpc_id: VpcId::parse(described.vpc_id()?).ok()?,
+        main: associations.iter().any(|a| a.main() == Some(true)),
+        subnet_ids: associations
+            .iter()
+            .filter_map(|a| SubnetId::parse(a.subnet_id()?).ok())
+            .collect(),
+        routes: described
+            .routes()
+            .iter()
+            .filter(|route| route.state() != Some(&RouteState::Blackhole))
+            .filter_map(|route| {
+                let destination = route
+                    .destination_cidr_block()
+                    .or(route.destination_ipv6_cidr_block())
+                    .and_then(lenient_cidr)?;
+                Some(Route {
+                    destination,
+                    to_internet_gateway: route
+                        .gateway_id()
+                        .is_some_and(|gateway| gateway.starts_with("igw-")),
+                })
+            })
+            .collect(),
+    })
 }
 
 async fn prefix_list_entries(client: &Client, list: &PrefixListId) -> Result<Vec<Cidr>, ApiError> {

@@ -7,9 +7,12 @@
 use aws_sdk_ec2::types::{
     IcmpTypeCode, NetworkAcl, NetworkAclAssociation, NetworkAclEntry, PortRange, RuleAction, Tag,
 };
-use nacl_drift_model::{AccountId, ObservedAcl};
+use std::path::PathBuf;
+
+use nacl_drift_model::{AccountId, DuplicateAcl, ObservedAcl, merge_sources};
 use serde::Deserialize;
 
+use crate::asset_exports::{AssetExports, parse_asset_export};
 use crate::convert::{ConvertError, convert_network_acl};
 
 /// Why a file is not a usable export.
@@ -24,6 +27,69 @@ pub enum ExportError {
     /// A NACL of the export cannot be held by the model.
     #[error(transparent)]
     Convert(#[from] ConvertError),
+    /// An export of interfaces, groups, route tables or instances that
+    /// does not read as one.
+    #[error(
+        "an export of network interfaces, security groups, route tables or instances that cannot be read: {0}"
+    )]
+    Assets(serde_json::Error),
+}
+
+/// A live file that cannot be used, named.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveFileError {
+    /// It cannot be read.
+    #[error("cannot read the live file {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It is not an export nacl-drift reads.
+    #[error("{}: unusable live file", path.display())]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: ExportError,
+    },
+    /// Two files disagree about a NACL.
+    #[error("unusable live files")]
+    Inconsistent(#[source] DuplicateAcl),
+}
+
+/// The NACLs of the export files `paths`, sorted by id (a NACL in two
+/// files, or twice in one, must have the same content in both), and what
+/// their asset exports hold, each file told apart by its shape. `account`
+/// stands in for a missing `OwnerId`.
+pub fn read_exports(
+    paths: &[PathBuf],
+    account: Option<&AccountId>,
+) -> Result<(Vec<ObservedAcl>, AssetExports), LiveFileError> {
+    let mut sources = Vec::new();
+    let mut assets = AssetExports::default();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|source| LiveFileError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let unusable = |source| LiveFileError::Unusable {
+            path: path.clone(),
+            source,
+        };
+        match parse_asset_export(&text).map_err(|error| unusable(ExportError::Assets(error)))? {
+            Some(exported) => assets.merge(exported),
+            None => sources.push((
+                path.display().to_string(),
+                parse_export(&text, account).map_err(unusable)?,
+            )),
+        }
+    }
+    let acls = merge_sources(sources).map_err(LiveFileError::Inconsistent)?;
+    Ok((acls, assets))
 }
 
 /// The NACLs of an export, in its order. `account` stands in for a

@@ -39,6 +39,7 @@
 
 mod accounts;
 mod api_error;
+mod asset_exports;
 mod assets;
 mod clients;
 mod cloudtrail;
@@ -61,6 +62,7 @@ pub use accounts::{
     enabled_regions_of, organization_accounts, organization_id, read_accounts, session,
 };
 pub use api_error::ApiError;
+pub use asset_exports::{AssetExports, parse_asset_export};
 pub use assets::read_assets;
 pub use aws_config::SdkConfig;
 pub use clients::{
@@ -71,12 +73,14 @@ pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_even
 pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
 pub use edge::{AwsEdge, AwsSource};
-pub use export::{ExportError, parse_export};
-pub use identity::{Caller, caller, caller_account};
+pub use export::{ExportError, LiveFileError, parse_export, read_exports};
+pub use identity::{
+    Caller, caller, caller_account, caller_identity, home_region, sessions_identity,
+};
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
 pub(crate) use network_acls::{PAGE_SIZE, vpc_filter};
 pub use network_acls::{SnapshotError, fetch_network_acls};
-pub use queue::{LONG_POLL, Message, Queue, QueueError, Receipt, queue_region};
+pub use queue::{LONG_POLL, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_bus_policy, event_rules};
 pub use security_hub::SecurityHub;
 pub use subnets::subnet_labels;

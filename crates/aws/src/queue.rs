@@ -7,6 +7,8 @@ use aws_config::SdkConfig;
 use aws_sdk_sqs::config::Region as SdkRegion;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
 
+use nacl_drift_guard::queue::{Message, MessageQueue, QueueError as GuardQueueError};
+
 use crate::ApiError;
 
 /// The most messages one ReceiveMessage or DeleteMessageBatch takes.
@@ -31,17 +33,6 @@ pub enum QueueError {
     /// Neither the URL nor the configuration names a region.
     #[error("cannot tell the region of the queue {0}: its URL names none, so set AWS_REGION")]
     NoRegion(String),
-}
-
-/// One message received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
-    /// SQS's id of the message.
-    pub id: String,
-    /// The body: an EventBridge event, as JSON.
-    pub body: String,
-    /// What deletes this receipt of it.
-    pub receipt: Receipt,
 }
 
 /// The receipt handle of a message received: deleting takes the latest.
@@ -77,7 +68,7 @@ impl Queue {
 
     /// Up to ten messages, waiting at most `wait` (at most [`LONG_POLL`])
     /// for the first; empty when none came.
-    pub async fn receive(&self, wait: Duration) -> Result<Vec<Message>, ApiError> {
+    pub async fn receive(&self, wait: Duration) -> Result<Vec<Message<Receipt>>, ApiError> {
         let wait = wait.min(LONG_POLL).as_secs();
         let answer = self
             .client
@@ -191,6 +182,28 @@ pub fn queue_region(url: &str) -> Option<&str> {
         _ => None,
     }
     .filter(|region| region.contains('-'))
+}
+
+/// SQS as the guard's queue.
+impl MessageQueue for Queue {
+    type Receipt = Receipt;
+    const LONG_POLL: Duration = LONG_POLL;
+
+    fn url(&self) -> &str {
+        Queue::url(self)
+    }
+
+    async fn queued(&self) -> Result<usize, GuardQueueError> {
+        Ok(Queue::queued(self).await?)
+    }
+
+    async fn receive(&self, wait: Duration) -> Result<Vec<Message<Receipt>>, GuardQueueError> {
+        Ok(Queue::receive(self, wait).await?)
+    }
+
+    async fn delete(&self, receipts: &[Receipt]) -> Result<(), GuardQueueError> {
+        Ok(Queue::delete(self, receipts).await?)
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::future::Future;
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::{Assets, assets_of};
 use nacl_drift_diff::TrafficEffect;
-use nacl_drift_model::{Direction, LiveAcl, Place, ReadError};
+use nacl_drift_model::{AccountId, Direction, LiveAcl, Place, ReadError};
 
 use crate::compare::Comparison;
 use crate::source::SourceError;
@@ -24,9 +24,10 @@ pub trait AssetSource: Sync {
 
 impl Comparison {
     /// Finds the assets behind each effect of the report, reading each
-    /// account-region that has one once; the account-regions that could
-    /// not be read, with why. Their effects have no assets: not "none".
-    pub async fn find_assets(&mut self, source: &impl AssetSource) -> Vec<ReadError> {
+    /// account-region that has one once. Those that could not be read go
+    /// to `asset_errors`, with why; their effects have no assets: not
+    /// "none".
+    pub async fn find_assets(&mut self, source: &impl AssetSource) {
         let places: BTreeSet<Place> = self
             .report
             .effects
@@ -72,7 +73,25 @@ impl Comparison {
                 assets_of(&effect.effect, &subnets, &live.observed.acl.entries, assets)
             })
             .collect();
-        errors
+        self.asset_errors = errors;
+    }
+}
+
+/// The assets of exports, by account: exports carry no region, and a
+/// subnet id names one subnet in every region, so an effect finds its
+/// interfaces among them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportedAssets(pub BTreeMap<AccountId, Assets>);
+
+impl AssetSource for ExportedAssets {
+    async fn assets(&self, place: &Place) -> Result<Assets, SourceError> {
+        self.0.get(&place.account).cloned().ok_or_else(|| {
+            format!(
+                "the exports hold no network interfaces, security groups or route tables of account {}",
+                place.account
+            )
+            .into()
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use nacl_drift_assets::EffectAssets;
 use nacl_drift_diff::{Change, Judged, Report, Skipped, Verdicts, coverage, diff_covering};
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAcl, NetworkAclId, Place,
-    Region, Scope, SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
+    ReadError, Region, Scope, SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
 };
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
@@ -270,6 +270,8 @@ pub struct Comparison {
     /// The assets behind each effect of the report, in its order, once
     /// found ([`Comparison::find_assets`]); empty until then.
     pub assets: Vec<Option<EffectAssets>>,
+    /// The account-regions whose assets could not be read, and why.
+    pub asset_errors: Vec<ReadError>,
 }
 
 impl Comparison {
@@ -421,6 +423,7 @@ pub async fn compare<S: LiveSource>(
         verdicts: Verdicts::none(&report),
         report,
         assets: Vec::new(),
+        asset_errors: Vec::new(),
     })
 }
 

@@ -29,7 +29,7 @@ mod recreated;
 mod restore;
 mod source;
 
-pub use assets::AssetSource;
+pub use assets::{AssetSource, ExportedAssets};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;
