@@ -55,6 +55,11 @@ pub struct Args {
     #[arg(long)]
     assets: bool,
 
+    /// Exit 2 only when some drift at or above --fail-on (any, without it)
+    /// newly exposes a network interface; implies --assets.
+    #[arg(long)]
+    fail_on_exposed: bool,
+
     /// Exit 2 only when some change reaches this severity (critical, high,
     /// medium or low), and 0 otherwise [default: the config file's
     /// `fail_on`, else any change]. Accepted drift never counts.
@@ -78,6 +83,7 @@ struct Settings {
     show_accepted: bool,
     attribution: Attribution,
     assets: bool,
+    fail_on_exposed: bool,
     target: Target,
 }
 
@@ -92,7 +98,8 @@ impl Args {
             live_files: self.live.resolve(),
             show_accepted: self.show_accepted,
             attribution: self.attribution.resolve(),
-            assets: self.assets || config.assets,
+            assets: self.assets || self.fail_on_exposed || config.assets,
+            fail_on_exposed: self.fail_on_exposed,
             target: self.target.resolve(),
         })
     }
@@ -125,6 +132,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         ));
     }
     let failing = match settings.fail_on {
+        _ if settings.fail_on_exposed => comparison.exposes(settings.fail_on),
         None => comparison.unaccepted().next().is_some(),
         Some(level) => comparison
             .unaccepted()

@@ -122,6 +122,23 @@ fn the_report_lists_exactly_the_interfaces_ssh_from_the_internet_reaches() {
         exposed.instance("office", "instance_id")
     );
     assert!(table.stdout.contains(&line), "{line}\n{}", table.stdout);
+
+    // SARIF and Security Hub findings say it too.
+    let sarif = exposed.nacl_drift(&["diff", "--assets", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    let message = sarif["runs"][0]["results"][0]["message"]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{sarif:#}"));
+    assert!(message.contains("; it reaches 2 interfaces: "), "{message}");
+    let asff = exposed.nacl_drift(&["diff", "--assets", "--format", "asff"]);
+    let asff: Value = serde_json::from_str(&asff.stdout).expect("ASFF");
+    let description = asff["Findings"][0]["Description"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{asff:#}"));
+    assert!(
+        description.contains(" It reaches 2 interfaces: "),
+        "{description}"
+    );
 }
 
 /// Offline, from the AWS CLI's exports of the same account, the assets
@@ -204,4 +221,34 @@ fn assets_from_acl_exports_alone_are_refused() {
     );
     assert!(result.stdout.is_empty(), "{result:?}");
     assert_eq!(files_below(work.path()), before);
+}
+
+/// `--fail-on-exposed`: drift that reaches an interface fails (exit 2);
+/// once no security group admits SSH from outside, the same drift reaches
+/// none, and it passes (exit 0) while plain `diff` still reports it.
+#[test]
+fn fail_on_exposed_fails_only_when_an_interface_is_reached() {
+    let exposed = Exposed::seed();
+    let result = exposed.nacl_drift(&["diff", "--fail-on-exposed"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    let critical = exposed.nacl_drift(&["diff", "--fail-on-exposed", "--fail-on", "critical"]);
+    assert_eq!(critical.code, 2, "{critical:?}");
+
+    exposed.emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3\n\
+             ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\n\
+             for group in ec2.describe_security_groups()['SecurityGroups']:\n\
+             \x20   for permission in group['IpPermissions']:\n\
+             \x20       if permission.get('IpRanges'):\n\
+             \x20           ec2.revoke_security_group_ingress(GroupId=group['GroupId'], IpPermissions=[permission])\n",
+            exposed.emulator.endpoint
+        ),
+    ]);
+    let result = exposed.nacl_drift(&["diff", "--fail-on-exposed"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert!(result.stdout.contains("reaches none now"), "{result:?}");
+    let plain = exposed.nacl_drift(&["diff"]);
+    assert_eq!(plain.code, 2, "{plain:?}");
 }

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod reach;
+mod words;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -29,6 +30,7 @@ use serde::Serialize;
 pub use reach::{
     Admission, EPHEMERAL_PORTS, EffectAssets, Exposed, NotExposed, Reached, Why, assets_of,
 };
+pub use words::in_words;
 
 /// What one account-region holds behind its NACLs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

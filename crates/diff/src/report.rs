@@ -712,6 +712,49 @@ pub struct Report {
     pub errors: Vec<ReadError>,
 }
 
+impl Report {
+    /// The traffic effects that follow from `change`: for an entry, those
+    /// of its NACL and direction that its rule decides (else every one of
+    /// that direction); for a moved subnet, those of that subnet.
+    pub fn effects_of(&self, change: &Change) -> Vec<&TrafficEffect> {
+        let same_acl = |effect: &&TrafficEffect| {
+            effect.region == change.region && effect.network_acl_id == change.network_acl_id
+        };
+        if let Some(subnet) = change.drift.subnet() {
+            return self
+                .effects
+                .iter()
+                .filter(same_acl)
+                .filter(|effect| effect.subnet_ids.contains(subnet))
+                .collect();
+        }
+        let Some(key) = change.drift.entry_key() else {
+            return Vec::new();
+        };
+        let of_direction: Vec<&TrafficEffect> = self
+            .effects
+            .iter()
+            .filter(same_acl)
+            .filter(|effect| {
+                effect.subnet_ids.is_empty() && effect.effect.direction == key.direction
+            })
+            .collect();
+        let decided: Vec<&TrafficEffect> = of_direction
+            .iter()
+            .copied()
+            .filter(|effect| {
+                [effect.effect.baseline_rule, effect.effect.live_rule]
+                    .contains(&Some(key.rule_number))
+            })
+            .collect();
+        if decided.is_empty() {
+            of_direction
+        } else {
+            decided
+        }
+    }
+}
+
 /// The acceptance of a traffic effect: that of its changes, when they are
 /// all accepted. A moved subnet's effect follows from those moves; an entry
 /// effect from the entry changes at the rules that decide it (or, when

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use nacl_drift_analysis::EffectKind;
+use nacl_drift_assets::{EffectAssets, in_words};
 use nacl_drift_diff::{Attributed, Change, Drift, Severity, TrafficEffect, Verdict};
 use nacl_drift_model::Region;
 use nacl_drift_model::sanitize::Shown;
@@ -166,7 +167,7 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
             } else {
                 format!(" at {position}")
             };
-            let effects = effects_of(&comparison.report.effects, change);
+            let effects = comparison.report.effects_of(change);
             let created_at = match &verdict.attribution {
                 // CloudTrail's time, when it is one: an event's text is
                 // not trusted.
@@ -205,7 +206,10 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                     ),
                     TITLE_CHARS,
                 ),
-                description: cut(&description(change, verdict, &effects), DESCRIPTION_CHARS),
+                description: cut(
+                    &description(change, verdict, &effects, &comparison.assets_of(change)),
+                    DESCRIPTION_CHARS,
+                ),
                 resources: vec![Resource {
                     kind: "AwsEc2NetworkAcl",
                     id: format!(
@@ -305,42 +309,6 @@ fn partition(region: &Region) -> &'static str {
     }
 }
 
-/// The traffic effects that follow from `change`: for an entry, those of
-/// its NACL and direction that its rule decides (else every one of that
-/// direction); for a moved subnet, those of that subnet.
-fn effects_of<'a>(effects: &'a [TrafficEffect], change: &Change) -> Vec<&'a TrafficEffect> {
-    let same_acl = |effect: &&TrafficEffect| {
-        effect.region == change.region && effect.network_acl_id == change.network_acl_id
-    };
-    if let Some(subnet) = change.drift.subnet() {
-        return effects
-            .iter()
-            .filter(same_acl)
-            .filter(|effect| effect.subnet_ids.contains(subnet))
-            .collect();
-    }
-    let Some(key) = change.drift.entry_key() else {
-        return Vec::new();
-    };
-    let of_direction: Vec<&TrafficEffect> = effects
-        .iter()
-        .filter(same_acl)
-        .filter(|effect| effect.subnet_ids.is_empty() && effect.effect.direction == key.direction)
-        .collect();
-    let decided: Vec<&TrafficEffect> = of_direction
-        .iter()
-        .copied()
-        .filter(|effect| {
-            [effect.effect.baseline_rule, effect.effect.live_rule].contains(&Some(key.rule_number))
-        })
-        .collect();
-    if decided.is_empty() {
-        of_direction
-    } else {
-        decided
-    }
-}
-
 /// The finding's types: a configuration check, and what its traffic
 /// effects are.
 fn types(effects: &[&TrafficEffect]) -> Vec<&'static str> {
@@ -363,7 +331,12 @@ fn types(effects: &[&TrafficEffect]) -> Vec<&'static str> {
 
 /// What the baseline has and what is live, what it does to traffic, and
 /// who made it.
-fn description(change: &Change, verdict: &Verdict, effects: &[&TrafficEffect]) -> String {
+fn description(
+    change: &Change,
+    verdict: &Verdict,
+    effects: &[&TrafficEffect],
+    assets: &[&EffectAssets],
+) -> String {
     let mut text = format!(
         "The baseline has {}; live is {}.",
         change.baseline_in_words(),
@@ -378,6 +351,10 @@ fn description(change: &Change, verdict: &Verdict, effects: &[&TrafficEffect]) -
             EffectKind::NewlyDenied => "Newly denied",
         };
         text.push_str(&format!(" {verb}: {}.", effect.effect));
+    }
+    if let Some(words) = in_words(assets) {
+        // Instances' names are tags: untrusted.
+        text.push_str(&format!(" It {}.", Shown(&words)));
     }
     if let Attributed::To(by) = &verdict.attribution {
         text.push_str(&format!(

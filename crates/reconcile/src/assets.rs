@@ -7,9 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use nacl_drift_analysis::EffectKind;
-use nacl_drift_assets::{Assets, assets_of};
-use nacl_drift_diff::TrafficEffect;
+use nacl_drift_analysis::{EffectKind, Severity};
+use nacl_drift_assets::{Assets, EffectAssets, assets_of};
+use nacl_drift_diff::{Change, TrafficEffect};
 use nacl_drift_model::{AccountId, Direction, LiveAcl, Place, ReadError};
 
 use crate::compare::Comparison;
@@ -92,6 +92,43 @@ impl AssetSource for ExportedAssets {
             )
             .into()
         })
+    }
+}
+
+impl Comparison {
+    /// The assets found behind the effects of `change`.
+    pub fn assets_of(&self, change: &Change) -> Vec<&EffectAssets> {
+        self.report
+            .effects_of(change)
+            .into_iter()
+            .filter_map(|effect| {
+                let index = self
+                    .report
+                    .effects
+                    .iter()
+                    .position(|known| std::ptr::eq(known, effect))?;
+                self.assets.get(index)?.as_ref()
+            })
+            .collect()
+    }
+
+    /// Whether some effect nobody accepted, at `level` or above (any, when
+    /// `None`), newly exposes an interface: `--fail-on-exposed`.
+    pub fn exposes(&self, level: Option<Severity>) -> bool {
+        self.report
+            .effects
+            .iter()
+            .zip(&self.assets)
+            .any(|(effect, assets)| {
+                assets
+                    .as_ref()
+                    .is_some_and(|assets| !assets.exposed.is_empty())
+                    && level.is_none_or(|level| effect.effect.severity() >= level)
+                    && self
+                        .verdicts
+                        .effect_accepted(&self.report, effect)
+                        .is_none()
+            })
     }
 }
 

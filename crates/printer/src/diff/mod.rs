@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_analysis::{EffectKind, Service};
-use nacl_drift_assets::{EffectAssets, Owner, Reached, Why};
+use nacl_drift_assets::{EffectAssets, in_words};
 use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, TrafficEffect, Verdict};
 use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId};
@@ -189,7 +189,7 @@ fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
         let assets = comparison.assets.get(index).and_then(Option::as_ref);
         let Some(now_on) = &traffic.live_network_acl_id else {
             let behind = assets
-                .and_then(|assets| assets_in_words(&[assets]))
+                .and_then(|assets| in_words(&[assets]))
                 .map(|words| format!("; {words}"))
                 .unwrap_or_default();
             lines.push((
@@ -226,7 +226,7 @@ fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
         }
     }
     for ((left, now_on, subnets, direction, kind), at, effects, found) in moves {
-        let behind = assets_in_words(&found)
+        let behind = in_words(&found)
             .map(|words| format!("; {words}"))
             .unwrap_or_default();
         let severity = effects
@@ -256,94 +256,6 @@ fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
     // Worst first, as the report orders its effects.
     lines.sort_by_key(|(severity, _)| std::cmp::Reverse(*severity));
     lines
-}
-
-/// What `found` (the assets of one or more effects) reach, in words:
-/// `reaches 2 interfaces: i-0a1b (web-1), i-0c2d (bastion) from
-/// 203.0.113.0/24`, `reaches none now`, `cuts off 1 interface: ...`;
-/// `None` when there is nothing to say (no assets were found).
-fn assets_in_words(found: &[&EffectAssets]) -> Option<String> {
-    if found.is_empty() {
-        return None;
-    }
-    let mut exposed: Vec<String> = Vec::new();
-    let mut cut_off: Vec<String> = Vec::new();
-    let mut reply_blocked = BTreeSet::new();
-    let mut unexpanded = BTreeSet::new();
-    for assets in found {
-        for interface in &assets.exposed {
-            let narrow: Vec<String> = interface
-                .admitted_by
-                .iter()
-                .filter(|admission| !admission.sources.is_internet())
-                .map(|admission| admission.sources.to_string())
-                .collect();
-            let label = owner_label(&interface.interface);
-            let words = if narrow.len() == interface.admitted_by.len() {
-                format!("{label} from {}", narrow.join(", "))
-            } else {
-                label
-            };
-            if !exposed.contains(&words) {
-                exposed.push(words);
-            }
-        }
-        for interface in &assets.cut_off {
-            let label = owner_label(interface);
-            if !cut_off.contains(&label) {
-                cut_off.push(label);
-            }
-        }
-        for not in &assets.not_exposed {
-            match &not.why {
-                Why::ReplyBlocked { .. } => {
-                    reply_blocked.insert(not.interface.interface_id.as_str())
-                }
-                Why::UnexpandedPrefixList { prefix_list_id, .. } => {
-                    unexpanded.insert(prefix_list_id.as_str())
-                }
-            };
-        }
-    }
-    let interfaces = |n: usize| counted(n, "interface", "interfaces");
-    if !cut_off.is_empty() {
-        return Some(format!(
-            "cuts off {}: {}",
-            interfaces(cut_off.len()),
-            cut_off.join(", ")
-        ));
-    }
-    let mut words = if exposed.is_empty() {
-        "reaches none now".to_owned()
-    } else {
-        format!(
-            "reaches {}: {}",
-            interfaces(exposed.len()),
-            exposed.join(", ")
-        )
-    };
-    if !reply_blocked.is_empty() {
-        words.push_str(&format!(
-            " ({} more but for the NACL's egress, which blocks the reply)",
-            reply_blocked.len()
-        ));
-    }
-    if !unexpanded.is_empty() {
-        words.push_str(&format!(
-            " (unknown behind prefix lists not read: {})",
-            unexpanded.into_iter().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    Some(words)
-}
-
-/// An interface by its owner: `i-0a1b (web-1)`, or the interface id and
-/// what it belongs to.
-fn owner_label(interface: &Reached) -> String {
-    match &interface.owner {
-        Owner::Instance { .. } => interface.owner.label(),
-        owner => format!("{} ({})", interface.interface_id, owner.label()),
-    }
 }
 
 /// The traffic of several effects of one direction, the services that

@@ -8,6 +8,8 @@ use nacl_drift_diff::{Change, Drift};
 use nacl_drift_model::Lines;
 use serde_json::Value;
 
+use nacl_drift_assets::in_words;
+
 use super::acl_label;
 use crate::sarif::{self, RuleKind};
 use nacl_drift_reconcile::Comparison;
@@ -39,11 +41,14 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
                 rule: RuleKind::Drift(change.kind()),
                 severity: change.severity,
                 message: format!(
-                    "{} on {}{position}: the baseline has {}, live is {}",
+                    "{} on {}{position}: the baseline has {}, live is {}{}",
                     change.kind().label(),
                     acl_label(&names, change.network_acl_id.as_str()),
                     change.baseline_in_words(),
                     change.live_in_words(),
+                    in_words(&comparison.assets_of(change))
+                        .map(|words| format!("; it {words}"))
+                        .unwrap_or_default(),
                 ),
                 path,
                 line,
