@@ -12,8 +12,8 @@ use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
-    Checks, Guard, Status, check_accounts, check_event_bus, check_places, check_queue,
-    check_regions, check_security_hub, check_topic,
+    Checks, Guard, Status, check_accounts, check_assets, check_event_bus, check_places,
+    check_queue, check_regions, check_security_hub, check_topic,
 };
 use nacl_drift_model::{AccountId, EventBusArn, Region, TopicArn};
 use nacl_drift_printer::{Printer, counted};
@@ -55,6 +55,12 @@ pub struct Args {
     #[arg(long)]
     security_hub: bool,
 
+    /// The reads of `--assets` (network interfaces, security groups, route
+    /// tables) in each region of the baselines [default: the config file's
+    /// `[assets] enabled`].
+    #[arg(long)]
+    assets: bool,
+
     /// The organization guard's central event bus (examples/org-guard):
     /// its policy must admit the organization of the credentials in use
     /// (aws:PrincipalOrgID) and nobody else.
@@ -86,6 +92,7 @@ struct Settings {
     topic: Option<TopicArn>,
     security_hub: bool,
     event_bus: Option<EventBusArn>,
+    assets: bool,
     format: DoctorFormat,
     target: Target,
 }
@@ -101,6 +108,7 @@ impl Args {
             topic: self.sns_topic_arn,
             security_hub: self.security_hub,
             event_bus: self.event_bus_arn,
+            assets: self.assets || config.assets,
             format: self.format,
             target: self.target.resolve(),
         }
@@ -215,9 +223,12 @@ pub async fn run(
                 check_event_bus(&mut checks, &aws_config, bus).await;
             }
             if let (Some(baselines), Some(source)) = (&baselines, live.source()) {
+                let places: Vec<_> = baselines.places().into_iter().collect();
                 if settings.security_hub {
-                    let places: Vec<_> = baselines.places().into_iter().collect();
                     check_security_hub(&mut checks, &source, &places).await;
+                }
+                if settings.assets {
+                    check_assets(&mut checks, &source, &places).await;
                 }
                 check_accounts(&mut checks, baselines, &identity);
                 let guard = settings.guard.then_some(Guard { queue });

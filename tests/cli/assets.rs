@@ -252,3 +252,82 @@ fn fail_on_exposed_fails_only_when_an_interface_is_reached() {
     let plain = exposed.nacl_drift(&["diff"]);
     assert_eq!(plain.code, 2, "{plain:?}");
 }
+
+/// doctor `--assets` reads the assets for real in each region of the
+/// baselines; a role without DescribeSecurityGroups fails with its fix,
+/// and so does `diff --assets`, with a warning that names the call (its
+/// drift is reported all the same).
+#[test]
+fn doctor_checks_the_reads_of_assets() {
+    let exposed = Exposed::seed();
+    let json = |run: &crate::support::Run| -> Value {
+        serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{run:?}"))
+    };
+    let healthy = exposed.nacl_drift(&["doctor", "--assets", "--format", "json"]);
+    let check = crate::doctor::check(&json(&healthy), "assets", Some("us-east-1"));
+    assert_eq!(check["status"], "ok", "{check}");
+    assert!(
+        check["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.starts_with("6 network interfaces, ")),
+        "{check}"
+    );
+
+    let proxy = exposed
+        .emulator
+        .proxy(&["--deny-action", "DescribeSecurityGroups"]);
+    let baselines = exposed.work.path().join("baselines");
+    let denied = run(
+        nacl_drift().env("AWS_REGION", "us-east-1"),
+        &[
+            "doctor",
+            "--assets",
+            "--format",
+            "json",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &proxy.endpoint,
+        ],
+    );
+    assert_eq!(denied.code, 1, "{denied:?}");
+    let check = crate::doctor::check(&json(&denied), "assets", Some("us-east-1"));
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(
+        check["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("DescribeSecurityGroups")),
+        "{check}"
+    );
+    assert!(
+        check["fix"]
+            .as_str()
+            .is_some_and(|fix| fix.contains("NaclDriftAssets")),
+        "{check}"
+    );
+
+    let diff = run(
+        nacl_drift().env("AWS_REGION", "us-east-1"),
+        &[
+            "diff",
+            "--assets",
+            "--format",
+            "json",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--endpoint-url",
+            &proxy.endpoint,
+        ],
+    );
+    assert_eq!(diff.code, 2, "the drift, reported: {diff:?}");
+    assert!(
+        diff.stderr
+            .contains("no assets for 123456789012 in us-east-1: ")
+            && diff.stderr.contains("DescribeSecurityGroups"),
+        "{diff:?}"
+    );
+    assert!(
+        json(&diff)["effects"][0].get("assets").is_none(),
+        "no assets, not none"
+    );
+}

@@ -2,7 +2,8 @@
 """A loopback proxy in front of the emulator, for what the emulator cannot do.
 
     proxy.py --upstream http://127.0.0.1:PORT [--delay-ms 100]
-             [--deny-region REGION] [--deny-assume-role ACCOUNT] [--count FILE] [--keys FILE]
+             [--deny-region REGION] [--deny-action ACTION] [--deny-assume-role ACCOUNT]
+             [--count FILE] [--keys FILE]
              [--dry-run permit|refuse] [--lookup-events empty] [--no-vpcs-in REGION]
 
 It prints the port it listens on, then forwards every request to the
@@ -12,6 +13,8 @@ upstream, unchanged, except that:
 - with --deny-region, EC2 calls signed for that region get EC2's own
   `UnauthorizedOperation` error (HTTP 403), as an account whose role lacks
   permission there, or a region that is not enabled, would;
+- with --deny-action, EC2 calls of that action (`DescribeSecurityGroups`)
+  get the same error, as a role whose policy lacks that one action would;
 - with --deny-assume-role, STS AssumeRole into a role of that account gets
   STS's `AccessDenied` (HTTP 403), as a missing trust policy would;
 - with --dry-run, EC2 calls sent with DryRun=true are answered as AWS
@@ -74,6 +77,7 @@ def main():
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--deny-region")
+    parser.add_argument("--deny-action")
     parser.add_argument("--deny-assume-role", metavar="ACCOUNT")
     parser.add_argument("--count", metavar="FILE")
     parser.add_argument("--keys", metavar="FILE")
@@ -112,7 +116,7 @@ def main():
                     keys.write(f"{service} {key}\n")
             if args.delay_ms:
                 time.sleep(args.delay_ms / 1000)
-            if service == "ec2" and region == args.deny_region:
+            if service == "ec2" and (region == args.deny_region or action == args.deny_action):
                 return self.answer(403, EC2_DENIED.encode())
             if service == "ec2" and args.dry_run and form.get("DryRun", [""])[0] == "true":
                 if args.dry_run == "permit":

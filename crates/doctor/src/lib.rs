@@ -26,7 +26,7 @@ use nacl_drift_guard::Identity;
 use nacl_drift_model::{
     AccountId, EventBusArn, LiveAcl, Place, Region, TopicArn, sanitize, with_causes,
 };
-use nacl_drift_reconcile::{Baselines, LiveRead, LiveSource, ReadScope};
+use nacl_drift_reconcile::{AssetSource, Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;
 
 use crate::policy::{BusSenders, Senders, bus_senders, queue_senders};
@@ -561,6 +561,39 @@ pub async fn check_security_hub(checks: &mut Checks, source: &AwsSource, places:
                 Status::Fail,
                 format!("{error}: the guard's findings would be refused"),
                 Some("enable Security Hub in this region (securityhub:EnableSecurityHub), or leave --security-hub off"),
+            ),
+        }
+    }
+}
+
+/// The reads of `--assets` in each account-region of `places`, for real:
+/// DescribeNetworkInterfaces, DescribeSecurityGroups, DescribeRouteTables
+/// (a prefix list or instance name that cannot be read only leaves a gap,
+/// which the report names).
+pub async fn check_assets(checks: &mut Checks, source: &AwsSource, places: &[Place]) {
+    const ASSET_USERS: &str = "diff --assets, --fail-on-exposed";
+    for place in places {
+        match source.assets(place).await {
+            Ok(assets) => checks.add_at(
+                place,
+                "assets",
+                ASSET_USERS,
+                Status::Ok,
+                format!(
+                    "{} network interfaces, {} security groups and {} route tables can be read",
+                    assets.interfaces.len(),
+                    assets.security_groups.len(),
+                    assets.route_tables.len()
+                ),
+                None,
+            ),
+            Err(error) => checks.add_at(
+                place,
+                "assets",
+                ASSET_USERS,
+                Status::Fail,
+                with_causes(error.as_ref()),
+                Some("allow ec2:DescribeNetworkInterfaces, DescribeSecurityGroups, DescribeRouteTables, GetManagedPrefixListEntries and DescribeInstances (examples/iam/diff-policy.json's NaclDriftAssets)"),
             ),
         }
     }
