@@ -3,6 +3,7 @@
 process, start to finish.
 
     tests/bench/diff_estate.py [--nacls 5000] [--entries 40] [--drift-percent 0]
+                               [--interfaces 0] [--groups 2000]
                                [--runs 5] [--binary target/release/nacl-drift]
                                [--max-seconds 1.0] [--max-mb 300]
 
@@ -13,6 +14,12 @@ tcp, udp, icmp, all and IPv6), has nacl-drift snapshot it into baselines
 times `nacl-drift diff --live-file ... --format json` RUNS times. It prints
 the median and worst wall time and the peak resident memory of the diff
 process, and exits 1 when the worst run misses a target.
+
+With --interfaces N, it also writes the exports of N network interfaces
+(one a subnet, most with a public address), GROUPS security groups (SSH
+from anywhere or from an office, HTTPS, a group's own members, ephemeral
+ports) and a route table a VPC (half of them to an internet gateway), and
+times `diff --assets` with them: the assets behind every effect.
 
 Build the binary first: `cargo build --release`.
 """
@@ -99,6 +106,56 @@ def drift(export, percent, rng):
             acl["Tags"].append({"Key": "Changed", "Value": "yes"})
 
 
+def assets(export, interfaces, groups, rng):
+    """The exports of interfaces, security groups and route tables."""
+    sources = [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+         "IpRanges": [{"CidrIp": "203.0.113.0/24"}]},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "tcp", "FromPort": 1024, "ToPort": 65535,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "198.51.100.0/24"}]},
+    ]
+    security_groups = []
+    for g in range(groups):
+        permissions = rng.sample(sources, rng.randrange(1, 4))
+        permissions.append({"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": f"sg-{g:017x}"}]})
+        security_groups.append({"GroupId": f"sg-{g:017x}", "GroupName": f"group-{g}",
+                                "OwnerId": ACCOUNT, "IpPermissions": permissions})
+    acls = export["NetworkAcls"]
+    subnets = [(acl["VpcId"], association["SubnetId"])
+               for acl in acls for association in acl["Associations"]]
+    network_interfaces = []
+    for i in range(interfaces):
+        vpc, subnet = subnets[i % len(subnets)]
+        item = {
+            "NetworkInterfaceId": f"eni-{i:017x}", "SubnetId": subnet, "VpcId": vpc,
+            "OwnerId": ACCOUNT, "InterfaceType": "interface",
+            "Attachment": {"InstanceId": f"i-{i:017x}"},
+            "PrivateIpAddress": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+            "PrivateIpAddresses": [{"PrivateIpAddress": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"}],
+            "Groups": [{"GroupId": f"sg-{g:017x}"}
+                       for g in rng.sample(range(groups), rng.randrange(1, 3))],
+        }
+        if rng.random() < 0.7:
+            public = {"PublicIp": f"54.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"}
+            item["Association"] = public
+            item["PrivateIpAddresses"][0]["Association"] = public
+        network_interfaces.append(item)
+    vpcs = sorted({acl["VpcId"] for acl in acls})
+    route_tables = []
+    for v, vpc in enumerate(vpcs):
+        routes = [{"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local", "State": "active"}]
+        gateway = f"igw-{v:017x}" if v % 2 == 0 else f"nat-{v:017x}"
+        routes.append({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateway, "State": "active"})
+        route_tables.append({"RouteTableId": f"rtb-{v:017x}", "VpcId": vpc, "OwnerId": ACCOUNT,
+                             "Associations": [{"Main": True}], "Routes": routes})
+    return {"NetworkInterfaces": network_interfaces}, {"SecurityGroups": security_groups}, {
+        "RouteTables": route_tables}
+
+
 def run_measured(command):
     """Runs command; returns (exit code, wall seconds, peak RSS in MB)."""
     start = time.perf_counter()
@@ -118,6 +175,8 @@ def main():
     parser.add_argument("--nacls", type=int, default=5000)
     parser.add_argument("--entries", type=int, default=40)
     parser.add_argument("--drift-percent", type=int, default=0)
+    parser.add_argument("--interfaces", type=int, default=0)
+    parser.add_argument("--groups", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--binary", default="target/release/nacl-drift")
     parser.add_argument("--max-seconds", type=float, default=1.0)
@@ -142,6 +201,18 @@ def main():
 
         command = [args.binary, "diff", "--baseline-dir", baselines,
                    "--live-file", live, "--format", "json"]
+        exposed = None
+        if args.interfaces:
+            command.append("--assets")
+            for name, content in zip(("interfaces", "groups", "routes"),
+                                     assets(export, args.interfaces, args.groups, rng)):
+                path = os.path.join(work, f"{name}.json")
+                with open(path, "w") as out:
+                    json.dump(content, out, indent=4)
+                command += ["--live-file", path]
+            report = json.loads(subprocess.run(command, capture_output=True, check=False).stdout)
+            exposed = sum(len(effect.get("assets", {}).get("exposed", []))
+                          for effect in report["effects"])
         runs = [run_measured(command) for _ in range(args.runs)]
         codes = {code for code, _, _ in runs}
         seconds = [elapsed for _, elapsed, _ in runs]
@@ -153,7 +224,10 @@ def main():
     print(f"estate: {args.nacls} NACLs x {args.entries} entries, "
           f"{args.drift_percent}% drifted, {size_mb:.0f} MB of baselines and export")
     print(f"snapshot --live-file: {snapshot_seconds:.2f} s, {snapshot_mb:.0f} MB peak")
-    print(f"diff --live-file ({args.runs} runs, exit {sorted(codes)}): "
+    if exposed is not None:
+        print(f"assets: {args.interfaces} interfaces, {args.groups} security groups; "
+              f"{exposed} interfaces newly exposed")
+    print(f"diff --live-file{' --assets' if args.interfaces else ''} ({args.runs} runs, exit {sorted(codes)}): "
           f"median {statistics.median(seconds):.3f} s, worst {max(seconds):.3f} s, "
           f"{peak_mb:.0f} MB peak")
     expected_code = 2 if args.drift_percent else 0
