@@ -5,7 +5,7 @@
 //! diffs again and reports what drift remains. Exit 0 in sync, 2 when only
 //! drift apply was told to leave remains, 1 when any call failed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
@@ -13,10 +13,9 @@ use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{
     Outcome, Pace, Plan, PlanOptions, check_plan_permissions, exposure_windows, traffic_effects,
 };
+use nacl_drift_aws::AwsSource;
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::{
-    Entry, EntryKey, NetworkAclId, ObservedAcl, Place, Region, SubnetLabels, write_baseline,
-};
+use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{Baselines, Policy, Reconciled, reconcile_deciding};
@@ -26,7 +25,7 @@ use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
-use crate::diff::print_drift;
+use crate::diff::{print_drift, warn_unread_assets};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
 use crate::project;
@@ -70,6 +69,12 @@ pub struct Args {
     #[command(flatten)]
     attribution: AttributionArgs,
 
+    /// Before the plan, the network interfaces each effect of the drift
+    /// newly exposes or cuts off [default: the config file's `[assets]
+    /// enabled`].
+    #[arg(long)]
+    assets: bool,
+
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -103,6 +108,7 @@ struct Settings {
     /// What the plan may undo, and how fast the calls are made.
     policy: Policy,
     attribution: Attribution,
+    assets: bool,
     target: Target,
 }
 
@@ -132,6 +138,7 @@ impl Args {
                 held: BTreeMap::new(),
             },
             attribution: self.attribution.resolve(),
+            assets: self.assets || config.assets,
             target: self.target.resolve(),
         }
     }
@@ -153,7 +160,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let mut stopped = ExitStatus::Success;
     let decide = async |comparison: &mut Comparison, plan: &Plan| -> Result<bool> {
         let place = (config, baseline_dir.as_path());
-        if let Some(status) = decide(&settings, place, comparison, plan, &clients, printer).await? {
+        let edge = (&clients, &source);
+        if let Some(status) = decide(&settings, place, comparison, plan, edge, printer).await? {
             stopped = status;
             return Ok(false);
         }
@@ -166,7 +174,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         Ok(true)
     };
     let reconciled =
-        reconcile_deciding(baselines, source, &clients, policy, config, decide).await?;
+        reconcile_deciding(baselines, source.clone(), &clients, policy, config, decide).await?;
     let Reconciled {
         before,
         plan,
@@ -220,22 +228,34 @@ async fn decide(
     (config, baseline_dir): (&Config, &Path),
     comparison: &mut Comparison,
     plan: &Plan,
-    clients: &BTreeMap<Place, nacl_drift_aws::Ec2>,
+    (clients, source): (&BTreeMap<Place, nacl_drift_aws::Ec2>, &AwsSource),
     printer: &mut Printer,
 ) -> Result<Option<ExitStatus>> {
     if !comparison.report.errors.is_empty() {
         print_read_errors(printer, &comparison.report.errors);
     }
-    if settings.attribution.requested() && !comparison.report.in_sync {
+    let attributing = settings.attribution.requested() && !comparison.report.in_sync;
+    if attributing {
         let many = settings.target.accounts.many();
         settings
             .attribution
             .attribute(comparison, &settings.target.aws, many, printer)
             .await?;
-        printer.line("The drift, and who made it:");
+    }
+    let finding_assets = settings.assets && !comparison.report.in_sync;
+    if finding_assets {
+        comparison.find_assets(source).await;
+        warn_unread_assets(printer, comparison);
+    }
+    if attributing || finding_assets {
+        printer.line(match (attributing, finding_assets) {
+            (true, true) => "The drift, who made it, and what it reaches:",
+            (true, false) => "The drift, and who made it:",
+            _ => "The drift, and what it reaches:",
+        });
         print_drift(printer, comparison);
     }
-    let live = live_entries(comparison);
+    let live = comparison.live_entries();
     for (step, window) in exposure_windows(plan, &live) {
         printer.warning(&format!(
             "after call {}, this plan would briefly let through {}, which neither the live state nor the baseline allows",
@@ -269,17 +289,7 @@ async fn decide(
     if settings.mode != Mode::CheckPermissions {
         return Ok(None);
     }
-    let live: Vec<(Place, ObservedAcl)> = comparison
-        .live
-        .iter()
-        .filter_map(|acl| {
-            let place = Place {
-                account: acl.observed.account.clone(),
-                region: acl.region.clone()?,
-            };
-            Some((place, acl.observed.clone()))
-        })
-        .collect();
+    let live = comparison.live_by_place();
     let result = check_plan_permissions(plan, clients, &live).await;
     print_plan(printer, plan, &traffic, Some(&result));
     let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
@@ -302,23 +312,9 @@ async fn decide(
     Ok(Some(ExitStatus::Success))
 }
 
-/// The entries of each live NACL.
-fn live_entries(comparison: &Comparison) -> HashMap<NetworkAclId, BTreeMap<EntryKey, Entry>> {
-    comparison
-        .live
-        .iter()
-        .map(|acl| {
-            (
-                acl.observed.acl.id.clone(),
-                acl.observed.acl.entries.clone(),
-            )
-        })
-        .collect()
-}
-
 /// For each step of `plan`, the traffic it closes or reopens.
 fn traffic(comparison: &Comparison, plan: &Plan) -> Vec<String> {
-    traffic_lines(&traffic_effects(plan, &live_entries(comparison)))
+    traffic_lines(&traffic_effects(plan, &comparison.live_entries()))
 }
 
 /// 1 when an account-region could not be read, else 2 while drift remains

@@ -123,14 +123,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         .attribution
         .attribute(&mut comparison, &settings.target.aws, many, printer)
         .await?;
-    for error in &comparison.asset_errors {
-        printer.warning(&format!(
-            "no assets for {} in {}: {}",
-            error.account,
-            error.region,
-            nacl_drift_model::sanitize::Shown(&error.message)
-        ));
-    }
+    warn_unread_assets(printer, &comparison);
     let failing = match settings.fail_on {
         _ if settings.fail_on_exposed => comparison.exposes(settings.fail_on),
         None => comparison.unaccepted().next().is_some(),
@@ -164,4 +157,17 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
 /// Prints the drift of `comparison` as the default table.
 pub fn print_drift(printer: &mut Printer, comparison: &Comparison) {
     render::print(printer, Format::Table, comparison);
+}
+
+/// A warning for each account-region whose assets could not be read: its
+/// effects carry none, which is not "none".
+pub fn warn_unread_assets(printer: &mut Printer, comparison: &Comparison) {
+    for error in &comparison.asset_errors {
+        printer.warning(&format!(
+            "no assets for {} in {}: {}",
+            error.account,
+            error.region,
+            nacl_drift_model::sanitize::Shown(&error.message)
+        ));
+    }
 }

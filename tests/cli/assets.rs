@@ -331,3 +331,27 @@ fn doctor_checks_the_reads_of_assets() {
         "no assets, not none"
     );
 }
+
+/// `apply --dry-run --assets` shows what the drift reaches before the plan
+/// that closes it, and changes nothing.
+#[test]
+fn apply_dry_run_shows_what_the_drift_reaches() {
+    let exposed = Exposed::seed();
+    let result = exposed.nacl_drift(&["apply", "--dry-run", "--assets"]);
+    assert_eq!(result.code, 2, "{result:?}");
+    assert!(
+        result.stdout.contains("The drift, and what it reaches:"),
+        "{result:?}"
+    );
+    let reaches = result
+        .stdout
+        .find("reaches 2 interfaces: ")
+        .unwrap_or_else(|| panic!("{result:?}"));
+    let planned = result.stdout.find("Dry run: 1 call planned, none made.");
+    assert!(
+        planned.is_some_and(|planned| planned > reaches),
+        "{result:?}"
+    );
+    let again = exposed.nacl_drift(&["diff", "--assets", "--format", "json"]);
+    assert_eq!(again.code, 2, "nothing was restored: {again:?}");
+}

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use nacl_drift_assets::EffectAssets;
 use nacl_drift_diff::{Change, Judged, Report, Skipped, Verdicts, coverage, diff_covering};
 use nacl_drift_model::{
-    AccountId, AssociationId, Baseline, BaselineError, LiveAcl, NetworkAcl, NetworkAclId, Place,
-    ReadError, Region, Scope, SubnetId, Vpc, VpcId, read_baseline_dir, read_region_records,
+    AccountId, AssociationId, Baseline, BaselineError, Entry, EntryKey, LiveAcl, NetworkAcl,
+    NetworkAclId, ObservedAcl, Place, ReadError, Region, Scope, SubnetId, Vpc, VpcId,
+    read_baseline_dir, read_region_records,
 };
 
 use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
@@ -289,6 +290,34 @@ impl Comparison {
         let baseline_acls = self.files.iter().flat_map(|(_, b)| &b.network_acls);
         let live_acls = self.live.iter().map(|live| &live.observed.acl);
         baseline_acls.chain(live_acls).find(|acl| &acl.id == id)
+    }
+
+    /// The live entries of each NACL read.
+    pub fn live_entries(&self) -> HashMap<NetworkAclId, BTreeMap<EntryKey, Entry>> {
+        self.live
+            .iter()
+            .map(|acl| {
+                (
+                    acl.observed.acl.id.clone(),
+                    acl.observed.acl.entries.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// Each live NACL read from EC2, with its account and region (exports
+    /// have no region: none of theirs).
+    pub fn live_by_place(&self) -> Vec<(Place, ObservedAcl)> {
+        self.live
+            .iter()
+            .filter_map(|acl| {
+                let place = Place {
+                    account: acl.observed.account.clone(),
+                    region: acl.region.clone()?,
+                };
+                Some((place, acl.observed.clone()))
+            })
+            .collect()
     }
 
     /// Each NACL's Name tag, as its baseline has it, else as it is live.
