@@ -603,7 +603,7 @@ mod tests {
         let (_dir, baselines) = two_vpcs();
         let live = |region: &str, vpc: &str| LiveAcl {
             region: Some(Region::parse(region).expect("region")),
-            observed: nacl_drift_model::ObservedAcl {
+            observed: ObservedAcl {
                 account: AccountId::parse("111122223333").expect("id"),
                 vpc_id: VpcId::parse(vpc).expect("id"),
                 acl: NetworkAcl {
