@@ -59,6 +59,11 @@ pub struct GuardArgs {
     /// restore is verified.
     #[arg(long, env = "NACL_DRIFT_SECURITY_HUB")]
     security_hub: bool,
+
+    /// The network interfaces each effect newly exposes or cuts off, in the
+    /// line and the alert [default: the config file's `[assets] enabled`].
+    #[arg(long, env = "NACL_DRIFT_ASSETS")]
+    assets: bool,
 }
 
 /// The guard's settings, and where its alerts go.
@@ -80,6 +85,7 @@ impl GuardArgs {
                 prune: self.prune,
                 flap_limit: usize::from(self.flap_limit),
                 flap_window: self.flap_window,
+                assets: self.assets || config.assets,
             },
             topic: self.sns_topic_arn,
             security_hub: self.security_hub,

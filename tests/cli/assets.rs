@@ -355,3 +355,30 @@ fn apply_dry_run_shows_what_the_drift_reaches() {
     let again = exposed.nacl_drift(&["diff", "--assets", "--format", "json"]);
     assert_eq!(again.code, 2, "nothing was restored: {again:?}");
 }
+
+/// The guard: `watch --once --assets` (report only) puts the assets on the
+/// line's effects, and its alert says what the drift reaches.
+#[test]
+fn the_guard_says_what_the_drift_reaches() {
+    let exposed = Exposed::seed();
+    let topic = exposed.emulator.events(&["topic"]);
+    let topic_arn = topic["topic_arn"].as_str().expect("topic_arn");
+    let result = exposed.nacl_drift(&["watch", "--once", "--assets", "--sns-topic-arn", topic_arn]);
+    assert_eq!(result.code, 2, "reported, not restored: {result:?}");
+    let line: Value =
+        serde_json::from_str(result.stdout.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(
+        line["effects"][0]["assets"]["exposed"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{line:#}"
+    );
+    let drained = exposed
+        .emulator
+        .events(&["drain", topic["queue_url"].as_str().expect("queue_url")]);
+    let body = drained["messages"][0]["Message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{drained}"));
+    assert!(body.contains("    reaches 2 interfaces: "), "{body}");
+}

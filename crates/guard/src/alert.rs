@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use nacl_drift_analysis::EffectKind;
+use nacl_drift_assets::in_words;
 use nacl_drift_diff::{Attributed, Severity};
 use nacl_drift_model::sanitize::{self, Shown};
 use serde::Serialize;
@@ -182,7 +183,7 @@ impl Line {
                 change.baseline_in_words(),
                 change.live_in_words()
             ));
-            for (effect, _) in self.effects.iter().filter(|(effect, _)| {
+            for (effect, _, assets) in self.effects.iter().filter(|(effect, ..)| {
                 effect.network_acl_id == change.network_acl_id
                     && effect.region == change.region
                     && (change
@@ -200,6 +201,10 @@ impl Line {
                     EffectKind::NewlyDenied => "newly denied",
                 };
                 body.push_str(&format!("  {verb}: {}\n", effect.effect));
+                if let Some(words) = assets.as_ref().and_then(|assets| in_words(&[assets])) {
+                    // Instances' names are tags: untrusted.
+                    body.push_str(&format!("    {}\n", Shown(&words)));
+                }
             }
             if let Attributed::To(by) = &verdict.attribution {
                 body.push_str(&format!("  made by {}", Shown(&by.who())));

@@ -46,8 +46,8 @@ use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
-    Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled, SourceError,
-    reconcile,
+    AssetSource, Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled,
+    SourceError, reconcile,
 };
 use tokio::time::Instant;
 
@@ -73,13 +73,16 @@ pub struct Settings {
     pub flap_limit: usize,
     /// The window of the flapping brake.
     pub flap_window: Duration,
+    /// Find the network interfaces each effect reaches or cuts off, for the
+    /// line and the alert (`--assets`).
+    pub assets: bool,
 }
 
 /// Where the guard reads live state and makes its calls: the core's
 /// traits, for one account or many.
 pub trait Edge: Send + Sync + 'static {
     /// The live state, read afresh by every reconcile.
-    type Source: LiveSource + Clone + Sync + 'static;
+    type Source: LiveSource + AssetSource + Clone + Sync + 'static;
     /// The calls of a restore, in one account and region.
     type Api: NaclApi;
     /// Where alerts go.
@@ -383,6 +386,7 @@ impl<E: Edge> Guard<E> {
             config: Arc::clone(&self.config),
             topic: self.edge.topic(),
             hub: self.edge.hub(),
+            assets: self.settings.assets,
         })
     }
 
@@ -444,6 +448,8 @@ pub struct Job<E: Edge> {
     config: Arc<Config>,
     topic: Option<E::Topic>,
     hub: Option<E::Hub>,
+    /// Whether to find the assets behind each effect.
+    assets: bool,
 }
 
 /// A job and what its reconcile found and did.
@@ -467,7 +473,11 @@ impl<E: Edge> Job<E> {
         )
         .await;
         let line = match reconciled {
-            Ok(reconciled) => {
+            Ok(mut reconciled) => {
+                if self.assets {
+                    // After any restore: what the drift reached meanwhile.
+                    reconciled.before.find_assets(&self.source).await;
+                }
                 let mut line = Line::of(&self, &reconciled);
                 if let (Some(topic), Some(alert)) = (&self.topic, line.alert()) {
                     let published = topic.publish(&alert).await;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use nacl_drift_apply::Outcome;
+use nacl_drift_assets::EffectAssets;
 use nacl_drift_attribution::{NaclEvent, attribute_made_by};
 use nacl_drift_diff::{
     Accepted, Attribution, Change, JudgedChange, JudgedEffect, Severity, Skipped, TrafficEffect,
@@ -55,7 +56,7 @@ pub struct Line {
     pub(crate) changes: Vec<(Change, Verdict)>,
     /// Each effect on traffic, with its acceptance.
     #[serde(serialize_with = "judged_effects")]
-    pub(crate) effects: Vec<(TrafficEffect, Option<Accepted>)>,
+    pub(crate) effects: Vec<(TrafficEffect, Option<Accepted>, Option<EffectAssets>)>,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) errors: Vec<ReadError>,
     pub(crate) restored: Vec<RestoredCall>,
@@ -174,7 +175,14 @@ impl Line {
         let effects = report
             .effects
             .iter()
-            .map(|effect| (effect.clone(), verdicts.effect_accepted(report, effect)))
+            .enumerate()
+            .map(|(index, effect)| {
+                (
+                    effect.clone(),
+                    verdicts.effect_accepted(report, effect),
+                    before.assets.get(index).cloned().flatten(),
+                )
+            })
             .collect();
         let mut events = job.events.iter().map(NaclEvent::attribution);
         let event = events.next();
@@ -425,12 +433,16 @@ fn judged_changes<S: serde::Serializer>(
 /// The effects of a line, each with its acceptance, as the report's JSON
 /// has them.
 fn judged_effects<S: serde::Serializer>(
-    effects: &[(TrafficEffect, Option<Accepted>)],
+    effects: &[(TrafficEffect, Option<Accepted>, Option<EffectAssets>)],
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(effects.iter().map(|(effect, accepted)| JudgedEffect {
-        effect,
-        accepted: accepted.clone(),
-        assets: None,
-    }))
+    serializer.collect_seq(
+        effects
+            .iter()
+            .map(|(effect, accepted, assets)| JudgedEffect {
+                effect,
+                accepted: accepted.clone(),
+                assets: assets.as_ref(),
+            }),
+    )
 }

@@ -65,6 +65,7 @@ fn guard_alerting(
         prune: false,
         flap_limit,
         flap_window: Duration::from_secs(600),
+        assets: false,
     };
     let identity = Identity {
         accounts: BTreeSet::from([ACCOUNT.parse().expect("an account")]),
