@@ -15,7 +15,9 @@ times `nacl-drift diff --live-file ... --format json` RUNS times. It prints
 the median and worst wall time and the peak resident memory of the diff
 process, and exits 1 when the worst run misses a target.
 
-With --interfaces N, it also writes the exports of N network interfaces
+With --interfaces N, every NACL's egress also lets replies out to the
+internet (AWS's recommended rule 30000: tcp 1024-65535 to 0.0.0.0/0), and
+it writes the exports of N network interfaces
 (one a subnet, most with a public address), GROUPS security groups (SSH
 from anywhere or from an office, HTTPS, a group's own members, ephemeral
 ports) and a route table a VPC (half of them to an internet gateway), and
@@ -58,13 +60,18 @@ def entry(number, egress, rng):
     return item
 
 
-def estate(nacls, entries, rng):
+def estate(nacls, entries, rng, return_traffic=False):
     acls = []
     for n in range(nacls):
         vpc = n // NACLS_PER_VPC
         half = entries // 2
         acl_entries = [entry(100 + 10 * i, False, rng) for i in range(half)]
         acl_entries += [entry(100 + 10 * i, True, rng) for i in range(entries - half)]
+        if return_traffic:
+            # AWS's recommended rule for replies to clients on the internet.
+            acl_entries.append({"RuleNumber": 30000, "Egress": True, "RuleAction": "allow",
+                                "Protocol": "6", "PortRange": {"From": 1024, "To": 65535},
+                                "CidrBlock": "0.0.0.0/0"})
         acl_entries += [
             {"RuleNumber": 32767, "Egress": egress, "RuleAction": "deny",
              "Protocol": "-1", "CidrBlock": "0.0.0.0/0"}
@@ -187,7 +194,7 @@ def main():
 
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as work:
-        export = estate(args.nacls, args.entries, rng)
+        export = estate(args.nacls, args.entries, rng, return_traffic=args.interfaces > 0)
         live = os.path.join(work, "live.json")
         with open(live, "w") as out:
             json.dump(export, out, indent=4)

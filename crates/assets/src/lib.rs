@@ -18,7 +18,7 @@
 mod reach;
 mod words;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use nacl_drift_analysis::Service;
@@ -28,7 +28,8 @@ use nacl_drift_model::{
 use serde::Serialize;
 
 pub use reach::{
-    Admission, EPHEMERAL_PORTS, EffectAssets, Exposed, NotExposed, Reached, Why, assets_of,
+    Admission, EPHEMERAL_PORTS, EffectAssets, Exposed, NotExposed, Reached, Why, assets_behind,
+    assets_of,
 };
 pub use words::in_words;
 
@@ -44,6 +45,20 @@ pub struct Assets {
     /// The entries of the managed prefix lists that some group uses, as
     /// read; a list missing here is unexpanded.
     pub prefix_lists: BTreeMap<PrefixListId, Vec<Cidr>>,
+}
+
+impl Assets {
+    /// The interfaces of each subnet.
+    pub fn by_subnet(&self) -> HashMap<&SubnetId, Vec<&Interface>> {
+        let mut by_subnet: HashMap<&SubnetId, Vec<&Interface>> = HashMap::new();
+        for interface in &self.interfaces {
+            by_subnet
+                .entry(&interface.subnet_id)
+                .or_default()
+                .push(interface);
+        }
+        by_subnet
+    }
 }
 
 /// A network interface, and what it belongs to.

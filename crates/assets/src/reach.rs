@@ -146,21 +146,32 @@ pub fn assets_of(
         .iter()
         .filter(|interface| subnets.contains(&interface.subnet_id))
         .collect();
+    assets_behind(effect, &behind, entries, assets)
+}
+
+/// The same for the interfaces `behind` the NACL (those of its subnets,
+/// found once with [`Assets::by_subnet`] for many effects).
+pub fn assets_behind(
+    effect: &Effect,
+    behind: &[&Interface],
+    entries: &BTreeMap<EntryKey, Entry>,
+    assets: &Assets,
+) -> Option<EffectAssets> {
     match (effect.kind, effect.direction) {
         (EffectKind::NewlyAllowed, Direction::Ingress) if effect.addresses.has_public() => {
-            Some(exposure(effect, &behind, entries, assets))
+            Some(exposure(effect, behind, entries, assets))
         }
         (EffectKind::NewlyAllowed, _) => None,
         (EffectKind::NewlyDenied, Direction::Ingress) => Some(EffectAssets {
             cut_off: behind
-                .into_iter()
+                .iter()
                 .filter(|interface| admits_any(interface, effect, assets))
-                .map(reached)
+                .map(|interface| reached(interface))
                 .collect(),
             ..EffectAssets::default()
         }),
         (EffectKind::NewlyDenied, Direction::Egress) => Some(EffectAssets {
-            cut_off: behind.into_iter().map(reached).collect(),
+            cut_off: behind.iter().map(|interface| reached(interface)).collect(),
             ..EffectAssets::default()
         }),
     }

@@ -119,6 +119,11 @@ struct Reservations {
 /// The export `text`, when it is one of the asset exports; `None` when it
 /// is of another shape (a NACL export, or none nacl-drift reads).
 pub fn parse_asset_export(text: &str) -> Result<Option<AssetExports>, serde_json::Error> {
+    // The AWS CLI writes the list first: a NACL export (the largest by far)
+    // is told apart without reading it all.
+    if first_key(text) == Some("NetworkAcls") {
+        return Ok(None);
+    }
     let Ok(shape) = serde_json::from_str::<Shape>(text) else {
         return Ok(None);
     };
@@ -159,6 +164,14 @@ pub fn parse_asset_export(text: &str) -> Result<Option<AssetExports>, serde_json
         return Ok(None);
     }
     Ok(Some(exports))
+}
+
+/// The first key of the JSON object `text`, when it is a plain string.
+fn first_key(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    (rest.as_bytes()[end] == b'"').then(|| &rest[..end])
 }
 
 #[derive(Deserialize)]
@@ -472,5 +485,48 @@ impl ExportedReservation {
                     .collect(),
             ))
             .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_key_tells_a_nacl_export_apart_without_reading_it() {
+        assert_eq!(first_key("{\n    \"NetworkAcls\": ["), Some("NetworkAcls"));
+        assert_eq!(first_key(" {\"RouteTables\":[]}"), Some("RouteTables"));
+        assert_eq!(first_key("{\"Net\\u0077orkAcls\": []}"), None);
+        assert_eq!(first_key("[]"), None);
+        assert_eq!(first_key("{}"), None);
+    }
+
+    #[test]
+    fn each_asset_export_is_told_apart_by_its_list() {
+        let interfaces = r#"{"NetworkInterfaces": [{"NetworkInterfaceId": "eni-0a", "SubnetId": "subnet-0a",
+            "VpcId": "vpc-0a", "OwnerId": "111122223333", "Attachment": {"InstanceId": "i-0a"},
+            "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.5", "Association": {"PublicIp": "198.51.100.5"}}],
+            "Groups": [{"GroupId": "sg-0a"}]}]}"#;
+        let exports = parse_asset_export(interfaces)
+            .expect("JSON")
+            .expect("an asset export");
+        let accounts = exports.into_accounts(None, &[]);
+        let account = AccountId::parse("111122223333").expect("account");
+        let interface = &accounts[&account].interfaces[0];
+        assert_eq!(
+            interface.public_ipv4,
+            ["198.51.100.5".parse::<std::net::Ipv4Addr>().expect("ip")]
+        );
+        assert!(
+            parse_asset_export(r#"{"NetworkAcls": []}"#)
+                .expect("JSON")
+                .is_none()
+        );
+        assert!(
+            parse_asset_export(r#"{"Subnets": []}"#)
+                .expect("JSON")
+                .is_none()
+        );
+        assert!(parse_asset_export(r#"{"SecurityGroups": 5}"#).is_err());
     }
 }

@@ -4,13 +4,13 @@
 //! against the interfaces of its NACL's live subnets, with the NACL's live
 //! entries for the replies.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use nacl_drift_analysis::{EffectKind, Severity};
-use nacl_drift_assets::{Assets, EffectAssets, assets_of};
+use nacl_drift_assets::{Assets, EffectAssets, Interface, assets_behind};
 use nacl_drift_diff::{Change, TrafficEffect};
-use nacl_drift_model::{AccountId, Direction, LiveAcl, Place, ReadError};
+use nacl_drift_model::{AccountId, Direction, LiveAcl, NetworkAclId, Place, ReadError};
 
 use crate::compare::Comparison;
 use crate::source::SourceError;
@@ -54,6 +54,17 @@ impl Comparison {
                 }),
             }
         }
+        let mut live_by_id: HashMap<&NetworkAclId, Vec<&LiveAcl>> = HashMap::new();
+        for acl in &self.live {
+            live_by_id
+                .entry(&acl.observed.acl.id)
+                .or_default()
+                .push(acl);
+        }
+        let indexed: BTreeMap<&Place, _> = read
+            .iter()
+            .map(|(place, assets)| (place, assets.by_subnet()))
+            .collect();
         self.assets = self
             .report
             .effects
@@ -63,14 +74,19 @@ impl Comparison {
                     account: effect.account.clone(),
                     region: effect.region.clone(),
                 };
-                let assets = read.get(&place)?;
-                let live = live_nacl(&self.live, effect)?;
-                let subnets = if effect.subnet_ids.is_empty() {
-                    live.observed.acl.subnets.clone()
+                let (assets, by_subnet) = (read.get(&place)?, indexed.get(&place)?);
+                let live = live_nacl(&live_by_id, effect)?;
+                let behind: Vec<&Interface> = if effect.subnet_ids.is_empty() {
+                    live.observed.acl.subnets.iter().collect::<Vec<_>>()
                 } else {
-                    effect.subnet_ids.iter().cloned().collect()
-                };
-                assets_of(&effect.effect, &subnets, &live.observed.acl.entries, assets)
+                    effect.subnet_ids.iter().collect()
+                }
+                .into_iter()
+                .filter_map(|subnet| by_subnet.get(subnet))
+                .flatten()
+                .copied()
+                .collect();
+                assets_behind(&effect.effect, &behind, &live.observed.acl.entries, assets)
             })
             .collect();
         self.asset_errors = errors;
@@ -145,15 +161,17 @@ fn may_reach(effect: &TrafficEffect) -> bool {
 }
 
 /// The live NACL an effect is about: the one its subnets moved to, else
-/// its own.
-fn live_nacl<'a>(live: &'a [LiveAcl], effect: &TrafficEffect) -> Option<&'a LiveAcl> {
+/// its own (of its account, and of its region when read from EC2).
+fn live_nacl<'a>(
+    live: &HashMap<&NetworkAclId, Vec<&'a LiveAcl>>,
+    effect: &TrafficEffect,
+) -> Option<&'a LiveAcl> {
     let id = effect
         .live_network_acl_id
         .as_ref()
         .unwrap_or(&effect.network_acl_id);
-    live.iter().find(|acl| {
-        &acl.observed.acl.id == id
-            && acl.observed.account == effect.account
+    live.get(id)?.iter().copied().find(|acl| {
+        acl.observed.account == effect.account
             && acl
                 .region
                 .as_ref()
