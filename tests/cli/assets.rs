@@ -48,13 +48,18 @@ impl Exposed {
 
     /// nacl-drift `args` with the work folder's baselines, on the emulator.
     fn nacl_drift(&self, args: &[&str]) -> crate::support::Run {
+        self.nacl_drift_at(&self.emulator.endpoint, args)
+    }
+
+    /// The same against `endpoint` (a proxy in front of the emulator).
+    fn nacl_drift_at(&self, endpoint: &str, args: &[&str]) -> crate::support::Run {
         let baselines = self.work.path().join("baselines");
         let mut all = args.to_vec();
         all.extend([
             "--baseline-dir",
             dir_arg(&baselines),
             "--endpoint-url",
-            &self.emulator.endpoint,
+            endpoint,
         ]);
         run(
             nacl_drift()
@@ -276,20 +281,8 @@ fn doctor_checks_the_reads_of_assets() {
     let proxy = exposed
         .emulator
         .proxy(&["--deny-action", "DescribeSecurityGroups"]);
-    let baselines = exposed.work.path().join("baselines");
-    let denied = run(
-        nacl_drift().env("AWS_REGION", "us-east-1"),
-        &[
-            "doctor",
-            "--assets",
-            "--format",
-            "json",
-            "--baseline-dir",
-            dir_arg(&baselines),
-            "--endpoint-url",
-            &proxy.endpoint,
-        ],
-    );
+    let denied =
+        exposed.nacl_drift_at(&proxy.endpoint, &["doctor", "--assets", "--format", "json"]);
     assert_eq!(denied.code, 1, "{denied:?}");
     let check = crate::doctor::check(&json(&denied), "assets", Some("us-east-1"));
     assert_eq!(check["status"], "fail", "{check}");
@@ -306,19 +299,7 @@ fn doctor_checks_the_reads_of_assets() {
         "{check}"
     );
 
-    let diff = run(
-        nacl_drift().env("AWS_REGION", "us-east-1"),
-        &[
-            "diff",
-            "--assets",
-            "--format",
-            "json",
-            "--baseline-dir",
-            dir_arg(&baselines),
-            "--endpoint-url",
-            &proxy.endpoint,
-        ],
-    );
+    let diff = exposed.nacl_drift_at(&proxy.endpoint, &["diff", "--assets", "--format", "json"]);
     assert_eq!(diff.code, 2, "the drift, reported: {diff:?}");
     assert!(
         diff.stderr
