@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
     AwsSource, Ec2Live, OrgLive, SdkConfig, account_of, configured_region, enabled_regions,
-    enabled_regions_of,
+    enabled_regions_of, home_region,
 };
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
@@ -167,8 +167,7 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
         let default_regions = if !settings.regions.is_empty() {
             settings.regions.clone()
         } else if all_regions {
-            let asked = first_region(settings, &config).ok();
-            vec![asked.unwrap_or_else(|| Region::parse("us-east-1").expect("a region"))]
+            vec![home_region(&config)]
         } else {
             let region = first_region(settings, &config)
                 .with_context(|| format!("account {} lists no regions", unlisted.id))?;

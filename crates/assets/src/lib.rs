@@ -48,6 +48,14 @@ pub struct Assets {
 }
 
 impl Assets {
+    /// Adds what `other` holds (another export of the same account).
+    pub fn absorb(&mut self, other: Assets) {
+        self.interfaces.extend(other.interfaces);
+        self.security_groups.extend(other.security_groups);
+        self.route_tables.extend(other.route_tables);
+        self.prefix_lists.extend(other.prefix_lists);
+    }
+
     /// The interfaces of each subnet.
     pub fn by_subnet(&self) -> HashMap<&SubnetId, Vec<&Interface>> {
         let mut by_subnet: HashMap<&SubnetId, Vec<&Interface>> = HashMap::new();

@@ -59,10 +59,7 @@ impl AssetExports {
             let Some(owner) = owner.or_else(|| account.cloned()) else {
                 continue;
             };
-            let into = accounts.entry(owner).or_default();
-            into.interfaces.extend(assets.interfaces);
-            into.security_groups.extend(assets.security_groups);
-            into.route_tables.extend(assets.route_tables);
+            accounts.entry(owner).or_default().absorb(assets);
         }
         for assets in accounts.values_mut() {
             name_owners(&mut assets.interfaces, &self.names);
@@ -73,10 +70,7 @@ impl AssetExports {
     /// Adds what another export holds.
     pub fn merge(&mut self, other: AssetExports) {
         for (owner, assets) in other.by_account {
-            let into = self.by_account.entry(owner).or_default();
-            into.interfaces.extend(assets.interfaces);
-            into.security_groups.extend(assets.security_groups);
-            into.route_tables.extend(assets.route_tables);
+            self.by_account.entry(owner).or_default().absorb(assets);
         }
         self.names.extend(other.names);
     }

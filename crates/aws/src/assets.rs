@@ -17,8 +17,8 @@ use nacl_drift_assets::{
     Assets, GroupRule, Interface, Owner, Route, RouteTable, SecurityGroup, Source,
 };
 use nacl_drift_model::{
-    Cidr, CidrError, InterfaceId, Place, PrefixListId, Protocol, RouteTableId, SecurityGroupId,
-    SubnetId, VpcId,
+    Cidr, InterfaceId, Place, PrefixListId, Protocol, RouteTableId, SecurityGroupId, SubnetId,
+    VpcId,
 };
 use nacl_drift_reconcile::{AssetSource, SourceError};
 
@@ -274,7 +274,7 @@ fn group_rules(permission: &IpPermission) -> Vec<GroupRule> {
                 .iter()
                 .filter_map(|range| range.cidr_ipv6()),
         )
-        .filter_map(lenient_cidr)
+        .filter_map(|text| Cidr::canonicalize(text).ok())
         .map(Source::Cidr);
     let lists = permission
         .prefix_list_ids()
@@ -327,15 +327,6 @@ fn service_of(permission: &IpPermission) -> Option<Service> {
     })
 }
 
-/// A block as EC2 returns it, its host bits cleared when set.
-fn lenient_cidr(text: &str) -> Option<Cidr> {
-    match Cidr::canonicalize(text) {
-        Ok(cidr) => Some(cidr),
-        Err(CidrError::NotCanonical { canonical, .. }) => Cidr::canonicalize(&canonical).ok(),
-        Err(_) => None,
-    }
-}
-
 async fn route_tables(client: &Client) -> Result<Vec<RouteTable>, ApiError> {
     let mut pages = client
         .describe_route_tables()
@@ -371,7 +362,7 @@ pub(crate) fn route_table(described: &aws_sdk_ec2::types::RouteTable) -> Option<
                 let destination = route
                     .destination_cidr_block()
                     .or(route.destination_ipv6_cidr_block())
-                    .and_then(lenient_cidr)?;
+                    .and_then(|text| Cidr::canonicalize(text).ok())?;
                 Some(Route {
                     destination,
                     to_internet_gateway: route
@@ -396,7 +387,7 @@ async fn prefix_list_entries(client: &Client, list: &PrefixListId) -> Result<Vec
         cidrs.extend(
             page.entries()
                 .iter()
-                .filter_map(|entry| lenient_cidr(entry.cidr()?)),
+                .filter_map(|entry| Cidr::canonicalize(entry.cidr()?).ok()),
         );
     }
     Ok(cidrs)
