@@ -9,14 +9,11 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nacl_drift_aws::{AccountSession, OnRead, SdkConfig, organization_accounts, session};
+use nacl_drift_aws::{AccountSession, SdkConfig, organization_accounts, session};
 use nacl_drift_config::{Account, Accounts};
-use nacl_drift_model::sanitize::Shown;
-use nacl_drift_model::{AccountId, ReadError, Region, RoleArn, RoleName};
+use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
 
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
@@ -140,6 +137,13 @@ impl AccountSettings {
         !matches!(self.source, AccountSource::Caller)
     }
 
+    /// Whether the run names its accounts on purpose (`--account`, an
+    /// accounts file): baselines of other accounts are then left out, not
+    /// missed.
+    pub fn narrowed(&self) -> bool {
+        !self.only.is_empty() || matches!(self.source, AccountSource::File(_))
+    }
+
     /// The accounts of the run, selected: from the file, the organization,
     /// or `--account` alone (the caller's own credentials, checked).
     pub async fn list(&self, base: &SdkConfig) -> Result<Accounts> {
@@ -229,54 +233,6 @@ impl AccountSettings {
             );
         }
         sessions
-    }
-
-    /// A progress bar on stderr over `total` account-regions (counting up
-    /// when the total is not known), drawn only on a terminal and without
-    /// --quiet, and the callback that advances it.
-    pub fn progress(&self, total: Option<usize>) -> (ProgressBar, OnRead) {
-        let target = if self.quiet {
-            ProgressDrawTarget::hidden()
-        } else {
-            // indicatif draws nothing when stderr is not a terminal.
-            ProgressDrawTarget::stderr()
-        };
-        let bar = ProgressBar::with_draw_target(total.map(|total| total as u64), target);
-        let template = if total.is_some() {
-            "{bar:30} {pos}/{len} account-regions read {msg}"
-        } else {
-            "{spinner} {pos} account-regions read {msg}"
-        };
-        bar.set_style(
-            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        let failures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let on_read_bar = bar.clone();
-        let on_read: OnRead = Arc::new(move |_account, _region, failed| {
-            if failed {
-                let failed = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                on_read_bar.set_message(format!("({failed} failed)"));
-            }
-            on_read_bar.inc(1);
-        });
-        (bar, on_read)
-    }
-}
-
-/// The account-regions that could not be read, one line each.
-pub fn print_read_errors(printer: &mut Printer, errors: &[ReadError]) {
-    printer.line(format!(
-        "Could not read {} account-{}; their baselines are untouched:",
-        errors.len(),
-        if errors.len() == 1 {
-            "region"
-        } else {
-            "regions"
-        }
-    ));
-    for error in errors {
-        // It quotes the endpoint's message: one line, escaped.
-        printer.line(format!("  {}", Shown(&error.to_string())));
     }
 }
 

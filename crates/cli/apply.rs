@@ -20,7 +20,6 @@ use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{Baselines, Policy, Reconciled, reconcile_deciding};
 
-use crate::accounts::print_read_errors;
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
@@ -29,6 +28,7 @@ use crate::diff::{print_drift, warn_unread_assets};
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
 use crate::project;
+use nacl_drift_printer::accounts::print_read_errors;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

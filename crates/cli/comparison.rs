@@ -19,6 +19,7 @@ pub use nacl_drift_reconcile::Comparison;
 use crate::accounts::AccountSettings;
 use crate::aws::Target;
 use crate::live::LiveFiles;
+use nacl_drift_printer::accounts::progress;
 
 /// Where this run's live state comes from.
 pub enum Live<'a> {
@@ -115,7 +116,8 @@ impl<'a> Live<'a> {
                 }
                 let by_account = asset_exports.into_accounts(accounts.first(), &acls);
                 exported_assets = Some(ExportedAssets(by_account));
-                nacl_drift_reconcile::compare(baselines?, Exports(acls)).await?
+                let completeness = files.completeness;
+                nacl_drift_reconcile::compare(baselines?, Exports { acls, completeness }).await?
             }
             Live::Caller(sdk_config) => {
                 let baselines = read()?;
@@ -124,7 +126,7 @@ impl<'a> Live<'a> {
             }
             Live::Accounts { sessions, settings } => {
                 let baselines = read()?;
-                let (bar, on_read) = settings.progress(None);
+                let (bar, on_read) = progress(None, settings.quiet);
                 let source = OrgLive::new(sessions.clone(), settings.concurrency, Some(on_read));
                 let comparison = nacl_drift_reconcile::compare(baselines, source).await;
                 bar.finish_and_clear();

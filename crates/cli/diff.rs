@@ -17,8 +17,8 @@ use nacl_drift_diff::Severity;
 use nacl_drift_model::Region;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::diff::{self as render, Format};
+use nacl_drift_reconcile::Exposure;
 
-use crate::accounts::print_read_errors;
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
@@ -26,6 +26,7 @@ use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, LiveFiles};
 use crate::project;
+use nacl_drift_printer::accounts::print_read_errors;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -124,14 +125,20 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         .attribute(&mut comparison, &settings.target.aws, many, printer)
         .await?;
     warn_unread_assets(printer, &comparison);
+    let exposure = settings
+        .fail_on_exposed
+        .then(|| comparison.exposure(settings.fail_on));
     let failing = match settings.fail_on {
-        _ if settings.fail_on_exposed => comparison.exposes(settings.fail_on),
+        _ if exposure.is_some() => exposure == Some(Exposure::Exposed),
         None => comparison.unaccepted().next().is_some(),
         Some(level) => comparison
             .unaccepted()
             .any(|change| change.severity >= level),
     };
     let errors = comparison.report.errors.clone();
+    let comparison_unchecked = comparison
+        .unchecked(settings.target.accounts.narrowed())
+        .len();
     if settings.show_accepted || matches!(format, Format::Json | Format::Sarif | Format::Asff) {
         render::print(printer, format, &comparison);
     } else {
@@ -145,6 +152,20 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         } else {
             print_read_errors(printer, &errors);
         }
+        return Ok(ExitStatus::Failure);
+    }
+    if let Some(Exposure::Unknown(unknown)) = exposure {
+        printer.error(&format!(
+            "--fail-on-exposed cannot tell whether the drift exposes anything: {}",
+            unknown.join("; ")
+        ));
+        return Ok(ExitStatus::Failure);
+    }
+    let unchecked = comparison_unchecked;
+    if unchecked > 0 {
+        printer.error(&format!(
+            "{unchecked} baselines, NACLs or subnets were not compared (listed as skipped): a gate that skipped something is not green; name the accounts on purpose (--account, --accounts), narrow with --region, or export what is missing"
+        ));
         return Ok(ExitStatus::Failure);
     }
     Ok(if failing {

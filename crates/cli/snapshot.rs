@@ -25,12 +25,12 @@ use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
 use nacl_drift_snapshot::{Capture, capture};
 
-use crate::accounts::print_read_errors;
 use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, LiveFiles};
 use nacl_drift_printer::Printer;
+use nacl_drift_printer::accounts::{print_read_errors, progress};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -119,12 +119,9 @@ fn read_exports(settings: &Settings) -> Result<Capture> {
     }
     let accounts = settings.target.accounts.only.iter().cloned().collect();
     let vpc_filter = settings.vpc_filter.clone();
-    Ok(Capture::of_exports(
-        region.clone(),
-        accounts,
-        acls,
-        vpc_filter,
-    ))
+    let completeness = settings.live_files.completeness;
+    let capture = Capture::of_exports(region.clone(), accounts, acls, vpc_filter, completeness);
+    Ok(capture)
 }
 
 /// The caller's account, in `--region` (else the configured region); STS
@@ -195,7 +192,7 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
         (targets, errors) = enabled_regions_of(&sessions, targets).await;
     }
     let total = targets.iter().map(|(_, regions)| regions.len()).sum();
-    let (bar, on_read) = settings.target.accounts.progress(Some(total));
+    let (bar, on_read) = progress(Some(total), settings.target.accounts.quiet);
     let concurrency = settings.target.accounts.concurrency;
     let source = OrgLive::new(sessions.clone(), concurrency, Some(on_read));
     let labels = AwsSource::Accounts(OrgLive::new(sessions, concurrency, None));

@@ -258,6 +258,86 @@ fn fail_on_exposed_fails_only_when_an_interface_is_reached() {
     assert_eq!(plain.code, 2, "{plain:?}");
 }
 
+/// `--fail-on-exposed` never passes what it cannot tell: with the
+/// security groups unread (a refused call, or an export left out) or the
+/// route tables missing, the drift that reaches two interfaces exits 1,
+/// "cannot tell", naming what is unknown; every format says "unknown".
+#[test]
+fn fail_on_exposed_cannot_tell_without_the_assets() {
+    let exposed = Exposed::seed();
+    let proxy = exposed
+        .emulator
+        .proxy(&["--deny-action", "DescribeSecurityGroups"]);
+    let refused = exposed.nacl_drift_at(&proxy.endpoint, &["diff", "--fail-on-exposed"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("error: --fail-on-exposed cannot tell whether the drift exposes anything: ")
+            && refused.stderr.contains("its assets were not read (")
+            && refused.stderr.contains("DescribeSecurityGroups"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.stdout.contains("; assets unknown: not read"),
+        "{refused:?}"
+    );
+
+    let exports = exposed.work.path().join("exports");
+    std::fs::create_dir(&exports).expect("mkdir");
+    let written = exposed.emulator.python(&[
+        "tests/emulator/assets.py",
+        "--endpoint-url",
+        &exposed.emulator.endpoint,
+        "export",
+        dir_arg(&exports),
+    ]);
+    let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
+    let paths: Vec<&str> = written["paths"]
+        .as_array()
+        .expect("paths")
+        .iter()
+        .map(|path| path.as_str().expect("a path"))
+        .collect();
+    for (left_out, unknown) in [
+        ("groups.json", "security group sg-"),
+        ("routes.json", "no route table read"),
+    ] {
+        let mut args = vec!["diff", "--fail-on-exposed"];
+        for path in paths.iter().filter(|path| !path.ends_with(left_out)) {
+            args.extend(["--live-file", path]);
+        }
+        let before = files_below(exposed.work.path());
+        let result = exposed.nacl_drift(&args);
+        assert_eq!(result.code, 1, "without {left_out}: {result:?}");
+        assert!(
+            result
+                .stderr
+                .contains("--fail-on-exposed cannot tell whether the drift exposes anything: ")
+                && result.stderr.contains(unknown),
+            "without {left_out}: {result:?}"
+        );
+        assert!(result.stdout.contains("(unknown: "), "{result:?}");
+        assert_eq!(files_below(exposed.work.path()), before);
+
+        args.extend(["--format", "json"]);
+        let json = exposed.nacl_drift(&args);
+        let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+        let reasons: BTreeSet<&str> = report["effects"][0]["assets"]["not_exposed"]
+            .as_array()
+            .unwrap_or_else(|| panic!("without {left_out}: {report:#}"))
+            .iter()
+            .map(|not| not["why"]["reason"].as_str().expect("reason"))
+            .collect();
+        let expected = if left_out == "groups.json" {
+            "unknown_security_group"
+        } else {
+            "unknown_route_table"
+        };
+        assert!(reasons.contains(expected), "{report:#}");
+    }
+}
+
 /// doctor `--assets` reads the assets for real in each region of the
 /// baselines; a role without DescribeSecurityGroups fails with its fix,
 /// and so does `diff --assets`, with a warning that names the call (its

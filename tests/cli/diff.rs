@@ -221,10 +221,40 @@ async fn every_drift_kind_exactly_once_online_and_offline() {
         files.push(path);
     }
     let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    let offline = diff_offline(dir.path(), &paths, "json");
+    let complete = ["--format", "json", "--export-is-complete"];
+    let offline = diff_offline_with(dir.path(), &paths, &complete);
     assert_eq!(offline.code, 2, "{offline:?}");
     let offline_report: Value = serde_json::from_str(&offline.stdout).expect("JSON report");
     assert_eq!(offline_report, report, "offline and online reports differ");
+
+    // Without --export-is-complete, an export answers only for what it
+    // holds: the deleted NACL is not compared, never "deleted", and the
+    // gate is not green.
+    let held_only = diff_offline(dir.path(), &paths, "json");
+    assert_eq!(held_only.code, 1, "{held_only:?}");
+    let held_report: Value = serde_json::from_str(&held_only.stdout).expect("JSON report");
+    assert!(
+        kinds(&held_report)
+            .iter()
+            .all(|(kind, ..)| kind != "network_acl_deleted"),
+        "{held_report:#}"
+    );
+    let reason = held_report["skipped"][0]["reason"]
+        .as_str()
+        .expect("reason");
+    assert!(
+        reason.starts_with(&format!("network ACL {doomed} of "))
+            && reason.ends_with(
+                " not compared: the exports do not hold it (pass --export-is-complete if they are whole)"
+            ),
+        "{held_report:#}"
+    );
+    assert!(
+        held_only.stderr.contains(
+            "error: 1 baselines, NACLs or subnets were not compared (listed as skipped): a gate that skipped something is not green"
+        ),
+        "{held_only:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -332,18 +362,39 @@ async fn baselines_of_other_accounts_are_skipped_never_reported() {
         fs::write(&target, other_ids(&text)).expect("write");
     }
 
+    // A gate that skipped the other account's baselines is not green.
     let result = diff(&emulator, dir.path(), "json");
-    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(result.code, 1, "{result:?}");
     let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
     assert_eq!(report["changes"], json!([]));
     let skipped = report["skipped"].as_array().expect("skipped");
     assert_eq!(skipped.len(), 4);
     assert!(skipped.iter().all(|s| s["account"] == "999988887777"
         && s["reason"] == "the live state is of account 123456789012"));
+    assert!(
+        result.stderr.contains("error: 4 baselines, NACLs or subnets were not compared (listed as skipped): a gate that skipped something is not green; name the accounts on purpose (--account, --accounts), narrow with --region, or export what is missing"),
+        "{result:?}"
+    );
 
     let table = diff(&emulator, dir.path(), "table");
-    assert_eq!(table.code, 0, "{table:?}");
+    assert_eq!(table.code, 1, "{table:?}");
     assert!(table.stdout.contains("Skipped "), "{table:?}");
+
+    // Named on purpose, the run covers the caller's account alone.
+    let narrowed = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(dir.path()),
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--account",
+            ACCOUNT,
+        ],
+    );
+    assert_eq!(narrowed.code, 0, "{narrowed:?}");
+    assert!(narrowed.stdout.contains("Skipped "), "{narrowed:?}");
 }
 
 #[test]

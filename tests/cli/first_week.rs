@@ -99,13 +99,51 @@ fn a_one_region_export_never_reports_the_other_regions_deleted() {
             "json",
         ],
     );
-    assert_eq!(diff.code, 2, "the us-east-1 drift: {diff:?}");
+    // The drift is reported, and the gate is not green for what was not
+    // compared.
+    assert_eq!(diff.code, 1, "{diff:?}");
     let report: Value = serde_json::from_str(&diff.stdout).expect("JSON");
     let changes = report["changes"].as_array().expect("changes");
+    assert!(!changes.is_empty());
     assert!(
         changes.iter().all(|change| change["region"] == "us-east-1"),
         "{report:#}"
     );
+    assert_eq!(
+        report["skipped"][0]["reason"],
+        "not compared: the exports hold no NACL of its VPC vpc-0e1e2e3e4e5e6e7e8 (export it too; an export answers only for what it holds)"
+    );
+    // Narrowed to the exported region on purpose: the drift's own exit.
+    let narrowed = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--live-file",
+            dir_arg(&live),
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(narrowed.code, 2, "{narrowed:?}");
+    // Said complete, the other region is still unread: exports carry no
+    // region.
+    let complete = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--live-file",
+            dir_arg(&live),
+            "--export-is-complete",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(complete.code, 1, "{complete:?}");
+    let report: Value = serde_json::from_str(&complete.stdout).expect("JSON");
     assert_eq!(
         report["skipped"][0]["reason"],
         "not compared: the exports hold no NACL of account 111122223333 in eu-central-1 (export that region too)"

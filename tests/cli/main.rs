@@ -23,6 +23,7 @@ mod lambda;
 mod layout;
 mod lint;
 mod org_guard;
+mod partial;
 mod release;
 mod sarif;
 mod snapshot;

@@ -700,12 +700,37 @@ fn a_region_whose_last_vpc_is_gone_loses_its_baselines() {
     assert_eq!(work.written().len(), 1);
 
     fs::write(work.export(0), r#"{"NetworkAcls": []}"#).expect("write");
-    let result = work.snapshot(&["--region", "eu-west-1", "--account", "111122223333"]);
+    // An export answers only for what it holds: an empty one removes
+    // nothing, unless it is said to be complete.
+    let before = files_below(work.root.path());
+    let held_only = work.snapshot(&["--region", "eu-west-1", "--account", "111122223333"]);
+    assert_eq!(held_only.code, 0, "{held_only:?}");
+    assert_eq!(files_below(work.root.path()), before);
+    assert!(
+        held_only.stdout.contains(
+            "Kept the baselines of vpc-0a1b2c, which the exports do not hold: an export answers only for what it holds (pass --export-is-complete if they are gone)"
+        ),
+        "{held_only:?}"
+    );
+    let result = work.snapshot(&[
+        "--region",
+        "eu-west-1",
+        "--account",
+        "111122223333",
+        "--export-is-complete",
+    ]);
     assert_eq!(result.code, 0, "{result:?}");
     // The region is recorded as holding no VPC, so that it stays covered.
     assert_eq!(
         work.written(),
         ["nested/baselines/111122223333/eu-west-1/no-vpcs.yaml"],
+    );
+    assert!(
+        result.stdout.contains("Removed ")
+            && result
+                .stdout
+                .contains("vpc-0a1b2c.yaml: no longer in the live state"),
+        "{result:?}"
     );
 }
 

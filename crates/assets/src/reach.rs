@@ -30,6 +30,16 @@ pub struct EffectAssets {
     /// Losing traffic they were admitted before (a newly denied effect).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cut_off: Vec<Reached>,
+    /// The effect newly denies traffic: it can cut off, never expose.
+    #[serde(skip)]
+    pub denies: bool,
+}
+
+impl EffectAssets {
+    /// The interfaces it cannot tell about, with why.
+    pub fn unknown(&self) -> impl Iterator<Item = &NotExposed> {
+        self.not_exposed.iter().filter(|not| not.why.is_unknown())
+    }
 }
 
 /// An interface, and what it belongs to.
@@ -108,6 +118,44 @@ pub enum Why {
         /// The list.
         prefix_list_id: PrefixListId,
     },
+    /// A security group of the interface was not read (an export lacks
+    /// it, or it could not be parsed): it may admit the flow.
+    UnknownSecurityGroup {
+        /// The group.
+        security_group_id: SecurityGroupId,
+    },
+    /// No route table of the interface's subnet (nor a main one of its
+    /// VPC) was read: the flow may be routed from the internet.
+    UnknownRouteTable,
+    /// The interface has no security group (a Network Load Balancer's):
+    /// its listeners decide what reaches it, and they are not read.
+    NoSecurityGroup,
+}
+
+impl Why {
+    /// Whether this says "cannot tell" rather than "no".
+    pub fn is_unknown(&self) -> bool {
+        !matches!(self, Why::ReplyBlocked { .. })
+    }
+
+    /// In a few words: `security group sg-0a1b not read`.
+    pub fn in_words(&self) -> String {
+        match self {
+            Why::ReplyBlocked {
+                security_group_id,
+                rule,
+            } => format!("{security_group_id} admits {rule}, but the NACL blocks the reply"),
+            Why::UnexpandedPrefixList {
+                security_group_id,
+                prefix_list_id,
+            } => format!("prefix list {prefix_list_id} of {security_group_id} not read"),
+            Why::UnknownSecurityGroup { security_group_id } => {
+                format!("security group {security_group_id} not read")
+            }
+            Why::UnknownRouteTable => "no route table read".to_owned(),
+            Why::NoSecurityGroup => "no security group: its listeners decide".to_owned(),
+        }
+    }
 }
 
 fn in_words<S: Serializer>(service: &Service, serializer: S) -> Result<S::Ok, S::Error> {
@@ -168,10 +216,12 @@ pub fn assets_behind(
                 .filter(|interface| admits_any(interface, effect, assets))
                 .map(|interface| reached(interface))
                 .collect(),
+            denies: true,
             ..EffectAssets::default()
         }),
         (EffectKind::NewlyDenied, Direction::Egress) => Some(EffectAssets {
             cut_off: behind.iter().map(|interface| reached(interface)).collect(),
+            denies: true,
             ..EffectAssets::default()
         }),
     }
@@ -211,14 +261,30 @@ fn exposure(
         if !addressed {
             continue;
         }
-        let Some(routed) = route_table_of(interface, &assets.route_tables)
-            .map(|table| internet_sources(table, family))
-            .and_then(|routed| routed.intersection(&public))
-        else {
+        let unknown = |why| NotExposed {
+            interface: reached(interface),
+            why,
+        };
+        let Some(table) = route_table_of(interface, &assets.route_tables) else {
+            found.not_exposed.push(unknown(Why::UnknownRouteTable));
             continue;
         };
+        let Some(routed) = internet_sources(table, family).intersection(&public) else {
+            continue;
+        };
+        if interface.security_groups.is_empty() {
+            found.not_exposed.push(unknown(Why::NoSecurityGroup));
+            continue;
+        }
         let mut admissions = Vec::new();
-        let mut why_not = Vec::new();
+        let mut why_not: Vec<Why> = interface
+            .security_groups
+            .iter()
+            .filter(|id| !assets.security_groups.contains_key(*id))
+            .map(|id| Why::UnknownSecurityGroup {
+                security_group_id: id.clone(),
+            })
+            .collect();
         for (group, rule) in rules_of(interface, assets) {
             let Some(service) = effect.service.intersection(&rule.service) else {
                 continue;

@@ -16,7 +16,7 @@ pub fn in_words(found: &[&EffectAssets]) -> Option<String> {
     let mut exposed: Vec<String> = Vec::new();
     let mut cut_off: Vec<String> = Vec::new();
     let mut reply_blocked = BTreeSet::new();
-    let mut unexpanded = BTreeSet::new();
+    let mut unknown = BTreeSet::new();
     for assets in found {
         for interface in &assets.exposed {
             let narrow: Vec<String> = interface
@@ -46,9 +46,11 @@ pub fn in_words(found: &[&EffectAssets]) -> Option<String> {
                 Why::ReplyBlocked { .. } => {
                     reply_blocked.insert(not.interface.interface_id.as_str())
                 }
-                Why::UnexpandedPrefixList { prefix_list_id, .. } => {
-                    unexpanded.insert(prefix_list_id.as_str())
-                }
+                why => unknown.insert(format!(
+                    "{}: {}",
+                    owner_label(&not.interface),
+                    why.in_words()
+                )),
             };
         }
     }
@@ -60,7 +62,9 @@ pub fn in_words(found: &[&EffectAssets]) -> Option<String> {
             cut_off.join(", ")
         ));
     }
-    let mut words = if exposed.is_empty() {
+    let mut words = if exposed.is_empty() && found.iter().all(|assets| assets.denies) {
+        "cuts off none".to_owned()
+    } else if exposed.is_empty() {
         "reaches none now".to_owned()
     } else {
         format!(
@@ -75,10 +79,10 @@ pub fn in_words(found: &[&EffectAssets]) -> Option<String> {
             reply_blocked.len()
         ));
     }
-    if !unexpanded.is_empty() {
+    if !unknown.is_empty() {
         words.push_str(&format!(
-            " (unknown behind prefix lists not read: {})",
-            unexpanded.into_iter().collect::<Vec<_>>().join(", ")
+            " (unknown: {})",
+            unknown.into_iter().collect::<Vec<_>>().join("; ")
         ));
     }
     Some(words)

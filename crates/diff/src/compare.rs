@@ -8,7 +8,7 @@ use nacl_drift_model::{
     AccountId, Baseline, Direction, LiveAcl, NetworkAcl, NetworkAclId, Region, SubnetId, VpcId,
 };
 
-use crate::report::{Change, Drift, Report, Skipped, TrafficEffect};
+use crate::report::{Change, Drift, Report, SkipCause, Skipped, TrafficEffect};
 use crate::scope::{Coverage, coverage};
 use crate::traffic::{EntryEffects, move_effects, sort_effects};
 
@@ -46,6 +46,7 @@ pub fn diff_covering(
                 vpc_id: None,
                 account: baseline.account.clone(),
                 reason: format!("the live state is of account {live_accounts}"),
+                cause: SkipCause::OtherAccount,
             });
         }
     }
@@ -330,6 +331,7 @@ impl<'a> Pairing<'a> {
             account: account.clone(),
             reason: "no baseline holds this VPC, and a live file carries no region to place it in a snapshot's scope"
                 .to_owned(),
+            cause: SkipCause::Unplaced,
         }));
     }
 }

@@ -534,8 +534,25 @@ pub struct Skipped {
     pub vpc_id: Option<VpcId>,
     /// The account of the file or VPC.
     pub account: AccountId,
-    /// Why it was skipped.
+    /// Why it was skipped, in words.
     pub reason: String,
+    /// Why it was skipped, for gates.
+    #[serde(skip)]
+    pub cause: SkipCause,
+}
+
+/// Why something was not compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkipCause {
+    /// A baseline of an account the live state is not of.
+    OtherAccount,
+    /// A baseline whose account-region could not be read.
+    Unread,
+    /// A baseline, NACL or subnet the exports do not hold.
+    NotExported,
+    /// Live NACLs that no baseline holds and that no region places in a
+    /// baseline's scope.
+    Unplaced,
 }
 
 /// A box of traffic that the drift newly allows or newly denies, on a NACL

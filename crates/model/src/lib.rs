@@ -55,6 +55,6 @@ pub use region_record::{
     NO_VPCS_FILE, RegionRecord, read_region_records, remove_region_record, write_region_record,
 };
 pub use store::{
-    WriteOutcome, baseline_paths, held_twice, read_baseline, read_baseline_dir, remove_baseline,
-    vpc_ids_with_baselines, write_baseline,
+    WriteOutcome, baseline_path, baseline_paths, held_twice, read_baseline, read_baseline_dir,
+    remove_baseline, vpc_ids_with_baselines, write_baseline,
 };

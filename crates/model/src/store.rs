@@ -162,6 +162,16 @@ pub fn vpc_ids_with_baselines(
     Ok(vpc_ids)
 }
 
+/// Where the baseline of a VPC is under `dir`, whether or not it exists.
+pub fn baseline_path(
+    dir: &Path,
+    account: &AccountId,
+    region: &Region,
+    vpc_id: &VpcId,
+) -> Result<PathBuf, BaselineError> {
+    path_inside(dir, &relative_path(account, region, vpc_id))
+}
+
 /// Deletes the baseline of a VPC, returning the path it had.
 pub fn remove_baseline(
     dir: &Path,
@@ -169,7 +179,7 @@ pub fn remove_baseline(
     region: &Region,
     vpc_id: &VpcId,
 ) -> Result<PathBuf, BaselineError> {
-    let path = path_inside(dir, &relative_path(account, region, vpc_id))?;
+    let path = baseline_path(dir, account, region, vpc_id)?;
     fs::remove_file(&path).map_err(|source| BaselineError::Write {
         path: path.clone(),
         source,

@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod diff;
 pub mod lint;
 pub mod plan;
@@ -164,6 +165,11 @@ impl Printer {
     /// A warning on stderr, one line.
     pub fn warning(&self, text: &str) {
         let _ = writeln!(io::stderr().lock(), "warning: {}", sanitize::shown(text));
+    }
+
+    /// Why a run fails, on stderr, one line.
+    pub fn error(&self, text: &str) {
+        let _ = writeln!(io::stderr().lock(), "error: {}", sanitize::shown(text));
     }
 
     /// What a command is about to work with, on stderr, one line.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use nacl_drift_model::Region;
+use nacl_drift_model::sanitize::shown;
 use nacl_drift_snapshot::{FileOutcome, RegionSummary};
 
 use crate::Printer;
@@ -49,5 +50,23 @@ pub fn print_summary(
         table.add_row(row);
     }
     printer.print_table(table);
+    for summary in summaries.values() {
+        for path in &summary.removed {
+            printer.line(format!(
+                "Removed {}: no longer in the live state",
+                shown(&path.display().to_string())
+            ));
+        }
+    }
+    let kept: Vec<String> = summaries
+        .values()
+        .flat_map(|summary| summary.kept_unheld.iter().map(ToString::to_string))
+        .collect();
+    if !kept.is_empty() {
+        printer.line(format!(
+            "Kept the baselines of {}, which the exports do not hold: an export answers only for what it holds (pass --export-is-complete if they are gone)",
+            kept.join(", ")
+        ));
+    }
     printer.line(format!("Baselines in {}", dir.display()));
 }

@@ -129,23 +129,73 @@ impl Comparison {
     }
 
     /// Whether some effect nobody accepted, at `level` or above (any, when
-    /// `None`), newly exposes an interface: `--fail-on-exposed`.
-    pub fn exposes(&self, level: Option<Severity>) -> bool {
-        self.report
-            .effects
-            .iter()
-            .zip(&self.assets)
-            .any(|(effect, assets)| {
-                assets
-                    .as_ref()
-                    .is_some_and(|assets| !assets.exposed.is_empty())
-                    && level.is_none_or(|level| effect.effect.severity() >= level)
-                    && self
-                        .verdicts
-                        .effect_accepted(&self.report, effect)
-                        .is_none()
-            })
+    /// `None`), newly exposes an interface, and what could not be told:
+    /// `--fail-on-exposed`. An effect whose assets were not read, or an
+    /// interface behind an unread group, route table or prefix list, is
+    /// unknown, never "none".
+    pub fn exposure(&self, level: Option<Severity>) -> Exposure {
+        let mut unknown = Vec::new();
+        for (index, effect) in self.report.effects.iter().enumerate() {
+            let counts = can_expose(effect)
+                && level.is_none_or(|level| effect.effect.severity() >= level)
+                && self
+                    .verdicts
+                    .effect_accepted(&self.report, effect)
+                    .is_none();
+            if !counts {
+                continue;
+            }
+            let Some(assets) = self.assets.get(index).and_then(Option::as_ref) else {
+                let unread = self
+                    .asset_errors
+                    .iter()
+                    .find(|error| error.account == effect.account && error.region == effect.region)
+                    .map_or_else(|| "no live NACL".to_owned(), ToString::to_string);
+                unknown.push(format!(
+                    "{} of {}: its assets were not read ({unread})",
+                    effect.effect, effect.network_acl_id
+                ));
+                continue;
+            };
+            if !assets.exposed.is_empty() {
+                return Exposure::Exposed;
+            }
+            unknown.extend(assets.unknown().map(|not| {
+                format!(
+                    "{} of {}: {} ({})",
+                    effect.effect,
+                    effect.network_acl_id,
+                    not.interface.interface_id,
+                    not.why.in_words()
+                )
+            }));
+        }
+        if unknown.is_empty() {
+            Exposure::None
+        } else {
+            Exposure::Unknown(unknown)
+        }
     }
+}
+
+/// What `--fail-on-exposed` finds among the effects that count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exposure {
+    /// Some effect newly exposes an interface.
+    Exposed,
+    /// None is known to, but these could not be told, each in words.
+    Unknown(Vec<String>),
+    /// None does.
+    None,
+}
+
+/// Whether an effect can newly expose an interface: a newly allowed
+/// inbound flow from some public source.
+fn can_expose(effect: &TrafficEffect) -> bool {
+    let effect = &effect.effect;
+    effect.kind == EffectKind::NewlyAllowed
+        && effect.direction == Direction::Ingress
+        && effect.addresses.has_public()
 }
 
 /// Whether an effect can reach or cut off an interface at all: a newly

@@ -5,14 +5,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use nacl_drift_assets::EffectAssets;
-use nacl_drift_diff::{Change, Judged, Report, Skipped, Verdicts, coverage, diff_covering};
+use nacl_drift_diff::{
+    Change, Judged, Report, SkipCause, Skipped, Verdicts, coverage, diff_covering,
+};
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, Entry, EntryKey, LiveAcl, NetworkAcl,
     NetworkAclId, ObservedAcl, Place, ReadError, Region, Scope, SubnetId, Vpc, VpcId,
     read_baseline_dir, read_region_records,
 };
 
-use crate::source::{LiveRead, LiveSource, ReadScope, SourceError};
+use crate::source::{Completeness, LiveRead, LiveSource, ReadScope, SourceError};
 
 /// Why the comparison could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -339,6 +341,22 @@ impl Comparison {
         }
     }
 
+    /// The baselines, NACLs and subnets this comparison left unchecked: a
+    /// gate that skipped them is not green. Another account's baselines
+    /// count unless the run was `narrowed` to its accounts on purpose
+    /// (`--account`, an accounts file).
+    pub fn unchecked(&self, narrowed: bool) -> Vec<&Skipped> {
+        self.report
+            .skipped
+            .iter()
+            .filter(|skipped| match skipped.cause {
+                SkipCause::OtherAccount => !narrowed,
+                SkipCause::Unread | SkipCause::NotExported => true,
+                SkipCause::Unplaced => false,
+            })
+            .collect()
+    }
+
     /// The changes nobody accepted.
     pub fn unaccepted(&self) -> impl Iterator<Item = &Change> {
         self.verdicts.unaccepted(&self.report)
@@ -407,14 +425,17 @@ pub async fn compare<S: LiveSource>(
             (account.clone(), regions)
         })
         .collect();
+    let completeness = source.completeness();
     let LiveRead { acls: live, errors } =
         source.read(scope).await.map_err(ReconcileError::Source)?;
+    let mut files = files;
+    let unheld = trim_to_held(&mut files, &live, completeness);
     let (unread, readable): (Vec<_>, Vec<_>) = files.iter().cloned().partition(|(_, b)| {
         errors
             .iter()
             .any(|error| error.account == b.account && error.region == b.region)
     });
-    let (unexported, readable) = exported(readable, &live);
+    let (unexported, readable) = exported(readable, &live, completeness);
     check_places(&readable, &live)?;
     let mut report = diff_covering(&accounts, &readable, &empty_regions, &live);
     let empty_regions = empty_regions
@@ -426,12 +447,21 @@ pub async fn compare<S: LiveSource>(
         .extend(unexported.into_iter().map(|(path, baseline)| Skipped {
         path: Some(path),
         vpc_id: None,
-        reason: format!(
-            "not compared: the exports hold no NACL of account {} in {} (export that region too)",
-            baseline.account, baseline.region
-        ),
+        reason: if completeness == Completeness::HeldOnly {
+            format!(
+                "not compared: the exports hold no NACL of its VPC {} (export it too; an export answers only for what it holds)",
+                baseline.vpc_id
+            )
+        } else {
+            format!(
+                "not compared: the exports hold no NACL of account {} in {} (export that region too)",
+                baseline.account, baseline.region
+            )
+        },
         account: baseline.account,
+        cause: SkipCause::NotExported,
     }));
+    report.skipped.extend(unheld);
     report
         .skipped
         .extend(unread.into_iter().map(|(path, baseline)| Skipped {
@@ -442,6 +472,7 @@ pub async fn compare<S: LiveSource>(
                 "not compared: its live state in {} could not be read",
                 baseline.region
             ),
+            cause: SkipCause::Unread,
         }));
     report.errors = errors;
     Ok(Comparison {
@@ -459,25 +490,88 @@ pub async fn compare<S: LiveSource>(
 /// A baseline file and its path.
 type File = (PathBuf, Baseline);
 
-/// The baselines of an account and region that the live state does not
-/// cover, and the others. Exports carry no region: an account-region none of whose
-/// baselines' VPCs has a NACL in them was not exported, and what was not
-/// read is never "gone". A read of EC2 covers every region it was asked.
-fn exported(files: Vec<File>, live: &[LiveAcl]) -> (Vec<File>, Vec<File>) {
-    if live.iter().any(|acl| acl.region.is_some()) {
-        return (Vec::new(), files);
+/// The baselines that the live state does not cover, and the others.
+/// What was not read is never "gone". A read of EC2 covers every region it
+/// was asked. Exports carry no region: an account-region none of whose
+/// baselines' VPCs has a NACL in them was not exported; and unless they are
+/// said to be complete, neither was a VPC they hold no NACL of.
+fn exported(
+    files: Vec<File>,
+    live: &[LiveAcl],
+    completeness: Completeness,
+) -> (Vec<File>, Vec<File>) {
+    let holds_vpc = |baseline: &Baseline| live.iter().any(|acl| acl.is_in(baseline));
+    match completeness {
+        Completeness::AccountRegions => (Vec::new(), files),
+        Completeness::HeldOnly => {
+            let (readable, unexported) = files.into_iter().partition(|(_, b)| holds_vpc(b));
+            (unexported, readable)
+        }
+        Completeness::ExportedRegions => {
+            let covered: BTreeSet<(AccountId, Region)> = files
+                .iter()
+                .filter(|(_, baseline)| holds_vpc(baseline))
+                .map(|(_, baseline)| (baseline.account.clone(), baseline.region.clone()))
+                .collect();
+            let (readable, unexported) = files.into_iter().partition(|(_, baseline)| {
+                covered.iter().any(|(account, region)| {
+                    *account == baseline.account && *region == baseline.region
+                })
+            });
+            (unexported, readable)
+        }
     }
-    let covered: BTreeSet<(AccountId, Region)> = files
+}
+
+/// With exports that answer only for what they hold, takes out of the
+/// baselines of the VPCs they hold each NACL they lack and each subnet on
+/// none of their NACLs, and says so: an export filtered by NACL or subnet
+/// cannot tell a deleted NACL from one left out.
+fn trim_to_held(files: &mut [File], live: &[LiveAcl], completeness: Completeness) -> Vec<Skipped> {
+    if completeness != Completeness::HeldOnly {
+        return Vec::new();
+    }
+    let held_acls: BTreeSet<&NetworkAclId> = live.iter().map(|acl| &acl.observed.acl.id).collect();
+    let held_subnets: BTreeSet<&SubnetId> = live
         .iter()
-        .filter(|(_, baseline)| live.iter().any(|acl| acl.is_in(baseline)))
-        .map(|(_, baseline)| (baseline.account.clone(), baseline.region.clone()))
+        .flat_map(|acl| &acl.observed.acl.subnets)
         .collect();
-    let (readable, unexported) = files.into_iter().partition(|(_, baseline)| {
-        covered
-            .iter()
-            .any(|(account, region)| *account == baseline.account && *region == baseline.region)
-    });
-    (unexported, readable)
+    let mut skipped = Vec::new();
+    for (path, baseline) in files.iter_mut() {
+        if !live.iter().any(|acl| acl.is_in(baseline)) {
+            continue;
+        }
+        let (vpc_id, account) = (baseline.vpc_id.clone(), baseline.account.clone());
+        let unheld = |what: String| Skipped {
+            path: None,
+            vpc_id: Some(vpc_id.clone()),
+            account: account.clone(),
+            reason: format!(
+                "{what} of {} not compared: the exports do not hold it (pass --export-is-complete if they are whole)",
+                path.display()
+            ),
+            cause: SkipCause::NotExported,
+        };
+        let mut found = Vec::new();
+        baseline.network_acls.retain(|acl| {
+            let held = held_acls.contains(&acl.id);
+            if !held {
+                found.push(unheld(format!("network ACL {}", acl.id)));
+            }
+            held
+        });
+        for acl in &mut baseline.network_acls {
+            acl.subnets.retain(|subnet| {
+                let held = held_subnets.contains(subnet);
+                if !held {
+                    found.push(unheld(format!("subnet {subnet} (on {})", acl.id)));
+                }
+                held
+            });
+        }
+        skipped.append(&mut found);
+    }
+    skipped
 }
 
 /// Refuses a baseline that names a live NACL, or a subnet on a live NACL,

@@ -29,9 +29,9 @@ mod recreated;
 mod restore;
 mod source;
 
-pub use assets::{AssetSource, ExportedAssets};
+pub use assets::{AssetSource, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
-pub use source::{Exports, LiveRead, LiveSource, ReadScope, SourceError};
+pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};

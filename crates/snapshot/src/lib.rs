@@ -9,7 +9,11 @@
 //!   labels), the baseline of a VPC that no longer exists within the
 //!   snapshot's scope removed, and a region read whole with no VPC of an
 //!   account recorded (`no-vpcs.yaml`). An account-region that could not
-//!   be read answers for nothing: its files stay byte for byte.
+//!   be read answers for nothing: its files stay byte for byte. Exports
+//!   answer only for the VPCs they hold unless they are said to be
+//!   complete: other VPCs' baselines are kept, and a NACL that a baseline
+//!   of an exported VPC has but the export lacks stops the snapshot before
+//!   anything is written.
 //!
 //! No AWS SDK: tested on the in-memory EC2.
 
@@ -20,11 +24,12 @@ use std::future::Future;
 use std::path::Path;
 
 use nacl_drift_model::{
-    AccountId, BaselineError, ObservedAcl, ReadError, Region, RegionRecord, Scope, SubnetLabels,
-    VpcId, WriteOutcome, baselines_for_region, remove_baseline, remove_region_record,
-    vpc_ids_with_baselines, write_baseline, write_region_record,
+    AccountId, BaselineError, NetworkAclId, ObservedAcl, ReadError, Region, RegionRecord, Scope,
+    SubnetLabels, VpcId, WriteOutcome, baseline_path, baselines_for_region, read_baseline,
+    remove_baseline, remove_region_record, vpc_ids_with_baselines, write_baseline,
+    write_region_record,
 };
-use nacl_drift_reconcile::{LiveSource, ReadScope, SourceError};
+use nacl_drift_reconcile::{Completeness, LiveSource, ReadScope, SourceError};
 use tokio::task::JoinSet;
 
 /// Why a snapshot failed.
@@ -36,6 +41,21 @@ pub enum SnapshotError {
     /// A baseline could not be written or removed.
     #[error(transparent)]
     Baseline(#[from] BaselineError),
+    /// An export holds a VPC without some NACLs its baseline has: it may
+    /// have been filtered, so they are not known to be gone.
+    #[error(
+        "{}: the exports hold VPC {vpc_id} without {}, which this baseline has; an export filtered by NACL cannot tell a deleted NACL from one left out: export the whole VPC, or pass --export-is-complete if they are gone. Nothing was written",
+        path.display(),
+        missing.iter().map(NetworkAclId::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    NaclsNotHeld {
+        /// The baseline file.
+        path: std::path::PathBuf,
+        /// Its VPC.
+        vpc_id: VpcId,
+        /// The NACLs it has that the exports lack.
+        missing: Vec<NetworkAclId>,
+    },
 }
 
 /// The names and CIDRs of subnets, written beside their ids.
@@ -75,15 +95,19 @@ pub struct Capture {
     pub errors: Vec<ReadError>,
     /// The VPCs asked for; empty for every VPC.
     pub vpc_filter: BTreeSet<VpcId>,
+    /// What the read says of a VPC or NACL it does not hold.
+    pub completeness: Completeness,
 }
 
 impl Capture {
-    /// The NACLs of exports, as `region`'s, answering for `accounts`.
+    /// The NACLs of exports, as `region`'s, answering for `accounts`, and
+    /// with [`Completeness::HeldOnly`] only for the VPCs they hold.
     pub fn of_exports(
         region: Region,
         accounts: BTreeSet<AccountId>,
         mut acls: Vec<ObservedAcl>,
         vpc_filter: BTreeSet<VpcId>,
+        completeness: Completeness,
     ) -> Capture {
         if !vpc_filter.is_empty() {
             acls.retain(|acl| vpc_filter.contains(&acl.vpc_id));
@@ -91,6 +115,7 @@ impl Capture {
         Capture {
             regions: BTreeMap::from([(region, RegionCapture { accounts, acls })]),
             vpc_filter,
+            completeness,
             ..Capture::default()
         }
     }
@@ -161,6 +186,7 @@ pub async fn capture<S: LiveSource, L: SubnetLabelSource>(
         labels: labels_of(labels, holding, &vpc_filter).await,
         errors: read.errors,
         vpc_filter,
+        completeness: Completeness::AccountRegions,
     })
 }
 
@@ -247,6 +273,11 @@ pub struct RegionSummary {
     pub entries: usize,
     /// How many files had each outcome.
     pub files: BTreeMap<FileOutcome, usize>,
+    /// The files removed: of VPCs gone, or region records.
+    pub removed: Vec<std::path::PathBuf>,
+    /// The VPCs whose baselines were kept because exports that answer only
+    /// for what they hold do not hold them.
+    pub kept_unheld: Vec<VpcId>,
 }
 
 impl RegionSummary {
@@ -263,6 +294,10 @@ pub fn write(
     capture: Capture,
 ) -> Result<BTreeMap<Region, RegionSummary>, SnapshotError> {
     let vpc_filter = &capture.vpc_filter;
+    let held_only = capture.completeness == Completeness::HeldOnly;
+    if held_only {
+        check_held(baseline_dir, &capture)?;
+    }
     let scope = Scope {
         regions: capture.regions.keys().cloned().collect(),
         vpc_ids: (!vpc_filter.is_empty()).then(|| vpc_filter.clone()),
@@ -298,11 +333,16 @@ pub fn write(
         for account in &accounts {
             for vpc_id in vpc_ids_with_baselines(baseline_dir, account, &region)? {
                 let gone = !written.contains(&(account.clone(), vpc_id.clone()));
-                if gone && scope.covers_vpc(&vpc_id) {
-                    let path = remove_baseline(baseline_dir, account, &region, &vpc_id)?;
-                    tracing::info!(path = %path.display(), "removed the baseline of a VPC that no longer exists");
-                    summary.count(FileOutcome::Removed);
+                if !gone || !scope.covers_vpc(&vpc_id) {
+                    continue;
                 }
+                if held_only {
+                    summary.kept_unheld.push(vpc_id);
+                    continue;
+                }
+                let path = remove_baseline(baseline_dir, account, &region, &vpc_id)?;
+                summary.count(FileOutcome::Removed);
+                summary.removed.push(path);
             }
         }
         for vpc_id in vpc_filter {
@@ -310,12 +350,45 @@ pub fn write(
                 tracing::warn!("{region}: no network ACLs found for {vpc_id}");
             }
         }
-        if vpc_filter.is_empty() {
+        if vpc_filter.is_empty() && !held_only {
             record_empty_region(baseline_dir, &region, &accounts, &written, &mut summary)?;
         }
         summaries.insert(region, summary);
     }
     Ok(summaries)
+}
+
+/// Refuses exports that hold a VPC without some NACLs its baseline has.
+fn check_held(baseline_dir: &Path, capture: &Capture) -> Result<(), SnapshotError> {
+    for (region, RegionCapture { acls, .. }) in &capture.regions {
+        let mut held: BTreeMap<(&AccountId, &VpcId), BTreeSet<&NetworkAclId>> = BTreeMap::new();
+        for observed in acls {
+            held.entry((&observed.account, &observed.vpc_id))
+                .or_default()
+                .insert(&observed.acl.id);
+        }
+        for ((account, vpc_id), ids) in held {
+            let path = baseline_path(baseline_dir, account, region, vpc_id)?;
+            if !path.is_file() {
+                continue;
+            }
+            let baseline = read_baseline(&path)?;
+            let missing: Vec<NetworkAclId> = baseline
+                .network_acls
+                .into_iter()
+                .map(|acl| acl.id)
+                .filter(|id| !ids.contains(id))
+                .collect();
+            if !missing.is_empty() {
+                return Err(SnapshotError::NaclsNotHeld {
+                    path,
+                    vpc_id: vpc_id.clone(),
+                    missing,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records each account that the region, read whole, held no VPC of
@@ -330,8 +403,9 @@ fn record_empty_region(
 ) -> Result<(), SnapshotError> {
     for account in accounts {
         if written.iter().any(|(holder, _)| holder == account) {
-            if remove_region_record(baseline_dir, account, region)?.is_some() {
+            if let Some(path) = remove_region_record(baseline_dir, account, region)? {
                 summary.count(FileOutcome::Removed);
+                summary.removed.push(path);
             }
             continue;
         }

@@ -188,10 +188,7 @@ fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
     for (index, traffic) in comparison.report.effects.iter().enumerate() {
         let assets = comparison.assets.get(index).and_then(Option::as_ref);
         let Some(now_on) = &traffic.live_network_acl_id else {
-            let behind = assets
-                .and_then(|assets| in_words(&[assets]))
-                .map(|words| format!("; {words}"))
-                .unwrap_or_default();
+            let behind = behind(comparison, traffic, &Vec::from_iter(assets));
             lines.push((
                 traffic.effect.severity(),
                 format!(
@@ -226,9 +223,7 @@ fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
         }
     }
     for ((left, now_on, subnets, direction, kind), at, effects, found) in moves {
-        let behind = in_words(&found)
-            .map(|words| format!("; {words}"))
-            .unwrap_or_default();
+        let behind = behind(comparison, effects[0], &found);
         let severity = effects
             .iter()
             .map(|traffic| traffic.effect.severity())
@@ -343,6 +338,23 @@ fn summary(comparison: &Comparison) -> String {
             String::new()
         }
     )
+}
+
+/// What an effect reaches, after its words: `; reaches 2 interfaces: ...`,
+/// or `; assets unknown: not read` where they could not be read.
+fn behind(comparison: &Comparison, traffic: &TrafficEffect, found: &[&EffectAssets]) -> String {
+    if let Some(words) = in_words(found) {
+        return format!("; {words}");
+    }
+    let unread = comparison
+        .asset_errors
+        .iter()
+        .any(|error| error.account == traffic.account && error.region == traffic.region);
+    if unread {
+        "; assets unknown: not read".to_owned()
+    } else {
+        String::new()
+    }
 }
 
 /// "8 NACLs in 4 baseline files match the live state."
