@@ -219,3 +219,57 @@ async fn a_finding_is_new_while_the_drift_stands_and_resolved_once_restored() {
         assert!(body.contains(&part), "{part}:\n{body}");
     }
 }
+
+/// One region that refuses the import (Security Hub not enabled there)
+/// stops none of the others: the finding of us-east-1 is imported after
+/// eu-west-1 refused, and the line names the region that refused.
+#[tokio::test]
+async fn a_region_that_refuses_findings_stops_no_other_region() {
+    let (emulator, estate, dir) = snapshotted();
+    emulator.events(&["hub"]);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ssh_deny(&emulator, db).await;
+    emulator
+        .ec2("eu-west-1")
+        .delete_network_acl_entry()
+        .network_acl_id(id(&estate, "/eu-west-1/network_acls/web"))
+        .egress(false)
+        .rule_number(100)
+        .send()
+        .await
+        .expect("delete the DR tier's HTTPS allow");
+    let proxy = emulator.proxy(&["--hub-off-in", "eu-west-1"]);
+    let baselines = dir.path().join("baselines");
+    let result = crate::support::run(
+        crate::support::nacl_drift().env("AWS_REGION", "us-east-1"),
+        &[
+            "watch",
+            "--once",
+            "--security-hub",
+            "--baseline-dir",
+            crate::support::dir_arg(&baselines),
+            "--endpoint-url",
+            &proxy.endpoint,
+        ],
+    );
+    assert_eq!(result.code, 1, "an import failed: {result:?}");
+    let line = &lines(&result)[0];
+    let error = line["security_hub"]["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(
+        error.contains("eu-west-1") && error.contains("InvalidAccessException"),
+        "{error}"
+    );
+    assert!(!error.contains("/us-east-1"), "{error}");
+    let held = emulator.events(&["findings"]);
+    let finding_id = format!("nacl-drift/123456789012/us-east-1/{db}/entry_deleted/ingress/80");
+    assert!(
+        held["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|finding| finding["Id"] == finding_id.as_str()),
+        "us-east-1's finding, imported after eu-west-1 refused: {held}"
+    );
+}

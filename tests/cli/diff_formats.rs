@@ -156,23 +156,16 @@ fn many_accounts_are_grouped_by_account() {
     );
 }
 
-/// `diff --format asff`: the findings Security Hub takes, checked by
-/// botocore's own validation of BatchImportFindings' input (botocore comes
-/// with the emulator), with a stable id per NACL and drift.
-#[test]
-fn asff_findings_are_what_security_hub_takes() {
-    let result = fixture_diff("asff");
-    assert_eq!(result.code, 2, "drift, as for every format: {result:?}");
-    assert_eq!(result.stderr, "");
-    let json: serde_json::Value = serde_json::from_str(&result.stdout).expect("JSON");
-    let findings = json["Findings"].as_array().expect("Findings");
-    assert_eq!(findings.len(), 4, "one finding a change");
-
+/// Each line of `asff` is an input that botocore's own validation of
+/// BatchImportFindings takes (botocore comes with the emulator): 1 to 100
+/// findings, each with what Security Hub requires.
+fn assert_botocore_takes(asff: &str) {
     let validate = "import json, sys\n\
         from botocore.session import get_session\n\
         from botocore.validate import validate_parameters\n\
         model = get_session().get_service_model('securityhub')\n\
-        validate_parameters(json.load(sys.stdin), model.operation_model('BatchImportFindings').input_shape)\n";
+        for line in sys.stdin:\n\
+        \x20   validate_parameters(json.loads(line), model.operation_model('BatchImportFindings').input_shape)\n";
     let python = crate::support::moto_venv().join("bin/python");
     let mut child = std::process::Command::new(&python)
         .args(["-c", validate])
@@ -186,7 +179,7 @@ fn asff_findings_are_what_security_hub_takes() {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(result.stdout.as_bytes())
+        .write_all(asff.as_bytes())
         .expect("write");
     let checked = child.wait_with_output().expect("botocore");
     assert!(
@@ -194,6 +187,21 @@ fn asff_findings_are_what_security_hub_takes() {
         "botocore refuses the findings: {}",
         String::from_utf8_lossy(&checked.stderr)
     );
+}
+
+/// `diff --format asff`: the findings Security Hub takes, checked by
+/// botocore's own validation of BatchImportFindings' input (botocore comes
+/// with the emulator), with a stable id per NACL and drift.
+#[test]
+fn asff_findings_are_what_security_hub_takes() {
+    let result = fixture_diff("asff");
+    assert_eq!(result.code, 2, "drift, as for every format: {result:?}");
+    assert_eq!(result.stderr, "");
+    let json: serde_json::Value = serde_json::from_str(&result.stdout).expect("JSON");
+    let findings = json["Findings"].as_array().expect("Findings");
+    assert_eq!(findings.len(), 4, "one finding a change");
+
+    assert_botocore_takes(&result.stdout);
 
     let ssh = findings
         .iter()
@@ -258,4 +266,127 @@ fn asff_findings_are_what_security_hub_takes() {
             .collect()
     };
     assert_eq!(ids(&json), ids(&again));
+}
+
+/// A baseline of one VPC with `count` NACLs, each with an HTTPS allow, and
+/// an export of them without it (the first untagged, the second with a
+/// blank tag value): `count` changes.
+fn many_deletions(dir: &std::path::Path, count: usize) -> std::path::PathBuf {
+    let account = "111122223333";
+    let vpc = "vpc-0c0c0c0c0c0c0c0c0";
+    let mut yaml = format!(
+        "schema_version: 1\naccount: '{account}'\nregion: us-east-1\nvpc_id: {vpc}\n\
+         scope: {{regions: [us-east-1]}}\nnetwork_acls:\n"
+    );
+    let mut acls = Vec::new();
+    for number in 0..count {
+        let id = format!("acl-2{number:04x}");
+        let tags = match number {
+            0 => serde_json::json!([]),
+            1 => {
+                serde_json::json!([{"Key": "Owner", "Value": ""}, {"Key": "Name", "Value": "blank-owner"}])
+            }
+            _ => serde_json::json!([{"Key": "Name", "Value": format!("tier-{number}")}]),
+        };
+        let yaml_tags = match number {
+            0 => String::new(),
+            1 => "  tags: {Name: blank-owner, Owner: ''}\n".to_owned(),
+            _ => format!("  tags: {{Name: tier-{number}}}\n"),
+        };
+        yaml.push_str(&format!(
+            "- id: {id}\n  is_default: false\n{yaml_tags}  entries:\n  - {{rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 10.0.0.0/8}}\n"
+        ));
+        acls.push(serde_json::json!({
+            "NetworkAclId": id, "VpcId": vpc, "OwnerId": account, "IsDefault": false,
+            "Entries": [], "Associations": [], "Tags": tags,
+        }));
+    }
+    let baselines = dir.join("baselines");
+    let file = baselines.join(format!("{account}/us-east-1/{vpc}.yaml"));
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    fs::write(&file, yaml).expect("write baseline");
+    let export = dir.join("export.json");
+    fs::write(
+        &export,
+        serde_json::json!({ "NetworkAcls": acls }).to_string(),
+    )
+    .expect("write export");
+    export
+}
+
+/// More than 100 findings are printed as batches of at most 100, one a
+/// line, each an input BatchImportFindings takes; an untagged NACL's
+/// finding carries no `Tags`, and a blank tag value is left out; in sync,
+/// nothing is printed (BatchImportFindings takes no empty list).
+#[test]
+fn asff_comes_in_batches_security_hub_takes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let export = many_deletions(dir.path(), 130);
+    let baselines = dir.path().join("baselines");
+    let asff = |export: &std::path::Path| {
+        run(
+            &mut nacl_drift(),
+            &[
+                "diff",
+                "--baseline-dir",
+                baselines.to_str().expect("utf-8"),
+                "--live-file",
+                export.to_str().expect("utf-8"),
+                "--format",
+                "asff",
+            ],
+        )
+    };
+    let result = asff(&export);
+    assert_eq!(result.code, 2, "{result:?}");
+    let batches: Vec<serde_json::Value> = result
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON input a line"))
+        .collect();
+    let sizes: Vec<usize> = batches
+        .iter()
+        .map(|batch| batch["Findings"].as_array().expect("Findings").len())
+        .collect();
+    assert_eq!(sizes, [100, 30]);
+    assert_botocore_takes(&result.stdout);
+    let finding = |acl: &str| {
+        batches
+            .iter()
+            .flat_map(|batch| batch["Findings"].as_array().expect("Findings"))
+            .find(|finding| {
+                finding["Resources"][0]["Details"]["AwsEc2NetworkAcl"]["NetworkAclId"] == acl
+            })
+            .unwrap_or_else(|| panic!("the finding of {acl}"))
+            .clone()
+    };
+    let untagged = finding("acl-20000");
+    assert!(
+        untagged["Resources"][0].get("Tags").is_none(),
+        "{untagged:#}"
+    );
+    let blank = finding("acl-20001");
+    assert_eq!(
+        blank["Resources"][0]["Tags"],
+        serde_json::json!({"Name": "blank-owner"}),
+        "{blank:#}"
+    );
+    for observed in ["FirstObservedAt", "LastObservedAt"] {
+        assert!(blank[observed].is_string(), "{observed}: {blank:#}");
+    }
+
+    // In sync: no batch at all.
+    let baseline_file = files_below(&baselines).into_keys().next().expect("a file");
+    let yaml = fs::read_to_string(baselines.join(&baseline_file)).expect("read");
+    let in_sync = dir.path().join("in-sync.json");
+    let mut live: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&export).expect("read")).expect("JSON");
+    for acl in live["NetworkAcls"].as_array_mut().expect("NetworkAcls") {
+        acl["Entries"] = serde_json::json!([{"RuleNumber": 100, "Egress": false, "RuleAction": "allow",
+            "Protocol": "6", "PortRange": {"From": 443, "To": 443}, "CidrBlock": "10.0.0.0/8"}]);
+    }
+    fs::write(&in_sync, live.to_string()).expect("write");
+    let none = asff(&in_sync);
+    assert_eq!(none.code, 0, "{none:?} {yaml}");
+    assert_eq!(none.stdout, "", "{none:?}");
 }

@@ -5,6 +5,7 @@
              [--deny-region REGION] [--deny-action ACTION] [--deny-assume-role ACCOUNT]
              [--count FILE] [--keys FILE]
              [--dry-run permit|refuse] [--lookup-events empty] [--no-vpcs-in REGION]
+             [--hub-off-in REGION]
 
 It prints the port it listens on, then forwards every request to the
 upstream, unchanged, except that:
@@ -27,6 +28,9 @@ upstream, unchanged, except that:
   for that region answer AWS's XML for none, as a region whose default VPC
   was deleted would (the emulator makes a default VPC in every region, and
   keeps its default NACL when the VPC is deleted);
+- with --hub-off-in, Security Hub calls signed for that region get Security
+  Hub's `InvalidAccessException` (HTTP 401), as a region where it is not
+  enabled would (the emulator takes findings in every region);
 - with --count, each request's service and action is appended to FILE, one
   line each (`sts AssumeRole`), to count the API calls a run makes;
 - with --keys, each request's service and the access key id that signed it
@@ -62,6 +66,8 @@ EC2_DRY_RUN_PERMITTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 NO_EVENTS = b'{"Events": []}'
 
+HUB_OFF = b'{"__type": "InvalidAccessException", "Message": "Account 123456789012 is not subscribed to AWS Security Hub"}'
+
 # What EC2 answers a Describe call that finds nothing.
 EC2_NONE = """<?xml version="1.0" encoding="UTF-8"?>
 <{action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
@@ -84,6 +90,7 @@ def main():
     parser.add_argument("--dry-run", choices=["permit", "refuse"])
     parser.add_argument("--lookup-events", choices=["empty"])
     parser.add_argument("--no-vpcs-in", metavar="REGION")
+    parser.add_argument("--hub-off-in", metavar="REGION")
     args = parser.parse_args()
     upstream = urllib.parse.urlsplit(args.upstream)
     count_lock = threading.Lock()
@@ -125,6 +132,8 @@ def main():
             if (service == "ec2" and region == args.no_vpcs_in
                     and action in ("DescribeNetworkAcls", "DescribeSubnets")):
                 return self.answer(200, EC2_NONE.format(action=action, items=EC2_ITEMS[action]).encode())
+            if service == "securityhub" and region == args.hub_off_in:
+                return self.answer(401, HUB_OFF, "application/json")
             if service == "cloudtrail" and action == "LookupEvents" and args.lookup_events:
                 return self.answer(200, NO_EVENTS, "application/x-amz-json-1.1")
             role = form.get("RoleArn", [""])[0]

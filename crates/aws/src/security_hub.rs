@@ -14,15 +14,12 @@ use aws_sdk_securityhub::types::{
     AwsEc2NetworkAclDetails, AwsSecurityFinding, Compliance, ComplianceStatus, Note, RecordState,
     Resource, ResourceDetails, Severity, SeverityLabel, Workflow, WorkflowStatus,
 };
-use nacl_drift_findings::Finding;
+use nacl_drift_findings::{BATCH, Finding};
 use nacl_drift_guard::Hub;
 use nacl_drift_model::{AccountId, Place};
 use nacl_drift_reconcile::SourceError;
 
 use crate::{ApiError, AwsSource};
-
-/// The most findings one BatchImportFindings takes.
-const BATCH: usize = 100;
 
 /// Security Hub, in each account of a live source, with its credentials.
 #[derive(Clone)]
@@ -80,10 +77,18 @@ impl Hub for SecurityHub {
                 .or_default()
                 .push(finding);
         }
+        // Each place apart: one that refuses stops none of the others.
+        let mut refused = Vec::new();
         for ((account, region), findings) in by_place {
-            self.import_in(account, region, &findings).await?;
+            if let Err(error) = self.import_in(account, region, &findings).await {
+                refused.push(nacl_drift_model::with_causes(error.as_ref()));
+            }
         }
-        Ok(())
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(refused.join("; ").into())
+        }
     }
 }
 
@@ -142,7 +147,11 @@ fn convert(finding: &Finding) -> AwsSecurityFinding {
                 .id(&resource.id)
                 .partition(resource.partition.into())
                 .region(&resource.region)
-                .set_tags(Some(resource.tags.clone().into_iter().collect()))
+                // An empty Tags map is refused: none at all then.
+                .set_tags(
+                    (!resource.tags.is_empty())
+                        .then(|| resource.tags.clone().into_iter().collect()),
+                )
                 .details(
                     ResourceDetails::builder()
                         .aws_ec2_network_acl(acl.build())
@@ -169,6 +178,8 @@ fn convert(finding: &Finding) -> AwsSecurityFinding {
         ))
         .created_at(&finding.created_at)
         .updated_at(&finding.updated_at)
+        .first_observed_at(&finding.first_observed_at)
+        .last_observed_at(&finding.last_observed_at)
         .severity(
             Severity::builder()
                 .label(SeverityLabel::from(finding.severity.label))

@@ -486,7 +486,8 @@ pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> 
                 fix: Some(fix.to_owned()),
             };
             const RULE_ONLY: &str = "give the queue one statement: Effect Allow, Principal {\"Service\": \"events.amazonaws.com\"}, Action sqs:SendMessage, Condition {\"ArnEquals\": {\"aws:SourceArn\": the rule's ARN}}";
-            match policy.as_deref().map(queue_senders) {
+            let account = arn.split(':').nth(4).unwrap_or_default();
+            match policy.as_deref().map(|policy| queue_senders(policy, account)) {
                 Some(Senders::RuleOnly) => checks.add(
                     "queue",
                     QUEUE_USERS,

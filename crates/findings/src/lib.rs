@@ -23,6 +23,8 @@ use serde::Serialize;
 
 /// The ASFF version Security Hub takes.
 const SCHEMA_VERSION: &str = "2018-10-08";
+/// The most findings one BatchImportFindings takes (and the fewest, 1).
+pub const BATCH: usize = 100;
 /// Security Hub's limits on a finding's title and description.
 const TITLE_CHARS: usize = 256;
 const DESCRIPTION_CHARS: usize = 1024;
@@ -47,6 +49,11 @@ pub struct Finding {
     pub created_at: String,
     /// Now.
     pub updated_at: String,
+    /// When the drift was first observed: the event's time when
+    /// attributed, else now.
+    pub first_observed_at: String,
+    /// Now: the drift stands.
+    pub last_observed_at: String,
     /// Its severity.
     pub severity: FindingSeverity,
     /// At most 256 characters.
@@ -189,8 +196,10 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                 generator_id: format!("nacl-drift/{}", kind_name(change)),
                 aws_account_id: change.account.to_string(),
                 types: types(&effects),
+                first_observed_at: created_at.clone(),
                 created_at,
                 updated_at: now.clone(),
+                last_observed_at: now.clone(),
                 severity: FindingSeverity {
                     label: label(change.severity),
                     original: change.severity.label(),
@@ -221,7 +230,7 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                     ),
                     partition: partition(&change.region),
                     region: change.region.to_string(),
-                    tags: acl.map(|acl| acl.tags.clone()).unwrap_or_default(),
+                    tags: acl.map(|acl| resource_tags(&acl.tags)).unwrap_or_default(),
                     details: Details {
                         aws_ec2_network_acl: NetworkAclDetails {
                             is_default: acl.map(|acl| acl.is_default),
@@ -257,6 +266,22 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                     ("nacl-drift/Severity", change.severity.label().to_owned()),
                 ]),
             }
+        })
+        .collect()
+}
+
+/// The tags Security Hub takes of a resource: no blank key or value (it
+/// refuses the whole finding for one), keys of at most 128 characters and
+/// values of at most 256, at most 50; escaped, as tags are anyone's text.
+fn resource_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(key, value)| !key.trim().is_empty() && !value.trim().is_empty())
+        .take(50)
+        .map(|(key, value)| {
+            (
+                cut(&Shown(key).to_string(), 128),
+                cut(&Shown(value).to_string(), 256),
+            )
         })
         .collect()
 }

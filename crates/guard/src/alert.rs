@@ -1,23 +1,37 @@
 //! What the guard tells people who are not watching its log: for each
-//! reconcile that found drift nobody accepted, one message for a topic
-//! (SNS fans it out to email, chat and paging), with a subject of at most
-//! 100 characters, a body in a fixed order (where, each change, who made
-//! it, what the guard did) and attributes that subscriptions filter on.
+//! reconcile that found drift nobody accepted, one message per account for
+//! a topic (SNS fans it out to email, chat and paging), with a subject of
+//! at most 100 characters, a body in a fixed order (where, each change,
+//! most severe first, who made it, what the guard did) that never passes
+//! SNS's 256 KiB (the changes that do not fit are counted), and attributes
+//! that subscriptions filter on.
 //! Every value from AWS or an event goes through the sanitiser.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::in_words;
-use nacl_drift_diff::{Attributed, Severity};
+use nacl_drift_diff::{Attributed, Change, Severity, Verdict};
 use nacl_drift_model::sanitize::{self, Shown};
+use nacl_drift_model::{AccountId, NetworkAclId};
 use serde::Serialize;
 
 use crate::line::{CallStatus, Line};
 
 /// SNS's limit on a subject.
 const SUBJECT_CHARS: usize = 100;
+
+/// The most a body holds: SNS takes a message of at most 256 KiB, subject
+/// and attributes included, and drops a longer one.
+const BODY_BYTES: usize = 240 * 1024;
+
+/// The most one change takes of a body (a NACL's tags can be 50 values of
+/// 256 characters, on both sides), so that one cannot crowd out the rest.
+const CHANGE_BYTES: usize = 16 * 1024;
+
+/// Room kept for the line that counts the changes left out.
+const LEFT_OUT_BYTES: usize = 256;
 
 /// One message for a topic.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,29 +100,45 @@ impl Line {
         })
     }
 
-    /// The message for a topic about this reconcile; `None` when it found
-    /// no drift that the config does not accept.
-    pub fn alert(&self) -> Option<Alert> {
-        let action = self.action()?;
-        let unaccepted: Vec<_> = self
-            .changes
-            .iter()
-            .filter(|(_, verdict)| verdict.accepted.is_none())
-            .collect();
-        let severity = unaccepted
+    /// The messages for a topic about this reconcile, one for each account
+    /// with drift that the config does not accept (subscriptions filter on
+    /// the account); none when there is no such drift.
+    pub fn alerts(&self) -> Vec<Alert> {
+        let Some(action) = self.action() else {
+            return Vec::new();
+        };
+        let mut by_account: BTreeMap<&AccountId, Vec<&(Change, Verdict)>> = BTreeMap::new();
+        for judged in &self.changes {
+            if judged.1.accepted.is_none() {
+                by_account
+                    .entry(&judged.0.account)
+                    .or_default()
+                    .push(judged);
+            }
+        }
+        by_account
+            .into_iter()
+            .map(|(account, changes)| self.alert_of(action, account, &changes))
+            .collect()
+    }
+
+    /// The message about `account`'s unaccepted `changes`.
+    fn alert_of(
+        &self,
+        action: Action,
+        account: &AccountId,
+        changes: &[&(Change, Verdict)],
+    ) -> Alert {
+        let severity = changes
             .iter()
             .map(|(change, _)| change.severity)
             .max()
             .unwrap_or(Severity::Low);
-        let account = unaccepted
-            .first()
-            .map(|(change, _)| change.account.to_string())
-            .unwrap_or_default();
-        let region = unaccepted
+        let region = changes
             .first()
             .map(|(change, _)| change.region.to_string())
             .unwrap_or_default();
-        let acls: std::collections::BTreeSet<_> = unaccepted
+        let acls: BTreeSet<_> = changes
             .iter()
             .map(|(change, _)| &change.network_acl_id)
             .collect();
@@ -118,12 +148,12 @@ impl Line {
                 .get(*acl)
                 .cloned()
                 .unwrap_or_else(|| acl.to_string()),
-            _ => unaccepted
+            _ => changes
                 .first()
                 .map(|(change, _)| change.vpc_id.to_string())
                 .unwrap_or_default(),
         };
-        let count = unaccepted.len();
+        let count = changes.len();
         let verb = match action {
             Action::Restored => "restored",
             Action::Failed => "could not restore",
@@ -138,94 +168,149 @@ impl Line {
             ),
             SUBJECT_CHARS,
         );
-        Some(Alert {
+        Alert {
             subject,
-            body: self.alert_body(action),
+            body: self.alert_body(action, changes),
             attributes: BTreeMap::from([
                 ("severity", severity.label().to_owned()),
-                ("account", account),
+                ("account", account.to_string()),
                 ("action", action.name().to_owned()),
             ]),
-        })
+        }
     }
 
-    /// Where, each change with its severity, traffic and author, then what
-    /// the guard did.
-    fn alert_body(&self, action: Action) -> String {
-        let mut body = String::new();
-        let mut previous_acl = None;
-        for (change, verdict) in &self.changes {
-            if verdict.accepted.is_some() {
-                continue;
-            }
-            if previous_acl != Some(&change.network_acl_id) {
-                previous_acl = Some(&change.network_acl_id);
-                let name = self
-                    .names
-                    .get(&change.network_acl_id)
-                    .map(|name| format!(" ({})", Shown(name)))
-                    .unwrap_or_default();
-                body.push_str(&format!(
-                    "Account {}, region {}, VPC {}, NACL {}{name}:\n",
-                    change.account, change.region, change.vpc_id, change.network_acl_id
-                ));
-            }
-            let position = change.position();
-            let at = if position.is_empty() {
-                String::new()
-            } else {
-                format!(", {position}")
-            };
-            body.push_str(&format!(
-                "- [{}] {}{at}: the baseline has {}; live is {}.\n",
-                change.severity.label(),
-                change.kind().label(),
-                change.baseline_in_words(),
-                change.live_in_words()
-            ));
-            for (effect, _, assets) in self.effects.iter().filter(|(effect, ..)| {
-                effect.network_acl_id == change.network_acl_id
-                    && effect.region == change.region
-                    && (change
-                        .drift
-                        .subnet()
-                        .is_some_and(|s| effect.subnet_ids.contains(s))
-                        || change.drift.entry_key().is_some_and(|key| {
-                            effect.subnet_ids.is_empty()
-                                && [effect.effect.baseline_rule, effect.effect.live_rule]
-                                    .contains(&Some(key.rule_number))
-                        }))
-            }) {
-                let verb = match effect.effect.kind {
-                    EffectKind::NewlyAllowed => "newly allowed",
-                    EffectKind::NewlyDenied => "newly denied",
-                };
-                body.push_str(&format!("  {verb}: {}\n", effect.effect));
-                if let Some(words) = assets.as_ref().and_then(|assets| in_words(&[assets])) {
-                    // Instances' names are tags: untrusted.
-                    body.push_str(&format!("    {}\n", Shown(&words)));
-                }
-            }
-            if let Attributed::To(by) = &verdict.attribution {
-                body.push_str(&format!("  made by {}", Shown(&by.who())));
-                if let Some(ip) = &by.source_ip {
-                    body.push_str(&format!(" from {}", Shown(ip)));
-                }
-                body.push_str(&format!(" at {}", Shown(&by.event_time)));
-                if by.unverified {
-                    body.push_str(" (unverified: from the event alone)");
-                }
-                body.push('\n');
-            }
-            if let Some(reason) = &verdict.monitor_only {
-                body.push_str(&format!("  monitored only: {}\n", Shown(reason)));
-            }
-        }
-        body.push_str(&format!(
+    /// Where, each change with its severity, traffic and author (the most
+    /// severe NACLs and changes first), then what the guard did; at most
+    /// [`BODY_BYTES`], the changes that do not fit counted by severity.
+    fn alert_body(&self, action: Action, changes: &[&(Change, Verdict)]) -> String {
+        let mut ordered = changes.to_vec();
+        let worst_of = |acl: &NetworkAclId| {
+            changes
+                .iter()
+                .filter(|(change, _)| &change.network_acl_id == acl)
+                .map(|(change, _)| change.severity)
+                .max()
+        };
+        ordered.sort_by_cached_key(|(change, _)| {
+            (
+                std::cmp::Reverse(worst_of(&change.network_acl_id)),
+                change.region.clone(),
+                change.network_acl_id.clone(),
+                std::cmp::Reverse(change.severity),
+            )
+        });
+        let footer = sanitize::lines(&format!(
             "\nWhat nacl-drift did: {}",
             self.what_was_done(action)
+        ))
+        .into_owned();
+        let mut body = String::new();
+        let mut previous_acl = None;
+        let mut left_out: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
+        for (change, verdict) in ordered {
+            let header =
+                (previous_acl != Some(&change.network_acl_id)).then(|| self.nacl_header(change));
+            let mut block = sanitize::lines(&format!(
+                "{}{}",
+                header.unwrap_or_default(),
+                self.change_in_words(change, verdict)
+            ))
+            .into_owned();
+            cut_to(&mut block, CHANGE_BYTES);
+            let fits = body.len() + block.len() + footer.len() + LEFT_OUT_BYTES <= BODY_BYTES;
+            if !left_out.is_empty() || !fits {
+                *left_out
+                    .entry(std::cmp::Reverse(change.severity))
+                    .or_default() += 1;
+                continue;
+            }
+            previous_acl = Some(&change.network_acl_id);
+            body.push_str(&block);
+        }
+        if !left_out.is_empty() {
+            let total: usize = left_out.values().sum();
+            let counts: Vec<String> = left_out
+                .iter()
+                .map(|(severity, count)| format!("{count} {}", severity.0.label()))
+                .collect();
+            body.push_str(&format!(
+                "- and {total} more {} not shown here ({}): the guard's log line lists every one.\n",
+                if total == 1 { "change" } else { "changes" },
+                counts.join(", ")
+            ));
+        }
+        body.push_str(&footer);
+        body
+    }
+
+    /// `Account ..., region ..., VPC ..., NACL ... (Name):`, a line.
+    fn nacl_header(&self, change: &Change) -> String {
+        let name = self
+            .names
+            .get(&change.network_acl_id)
+            .map(|name| format!(" ({})", Shown(name)))
+            .unwrap_or_default();
+        format!(
+            "Account {}, region {}, VPC {}, NACL {}{name}:\n",
+            change.account, change.region, change.vpc_id, change.network_acl_id
+        )
+    }
+
+    /// One change: its severity and sides, its effects on traffic and what
+    /// they reach, who made it, and whether it is monitored only.
+    fn change_in_words(&self, change: &Change, verdict: &Verdict) -> String {
+        let mut words = String::new();
+        let position = change.position();
+        let at = if position.is_empty() {
+            String::new()
+        } else {
+            format!(", {position}")
+        };
+        words.push_str(&format!(
+            "- [{}] {}{at}: the baseline has {}; live is {}.\n",
+            change.severity.label(),
+            change.kind().label(),
+            change.baseline_in_words(),
+            change.live_in_words()
         ));
-        sanitize::lines(&body).into_owned()
+        for (effect, _, assets) in self.effects.iter().filter(|(effect, ..)| {
+            effect.network_acl_id == change.network_acl_id
+                && effect.region == change.region
+                && (change
+                    .drift
+                    .subnet()
+                    .is_some_and(|s| effect.subnet_ids.contains(s))
+                    || change.drift.entry_key().is_some_and(|key| {
+                        effect.subnet_ids.is_empty()
+                            && [effect.effect.baseline_rule, effect.effect.live_rule]
+                                .contains(&Some(key.rule_number))
+                    }))
+        }) {
+            let verb = match effect.effect.kind {
+                EffectKind::NewlyAllowed => "newly allowed",
+                EffectKind::NewlyDenied => "newly denied",
+            };
+            words.push_str(&format!("  {verb}: {}\n", effect.effect));
+            if let Some(found) = assets.as_ref().and_then(|assets| in_words(&[assets])) {
+                // Instances' names are tags: untrusted.
+                words.push_str(&format!("    {}\n", Shown(&found)));
+            }
+        }
+        if let Attributed::To(by) = &verdict.attribution {
+            words.push_str(&format!("  made by {}", Shown(&by.who())));
+            if let Some(ip) = &by.source_ip {
+                words.push_str(&format!(" from {}", Shown(ip)));
+            }
+            words.push_str(&format!(" at {}", Shown(&by.event_time)));
+            if by.unverified {
+                words.push_str(" (unverified: from the event alone)");
+            }
+            words.push('\n');
+        }
+        if let Some(reason) = &verdict.monitor_only {
+            words.push_str(&format!("  monitored only: {}\n", Shown(reason)));
+        }
+        words
     }
 
     /// The guard's deed, in words.
@@ -267,6 +352,22 @@ impl Line {
             Action::Reported => "reported; the guard does not restore this drift.".to_owned(),
         }
     }
+}
+
+/// `text` cut to at most `bytes`, on a character boundary, ending with a
+/// line that says so.
+fn cut_to(text: &mut String, bytes: usize) {
+    const CUT: &str = "  (cut: too long for an alert)\n";
+    if text.len() <= bytes {
+        return;
+    }
+    let mut end = bytes - CUT.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('\n');
+    text.push_str(CUT);
 }
 
 /// `text` as one line of printable ASCII (anything else a `?`), at most

@@ -479,9 +479,16 @@ impl<E: Edge> Job<E> {
                     reconciled.before.find_assets(&self.source).await;
                 }
                 let mut line = Line::of(&self, &reconciled);
-                if let (Some(topic), Some(alert)) = (&self.topic, line.alert()) {
-                    let published = topic.publish(&alert).await;
-                    line.alerted(topic.name(), published);
+                let alerts = line.alerts();
+                if let (Some(topic), false) = (&self.topic, alerts.is_empty()) {
+                    // Each account's, even when another's fails.
+                    let mut published = Ok(());
+                    for alert in &alerts {
+                        if let Err(error) = topic.publish(alert).await {
+                            published = Err(error);
+                        }
+                    }
+                    line.alerted(topic.name(), alerts.len(), published);
                 }
                 if let Some(hub) = &self.hub {
                     let findings = findings_of(&reconciled);

@@ -91,6 +91,8 @@ pub(crate) struct HubImport {
 pub(crate) struct AlertSent {
     /// The topic's ARN.
     topic: String,
+    /// How many messages: one per account with drift.
+    messages: usize,
     published: bool,
     /// Why it was not published.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -300,10 +302,17 @@ impl Line {
         });
     }
 
-    /// Records the alert published to `topic`, or why it was not.
-    pub(crate) fn alerted(&mut self, topic: String, published: Result<(), SourceError>) {
+    /// Records the `messages` alerts published to `topic`, or why one was
+    /// not.
+    pub(crate) fn alerted(
+        &mut self,
+        topic: String,
+        messages: usize,
+        published: Result<(), SourceError>,
+    ) {
         self.alert = Some(AlertSent {
             topic,
+            messages,
             published: published.is_ok(),
             error: published.err().map(|error| with_causes(error.as_ref())),
         });

@@ -57,7 +57,18 @@ fn guard_alerting(
     topic: Option<MemoryTopic>,
     hub: MemoryHub,
 ) -> (Guard<Memory>, InMemoryEc2) {
-    let ec2 = InMemoryEc2::of(&one_vpc());
+    guard_of_live(estate, &one_vpc(), flap_limit, topic, hub)
+}
+
+/// The same, with EC2 holding the NACLs of the baseline `live`.
+fn guard_of_live(
+    estate: &Estate,
+    live: &str,
+    flap_limit: usize,
+    topic: Option<MemoryTopic>,
+    hub: MemoryHub,
+) -> (Guard<Memory>, InMemoryEc2) {
+    let ec2 = InMemoryEc2::of(live);
     let settings = Settings {
         baseline_dir: estate.path(),
         regions: Vec::new(),
@@ -124,7 +135,7 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
     let Some(Said::Line(line)) = said.iter().find(|s| matches!(s, Said::Line(_))) else {
         panic!("a line");
     };
-    let alert = line.alert().expect("drift was found");
+    let alert = line.alerts().pop().expect("drift was found");
     assert_eq!(
         topic.published(),
         std::slice::from_ref(&alert),
@@ -414,7 +425,7 @@ async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
         .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line");
-    assert!(line.alert().is_none());
+    assert!(line.alerts().is_empty());
     assert_eq!(line.standing(), Standing::InSync);
 }
 
@@ -453,4 +464,137 @@ async fn a_security_hub_that_is_not_enabled_never_stops_the_restore() {
         unimported.contains("not subscribed to AWS Security Hub (in us-east-1)"),
         "{unimported}"
     );
+}
+
+/// `one_vpc` with `count` more NACLs, each with 50 tags of 250 characters
+/// whose values start with `value`: as much text as AWS lets a NACL carry.
+fn heavily_tagged(count: usize, value: char) -> String {
+    let mut yaml = one_vpc();
+    for number in 0..count {
+        yaml.push_str(&format!(
+            "- id: acl-1{number:04x}\n  is_default: false\n  entries: []\n  tags:\n"
+        ));
+        for tag in 0..50 {
+            yaml.push_str(&format!(
+                "    tag{tag:02}: {}\n",
+                value.to_string().repeat(250)
+            ));
+        }
+    }
+    yaml
+}
+
+/// SNS drops a message over 256 KiB: tags on the VPC's NACLs must not push
+/// the alert of a critical change past it. The body stays under the limit,
+/// the critical change comes first, and the rest are counted.
+#[tokio::test(start_paused = true)]
+async fn tags_never_push_a_critical_alert_past_snss_limit() {
+    let estate = Estate::of(&heavily_tagged(60, 'a'));
+    let topic = MemoryTopic::default();
+    let (mut guard, ec2) = guard_of_live(
+        &estate,
+        &heavily_tagged(60, 'b'),
+        3,
+        Some(topic.clone()),
+        MemoryHub::default(),
+    );
+    let line = after_a_deletion(&mut guard, &ec2).await;
+    let alerts = topic.published();
+    assert_eq!(alerts.len(), 1, "one account, one message");
+    let body = &alerts[0].body;
+    assert!(body.len() < 256 * 1024, "{} bytes", body.len());
+    assert!(
+        body.len() > 128 * 1024,
+        "as much as fits: {} bytes",
+        body.len()
+    );
+    let first_change = body
+        .lines()
+        .find(|line| line.starts_with("- ["))
+        .expect("a change");
+    assert!(
+        first_change.starts_with("- [critical] entry deleted, ingress 80"),
+        "{first_change}"
+    );
+    let left_out = body
+        .lines()
+        .find(|line| line.starts_with("- and "))
+        .unwrap_or_else(|| panic!("the rest counted: {body}"));
+    assert!(
+        left_out.ends_with(" low): the guard's log line lists every one."),
+        "{left_out}"
+    );
+    // What the guard did comes last, whatever was left out.
+    let last = body.lines().last().expect("a last line");
+    assert!(last.starts_with("What nacl-drift did: "), "{last}");
+    let json: Value = serde_json::from_str(&line.json()).expect("JSON");
+    assert_eq!(json["alert"]["published"], true, "{json}");
+    assert_eq!(json["alert"]["messages"], 1, "{json}");
+}
+
+/// A sweep over two accounts sends one alert per account, each with its own
+/// account in the subject and the attribute subscriptions filter on.
+#[tokio::test(start_paused = true)]
+async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
+    let other = one_vpc()
+        .replace(ACCOUNT, "444455556666")
+        .replace("acl-0db", "acl-1db")
+        .replace("vpc-0prod", "vpc-1prod");
+    let estate = Estate::of(&one_vpc());
+    estate.add(&other);
+    let ec2 = InMemoryEc2::of(&one_vpc());
+    ec2.add(&other);
+    let topic = MemoryTopic::default();
+    let settings = Settings {
+        baseline_dir: estate.path(),
+        regions: Vec::new(),
+        restore: false,
+        prune: false,
+        flap_limit: 3,
+        flap_window: Duration::from_secs(600),
+        assets: false,
+    };
+    let identity = Identity {
+        accounts: BTreeSet::from([
+            ACCOUNT.parse().expect("an account"),
+            "444455556666".parse().expect("an account"),
+        ]),
+        principals: BTreeSet::new(),
+    };
+    let mut guard = Guard::new(
+        settings,
+        Memory(ec2.clone(), Some(topic.clone()), MemoryHub::default()),
+        identity,
+        &Config::none(),
+    );
+    ec2.delete_rule("acl-0db", 80);
+    ec2.delete_rule("acl-1db", 80);
+    let baselines = guard.baselines().expect("baselines");
+    let line = guard
+        .reconcile(&baselines, Reach::Everything, Trigger::Sweep, Vec::new())
+        .await
+        .expect("a line");
+    let alerts = topic.published();
+    let accounts: Vec<&str> = alerts
+        .iter()
+        .map(|alert| alert.attributes["account"].as_str())
+        .collect();
+    assert_eq!(accounts, [ACCOUNT, "444455556666"]);
+    for alert in &alerts {
+        let account = &alert.attributes["account"];
+        assert!(
+            alert.subject.ends_with(&format!("{account}/us-east-1")),
+            "{}",
+            alert.subject
+        );
+        assert_eq!(
+            alert.body.matches("Account ").count(),
+            1,
+            "its own account alone: {}",
+            alert.body
+        );
+        assert!(alert.body.contains(&format!("Account {account}, ")));
+    }
+    let json: Value = serde_json::from_str(&line.json()).expect("JSON");
+    assert_eq!(json["alert"]["messages"], 2, "{json}");
 }

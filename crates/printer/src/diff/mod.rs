@@ -36,7 +36,7 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0, for GitHub code scanning: each change at its line in the baseline file.
     Sarif,
-    /// Security Hub findings (ASFF): `{"Findings": [...]}`, for `aws securityhub batch-import-findings --cli-input-json`.
+    /// Security Hub findings (ASFF): one `{"Findings": [...]}` of at most 100 a line, each for `aws securityhub batch-import-findings --cli-input-json`; no line without drift.
     Asff,
 }
 
@@ -55,11 +55,14 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
             serde_json::to_string_pretty(&sarif_log(comparison)).expect("SARIF always serialises"),
         )),
         Format::Asff => {
+            // One BatchImportFindings input a line: it takes 1 to 100.
             let findings = nacl_drift_findings::findings(comparison, std::time::SystemTime::now());
-            printer.line(sanitize::json(
-                serde_json::to_string_pretty(&serde_json::json!({ "Findings": findings }))
-                    .expect("findings always serialise"),
-            ));
+            for batch in findings.chunks(nacl_drift_findings::BATCH) {
+                printer.line(sanitize::json(
+                    serde_json::to_string(&serde_json::json!({ "Findings": batch }))
+                        .expect("findings always serialise"),
+                ));
+            }
         }
     }
 }
