@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use nacl_drift_aws::{AccountSession, SdkConfig, organization_accounts, session};
+use nacl_drift_aws::{
+    AccountSession, SdkConfig, account_of, home_region, organization_accounts, session,
+};
 use nacl_drift_config::{Account, Accounts};
 use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
 
@@ -38,11 +40,13 @@ pub struct AccountArgs {
     #[arg(long, requires = "role_name", env = "NACL_DRIFT_ORG")]
     pub org: bool,
 
-    /// With --org: the role to assume in every account.
+    /// With --org: the role to assume in every account (an accounts file
+    /// names each account's own).
     #[arg(
         long,
         value_name = "NAME",
         requires = "org",
+        conflicts_with = "accounts",
         env = "NACL_DRIFT_ROLE_NAME"
     )]
     pub role_name: Option<RoleName>,
@@ -159,10 +163,15 @@ impl AccountSettings {
                 if found.is_empty() {
                     bail!("the organization has no active account");
                 }
+                // The caller's own account (management or delegated
+                // administrator), where a service-managed StackSet deploys
+                // no role, is read with the caller's own credentials.
+                let caller = account_of(base, &home_region(base)).await?;
                 let accounts = found
                     .into_iter()
                     .map(|account| Account {
-                        role: Some(RoleArn::in_account(&account.id, role_name)),
+                        role: (account.id != caller)
+                            .then(|| RoleArn::in_account(&account.id, role_name)),
                         external_id: external_id.clone(),
                         id: account.id,
                         name: account.name,

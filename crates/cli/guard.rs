@@ -18,8 +18,6 @@ use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
 use nacl_drift_printer::Printer;
 
-use crate::printer::print_error;
-
 /// What the guard may do, for `watch` and `lambda` alike. Each flag can
 /// also come from the environment, as a Lambda takes no arguments.
 #[derive(clap::Args, Debug)]
@@ -147,7 +145,7 @@ pub fn print_said(printer: &mut Printer, format: LineFormat, said: Said) {
         }
         Said::Note(note) => printer.note(&note),
         Said::Warning(warning) => printer.warning(&warning),
-        Said::Error { context, error } => print_error(&with_context(error, context)),
+        Said::Error { context, error } => printer.failure(with_context(error, context).as_ref()),
     }
 }
 

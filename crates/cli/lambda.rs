@@ -20,8 +20,6 @@ use crate::exit_status::ExitStatus;
 use crate::guard::{GuardArgs, LineFormat, print_said, start, with_context};
 use nacl_drift_printer::Printer;
 
-use crate::printer::print_error;
-
 /// Where Lambda's Runtime API listens: set by Lambda, never by a person.
 pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
 
@@ -66,7 +64,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
                 .await
                 .map_err(|error| {
                     let error = with_context(error, String::new());
-                    print_error(&error);
+                    printer.failure(error.as_ref());
                     Diagnostic {
                         error_type: "NaclDriftError".to_owned(),
                         error_message: format!("{error:#}"),

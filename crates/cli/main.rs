@@ -4,7 +4,8 @@
 //! One module per subcommand, each with an `Args` struct and a `run`
 //! function. Only this binary loads AWS configuration ([`aws`]); the library
 //! crates take clients that are already built. Everything meant for the
-//! user's eyes goes through the [`printer`]; logs go to stderr.
+//! user's eyes, errors included, goes through `nacl_drift_printer`; logs go
+//! to stderr.
 
 mod accounts;
 mod apply;
@@ -22,7 +23,6 @@ mod lint;
 mod live;
 mod logging;
 mod man;
-mod printer;
 mod project;
 mod snapshot;
 mod validate;
@@ -137,7 +137,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(status) => status.into(),
         Err(error) => {
-            printer::print_error(&error);
+            printer.failure(error.as_ref());
             ExitStatus::Failure.into()
         }
     }

@@ -50,7 +50,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
         match read_region_records(folder) {
             Ok(found) => records += found.len(),
             Err(error) => {
-                crate::printer::print_error(&error.into());
+                printer.failure(&error);
                 invalid += 1;
             }
         }
@@ -84,7 +84,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                 valid.push((path.clone(), baseline));
             }
             Err(error) => {
-                crate::printer::print_error(&error.into());
+                printer.failure(&error);
                 invalid += 1;
             }
         }
@@ -95,7 +95,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
         if let BaselineError::HeldTwice { path, .. } = &error {
             conflicting.insert(path.clone());
         }
-        crate::printer::print_error(&error.into());
+        printer.failure(&error);
     }
     invalid += conflicting.len();
     if invalid > 0 {

@@ -158,7 +158,11 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
         }
     }
 
-    // --org finds the same members, and the management account.
+    // --org finds the same members, and the management account, which it
+    // reads with the caller's own credentials: a service-managed StackSet
+    // deploys no role there (the proxy refuses to assume one).
+    let management = org["management"].as_str().expect("management");
+    let no_role_in_management = emulator.proxy(&["--deny-assume-role", management]);
     let from_org = work.path().join("from-org");
     let result = run(
         &mut nacl_drift(),
@@ -172,7 +176,7 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
             "--region",
             "eu-west-1",
             "--endpoint-url",
-            &emulator.endpoint,
+            &no_role_in_management.endpoint,
             "--baseline-dir",
             dir_arg(&from_org),
         ],
@@ -203,6 +207,15 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
             ids[1], ids[1]
         )),
         "{result:?}"
+    );
+    assert!(
+        result
+            .stdout
+            .contains(&format!("  - account_id: \"{management}\"\n    name: "))
+            && !result
+                .stdout
+                .contains(&format!("arn:aws:iam::{management}:role/")),
+        "the management account, with the caller's credentials: {result:?}"
     );
     let printed = work.path().join("printed.yaml");
     std::fs::write(&printed, &result.stdout).expect("write");
@@ -522,6 +535,48 @@ fn a_bad_accounts_file_is_refused_before_any_call() {
         );
         assert!(!baselines.exists(), "{command} wrote nothing");
     }
+}
+
+/// `--role-name` names the role of `--org`; with an accounts file (which
+/// names each account's role) it is refused, from a flag or from the
+/// environment, never silently ignored.
+#[test]
+fn a_role_name_with_an_accounts_file_is_refused() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let file = work.path().join("accounts.yaml");
+    std::fs::write(&file, "accounts:\n  - account_id: \"111122223333\"\n").expect("write");
+    let baselines = work.path().join("baselines");
+    let before = files_below(work.path());
+    let base = [
+        "--accounts",
+        dir_arg(&file),
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--baseline-dir",
+        dir_arg(&baselines),
+    ];
+    for command in ["snapshot", "diff", "apply"] {
+        let mut flag = vec![command, "--role-name", "NaclDriftReadOnly"];
+        flag.extend(base);
+        for result in [
+            run(&mut nacl_drift(), &flag),
+            run(
+                nacl_drift().env("NACL_DRIFT_ROLE_NAME", "NaclDriftReadOnly"),
+                &[&[command][..], &base[..]].concat(),
+            ),
+        ] {
+            assert_eq!(result.code, 1, "{command}: {result:?}");
+            let first_line = result.stderr.lines().next().unwrap_or_default();
+            assert!(
+                first_line.starts_with("error: the argument '--")
+                    && first_line.contains("' cannot be used with '--")
+                    && first_line.contains("'--accounts <FILE>'")
+                    && first_line.contains("'--role-name <NAME>'"),
+                "{command}: {result:?}"
+            );
+        }
+    }
+    assert_eq!(files_below(work.path()), before);
 }
 
 /// An organization snapshotted, with the guard's queue: what the guard's

@@ -368,6 +368,9 @@ async fn tags_read_back_as_strings_in_yaml_1_1() {
         ("Since", "2024-01-01"),
         ("Window", "12:30:00"),
         ("Note", "first line\nno: off"),
+        ("Merge", "<<"),
+        ("=", "value"),
+        ("Value", "="),
     ];
     let mut create = emulator.ec2("us-east-1").create_tags().resources(db);
     for (key, value) in tags {

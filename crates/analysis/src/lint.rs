@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use nacl_drift_model::{Action, Cidr, Direction, Entry, EntryKey, Protocol, RuleNumber, Traffic};
 use serde::Serialize;
 
+use crate::addresses::AddressSet;
 use crate::effect::{Effect, EffectKind, Service};
 use crate::policy::traffic_difference;
 use crate::severity::{Severity, sensitive_ports};
@@ -275,7 +276,13 @@ fn missing_ipv6_denies(direction: Direction, rules: &[(RuleNumber, Entry)]) -> V
     }
     rules
         .iter()
-        .filter(|(_, e)| e.action() == Action::Deny && !e.cidr().is_ipv6())
+        // Only a deny of the internet has an IPv6 twin to miss: one of an
+        // attacker's range, or of a partner, names addresses IPv6 does not.
+        .filter(|(_, e)| {
+            e.action() == Action::Deny
+                && !e.cidr().is_ipv6()
+                && AddressSet::of_cidr(&e.cidr()).is_internet()
+        })
         .filter(|(_, v4)| {
             !rules.iter().any(|(_, v6)| {
                 v6.action() == Action::Deny && v6.cidr().is_ipv6() && v6.traffic() == v4.traffic()

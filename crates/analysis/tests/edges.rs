@@ -348,3 +348,38 @@ fn lint_finds_udp_open_behind_a_tcp_deny() {
         "{found:?}"
     );
 }
+
+/// `missing_ipv6_deny` only for a deny of the internet: a deny of one
+/// attacker's IPv4 range has no IPv6 twin to miss.
+#[test]
+fn only_a_deny_of_the_internet_misses_its_ipv6_twin() {
+    let findings = |lines: &str| -> Vec<(String, Option<u16>)> {
+        nacl_drift_analysis::lint(&entries(lines))
+            .into_iter()
+            .filter(|finding| finding.kind == nacl_drift_analysis::FindingKind::MissingIpv6Deny)
+            .map(|finding| {
+                (
+                    finding.direction.to_string(),
+                    finding.rule_number.map(|n| n.get()),
+                )
+            })
+            .collect()
+    };
+    let allows_ipv6 = "rule_number: 200, direction: ingress, action: allow, protocol: tcp, ports: 443, ipv6_cidr: '::/0'";
+    let attacker = format!(
+        "rule_number: 50, direction: ingress, action: deny, protocol: all, cidr: 198.51.100.0/24\n{allows_ipv6}"
+    );
+    assert_eq!(findings(&attacker), []);
+    let partner = format!(
+        "rule_number: 50, direction: ingress, action: deny, protocol: all, cidr: 3.0.0.0/8\n{allows_ipv6}"
+    );
+    assert_eq!(findings(&partner), [], "one /8 is a named party");
+    let internet = format!(
+        "rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0\n{allows_ipv6}"
+    );
+    assert_eq!(findings(&internet), [("ingress".to_owned(), Some(80))]);
+    let twinned = format!(
+        "{internet}\nrule_number: 90, direction: ingress, action: deny, protocol: tcp, ports: 22, ipv6_cidr: '::/0'"
+    );
+    assert_eq!(findings(&twinned), []);
+}

@@ -328,6 +328,40 @@ impl Line {
         sanitize::json(serde_json::to_string(self).expect("a line always serialises"))
     }
 
+    /// The first `most` changes, each with its NACL (and Name), kind and
+    /// place, most severe first: `acl-0db (shop-prod-db) entry deleted,
+    /// ingress 80`; then how many more.
+    fn changes_in_words(&self, most: usize) -> String {
+        let mut changes: Vec<&Change> = self.changes.iter().map(|(change, _)| change).collect();
+        changes.sort_by_key(|change| std::cmp::Reverse(change.severity));
+        let mut words: Vec<String> = changes
+            .iter()
+            .take(most)
+            .map(|change| {
+                let name = self
+                    .names
+                    .get(&change.network_acl_id)
+                    .map(|name| format!(" ({})", Shown(name)))
+                    .unwrap_or_default();
+                let position = change.position();
+                let at = if position.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {position}")
+                };
+                format!(
+                    "{}{name} {}{at}",
+                    change.network_acl_id,
+                    change.kind().label()
+                )
+            })
+            .collect();
+        if changes.len() > most {
+            words.push(format!("and {} more", changes.len() - most));
+        }
+        words.join("; ")
+    }
+
     /// One sentence: when, what started it, what was found, what was done.
     pub fn text(&self) -> String {
         let trigger = match self.trigger {
@@ -367,7 +401,8 @@ impl Line {
             count => {
                 let severity = self.severity.map_or("none", Severity::label);
                 let noun = if count == 1 { "change" } else { "changes" };
-                text.push_str(&format!("{count} {noun} (highest severity: {severity})"));
+                text.push_str(&format!("{count} {noun} (highest severity: {severity}): "));
+                text.push_str(&self.changes_in_words(3));
             }
         }
         if !self.restored.is_empty() {

@@ -414,6 +414,14 @@ async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
         "{json}"
     );
     assert_eq!(line.standing(), Standing::Failed, "--once exits 1");
+    // The text line names the NACL and the change, in poll mode too.
+    assert!(
+        line.text().contains(
+            " poll: 1 change (highest severity: critical): acl-0db entry deleted, ingress 80;"
+        ),
+        "{}",
+        line.text()
+    );
     assert!(
         line.text()
             .contains("could not alert arn:aws:sns:us-east-1:111122223333:nacl-drift")
@@ -459,6 +467,14 @@ async fn a_security_hub_that_is_not_enabled_never_stops_the_restore() {
     let line = after_a_deletion(&mut guard, &ec2).await;
     assert_eq!(ec2.entries("acl-0db").len(), 2, "restored all the same");
     assert_eq!(line.standing(), Standing::Failed, "--once exits 1");
+    // The text line names the NACL and the change, in poll mode too.
+    assert!(
+        line.text().contains(
+            " poll: 1 change (highest severity: critical): acl-0db entry deleted, ingress 80;"
+        ),
+        "{}",
+        line.text()
+    );
     let unimported = line.unimported().expect("the import failed");
     assert!(
         unimported.contains("not subscribed to AWS Security Hub (in us-east-1)"),

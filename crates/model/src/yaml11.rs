@@ -61,15 +61,18 @@ fn quoted(scalar: &str) -> String {
     }
 }
 
-/// Whether `scalar`, written plain, is a boolean, null, integer, float or
-/// timestamp to YAML 1.1 (its type repository's regular expressions).
+/// Whether `scalar`, written plain, is a boolean, null, integer, float,
+/// timestamp, merge key or value key to YAML 1.1 (its type repository's
+/// regular expressions).
 fn is_plain_but_not_a_string_in_yaml11(scalar: &str) -> bool {
     const BOOLS: [&str; 22] = [
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
         "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
     ];
-    const SPECIAL: [&str; 10] = [
-        "~", "null", "Null", "NULL", ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN",
+    // With YAML 1.1's merge key `<<` and value key `=`, which its readers
+    // take for a map's keys of their own.
+    const SPECIAL: [&str; 12] = [
+        "~", "null", "Null", "NULL", ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", "<<", "=",
     ];
     if scalar.is_empty() || scalar.starts_with(['\'', '"', '|', '>']) {
         return false;
@@ -147,6 +150,8 @@ mod tests {
     #[test]
     fn what_yaml11_reads_as_no_string_is_quoted() {
         for scalar in [
+            "<<",
+            "=",
             "no",
             "off",
             "yes",

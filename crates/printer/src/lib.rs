@@ -172,6 +172,21 @@ impl Printer {
         let _ = writeln!(io::stderr().lock(), "error: {}", sanitize::shown(text));
     }
 
+    /// An error on stderr: one line, then one line per cause.
+    pub fn failure(&self, error: &(dyn std::error::Error + 'static)) {
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "error: {}", sanitize::shown(&error.to_string()));
+        let mut cause = error.source();
+        while let Some(found) = cause {
+            let _ = writeln!(
+                stderr,
+                "  caused by: {}",
+                sanitize::shown(&found.to_string())
+            );
+            cause = found.source();
+        }
+    }
+
     /// What a command is about to work with, on stderr, one line.
     pub fn status(&self, text: &str) {
         let _ = writeln!(io::stderr().lock(), "{}", sanitize::shown(text));
