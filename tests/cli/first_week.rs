@@ -67,6 +67,69 @@ fn an_explicit_profile_wins_over_credentials_in_the_environment() {
     }
 }
 
+/// A role profile (`role_arn` with `source_profile`, or with
+/// `credential_source`) works: STS is asked in the profile's region, else
+/// the environment's, else us-east-1, with the source's keys, and EC2 with
+/// the role's. It failed with "missing signing region".
+#[test]
+fn a_role_profile_assumes_its_role() {
+    let emulator = Emulator::start();
+    emulator.seed_estate();
+    let keys = tempfile::NamedTempFile::new().expect("temp file");
+    let proxy = emulator.proxy(&["--keys", dir_arg(keys.path())]);
+    let home = tempfile::tempdir().expect("temp dir");
+    let config = home.path().join("config");
+    fs::write(
+        &config,
+        "[profile base]\naws_access_key_id = AKIDPROFILEBASE\naws_secret_access_key = secret\n\n\
+         [profile role]\nrole_arn = arn:aws:iam::123456789012:role/NaclDriftReadOnly\nsource_profile = base\n\n\
+         [profile from-env]\nrole_arn = arn:aws:iam::123456789012:role/NaclDriftReadOnly\ncredential_source = Environment\nregion = eu-west-1\n",
+    )
+    .expect("write");
+    for (profile, source_key) in [("role", "AKIDPROFILEBASE"), ("from-env", "testing")] {
+        fs::write(keys.path(), "").expect("truncate");
+        let baselines = home.path().join(profile);
+        let snapshot = run(
+            nacl_drift()
+                .env("AWS_CONFIG_FILE", &config)
+                // The role's own STS call, through the proxy too.
+                .env("AWS_ENDPOINT_URL", &proxy.endpoint),
+            &[
+                "snapshot",
+                "--profile",
+                profile,
+                "--region",
+                "us-east-1",
+                "--baseline-dir",
+                dir_arg(&baselines),
+                "--endpoint-url",
+                &proxy.endpoint,
+            ],
+        );
+        assert_eq!(snapshot.code, 0, "{profile}: {snapshot:?}");
+        let signed = fs::read_to_string(keys.path()).expect("keys");
+        assert!(
+            signed
+                .lines()
+                .any(|line| line == format!("sts {source_key}")),
+            "{profile}: the role assumed with the source's keys: {signed}"
+        );
+        let ec2: Vec<&str> = signed
+            .lines()
+            .filter(|line| line.starts_with("ec2 "))
+            .collect();
+        assert!(!ec2.is_empty(), "{signed}");
+        assert!(
+            ec2.iter().all(|line| *line != format!("ec2 {source_key}")),
+            "{profile}: EC2 with the role's keys, not the source's: {signed}"
+        );
+        assert!(
+            baselines.join("123456789012/us-east-1").is_dir(),
+            "{profile}"
+        );
+    }
+}
+
 /// A one-region export against baselines of two regions: the other
 /// region's baselines are skipped with the reason, never reported deleted.
 #[test]

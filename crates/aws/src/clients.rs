@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::ProvideRegion;
 use aws_config::profile::{ProfileFileCredentialsProvider, ProfileFileLoadError};
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -82,8 +84,22 @@ pub async fn load_config(
         if files.get_profile(profile).is_none() {
             return Err(ConfigError::NoSuchProfile(profile.to_owned()));
         }
-        // Its own calls (STS for a role, SSO) go through the same client.
-        let calls = ProviderConfig::default().with_http_client(https_client());
+        // Its own calls (STS for a role profile, SSO) go through the same
+        // client, signed for the profile's region (else the environment's,
+        // else STS's global endpoint's, us-east-1): without one, a role
+        // profile fails with "missing signing region".
+        let from_profile = files
+            .get_profile(profile)
+            .and_then(|named| named.get("region"))
+            .map(|region| Region::new(region.to_owned()));
+        let region = EnvironmentVariableRegionProvider::new()
+            .region()
+            .await
+            .or(from_profile)
+            .unwrap_or_else(|| Region::from_static("us-east-1"));
+        let calls = ProviderConfig::default()
+            .with_http_client(https_client())
+            .with_region(Some(region));
         let credentials = ProfileFileCredentialsProvider::builder()
             .configure(&calls)
             .profile_name(profile)
