@@ -96,6 +96,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
                         .map(|entry| vec![entry.cidr()])
                         .unwrap_or_default(),
                     is_default: Some(acl.is_default),
+                    unused: Some(acl.subnets.is_empty()),
                 };
                 let accepted = config.accepting(&subject, today).map(Exemption::accepted);
                 let line = key

@@ -260,7 +260,7 @@ fn a_bad_config_file_is_an_error_with_its_line_before_any_call() {
         ),
         (
             "[[accept]]\nreason = \"Everything\"\nexpires = 2027-03-31\n",
-            "nacl-drift.toml:1: this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
+            "nacl-drift.toml:1: this [[accept]] names neither a `kind`, nor `is_default`, nor `unused`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
         ),
         (
             "[[accept]]\nkind = \"entry_gone\"\nreason = \"Known\"\nexpires = 2027-03-31\n",

@@ -152,3 +152,20 @@ fn the_readme_is_short() {
         "the README has {lines} lines; the reference belongs in docs/"
     );
 }
+
+/// The incident runbook never removes a responder's fresh emergency deny:
+/// none of its commands passes `--prune`.
+#[test]
+fn the_incident_runbook_never_prunes() {
+    let runbook = std::fs::read_to_string(repo_root().join("docs/src/after-an-incident.md"))
+        .expect("the runbook");
+    for command in runbook
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|code| code.starts_with("nacl-drift "))
+    {
+        assert!(!command.contains("--prune"), "{command}");
+    }
+    assert!(runbook.contains("`nacl-drift apply --yes`"), "the restore");
+}

@@ -747,6 +747,26 @@ fn day_one_lint_tells_default_nacls_apart_and_accept_selects_them() {
         let expected = finding["is_default"] == true && finding["kind"] == "internet_exposure";
         assert_eq!(accepted, expected, "{finding:#}");
     }
+    // The book's example: the unused default NACLs alone. The default NACL
+    // that holds a subnet stays checked, and the gate fails on it.
+    fs::write(
+        dir.path().join("nacl-drift.toml"),
+        "[[accept]]\nis_default = true\nunused = true\nkind = \"internet_exposure\"\nreason = \"Unused default NACLs\"\nexpires = 2999-12-31\n",
+    )
+    .expect("write");
+    let json = lint(&["--format", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    for finding in report["findings"].as_array().expect("findings") {
+        let accepted = finding["accepted"].is_object();
+        let expected =
+            finding["network_acl_id"] == "acl-93default" && finding["kind"] == "internet_exposure";
+        assert_eq!(accepted, expected, "{finding:#}");
+    }
+    assert_eq!(
+        lint(&["--fail-on", "critical"]).code,
+        2,
+        "the used default NACL"
+    );
     fs::remove_file(dir.path().join("nacl-drift.toml")).expect("remove");
     assert_eq!(files_below(dir.path()), before, "lint changes nothing");
 }

@@ -514,7 +514,7 @@ fn an_exemption_must_name_something_and_say_why_visibly() {
     for (accept, message) in [
         (
             "network_acl = \"*\"\nreason = \"r\"",
-            "this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
+            "this [[accept]] names neither a `kind`, nor `is_default`, nor `unused`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything",
         ),
         ("network_acl = \"acl-*\"\nreason = \"r\"", "names neither"),
         ("network_acl = \"[!z]*\"\nreason = \"r\"", "names neither"),

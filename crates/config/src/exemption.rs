@@ -104,6 +104,9 @@ pub struct Exemption {
     pub(crate) rule_number: Option<RuleNumber>,
     pub(crate) cidr: Option<Cidr>,
     pub(crate) is_default: Option<bool>,
+    /// Only NACLs that no subnet uses (`true`), or only those some subnet
+    /// uses (`false`).
+    pub(crate) unused: Option<bool>,
     /// Why the finding is accepted.
     pub reason: String,
     /// The last day the exemption applies.
@@ -127,6 +130,9 @@ impl Exemption {
             && self
                 .is_default
                 .is_none_or(|is_default| subject.is_default == Some(is_default))
+            && self
+                .unused
+                .is_none_or(|unused| subject.unused == Some(unused))
     }
 
     /// What a report says of the findings it accepts.
@@ -181,6 +187,8 @@ pub struct Subject<'a> {
     /// Whether the NACL is its VPC's default, where that is known (a lint
     /// finding's baseline says; a drift does not carry it).
     pub is_default: Option<bool>,
+    /// Whether no subnet uses the NACL, where that is known (likewise).
+    pub unused: Option<bool>,
 }
 
 impl<'a> Subject<'a> {
@@ -203,6 +211,7 @@ impl<'a> Subject<'a> {
             key: change.drift.entry_key(),
             cidrs,
             is_default: None,
+            unused: None,
         }
     }
 }

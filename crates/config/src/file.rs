@@ -220,6 +220,7 @@ struct RawExemption {
     rule_number: Option<i64>,
     cidr: Option<String>,
     is_default: Option<bool>,
+    unused: Option<bool>,
     /// Trivy's `.trivyignore.yaml` calls it `statement`.
     #[serde(alias = "statement")]
     reason: Option<String>,
@@ -317,10 +318,11 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
     let nacls = nacl_patterns(raw.account, raw.region, raw.vpc_id, raw.network_acl)?;
     if raw.kind.is_none()
         && raw.is_default.is_none()
+        && raw.unused.is_none()
         && !names_some(nacls.network_acl.as_ref(), &ACL_PROBES)
     {
         return Err(
-            "this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything"
+            "this [[accept]] names neither a `kind`, nor `is_default`, nor `unused`, nor a `network_acl` (a glob that matches every NACL names none), so it would accept everything"
                 .to_owned(),
         );
     }
@@ -350,6 +352,7 @@ fn exemption(raw: RawExemption, line: usize) -> Result<Exemption, String> {
             .transpose()?,
         cidr,
         is_default: raw.is_default,
+        unused: raw.unused,
         reason,
         expires,
         line,
@@ -431,6 +434,7 @@ mod tests {
             }),
             cidrs: vec![Cidr::canonicalize(cidr).expect("cidr")],
             is_default: Some(false),
+            unused: Some(false),
         };
         let on = |day| {
             config
@@ -495,7 +499,7 @@ mod tests {
             ),
             (
                 "[[accept]]\nnetwork_acl = \"*\"\nreason = \"r\"\nexpires = 2027-02-03\n",
-                "1: this [[accept]] names neither a `kind`, nor `is_default`, nor a `network_acl`",
+                "1: this [[accept]] names neither a `kind`, nor `is_default`, nor `unused`, nor a `network_acl`",
             ),
             (
                 "[[accept]]\nnetwork_acl = \"acl-*\"\nreason = \"r\"\nexpires = 2027-02-03\n",
