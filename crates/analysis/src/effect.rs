@@ -132,7 +132,7 @@ impl Service {
     }
 
     /// The protocol number of a single-protocol service.
-    fn protocol(&self) -> Option<u8> {
+    pub fn protocol(&self) -> Option<u8> {
         match self {
             Service::Ports { protocol, .. }
             | Service::Icmp { protocol, .. }

@@ -28,8 +28,8 @@ use nacl_drift_model::{
 use serde::Serialize;
 
 pub use reach::{
-    Admission, EPHEMERAL_PORTS, EffectAssets, Exposed, NotExposed, Reached, Why, assets_behind,
-    assets_of,
+    Admission, EPHEMERAL_PORTS, EffectAssets, Exposed, NotExposed, Reached, Sides, Why,
+    assets_behind, assets_of,
 };
 pub use words::in_words;
 
@@ -42,8 +42,8 @@ pub struct Assets {
     pub security_groups: BTreeMap<SecurityGroupId, SecurityGroup>,
     /// Every route table.
     pub route_tables: Vec<RouteTable>,
-    /// The entries of the managed prefix lists that some group uses, as
-    /// read; a list missing here is unexpanded.
+    /// The entries of the managed prefix lists that some group or route
+    /// uses, as read; a list missing here is unexpanded.
     pub prefix_lists: BTreeMap<PrefixListId, Vec<Cidr>>,
 }
 
@@ -209,8 +209,22 @@ pub struct RouteTable {
     pub main: bool,
     /// The subnets explicitly associated with it.
     pub subnet_ids: Vec<SubnetId>,
-    /// Its active routes.
+    /// Its active routes to CIDRs.
     pub routes: Vec<Route>,
+    /// Its active routes to managed prefix lists: each entry of the list
+    /// is a route, matched by the longest prefix like any other (a route to
+    /// a CIDR wins over an entry of the same prefix); a list whose entries
+    /// were not read leaves the table's routing unknown.
+    pub list_routes: Vec<ListRoute>,
+}
+
+/// A route to a managed prefix list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListRoute {
+    /// The list.
+    pub prefix_list: PrefixListId,
+    /// Whether its target is an internet gateway.
+    pub to_internet_gateway: bool,
 }
 
 /// One route: a destination, and whether it goes to an internet gateway.

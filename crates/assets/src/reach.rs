@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_analysis::{AddressSet, Effect, EffectKind, Family, Service, traffic_difference};
 use nacl_drift_model::{
-    Cidr, Direction, Entry, EntryKey, InterfaceId, PrefixListId, SecurityGroupId, SubnetId,
+    Cidr, Direction, Entry, EntryKey, InterfaceId, PrefixListId, Protocol, RouteTableId,
+    SecurityGroupId, SubnetId,
 };
 use serde::{Serialize, Serializer};
 
@@ -130,6 +131,14 @@ pub enum Why {
     /// The interface has no security group (a Network Load Balancer's):
     /// its listeners decide what reaches it, and they are not read.
     NoSecurityGroup,
+    /// A route of the interface's route table goes to a managed prefix
+    /// list whose entries were not read: it may route the flow elsewhere.
+    UnexpandedRoutePrefixList {
+        /// The route table.
+        route_table_id: RouteTableId,
+        /// The list.
+        prefix_list_id: PrefixListId,
+    },
 }
 
 impl Why {
@@ -153,6 +162,12 @@ impl Why {
                 format!("security group {security_group_id} not read")
             }
             Why::UnknownRouteTable => "no route table read".to_owned(),
+            Why::UnexpandedRoutePrefixList {
+                route_table_id,
+                prefix_list_id,
+            } => format!(
+                "route table {route_table_id} routes prefix list {prefix_list_id}, not read"
+            ),
             Why::NoSecurityGroup => "no security group: its listeners decide".to_owned(),
         }
     }
@@ -179,14 +194,25 @@ fn as_cidrs<S: Serializer>(addresses: &AddressSet, serializer: S) -> Result<S::O
     .serialize(serializer)
 }
 
-/// The interfaces behind `effect`, an effect of a NACL whose live entries
-/// are `entries` and whose subnets (live) are `subnets`; `None` for an
-/// effect that reaches no interface by its nature: a newly allowed egress,
-/// or a newly allowed ingress from private sources only.
+/// The entries of a NACL on both sides of a drift: the baseline's (for a
+/// moved subnet, the NACL it left) and the live ones (the NACL it is on).
+#[derive(Clone, Copy, Debug)]
+pub struct Sides<'a> {
+    /// As the baseline has them.
+    pub baseline: &'a BTreeMap<EntryKey, Entry>,
+    /// As they are live.
+    pub live: &'a BTreeMap<EntryKey, Entry>,
+}
+
+/// The interfaces behind `effect`, an effect of a NACL whose entries are
+/// `sides` and whose subnets (live, and on it in the baseline too: a
+/// subnet that moved in is judged by its own move) are `subnets`; `None`
+/// for an effect that reaches no interface by its nature: a newly allowed
+/// flow to or from private addresses only.
 pub fn assets_of(
     effect: &Effect,
     subnets: &BTreeSet<SubnetId>,
-    entries: &BTreeMap<EntryKey, Entry>,
+    sides: Sides<'_>,
     assets: &Assets,
 ) -> Option<EffectAssets> {
     let behind: Vec<&Interface> = assets
@@ -194,7 +220,7 @@ pub fn assets_of(
         .iter()
         .filter(|interface| subnets.contains(&interface.subnet_id))
         .collect();
-    assets_behind(effect, &behind, entries, assets)
+    assets_behind(effect, &behind, sides, assets)
 }
 
 /// The same for the interfaces `behind` the NACL (those of its subnets,
@@ -202,14 +228,19 @@ pub fn assets_of(
 pub fn assets_behind(
     effect: &Effect,
     behind: &[&Interface],
-    entries: &BTreeMap<EntryKey, Entry>,
+    sides: Sides<'_>,
     assets: &Assets,
 ) -> Option<EffectAssets> {
     match (effect.kind, effect.direction) {
-        (EffectKind::NewlyAllowed, Direction::Ingress) if effect.addresses.has_public() => {
-            Some(exposure(effect, behind, entries, assets))
+        (EffectKind::NewlyAllowed, _) if !effect.addresses.has_public() => None,
+        (EffectKind::NewlyAllowed, Direction::Ingress) => {
+            let opening = Opening::inbound(effect, sides.live);
+            Some(exposure(effect, behind, &opening, assets))
         }
-        (EffectKind::NewlyAllowed, _) => None,
+        (EffectKind::NewlyAllowed, Direction::Egress) => {
+            let opening = Opening::replies(effect, sides)?;
+            Some(exposure(effect, behind, &opening, assets))
+        }
         (EffectKind::NewlyDenied, Direction::Ingress) => Some(EffectAssets {
             cut_off: behind
                 .iter()
@@ -227,6 +258,177 @@ pub fn assets_behind(
     }
 }
 
+/// What a newly allowed effect opens, for a security group rule to admit.
+enum Opening<'a> {
+    /// Newly allowed inbound flows: the NACL's live egress must let their
+    /// replies out (`replies`, the boxes it allows).
+    Inbound {
+        effect: &'a Effect,
+        replies: Vec<Effect>,
+    },
+    /// Newly allowed replies (`effect`, outbound): the inbound flows that
+    /// the ingress allowed on both sides (`admitted`, boxes), whose replies
+    /// the baseline's egress let out to no ephemeral port (`before`, the
+    /// boxes it allowed), now reach the interface. An egress allow to the
+    /// ephemeral ports does that.
+    Replies {
+        effect: &'a Effect,
+        forward: Service,
+        admitted: Vec<Effect>,
+        before: Vec<Effect>,
+        atoms: Vec<Service>,
+    },
+}
+
+impl<'a> Opening<'a> {
+    fn inbound(effect: &'a Effect, live: &BTreeMap<EntryKey, Entry>) -> Self {
+        Opening::Inbound {
+            effect,
+            replies: allowed(Direction::Egress, live, effect.addresses.family),
+        }
+    }
+
+    /// `None` when the outbound box carries no reply (tcp or udp to no
+    /// ephemeral port).
+    fn replies(effect: &'a Effect, sides: Sides<'_>) -> Option<Self> {
+        let family = effect.addresses.family;
+        let live_in = allowed(Direction::Ingress, sides.live, family);
+        let baseline_in = allowed(Direction::Ingress, sides.baseline, family);
+        let admitted: Vec<Effect> = live_in
+            .iter()
+            .flat_map(|live| {
+                baseline_in
+                    .iter()
+                    .filter_map(|base| live.intersection(base))
+            })
+            .collect();
+        let before = allowed(Direction::Egress, sides.baseline, family);
+        let atoms = protocol_atoms(
+            admitted
+                .iter()
+                .chain(&before)
+                .map(|found| &found.service)
+                .chain([&effect.service]),
+        );
+        Some(Opening::Replies {
+            effect,
+            forward: forward_of(&effect.service)?,
+            admitted,
+            before,
+            atoms,
+        })
+    }
+
+    /// The part of a group rule's `service` this opening can admit.
+    fn service(&self, service: &Service) -> Option<Service> {
+        match self {
+            Opening::Inbound { effect, .. } => effect.service.intersection(service),
+            Opening::Replies { forward, .. } => forward.intersection(service),
+        }
+    }
+
+    /// The flows of `service` (from [`Opening::service`]) from `sources`
+    /// (which the route table and the rule admit) that newly reach the
+    /// interface.
+    fn through(&self, service: &Service, sources: &AddressSet) -> Vec<(Service, AddressSet)> {
+        match self {
+            Opening::Inbound { replies, .. } => replied(service, sources, replies),
+            Opening::Replies {
+                effect,
+                admitted,
+                before,
+                atoms,
+                ..
+            } => {
+                let Some(sources) = sources.intersection(&effect.addresses) else {
+                    return Vec::new();
+                };
+                let mut through: Vec<(Service, AddressSet)> = Vec::new();
+                for inbound in admitted {
+                    let (Some(service), Some(sources)) = (
+                        service.intersection(&inbound.service),
+                        sources.intersection(&inbound.addresses),
+                    ) else {
+                        continue;
+                    };
+                    for atom in atoms {
+                        let Some(piece) = service.intersection(atom) else {
+                            continue;
+                        };
+                        // What the baseline's egress already answered.
+                        let answered = replied(&piece, &sources, before)
+                            .into_iter()
+                            .filter(|(answered, _)| *answered == piece)
+                            .fold(AddressSet::none(sources.family), |all, (_, more)| {
+                                all.union(&more)
+                            });
+                        let newly = sources.without(&answered);
+                        if newly.is_empty() {
+                            continue;
+                        }
+                        match through.iter_mut().find(|(known, _)| *known == piece) {
+                            Some((_, known)) => *known = known.union(&newly),
+                            None => through.push((piece, newly)),
+                        }
+                    }
+                }
+                through
+            }
+        }
+    }
+}
+
+/// Every box of `family` that `entries` allow in `direction`.
+fn allowed(
+    direction: Direction,
+    entries: &BTreeMap<EntryKey, Entry>,
+    family: Family,
+) -> Vec<Effect> {
+    traffic_difference(direction, &BTreeMap::new(), entries)
+        .into_iter()
+        .filter(|found| found.addresses.family == family)
+        .collect()
+}
+
+/// Services that cut every protocol into pieces no reply box splits: tcp,
+/// udp, icmp and icmpv6 whole, each other protocol that `services` name,
+/// and all the rest.
+fn protocol_atoms<'s>(services: impl Iterator<Item = &'s Service>) -> Vec<Service> {
+    let mut named: BTreeSet<u8> = BTreeSet::from([1, 6, 17, 58]);
+    for service in services {
+        match service {
+            Service::Unnamed { named: more } => named.extend(more),
+            single => named.extend(single.protocol()),
+        }
+    }
+    let whole = |protocol| Service::Ports {
+        protocol,
+        from: 0,
+        to: 65535,
+    };
+    let icmp = |protocol| Service::Icmp {
+        protocol,
+        types: (0, 255),
+        codes: (0, 255),
+    };
+    let mut atoms = vec![
+        whole(Protocol::Tcp),
+        whole(Protocol::Udp),
+        icmp(Protocol::Icmp),
+        icmp(Protocol::Icmpv6),
+    ];
+    atoms.extend(
+        named
+            .iter()
+            .filter(|number| ![1, 6, 17, 58].contains(*number))
+            .map(|&number| Service::Protocol(Protocol::from_number(number))),
+    );
+    atoms.push(Service::Unnamed {
+        named: named.into_iter().collect(),
+    });
+    atoms
+}
+
 fn reached(interface: &Interface) -> Reached {
     Reached {
         interface_id: interface.id.clone(),
@@ -237,21 +439,16 @@ fn reached(interface: &Interface) -> Reached {
     }
 }
 
-/// The newly allowed inbound `effect`, from some public source, against
-/// the interfaces `behind` the NACL.
+/// The newly allowed `effect` (inbound flows, or their replies), from or
+/// to some public addresses, against the interfaces `behind` the NACL.
 fn exposure(
     effect: &Effect,
     behind: &[&Interface],
-    entries: &BTreeMap<EntryKey, Entry>,
+    opening: &Opening<'_>,
     assets: &Assets,
 ) -> EffectAssets {
     let family = effect.addresses.family;
     let public = effect.addresses.public_addresses();
-    // What the NACL's egress lets out: every box it allows.
-    let replies: Vec<Effect> = traffic_difference(Direction::Egress, &BTreeMap::new(), entries)
-        .into_iter()
-        .filter(|allowed| allowed.addresses.family == family)
-        .collect();
     let mut found = EffectAssets::default();
     for interface in behind {
         let addressed = match family {
@@ -269,7 +466,19 @@ fn exposure(
             found.not_exposed.push(unknown(Why::UnknownRouteTable));
             continue;
         };
-        let Some(routed) = internet_sources(table, family).intersection(&public) else {
+        let routed = match internet_sources(table, family, &assets.prefix_lists) {
+            Ok(routed) => routed.intersection(&public),
+            Err(list) => {
+                found
+                    .not_exposed
+                    .push(unknown(Why::UnexpandedRoutePrefixList {
+                        route_table_id: table.id.clone(),
+                        prefix_list_id: list.clone(),
+                    }));
+                continue;
+            }
+        };
+        let Some(routed) = routed else {
             continue;
         };
         if interface.security_groups.is_empty() {
@@ -286,7 +495,7 @@ fn exposure(
             })
             .collect();
         for (group, rule) in rules_of(interface, assets) {
-            let Some(service) = effect.service.intersection(&rule.service) else {
+            let Some(service) = opening.service(&rule.service) else {
                 continue;
             };
             let admitted = match &rule.source {
@@ -307,8 +516,8 @@ fn exposure(
                 },
             };
             let Some(admitted) = admitted else { continue };
-            let through = replied(&service, &admitted, &replies);
-            if through.is_empty() {
+            let through = opening.through(&service, &admitted);
+            if through.is_empty() && matches!(opening, Opening::Inbound { .. }) {
                 why_not.push(Why::ReplyBlocked {
                     security_group_id: group.clone(),
                     rule: rule.to_string(),
@@ -402,26 +611,44 @@ fn route_table_of<'a>(interface: &Interface, tables: &'a [RouteTable]) -> Option
 
 /// The addresses of `family` whose most specific route in `table` goes to
 /// an internet gateway: the sources whose packets can come in from the
-/// internet and whose replies go back out there.
-pub(crate) fn internet_sources(table: &RouteTable, family: Family) -> AddressSet {
-    let mut routes: Vec<_> = table
+/// internet and whose replies go back out there. A route to a managed
+/// prefix list counts as one route per entry of the list (`lists`); at the
+/// same prefix, a route to a CIDR wins (the VPC guide's route priority).
+/// `Err`: a list whose entries were not read.
+pub(crate) fn internet_sources<'t>(
+    table: &'t RouteTable,
+    family: Family,
+    lists: &BTreeMap<PrefixListId, Vec<Cidr>>,
+) -> Result<AddressSet, &'t PrefixListId> {
+    let mut routes: Vec<(&Cidr, bool, bool)> = table
         .routes
         .iter()
-        .filter(|route| Family::of(&route.destination) == family)
+        .map(|route| (&route.destination, route.to_internet_gateway, false))
         .collect();
-    routes.sort_by_key(|route| std::cmp::Reverse(prefix_len(&route.destination)));
+    for route in &table.list_routes {
+        let entries = lists.get(&route.prefix_list).ok_or(&route.prefix_list)?;
+        routes.extend(
+            entries
+                .iter()
+                .map(|entry| (entry, route.to_internet_gateway, true)),
+        );
+    }
+    routes.retain(|(destination, ..)| Family::of(destination) == family);
+    routes.sort_by_key(|(destination, _, from_list)| {
+        (std::cmp::Reverse(prefix_len(destination)), *from_list)
+    });
     let mut unrouted = AddressSet::new(family, vec![(0, family.max())]);
     let mut internet = AddressSet::none(family);
-    for route in routes {
-        let Some(covered) = unrouted.intersection(&AddressSet::of_cidr(&route.destination)) else {
+    for (destination, to_internet_gateway, _) in routes {
+        let Some(covered) = unrouted.intersection(&AddressSet::of_cidr(destination)) else {
             continue;
         };
         unrouted = unrouted.without(&covered);
-        if route.to_internet_gateway {
+        if to_internet_gateway {
             internet = internet.union(&covered);
         }
     }
-    internet
+    Ok(internet)
 }
 
 fn prefix_len(cidr: &Cidr) -> u8 {

@@ -397,6 +397,7 @@ struct ExportedRouteAssociation {
 struct ExportedRoute {
     destination_cidr_block: Option<String>,
     destination_ipv6_cidr_block: Option<String>,
+    destination_prefix_list_id: Option<String>,
     gateway_id: Option<String>,
     state: Option<String>,
 }
@@ -425,6 +426,7 @@ impl ExportedRouteTable {
                         Route::builder()
                             .set_destination_cidr_block(r.destination_cidr_block)
                             .set_destination_ipv6_cidr_block(r.destination_ipv6_cidr_block)
+                            .set_destination_prefix_list_id(r.destination_prefix_list_id)
                             .set_gateway_id(r.gateway_id)
                             .set_state(r.state.as_deref().map(RouteState::from))
                             .build()

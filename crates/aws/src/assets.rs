@@ -1,7 +1,7 @@
 //! The assets of an account-region, for `--assets`: its network
 //! interfaces (DescribeNetworkInterfaces), security groups
 //! (DescribeSecurityGroups), route tables (DescribeRouteTables), the
-//! entries of the managed prefix lists a group uses
+//! entries of the managed prefix lists a group or a route uses
 //! (GetManagedPrefixListEntries; a list that cannot be read stays
 //! unexpanded, and the report says so), and the Name of each instance
 //! behind an interface (DescribeInstances; without it, the id alone). Each
@@ -14,7 +14,7 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{IpPermission, NetworkInterface, RouteState};
 use nacl_drift_analysis::Service;
 use nacl_drift_assets::{
-    Assets, GroupRule, Interface, Owner, Route, RouteTable, SecurityGroup, Source,
+    Assets, GroupRule, Interface, ListRoute, Owner, Route, RouteTable, SecurityGroup, Source,
 };
 use nacl_drift_model::{
     Cidr, InterfaceId, Place, PrefixListId, Protocol, RouteTableId, SecurityGroupId, SubnetId,
@@ -36,6 +36,12 @@ pub async fn read_assets(client: &Client) -> Result<Assets, ApiError> {
             Source::PrefixList(id) => Some(id),
             _ => None,
         })
+        .chain(
+            route_tables
+                .iter()
+                .flat_map(|table| &table.list_routes)
+                .map(|route| &route.prefix_list),
+        )
         .collect();
     let mut prefix_lists = BTreeMap::new();
     for list in lists {
@@ -342,10 +348,22 @@ async fn route_tables(client: &Client) -> Result<Vec<RouteTable>, ApiError> {
 }
 
 /// The table as the model holds it: its subnets, whether it is its VPC's
-/// main one, and its active routes (a blackhole routes nothing); `None`
+/// main one, and its active routes to CIDRs and to managed prefix lists (a
+/// blackhole routes nothing); `None`
 /// without an id or VPC.
 pub(crate) fn route_table(described: &aws_sdk_ec2::types::RouteTable) -> Option<RouteTable> {
     let associations = described.associations();
+    let active = || {
+        described
+            .routes()
+            .iter()
+            .filter(|route| route.state() != Some(&RouteState::Blackhole))
+    };
+    let to_internet_gateway = |route: &aws_sdk_ec2::types::Route| {
+        route
+            .gateway_id()
+            .is_some_and(|gateway| gateway.starts_with("igw-"))
+    };
     Some(RouteTable {
         id: RouteTableId::parse(described.route_table_id()?).ok()?,
         vpc_id: VpcId::parse(described.vpc_id()?).ok()?,
@@ -354,10 +372,7 @@ pub(crate) fn route_table(described: &aws_sdk_ec2::types::RouteTable) -> Option<
             .iter()
             .filter_map(|a| SubnetId::parse(a.subnet_id()?).ok())
             .collect(),
-        routes: described
-            .routes()
-            .iter()
-            .filter(|route| route.state() != Some(&RouteState::Blackhole))
+        routes: active()
             .filter_map(|route| {
                 let destination = route
                     .destination_cidr_block()
@@ -365,9 +380,15 @@ pub(crate) fn route_table(described: &aws_sdk_ec2::types::RouteTable) -> Option<
                     .and_then(|text| Cidr::canonicalize(text).ok())?;
                 Some(Route {
                     destination,
-                    to_internet_gateway: route
-                        .gateway_id()
-                        .is_some_and(|gateway| gateway.starts_with("igw-")),
+                    to_internet_gateway: to_internet_gateway(route),
+                })
+            })
+            .collect(),
+        list_routes: active()
+            .filter_map(|route| {
+                Some(ListRoute {
+                    prefix_list: PrefixListId::parse(route.destination_prefix_list_id()?).ok()?,
+                    to_internet_gateway: to_internet_gateway(route),
                 })
             })
             .collect(),

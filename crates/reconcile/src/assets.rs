@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
 use nacl_drift_analysis::{EffectKind, Severity};
-use nacl_drift_assets::{Assets, EffectAssets, Interface, assets_behind};
+use nacl_drift_assets::{Assets, EffectAssets, Interface, Sides, assets_behind};
 use nacl_drift_diff::{Change, TrafficEffect};
-use nacl_drift_model::{AccountId, Direction, LiveAcl, NetworkAclId, Place, ReadError};
+use nacl_drift_model::{AccountId, LiveAcl, NetworkAcl, NetworkAclId, Place, ReadError, SubnetId};
 
 use crate::compare::Comparison;
 use crate::source::SourceError;
@@ -65,6 +65,20 @@ impl Comparison {
             .iter()
             .map(|(place, assets)| (place, assets.by_subnet()))
             .collect();
+        // Where the baselines put each subnet, and each NACL's entries
+        // there: a subnet that moved onto a NACL is judged by its own move
+        // (from the NACL it left), never by its new NACL's entry changes.
+        let baseline_acls: HashMap<&NetworkAclId, &NetworkAcl> = self
+            .files
+            .iter()
+            .flat_map(|(_, baseline)| &baseline.network_acls)
+            .map(|acl| (&acl.id, acl))
+            .collect();
+        let baseline_acl_of: HashMap<&SubnetId, &NetworkAclId> = baseline_acls
+            .values()
+            .flat_map(|acl| acl.subnets.iter().map(|subnet| (subnet, &acl.id)))
+            .collect();
+        let none = BTreeMap::new();
         self.assets = self
             .report
             .effects
@@ -77,7 +91,16 @@ impl Comparison {
                 let (assets, by_subnet) = (read.get(&place)?, indexed.get(&place)?);
                 let live = live_nacl(&live_by_id, effect)?;
                 let behind: Vec<&Interface> = if effect.subnet_ids.is_empty() {
-                    live.observed.acl.subnets.iter().collect::<Vec<_>>()
+                    live.observed
+                        .acl
+                        .subnets
+                        .iter()
+                        .filter(|subnet| {
+                            baseline_acl_of
+                                .get(subnet)
+                                .is_none_or(|acl| **acl == effect.network_acl_id)
+                        })
+                        .collect::<Vec<_>>()
                 } else {
                     effect.subnet_ids.iter().collect()
                 }
@@ -86,7 +109,13 @@ impl Comparison {
                 .flatten()
                 .copied()
                 .collect();
-                assets_behind(&effect.effect, &behind, &live.observed.acl.entries, assets)
+                let sides = Sides {
+                    baseline: baseline_acls
+                        .get(&effect.network_acl_id)
+                        .map_or(&none, |acl| &acl.entries),
+                    live: &live.observed.acl.entries,
+                };
+                assets_behind(&effect.effect, &behind, sides, assets)
             })
             .collect();
         self.asset_errors = errors;
@@ -190,24 +219,17 @@ pub enum Exposure {
 }
 
 /// Whether an effect can newly expose an interface: a newly allowed
-/// inbound flow from some public source.
+/// inbound flow from some public source, or newly allowed replies to one.
 fn can_expose(effect: &TrafficEffect) -> bool {
     let effect = &effect.effect;
-    effect.kind == EffectKind::NewlyAllowed
-        && effect.direction == Direction::Ingress
-        && effect.addresses.has_public()
+    effect.kind == EffectKind::NewlyAllowed && effect.addresses.has_public()
 }
 
 /// Whether an effect can reach or cut off an interface at all: a newly
-/// denied one, or a newly allowed inbound one from some public source.
+/// denied one, or a newly allowed one from or to some public addresses
+/// (inbound flows, or the replies that let them complete).
 fn may_reach(effect: &TrafficEffect) -> bool {
-    let effect = &effect.effect;
-    match (effect.kind, effect.direction) {
-        (EffectKind::NewlyDenied, _) => true,
-        (EffectKind::NewlyAllowed, Direction::Ingress) => effect.addresses.has_public(),
-        // Newly allowed egress exposes nothing from outside.
-        (EffectKind::NewlyAllowed, Direction::Egress) => false,
-    }
+    effect.effect.kind == EffectKind::NewlyDenied || can_expose(effect)
 }
 
 /// The live NACL an effect is about: the one its subnets moved to, else

@@ -1,5 +1,10 @@
 //! The reconcile core end to end on an in-memory EC2, the way an unattended
-//! front-end drives it: compare, plan, restore, and verify with a fresh read.
+//! front-end drives it: compare, plan, restore, and verify with a fresh read;
+//! and the assets a comparison finds behind its effects, against a
+//! brute-force reference ([`exposure`]).
+
+#[path = "in_memory/exposure.rs"]
+mod exposure;
 
 use std::collections::BTreeMap;
 use std::path::Path;

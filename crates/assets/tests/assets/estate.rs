@@ -175,6 +175,7 @@ pub fn route_table(name: &str, subnets: &[&str], routes: &[(&str, bool)]) -> Rou
         main: subnets.is_empty(),
         subnet_ids: subnets.iter().map(|name| subnet(name)).collect(),
         routes: all,
+        list_routes: Vec::new(),
     }
 }
 

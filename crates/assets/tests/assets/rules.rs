@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use nacl_drift_analysis::{Effect, EffectKind, Family};
-use nacl_drift_assets::{EffectAssets, Why, assets_of};
+use nacl_drift_assets::{EffectAssets, Sides, Why, assets_of};
 use nacl_drift_model::{Action, Direction, Entry, EntryKey, PrefixListId, Protocol};
 
 use crate::estate::*;
@@ -18,6 +18,15 @@ fn ssh_from(family: Family) -> (Effect, BTreeMap<EntryKey, Entry>) {
         .find(|effect| effect.kind == EffectKind::NewlyAllowed && effect.addresses.family == family)
         .expect("a newly allowed effect");
     (effect, live)
+}
+
+/// The same entries on both sides: for an inbound effect, only the live
+/// entries count.
+fn same(entries: &BTreeMap<EntryKey, Entry>) -> Sides<'_> {
+    Sides {
+        baseline: entries,
+        live: entries,
+    }
 }
 
 fn exposed_ids(found: &EffectAssets) -> Vec<String> {
@@ -60,7 +69,7 @@ fn only_the_interfaces_a_packet_from_the_internet_reaches_are_listed() {
             route_table("main", &[], &[]),
         ],
     );
-    let found = assets_of(&effect, &subnets(&["a", "b"]), &live, &estate).expect("assets");
+    let found = assets_of(&effect, &subnets(&["a", "b"]), same(&live), &estate).expect("assets");
     assert_eq!(exposed_ids(&found), ["eni-open", "eni-office"]);
     let office_admission = &found.exposed[1].admitted_by[0];
     assert_eq!(office_admission.sources.to_string(), "203.0.113.0/24");
@@ -94,7 +103,7 @@ fn a_blocked_reply_exposes_nothing_and_says_so() {
         vec![group("open", &[(tcp(22), anywhere())])],
         vec![route_table("public", &["a"], &[("0.0.0.0/0", true)])],
     );
-    let found = assets_of(&effect, &subnets(&["a"]), &live, &estate).expect("assets");
+    let found = assets_of(&effect, &subnets(&["a"]), same(&live), &estate).expect("assets");
     assert!(found.exposed.is_empty(), "{found:?}");
     assert!(
         matches!(found.not_exposed[0].why, Why::ReplyBlocked { .. }),
@@ -111,7 +120,7 @@ fn a_blocked_reply_exposes_nothing_and_says_so() {
         "198.51.100.0/24",
     );
     live.insert(key, some_ephemeral);
-    let found = assets_of(&effect, &subnets(&["a"]), &live, &estate).expect("assets");
+    let found = assets_of(&effect, &subnets(&["a"]), same(&live), &estate).expect("assets");
     assert_eq!(exposed_ids(&found), ["eni-open"]);
     assert_eq!(
         found.exposed[0].admitted_by[0].sources.to_string(),
@@ -137,7 +146,7 @@ fn ipv6_goes_through_an_internet_gateway_and_never_an_egress_only_one() {
             groups.clone(),
             vec![route_table("public", &["a"], &[("::/0", to_igw)])],
         );
-        assets_of(&effect, &subnets(&["a"]), &live, &estate).expect("assets")
+        assets_of(&effect, &subnets(&["a"]), same(&live), &estate).expect("assets")
     };
     assert_eq!(exposed_ids(&through(true)), ["eni-v6"]);
     assert_eq!(
@@ -173,7 +182,7 @@ fn a_more_specific_route_elsewhere_takes_its_sources_out() {
             &[("0.0.0.0/0", true), ("203.0.113.0/24", false)],
         )],
     );
-    let found = assets_of(&effect, &subnets(&["a"]), &live, &estate).expect("assets");
+    let found = assets_of(&effect, &subnets(&["a"]), same(&live), &estate).expect("assets");
     assert_eq!(exposed_ids(&found), ["eni-open"]);
     assert!(
         found.exposed[0].admitted_by[0]
@@ -199,7 +208,7 @@ fn a_prefix_list_is_expanded_or_reported() {
         )],
         vec![route_table("public", &["a"], &[("0.0.0.0/0", true)])],
     );
-    let found = assets_of(&effect, &subnets(&["a"]), &live, &estate).expect("assets");
+    let found = assets_of(&effect, &subnets(&["a"]), same(&live), &estate).expect("assets");
     assert!(found.exposed.is_empty());
     assert_eq!(
         found.not_exposed[0].why,
@@ -212,7 +221,7 @@ fn a_prefix_list_is_expanded_or_reported() {
     estate
         .prefix_lists
         .insert(list, vec![cidr("203.0.113.0/24"), cidr("10.9.0.0/16")]);
-    let found = assets_of(&effect, &subnets(&["a"]), &live, &estate).expect("assets");
+    let found = assets_of(&effect, &subnets(&["a"]), same(&live), &estate).expect("assets");
     assert_eq!(exposed_ids(&found), ["eni-listed"]);
     assert_eq!(
         found.exposed[0].admitted_by[0].sources.to_string(),
@@ -248,7 +257,8 @@ fn a_newly_denied_flow_lists_the_interfaces_it_cuts_off() {
         ],
         vec![route_table("main", &[], &[])],
     );
-    let found = assets_of(&effect, &subnets(&["a", "b"]), &with_deny, &estate).expect("assets");
+    let found =
+        assets_of(&effect, &subnets(&["a", "b"]), same(&with_deny), &estate).expect("assets");
     let cut: Vec<String> = found
         .cut_off
         .iter()
@@ -258,10 +268,11 @@ fn a_newly_denied_flow_lists_the_interfaces_it_cuts_off() {
     assert!(found.exposed.is_empty());
 }
 
-/// Newly allowed egress, or ingress from private sources only, reaches no
-/// interface from the internet: no assets at all.
+/// Ingress from private sources only, or egress that carries no reply (to
+/// no ephemeral port), reaches no interface from the internet: no assets
+/// at all.
 #[test]
-fn private_sources_and_egress_have_no_assets() {
+fn private_sources_and_egress_without_replies_have_no_assets() {
     let (effect, live) = ssh_from(Family::V4);
     let private = Effect {
         addresses: nacl_drift_analysis::AddressSet::of_cidr(&cidr("10.0.0.0/8")),
@@ -272,6 +283,12 @@ fn private_sources_and_egress_have_no_assets() {
         ..effect
     };
     let estate = assets(Vec::new(), Vec::new(), Vec::new());
-    assert_eq!(assets_of(&private, &subnets(&["a"]), &live, &estate), None);
-    assert_eq!(assets_of(&egress, &subnets(&["a"]), &live, &estate), None);
+    assert_eq!(
+        assets_of(&private, &subnets(&["a"]), same(&live), &estate),
+        None
+    );
+    assert_eq!(
+        assets_of(&egress, &subnets(&["a"]), same(&live), &estate),
+        None
+    );
 }
