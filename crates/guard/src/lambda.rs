@@ -6,41 +6,88 @@
 //!   whose reconcile failed reported back (`batchItemFailures`), so that
 //!   only they come again.
 //!
+//! Every event goes through event mode's own handling (`queue`): the VPCs
+//! of one account and region are reconciled together, a schedule sweeps at
+//! most once per [`SWEEP_GAP`], and a call that could have changed every
+//! VPC of its account and region at most once per `WHOLE_PLACE_GAP` there,
+//! across invocations (the guard keeps the times).
+//!
 //! The answer is the reconcile's line, as `watch` prints it, or
 //! `{"ignored": why}` for an event that asks nothing. The binary runs the
 //! Runtime API loop and prints what is said.
 
-use nacl_drift_attribution::{Delivery, DeliveryError, read_delivery, read_delivery_value};
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
-use crate::{Ask, Edge, Guard, GuardError, Reach, Said, Trigger};
+use crate::queue::{Message, handle_batch};
+use crate::{Edge, Guard, GuardError, Said};
 
-/// One invocation's answer to `payload`.
+/// The shortest time between two sweeps a schedule asks for: EventBridge
+/// schedules fire at most once a minute, so more are duplicates, or
+/// forged by whoever may invoke the function or send to its queue.
+pub const SWEEP_GAP: Duration = Duration::from_secs(60);
+
+/// One invocation's answer to `payload`. Its events go through event
+/// mode's handling ([`handle_batch`]): merged by account and region, and
+/// rate-limited across invocations as `watch` does.
 pub async fn answer<E: Edge>(
     guard: &mut Guard<E>,
     payload: Value,
     say: &mut impl FnMut(Said),
 ) -> Result<Value, GuardError> {
-    let Some(records) = sqs_records(&payload) else {
-        return answer_one(guard, read_delivery_value(payload), say).await;
+    let records = sqs_records(&payload);
+    let batch: Vec<Message<String>> = match records {
+        Some(records) => records
+            .iter()
+            .map(|record| {
+                let id = record["messageId"].as_str().unwrap_or_default().to_owned();
+                let body = record["body"].as_str().unwrap_or_default().to_owned();
+                Message {
+                    id: id.clone(),
+                    body,
+                    receipt: id,
+                }
+            })
+            .collect(),
+        None => vec![Message {
+            id: "event".to_owned(),
+            body: payload.to_string(),
+            receipt: "event".to_owned(),
+        }],
     };
-    let mut failures = Vec::new();
-    let mut answers = Vec::new();
-    for record in records {
-        let id = record["messageId"].as_str().unwrap_or_default();
-        let body = record["body"].as_str().unwrap_or_default();
-        match answer_one(guard, read_delivery(body), say).await {
-            Ok(answer) => answers.push(answer),
-            Err(error) => {
-                say(Said::Error {
-                    context: format!("message {id}"),
-                    error,
-                });
-                failures.push(json!({ "itemIdentifier": id }));
-            }
+    let ids: Vec<String> = batch.iter().map(|message| message.id.clone()).collect();
+    let mut lines = Vec::new();
+    let handled = handle_batch(guard, batch, SWEEP_GAP, &mut |said| {
+        if let Said::Line(line) = &said {
+            lines.push(serde_json::to_value(line).expect("a line always serialises"));
         }
+        say(said);
+    })
+    .await?;
+    if records.is_none() {
+        // One event: its line, why it asks nothing, or an error, so that
+        // Lambda delivers it again.
+        return match (handled.ignored.first(), lines.pop()) {
+            (Some((_, why)), _) => Ok(json!({ "ignored": why })),
+            _ if !handled.held.is_empty() => Err(GuardError::Held),
+            _ if handled.done.is_empty() => Err(GuardError::Unread),
+            (None, Some(line)) => Ok(line),
+            (None, None) => Err(GuardError::Unread),
+        };
     }
-    Ok(json!({ "batchItemFailures": failures, "reconciles": answers }))
+    let failures: Vec<Value> = ids
+        .iter()
+        .filter(|id| !handled.done.contains(id))
+        .map(|id| json!({ "itemIdentifier": id }))
+        .collect();
+    lines.extend(
+        handled
+            .ignored
+            .into_iter()
+            .map(|(_, why)| json!({ "ignored": why })),
+    );
+    Ok(json!({ "batchItemFailures": failures, "reconciles": lines }))
 }
 
 /// The records of an SQS batch; `None` for any other payload.
@@ -50,51 +97,4 @@ fn sqs_records(payload: &Value) -> Option<&Vec<Value>> {
         .iter()
         .all(|record| record["eventSource"] == "aws:sqs")
         .then_some(records)
-}
-
-/// What one EventBridge event asks, done: the reconcile's line, or why
-/// nothing was done. An error when the reconcile failed (the event comes
-/// again, and is then acted on).
-async fn answer_one<E: Edge>(
-    guard: &mut Guard<E>,
-    delivery: Result<Delivery, DeliveryError>,
-    say: &mut impl FnMut(Said),
-) -> Result<Value, GuardError> {
-    let baselines = guard.baselines()?;
-    let line = match guard.ask(&baselines, delivery) {
-        Ask::Nothing(why) => {
-            say(Said::Note(format!("the event asks nothing: {why}")));
-            return Ok(json!({ "ignored": why }));
-        }
-        Ask::Sweep => {
-            guard
-                .reconcile(&baselines, Reach::Everything, Trigger::Sweep, Vec::new())
-                .await?
-        }
-        Ask::Reconcile { event, vpcs, .. } => {
-            let event_id = event.attribution().event_id;
-            let line = guard
-                .reconcile(&baselines, Reach::Vpcs(vpcs), Trigger::Event, vec![*event])
-                .await
-                .and_then(|line| {
-                    let read_everything = line.read_everything();
-                    let value = serde_json::to_value(&line).expect("a line always serialises");
-                    say(Said::Line(Box::new(line)));
-                    if read_everything {
-                        Ok(value)
-                    } else {
-                        Err(GuardError::Unread)
-                    }
-                });
-            if line.is_err() {
-                // Forgotten, so that the event is acted on when it comes
-                // again.
-                guard.forget(&event_id);
-            }
-            return line;
-        }
-    };
-    let value = serde_json::to_value(&line).expect("a line always serialises");
-    say(Said::Line(Box::new(line)));
-    Ok(value)
 }

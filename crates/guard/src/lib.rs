@@ -160,6 +160,10 @@ pub enum GuardError {
     /// An account-region an event asked about could not be read.
     #[error("an account-region of the event could not be read")]
     Unread,
+    /// The event waits: a call that could have changed every VPC of its
+    /// account and region was reconciled there moments ago.
+    #[error("held: its account and region were reconciled whole less than {}s ago; it comes again", queue::WHOLE_PLACE_GAP.as_secs())]
+    Held,
 }
 
 /// What the guard has to say, for the binary to print.
@@ -229,6 +233,9 @@ pub struct Guard<E: Edge> {
     edge: Arc<E>,
     identity: Identity,
     seen: Seen,
+    /// When sweeps and whole-place reconciles last started: what a sender
+    /// may cost is bounded across batches and invocations.
+    rates: queue::Rates,
 }
 
 impl<E: Edge> Guard<E> {
@@ -242,6 +249,7 @@ impl<E: Edge> Guard<E> {
             edge: Arc::new(edge),
             identity,
             seen: Seen::default(),
+            rates: queue::Rates::default(),
         }
     }
 

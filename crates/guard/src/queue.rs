@@ -135,23 +135,9 @@ pub async fn run<E: Edge, Q: MessageQueue>(
             delete(&queue, handled).await;
             wait = Duration::from_secs(1);
         }
-        let mut standing = Standing::InSync;
-        loop {
-            inbox.start_due(guard, &mut tasks, Instant::now(), say);
-            let joined = tokio::select! {
-                joined = tasks.join_next() => joined,
-                () = stop.signalled() => {
-                    tasks.abort_all();
-                    return Ok(standing);
-                }
-            };
-            let Some(joined) = joined else {
-                return Ok(standing);
-            };
-            let (handled, line_standing) = inbox.finish(guard, joined?, say);
-            delete(&queue, handled).await;
-            standing = standing.max(line_standing);
-        }
+        let (handled, standing) = inbox.drain(guard, &mut tasks, stop, say).await?;
+        delete(&queue, handled).await;
+        return Ok(standing);
     }
 
     let (sender, mut batches) = mpsc::channel(1);
@@ -201,6 +187,59 @@ pub async fn run<E: Edge, Q: MessageQueue>(
     Ok(Standing::InSync)
 }
 
+/// What one batch of messages came to, in [`handle_batch`].
+#[derive(Debug)]
+pub struct Handled {
+    /// The ids of the messages done with: those not here come again.
+    pub done: Vec<String>,
+    /// Why each message that asked nothing was passed over, by its id.
+    pub ignored: Vec<(String, String)>,
+    /// The ids of the messages held by [`WHOLE_PLACE_GAP`]: not done.
+    pub held: Vec<String>,
+}
+
+/// One batch of messages (a Lambda invocation's), handled as event mode
+/// handles what it receives, with no debounce: the VPCs of one account and
+/// region are reconciled together, a schedule sweeps at most once per
+/// `sweep_gap`, and a call that could have changed every VPC of its account
+/// and region at most once per [`WHOLE_PLACE_GAP`] there, whatever the
+/// batch or the invocation (the [`Guard`] keeps the times). A message whose
+/// reconcile failed or waits for that gap is not done: its event is
+/// forgotten, so that it is acted on when it comes again.
+pub async fn handle_batch<E: Edge>(
+    guard: &mut Guard<E>,
+    batch: Vec<Message<String>>,
+    sweep_gap: Duration,
+    say: &mut impl FnMut(Said),
+) -> Result<Handled, GuardError> {
+    let mut inbox = Inbox::new(sweep_gap);
+    let mut tasks = JoinSet::new();
+    let mut done = inbox.take(guard, batch, Duration::ZERO, say);
+    let (finished, _) = inbox.drain(guard, &mut tasks, &mut Never, say).await?;
+    done.extend(finished);
+    let held = inbox.held(guard);
+    for id in &held {
+        say(Said::Note(format!(
+            "message {id} waits: {}",
+            GuardError::Held
+        )));
+    }
+    Ok(Handled {
+        done,
+        ignored: std::mem::take(&mut inbox.ignored),
+        held,
+    })
+}
+
+/// A [`Stop`] that never comes.
+struct Never;
+
+impl Stop for Never {
+    async fn signalled(&mut self) {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Batches of `queue`, for as long as they are taken.
 type Batches<Q> = mpsc::Sender<Result<Vec<Message<<Q as MessageQueue>::Receipt>>, QueueError>>;
 
@@ -233,6 +272,17 @@ async fn delete<Q: MessageQueue>(queue: &Q, handled: Vec<Q::Receipt>) {
     }
 }
 
+/// When sweeps and whole-place reconciles last started, kept by the
+/// [`Guard`] across batches (and a Lambda function's invocations).
+#[derive(Debug, Default)]
+pub(crate) struct Rates {
+    /// When the last sweep started.
+    last_sweep: Option<Instant>,
+    /// When the last reconcile of every VPC of an account and region that
+    /// a call asked for started.
+    last_whole_place: HashMap<AccountRegion, Instant>,
+}
+
 /// The events waiting for their VPC's reconcile, the reconciles running,
 /// and the messages whose deletion waits on them.
 struct Inbox<R> {
@@ -240,17 +290,14 @@ struct Inbox<R> {
     running: BTreeMap<Vpc, Vec<String>>,
     sweeping: bool,
     sweep_due: bool,
-    /// When the last sweep started, and how long after it a schedule's
-    /// sweep is passed over.
-    last_sweep: Option<Instant>,
+    /// How long after the last sweep a schedule's sweep is passed over.
     sweep_gap: Duration,
-    /// When the last reconcile of every VPC of an account and region that
-    /// a call asked for started.
-    last_whole_place: HashMap<AccountRegion, Instant>,
     messages: HashMap<String, Waiting<R>>,
     /// The baselines the latest batch was read against: its events'
     /// reconciles use them, rather than read them again.
     baselines: Option<Baselines>,
+    /// Why each message that asked nothing was passed over, by its id.
+    ignored: Vec<(String, String)>,
 }
 
 /// One VPC's events, gathering until `due`.
@@ -284,11 +331,10 @@ impl<R> Inbox<R> {
             running: BTreeMap::new(),
             sweeping: false,
             sweep_due: false,
-            last_sweep: None,
             sweep_gap,
-            last_whole_place: HashMap::new(),
             messages: HashMap::new(),
             baselines: None,
+            ignored: Vec::new(),
         }
     }
 
@@ -316,13 +362,24 @@ impl<R> Inbox<R> {
         for message in batch {
             match guard.ask(&baselines, read_delivery(&message.body)) {
                 Ask::Sweep => {
-                    match self.last_sweep.map(|at| now.duration_since(at)) {
-                        Some(since) if since < self.sweep_gap => say(Said::Note(format!(
-                            "message {} asks for a sweep {}s after the last one: at most one per half --sweep-interval",
-                            message.id,
-                            since.as_secs()
-                        ))),
-                        _ => self.sweep_due = true,
+                    let since = guard.rates.last_sweep.map(|at| now.duration_since(at));
+                    let passed_over = if self.sweep_due {
+                        Some("a sweep, already due".to_owned())
+                    } else {
+                        since.filter(|since| *since < self.sweep_gap).map(|since| {
+                            format!(
+                                "a sweep {}s after the last one: at most one per {}s",
+                                since.as_secs(),
+                                self.sweep_gap.as_secs()
+                            )
+                        })
+                    };
+                    match passed_over {
+                        Some(why) => {
+                            say(Said::Note(format!("message {} asks for {why}", message.id)));
+                            self.ignored.push((message.id, why));
+                        }
+                        None => self.sweep_due = true,
                     }
                     handled.push(message.receipt);
                 }
@@ -331,6 +388,7 @@ impl<R> Inbox<R> {
                         "message {} asks nothing: {why}",
                         message.id
                     )));
+                    self.ignored.push((message.id, why));
                     handled.push(message.receipt);
                 }
                 Ask::Reconcile {
@@ -350,7 +408,8 @@ impl<R> Inbox<R> {
                     for vpc in vpcs {
                         // The first event of a VPC starts its debounce; a
                         // later one joins it, and never puts it off.
-                        let held_until = self
+                        let held_until = guard
+                            .rates
                             .last_whole_place
                             .get(&account_region(&vpc))
                             .filter(|_| whole_place)
@@ -373,6 +432,49 @@ impl<R> Inbox<R> {
         }
         self.baselines = Some(baselines);
         handled
+    }
+
+    /// Runs what is due, and each reconcile to its end, until nothing runs
+    /// (or `stop`). Returns the messages handled, and the worst standing of
+    /// the lines.
+    async fn drain<E: Edge>(
+        &mut self,
+        guard: &mut Guard<E>,
+        tasks: &mut JoinSet<Done<E>>,
+        stop: &mut impl Stop,
+        say: &mut impl FnMut(Said),
+    ) -> Result<(Vec<R>, Standing), GuardError> {
+        let mut handled = Vec::new();
+        let mut standing = Standing::InSync;
+        loop {
+            self.start_due(guard, tasks, Instant::now(), say);
+            let joined = tokio::select! {
+                joined = tasks.join_next() => joined,
+                () = stop.signalled() => {
+                    tasks.abort_all();
+                    return Ok((handled, standing));
+                }
+            };
+            let Some(joined) = joined else {
+                return Ok((handled, standing));
+            };
+            let (done, line_standing) = self.finish(guard, joined?, say);
+            handled.extend(done);
+            standing = standing.max(line_standing);
+        }
+    }
+
+    /// The messages still waiting (held by [`WHOLE_PLACE_GAP`]), their
+    /// events forgotten so that they are acted on when they come again.
+    fn held<E: Edge>(&mut self, guard: &mut Guard<E>) -> Vec<String> {
+        self.pending.clear();
+        let mut held = Vec::new();
+        for (id, waiting) in self.messages.drain() {
+            guard.forget(&waiting.event_id);
+            held.push(id);
+        }
+        held.sort();
+        held
     }
 
     /// When the next pending VPC is due.
@@ -405,7 +507,7 @@ impl<R> Inbox<R> {
                 match job {
                     Ok(job) => {
                         self.sweeping = true;
-                        self.last_sweep = Some(now);
+                        guard.rates.last_sweep = Some(now);
                         tasks.spawn(job.run());
                     }
                     Err(error) => say(Said::Error {
@@ -443,7 +545,9 @@ impl<R> Inbox<R> {
                 messages.push((vpc.clone(), pending.messages));
             }
             if whole_place {
-                self.last_whole_place
+                guard
+                    .rates
+                    .last_whole_place
                     .insert((account.clone(), region.clone()), now);
             }
             let reach = Reach::Vpcs(vpcs.iter().cloned().collect());

@@ -614,3 +614,92 @@ async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
     let json: Value = serde_json::from_str(&line.json()).expect("JSON");
     assert_eq!(json["alert"]["messages"], 2, "{json}");
 }
+
+/// An SQS batch, as Lambda hands it to the function.
+fn sqs_batch(bodies: &[String]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(index, body)| {
+            serde_json::json!({"messageId": format!("m-{index}"), "body": body, "eventSource": "aws:sqs"})
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
+}
+
+/// The Lambda guard merges and rate-limits as `watch` does, through the
+/// same code: ten association events of one account and region in one
+/// batch are one reconcile (one read); a second one at once waits (a batch
+/// item failure, its event forgotten) and goes through after the gap; ten
+/// schedule messages are one sweep, and a schedule within a minute of it
+/// sweeps nothing.
+#[tokio::test(start_paused = true)]
+async fn the_lambda_merges_and_rate_limits_as_watch_does() {
+    let estate = Estate::of(&one_vpc());
+    let (mut guard, ec2) = guard(&estate, 3);
+    let reads = || {
+        ec2.calls()
+            .iter()
+            .filter(|call| *call == "DescribeNetworkAcls")
+            .count()
+    };
+    let moved = |id: &str| entry_call("ReplaceNetworkAclAssociation", id, "acl-0ffff", 0, MALLORY);
+    let moves: Vec<String> = (0..10)
+        .map(|index| moved(&format!("move-{index}")))
+        .collect();
+    let answer = nacl_drift_guard::lambda::answer(&mut guard, sqs_batch(&moves), &mut |_| {})
+        .await
+        .expect("an answer");
+    assert_eq!(
+        answer["batchItemFailures"],
+        serde_json::json!([]),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["reconciles"].as_array().map(Vec::len),
+        Some(1),
+        "{answer}"
+    );
+    assert_eq!(reads(), 1, "one read for ten events: {:?}", ec2.calls());
+
+    let late = vec![moved("move-late")];
+    let held = nacl_drift_guard::lambda::answer(&mut guard, sqs_batch(&late), &mut |_| {})
+        .await
+        .expect("an answer");
+    assert_eq!(
+        held["batchItemFailures"],
+        serde_json::json!([{"itemIdentifier": "m-0"}]),
+        "{held}"
+    );
+    assert_eq!(reads(), 1, "held, not read");
+    tokio::time::advance(queue::WHOLE_PLACE_GAP).await;
+    let again = nacl_drift_guard::lambda::answer(&mut guard, sqs_batch(&late), &mut |_| {})
+        .await
+        .expect("an answer");
+    assert_eq!(again["batchItemFailures"], serde_json::json!([]), "{again}");
+    assert_eq!(reads(), 2, "the held event, acted on when it came again");
+
+    let schedules: Vec<String> = (0..10).map(|_| schedule()).collect();
+    let swept = nacl_drift_guard::lambda::answer(&mut guard, sqs_batch(&schedules), &mut |_| {})
+        .await
+        .expect("an answer");
+    assert_eq!(
+        swept["reconciles"].as_array().map(Vec::len),
+        Some(1),
+        "{swept}"
+    );
+    assert_eq!(reads(), 3, "one sweep for ten schedules");
+    tokio::time::advance(Duration::from_secs(30)).await;
+    let soon = nacl_drift_guard::lambda::answer(
+        &mut guard,
+        serde_json::from_str(&schedule()).expect("JSON"),
+        &mut |_| {},
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(
+        soon["ignored"], "a sweep 30s after the last one: at most one per 60s",
+        "{soon}"
+    );
+    assert_eq!(reads(), 3);
+}
