@@ -901,3 +901,71 @@ fn a_region_read_with_no_vpc_is_recorded_and_covered() {
         "{files:?}"
     );
 }
+
+/// Latent exposure: an attacker's added `allow tcp 3389 from 0.0.0.0/0`
+/// behind a broad ephemeral-port allow changes no traffic today, but is
+/// critical the day that rule is narrowed. It is reported latent, with the
+/// severity it carries alone, and counts as high: the recommended
+/// `--fail-on high` gate fails on it (it passed, as "low").
+#[test]
+fn an_allow_a_broader_rule_hides_is_latent_and_fails_a_high_gate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baselines = dir.path().join("baselines");
+    let file = baselines.join("111122223333/us-east-1/vpc-0a1b2c.yaml");
+    fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    fs::write(
+        &file,
+        "schema_version: 1\naccount: '111122223333'\nregion: us-east-1\nvpc_id: vpc-0a1b2c\n\
+         scope: {regions: [us-east-1]}\nnetwork_acls:\n- id: acl-0a1b2c\n  is_default: false\n  entries:\n\
+         \x20 - {rule_number: 110, direction: ingress, action: allow, protocol: tcp, ports: 1024-65535, cidr: 0.0.0.0/0}\n",
+    )
+    .expect("write the baseline");
+    let entry = |rule: u16, ports: (u16, u16)| {
+        serde_json::json!({"RuleNumber": rule, "Egress": false, "RuleAction": "allow", "Protocol": "6",
+            "PortRange": {"From": ports.0, "To": ports.1}, "CidrBlock": "0.0.0.0/0"})
+    };
+    let export = dir.path().join("live.json");
+    fs::write(
+        &export,
+        serde_json::json!({"NetworkAcls": [{
+            "NetworkAclId": "acl-0a1b2c", "VpcId": "vpc-0a1b2c", "OwnerId": "111122223333",
+            "IsDefault": false, "Associations": [], "Tags": [],
+            "Entries": [entry(105, (3389, 3389)), entry(110, (1024, 65535))],
+        }]})
+        .to_string(),
+    )
+    .expect("write the export");
+    let before = files_below(dir.path());
+    let diff = |extra: &[&str]| {
+        let mut args = vec![
+            "diff",
+            "--baseline-dir",
+            dir_arg(&baselines),
+            "--live-file",
+            dir_arg(&export),
+        ];
+        args.extend(extra);
+        run(&mut nacl_drift(), &args)
+    };
+    let gate = diff(&["--fail-on", "high"]);
+    assert_eq!(gate.code, 2, "{gate:?}");
+    assert!(
+        gate.stdout.contains(
+            "high (latent: critical alone, once a broader rule is narrowed; no effective change today)"
+        ),
+        "{gate:?}"
+    );
+    assert_eq!(
+        diff(&["--fail-on", "critical"]).code,
+        0,
+        "it exposes nothing today"
+    );
+    let json = diff(&["--format", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let added = &report["changes"][0];
+    assert_eq!(added["kind"], "entry_added", "{report:#}");
+    assert_eq!(added["severity"], "high");
+    assert_eq!(added["latent"], "critical");
+    assert_eq!(added["effective"], false);
+    assert_eq!(files_below(dir.path()), before);
+}

@@ -3,9 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
-use nacl_drift_analysis::Severity;
+use nacl_drift_analysis::{Effect, EffectKind, Severity, traffic_difference};
 use nacl_drift_model::{
-    AccountId, Baseline, Direction, LiveAcl, NetworkAcl, NetworkAclId, Region, SubnetId, VpcId,
+    AccountId, Action, Baseline, Direction, Entry, EntryKey, LiveAcl, NetworkAcl, NetworkAclId,
+    Region, SubnetId, VpcId,
 };
 
 use crate::report::{Change, Drift, Report, SkipCause, Skipped, TrafficEffect};
@@ -146,6 +147,7 @@ impl<'a> Pairing<'a> {
             drift,
             severity,
             effective,
+            latent: None,
         };
         let effect = |effect, live_network_acl_id, subnet_ids| TrafficEffect {
             account: baseline.account.clone(),
@@ -251,8 +253,17 @@ impl<'a> Pairing<'a> {
                     continue;
                 };
                 let (severity, effective) = rated.rate(key.rule_number);
-                self.changes
-                    .push(change(drift.clone(), severity, Some(effective)));
+                let latent = if effective {
+                    None
+                } else {
+                    latent_severity(drift)
+                };
+                // A latent critical counts as high: it exposes nothing today.
+                let severity = latent.map_or(severity, |alone| alone.min(Severity::High));
+                self.changes.push(Change {
+                    latent,
+                    ..change(drift.clone(), severity, Some(effective))
+                });
             }
             self.effects.extend(
                 rated
@@ -322,6 +333,7 @@ impl<'a> Pairing<'a> {
                 },
                 severity: added_acl_severity(&observed.acl),
                 effective: None,
+                latent: None,
             });
         }
         self.changes.extend(added);
@@ -336,6 +348,33 @@ impl<'a> Pairing<'a> {
     }
 }
 
+/// The severity an allow that a broader rule makes ineffective would carry
+/// alone: what it newly allows next to the baseline's entry at its place
+/// (none, for an added one), as if no other rule were there. `None` for a
+/// deny, a deletion, or an allow that allows nothing more alone.
+fn latent_severity(drift: &Drift) -> Option<Severity> {
+    let (key, before, after) = match drift {
+        Drift::EntryAdded { key, live } => (key, None, live),
+        Drift::EntryModified {
+            key,
+            baseline,
+            live,
+        } => (key, Some(baseline), live),
+        _ => return None,
+    };
+    if after.action() != Action::Allow {
+        return None;
+    }
+    let alone = |entry: Option<&Entry>| -> BTreeMap<EntryKey, Entry> {
+        entry.map(|entry| (*key, *entry)).into_iter().collect()
+    };
+    traffic_difference(key.direction, &alone(before), &alone(Some(after)))
+        .iter()
+        .filter(|effect| effect.kind == EffectKind::NewlyAllowed)
+        .map(Effect::severity)
+        .max()
+}
+
 /// How bad a NACL outside the baselines is: by what it lets through to the
 /// subnets on it (a new VPC's allow-all default NACL exposes them to the
 /// internet), measured against a NACL that allows nothing; low when no
@@ -347,9 +386,7 @@ fn added_acl_severity(acl: &NetworkAcl) -> Severity {
     let nothing = BTreeMap::new();
     [Direction::Ingress, Direction::Egress]
         .into_iter()
-        .flat_map(|direction| {
-            nacl_drift_analysis::traffic_difference(direction, &nothing, &acl.entries)
-        })
+        .flat_map(|direction| traffic_difference(direction, &nothing, &acl.entries))
         .map(|effect| effect.severity())
         .max()
         .unwrap_or(Severity::Low)

@@ -208,6 +208,10 @@ pub struct Change {
     /// For entry and subnet changes: whether the change alters what traffic
     /// gets through. `false` is "no effective change".
     pub effective: Option<bool>,
+    /// For an added or widened allow that a broader rule already makes
+    /// ineffective: the severity it would carry alone, the day that rule
+    /// is narrowed. Such a change is rated that severity, at most high.
+    pub latent: Option<Severity>,
 }
 
 /// Why, and until when, a drift or finding is accepted.
@@ -352,6 +356,8 @@ impl Change {
             severity: Severity,
             #[serde(skip_serializing_if = "Option::is_none")]
             effective: Option<bool>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            latent: Option<Severity>,
             #[serde(skip_serializing_if = "Attributed::not_asked")]
             attribution: &'a Attributed,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -376,6 +382,7 @@ impl Change {
             live: self.live(),
             severity: self.severity,
             effective: self.effective,
+            latent: self.latent,
             attribution: &verdict.attribution,
             accepted: verdict.accepted.as_ref(),
             monitor_only: verdict.monitor_only.as_deref(),

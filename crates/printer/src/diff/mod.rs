@@ -157,12 +157,18 @@ fn who_when_from(verdict: &Verdict) -> Vec<String> {
     }
 }
 
-/// A change's severity, and "no effective change" where that is why it is low.
+/// A change's severity, and "no effective change" where that is why it is
+/// low, or the severity it carries alone where it is latent.
 /// And, when the config file accepts the change, until when and why; when
 /// it says the NACL is monitored only (apply leaves it alone), why.
 fn severity(change: &Change, verdict: &Verdict) -> String {
-    let mut severity = match change.effective {
-        Some(false) => format!("{} (no effective change)", change.severity.label()),
+    let mut severity = match (change.effective, change.latent) {
+        (Some(false), Some(alone)) => format!(
+            "{} (latent: {} alone, once a broader rule is narrowed; no effective change today)",
+            change.severity.label(),
+            alone.label()
+        ),
+        (Some(false), None) => format!("{} (no effective change)", change.severity.label()),
         _ => change.severity.label().to_owned(),
     };
     if let Some(accepted) = &verdict.accepted {
