@@ -683,9 +683,18 @@ async fn the_lambda_merges_and_rate_limits_as_watch_does() {
     let swept = nacl_drift_guard::lambda::answer(&mut guard, sqs_batch(&schedules), &mut |_| {})
         .await
         .expect("an answer");
+    let reconciles = swept["reconciles"].as_array().expect("reconciles");
+    let sweeps = reconciles
+        .iter()
+        .filter(|line| line["trigger"] == "sweep")
+        .count();
+    assert_eq!(sweeps, 1, "{swept}");
     assert_eq!(
-        swept["reconciles"].as_array().map(Vec::len),
-        Some(1),
+        reconciles
+            .iter()
+            .filter(|line| line["ignored"] == "a sweep, already due")
+            .count(),
+        9,
         "{swept}"
     );
     assert_eq!(reads(), 3, "one sweep for ten schedules");
