@@ -9,6 +9,23 @@ use serde_json::Value;
 
 use crate::support::{assert_passes, nacl_drift, repo_root, run, tool};
 
+/// zizmor (offline: no GitHub API) finds nothing above "low" in the
+/// action: every third-party action pinned by commit, no template
+/// injection, no excessive permissions.
+#[test]
+fn zizmor_finds_nothing_above_low_in_the_action() {
+    assert_passes(
+        Command::new(tool("zizmor")).current_dir(repo_root()).args([
+            "--offline",
+            "--no-progress",
+            "--min-severity",
+            "medium",
+            "action.yml",
+        ]),
+        "zizmor action.yml",
+    );
+}
+
 #[test]
 fn actionlint_passes_every_workflow_and_the_action_meets_its_schema() {
     let workflows = ["examples/ci/github-actions.yml"];
@@ -156,52 +173,65 @@ impl Drop for FileServer {
 }
 
 #[test]
-fn the_action_installs_the_released_binary_after_checking_its_checksum() {
+fn the_action_installs_the_released_binary_after_verifying_its_attestation() {
     let script = action_step_script("Install nacl-drift");
     let releases = tempfile::tempdir().expect("temp dir");
     // A release as cargo-dist lays it out: an archive per target, holding
-    // a folder named after it, and the archive's SHA-256 beside it.
+    // a folder named after it.
     let target = "nacl-drift-x86_64-unknown-linux-musl";
-    let release = releases.path().join("v0.1.0");
-    std::fs::create_dir_all(release.join(target)).expect("mkdir");
-    let binary = release.join(target).join("nacl-drift");
-    std::fs::write(&binary, "#!/bin/sh\necho 'nacl-drift 0.1.0 (released)'\n").expect("write");
-    assert_passes(
-        Command::new("tar").current_dir(&release).args([
-            "-cJf",
-            &format!("{target}.tar.xz"),
-            target,
-        ]),
-        "tar",
-    );
-    let sha256 = Command::new("sha256sum")
-        .arg(release.join(format!("{target}.tar.xz")))
-        .output()
-        .expect("sha256sum");
-    let digest = String::from_utf8_lossy(&sha256.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a digest")
-        .to_owned();
-    let checksum = release.join(format!("{target}.tar.xz.sha256"));
-    std::fs::write(&checksum, format!("{digest} *{target}.tar.xz\n")).expect("write");
-    // A tampered release: the same archive, another checksum.
-    let tampered = releases.path().join("v0.1.1");
-    std::fs::create_dir_all(&tampered).expect("mkdir");
-    std::fs::copy(
-        release.join(format!("{target}.tar.xz")),
-        tampered.join(format!("{target}.tar.xz")),
-    )
-    .expect("copy");
+    let archive_of = |version: &str, says: &str| {
+        let release = releases.path().join(version);
+        std::fs::create_dir_all(release.join(target)).expect("mkdir");
+        let binary = release.join(target).join("nacl-drift");
+        std::fs::write(&binary, format!("#!/bin/sh\necho '{says}'\n")).expect("write");
+        assert_passes(
+            Command::new("tar").current_dir(&release).args([
+                "-cJf",
+                &format!("{target}.tar.xz"),
+                target,
+            ]),
+            "tar",
+        );
+        let sha256 = Command::new("sha256sum")
+            .arg(release.join(format!("{target}.tar.xz")))
+            .output()
+            .expect("sha256sum");
+        String::from_utf8_lossy(&sha256.stdout)
+            .split_whitespace()
+            .next()
+            .expect("a digest")
+            .to_owned()
+    };
+    let digest = archive_of("v0.1.0", "nacl-drift 0.1.0 (released)");
+    // A tampered release: another archive, which the release workflow
+    // never attested.
+    let tampered = archive_of("v0.1.1", "tampered");
+
+    // GitHub's attestations, as `gh attestation verify` answers for them:
+    // the digests the release workflow attested, and no other (recorded
+    // here: the test reaches no GitHub).
+    let work = tempfile::tempdir().expect("temp dir");
+    let tools = work.path().join("tools");
+    std::fs::create_dir_all(&tools).expect("mkdir");
+    std::fs::write(work.path().join("attested"), format!("{digest}\n")).expect("write");
     std::fs::write(
-        tampered.join(format!("{target}.tar.xz.sha256")),
-        format!("{} *{target}.tar.xz\n", "0".repeat(64)),
+        tools.join("gh"),
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {work}/gh-args\n\
+             digest=$(sha256sum \"$3\" | cut -d ' ' -f 1)\n\
+             grep -qx \"$digest\" {work}/attested && exit 0\n\
+             echo 'Error: no attestations found for subject' >&2\nexit 1\n",
+            work = work.path().display()
+        ),
     )
     .expect("write");
+    assert_passes(
+        Command::new("chmod").arg("+x").arg(tools.join("gh")),
+        "chmod",
+    );
     let server = FileServer::start(releases.path());
 
     // `cargo install`, only recorded: the fallback must not compile here.
-    let work = tempfile::tempdir().expect("temp dir");
     let cargo = work.path().join("cargo");
     std::fs::write(
         &cargo,
@@ -227,6 +257,14 @@ fn the_action_installs_the_released_binary_after_checking_its_checksum() {
             .env("REPOSITORY", "OWNER/nacl-drift")
             .env("RELEASES", &server.url)
             .env("CARGO", &cargo)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    tools.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
             .output()
             .expect("bash");
         let cargo_args = std::fs::read_to_string(work.path().join("cargo-args")).ok();
@@ -244,21 +282,28 @@ fn the_action_installs_the_released_binary_after_checking_its_checksum() {
         "nacl-drift 0.1.0 (released)\n"
     );
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains(&format!("SHA-256 {digest}")),
+        String::from_utf8_lossy(&output.stdout).contains(&format!(
+            "SHA-256 {digest}, attested by OWNER/nacl-drift's release workflow"
+        )),
         "{output:?}"
+    );
+    let asked = std::fs::read_to_string(work.path().join("gh-args")).expect("gh was asked");
+    assert!(
+        asked.starts_with("attestation verify ")
+            && asked.contains(&format!("{target}.tar.xz --repo OWNER/nacl-drift --signer-workflow OWNER/nacl-drift/.github/workflows/release.yml")),
+        "{asked}"
     );
 
     let (output, installed, cargo_args) = install("v0.1.1");
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(
         String::from_utf8_lossy(&output.stdout).contains(&format!(
-            "::error::{target}.tar.xz of v0.1.1 has SHA-256 {digest}, but its release says {}: not installed",
-            "0".repeat(64)
+            "::error::{target}.tar.xz of v0.1.1 (SHA-256 {tampered}) has no attestation from OWNER/nacl-drift's release workflow: not installed"
         )),
         "{output:?}"
     );
     assert!(!installed.exists(), "nothing installed");
-    assert_eq!(cargo_args, None, "a bad checksum never falls back");
+    assert_eq!(cargo_args, None, "an unattested archive never falls back");
 
     for version in ["v9.9.9", "main"] {
         let (output, _, cargo_args) = install(version);

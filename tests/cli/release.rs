@@ -210,9 +210,12 @@ fn the_readme_opens_with_install_then_the_first_run() {
     let mut at = 0;
     for step in [
         "## Install",
-        "pipx install nacl-drift",
+        "No release has been published yet.",
+        "cargo install --locked",
+        "pipx install nacl-drift==0.1.0",
         "brew install OWNER/tap/nacl-drift",
-        "nacl-drift-installer.sh | sh",
+        "releases/download/v0.1.0/nacl-drift-installer.sh",
+        "gh attestation verify nacl-drift-installer.sh",
         "nacl-drift doctor",
         "nacl-drift snapshot",
         "git commit",
@@ -224,4 +227,8 @@ fn the_readme_opens_with_install_then_the_first_run() {
         });
         at += found + step.len();
     }
+    assert!(
+        !first_screen.contains("| sh") && !first_screen.contains("releases/latest"),
+        "no unpinned installer piped into a shell:\n{first_screen}"
+    );
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the validators the tests run (tests/tools/requirements.txt from
 # PyPI, tests/tools/package.json from npm), once, and prints the folder of
-# their commands: actionlint, cfn-lint, check-jsonschema, sarif-multitool.
+# their commands: actionlint, cfn-lint, check-jsonschema, zizmor,
+# sarif-multitool.
 #
 # They live in target/tools unless NACL_DRIFT_TOOLS says otherwise.
 # Concurrent callers (parallel tests) wait on a lock, and tools whose pins
@@ -31,7 +32,7 @@ if [ "$pins" != "$(cat "$tools/installed-pins" 2>/dev/null)" ]; then
   (cd "$tools" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
   # The package's own postinstall would do this; install scripts stay off.
   chmod u+x "$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
-  ln -s ../venv/bin/actionlint ../venv/bin/cfn-lint ../venv/bin/check-jsonschema \
+  ln -s ../venv/bin/actionlint ../venv/bin/cfn-lint ../venv/bin/check-jsonschema ../venv/bin/zizmor \
     ../node_modules/.bin/sarif-multitool "$tools/bin/"
   echo "$pins" > "$tools/installed-pins"
 fi
