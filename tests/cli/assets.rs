@@ -338,6 +338,75 @@ fn fail_on_exposed_cannot_tell_without_the_assets() {
     }
 }
 
+/// Crafted security group rules (an inverted port range, a CIDR that is
+/// none, a protocol EC2 does not know) are never dropped unsaid: each
+/// leaves its interface unknown, and `--fail-on-exposed` cannot tell.
+#[test]
+fn crafted_group_rules_leave_the_gate_unable_to_tell() {
+    let exposed = Exposed::seed();
+    let exports = exposed.work.path().join("exports");
+    std::fs::create_dir(&exports).expect("mkdir");
+    let written = exposed.emulator.python(&[
+        "tests/emulator/assets.py",
+        "--endpoint-url",
+        &exposed.emulator.endpoint,
+        "export",
+        dir_arg(&exports),
+    ]);
+    let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
+    let paths: Vec<String> = written["paths"]
+        .as_array()
+        .expect("paths")
+        .iter()
+        .map(|path| path.as_str().expect("a path").to_owned())
+        .collect();
+    let groups_path = paths
+        .iter()
+        .find(|path| path.ends_with("groups.json"))
+        .expect("groups.json");
+    let groups: Value =
+        serde_json::from_str(&std::fs::read_to_string(groups_path).expect("read")).expect("JSON");
+    type Craft = fn(&mut Value);
+    let crafts: [(&str, Craft); 3] = [
+        ("inverted ports", |permission| {
+            permission["FromPort"] = 22.into();
+            permission["ToPort"] = 21.into();
+        }),
+        ("a CIDR that is none", |permission| {
+            for range in permission["IpRanges"].as_array_mut().into_iter().flatten() {
+                range["CidrIp"] = "0.0.0.0/33".into();
+            }
+        }),
+        ("protocol 999", |permission| {
+            permission["IpProtocol"] = "999".into();
+        }),
+    ];
+    for (what, craft) in crafts {
+        let mut crafted = groups.clone();
+        for group in crafted["SecurityGroups"].as_array_mut().expect("groups") {
+            for permission in group["IpPermissions"].as_array_mut().into_iter().flatten() {
+                if !permission["IpRanges"].as_array().is_some_and(Vec::is_empty) {
+                    craft(permission);
+                }
+            }
+        }
+        std::fs::write(groups_path, crafted.to_string()).expect("write");
+        let mut args = vec!["diff", "--fail-on-exposed"];
+        for path in &paths {
+            args.extend(["--live-file", path.as_str()]);
+        }
+        let result = exposed.nacl_drift(&args);
+        assert_eq!(result.code, 1, "{what}: {result:?}");
+        assert!(
+            result
+                .stderr
+                .contains("--fail-on-exposed cannot tell whether the drift exposes anything: ")
+                && result.stderr.contains("could not be read: "),
+            "{what}: {result:?}"
+        );
+    }
+}
+
 /// doctor `--assets` reads the assets for real in each region of the
 /// baselines; a role without DescribeSecurityGroups fails with its fix,
 /// and so does `diff --assets`, with a warning that names the call (its

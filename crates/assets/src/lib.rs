@@ -163,6 +163,10 @@ pub struct SecurityGroup {
     pub name: String,
     /// Its inbound rules.
     pub ingress: Vec<GroupRule>,
+    /// Inbound rules that could not be read (a protocol, port range, CIDR
+    /// or id that EC2 would not hold), as described: what they admit
+    /// cannot be told.
+    pub unreadable: Vec<String>,
 }
 
 /// One inbound rule of a security group: one service, one source.

@@ -120,10 +120,19 @@ pub enum Why {
         prefix_list_id: PrefixListId,
     },
     /// A security group of the interface was not read (an export lacks
-    /// it, or it could not be parsed): it may admit the flow.
+    /// it, or it belongs to another account, as in a shared VPC): it may
+    /// admit the flow.
     UnknownSecurityGroup {
         /// The group.
         security_group_id: SecurityGroupId,
+    },
+    /// A rule of a security group of the interface could not be read: it
+    /// may admit the flow.
+    UnreadableRule {
+        /// The group.
+        security_group_id: SecurityGroupId,
+        /// The rule, as described.
+        rule: String,
     },
     /// No route table of the interface's subnet (nor a main one of its
     /// VPC) was read: the flow may be routed from the internet.
@@ -161,6 +170,10 @@ impl Why {
             Why::UnknownSecurityGroup { security_group_id } => {
                 format!("security group {security_group_id} not read")
             }
+            Why::UnreadableRule {
+                security_group_id,
+                rule,
+            } => format!("a rule of {security_group_id} could not be read: {rule}"),
             Why::UnknownRouteTable => "no route table read".to_owned(),
             Why::UnexpandedRoutePrefixList {
                 route_table_id,
@@ -493,6 +506,18 @@ fn exposure(
             .map(|id| Why::UnknownSecurityGroup {
                 security_group_id: id.clone(),
             })
+            .chain(
+                interface
+                    .security_groups
+                    .iter()
+                    .filter_map(|id| assets.security_groups.get(id))
+                    .flat_map(|group| {
+                        group.unreadable.iter().map(|rule| Why::UnreadableRule {
+                            security_group_id: group.id.clone(),
+                            rule: rule.clone(),
+                        })
+                    }),
+            )
             .collect();
         for (group, rule) in rules_of(interface, assets) {
             let Some(service) = opening.service(&rule.service) else {

@@ -253,22 +253,38 @@ async fn security_groups(
 pub(crate) fn security_group(
     described: &aws_sdk_ec2::types::SecurityGroup,
 ) -> Option<SecurityGroup> {
+    let mut ingress = Vec::new();
+    let mut unreadable = Vec::new();
+    for permission in described.ip_permissions() {
+        group_rules(permission, &mut ingress, &mut unreadable);
+    }
     Some(SecurityGroup {
         id: SecurityGroupId::parse(described.group_id()?).ok()?,
         name: described.group_name().unwrap_or_default().to_owned(),
-        ingress: described
-            .ip_permissions()
-            .iter()
-            .flat_map(group_rules)
-            .collect(),
+        ingress,
+        unreadable,
     })
 }
 
-/// One rule per source of a permission; a permission whose protocol is
-/// not one EC2 knows admits nothing.
-fn group_rules(permission: &IpPermission) -> Vec<GroupRule> {
+/// One rule per source of a permission, into `rules`; what cannot be read
+/// (a protocol EC2 does not know, an inverted port range, a CIDR or id
+/// that is none), into `unreadable` as described: never dropped unsaid.
+fn group_rules(
+    permission: &IpPermission,
+    rules: &mut Vec<GroupRule>,
+    unreadable: &mut Vec<String>,
+) {
+    let described = |what: &str| {
+        nacl_drift_model::sanitize::cut(&format!(
+            "{what} (protocol {}, ports {:?}-{:?})",
+            permission.ip_protocol().unwrap_or_default(),
+            permission.from_port(),
+            permission.to_port()
+        ))
+    };
     let Some(service) = service_of(permission) else {
-        return Vec::new();
+        unreadable.push(described("its protocol or ports"));
+        return;
     };
     let cidrs = permission
         .ip_ranges()
@@ -279,32 +295,42 @@ fn group_rules(permission: &IpPermission) -> Vec<GroupRule> {
                 .ipv6_ranges()
                 .iter()
                 .filter_map(|range| range.cidr_ipv6()),
-        )
-        .filter_map(|text| Cidr::canonicalize(text).ok())
-        .map(Source::Cidr);
-    let lists = permission
-        .prefix_list_ids()
-        .iter()
-        .filter_map(|list| PrefixListId::parse(list.prefix_list_id()?).ok())
-        .map(Source::PrefixList);
-    let groups = permission
-        .user_id_group_pairs()
-        .iter()
-        .filter_map(|pair| SecurityGroupId::parse(pair.group_id()?).ok())
-        .map(Source::Group);
-    cidrs
-        .chain(lists)
-        .chain(groups)
-        .map(|source| GroupRule {
-            service: service.clone(),
-            source,
-        })
-        .collect()
+        );
+    for text in cidrs {
+        match Cidr::canonicalize(text) {
+            Ok(cidr) => rules.push(GroupRule {
+                service: service.clone(),
+                source: Source::Cidr(cidr),
+            }),
+            Err(_) => unreadable.push(described(&format!("the source {text}"))),
+        }
+    }
+    for list in permission.prefix_list_ids() {
+        let id = list.prefix_list_id().unwrap_or_default();
+        match PrefixListId::parse(id) {
+            Ok(id) => rules.push(GroupRule {
+                service: service.clone(),
+                source: Source::PrefixList(id),
+            }),
+            Err(_) => unreadable.push(described(&format!("the prefix list {id}"))),
+        }
+    }
+    for pair in permission.user_id_group_pairs() {
+        // A group reference never admits the internet: one that cannot be
+        // read is no unknown for exposure.
+        if let Some(Ok(group)) = pair.group_id().map(SecurityGroupId::parse) {
+            rules.push(GroupRule {
+                service: service.clone(),
+                source: Source::Group(group),
+            });
+        }
+    }
 }
 
 /// The service of a permission: `-1` every protocol; tcp and udp on
 /// their port range; icmp and icmpv6 on a type (`FromPort`) and code
-/// (`ToPort`), -1 for any; any other protocol whole.
+/// (`ToPort`), -1 for any; any other protocol whole. `None` for a protocol
+/// EC2 does not know, or an inverted port range.
 fn service_of(permission: &IpPermission) -> Option<Service> {
     let protocol = Protocol::parse(permission.ip_protocol()?).ok()?;
     let (from, to) = (permission.from_port(), permission.to_port());
@@ -319,6 +345,7 @@ fn service_of(permission: &IpPermission) -> Option<Service> {
     };
     Some(match protocol {
         Protocol::All => Service::All,
+        Protocol::Tcp | Protocol::Udp if port(from, 0) > port(to, 65535) => return None,
         Protocol::Tcp | Protocol::Udp => Service::Ports {
             protocol,
             from: port(from, 0),

@@ -122,6 +122,7 @@ pub fn group(name: &str, rules: &[(Service, Source)]) -> SecurityGroup {
                 source: source.clone(),
             })
             .collect(),
+        unreadable: Vec::new(),
     }
 }
 

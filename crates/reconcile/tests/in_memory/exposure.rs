@@ -420,6 +420,7 @@ fn assets(estate: &PlainEstate) -> Assets {
                     id: group_id(index),
                     name: format!("g{index}"),
                     ingress,
+                    unreadable: Vec::new(),
                 },
             )
         })
