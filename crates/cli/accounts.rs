@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
     AccountSession, SdkConfig, account_of, home_region, organization_accounts, session,
 };
-use nacl_drift_config::{Account, Accounts};
+use nacl_drift_config::{Account, Accounts, Config};
 use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
 
 use crate::aws::AwsArgs;
@@ -82,9 +82,13 @@ pub struct AccountArgs {
 }
 
 impl AccountArgs {
-    /// The settings these flags give.
-    pub fn resolve(self) -> AccountSettings {
-        let source = match (self.accounts, self.role_name.filter(|_| self.org)) {
+    /// The settings these flags give; without `--accounts` or `--org`, the
+    /// config file's `accounts`.
+    pub fn resolve(self, config: &Config) -> AccountSettings {
+        let file = self
+            .accounts
+            .or_else(|| config.accounts.clone().filter(|_| !self.org));
+        let source = match (file, self.role_name.filter(|_| self.org)) {
             (Some(file), _) => AccountSource::File(file),
             (None, Some(role_name)) => AccountSource::Organization {
                 role_name,
@@ -263,7 +267,8 @@ pub struct ListArgs {
 
 /// Prints the selected accounts of the file or the organization.
 pub async fn run(args: ListArgs, printer: &mut Printer) -> Result<ExitStatus> {
-    let (selection, aws) = (args.accounts.resolve(), args.aws.resolve());
+    let selection = args.accounts.resolve(&Config::none());
+    let aws = args.aws.resolve();
     if !matches!(
         selection.source,
         AccountSource::File(_) | AccountSource::Organization { .. }

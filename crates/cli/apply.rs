@@ -139,7 +139,7 @@ impl Args {
             },
             attribution: self.attribution.resolve(),
             assets: self.assets || config.assets,
-            target: self.target.resolve(),
+            target: self.target.resolve(config),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! (`nacl_drift_aws`).
 
 use nacl_drift_aws::SdkConfig;
+use nacl_drift_config::Config;
 
 use crate::accounts::{AccountArgs, AccountSettings};
 
@@ -55,10 +56,10 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    /// The settings these flags give.
-    pub fn resolve(self) -> Target {
+    /// The settings these flags give, with the config file's accounts.
+    pub fn resolve(self, config: &Config) -> Target {
         Target {
-            accounts: self.accounts.resolve(),
+            accounts: self.accounts.resolve(config),
             aws: self.aws.resolve(),
         }
     }

@@ -101,7 +101,7 @@ impl Args {
             attribution: self.attribution.resolve(),
             assets: self.assets || self.fail_on_exposed || config.assets,
             fail_on_exposed: self.fail_on_exposed,
-            target: self.target.resolve(),
+            target: self.target.resolve(config),
         })
     }
 }

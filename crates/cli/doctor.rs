@@ -110,7 +110,7 @@ impl Args {
             event_bus: self.event_bus_arn,
             assets: self.assets || config.assets,
             format: self.format,
-            target: self.target.resolve(),
+            target: self.target.resolve(config),
         }
     }
 }

@@ -51,7 +51,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     let baseline_dir = args.baselines.resolve(config);
     let today = today();
     project::warn_expired(printer, config, today);
-    let selected = args.accounts.resolve().offline_selection()?;
+    let selected = args.accounts.resolve(config).offline_selection()?;
     let mut files = Baselines::read(&baseline_dir)?
         .in_regions(&args.regions.regions)?
         .into_files();

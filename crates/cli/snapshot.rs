@@ -80,7 +80,7 @@ impl Args {
             all_regions: self.all_regions,
             vpc_filter: self.vpc_ids.into_iter().collect(),
             live_files: self.live.resolve(),
-            target: self.target.resolve(),
+            target: self.target.resolve(config),
         }
     }
 }

@@ -107,7 +107,7 @@ impl Args {
             mode,
             once: self.once,
             format: self.format,
-            target: self.target.resolve(),
+            target: self.target.resolve(config),
         }
     }
 }

@@ -122,6 +122,15 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
     assert_eq!(result.stderr, "", "no progress bar off a terminal");
     assert_eq!(accounts_below(&baselines), ids.iter().cloned().collect());
 
+    // The config file's `accounts` names the accounts of a run that names
+    // none: a plain diff then covers every member, in sync.
+    let config = work.path().join("nacl-drift.toml");
+    std::fs::write(&config, format!("accounts = \"{accounts}\"\n")).expect("write the config");
+    let configured = go(&["diff", "--config", dir_arg(&config)]);
+    assert_eq!(configured.code, 0, "{configured:?}");
+    assert!(configured.stdout.starts_with("In sync: "), "{configured:?}");
+    std::fs::remove_file(&config).expect("remove the config");
+
     // On a terminal, a progress bar on stderr; with --quiet, none.
     let elsewhere = work.path().join("elsewhere");
     let on_terminal = |quiet: &[&str]| {

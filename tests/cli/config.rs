@@ -210,6 +210,12 @@ fn the_books_example_config_is_valid() {
         + "```toml\n".len();
     let example = &readme[start..start + readme[start..].find("```").expect("end of block")];
     let dir = project("baselines", example);
+    // The accounts file it names: the example estate's account.
+    fs::write(
+        dir.path().join("accounts.yaml"),
+        "accounts:\n  - account_id: \"123456789012\"\n    name: shop\n",
+    )
+    .expect("write the accounts file");
     let result = in_folder(dir.path(), &["lint", "--format", "json"]);
     assert!(result.stderr.is_empty(), "{result:?}");
     // fail_on = "high", and the example estate's findings are medium.

@@ -84,6 +84,7 @@ fn actionlint_passes_every_workflow_and_the_action_meets_its_schema() {
         "--baseline-dir",
         "--fail-on",
         "--attribute",
+        "--accounts",
         "--format",
     ] {
         assert!(action.contains(flag), "action.yml uses {flag}");

@@ -66,6 +66,9 @@ pub struct Config {
     pub monitor_only: Vec<MonitorOnly>,
     /// `[assets] enabled = true`: `--assets` by default.
     pub assets: bool,
+    /// The accounts file, relative to the config file's folder: the
+    /// accounts of every run that names none (`--accounts` by default).
+    pub accounts: Option<PathBuf>,
 }
 
 impl Config {
@@ -78,6 +81,7 @@ impl Config {
             fail_on: None,
             accept: Vec::new(),
             monitor_only: Vec::new(),
+            accounts: None,
             assets: false,
         }
     }
@@ -149,6 +153,7 @@ impl Config {
             accept,
             monitor_only,
             assets: raw.assets.is_some_and(|assets| assets.enabled),
+            accounts: raw.accounts.map(|file| folder.join(file)),
         })
     }
 
@@ -199,6 +204,7 @@ struct RawConfig {
     #[serde(default)]
     monitor_only: Vec<Spanned<RawMonitorOnly>>,
     assets: Option<RawAssets>,
+    accounts: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
