@@ -69,6 +69,27 @@ impl Exposed {
         )
     }
 
+    /// The AWS CLI's exports of the seeded estate (`tests/emulator/assets.py
+    /// export`): their paths.
+    fn export(&self) -> Vec<String> {
+        let exports = self.work.path().join("exports");
+        std::fs::create_dir_all(&exports).expect("mkdir");
+        let written = self.emulator.python(&[
+            "tests/emulator/assets.py",
+            "--endpoint-url",
+            &self.emulator.endpoint,
+            "export",
+            dir_arg(&exports),
+        ]);
+        let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
+        written["paths"]
+            .as_array()
+            .expect("paths")
+            .iter()
+            .map(|path| path.as_str().expect("a path").to_owned())
+            .collect()
+    }
+
     fn instance(&self, name: &str, key: &str) -> String {
         self.seeded["instances"][name][key]
             .as_str()
@@ -152,19 +173,10 @@ fn the_report_lists_exactly_the_interfaces_ssh_from_the_internet_reaches() {
 fn the_exports_give_the_same_assets() {
     let exposed = Exposed::seed();
     let live = exposed.nacl_drift(&["diff", "--assets", "--format", "json"]);
-    let exports = exposed.work.path().join("exports");
-    std::fs::create_dir(&exports).expect("mkdir");
-    let written = exposed.emulator.python(&[
-        "tests/emulator/assets.py",
-        "--endpoint-url",
-        &exposed.emulator.endpoint,
-        "export",
-        dir_arg(&exports),
-    ]);
-    let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
+    let paths = exposed.export();
     let mut args = vec!["diff", "--assets", "--format", "json"];
-    for path in written["paths"].as_array().expect("paths") {
-        args.extend(["--live-file", path.as_str().expect("a path")]);
+    for path in &paths {
+        args.extend(["--live-file", path.as_str()]);
     }
     let offline = exposed.nacl_drift(&args);
     assert_eq!(offline.code, 2, "{offline:?}");
@@ -283,29 +295,14 @@ fn fail_on_exposed_cannot_tell_without_the_assets() {
         "{refused:?}"
     );
 
-    let exports = exposed.work.path().join("exports");
-    std::fs::create_dir(&exports).expect("mkdir");
-    let written = exposed.emulator.python(&[
-        "tests/emulator/assets.py",
-        "--endpoint-url",
-        &exposed.emulator.endpoint,
-        "export",
-        dir_arg(&exports),
-    ]);
-    let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
-    let paths: Vec<&str> = written["paths"]
-        .as_array()
-        .expect("paths")
-        .iter()
-        .map(|path| path.as_str().expect("a path"))
-        .collect();
+    let paths = exposed.export();
     for (left_out, unknown) in [
         ("groups.json", "security group sg-"),
         ("routes.json", "no route table read"),
     ] {
         let mut args = vec!["diff", "--fail-on-exposed"];
         for path in paths.iter().filter(|path| !path.ends_with(left_out)) {
-            args.extend(["--live-file", path]);
+            args.extend(["--live-file", path.as_str()]);
         }
         let before = files_below(exposed.work.path());
         let result = exposed.nacl_drift(&args);
@@ -344,22 +341,7 @@ fn fail_on_exposed_cannot_tell_without_the_assets() {
 #[test]
 fn crafted_group_rules_leave_the_gate_unable_to_tell() {
     let exposed = Exposed::seed();
-    let exports = exposed.work.path().join("exports");
-    std::fs::create_dir(&exports).expect("mkdir");
-    let written = exposed.emulator.python(&[
-        "tests/emulator/assets.py",
-        "--endpoint-url",
-        &exposed.emulator.endpoint,
-        "export",
-        dir_arg(&exports),
-    ]);
-    let written: Value = serde_json::from_slice(&written.stdout).expect("JSON");
-    let paths: Vec<String> = written["paths"]
-        .as_array()
-        .expect("paths")
-        .iter()
-        .map(|path| path.as_str().expect("a path").to_owned())
-        .collect();
+    let paths = exposed.export();
     let groups_path = paths
         .iter()
         .find(|path| path.ends_with("groups.json"))

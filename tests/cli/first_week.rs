@@ -16,19 +16,45 @@ use crate::support::{
 
 /// `--profile` wins over `AWS_ACCESS_KEY_ID` in the environment, as with
 /// the AWS CLI; a profile that does not exist is one error naming it.
-#[test]
-fn an_explicit_profile_wins_over_credentials_in_the_environment() {
+/// The example estate behind a proxy that records the key signing each
+/// call (`keys`), and an AWS config file (`config`) of `profiles`.
+struct Profiles {
+    /// Kept running while the profiles are used.
+    _emulator: Emulator,
+    keys: tempfile::NamedTempFile,
+    proxy: crate::support::Proxy,
+    home: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+fn profiles(text: &str) -> Profiles {
     let emulator = Emulator::start();
     emulator.seed_estate();
     let keys = tempfile::NamedTempFile::new().expect("temp file");
     let proxy = emulator.proxy(&["--keys", dir_arg(keys.path())]);
     let home = tempfile::tempdir().expect("temp dir");
     let config = home.path().join("config");
-    fs::write(
-        &config,
+    fs::write(&config, text).expect("write the AWS config");
+    Profiles {
+        _emulator: emulator,
+        keys,
+        proxy,
+        home,
+        config,
+    }
+}
+
+#[test]
+fn an_explicit_profile_wins_over_credentials_in_the_environment() {
+    let Profiles {
+        _emulator,
+        keys,
+        proxy,
+        home,
+        config,
+    } = profiles(
         "[profile other]\naws_access_key_id = AKIDPROFILEOTHER\naws_secret_access_key = secret\n",
-    )
-    .expect("write");
+    );
     let baselines = home.path().join("baselines");
     let snapshot = |profile: &str| {
         run(
@@ -73,19 +99,17 @@ fn an_explicit_profile_wins_over_credentials_in_the_environment() {
 /// the role's. It failed with "missing signing region".
 #[test]
 fn a_role_profile_assumes_its_role() {
-    let emulator = Emulator::start();
-    emulator.seed_estate();
-    let keys = tempfile::NamedTempFile::new().expect("temp file");
-    let proxy = emulator.proxy(&["--keys", dir_arg(keys.path())]);
-    let home = tempfile::tempdir().expect("temp dir");
-    let config = home.path().join("config");
-    fs::write(
-        &config,
+    let Profiles {
+        _emulator,
+        keys,
+        proxy,
+        home,
+        config,
+    } = profiles(
         "[profile base]\naws_access_key_id = AKIDPROFILEBASE\naws_secret_access_key = secret\n\n\
          [profile role]\nrole_arn = arn:aws:iam::123456789012:role/NaclDriftReadOnly\nsource_profile = base\n\n\
          [profile from-env]\nrole_arn = arn:aws:iam::123456789012:role/NaclDriftReadOnly\ncredential_source = Environment\nregion = eu-west-1\n",
-    )
-    .expect("write");
+    );
     for (profile, source_key) in [("role", "AKIDPROFILEBASE"), ("from-env", "testing")] {
         fs::write(keys.path(), "").expect("truncate");
         let baselines = home.path().join(profile);

@@ -33,6 +33,22 @@ fn snapshot_of(dir: &Path, export: &Path, extra: &[&str]) -> crate::support::Run
     run(&mut nacl_drift(), &args)
 }
 
+/// `snapshot` of us-east-1 on the emulator, with `extra` flags.
+fn snapshot_online(emulator: &Emulator, dir: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "snapshot",
+        "--baseline-dir",
+        dir_arg(dir),
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--region",
+        "us-east-1",
+    ];
+    args.extend(extra);
+    let online = run(&mut nacl_drift(), &args);
+    assert_eq!(online.code, 0, "{online:?}");
+}
+
 fn diff_of(dir: &Path, export: &Path) -> crate::support::Run {
     run(
         &mut nacl_drift(),
@@ -53,19 +69,7 @@ fn an_export_filtered_to_one_vpc_deletes_nothing_and_passes_no_gate() {
     let emulator = Emulator::start();
     let estate = emulator.seed_estate();
     let dir = tempfile::tempdir().expect("temp dir");
-    let online = run(
-        &mut nacl_drift(),
-        &[
-            "snapshot",
-            "--baseline-dir",
-            dir_arg(dir.path()),
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--region",
-            "us-east-1",
-        ],
-    );
-    assert_eq!(online.code, 0, "{online:?}");
+    snapshot_online(&emulator, dir.path(), &[]);
     let before = files_below(dir.path());
     assert_eq!(before.len(), 2, "the shop's VPC and the default one");
 
@@ -130,21 +134,7 @@ fn an_export_filtered_to_one_nacl_deletes_none_of_its_vpcs_others() {
     let estate = emulator.seed_estate();
     let dir = tempfile::tempdir().expect("temp dir");
     let prod = id(&estate, "/us-east-1/vpc_id");
-    let online = run(
-        &mut nacl_drift(),
-        &[
-            "snapshot",
-            "--baseline-dir",
-            dir_arg(dir.path()),
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--region",
-            "us-east-1",
-            "--vpc-id",
-            prod,
-        ],
-    );
-    assert_eq!(online.code, 0, "{online:?}");
+    snapshot_online(&emulator, dir.path(), &["--vpc-id", prod]);
     let before = files_below(dir.path());
 
     let db = id(&estate, "/us-east-1/network_acls/db");

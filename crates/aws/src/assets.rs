@@ -295,24 +295,23 @@ fn group_rules(
                 .ipv6_ranges()
                 .iter()
                 .filter_map(|range| range.cidr_ipv6()),
-        );
-    for text in cidrs {
-        match Cidr::canonicalize(text) {
-            Ok(cidr) => rules.push(GroupRule {
-                service: service.clone(),
-                source: Source::Cidr(cidr),
-            }),
-            Err(_) => unreadable.push(described(&format!("the source {text}"))),
-        }
-    }
-    for list in permission.prefix_list_ids() {
+        )
+        .map(|text| {
+            let source = Cidr::canonicalize(text).ok().map(Source::Cidr);
+            (source, format!("the source {text}"))
+        });
+    let lists = permission.prefix_list_ids().iter().map(|list| {
         let id = list.prefix_list_id().unwrap_or_default();
-        match PrefixListId::parse(id) {
-            Ok(id) => rules.push(GroupRule {
+        let source = PrefixListId::parse(id).ok().map(Source::PrefixList);
+        (source, format!("the prefix list {id}"))
+    });
+    for (source, what) in cidrs.chain(lists) {
+        match source {
+            Some(source) => rules.push(GroupRule {
                 service: service.clone(),
-                source: Source::PrefixList(id),
+                source,
             }),
-            Err(_) => unreadable.push(described(&format!("the prefix list {id}"))),
+            None => unreadable.push(described(&what)),
         }
     }
     for pair in permission.user_id_group_pairs() {
