@@ -27,6 +27,29 @@ struct Profiles {
     config: std::path::PathBuf,
 }
 
+impl Profiles {
+    /// `snapshot --profile PROFILE` of us-east-1 into `baselines`, every
+    /// call through the proxy (a role's own STS call too).
+    fn snapshot(&self, profile: &str, baselines: &Path) -> crate::support::Run {
+        run(
+            nacl_drift()
+                .env("AWS_CONFIG_FILE", &self.config)
+                .env("AWS_ENDPOINT_URL", &self.proxy.endpoint),
+            &[
+                "snapshot",
+                "--profile",
+                profile,
+                "--region",
+                "us-east-1",
+                "--baseline-dir",
+                dir_arg(baselines),
+                "--endpoint-url",
+                &self.proxy.endpoint,
+            ],
+        )
+    }
+}
+
 fn profiles(text: &str) -> Profiles {
     let emulator = Emulator::start();
     emulator.seed_estate();
@@ -46,32 +69,12 @@ fn profiles(text: &str) -> Profiles {
 
 #[test]
 fn an_explicit_profile_wins_over_credentials_in_the_environment() {
-    let Profiles {
-        _emulator,
-        keys,
-        proxy,
-        home,
-        config,
-    } = profiles(
+    let profiles = profiles(
         "[profile other]\naws_access_key_id = AKIDPROFILEOTHER\naws_secret_access_key = secret\n",
     );
-    let baselines = home.path().join("baselines");
-    let snapshot = |profile: &str| {
-        run(
-            nacl_drift().env("AWS_CONFIG_FILE", &config),
-            &[
-                "snapshot",
-                "--profile",
-                profile,
-                "--region",
-                "us-east-1",
-                "--baseline-dir",
-                dir_arg(&baselines),
-                "--endpoint-url",
-                &proxy.endpoint,
-            ],
-        )
-    };
+    let keys = &profiles.keys;
+    let baselines = profiles.home.path().join("baselines");
+    let snapshot = |profile: &str| profiles.snapshot(profile, &baselines);
 
     let missing = snapshot("nosuch");
     assert_eq!(missing.code, 1, "{missing:?}");
@@ -99,37 +102,16 @@ fn an_explicit_profile_wins_over_credentials_in_the_environment() {
 /// the role's. It failed with "missing signing region".
 #[test]
 fn a_role_profile_assumes_its_role() {
-    let Profiles {
-        _emulator,
-        keys,
-        proxy,
-        home,
-        config,
-    } = profiles(
+    let profiles = profiles(
         "[profile base]\naws_access_key_id = AKIDPROFILEBASE\naws_secret_access_key = secret\n\n\
          [profile role]\nrole_arn = arn:aws:iam::123456789012:role/NaclDriftReadOnly\nsource_profile = base\n\n\
          [profile from-env]\nrole_arn = arn:aws:iam::123456789012:role/NaclDriftReadOnly\ncredential_source = Environment\nregion = eu-west-1\n",
     );
+    let keys = &profiles.keys;
     for (profile, source_key) in [("role", "AKIDPROFILEBASE"), ("from-env", "testing")] {
         fs::write(keys.path(), "").expect("truncate");
-        let baselines = home.path().join(profile);
-        let snapshot = run(
-            nacl_drift()
-                .env("AWS_CONFIG_FILE", &config)
-                // The role's own STS call, through the proxy too.
-                .env("AWS_ENDPOINT_URL", &proxy.endpoint),
-            &[
-                "snapshot",
-                "--profile",
-                profile,
-                "--region",
-                "us-east-1",
-                "--baseline-dir",
-                dir_arg(&baselines),
-                "--endpoint-url",
-                &proxy.endpoint,
-            ],
-        );
+        let baselines = profiles.home.path().join(profile);
+        let snapshot = profiles.snapshot(profile, &baselines);
         assert_eq!(snapshot.code, 0, "{profile}: {snapshot:?}");
         let signed = fs::read_to_string(keys.path()).expect("keys");
         assert!(
