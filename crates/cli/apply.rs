@@ -24,11 +24,12 @@ use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{Target, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
-use crate::diff::{print_drift, warn_unread_assets};
+use crate::diff::print_drift;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
 use crate::project;
 use nacl_drift_printer::accounts::print_read_errors;
+use nacl_drift_printer::diff::warn_unread_assets;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use nacl_drift_config::{Config, today};
 use nacl_drift_diff::Severity;
 use nacl_drift_model::Region;
@@ -40,6 +40,11 @@ pub struct Args {
     /// table].
     #[arg(long, value_enum)]
     format: Option<Format>,
+
+    /// Also write the report in FORMAT to FILE, from the same comparison
+    /// (e.g. markdown=summary.md sarif=drift.sarif); repeat for several.
+    #[arg(long = "write", value_name = "FORMAT=FILE", value_parser = format_and_file)]
+    writes: Vec<(Format, PathBuf)>,
 
     /// Also list the drift the config file accepts (JSON always lists it,
     /// marked `accepted`).
@@ -80,6 +85,7 @@ struct Settings {
     regions: Vec<Region>,
     live_files: LiveFiles,
     format: Format,
+    writes: Vec<(Format, PathBuf)>,
     fail_on: Option<Severity>,
     show_accepted: bool,
     attribution: Attribution,
@@ -93,6 +99,7 @@ impl Args {
     fn resolve(self, config: &Config) -> Result<Settings> {
         Ok(Settings {
             format: project::format(self.format, config, "diff")?.unwrap_or(Format::Table),
+            writes: self.writes,
             fail_on: self.fail_on.or(config.fail_on),
             baseline_dir: self.baselines.resolve(config),
             regions: self.regions.regions,
@@ -124,7 +131,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         .attribution
         .attribute(&mut comparison, &settings.target.aws, many, printer)
         .await?;
-    warn_unread_assets(printer, &comparison);
+    render::warn_unread_assets(printer, &comparison);
     let exposure = settings
         .fail_on_exposed
         .then(|| comparison.exposure(settings.fail_on));
@@ -139,11 +146,18 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let comparison_unchecked = comparison
         .unchecked(settings.target.accounts.narrowed())
         .len();
-    if settings.show_accepted || matches!(format, Format::Json | Format::Sarif | Format::Asff) {
-        render::print(printer, format, &comparison);
-    } else {
-        render::print_unaccepted(printer, format, comparison);
+    for (written, file) in &settings.writes {
+        let (mut to_file, printed) = Printer::in_memory();
+        render::report(
+            &mut to_file,
+            *written,
+            comparison.clone(),
+            settings.show_accepted,
+        );
+        std::fs::write(file, printed.bytes())
+            .with_context(|| format!("cannot write the report to {}", file.display()))?;
     }
+    render::report(printer, format, comparison, settings.show_accepted);
     if !errors.is_empty() {
         if matches!(format, Format::Json | Format::Sarif | Format::Asff) {
             for error in &errors {
@@ -180,15 +194,11 @@ pub fn print_drift(printer: &mut Printer, comparison: &Comparison) {
     render::print(printer, Format::Table, comparison);
 }
 
-/// A warning for each account-region whose assets could not be read: its
-/// effects carry none, which is not "none".
-pub fn warn_unread_assets(printer: &mut Printer, comparison: &Comparison) {
-    for error in &comparison.asset_errors {
-        printer.warning(&format!(
-            "no assets for {} in {}: {}",
-            error.account,
-            error.region,
-            nacl_drift_model::sanitize::Shown(&error.message)
-        ));
-    }
+/// `FORMAT=FILE`, for `--write`.
+fn format_and_file(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not FORMAT=FILE (e.g. sarif=nacl-drift.sarif)"))?;
+    let format = <Format as clap::ValueEnum>::from_str(format, true)?;
+    Ok((format, PathBuf::from(file)))
 }

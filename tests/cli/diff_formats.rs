@@ -37,6 +37,52 @@ fn assert_format(format: &str, golden: &str) {
     assert_eq!(result.stdout, expected, "{} differs", path.display());
 }
 
+/// `--write FORMAT=FILE`: one comparison writes every format, each
+/// byte for byte what `--format` prints (the Action's log, job summary and
+/// SARIF can never disagree).
+#[test]
+fn one_run_writes_every_format() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str| out.path().join(name).to_str().expect("UTF-8").to_owned();
+    let result = run(
+        nacl_drift().current_dir(repo_root().join("tests/fixtures/diff")),
+        &[
+            "diff",
+            "--baseline-dir",
+            "baselines",
+            "--live-file",
+            "live-us-east-1.json",
+            "--format",
+            "table",
+            "--write",
+            &format!("json={}", file("report.json")),
+            "--write",
+            &format!("markdown={}", file("report.md")),
+            "--write",
+            &format!("unified={}", file("unified.diff")),
+        ],
+    );
+    assert_eq!(result.code, 2, "{result:?}");
+    let golden = |name: &str| {
+        fs::read_to_string(repo_root().join("tests/golden/diff").join(name)).expect("golden")
+    };
+    assert_eq!(result.stdout, golden("table.txt"));
+    for name in ["report.json", "report.md", "unified.diff"] {
+        let written = fs::read_to_string(out.path().join(name)).expect("written");
+        assert_eq!(written, golden(name), "{name}");
+    }
+    let bad = run(
+        nacl_drift().current_dir(repo_root().join("tests/fixtures/diff")),
+        &["diff", "--write", "html=report.html"],
+    );
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(
+        bad.stderr
+            .contains("invalid value 'html=report.html' for '--write <FORMAT=FILE>'"),
+        "{bad:?}"
+    );
+}
+
 #[test]
 fn table() {
     assert_format("table", "table.txt");

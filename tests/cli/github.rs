@@ -86,6 +86,7 @@ fn actionlint_passes_every_workflow_and_the_action_meets_its_schema() {
         "--attribute",
         "--accounts",
         "--format",
+        "--write",
     ] {
         assert!(action.contains(flag), "action.yml uses {flag}");
         assert!(help.contains(flag), "diff takes {flag}");

@@ -23,6 +23,7 @@ pub mod sarif;
 pub mod snapshot;
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use nacl_drift_model::sanitize;
@@ -38,11 +39,38 @@ fn columns_from_env() -> Option<u16> {
     columns.trim().parse().ok().filter(|width| *width > 0)
 }
 
-/// Writes command output to stdout.
+/// Writes command output to stdout, or into memory (a report written to
+/// a file, a unit test).
 pub struct Printer {
-    out: io::Stdout,
+    out: Box<dyn Write + Send>,
     terminal: bool,
     color: bool,
+}
+
+/// What a printer [`Printer::in_memory`] printed.
+#[derive(Clone, Default)]
+pub struct Printed(Arc<Mutex<Vec<u8>>>);
+
+impl Printed {
+    /// The bytes printed so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().map(|bytes| bytes.clone()).unwrap_or_default()
+    }
+}
+
+impl Write for Printed {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut held = self
+            .0
+            .lock()
+            .map_err(|_| io::Error::other("a printer's memory was poisoned"))?;
+        held.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Printer {
@@ -52,10 +80,22 @@ impl Printer {
         let terminal = out.is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
         Printer {
-            out,
+            out: Box::new(out),
             terminal,
             color: terminal && !no_color,
         }
+    }
+
+    /// A printer into memory, as piped: no colour, tables as wide as
+    /// `COLUMNS` says, else 160 columns. Returns what it prints.
+    pub fn in_memory() -> (Self, Printed) {
+        let printed = Printed::default();
+        let printer = Printer {
+            out: Box::new(printed.clone()),
+            terminal: false,
+            color: false,
+        };
+        (printer, printed)
     }
 
     /// A table with nacl-drift's look and the given header, at most as

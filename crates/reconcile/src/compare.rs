@@ -255,6 +255,7 @@ impl Baselines {
 
 /// The baselines, the live state, the report on them, and the verdicts on
 /// its changes.
+#[derive(Clone)]
 pub struct Comparison {
     /// The accounts compared: the caller's, or the exports' owners.
     pub accounts: BTreeSet<AccountId>,

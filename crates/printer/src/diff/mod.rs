@@ -67,6 +67,30 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
     }
 }
 
+/// Prints the report as `diff` does in `format`: the machine formats (JSON,
+/// SARIF, ASFF) and `show_accepted` with the accepted drift, the others
+/// without it ([`print_unaccepted`]).
+pub fn report(printer: &mut Printer, format: Format, comparison: Comparison, show_accepted: bool) {
+    if show_accepted || matches!(format, Format::Json | Format::Sarif | Format::Asff) {
+        print(printer, format, &comparison);
+    } else {
+        print_unaccepted(printer, format, comparison);
+    }
+}
+
+/// A warning for each account-region whose assets could not be read: its
+/// effects carry none, which is not "none".
+pub fn warn_unread_assets(printer: &mut Printer, comparison: &Comparison) {
+    for error in &comparison.asset_errors {
+        printer.warning(&format!(
+            "no assets for {} in {}: {}",
+            error.account,
+            error.region,
+            Shown(&error.message)
+        ));
+    }
+}
+
 /// Prints the report without the changes the config file accepts, and the
 /// traffic effects only they cause, then says how many it left out.
 pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: Comparison) {
