@@ -273,3 +273,84 @@ async fn a_region_that_refuses_findings_stops_no_other_region() {
         "us-east-1's finding, imported after eu-west-1 refused: {held}"
     );
 }
+
+/// A finding is resolved at the first reconcile that reads its NACL in
+/// sync, whoever fixed the drift (here, a person, while the guard only
+/// reports): re-imported as PASSED, and RESOLVED through
+/// BatchUpdateFindings, which Security Hub requires of a workflow change
+/// (the emulator does not implement it: the proxy answers it as AWS does,
+/// and records what was asked).
+#[tokio::test]
+async fn a_finding_is_resolved_once_a_person_fixes_the_drift() {
+    let (emulator, estate, dir) = snapshotted();
+    emulator.events(&["hub"]);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    let updates = tempfile::NamedTempFile::new().expect("temp file");
+    let proxy = emulator.proxy(&["--hub-updates", crate::support::dir_arg(updates.path())]);
+    let baselines = dir.path().join("baselines");
+    let guard = || {
+        crate::support::run(
+            crate::support::nacl_drift().env("AWS_REGION", "us-east-1"),
+            &[
+                "watch",
+                "--once",
+                "--security-hub",
+                "--region",
+                "us-east-1",
+                "--baseline-dir",
+                crate::support::dir_arg(&baselines),
+                "--endpoint-url",
+                &proxy.endpoint,
+            ],
+        )
+    };
+    delete_ssh_deny(&emulator, db).await;
+    let reported = guard();
+    assert_eq!(reported.code, 2, "{reported:?}");
+    let finding_id = format!("nacl-drift/123456789012/us-east-1/{db}/entry_deleted/ingress/80");
+
+    // A person puts the deny back.
+    emulator
+        .ec2("us-east-1")
+        .create_network_acl_entry()
+        .network_acl_id(db)
+        .egress(false)
+        .rule_number(80)
+        .protocol("6")
+        .port_range(
+            aws_sdk_ec2::types::PortRange::builder()
+                .from(22)
+                .to(22)
+                .build(),
+        )
+        .cidr_block("0.0.0.0/0")
+        .rule_action(aws_sdk_ec2::types::RuleAction::Deny)
+        .send()
+        .await
+        .expect("put the deny back");
+    let resolved = guard();
+    assert_eq!(resolved.code, 0, "{resolved:?}");
+    let line = &lines(&resolved)[0];
+    assert_eq!(line["security_hub"]["resolved"], 1, "{line}");
+    let held = emulator.events(&["findings"]);
+    let finding = held["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["Id"] == finding_id.as_str())
+        .unwrap_or_else(|| panic!("{held}"))
+        .clone();
+    assert_eq!(finding["Compliance"]["Status"], "PASSED", "{finding}");
+    let asked = std::fs::read_to_string(updates.path()).expect("BatchUpdateFindings asked");
+    let asked: Value = serde_json::from_str(asked.lines().next().expect("one call")).expect("JSON");
+    assert_eq!(
+        asked["FindingIdentifiers"][0]["Id"],
+        finding_id.as_str(),
+        "{asked}"
+    );
+    assert_eq!(asked["Workflow"]["Status"], "RESOLVED", "{asked}");
+
+    // In sync, nothing more to resolve.
+    let again = guard();
+    assert_eq!(again.code, 0, "{again:?}");
+}

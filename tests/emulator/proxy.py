@@ -5,7 +5,7 @@
              [--deny-region REGION] [--deny-action ACTION] [--deny-assume-role ACCOUNT]
              [--count FILE] [--keys FILE]
              [--dry-run permit|refuse] [--lookup-events empty] [--no-vpcs-in REGION]
-             [--hub-off-in REGION]
+             [--hub-off-in REGION] [--hub-updates FILE]
 
 It prints the port it listens on, then forwards every request to the
 upstream, unchanged, except that:
@@ -31,6 +31,10 @@ upstream, unchanged, except that:
 - with --hub-off-in, Security Hub calls signed for that region get Security
   Hub's `InvalidAccessException` (HTTP 401), as a region where it is not
   enabled would (the emulator takes findings in every region);
+- with --hub-updates, Security Hub's BatchUpdateFindings (which the
+  emulator does not implement) is answered as AWS answers it, every
+  finding processed, and each request's body is appended to FILE, a line
+  each;
 - with --count, each request's service and action is appended to FILE, one
   line each (`sts AssumeRole`), to count the API calls a run makes;
 - with --keys, each request's service and the access key id that signed it
@@ -43,6 +47,7 @@ from its X-Amz-Target header (CloudTrail speaks AWS's JSON protocol).
 
 import argparse
 import http.client
+import json
 import re
 import sys
 import threading
@@ -91,6 +96,7 @@ def main():
     parser.add_argument("--lookup-events", choices=["empty"])
     parser.add_argument("--no-vpcs-in", metavar="REGION")
     parser.add_argument("--hub-off-in", metavar="REGION")
+    parser.add_argument("--hub-updates", metavar="FILE")
     args = parser.parse_args()
     upstream = urllib.parse.urlsplit(args.upstream)
     count_lock = threading.Lock()
@@ -105,6 +111,9 @@ def main():
             self.forward()
 
         def do_GET(self):
+            self.forward()
+
+        def do_PATCH(self):
             self.forward()
 
         def forward(self):
@@ -134,6 +143,13 @@ def main():
                 return self.answer(200, EC2_NONE.format(action=action, items=EC2_ITEMS[action]).encode())
             if service == "securityhub" and region == args.hub_off_in:
                 return self.answer(401, HUB_OFF, "application/json")
+            if (service == "securityhub" and args.hub_updates
+                    and self.command == "PATCH" and self.path.startswith("/findings/batchupdate")):
+                with count_lock, open(args.hub_updates, "a") as updates:
+                    updates.write(body.decode("utf-8") + "\n")
+                processed = json.loads(body)["FindingIdentifiers"]
+                answer = {"ProcessedFindings": processed, "UnprocessedFindings": []}
+                return self.answer(200, json.dumps(answer).encode(), "application/json")
             if service == "cloudtrail" and action == "LookupEvents" and args.lookup_events:
                 return self.answer(200, NO_EVENTS, "application/x-amz-json-1.1")
             role = form.get("RoleArn", [""])[0]

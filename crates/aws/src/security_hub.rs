@@ -6,16 +6,25 @@
 //! the caller's account, and Security Hub's aggregation brings them to the
 //! administrator. A region where Security Hub is not enabled is one clear
 //! error naming it: the SDK does not retry it.
+//!
+//! A finding whose drift is gone, whoever fixed it, is resolved at the
+//! first reconcile that read its NACL whole: GetFindings (nacl-drift's own,
+//! open, filtered by Security Hub and again here), a re-import with
+//! Compliance PASSED, and BatchUpdateFindings for Workflow RESOLVED (a
+//! re-import does not change a workflow).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_securityhub::config::Region as SdkRegion;
+use aws_sdk_securityhub::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_securityhub::types::{
-    AwsEc2NetworkAclDetails, AwsSecurityFinding, Compliance, ComplianceStatus, Note, RecordState,
-    Resource, ResourceDetails, Severity, SeverityLabel, Workflow, WorkflowStatus,
+    AwsEc2NetworkAclDetails, AwsSecurityFinding, AwsSecurityFindingFilters,
+    AwsSecurityFindingIdentifier, Compliance, ComplianceStatus, Note, NoteUpdate, RecordState,
+    Resource, ResourceDetails, Severity, SeverityLabel, StringFilter, StringFilterComparison,
+    Workflow, WorkflowStatus, WorkflowUpdate,
 };
 use nacl_drift_findings::{BATCH, Finding};
-use nacl_drift_guard::Hub;
+use nacl_drift_guard::{Hub, ReadNacl};
 use nacl_drift_model::{AccountId, Place};
 use nacl_drift_reconcile::SourceError;
 
@@ -90,6 +99,33 @@ impl Hub for SecurityHub {
             Err(refused.join("; ").into())
         }
     }
+
+    async fn resolve_gone(
+        &self,
+        read: &BTreeSet<ReadNacl>,
+        standing: &BTreeSet<String>,
+    ) -> Result<Vec<String>, SourceError> {
+        let mut by_place: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+        for (account, region, acl) in read {
+            by_place
+                .entry((account.as_str(), region.as_str()))
+                .or_default()
+                .insert(acl.as_str());
+        }
+        let mut resolved = Vec::new();
+        let mut refused = Vec::new();
+        for ((account, region), acls) in by_place {
+            match self.resolve_in(account, region, &acls, standing).await {
+                Ok(mut ids) => resolved.append(&mut ids),
+                Err(error) => refused.push(nacl_drift_model::with_causes(error.as_ref())),
+            }
+        }
+        if refused.is_empty() {
+            Ok(resolved)
+        } else {
+            Err(refused.join("; ").into())
+        }
+    }
 }
 
 impl SecurityHub {
@@ -126,6 +162,168 @@ impl SecurityHub {
         }
         Ok(())
     }
+}
+
+impl SecurityHub {
+    /// Resolves nacl-drift's open findings on `acls` of `account`'s
+    /// `region` that are not `standing`; returns their ids.
+    async fn resolve_in(
+        &self,
+        account: &str,
+        region: &str,
+        acls: &BTreeSet<&str>,
+        standing: &BTreeSet<String>,
+    ) -> Result<Vec<String>, SourceError> {
+        let client = self.client(account, region)?;
+        let in_place =
+            |error: String| -> SourceError { format!("{error} (in {account}/{region})").into() };
+        let text = |value: &str, comparison| {
+            StringFilter::builder()
+                .value(value)
+                .comparison(comparison)
+                .build()
+        };
+        let filters = AwsSecurityFindingFilters::builder()
+            .generator_id(text("nacl-drift/", StringFilterComparison::Prefix))
+            .aws_account_id(text(account, StringFilterComparison::Equals))
+            .resource_region(text(region, StringFilterComparison::Equals))
+            .workflow_status(text("NEW", StringFilterComparison::Equals))
+            .workflow_status(text("NOTIFIED", StringFilterComparison::Equals))
+            .record_state(text("ACTIVE", StringFilterComparison::Equals))
+            .build();
+        let mut pages = client
+            .get_findings()
+            .filters(filters)
+            .max_results(100)
+            .into_paginator()
+            .send();
+        let mut gone: Vec<AwsSecurityFinding> = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|error| in_place(ApiError::new("GetFindings", error).to_string()))?;
+            // Again here: the filters are Security Hub's word alone.
+            gone.extend(
+                page.findings()
+                    .iter()
+                    .filter(|finding| is_gone(finding, account, region, acls, standing))
+                    .cloned(),
+            );
+        }
+        let now = DateTime::from(std::time::SystemTime::now())
+            .fmt(DateTimeFormat::DateTime)
+            .unwrap_or_default();
+        for batch in gone.chunks(BATCH) {
+            let passed = batch.iter().map(|finding| passed(finding, &now)).collect();
+            let answer = client
+                .batch_import_findings()
+                .set_findings(Some(passed))
+                .send()
+                .await
+                .map_err(|error| {
+                    in_place(ApiError::new("BatchImportFindings", error).to_string())
+                })?;
+            if answer.failed_count().unwrap_or_default() > 0 {
+                return Err(in_place(format!(
+                    "BatchImportFindings refused {} findings as PASSED",
+                    answer.failed_count().unwrap_or_default()
+                )));
+            }
+            let identifiers = batch.iter().map(|finding| {
+                AwsSecurityFindingIdentifier::builder()
+                    .set_id(finding.id().map(str::to_owned))
+                    .set_product_arn(finding.product_arn().map(str::to_owned))
+                    .build()
+            });
+            let answer = client
+                .batch_update_findings()
+                .set_finding_identifiers(Some(identifiers.collect()))
+                .workflow(
+                    WorkflowUpdate::builder()
+                        .status(WorkflowStatus::Resolved)
+                        .build(),
+                )
+                .note(
+                    NoteUpdate::builder()
+                        .text("nacl-drift read the NACL in sync: the drift is gone")
+                        .updated_by("nacl-drift")
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|error| {
+                    in_place(ApiError::new("BatchUpdateFindings", error).to_string())
+                })?;
+            if !answer.unprocessed_findings().is_empty() {
+                return Err(in_place(format!(
+                    "BatchUpdateFindings left {} findings unresolved",
+                    answer.unprocessed_findings().len()
+                )));
+            }
+        }
+        Ok(gone
+            .iter()
+            .filter_map(|finding| finding.id().map(str::to_owned))
+            .collect())
+    }
+}
+
+/// Whether `finding` is nacl-drift's, open, on one of `acls` of `account`'s
+/// `region`, and not among the drift that stands.
+fn is_gone(
+    finding: &AwsSecurityFinding,
+    account: &str,
+    region: &str,
+    acls: &BTreeSet<&str>,
+    standing: &BTreeSet<String>,
+) -> bool {
+    let open = finding
+        .workflow()
+        .and_then(|workflow| workflow.status())
+        .is_none_or(|status| [WorkflowStatus::New, WorkflowStatus::Notified].contains(status));
+    let on_read = finding.resources().iter().any(|resource| {
+        resource.region() == Some(region)
+            && resource
+                .details()
+                .and_then(|details| details.aws_ec2_network_acl())
+                .and_then(|acl| acl.network_acl_id())
+                .is_some_and(|acl| acls.contains(acl))
+    });
+    finding
+        .generator_id()
+        .is_some_and(|id| id.starts_with("nacl-drift/"))
+        && finding.aws_account_id() == Some(account)
+        && finding.record_state() != Some(&RecordState::Archived)
+        && open
+        && on_read
+        && finding.id().is_some_and(|id| !standing.contains(id))
+}
+
+/// `finding` again, as the provider re-imports it once its drift is gone:
+/// Compliance PASSED, updated and last observed `now`.
+fn passed(finding: &AwsSecurityFinding, now: &str) -> AwsSecurityFinding {
+    AwsSecurityFinding::builder()
+        .set_schema_version(finding.schema_version().map(str::to_owned))
+        .set_id(finding.id().map(str::to_owned))
+        .set_product_arn(finding.product_arn().map(str::to_owned))
+        .set_generator_id(finding.generator_id().map(str::to_owned))
+        .set_aws_account_id(finding.aws_account_id().map(str::to_owned))
+        .set_types(Some(finding.types().to_vec()))
+        .set_created_at(finding.created_at().map(str::to_owned))
+        .updated_at(now)
+        .set_first_observed_at(finding.first_observed_at().map(str::to_owned))
+        .last_observed_at(now)
+        .set_severity(finding.severity().cloned())
+        .set_title(finding.title().map(str::to_owned))
+        .set_description(finding.description().map(str::to_owned))
+        .set_resources(Some(finding.resources().to_vec()))
+        .set_product_fields(finding.product_fields().cloned())
+        .compliance(
+            Compliance::builder()
+                .status(ComplianceStatus::Passed)
+                .build(),
+        )
+        .record_state(RecordState::Active)
+        .build()
 }
 
 /// `finding` as the SDK has it.

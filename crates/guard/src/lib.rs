@@ -113,7 +113,22 @@ pub trait Hub: Clone + Send + Sync + 'static {
         &self,
         findings: &[nacl_drift_findings::Finding],
     ) -> impl Future<Output = Result<(), SourceError>> + Send;
+
+    /// Resolves nacl-drift's findings that stand open (workflow `NEW` or
+    /// `NOTIFIED`) on the NACLs a reconcile `read` whole, but are not among
+    /// the drift that stands (`standing`, by id): whoever fixed it, a person
+    /// or `apply`. Compliance `PASSED` on re-import, workflow `RESOLVED`
+    /// as Security Hub requires it (BatchUpdateFindings: a re-import does
+    /// not change a workflow). Returns the ids it resolved.
+    fn resolve_gone(
+        &self,
+        read: &BTreeSet<ReadNacl>,
+        standing: &BTreeSet<String>,
+    ) -> impl Future<Output = Result<Vec<String>, SourceError>> + Send;
 }
+
+/// A NACL a reconcile read whole: its account, region and id.
+pub type ReadNacl = (AccountId, Region, NetworkAclId);
 
 /// A topic that the guard publishes an [`Alert`] to for each reconcile
 /// that found drift (SNS at the edge).
@@ -441,6 +456,51 @@ fn findings_of(reconciled: &Reconciled) -> Vec<nacl_drift_findings::Finding> {
     findings
 }
 
+/// The NACLs `comparison` read whole: of the baselines it compared (not
+/// skipped, their account-region read), and live in their VPCs.
+/// Only on these may a finding be resolved because its drift is gone.
+fn read_whole(comparison: &nacl_drift_reconcile::Comparison) -> BTreeSet<ReadNacl> {
+    let report = &comparison.report;
+    let unread = |account: &AccountId, region: &Region| {
+        report
+            .errors
+            .iter()
+            .any(|error| &error.account == account && &error.region == region)
+    };
+    let compared: Vec<&nacl_drift_model::Baseline> = comparison
+        .files
+        .iter()
+        .filter(|(path, baseline)| {
+            comparison.accounts.contains(&baseline.account)
+                && !unread(&baseline.account, &baseline.region)
+                && !report
+                    .skipped
+                    .iter()
+                    .any(|skipped| skipped.path.as_ref() == Some(path))
+        })
+        .map(|(_, baseline)| baseline)
+        .collect();
+    let baseline_acls = compared.iter().flat_map(|baseline| {
+        baseline.network_acls.iter().map(|acl| {
+            (
+                baseline.account.clone(),
+                baseline.region.clone(),
+                acl.id.clone(),
+            )
+        })
+    });
+    // Live NACLs of the compared VPCs alone: a read may hold more.
+    let live_acls = comparison.live.iter().filter_map(|acl| {
+        let baseline = compared.iter().find(|baseline| acl.is_in(baseline))?;
+        Some((
+            baseline.account.clone(),
+            baseline.region.clone(),
+            acl.observed.acl.id.clone(),
+        ))
+    });
+    baseline_acls.chain(live_acls).collect()
+}
+
 /// One reconcile, with everything it needs: it can run on a task of its own.
 pub struct Job<E: Edge> {
     reach: Reach,
@@ -500,10 +560,19 @@ impl<E: Edge> Job<E> {
                 }
                 if let Some(hub) = &self.hub {
                     let findings = findings_of(&reconciled);
-                    if !findings.is_empty() {
-                        let imported = hub.import(&findings).await;
-                        line.imported(&findings, imported);
-                    }
+                    let standing: BTreeSet<String> = findings
+                        .iter()
+                        .filter(|finding| finding.workflow.status != "RESOLVED")
+                        .map(|finding| finding.id.clone())
+                        .collect();
+                    let imported = if findings.is_empty() {
+                        Ok(())
+                    } else {
+                        hub.import(&findings).await
+                    };
+                    let latest = reconciled.after.as_ref().unwrap_or(&reconciled.before);
+                    let gone = hub.resolve_gone(&read_whole(latest), &standing).await;
+                    line.imported(&findings, imported, gone);
                 }
                 Ok(line)
             }

@@ -286,19 +286,37 @@ impl Line {
     }
 
     /// Records the import of `findings`, or why it failed.
+    /// Records the findings imported, and those resolved because their
+    /// drift is gone (`gone`, their ids), or why either failed; nothing
+    /// when there was neither.
     pub(crate) fn imported(
         &mut self,
         findings: &[nacl_drift_findings::Finding],
         imported: Result<(), SourceError>,
+        gone: Result<Vec<String>, SourceError>,
     ) {
-        let resolved = findings
+        let mut resolved: BTreeSet<&str> = findings
             .iter()
             .filter(|finding| finding.workflow.status == "RESOLVED")
-            .count();
+            .map(|finding| finding.id.as_str())
+            .collect();
+        let (gone, gone_error) = match gone {
+            Ok(ids) => (ids, None),
+            Err(error) => (Vec::new(), Some(error)),
+        };
+        let errors: Vec<String> = [imported.err(), gone_error]
+            .into_iter()
+            .flatten()
+            .map(|error| with_causes(error.as_ref()))
+            .collect();
+        resolved.extend(gone.iter().map(String::as_str));
+        if findings.is_empty() && gone.is_empty() && errors.is_empty() {
+            return;
+        }
         self.security_hub = Some(HubImport {
             findings: findings.len(),
-            resolved,
-            error: imported.err().map(|error| with_causes(error.as_ref())),
+            resolved: resolved.len(),
+            error: (!errors.is_empty()).then(|| errors.join("; ")),
         });
     }
 

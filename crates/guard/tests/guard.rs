@@ -712,3 +712,54 @@ async fn the_lambda_merges_and_rate_limits_as_watch_does() {
     );
     assert_eq!(reads(), 3);
 }
+
+/// A finding is resolved at the first reconcile that reads its NACL in
+/// sync, whoever fixed the drift: here a person, while the brake held the
+/// NACL. A NACL the reconcile did not reach keeps its finding open.
+#[tokio::test(start_paused = true)]
+async fn a_finding_is_resolved_once_its_drift_is_gone_whoever_fixed_it() {
+    let other = one_vpc()
+        .replace("acl-0db", "acl-1db")
+        .replace("vpc-0prod", "vpc-0other");
+    let estate = Estate::of(&one_vpc());
+    estate.add(&other);
+    let hub = MemoryHub::default();
+    let (mut guard, ec2) = guard_alerting(&estate, 1, None, hub.clone());
+    ec2.add(&other);
+    let id = "nacl-drift/111122223333/us-east-1/acl-0db/entry_deleted/ingress/80";
+    let reconcile = async |guard: &mut Guard<Memory>, reach: Reach| {
+        let baselines = guard.baselines().expect("baselines");
+        let line = guard
+            .reconcile(&baselines, reach, Trigger::Poll, Vec::new())
+            .await
+            .expect("a line");
+        serde_json::from_str::<Value>(&line.json()).expect("JSON")
+    };
+    // One restore, then the brake holds the NACL: the drift stands, NEW.
+    ec2.delete_rule("acl-0db", 80);
+    reconcile(&mut guard, Reach::Everything).await;
+    ec2.delete_rule("acl-0db", 80);
+    reconcile(&mut guard, Reach::Everything).await;
+    assert_eq!(hub.finding(id).expect("the finding").workflow.status, "NEW");
+
+    // Someone puts the deny back by hand.
+    let baseline = nacl_drift_fixtures::baseline_of(&one_vpc());
+    let entries = baseline.network_acls[0].entries.clone();
+    ec2.edit("acl-0db", |live| *live = entries);
+    let elsewhere: BTreeSet<nacl_drift_model::Vpc> = BTreeSet::from([nacl_drift_model::Vpc {
+        account: ACCOUNT.parse().expect("account"),
+        region: "us-east-1".parse().expect("region"),
+        vpc_id: "vpc-0other".parse().expect("vpc"),
+    }]);
+    let line = reconcile(&mut guard, Reach::Vpcs(elsewhere)).await;
+    assert_eq!(
+        hub.finding(id).expect("the finding").workflow.status,
+        "NEW",
+        "not read by this reconcile: {line}"
+    );
+    let line = reconcile(&mut guard, Reach::Everything).await;
+    let finding = hub.finding(id).expect("the finding");
+    assert_eq!(finding.workflow.status, "RESOLVED", "{line}");
+    assert_eq!(finding.compliance.status, "PASSED");
+    assert_eq!(line["security_hub"]["resolved"], 1, "{line}");
+}
