@@ -9,17 +9,24 @@ use crate::support::{Run, files_below, nacl_drift, repo_root, run};
 /// `diff --format FORMAT` of the fixed estate, run in its folder: relative
 /// paths, so the output is the same on every machine.
 pub fn fixture_diff(format: &str) -> Run {
+    fixture_diff_with(format, &[])
+}
+
+/// The same, with `extra` flags.
+fn fixture_diff_with(format: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "diff",
+        "--baseline-dir",
+        "baselines",
+        "--live-file",
+        "live-us-east-1.json",
+        "--format",
+        format,
+    ];
+    args.extend(extra);
     run(
         nacl_drift().current_dir(repo_root().join("tests/fixtures/diff")),
-        &[
-            "diff",
-            "--baseline-dir",
-            "baselines",
-            "--live-file",
-            "live-us-east-1.json",
-            "--format",
-            format,
-        ],
+        &args,
     )
 }
 
@@ -44,16 +51,9 @@ fn assert_format(format: &str, golden: &str) {
 fn one_run_writes_every_format() {
     let out = tempfile::tempdir().expect("temp dir");
     let file = |name: &str| out.path().join(name).to_str().expect("UTF-8").to_owned();
-    let result = run(
-        nacl_drift().current_dir(repo_root().join("tests/fixtures/diff")),
+    let result = fixture_diff_with(
+        "table",
         &[
-            "diff",
-            "--baseline-dir",
-            "baselines",
-            "--live-file",
-            "live-us-east-1.json",
-            "--format",
-            "table",
             "--write",
             &format!("json={}", file("report.json")),
             "--write",
