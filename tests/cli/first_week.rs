@@ -740,34 +740,33 @@ fn day_one_lint_tells_default_nacls_apart_and_accept_selects_them() {
         table.stdout.contains("acl-93default (default)"),
         "{table:?}"
     );
+    // With `selector` in an [[accept]] of internet exposure, exactly the
+    // findings `expected` says are accepted.
+    let accepting = |selector: &str, expected: &dyn Fn(&Value) -> bool| {
+        fs::write(
+            dir.path().join("nacl-drift.toml"),
+            format!(
+                "[[accept]]\n{selector}kind = \"internet_exposure\"\nreason = \"reviewed\"\nexpires = 2999-12-31\n"
+            ),
+        )
+        .expect("write");
+        let json = lint(&["--format", "json"]);
+        let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
+        for finding in report["findings"].as_array().expect("findings") {
+            let is_exposure = finding["kind"] == "internet_exposure";
+            let accepted = finding["accepted"].is_object();
+            assert_eq!(accepted, is_exposure && expected(finding), "{finding:#}");
+        }
+    };
     // [[accept]] selects default NACLs.
-    fs::write(
-        dir.path().join("nacl-drift.toml"),
-        "[[accept]]\nis_default = true\nkind = \"internet_exposure\"\nreason = \"default NACLs: reviewed\"\nexpires = 2999-12-31\n",
-    )
-    .expect("write");
-    let json = lint(&["--format", "json"]);
-    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
-    for finding in report["findings"].as_array().expect("findings") {
-        let accepted = finding["accepted"].is_object();
-        let expected = finding["is_default"] == true && finding["kind"] == "internet_exposure";
-        assert_eq!(accepted, expected, "{finding:#}");
-    }
+    accepting("is_default = true\n", &|finding| {
+        finding["is_default"] == true
+    });
     // The book's example: the unused default NACLs alone. The default NACL
     // that holds a subnet stays checked, and the gate fails on it.
-    fs::write(
-        dir.path().join("nacl-drift.toml"),
-        "[[accept]]\nis_default = true\nunused = true\nkind = \"internet_exposure\"\nreason = \"Unused default NACLs\"\nexpires = 2999-12-31\n",
-    )
-    .expect("write");
-    let json = lint(&["--format", "json"]);
-    let report: Value = serde_json::from_str(&json.stdout).expect("JSON");
-    for finding in report["findings"].as_array().expect("findings") {
-        let accepted = finding["accepted"].is_object();
-        let expected =
-            finding["network_acl_id"] == "acl-93default" && finding["kind"] == "internet_exposure";
-        assert_eq!(accepted, expected, "{finding:#}");
-    }
+    accepting("is_default = true\nunused = true\n", &|finding| {
+        finding["network_acl_id"] == "acl-93default"
+    });
     assert_eq!(
         lint(&["--fail-on", "critical"]).code,
         2,

@@ -139,29 +139,41 @@ impl SecurityHub {
         let client = self.client(account, region)?;
         for batch in findings.chunks(BATCH) {
             let converted = batch.iter().map(|finding| convert(finding)).collect();
-            let answer = client
-                .batch_import_findings()
-                .set_findings(Some(converted))
-                .send()
-                .await
-                .map_err(|error| {
-                    let error = ApiError::new("BatchImportFindings", error);
-                    format!("{error} (in {account}/{region})")
-                })?;
-            if let Some(failed) = answer.failed_findings().first() {
-                return Err(format!(
-                    "BatchImportFindings refused {} of {} findings in {account}/{region}: {}: {} {}",
-                    answer.failed_count().unwrap_or_default(),
-                    batch.len(),
-                    failed.id().unwrap_or_default(),
-                    failed.error_code().unwrap_or_default(),
-                    failed.error_message().unwrap_or_default()
-                )
-                .into());
-            }
+            import_batch(&client, converted, account, region).await?;
         }
         Ok(())
     }
+}
+
+/// One BatchImportFindings call in `account`'s `region`; an error when it
+/// fails, or refuses any finding (naming the first and why).
+async fn import_batch(
+    client: &aws_sdk_securityhub::Client,
+    findings: Vec<AwsSecurityFinding>,
+    account: &str,
+    region: &str,
+) -> Result<(), SourceError> {
+    let count = findings.len();
+    let answer = client
+        .batch_import_findings()
+        .set_findings(Some(findings))
+        .send()
+        .await
+        .map_err(|error| {
+            let error = ApiError::new("BatchImportFindings", error);
+            format!("{error} (in {account}/{region})")
+        })?;
+    if let Some(failed) = answer.failed_findings().first() {
+        return Err(format!(
+            "BatchImportFindings refused {} of {count} findings in {account}/{region}: {}: {} {}",
+            answer.failed_count().unwrap_or_default(),
+            failed.id().unwrap_or_default(),
+            failed.error_code().unwrap_or_default(),
+            failed.error_message().unwrap_or_default()
+        )
+        .into());
+    }
+    Ok(())
 }
 
 impl SecurityHub {
@@ -214,20 +226,7 @@ impl SecurityHub {
             .unwrap_or_default();
         for batch in gone.chunks(BATCH) {
             let passed = batch.iter().map(|finding| passed(finding, &now)).collect();
-            let answer = client
-                .batch_import_findings()
-                .set_findings(Some(passed))
-                .send()
-                .await
-                .map_err(|error| {
-                    in_place(ApiError::new("BatchImportFindings", error).to_string())
-                })?;
-            if answer.failed_count().unwrap_or_default() > 0 {
-                return Err(in_place(format!(
-                    "BatchImportFindings refused {} findings as PASSED",
-                    answer.failed_count().unwrap_or_default()
-                )));
-            }
+            import_batch(&client, passed, account, region).await?;
             let identifiers = batch.iter().map(|finding| {
                 AwsSecurityFindingIdentifier::builder()
                     .set_id(finding.id().map(str::to_owned))
