@@ -274,6 +274,57 @@ async fn an_sqs_batch_reports_the_message_that_failed() {
     let _ = function.wait();
 }
 
+/// Security Hub fails every import for a while (HTTP 500, nine times: the
+/// SDK's three attempts, each of the guard's three): the event's restore
+/// stands, but it fails, so that Lambda delivers it again; delivered again
+/// (the NACL in sync by then), the function imports the finding it could
+/// not send. Without that, a restore would lose its incident's finding.
+#[tokio::test]
+async fn a_finding_that_security_hub_refused_is_sent_when_the_event_comes_again() {
+    let (emulator, estate, dir) = snapshotted();
+    emulator.events(&["hub"]);
+    let db = id(&estate, "/us-east-1/network_acls/db");
+    delete_ingress(&emulator, "us-east-1", db, 80).await;
+    let proxy = emulator.proxy(&["--hub-fail-imports", "9"]);
+    let event = deleted("us-east-1", "e-db", db, 80);
+    let mut api = RuntimeApi::start(&[event.clone(), event]);
+    let mut function = start_function(
+        &api,
+        &package(dir.path()),
+        &proxy.endpoint,
+        &[("NACL_DRIFT_SECURITY_HUB", "true")],
+    );
+
+    let (kind, error) = api.answer();
+    assert_eq!(kind, "error", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("alert or findings could not be sent"),
+        "{error}"
+    );
+    let (kind, line) = api.answer();
+    let _ = function.kill();
+    let _ = function.wait();
+    assert_eq!(kind, "response", "{line}");
+    assert_eq!(
+        line["changes"],
+        json!([]),
+        "restored the first time: {line}"
+    );
+    assert_eq!(line["security_hub"]["findings"], 1, "{line}");
+    assert!(line["security_hub"].get("error").is_none(), "{line}");
+    let held = emulator.events(&["findings"]);
+    let finding_id = format!("nacl-drift/123456789012/us-east-1/{db}/entry_deleted/ingress/80");
+    let finding = held["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["Id"] == finding_id.as_str())
+        .unwrap_or_else(|| panic!("the finding: {held}"));
+    assert_eq!(finding["Compliance"]["Status"], "PASSED", "{finding}");
+}
+
 /// Outside Lambda, `nacl-drift lambda` says so and changes nothing.
 #[test]
 fn the_lambda_outside_lambda_is_refused() {

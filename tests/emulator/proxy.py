@@ -5,7 +5,7 @@
              [--deny-region REGION] [--deny-action ACTION] [--deny-assume-role ACCOUNT]
              [--count FILE] [--keys FILE]
              [--dry-run permit|refuse] [--lookup-events empty] [--no-vpcs-in REGION]
-             [--hub-off-in REGION] [--hub-updates FILE]
+             [--hub-off-in REGION] [--hub-updates FILE] [--hub-fail-imports COUNT]
 
 It prints the port it listens on, then forwards every request to the
 upstream, unchanged, except that:
@@ -35,6 +35,9 @@ upstream, unchanged, except that:
   emulator does not implement) is answered as AWS answers it, every
   finding processed, and each request's body is appended to FILE, a line
   each;
+- with --hub-fail-imports, the first COUNT BatchImportFindings calls get
+  Security Hub's `InternalException` (HTTP 500), a passing fault that the
+  SDK retries too;
 - with --count, each request's service and action is appended to FILE, one
   line each (`sts AssumeRole`), to count the API calls a run makes;
 - with --keys, each request's service and the access key id that signed it
@@ -71,6 +74,7 @@ EC2_DRY_RUN_PERMITTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 NO_EVENTS = b'{"Events": []}'
 
+HUB_INTERNAL = b'{"__type": "InternalException", "Message": "Internal service error"}'
 HUB_OFF = b'{"__type": "InvalidAccessException", "Message": "Account 123456789012 is not subscribed to AWS Security Hub"}'
 
 # What EC2 answers a Describe call that finds nothing.
@@ -97,9 +101,11 @@ def main():
     parser.add_argument("--no-vpcs-in", metavar="REGION")
     parser.add_argument("--hub-off-in", metavar="REGION")
     parser.add_argument("--hub-updates", metavar="FILE")
+    parser.add_argument("--hub-fail-imports", type=int, default=0, metavar="COUNT")
     args = parser.parse_args()
     upstream = urllib.parse.urlsplit(args.upstream)
     count_lock = threading.Lock()
+    imports_to_fail = [args.hub_fail_imports]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -143,6 +149,11 @@ def main():
                 return self.answer(200, EC2_NONE.format(action=action, items=EC2_ITEMS[action]).encode())
             if service == "securityhub" and region == args.hub_off_in:
                 return self.answer(401, HUB_OFF, "application/json")
+            if (service == "securityhub" and self.path.startswith("/findings/import")
+                    and imports_to_fail[0] > 0):
+                with count_lock:
+                    imports_to_fail[0] -= 1
+                return self.answer(500, HUB_INTERNAL, "application/json")
             if (service == "securityhub" and args.hub_updates
                     and self.command == "PATCH" and self.path.startswith("/findings/batchupdate")):
                 with count_lock, open(args.hub_updates, "a") as updates:

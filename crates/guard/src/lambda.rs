@@ -13,7 +13,9 @@
 //! across invocations (the guard keeps the times).
 //!
 //! The answer is the reconcile's line, as `watch` prints it, or
-//! `{"ignored": why}` for an event that asks nothing. The binary runs the
+//! `{"ignored": why}` for an event that asks nothing. A reconcile whose
+//! alert or findings could not be sent (after [`crate::HUB_RETRY_WAITS`]
+//! for Security Hub) fails its message or event, so that it comes again. The binary runs the
 //! Runtime API loop and prints what is said.
 
 use std::time::Duration;
@@ -21,7 +23,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::queue::{Message, handle_batch};
-use crate::{Edge, Guard, GuardError, Said};
+use crate::{Edge, Guard, GuardError, Said, Standing};
 
 /// The shortest time between two sweeps a schedule asks for: EventBridge
 /// schedules fire at most once a minute, so more are duplicates, or
@@ -58,9 +60,11 @@ pub async fn answer<E: Edge>(
     };
     let ids: Vec<String> = batch.iter().map(|message| message.id.clone()).collect();
     let mut lines = Vec::new();
+    let mut unsent = false;
     let handled = handle_batch(guard, batch, SWEEP_GAP, &mut |said| {
         if let Said::Line(line) = &said {
             lines.push(serde_json::to_value(line).expect("a line always serialises"));
+            unsent |= line.read_everything() && line.standing() == Standing::Failed;
         }
         say(said);
     })
@@ -71,6 +75,7 @@ pub async fn answer<E: Edge>(
         return match (handled.ignored.first(), lines.pop()) {
             (Some((_, why)), _) => Ok(json!({ "ignored": why })),
             _ if !handled.held.is_empty() => Err(GuardError::Held),
+            _ if handled.done.is_empty() && unsent => Err(GuardError::Unsent),
             _ if handled.done.is_empty() => Err(GuardError::Unread),
             (None, Some(line)) => Ok(line),
             (None, None) => Err(GuardError::Unread),

@@ -44,6 +44,7 @@ use std::time::Duration;
 use nacl_drift_apply::{NaclApi, Pace, PlanOptions};
 use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_config::Config;
+use nacl_drift_findings::Finding;
 use nacl_drift_model::{AccountId, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
     AssetSource, Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled,
@@ -109,10 +110,7 @@ pub trait Edge: Send + Sync + 'static {
 pub trait Hub: Clone + Send + Sync + 'static {
     /// Imports `findings` (a re-import of an id updates its finding); a
     /// failure is reported, and never blocks or undoes a restore.
-    fn import(
-        &self,
-        findings: &[nacl_drift_findings::Finding],
-    ) -> impl Future<Output = Result<(), SourceError>> + Send;
+    fn import(&self, findings: &[Finding]) -> impl Future<Output = Result<(), SourceError>> + Send;
 
     /// Resolves nacl-drift's findings that stand open (workflow `NEW` or
     /// `NOTIFIED`) on the NACLs a reconcile `read` whole, but are not among
@@ -125,6 +123,49 @@ pub trait Hub: Clone + Send + Sync + 'static {
         read: &BTreeSet<ReadNacl>,
         standing: &BTreeSet<String>,
     ) -> impl Future<Output = Result<Vec<String>, SourceError>> + Send;
+}
+
+/// The waits before each retry of a Security Hub call that failed. The
+/// SDK retries a throttled or failed request on its own; these retry the
+/// call as a whole, refused findings included, so that a passing fault
+/// loses no finding. A call that fails every time fails the reconcile's
+/// message, which comes again (SQS, Lambda).
+pub const HUB_RETRY_WAITS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
+
+/// The outcome of a call made again, after [`HUB_RETRY_WAITS`], while it
+/// failed.
+pub(crate) struct Retried<T> {
+    /// The last attempt's outcome.
+    pub(crate) outcome: Result<T, SourceError>,
+    /// How many attempts it took.
+    pub(crate) attempts: usize,
+}
+
+impl<T> Retried<T> {
+    /// An outcome that took one attempt.
+    fn once(outcome: Result<T, SourceError>) -> Retried<T> {
+        Retried {
+            outcome,
+            attempts: 1,
+        }
+    }
+
+    /// Calls `call` until it succeeds, at most once more per wait.
+    async fn call<F: Future<Output = Result<T, SourceError>>>(
+        mut call: impl FnMut() -> F,
+    ) -> Retried<T> {
+        let mut attempts = 1;
+        let mut outcome = call().await;
+        for wait in HUB_RETRY_WAITS {
+            if outcome.is_ok() {
+                break;
+            }
+            tokio::time::sleep(wait).await;
+            attempts += 1;
+            outcome = call().await;
+        }
+        Retried { outcome, attempts }
+    }
 }
 
 /// A NACL a reconcile read whole: its account, region and id.
@@ -175,6 +216,10 @@ pub enum GuardError {
     /// An account-region an event asked about could not be read.
     #[error("an account-region of the event could not be read")]
     Unread,
+    /// The reconcile's alert or findings could not be sent: the event
+    /// comes again.
+    #[error("the reconcile's alert or findings could not be sent (the line says why)")]
+    Unsent,
     /// The event waits: a call that could have changed every VPC of its
     /// account and region was reconciled there moments ago.
     #[error("held: its account and region were reconciled whole less than {}s ago; it comes again", queue::WHOLE_PLACE_GAP.as_secs())]
@@ -251,6 +296,10 @@ pub struct Guard<E: Edge> {
     /// When sweeps and whole-place reconciles last started: what a sender
     /// may cost is bounded across batches and invocations.
     rates: queue::Rates,
+    /// Findings whose import failed, by id: the next reconcile of their
+    /// account and region imports them again (the finding of a drift
+    /// restored meanwhile would otherwise be lost).
+    unsent: BTreeMap<String, Finding>,
 }
 
 impl<E: Edge> Guard<E> {
@@ -265,6 +314,7 @@ impl<E: Edge> Guard<E> {
             identity,
             seen: Seen::default(),
             rates: queue::Rates::default(),
+            unsent: BTreeMap::new(),
         }
     }
 
@@ -396,25 +446,48 @@ impl<E: Edge> Guard<E> {
                 .map(|flapping| (flapping.network_acl_id.clone(), flapping.reason()))
                 .collect(),
         };
+        let places = baselines.places();
+        let unsent = self
+            .unsent
+            .values()
+            .filter(|finding| {
+                let region = finding.resources.first().map(|resource| &resource.region);
+                places.iter().any(|place| {
+                    place.account.as_str() == finding.aws_account_id
+                        && region.is_some_and(|region| region == place.region.as_str())
+                })
+            })
+            .cloned()
+            .collect();
         Ok(Job {
             reach,
             trigger,
             events,
             own_calls,
             held,
-            clients: self.edge.clients(baselines.places()),
+            clients: self.edge.clients(places),
             baselines,
             source: self.edge.source(),
             policy,
             config: Arc::clone(&self.config),
             topic: self.edge.topic(),
             hub: self.edge.hub(),
+            unsent,
             assets: self.settings.assets,
         })
     }
 
     /// The line of a finished job; its restores count toward the brake.
     pub fn finish(&mut self, done: Done<E>) -> Result<Line, GuardError> {
+        if let Some(Imported { findings, sent }) = done.imported {
+            for finding in findings {
+                if sent {
+                    self.unsent.remove(&finding.id);
+                } else {
+                    self.unsent.insert(finding.id.clone(), finding);
+                }
+            }
+        }
         let line = done.line?;
         for restored in line.restored_calls(CallStatus::Done) {
             self.brake
@@ -439,7 +512,7 @@ impl<E: Edge> Guard<E> {
 
 /// The findings of a reconcile's changes: those a verified restore undid
 /// are resolved.
-fn findings_of(reconciled: &Reconciled) -> Vec<nacl_drift_findings::Finding> {
+fn findings_of(reconciled: &Reconciled) -> Vec<Finding> {
     let now = std::time::SystemTime::now();
     let mut findings = nacl_drift_findings::findings(&reconciled.before, now);
     if let Some(after) = &reconciled.after {
@@ -516,6 +589,8 @@ pub struct Job<E: Edge> {
     config: Arc<Config>,
     topic: Option<E::Topic>,
     hub: Option<E::Hub>,
+    /// The guard's findings of its places whose import failed before.
+    unsent: Vec<Finding>,
     /// Whether to find the assets behind each effect.
     assets: bool,
 }
@@ -525,6 +600,14 @@ pub struct Done<E: Edge> {
     /// The job.
     pub job: Job<E>,
     line: Result<Line, ReconcileError>,
+    imported: Option<Imported>,
+}
+
+/// The findings a reconcile imported, or tried to.
+struct Imported {
+    findings: Vec<Finding>,
+    /// Whether the import succeeded.
+    sent: bool,
 }
 
 impl<E: Edge> Job<E> {
@@ -540,6 +623,7 @@ impl<E: Edge> Job<E> {
             &self.config,
         )
         .await;
+        let mut sent_findings = None;
         let line = match reconciled {
             Ok(mut reconciled) => {
                 if self.assets {
@@ -559,26 +643,40 @@ impl<E: Edge> Job<E> {
                     line.alerted(topic.name(), alerts.len(), published);
                 }
                 if let Some(hub) = &self.hub {
-                    let findings = findings_of(&reconciled);
+                    let mut findings = findings_of(&reconciled);
                     let standing: BTreeSet<String> = findings
                         .iter()
                         .filter(|finding| finding.workflow.status != "RESOLVED")
                         .map(|finding| finding.id.clone())
                         .collect();
+                    let fresh: BTreeSet<String> =
+                        findings.iter().map(|finding| finding.id.clone()).collect();
+                    findings.extend(
+                        std::mem::take(&mut self.unsent)
+                            .into_iter()
+                            .filter(|finding| !fresh.contains(&finding.id)),
+                    );
                     let imported = if findings.is_empty() {
-                        Ok(())
+                        Retried::once(Ok(()))
                     } else {
-                        hub.import(&findings).await
+                        Retried::call(|| hub.import(&findings)).await
                     };
                     let latest = reconciled.after.as_ref().unwrap_or(&reconciled.before);
-                    let gone = hub.resolve_gone(&read_whole(latest), &standing).await;
+                    let read = read_whole(latest);
+                    let gone = Retried::call(|| hub.resolve_gone(&read, &standing)).await;
+                    let sent = imported.outcome.is_ok();
                     line.imported(&findings, imported, gone);
+                    sent_findings = Some(Imported { findings, sent });
                 }
                 Ok(line)
             }
             Err(error) => Err(error),
         };
-        Done { job: self, line }
+        Done {
+            job: self,
+            line,
+            imported: sent_findings,
+        }
     }
 
     /// What it covers.

@@ -16,7 +16,7 @@ use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId, w
 use nacl_drift_reconcile::{Reconciled, SourceError};
 use serde::Serialize;
 
-use crate::{Edge, Job, Trigger};
+use crate::{Edge, Job, Retried, Trigger};
 
 /// Where a line leaves the estate, from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,7 +26,7 @@ pub enum Standing {
     /// Drift remains.
     Drifted,
     /// An account-region could not be read (not known to be in sync), or
-    /// the alert could not be published.
+    /// the alert could not be published, or the findings imported.
     Failed,
 }
 
@@ -82,8 +82,16 @@ pub struct Line {
 pub(crate) struct HubImport {
     findings: usize,
     resolved: usize,
+    /// How many calls were made again after a failure
+    /// ([`crate::HUB_RETRY_WAITS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    retries: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// The alert about a reconcile's drift.
@@ -279,9 +287,14 @@ impl Line {
 
     /// Why the findings of this reconcile could not be imported.
     pub fn unimported(&self) -> Option<String> {
-        let error = self.security_hub.as_ref()?.error.as_ref()?;
+        let import = self.security_hub.as_ref()?;
+        let error = import.error.as_ref()?;
+        let retried = match import.retries {
+            0 => String::new(),
+            retries => format!(" (retried {retries} times)"),
+        };
         Some(format!(
-            "could not import the findings into Security Hub: {error}"
+            "could not import the findings into Security Hub{retried}: {error}"
         ))
     }
 
@@ -292,9 +305,11 @@ impl Line {
     pub(crate) fn imported(
         &mut self,
         findings: &[nacl_drift_findings::Finding],
-        imported: Result<(), SourceError>,
-        gone: Result<Vec<String>, SourceError>,
+        imported: Retried<()>,
+        gone: Retried<Vec<String>>,
     ) {
+        let retries = imported.attempts + gone.attempts - 2;
+        let (imported, gone) = (imported.outcome, gone.outcome);
         let mut resolved: BTreeSet<&str> = findings
             .iter()
             .filter(|finding| finding.workflow.status == "RESOLVED")
@@ -316,6 +331,7 @@ impl Line {
         self.security_hub = Some(HubImport {
             findings: findings.len(),
             resolved: resolved.len(),
+            retries,
             error: (!errors.is_empty()).then(|| errors.join("; ")),
         });
     }

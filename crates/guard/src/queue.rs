@@ -4,7 +4,8 @@
 //! afresh. Reconciles of one VPC never overlap, and a sweep of everything
 //! (on start, every sweep interval, or on a scheduled event) runs alone. A
 //! message is deleted once every reconcile it asked for is done; when one
-//! fails, it is left to come back (SQS delivers it again after its
+//! fails (an account-region unread, or its alert or findings unsent after
+//! retries), it is left to come back (SQS delivers it again after its
 //! visibility timeout, and a redrive policy moves it to a dead-letter
 //! queue in the end).
 //!
@@ -591,8 +592,10 @@ impl<R> Inbox<R> {
         let (succeeded, standing) = match guard.finish(done) {
             Ok(line) => {
                 // An account-region that could not be read was not
-                // checked: its messages come back.
-                let outcome = (line.read_everything(), line.standing());
+                // checked, an alert or a finding that could not be sent
+                // is lost: its messages come back.
+                let standing = line.standing();
+                let outcome = (standing != Standing::Failed, standing);
                 say(Said::Line(Box::new(line)));
                 outcome
             }

@@ -482,6 +482,56 @@ async fn a_security_hub_that_is_not_enabled_never_stops_the_restore() {
     );
 }
 
+/// A Security Hub import that fails for a moment is made again after a
+/// wait: the finding is lost neither to a passing fault nor to the
+/// restore that removed its drift meanwhile.
+#[tokio::test(start_paused = true)]
+async fn a_failed_import_is_retried_and_then_carried_to_the_next_reconcile() {
+    let estate = Estate::of(&one_vpc());
+    let id = "nacl-drift/111122223333/us-east-1/acl-0db/entry_deleted/ingress/80";
+
+    // Two failures: the third attempt imports it.
+    let hub = MemoryHub::failing(2);
+    let (mut guard, ec2) = guard_alerting(&estate, 3, None, hub.clone());
+    let started = tokio::time::Instant::now();
+    let line = after_a_deletion(&mut guard, &ec2).await;
+    assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
+    let answer: Value = serde_json::from_str(&line.json()).expect("JSON");
+    assert_eq!(answer["security_hub"]["retries"], 2, "{answer}");
+    assert_eq!(
+        started.elapsed(),
+        nacl_drift_guard::HUB_RETRY_WAITS.iter().sum::<Duration>()
+    );
+    assert_eq!(
+        hub.finding(id).expect("imported").workflow.status,
+        "RESOLVED"
+    );
+
+    // Three: the reconcile fails (its message comes again), and the next
+    // reconcile of the place imports the finding, though its drift is
+    // restored and that reconcile finds none.
+    let hub = MemoryHub::failing(3);
+    let (mut guard, ec2) = guard_alerting(&estate, 3, None, hub.clone());
+    let line = after_a_deletion(&mut guard, &ec2).await;
+    assert_eq!(ec2.entries("acl-0db").len(), 2, "restored all the same");
+    assert_eq!(line.standing(), Standing::Failed);
+    let unimported = line.unimported().expect("the import failed");
+    assert!(
+        unimported.contains("(retried 2 times): BatchImportFindings failed: InternalException"),
+        "{unimported}"
+    );
+    assert!(hub.is_empty());
+    let baselines = guard.baselines().expect("baselines");
+    let line = guard
+        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .await
+        .expect("a line");
+    assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
+    let finding = hub.finding(id).expect("imported at the next reconcile");
+    assert_eq!(finding.workflow.status, "RESOLVED");
+    assert_eq!(finding.compliance.status, "PASSED");
+}
+
 /// `one_vpc` with `count` more NACLs, each with 50 tags of 250 characters
 /// whose values start with `value`: as much text as AWS lets a NACL carry.
 fn heavily_tagged(count: usize, value: char) -> String {
