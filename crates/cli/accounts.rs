@@ -7,7 +7,6 @@
 //! `NACL_DRIFT_ROLE_NAME`, ...), as the organization's Lambda guard takes
 //! no arguments.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -177,27 +176,14 @@ impl AccountSettings {
                         role: (account.id != caller)
                             .then(|| RoleArn::in_account(&account.id, role_name)),
                         external_id: external_id.clone(),
-                        id: account.id,
                         name: account.name,
-                        regions: Vec::new(),
-                        tags: Vec::new(),
+                        ..Account::new(account.id)
                     })
                     .collect();
                 Accounts { accounts }
             }
             AccountSource::Caller | AccountSource::Listed => {
-                let accounts = self
-                    .only
-                    .iter()
-                    .map(|id| Account {
-                        id: id.clone(),
-                        name: None,
-                        role: None,
-                        external_id: None,
-                        regions: Vec::new(),
-                        tags: Vec::new(),
-                    })
-                    .collect();
+                let accounts = self.only.iter().cloned().map(Account::new).collect();
                 return Ok(Accounts { accounts });
             }
         };
@@ -206,19 +192,16 @@ impl AccountSettings {
 
     /// For commands that never call AWS (`lint`): the accounts selected by
     /// the file and `--account`/`--account-tag`; `None` for every account.
-    pub fn offline_selection(&self) -> Result<Option<BTreeSet<AccountId>>> {
+    pub fn offline_selection(&self) -> Result<Option<Accounts>> {
         let selected = match &self.source {
             AccountSource::Organization { .. } => bail!(
                 "--org asks AWS for the accounts, and this command never calls AWS: use --accounts FILE"
             ),
-            AccountSource::File(path) => Accounts::read(path)?
-                .select(&self.only, &self.tags)?
-                .accounts
-                .into_iter()
-                .map(|account| account.id)
-                .collect(),
+            AccountSource::File(path) => Accounts::read(path)?.select(&self.only, &self.tags)?,
             AccountSource::Caller => return Ok(None),
-            AccountSource::Listed => self.only.iter().cloned().collect(),
+            AccountSource::Listed => Accounts {
+                accounts: self.only.iter().cloned().map(Account::new).collect(),
+            },
         };
         Ok(Some(selected))
     }
@@ -237,7 +220,7 @@ impl AccountSettings {
             sessions.push(
                 session(
                     base,
-                    &account.id,
+                    (&account.id, account.name.as_deref()),
                     account.role.as_ref(),
                     account.external_id.as_deref(),
                     sts_region,

@@ -151,6 +151,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     project::warn_expired(printer, config, today());
     let no_exports = LiveFiles::default();
     let live = Live::choose(&no_exports, &settings.target).await?;
+    printer.name_accounts(live.account_names());
     let source = live
         .source()
         .context("apply restores on AWS, not on exports")?;

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use nacl_drift_aws::{
-    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, caller_identity, home_region,
-    sessions_identity,
+    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, account_names, caller_identity,
+    home_region, sessions_identity,
 };
 use nacl_drift_config::{Config, today};
-use nacl_drift_model::{AccountId, Region};
+use nacl_drift_model::{AccountId, AccountNames, Region};
 use nacl_drift_reconcile::{Baselines, ExportedAssets, Exports};
 
 pub use nacl_drift_guard::Identity;
@@ -61,6 +61,14 @@ impl<'a> Live<'a> {
             sessions,
             settings: accounts,
         })
+    }
+
+    /// The names of the accounts it reads (the file's, the organization's).
+    pub fn account_names(&self) -> AccountNames {
+        match self {
+            Live::Accounts { sessions, .. } => account_names(sessions),
+            _ => AccountNames::default(),
+        }
     }
 
     /// EC2 as the reconcile core's live source, for front-ends that run the

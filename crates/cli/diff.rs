@@ -118,6 +118,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let format = settings.format;
     project::warn_expired(printer, config, today());
     let live = Live::choose(&settings.live_files, &settings.target).await?;
+    printer.name_accounts(live.account_names());
     let mut comparison = live
         .compare(
             &settings.baseline_dir,
@@ -148,6 +149,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         .len();
     for (written, file) in &settings.writes {
         let (mut to_file, printed) = Printer::in_memory();
+        to_file.name_accounts(printer.account_names().clone());
         render::report(
             &mut to_file,
             *written,

@@ -3,10 +3,12 @@
 //! IPv4 denies with no IPv6 twin. Exit 2 on a finding at or above
 //! `--fail-on`, 0 otherwise.
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result, bail};
 use nacl_drift_analysis::{Finding, Severity, lint};
 use nacl_drift_config::{Config, Exemption, Kind, Subject, today};
-use nacl_drift_model::{EntryKey, Lines};
+use nacl_drift_model::{AccountId, EntryKey, Lines};
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::lint::{self, Format, Located, summary};
 use nacl_drift_reconcile::Baselines;
@@ -55,8 +57,10 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     let mut files = Baselines::read(&baseline_dir)?
         .in_regions(&args.regions.regions)?
         .into_files();
-    if let Some(selected) = &selected {
-        files.retain(|(_, baseline)| selected.contains(&baseline.account));
+    if let Some(selected) = selected {
+        printer.name_accounts(selected.names());
+        let ids: BTreeSet<AccountId> = selected.accounts.into_iter().map(|a| a.id).collect();
+        files.retain(|(_, baseline)| ids.contains(&baseline.account));
         if files.is_empty() {
             bail!(
                 "no baseline files of the selected accounts in {}",

@@ -313,31 +313,54 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
         "{result:?}"
     );
 
-    // The incident, in the second member's us-east-1: the SSH deny is gone.
-    let victim = &org["members"][1];
-    let acl = victim["regions"]["us-east-1"]["network_acl"]
-        .as_str()
-        .expect("acl");
-    emulator.python(&[
-        "tests/emulator/organization.py",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "delete-entry",
-        &ids[1],
-        "us-east-1",
-        acl,
-        "80",
-    ]);
+    // The incident, in the second and third members' us-east-1: the SSH
+    // deny is gone.
+    let acl_of = |member: usize| {
+        org["members"][member]["regions"]["us-east-1"]["network_acl"]
+            .as_str()
+            .expect("acl")
+    };
+    for member in [1, 2] {
+        emulator.python(&[
+            "tests/emulator/organization.py",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "delete-entry",
+            &ids[member],
+            "us-east-1",
+            acl_of(member),
+            "80",
+        ]);
+    }
     let result = go(&["diff", "--accounts", &accounts, "--format", "json"]);
     assert_eq!(result.code, 2, "{result:?}");
     let report = json(&result.stdout);
     let changes = report["changes"].as_array().expect("changes");
-    assert_eq!(changes.len(), 1, "{result:?}");
-    assert_eq!(changes[0]["kind"], "entry_deleted");
-    assert_eq!(changes[0]["account"], ids[1].as_str());
-    assert_eq!(changes[0]["network_acl_id"], acl);
-    assert_eq!(changes[0]["rule_number"], 80);
+    assert_eq!(changes.len(), 2, "{result:?}");
+    for member in [1, 2] {
+        let change = changes
+            .iter()
+            .find(|change| change["account"] == ids[member].as_str())
+            .unwrap_or_else(|| panic!("member {member}'s change: {result:?}"));
+        assert_eq!(change["kind"], "entry_deleted");
+        assert_eq!(change["network_acl_id"], acl_of(member));
+        assert_eq!(change["rule_number"], 80);
+    }
     assert_eq!(report["errors"], serde_json::json!([]));
+    // More than one account in play: each NACL shows its account, with the
+    // name the accounts file gives it, in the table and the markdown.
+    for format in ["table", "markdown"] {
+        let result = go(&["diff", "--accounts", &accounts, "--format", format]);
+        assert_eq!(result.code, 2, "{result:?}");
+        for member in [1, 2] {
+            let label = format!("{} (member-{}) us-east-1", ids[member], member + 1);
+            let label = match format {
+                "markdown" => label.replace(" us-east-1", " · us-east-1"),
+                _ => label,
+            };
+            assert!(result.stdout.contains(&label), "{label}: {result:?}");
+        }
+    }
 
     // Another account alone is in sync; the others' baselines are skipped.
     let result = go(&[
@@ -366,6 +389,18 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
         result.stdout.contains("CreateNetworkAclEntry"),
         "{result:?}"
     );
+    for member in [1, 2] {
+        let step = format!(
+            "{} {} (member-{}) us-east-1",
+            acl_of(member),
+            ids[member],
+            member + 1
+        );
+        assert!(
+            result.stdout.contains(&step),
+            "the plan: {step}: {result:?}"
+        );
+    }
     assert!(
         result
             .stdout

@@ -17,7 +17,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_ec2::config::Region as SdkRegion;
 use aws_sdk_organizations::types::AccountState;
-use nacl_drift_model::{AccountId, ObservedAcl, ReadError, Region, RoleArn, VpcId};
+use nacl_drift_model::{AccountId, AccountNames, ObservedAcl, ReadError, Region, RoleArn, VpcId};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -33,12 +33,24 @@ pub const SESSION_NAME: &str = "nacl-drift";
 pub struct AccountSession {
     /// The account.
     pub account: AccountId,
+    /// Its name, for people (the accounts file's, the organization's).
+    pub name: Option<String>,
     /// Its configuration: the loaded one with the role's credentials, or
     /// the loaded one as it is for an account with no role.
     pub config: SdkConfig,
     /// The role assumed in the account, whose credentials act as it; `None`:
     /// the caller's own credentials, to be checked against the account.
     pub role: Option<RoleArn>,
+}
+
+/// The names of `sessions`' accounts, for people.
+pub fn account_names(sessions: &[AccountSession]) -> AccountNames {
+    AccountNames(
+        sessions
+            .iter()
+            .filter_map(|session| Some((session.account.clone(), session.name.clone()?)))
+            .collect(),
+    )
 }
 
 impl AccountSession {
@@ -62,7 +74,7 @@ impl AccountSession {
 /// assumed at the first call, once, and again when its credentials expire.
 pub async fn session(
     base: &SdkConfig,
-    account: &AccountId,
+    (account, name): (&AccountId, Option<&str>),
     role: Option<&RoleArn>,
     external_id: Option<&str>,
     sts_region: &Region,
@@ -70,6 +82,7 @@ pub async fn session(
     let Some(role) = role else {
         return AccountSession {
             account: account.clone(),
+            name: name.map(str::to_owned),
             config: base.clone(),
             role: None,
         };
@@ -84,6 +97,7 @@ pub async fn session(
     let provider = provider.build().await;
     AccountSession {
         account: account.clone(),
+        name: name.map(str::to_owned),
         config: base
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))

@@ -58,8 +58,9 @@ mod topic;
 mod trails;
 
 pub use accounts::{
-    AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, enabled_regions,
-    enabled_regions_of, organization_accounts, organization_id, read_accounts, session,
+    AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, account_names,
+    enabled_regions, enabled_regions_of, organization_accounts, organization_id, read_accounts,
+    session,
 };
 pub use api_error::ApiError;
 pub use asset_exports::{AssetExports, parse_asset_export};

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use nacl_drift_model::{
-    AccountId, MAX_YAML_BYTES, Region, RoleArn, check_yaml, read_bounded, sanitize,
+    AccountId, AccountNames, MAX_YAML_BYTES, Region, RoleArn, check_yaml, read_bounded, sanitize,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -75,6 +75,21 @@ pub struct Account {
     pub tags: Vec<String>,
 }
 
+impl Account {
+    /// The account `id`, with no name, role, regions or tags: read with
+    /// the credentials in use.
+    pub fn new(id: AccountId) -> Account {
+        Account {
+            id,
+            name: None,
+            role: None,
+            external_id: None,
+            regions: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
+}
+
 /// The accounts of a run, each once, in the file's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accounts {
@@ -128,6 +143,16 @@ struct RawAccount {
 }
 
 impl Accounts {
+    /// The accounts' names, for people.
+    pub fn names(&self) -> AccountNames {
+        AccountNames(
+            self.accounts
+                .iter()
+                .filter_map(|account| Some((account.id.clone(), account.name.clone()?)))
+                .collect(),
+        )
+    }
+
     /// Reads and checks the accounts file at `path`.
     pub fn read(path: &Path) -> Result<Accounts, AccountsError> {
         let text = read_bounded(path, MAX_YAML_BYTES).map_err(|source| AccountsError::Read {

@@ -1,7 +1,7 @@
 //! The nouns every layer shares: where calls are made (`Place`), a VPC of
 //! the baselines (`Vpc`), a live NACL with the region it was read in
-//! (`LiveAcl`), and an account-region that could not be read
-//! (`ReadError`).
+//! (`LiveAcl`), an account-region that could not be read
+//! (`ReadError`), and the names people know accounts by (`AccountNames`).
 
 use serde::Serialize;
 
@@ -21,6 +21,23 @@ pub struct Place {
 impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "account {} in {}", self.account, self.region)
+    }
+}
+
+/// The names of accounts, from an accounts file or the organization, for
+/// people: `111122223333 (prod-network)`. A name is untrusted text (a
+/// member account's administrator sets it): every format sanitises it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountNames(pub std::collections::BTreeMap<AccountId, String>);
+
+impl AccountNames {
+    /// The account with its name when it has one: `111122223333
+    /// (prod-network)`, else `111122223333`.
+    pub fn label(&self, account: &AccountId) -> String {
+        match self.0.get(account) {
+            Some(name) if !name.trim().is_empty() => format!("{account} ({name})"),
+            _ => account.to_string(),
+        }
     }
 }
 

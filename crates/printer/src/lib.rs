@@ -26,7 +26,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
-use nacl_drift_model::sanitize;
+use nacl_drift_model::{AccountNames, sanitize};
 
 /// The widest a table is made where no terminal gives a width: piped, in
 /// a CI log, or on a terminal that reports 0 columns.
@@ -45,6 +45,8 @@ pub struct Printer {
     out: Box<dyn Write + Send>,
     terminal: bool,
     color: bool,
+    /// The accounts' names, shown beside their ids.
+    accounts: AccountNames,
 }
 
 /// What a printer [`Printer::in_memory`] printed.
@@ -83,6 +85,7 @@ impl Printer {
             out: Box::new(out),
             terminal,
             color: terminal && !no_color,
+            accounts: AccountNames::default(),
         }
     }
 
@@ -94,8 +97,19 @@ impl Printer {
             out: Box::new(printed.clone()),
             terminal: false,
             color: false,
+            accounts: AccountNames::default(),
         };
         (printer, printed)
+    }
+
+    /// Shows `names` beside the accounts' ids from now on.
+    pub fn name_accounts(&mut self, names: AccountNames) {
+        self.accounts = names;
+    }
+
+    /// The accounts' names it shows.
+    pub fn account_names(&self) -> &AccountNames {
+        &self.accounts
     }
 
     /// A table with nacl-drift's look and the given header, at most as

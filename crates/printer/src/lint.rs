@@ -9,7 +9,7 @@ use comfy_table::Color;
 use nacl_drift_analysis::{Finding, FindingKind, Severity};
 use nacl_drift_diff::Accepted;
 use nacl_drift_model::sanitize::{self, Shown};
-use nacl_drift_model::{AccountId, NetworkAclId, Region, VpcId};
+use nacl_drift_model::{AccountId, AccountNames, NetworkAclId, Region, VpcId};
 use serde::Serialize;
 
 use crate::sarif::{self, RuleKind};
@@ -38,7 +38,6 @@ pub struct Located<'a> {
     #[serde(skip)]
     pub line: usize,
     /// The NACL's account.
-    #[serde(skip)]
     pub account: AccountId,
     /// Its region.
     pub region: Region,
@@ -82,12 +81,16 @@ pub fn print(
             })
             .expect("findings always serialise to JSON"),
         )),
-        Format::Markdown => printer.text(&markdown(findings, summary)),
+        Format::Markdown => {
+            let markdown = markdown(findings, summary, many_accounts(findings, printer));
+            printer.text(&markdown)
+        }
         Format::Sarif => printer.line(sanitize::json(
             serde_json::to_string_pretty(&sarif_log(findings)).expect("SARIF always serialises"),
         )),
         Format::Table if findings.is_empty() => printer.line(summary),
         Format::Table => {
+            let accounts = many_accounts(findings, printer);
             let mut table = printer.table(["NACL", "severity", "kind", "finding"]);
             for located in findings {
                 let color = match located.finding.severity {
@@ -97,8 +100,10 @@ pub fn print(
                 };
                 table.add_row(vec![
                     Printer::cell(format!(
-                        "{}\n{} {}",
+                        "{}\n{}{} {}",
                         label(located),
+                        account(located, accounts.as_ref())
+                            .map_or_else(String::new, |account| account + " "),
                         located.region,
                         located.vpc_id
                     )),
@@ -168,6 +173,20 @@ fn label(located: &Located) -> String {
     }
 }
 
+/// When the findings are of more than one account, the accounts' names:
+/// then each finding shows its NACL's account.
+fn many_accounts(findings: &[Located], printer: &Printer) -> Option<AccountNames> {
+    findings
+        .iter()
+        .any(|located| located.account != findings[0].account)
+        .then(|| printer.account_names().clone())
+}
+
+/// The finding's account and its name, when `accounts` is given.
+fn account(located: &Located, accounts: Option<&AccountNames>) -> Option<String> {
+    accounts.map(|names| names.label(&located.account))
+}
+
 /// The finding's kind, as `[[accept]] kind` names it.
 fn kind_name(kind: FindingKind) -> String {
     serde_json::to_value(kind)
@@ -206,14 +225,24 @@ pub fn summary(findings: &[Located], acls: usize) -> String {
     )
 }
 
-fn markdown(findings: &[Located], summary: &str) -> String {
+fn markdown(findings: &[Located], summary: &str, accounts: Option<AccountNames>) -> String {
     let mut out = format!("## nacl-drift lint\n\n{}\n", sanitize::markdown(summary));
     if !findings.is_empty() {
-        out.push_str("\n| NACL | region | severity | kind | finding |\n|---|---|---|---|---|\n");
+        let (column, rule) = match accounts {
+            Some(_) => (" account |", "---|"),
+            None => ("", ""),
+        };
+        let _ = writeln!(
+            out,
+            "\n| NACL |{column} region | severity | kind | finding |\n|---|{rule}---|---|---|---|"
+        );
         for located in findings {
+            let account = account(located, accounts.as_ref()).map_or_else(String::new, |account| {
+                format!(" {} |", sanitize::markdown(&account))
+            });
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | `{}` | {} |",
+                "| {} |{account} {} | {} | `{}` | {} |",
                 sanitize::markdown(&label(located)),
                 located.region,
                 sanitize::markdown(&severity(located)),
@@ -223,4 +252,83 @@ fn markdown(findings: &[Located], summary: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use nacl_drift_analysis::{Finding, FindingKind, Severity};
+    use nacl_drift_model::{AccountId, AccountNames, Direction};
+
+    use super::{Format, Located, print};
+    use crate::Printer;
+
+    fn located(account: &str) -> Located<'static> {
+        Located {
+            path: Path::new("baselines/x.yaml"),
+            line: 1,
+            account: AccountId::parse(account).expect("an account"),
+            region: "us-east-1".parse().expect("a region"),
+            vpc_id: "vpc-0a1b2c3d".parse().expect("a VPC"),
+            network_acl_id: "acl-0a1b2c3d".parse().expect("a NACL"),
+            is_default: false,
+            name: None,
+            finding: Finding {
+                kind: FindingKind::ShadowedRule,
+                severity: Severity::Low,
+                direction: Direction::Ingress,
+                rule_number: None,
+                message: "rule 200 is never reached".to_owned(),
+            },
+            accepted: None,
+        }
+    }
+
+    /// Findings of more than one account show each account and its name
+    /// (escaped: an organization's account names are anyone's text), in the
+    /// table, the markdown and the JSON; findings of one account show none.
+    #[test]
+    fn findings_of_many_accounts_name_each_account() {
+        let names = AccountNames(
+            [
+                ("111122223333", "prod"),
+                ("444455556666", "evil\u{1b}[2J|name"),
+            ]
+            .into_iter()
+            .map(|(id, name)| (id.parse().expect("an account"), name.to_owned()))
+            .collect(),
+        );
+        let findings = [located("111122223333"), located("444455556666")];
+        let printed = |format: Format, findings: &[Located]| {
+            let (mut printer, printed) = Printer::in_memory();
+            printer.name_accounts(names.clone());
+            print(&mut printer, format, findings, "2 findings", None);
+            String::from_utf8(printed.bytes()).expect("UTF-8")
+        };
+        let table = printed(Format::Table, &findings);
+        assert!(
+            table.contains("111122223333 (prod) us-east-1 vpc-0a1b2c3d"),
+            "{table}"
+        );
+        assert!(
+            table.contains("444455556666 (evil\\x1b[2J|name) us-east-1"),
+            "{table}"
+        );
+        let markdown = printed(Format::Markdown, &findings);
+        assert!(
+            markdown.contains("| NACL | account | region |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| 111122223333 (prod) | us-east-1 |"),
+            "{markdown}"
+        );
+        assert!(!markdown.contains('\u{1b}'), "{markdown}");
+        assert!(markdown.contains("evil"), "{markdown}");
+        let json = printed(Format::Json, &findings);
+        assert!(json.contains("\"account\": \"444455556666\""), "{json}");
+        let one = printed(Format::Table, &findings[..1]);
+        assert!(!one.contains("111122223333"), "{one}");
+    }
 }

@@ -42,13 +42,27 @@ pub fn print_plan(
     if result.is_some() {
         header.push("result");
     }
+    // Of more than one account: each step names its account.
+    let accounts = plan
+        .steps
+        .iter()
+        .any(|step| step.account != plan.steps[0].account)
+        .then(|| printer.account_names().clone());
     let mut table = printer.table(header);
     for (index, step) in plan.steps.iter().enumerate() {
         let stage = match step.stage {
             Stage::Close => "1 close",
             Stage::Open => "2 open",
         };
-        let mut acl = format!("{} {}", step.network_acl_id, step.region);
+        let mut acl = match &accounts {
+            Some(names) => format!(
+                "{} {} {}",
+                step.network_acl_id,
+                names.label(&step.account),
+                step.region
+            ),
+            None => format!("{} {}", step.network_acl_id, step.region),
+        };
         if step.recreates {
             acl.push_str(" (recreated)");
         }

@@ -8,9 +8,10 @@ use super::{
 };
 use nacl_drift_reconcile::Comparison;
 
+use nacl_drift_model::AccountNames;
 use nacl_drift_model::sanitize::markdown as md_cell;
 
-pub(super) fn markdown(comparison: &Comparison) -> String {
+pub(super) fn markdown(comparison: &Comparison, accounts: &AccountNames) -> String {
     let report = &comparison.report;
     let mut out = String::new();
     if report.in_sync {
@@ -19,15 +20,14 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
         let names = comparison.nacl_names();
         let attributed = attribution_asked(comparison);
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(comparison));
-        let many_accounts = many_accounts(&report.changes);
+        let many_accounts = many_accounts(&report.changes, accounts);
         let mut previous_acl = None;
         for (change, verdict) in report.changes.iter().zip(comparison.verdicts.iter()) {
             let acl = acl_key(change);
             if previous_acl != Some(acl) {
-                let account = if many_accounts {
-                    format!("{} · ", change.account)
-                } else {
-                    String::new()
+                let account = match many_accounts {
+                    Some(names) => format!("{} · ", md_cell(&names.label(&change.account))),
+                    None => String::new(),
                 };
                 let _ = writeln!(
                     out,
@@ -71,7 +71,7 @@ pub(super) fn markdown(comparison: &Comparison) -> String {
             let _ = writeln!(out, "- **{}** {}", severity.label(), md_cell(&line));
         }
     }
-    let skipped = skipped_lines(comparison);
+    let skipped = skipped_lines(comparison, accounts);
     if !skipped.is_empty() {
         let _ = writeln!(
             out,

@@ -8,7 +8,9 @@ use nacl_drift_analysis::{EffectKind, Service};
 use nacl_drift_assets::{EffectAssets, in_words};
 use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, TrafficEffect, Verdict};
 use nacl_drift_model::sanitize::{self, Shown, shown};
-use nacl_drift_model::{AccountId, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId};
+use nacl_drift_model::{
+    AccountId, AccountNames, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId,
+};
 
 use crate::{Printer, counted};
 use nacl_drift_reconcile::Comparison;
@@ -50,7 +52,10 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
             printer.line(sanitize::json(json));
         }
         Format::Unified => print_unified(printer, comparison),
-        Format::Markdown => printer.text(&markdown(comparison)),
+        Format::Markdown => {
+            let markdown = markdown(comparison, printer.account_names());
+            printer.text(&markdown)
+        }
         Format::Sarif => printer.line(sanitize::json(
             serde_json::to_string_pretty(&sarif_log(comparison)).expect("SARIF always serialises"),
         )),
@@ -106,7 +111,7 @@ pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: Compa
         printer.line(format!(
             "No drift but what the config file accepts: {accepted} accepted {changes}; --show-accepted lists {them}."
         ));
-        for line in skipped_lines(&shown) {
+        for line in skipped_lines(&shown, printer.account_names()) {
             printer.line(format!("Skipped {line}"));
         }
         return;
@@ -127,10 +132,15 @@ fn acl_label(names: &BTreeMap<&str, &str>, id: &str) -> String {
 }
 
 /// Where the change's NACL is: `us-east-1 vpc-0a1b`, with the account
-/// first when the report covers more than one.
-fn place(change: &Change, many_accounts: bool) -> String {
-    if many_accounts {
-        format!("{} {} {}", change.account, change.region, change.vpc_id)
+/// (and its name) first when the report covers more than one.
+fn place(change: &Change, accounts: Option<&AccountNames>) -> String {
+    if let Some(accounts) = accounts {
+        format!(
+            "{} {} {}",
+            accounts.label(&change.account),
+            change.region,
+            change.vpc_id
+        )
     } else {
         format!("{} {}", change.region, change.vpc_id)
     }
@@ -146,12 +156,14 @@ fn acl_key(change: &Change) -> (&AccountId, &Region, &VpcId, &NetworkAclId) {
     )
 }
 
-/// Whether the changes are of more than one account: then each NACL is
-/// shown with its account (they are sorted by account first).
-fn many_accounts(changes: &[Change]) -> bool {
+/// When the changes are of more than one account, the accounts' names:
+/// then each NACL is shown with its account (they are sorted by account
+/// first).
+fn many_accounts<'a>(changes: &[Change], names: &'a AccountNames) -> Option<&'a AccountNames> {
     changes
         .iter()
         .any(|change| change.account != changes[0].account)
+        .then_some(names)
 }
 
 /// Whether attribution was asked for: then each change says who made it.
@@ -423,7 +435,7 @@ fn in_sync_line(comparison: &Comparison) -> String {
     )
 }
 
-fn skipped_lines(comparison: &Comparison) -> Vec<String> {
+fn skipped_lines(comparison: &Comparison, accounts: &AccountNames) -> Vec<String> {
     comparison
         .report
         .skipped
@@ -436,7 +448,7 @@ fn skipped_lines(comparison: &Comparison) -> Vec<String> {
             };
             format!(
                 "{what} (account {}): {}",
-                skipped.account,
+                Shown(&accounts.label(&skipped.account)),
                 Shown(&skipped.reason)
             )
         })

@@ -46,7 +46,8 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
             header.push("who / when / from");
         }
         let mut table = printer.table(header);
-        let many_accounts = many_accounts(&report.changes);
+        let accounts = printer.account_names().clone();
+        let many_accounts = many_accounts(&report.changes, &accounts);
         let mut previous_acl = None;
         for (change, verdict) in report.changes.iter().zip(comparison.verdicts.iter()) {
             let acl = acl_key(change);
@@ -92,7 +93,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         }
         printer.line(format!("Drift: {}", summary(comparison)));
     }
-    for line in skipped_lines(comparison) {
+    for line in skipped_lines(comparison, &printer.account_names().clone()) {
         printer.line(format!("Skipped {line}"));
     }
 }
