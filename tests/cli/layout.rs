@@ -1,6 +1,8 @@
-//! The workspace keeps the dependency rules its README states: each row of
-//! the crate table says which of our crates the crate depends on, and
-//! whether it may touch the AWS SDK; `cargo metadata` must agree.
+//! The workspace keeps the dependency rules its book states: each row of
+//! the crate table (`docs/src/architecture.md`) says which of our crates
+//! the crate depends on, and whether it may touch the AWS SDK; `cargo
+//! metadata` must agree, and so must the crate's own doc (its line
+//! `Depends on: ...; no AWS SDK.`).
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -28,12 +30,12 @@ const OURS: [&str; 15] = [
     "fixtures",
 ];
 
-/// Each crate of the table: its package name, the crates of ours it says
-/// it depends on, and whether it says the AWS SDK.
+/// Each crate of the table: its folder, the crates of ours it says it
+/// depends on, and whether it says the AWS SDK.
 fn stated() -> Vec<(String, BTreeSet<String>, bool)> {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
-    readme
-        .lines()
+    let book = std::fs::read_to_string(repo_root().join("docs/src/architecture.md"))
+        .expect("the crate table");
+    book.lines()
         .filter(|line| line.starts_with("| [`crates/"))
         .map(|row| {
             let cells: Vec<&str> = row.split(" | ").collect();
@@ -42,25 +44,39 @@ fn stated() -> Vec<(String, BTreeSet<String>, bool)> {
                 .nth(1)
                 .and_then(|path| path.strip_prefix("crates/"))
                 .expect("a crate folder");
-            let depends = cells.last().expect("a cell").trim_end_matches(" |");
-            let named = depends.split(';').next().unwrap_or_default();
-            let ours: BTreeSet<String> = named
-                .split(',')
-                .map(str::trim)
-                .filter(|name| OURS.contains(name))
-                .map(|name| format!("nacl-drift-{name}"))
-                .collect();
-            (
-                format!("nacl-drift-{folder}"),
-                ours,
-                depends.contains("the AWS SDK"),
-            )
+            let (ours, sdk) = rule(cells.last().expect("a cell").trim_end_matches(" |"));
+            (folder.to_owned(), ours, sdk)
         })
         .collect()
 }
 
+/// The crates of ours a rule names (`model, analysis; pure`), as package
+/// names, and whether it names the AWS SDK.
+fn rule(depends: &str) -> (BTreeSet<String>, bool) {
+    let named = depends.split(';').next().unwrap_or_default();
+    let ours = named
+        .split(',')
+        .map(str::trim)
+        .filter(|name| OURS.contains(name))
+        .map(|name| format!("nacl-drift-{name}"))
+        .collect();
+    let sdk = depends.contains("the AWS SDK") && !depends.contains("no AWS SDK");
+    (ours, sdk)
+}
+
+/// The rule a crate's doc states, on its line `//! Depends on: ...`.
+fn documented(folder: &str) -> (BTreeSet<String>, bool) {
+    let path = repo_root().join("crates").join(folder).join("src/lib.rs");
+    let source = std::fs::read_to_string(&path).expect("the crate's lib.rs");
+    let line = source
+        .lines()
+        .find_map(|line| line.strip_prefix("//! Depends on: "))
+        .unwrap_or_else(|| panic!("{}: no line `//! Depends on: ...`", path.display()));
+    rule(line)
+}
+
 #[test]
-fn each_crate_depends_on_what_the_readme_says_and_no_more() {
+fn each_crate_depends_on_what_the_book_says_and_no_more() {
     let metadata = Command::new(env!("CARGO"))
         .current_dir(repo_root())
         .args([
@@ -81,11 +97,17 @@ fn each_crate_depends_on_what_the_readme_says_and_no_more() {
         packages.len() - 1,
         "the table has a row per library crate"
     );
-    for (name, ours, sdk) in rows {
+    for (folder, ours, sdk) in rows {
+        assert_eq!(
+            documented(&folder),
+            (ours.clone(), sdk),
+            "crates/{folder}: its doc's rule differs from the crate table's"
+        );
+        let name = format!("nacl-drift-{folder}");
         let package = packages
             .iter()
             .find(|package| package["name"] == name.as_str())
-            .unwrap_or_else(|| panic!("the README names {name}, which the workspace lacks"));
+            .unwrap_or_else(|| panic!("the crate table names {name}, which the workspace lacks"));
         let normal: Vec<&str> = package["dependencies"]
             .as_array()
             .expect("dependencies")
@@ -100,7 +122,7 @@ fn each_crate_depends_on_what_the_readme_says_and_no_more() {
             .collect();
         assert_eq!(
             actual, ours,
-            "{name}: the README's crate table says otherwise"
+            "{name}: the crate table says otherwise"
         );
         let touches_sdk = normal
             .iter()
@@ -108,7 +130,7 @@ fn each_crate_depends_on_what_the_readme_says_and_no_more() {
         assert_eq!(
             touches_sdk,
             sdk,
-            "{name}: the README says it {} the AWS SDK",
+            "{name}: the crate table says it {} the AWS SDK",
             if sdk { "uses" } else { "does not use" }
         );
     }

@@ -6,7 +6,7 @@
 //! rules that decide them; an empty result means the change has no effect on
 //! traffic. Each box has a [`Severity`]. [`lint`] checks one NACL on its own.
 //!
-//! Depends on the model only: no AWS, no I/O.
+//! Depends on: model; no AWS SDK, no I/O.
 
 #![deny(missing_docs)]
 

@@ -16,8 +16,8 @@
 //!   Subnets move back to their NACL in the closing stage, after that
 //!   NACL's closing calls.
 //!
-//! Depends on the model, the analysis and the diff only: no AWS. EC2 is
-//! reached through [`NaclApi`].
+//! Depends on: model, analysis, diff; no AWS SDK. EC2 is reached through
+//! [`NaclApi`].
 
 #![deny(missing_docs)]
 

@@ -12,6 +12,8 @@
 //! list not expanded is reported, never guessed), and the NACL's egress
 //! lets the reply out (NACLs are stateless). Pure: the AWS edge reads the
 //! assets, and this crate never calls anything.
+//!
+//! Depends on: model, analysis; no AWS SDK.
 
 #![deny(missing_docs)]
 

@@ -15,8 +15,8 @@
 //! [`read_delivery`]: a NACL call names its [`Target`], where to reconcile;
 //! [`pattern_gaps`] says what an EventBridge rule's pattern would not send it.
 //!
-//! Depends on the model and the diff only: no AWS. The edge calls
-//! LookupEvents; this crate reads what it returns.
+//! Depends on: model, diff; no AWS SDK. The edge calls LookupEvents; this
+//! crate reads what it returns.
 
 #![deny(missing_docs)]
 

@@ -32,8 +32,10 @@
 //! - [`load_config`] and the `*_client` functions build the clients, once
 //!   per service and region.
 //!
-//! The only library that may depend on the AWS SDK; nothing of the
-//! workspace depends on it but the binary.
+//! The only library that may depend on the AWS SDK; only `doctor` and the
+//! binary depend on it.
+//!
+//! Depends on: model, analysis, assets, apply, diff, reconcile, snapshot, guard, findings; the AWS SDK.
 
 #![deny(missing_docs)]
 

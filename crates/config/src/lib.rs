@@ -16,8 +16,8 @@
 //! The accounts file of a run over many accounts ([`Accounts`]) is read
 //! here too: it is the project's configuration of which accounts exist.
 //!
-//! Depends on the model and on the kinds of drift and lint findings (the
-//! diff and analysis crates); no AWS.
+//! Depends on: model, analysis, diff; no AWS SDK (the kinds of drift and
+//! lint findings name what the config accepts).
 
 #![deny(missing_docs)]
 

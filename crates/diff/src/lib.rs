@@ -14,7 +14,7 @@
 //!   changed entries (or of the NACL a subnet moved to), which the report
 //!   lists: see the analysis crate.
 //!
-//! Depends on the model and the analysis only: no AWS, no I/O.
+//! Depends on: model, analysis, assets; no AWS SDK, no I/O.
 
 #![deny(missing_docs)]
 

@@ -8,6 +8,9 @@
 //! region's trails; for the guard, each region's EventBridge rules and the
 //! queue's policy. Nothing is written or changed. The binary resolves the
 //! config, the credentials and the accounts, and prints.
+//!
+//! Depends on: model, apply, attribution, reconcile, guard, aws; no AWS SDK of its own (it
+//! calls AWS through `aws`).
 
 #![deny(missing_docs)]
 

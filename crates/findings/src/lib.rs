@@ -6,7 +6,9 @@
 //! `PASSED` ([`Finding::resolve`]).
 //!
 //! For `diff --format asff` (the printer) and the guard's import (the AWS
-//! edge converts each [`Finding`] to the SDK's). No AWS SDK.
+//! edge converts each [`Finding`] to the SDK's).
+//!
+//! Depends on: model, analysis, assets, diff, reconcile; no AWS SDK.
 
 #![deny(missing_docs)]
 

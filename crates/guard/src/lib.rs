@@ -25,6 +25,8 @@
 //! `NaclApi`), with no AWS SDK: the binary gives it EC2, the tests an
 //! in-memory EC2 on tokio's paused clock. Everything meant for people
 //! comes out as data ([`Said`]); the binary prints it.
+//!
+//! Depends on: model, analysis, assets, config, diff, apply, attribution, reconcile, findings; no AWS SDK.
 
 #![deny(missing_docs)]
 

@@ -13,8 +13,8 @@
 //! Serialisation is deterministic: the same model always gives the same
 //! bytes, so an unchanged estate snapshots to byte-identical files.
 //!
-//! Depends on no other crate of the workspace, and never on the AWS SDK:
-//! every other crate speaks in its types.
+//! Depends on: nothing of ours; no AWS SDK. Every other crate speaks in its
+//! types.
 
 #![deny(missing_docs)]
 

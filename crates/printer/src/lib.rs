@@ -12,6 +12,8 @@
 //! terminal or a CI log raw. Values are escaped where they are put into a
 //! line too ([`sanitize::Shown`]), so that they cannot break it; table
 //! cells are made by [`Printer::cell`], which escapes its text.
+//!
+//! Depends on: model, analysis, assets, diff, apply, reconcile, snapshot, findings; no AWS SDK.
 
 #![deny(missing_docs)]
 

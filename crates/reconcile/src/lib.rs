@@ -15,7 +15,8 @@
 //!   [`FlapBrake`] of such front-ends says which. [`reconcile_deciding`]
 //!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
-//! Depends on the model, the config, the diff and apply only: no AWS. Live state comes
+//! Depends on: model, analysis, assets, config, diff, apply; no AWS SDK.
+//! Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
 

@@ -15,7 +15,7 @@
 //!   of an exported VPC has but the export lacks stops the snapshot before
 //!   anything is written.
 //!
-//! No AWS SDK: tested on the in-memory EC2.
+//! Depends on: model, reconcile; no AWS SDK: tested on the in-memory EC2.
 
 #![deny(missing_docs)]
 

@@ -8,6 +8,8 @@
 //! asked for, and in which order.
 //!
 //! A dev-dependency only: no crate may depend on it for its own build.
+//!
+//! Depends on: nothing of ours; the AWS SDK.
 
 #![deny(missing_docs)]
 
