@@ -120,10 +120,7 @@ fn each_crate_depends_on_what_the_book_says_and_no_more() {
             .filter(|dependency| dependency.starts_with("nacl-drift-"))
             .map(|dependency| (*dependency).to_owned())
             .collect();
-        assert_eq!(
-            actual, ours,
-            "{name}: the crate table says otherwise"
-        );
+        assert_eq!(actual, ours, "{name}: the crate table says otherwise");
         let touches_sdk = normal
             .iter()
             .any(|dependency| dependency.starts_with("aws-"));
