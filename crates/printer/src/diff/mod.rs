@@ -30,7 +30,7 @@ use unified::print_unified;
 pub enum Format {
     /// One row per change, grouped by NACL.
     Table,
-    /// One JSON object: `{"in_sync", "changes", "skipped"}`.
+    /// One JSON object: `{"in_sync", "severity", "changes", "effects", "skipped", "errors"}`.
     Json,
     /// A unified diff of each baseline file against the live state in the same YAML form.
     Unified,
