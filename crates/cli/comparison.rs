@@ -13,7 +13,7 @@ use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, AccountNames, Region};
 use nacl_drift_reconcile::{Baselines, ExportedAssets, Exports};
 
-pub use nacl_drift_guard::Identity;
+pub use nacl_drift_model::Identity;
 pub use nacl_drift_reconcile::Comparison;
 
 use crate::accounts::AccountSettings;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
-use nacl_drift_guard::Identity;
+use nacl_drift_model::Identity;
 use nacl_drift_model::{AccountId, Region};
 
 use crate::{AccountSession, ApiError, configured_region, sts_client};

@@ -9,7 +9,7 @@
 //! queue's policy. Nothing is written or changed. The binary resolves the
 //! config, the credentials and the accounts, and prints.
 //!
-//! Depends on: model, apply, attribution, reconcile, guard, aws; no AWS SDK of its own (it
+//! Depends on: model, apply, attribution, reconcile, aws; no AWS SDK of its own (it
 //! calls AWS through `aws`).
 
 #![deny(missing_docs)]
@@ -25,9 +25,8 @@ use nacl_drift_aws::{
     cloudtrail_client, configured_region, ec2_client, event_bus_policy, event_rules,
     eventbridge_client, organization_id, queue_region, region_trails, subnet_labels,
 };
-use nacl_drift_guard::Identity;
 use nacl_drift_model::{
-    AccountId, EventBusArn, LiveAcl, Place, Region, TopicArn, sanitize, with_causes,
+    AccountId, EventBusArn, Identity, LiveAcl, Place, Region, TopicArn, sanitize, with_causes,
 };
 use nacl_drift_reconcile::{AssetSource, Baselines, LiveRead, LiveSource, ReadScope};
 use serde::Serialize;

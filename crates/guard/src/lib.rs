@@ -47,7 +47,7 @@ use nacl_drift_apply::{NaclApi, Pace, PlanOptions};
 use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
 use nacl_drift_config::Config;
 use nacl_drift_findings::Finding;
-use nacl_drift_model::{AccountId, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
+use nacl_drift_model::{AccountId, Identity, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
     AssetSource, Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled,
     SourceError, reconcile,
@@ -182,16 +182,6 @@ pub trait Topic: Clone + Send + Sync + 'static {
     /// Publishes `alert`; a failure is reported, and never blocks or
     /// undoes a restore.
     fn publish(&self, alert: &Alert) -> impl Future<Output = Result<(), SourceError>> + Send;
-}
-
-/// Who the guard is: the accounts it reads, and the principals CloudTrail
-/// names for the calls it makes (its restores).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Identity {
-    /// The accounts it reads.
-    pub accounts: BTreeSet<AccountId>,
-    /// The ARNs of its own principals.
-    pub principals: BTreeSet<String>,
 }
 
 /// Why the guard could not do what it was asked.

@@ -10,8 +10,8 @@ use nacl_drift_fixtures::{
     ACCOUNT, Estate, InMemoryEc2, MemoryHub, MemoryTopic, entry_call, one_vpc, schedule,
 };
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
-use nacl_drift_guard::{Edge, Guard, Identity, Reach, Said, Settings, Standing, Trigger, queue};
-use nacl_drift_model::Place;
+use nacl_drift_guard::{Edge, Guard, Reach, Said, Settings, Standing, Trigger, queue};
+use nacl_drift_model::{Identity, Place};
 use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";

@@ -50,7 +50,7 @@ pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};
 pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
-pub use place::{AccountNames, LiveAcl, Place, ReadError, Vpc};
+pub use place::{AccountNames, Identity, LiveAcl, Place, ReadError, Vpc};
 pub use region_record::{
     NO_VPCS_FILE, RegionRecord, read_region_records, remove_region_record, write_region_record,
 };

@@ -1,7 +1,8 @@
 //! The nouns every layer shares: where calls are made (`Place`), a VPC of
 //! the baselines (`Vpc`), a live NACL with the region it was read in
 //! (`LiveAcl`), an account-region that could not be read
-//! (`ReadError`), and the names people know accounts by (`AccountNames`).
+//! (`ReadError`), the names people know accounts by (`AccountNames`), and
+//! who a run is (`Identity`).
 
 use serde::Serialize;
 
@@ -22,6 +23,17 @@ impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "account {} in {}", self.account, self.region)
     }
+}
+
+/// Who a run of nacl-drift is: the accounts it reads, and the principals
+/// CloudTrail names for the calls it makes (the guard's restores, so that
+/// it knows its own).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The accounts it reads.
+    pub accounts: std::collections::BTreeSet<AccountId>,
+    /// The ARNs of its own principals.
+    pub principals: std::collections::BTreeSet<String>,
 }
 
 /// The names of accounts, from an accounts file or the organization, for
