@@ -9,12 +9,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use nacl_drift_aws::{
-    AccountSession, SdkConfig, account_of, home_region, organization_accounts, session,
-};
-use nacl_drift_config::{Account, Accounts, Config};
-use nacl_drift_model::{AccountId, Region, RoleArn, RoleName};
+use anyhow::{Result, bail};
+use nacl_drift_aws::list_accounts;
+use nacl_drift_config::{AccountSettings, AccountSource, Config};
+use nacl_drift_model::{AccountId, Region, RoleName};
 
 use crate::aws::AwsArgs;
 use crate::exit_status::ExitStatus;
@@ -106,132 +104,6 @@ impl AccountArgs {
     }
 }
 
-/// Where the accounts of a run come from.
-#[derive(Clone, Debug, Default)]
-pub enum AccountSource {
-    /// The account of the credentials in use.
-    #[default]
-    Caller,
-    /// An accounts file (`--accounts`).
-    File(PathBuf),
-    /// Every active account of the organization (`--org`), with the role
-    /// to assume in each.
-    Organization {
-        role_name: RoleName,
-        external_id: Option<String>,
-    },
-    /// The accounts `--account` names, with the credentials in use.
-    Listed,
-}
-
-/// The accounts of a run, as the flags chose them.
-#[derive(Clone, Debug, Default)]
-pub struct AccountSettings {
-    pub source: AccountSource,
-    /// `--account`: only these (with exports: the exports' account).
-    pub only: Vec<AccountId>,
-    /// `--account-tag`: only accounts with all these tags.
-    pub tags: Vec<String>,
-    /// How many account-regions are read at once.
-    pub concurrency: usize,
-    /// No progress bar.
-    pub quiet: bool,
-}
-
-impl AccountSettings {
-    /// Whether the run covers a list of accounts rather than the caller's.
-    pub fn many(&self) -> bool {
-        !matches!(self.source, AccountSource::Caller)
-    }
-
-    /// Whether the run names its accounts on purpose (`--account`, an
-    /// accounts file): baselines of other accounts are then left out, not
-    /// missed.
-    pub fn narrowed(&self) -> bool {
-        !self.only.is_empty() || matches!(self.source, AccountSource::File(_))
-    }
-
-    /// The accounts of the run, selected: from the file, the organization,
-    /// or `--account` alone (the caller's own credentials, checked).
-    pub async fn list(&self, base: &SdkConfig) -> Result<Accounts> {
-        let listed = match &self.source {
-            AccountSource::File(path) => Accounts::read(path)?,
-            AccountSource::Organization {
-                role_name,
-                external_id,
-            } => {
-                let found = organization_accounts(base)
-                    .await
-                    .context("cannot list the accounts of the organization")?;
-                if found.is_empty() {
-                    bail!("the organization has no active account");
-                }
-                // The caller's own account (management or delegated
-                // administrator), where a service-managed StackSet deploys
-                // no role, is read with the caller's own credentials.
-                let caller = account_of(base, &home_region(base)).await?;
-                let accounts = found
-                    .into_iter()
-                    .map(|account| Account {
-                        role: (account.id != caller)
-                            .then(|| RoleArn::in_account(&account.id, role_name)),
-                        external_id: external_id.clone(),
-                        name: account.name,
-                        ..Account::new(account.id)
-                    })
-                    .collect();
-                Accounts { accounts }
-            }
-            AccountSource::Caller | AccountSource::Listed => {
-                let accounts = self.only.iter().cloned().map(Account::new).collect();
-                return Ok(Accounts { accounts });
-            }
-        };
-        Ok(listed.select(&self.only, &self.tags)?)
-    }
-
-    /// For commands that never call AWS (`lint`): the accounts selected by
-    /// the file and `--account`/`--account-tag`; `None` for every account.
-    pub fn offline_selection(&self) -> Result<Option<Accounts>> {
-        let selected = match &self.source {
-            AccountSource::Organization { .. } => bail!(
-                "--org asks AWS for the accounts, and this command never calls AWS: use --accounts FILE"
-            ),
-            AccountSource::File(path) => Accounts::read(path)?.select(&self.only, &self.tags)?,
-            AccountSource::Caller => return Ok(None),
-            AccountSource::Listed => Accounts {
-                accounts: self.only.iter().cloned().map(Account::new).collect(),
-            },
-        };
-        Ok(Some(selected))
-    }
-
-    /// A session for each account: its role assumed (lazily, at its first
-    /// call), STS asked in the account's first region, else `fallback`.
-    pub async fn sessions(
-        &self,
-        base: &SdkConfig,
-        accounts: &Accounts,
-        fallback: &Region,
-    ) -> Vec<AccountSession> {
-        let mut sessions = Vec::new();
-        for account in &accounts.accounts {
-            let sts_region = account.regions.first().unwrap_or(fallback);
-            sessions.push(
-                session(
-                    base,
-                    (&account.id, account.name.as_deref()),
-                    account.role.as_ref(),
-                    account.external_id.as_deref(),
-                    sts_region,
-                )
-                .await,
-            );
-        }
-        sessions
-    }
-}
-
 /// `nacl-drift accounts`: the accounts of a run, as an accounts file to
 /// review and commit.
 #[derive(clap::Args, Debug)]
@@ -259,7 +131,7 @@ pub async fn run(args: ListArgs, printer: &mut Printer) -> Result<ExitStatus> {
         bail!("accounts needs --accounts FILE, or --org --role-name NAME");
     }
     let config = aws.load().await?;
-    let mut accounts = selection.list(&config).await?;
+    let mut accounts = list_accounts(&config, &selection).await?;
     for account in &mut accounts.accounts {
         if account.regions.is_empty() {
             account.regions = args.regions.clone();

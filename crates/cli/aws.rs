@@ -6,7 +6,9 @@
 use nacl_drift_aws::SdkConfig;
 use nacl_drift_config::Config;
 
-use crate::accounts::{AccountArgs, AccountSettings};
+use nacl_drift_config::AccountSettings;
+
+use crate::accounts::AccountArgs;
 
 /// The options every AWS-calling command takes.
 #[derive(clap::Args, Debug)]

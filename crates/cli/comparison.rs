@@ -6,17 +6,16 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use nacl_drift_aws::{
-    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, account_names, caller_identity,
-    home_region, sessions_identity,
+    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, account_names, account_sessions,
+    caller_identity, home_region, list_accounts, sessions_identity,
 };
-use nacl_drift_config::{Config, today};
+use nacl_drift_config::{AccountSettings, Config, today};
 use nacl_drift_model::{AccountId, AccountNames, Region};
 use nacl_drift_reconcile::{Baselines, ExportedAssets, Exports};
 
 pub use nacl_drift_model::Identity;
 pub use nacl_drift_reconcile::Comparison;
 
-use crate::accounts::AccountSettings;
 use crate::aws::Target;
 use crate::live::LiveFiles;
 use nacl_drift_printer::accounts::progress;
@@ -53,10 +52,8 @@ impl<'a> Live<'a> {
         if !accounts.many() {
             return Ok(Live::Caller(Box::new(config)));
         }
-        let listed = accounts.list(&config).await?;
-        let sessions = accounts
-            .sessions(&config, &listed, &home_region(&config))
-            .await;
+        let listed = list_accounts(&config, accounts).await?;
+        let sessions = account_sessions(&config, &listed, &home_region(&config)).await;
         Ok(Live::Accounts {
             sessions,
             settings: accounts,

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_aws::{
-    AwsSource, Ec2Live, OrgLive, SdkConfig, account_of, configured_region, enabled_regions,
-    enabled_regions_of, home_region,
+    AwsSource, Ec2Live, OrgLive, SdkConfig, account_of, account_sessions, configured_region,
+    enabled_regions, enabled_regions_of, home_region, list_accounts,
 };
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
@@ -152,7 +152,7 @@ async fn read_caller_account(settings: &Settings) -> Result<Capture> {
 /// that fails is reported and answers for nothing.
 async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
     let config = settings.target.aws.load().await?;
-    let mut accounts = settings.target.accounts.list(&config).await?;
+    let mut accounts = list_accounts(&config, &settings.target.accounts).await?;
     let all_regions = settings.all_regions;
     // Each account's own regions, else --region, else the configured one;
     // with --all-regions, only the region DescribeRegions is asked in.
@@ -177,11 +177,7 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
         }
     }
     let fallback = accounts.accounts[0].regions[0].clone();
-    let sessions = settings
-        .target
-        .accounts
-        .sessions(&config, &accounts, &fallback)
-        .await;
+    let sessions = account_sessions(&config, &accounts, &fallback).await;
     let mut errors = Vec::new();
     let mut targets: Vec<(AccountId, Vec<Region>)> = accounts
         .accounts

@@ -1,7 +1,9 @@
-//! Many accounts in one run: a role assumed in each ([`session`]), the
-//! accounts of an organization ([`organization_accounts`]), and their live
-//! state read concurrently ([`read_accounts`], and [`OrgLive`], the
-//! reconcile core's source for them).
+//! Many accounts in one run: the accounts its settings choose
+//! ([`list_accounts`]: a file, an organization, or `--account`), a role
+//! assumed in each ([`account_sessions`]), the accounts of an organization
+//! ([`organization_accounts`]), and their live state read concurrently
+//! ([`read_accounts`], and [`OrgLive`], the reconcile core's source for
+//! them).
 //!
 //! An account-region that cannot be read (the role cannot be assumed, the
 //! region is not enabled, access is denied, throttling outlasts the
@@ -17,13 +19,19 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_ec2::config::Region as SdkRegion;
 use aws_sdk_organizations::types::AccountState;
+use nacl_drift_config::{
+    Account, AccountSettings, AccountSource, Accounts, AccountsError, SelectError,
+};
 use nacl_drift_model::{AccountId, AccountNames, ObservedAcl, ReadError, Region, RoleArn, VpcId};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::live::live_acls;
-use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, sts_client};
+use crate::live::{LiveReadError, account_of, live_acls};
+use crate::{
+    ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, home_region,
+    sts_client,
+};
 
 /// The session name of every role nacl-drift assumes, as CloudTrail shows it.
 pub const SESSION_NAME: &str = "nacl-drift";
@@ -68,17 +76,19 @@ impl AccountSession {
     }
 }
 
-/// The session of `account`: `base` with credentials from assuming `role`
-/// (session name [`SESSION_NAME`], with `external_id` when given), or
-/// `base` itself when there is no role. Nothing is called yet: the role is
+/// The session of `account`: `base` with credentials from assuming its
+/// role (session name [`SESSION_NAME`], with its external id when given),
+/// or `base` itself when it has no role. Nothing is called yet: the role is
 /// assumed at the first call, once, and again when its credentials expire.
-pub async fn session(
-    base: &SdkConfig,
-    (account, name): (&AccountId, Option<&str>),
-    role: Option<&RoleArn>,
-    external_id: Option<&str>,
-    sts_region: &Region,
-) -> AccountSession {
+async fn session(base: &SdkConfig, account: &Account, sts_region: &Region) -> AccountSession {
+    let Account {
+        id,
+        name,
+        role,
+        external_id,
+        ..
+    } = account;
+    let (account, name) = (id, name.as_deref());
     let Some(role) = role else {
         return AccountSession {
             account: account.clone(),
@@ -104,6 +114,83 @@ pub async fn session(
             .build(),
         role: Some(role.clone()),
     }
+}
+
+/// A session for each of `accounts`: its role assumed (lazily, at its
+/// first call), STS asked in the account's first region, else `fallback`.
+pub async fn account_sessions(
+    base: &SdkConfig,
+    accounts: &Accounts,
+    fallback: &Region,
+) -> Vec<AccountSession> {
+    let mut sessions = Vec::new();
+    for account in &accounts.accounts {
+        let sts_region = account.regions.first().unwrap_or(fallback);
+        sessions.push(session(base, account, sts_region).await);
+    }
+    sessions
+}
+
+/// Why the accounts of a run could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub enum ListAccountsError {
+    /// The accounts file could not be used.
+    #[error(transparent)]
+    File(#[from] AccountsError),
+    /// `--account` or `--account-tag` selects nothing of the list.
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    /// Organizations did not list the accounts.
+    #[error("cannot list the accounts of the organization")]
+    Organization(#[source] ApiError),
+    /// Organizations listed none.
+    #[error("the organization has no active account")]
+    NoActiveAccount,
+    /// The caller's own account could not be told (STS).
+    #[error(transparent)]
+    Caller(#[from] LiveReadError),
+}
+
+/// The accounts of a run, selected: from the file, the organization, or
+/// `--account` alone (the caller's own credentials, checked at the read).
+/// In an organization, the caller's own account (management or delegated
+/// administrator), where a service-managed StackSet deploys no role, is
+/// read with the caller's own credentials.
+pub async fn list_accounts(
+    base: &SdkConfig,
+    settings: &AccountSettings,
+) -> Result<Accounts, ListAccountsError> {
+    let listed = match &settings.source {
+        AccountSource::File(path) => Accounts::read(path)?,
+        AccountSource::Organization {
+            role_name,
+            external_id,
+        } => {
+            let found = organization_accounts(base)
+                .await
+                .map_err(ListAccountsError::Organization)?;
+            if found.is_empty() {
+                return Err(ListAccountsError::NoActiveAccount);
+            }
+            let caller = account_of(base, &home_region(base)).await?;
+            let accounts = found
+                .into_iter()
+                .map(|account| Account {
+                    role: (account.id != caller)
+                        .then(|| RoleArn::in_account(&account.id, role_name)),
+                    external_id: external_id.clone(),
+                    name: account.name,
+                    ..Account::new(account.id)
+                })
+                .collect();
+            Accounts { accounts }
+        }
+        AccountSource::Caller | AccountSource::Listed => {
+            let accounts = settings.only.iter().cloned().map(Account::new).collect();
+            return Ok(Accounts { accounts });
+        }
+    };
+    Ok(listed.select(&settings.only, &settings.tags)?)
 }
 
 /// An account of an organization, as Organizations lists it.

@@ -35,7 +35,7 @@
 //! The only library that may depend on the AWS SDK; only `doctor` and the
 //! binary depend on it.
 //!
-//! Depends on: model, analysis, assets, apply, diff, reconcile, snapshot, guard, findings; the AWS SDK.
+//! Depends on: model, analysis, assets, apply, config, diff, reconcile, snapshot, guard, findings; the AWS SDK.
 
 #![deny(missing_docs)]
 
@@ -60,9 +60,9 @@ mod topic;
 mod trails;
 
 pub use accounts::{
-    AccountSession, AccountsRead, OnRead, OrgAccount, OrgLive, SESSION_NAME, account_names,
-    enabled_regions, enabled_regions_of, organization_accounts, organization_id, read_accounts,
-    session,
+    AccountSession, AccountsRead, ListAccountsError, OnRead, OrgAccount, OrgLive, SESSION_NAME,
+    account_names, account_sessions, enabled_regions, enabled_regions_of, list_accounts,
+    organization_accounts, organization_id, read_accounts,
 };
 pub use api_error::ApiError;
 pub use asset_exports::{AssetExports, parse_asset_export};

@@ -2,7 +2,9 @@
 //! to assume in each, and their regions. Its field names are c7n-org's, so
 //! that a team's existing file works as it is; `defaults` gives the role
 //! and regions of every account that names none, and `{account_id}` in a
-//! role is replaced by the account's id.
+//! role is replaced by the account's id. [`AccountSettings`] is which
+//! accounts a run covers, as its flags chose them (a file, an
+//! organization, `--account`), before any call.
 //!
 //! ```yaml
 //! defaults:
@@ -19,7 +21,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use nacl_drift_model::{
-    AccountId, AccountNames, MAX_YAML_BYTES, Region, RoleArn, check_yaml, read_bounded, sanitize,
+    AccountId, AccountNames, MAX_YAML_BYTES, Region, RoleArn, RoleName, check_yaml, read_bounded,
+    sanitize,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -55,6 +58,86 @@ pub enum SelectError {
     /// Nothing is left to run on.
     #[error("no account is selected: {0}")]
     NothingSelected(String),
+}
+
+/// Why the accounts of a run that never calls AWS could not be chosen.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectionError {
+    /// The accounts file could not be used.
+    #[error(transparent)]
+    File(#[from] AccountsError),
+    /// The selection selects nothing.
+    #[error(transparent)]
+    Select(#[from] SelectError),
+    /// An organization's accounts come from AWS alone.
+    #[error(
+        "--org asks AWS for the accounts, and this command never calls AWS: use --accounts FILE"
+    )]
+    NeedsAws,
+}
+
+/// Where the accounts of a run come from.
+#[derive(Clone, Debug, Default)]
+pub enum AccountSource {
+    /// The account of the credentials in use.
+    #[default]
+    Caller,
+    /// An accounts file (`--accounts`).
+    File(PathBuf),
+    /// Every active account of the organization (`--org`), with the role
+    /// to assume in each.
+    Organization {
+        /// The role to assume in each member account.
+        role_name: RoleName,
+        /// The external id the roles' trust policies ask for.
+        external_id: Option<String>,
+    },
+    /// The accounts `--account` names, with the credentials in use.
+    Listed,
+}
+
+/// The accounts of a run, as its flags chose them: no call is made yet
+/// (the AWS edge lists them, `nacl_drift_aws::list_accounts`).
+#[derive(Clone, Debug, Default)]
+pub struct AccountSettings {
+    /// Where they come from.
+    pub source: AccountSource,
+    /// `--account`: only these (with exports: the exports' account).
+    pub only: Vec<AccountId>,
+    /// `--account-tag`: only accounts with all these tags.
+    pub tags: Vec<String>,
+    /// How many account-regions are read at once.
+    pub concurrency: usize,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl AccountSettings {
+    /// Whether the run covers a list of accounts rather than the caller's.
+    pub fn many(&self) -> bool {
+        !matches!(self.source, AccountSource::Caller)
+    }
+
+    /// Whether the run names its accounts on purpose (`--account`, an
+    /// accounts file): baselines of other accounts are then left out, not
+    /// missed.
+    pub fn narrowed(&self) -> bool {
+        !self.only.is_empty() || matches!(self.source, AccountSource::File(_))
+    }
+
+    /// For commands that never call AWS (`lint`): the accounts selected by
+    /// the file and `--account`/`--account-tag`; `None` for every account.
+    pub fn offline_selection(&self) -> Result<Option<Accounts>, SelectionError> {
+        let selected = match &self.source {
+            AccountSource::Organization { .. } => return Err(SelectionError::NeedsAws),
+            AccountSource::File(path) => Accounts::read(path)?.select(&self.only, &self.tags)?,
+            AccountSource::Caller => return Ok(None),
+            AccountSource::Listed => Accounts {
+                accounts: self.only.iter().cloned().map(Account::new).collect(),
+            },
+        };
+        Ok(Some(selected))
+    }
 }
 
 /// One account of a run.

@@ -27,7 +27,9 @@ mod exemption;
 mod file;
 mod pattern;
 
-pub use accounts::{Account, Accounts, AccountsError, SelectError};
+pub use accounts::{
+    Account, AccountSettings, AccountSource, Accounts, AccountsError, SelectError, SelectionError,
+};
 pub use discovery::{CONFIG_FILE_NAME, Discovery, Distrust, Untrusted, discover};
 pub use exemption::{Exemption, Kind, MonitorOnly, Subject};
 pub use file::{Config, ConfigError, MAX_CONFIG_BYTES, Setting};
