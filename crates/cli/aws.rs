@@ -42,7 +42,7 @@ pub struct Aws {
 impl Aws {
     /// Loads the shared configuration once; clients for each region derive
     /// from it. An error when `--profile` names no profile.
-    pub async fn load(&self) -> Result<SdkConfig, nacl_drift_aws::ConfigError> {
+    pub async fn load(&self) -> Result<SdkConfig, nacl_drift_aws::SdkConfigError> {
         nacl_drift_aws::load_config(self.profile.as_deref(), self.endpoint_url.as_deref()).await
     }
 }

@@ -12,7 +12,7 @@ use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
-    Checks, Guard, Status, check_accounts, check_assets, check_event_bus, check_places,
+    CheckStatus, Checks, GuardSetup, check_accounts, check_assets, check_event_bus, check_places,
     check_queue, check_regions, check_security_hub, check_topic,
 };
 use nacl_drift_model::{AccountId, EventBusArn, Region, TopicArn};
@@ -128,14 +128,14 @@ pub async fn run(
             } else {
                 format!("{} is valid", config.path.display())
             };
-            checks.add("config", "every command", Status::Ok, detail);
+            checks.add("config", "every command", CheckStatus::Ok, detail);
             config
         }
         Err(error) => {
             checks.add(
                 "config",
                 "every command",
-                Status::Fail,
+                CheckStatus::Fail,
                 format!("{error:#}"),
             );
             Config::none()
@@ -157,7 +157,7 @@ pub async fn run(
             checks.add(
                 "baselines",
                 "diff, apply, watch, lambda",
-                Status::Ok,
+                CheckStatus::Ok,
                 detail,
             );
             Some(baselines)
@@ -166,7 +166,7 @@ pub async fn run(
             checks.add(
                 "baselines",
                 "diff, apply, watch, lambda",
-                Status::Fail,
+                CheckStatus::Fail,
                 error.to_string(),
             );
             None
@@ -181,7 +181,7 @@ pub async fn run(
             checks.add(
                 "credentials",
                 "every command that calls AWS",
-                Status::Fail,
+                CheckStatus::Fail,
                 error.to_string(),
             );
             print(printer, settings.format, &checks);
@@ -195,7 +195,7 @@ pub async fn run(
             checks.add(
                 "credentials",
                 "every command that calls AWS",
-                Status::Ok,
+                CheckStatus::Ok,
                 format!(
                     "{} (account {})",
                     identity
@@ -231,22 +231,22 @@ pub async fn run(
                     check_assets(&mut checks, &source, &places).await;
                 }
                 check_accounts(&mut checks, baselines, &identity);
-                let guard = settings.guard.then_some(Guard { queue });
+                let guard = settings.guard.then_some(GuardSetup { queue });
                 check_places(&mut checks, &source, baselines, &identity, guard.as_ref()).await;
             }
         }
         Err(error) => checks.add(
             "credentials",
             "every command that calls AWS",
-            Status::Fail,
+            CheckStatus::Fail,
             format!("{error:#}"),
         ),
     }
     print(printer, settings.format, &checks);
     Ok(match checks.worst() {
-        Status::Ok => ExitStatus::Success,
-        Status::Warn => ExitStatus::Drift,
-        Status::Fail => ExitStatus::Failure,
+        CheckStatus::Ok => ExitStatus::Success,
+        CheckStatus::Warn => ExitStatus::Drift,
+        CheckStatus::Fail => ExitStatus::Failure,
     })
 }
 

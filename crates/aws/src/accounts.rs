@@ -29,7 +29,7 @@ use tokio::task::JoinSet;
 
 use crate::live::{LiveReadError, account_of, live_acls};
 use crate::{
-    ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, home_region,
+    ApiError, DescribeAclsError, caller_account, ec2_client, fetch_network_acls, home_region,
     sts_client,
 };
 
@@ -424,7 +424,7 @@ impl RegionRead {
         self,
         region: Region,
         vpc_filter: BTreeSet<VpcId>,
-    ) -> (Region, Result<Vec<ObservedAcl>, SnapshotError>) {
+    ) -> (Region, Result<Vec<ObservedAcl>, DescribeAclsError>) {
         let _permit = self.permits.acquire_owned().await;
         let read = fetch_network_acls(&ec2_client(&self.config, &region), &vpc_filter).await;
         if let Some(on_read) = &self.on_read {
@@ -459,9 +459,9 @@ fn refusal(
 }
 
 /// A failed read of an account-region, for the report.
-fn read_error(account: AccountId, region: Region, error: SnapshotError) -> ReadError {
+fn read_error(account: AccountId, region: Region, error: DescribeAclsError) -> ReadError {
     let (operation, code, message) = match error {
-        SnapshotError::Api(api) => (api.operation, api.code, api.message),
+        DescribeAclsError::Api(api) => (api.operation, api.code, api.message),
         other => ("DescribeNetworkAcls", None, other.to_string()),
     };
     ReadError {

@@ -43,7 +43,7 @@ pub fn https_client() -> SharedHttpClient {
 
 /// Why the shared configuration cannot be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub enum SdkConfigError {
     /// `--profile` names a profile that no config file defines.
     #[error(
         "no profile `{0}` in the AWS config files (~/.aws/config and ~/.aws/credentials, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE): `aws configure list-profiles` lists those there are"
@@ -67,7 +67,7 @@ pub enum ConfigError {
 pub async fn load_config(
     profile: Option<&str>,
     endpoint_url: Option<&str>,
-) -> Result<SdkConfig, ConfigError> {
+) -> Result<SdkConfig, SdkConfigError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(profile) = profile {
         let files = aws_config::profile::load(
@@ -77,12 +77,12 @@ pub async fn load_config(
             Some(Cow::Owned(profile.to_owned())),
         )
         .await
-        .map_err(|source| ConfigError::Files {
+        .map_err(|source| SdkConfigError::Files {
             profile: profile.to_owned(),
             source,
         })?;
         if files.get_profile(profile).is_none() {
-            return Err(ConfigError::NoSuchProfile(profile.to_owned()));
+            return Err(SdkConfigError::NoSuchProfile(profile.to_owned()));
         }
         // Its own calls (STS for a role profile, SSO) go through the same
         // client, signed for the profile's region (else the environment's,

@@ -69,7 +69,7 @@ pub use asset_exports::{AssetExports, parse_asset_export};
 pub use assets::read_assets;
 pub use aws_config::SdkConfig;
 pub use clients::{
-    ConfigError, cloudtrail_client, configured_region, ec2_client, eventbridge_client,
+    SdkConfigError, cloudtrail_client, configured_region, ec2_client, eventbridge_client,
     https_client, load_config, sts_client,
 };
 pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events};
@@ -81,8 +81,8 @@ pub use identity::{
     Caller, caller, caller_account, caller_identity, home_region, sessions_identity,
 };
 pub use live::{Ec2Live, LiveReadError, account_of, read_regions};
+pub use network_acls::{DescribeAclsError, fetch_network_acls};
 pub(crate) use network_acls::{PAGE_SIZE, vpc_filter};
-pub use network_acls::{SnapshotError, fetch_network_acls};
 pub use queue::{LONG_POLL, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_bus_policy, event_rules};
 pub use security_hub::SecurityHub;

@@ -8,7 +8,9 @@ use nacl_drift_model::{AccountId, LiveAcl, ObservedAcl, Region, VpcId};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 use tokio::task::JoinSet;
 
-use crate::{ApiError, SnapshotError, caller_account, ec2_client, fetch_network_acls, sts_client};
+use crate::{
+    ApiError, DescribeAclsError, caller_account, ec2_client, fetch_network_acls, sts_client,
+};
 
 /// Why live state could not be read from AWS.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +30,7 @@ pub enum LiveReadError {
         access_denied: bool,
         /// Why.
         #[source]
-        source: SnapshotError,
+        source: DescribeAclsError,
     },
     /// A region's reading task panicked.
     #[error("a region's read failed")]
@@ -54,7 +56,7 @@ pub async fn read_regions(
     while let Some(joined) = reads.join_next().await {
         let (region, acls) = joined.map_err(LiveReadError::Task)?;
         let acls = acls.map_err(|source| LiveReadError::Region {
-            access_denied: matches!(&source, SnapshotError::Api(api) if api.is_access_denied()),
+            access_denied: matches!(&source, DescribeAclsError::Api(api) if api.is_access_denied()),
             region: region.clone(),
             source,
         })?;

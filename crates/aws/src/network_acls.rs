@@ -9,9 +9,9 @@ use nacl_drift_model::{DuplicateAcl, ObservedAcl, VpcId, merge_sources};
 
 use crate::{ApiError, ConvertError, convert_network_acl};
 
-/// Why a snapshot failed.
+/// Why a region's NACLs could not be described.
 #[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
+pub enum DescribeAclsError {
     /// DescribeNetworkAcls failed.
     #[error(transparent)]
     Api(#[from] ApiError),
@@ -44,7 +44,7 @@ pub(crate) const PAGE_SIZE: i32 = 1000;
 pub async fn fetch_network_acls(
     client: &Client,
     vpc_ids: &BTreeSet<VpcId>,
-) -> Result<Vec<ObservedAcl>, SnapshotError> {
+) -> Result<Vec<ObservedAcl>, DescribeAclsError> {
     let mut pages = client
         .describe_network_acls()
         .max_results(PAGE_SIZE)

@@ -36,7 +36,7 @@ use crate::policy::{BusSenders, Senders, bus_senders, queue_senders};
 /// How a check came out; ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum CheckStatus {
     /// Fine.
     Ok,
     /// Works, but something is missing.
@@ -53,7 +53,7 @@ pub struct Check {
     commands: &'static str,
     account: Option<AccountId>,
     region: Option<Region>,
-    status: Status,
+    status: CheckStatus,
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix: Option<String>,
@@ -69,7 +69,7 @@ impl Checks {
         &mut self,
         check: &'static str,
         commands: &'static str,
-        status: Status,
+        status: CheckStatus,
         detail: String,
     ) {
         self.0.push(Check {
@@ -88,7 +88,7 @@ impl Checks {
         place: &Place,
         check: &'static str,
         commands: &'static str,
-        status: Status,
+        status: CheckStatus,
         detail: String,
         fix: Option<&str>,
     ) {
@@ -104,12 +104,12 @@ impl Checks {
     }
 
     /// The worst status of all.
-    pub fn worst(&self) -> Status {
+    pub fn worst(&self) -> CheckStatus {
         self.0
             .iter()
             .map(|check| check.status)
             .max()
-            .unwrap_or(Status::Ok)
+            .unwrap_or(CheckStatus::Ok)
     }
 }
 
@@ -129,14 +129,14 @@ pub fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, configu
     if !of_baselines.is_empty() {
         let names: Vec<&str> = of_baselines.iter().map(Region::as_str).collect();
         let detail = format!("{} (the baselines')", names.join(", "));
-        checks.add("regions", USERS, Status::Ok, detail);
+        checks.add("regions", USERS, CheckStatus::Ok, detail);
         return;
     }
     match configured {
         Some(region) => checks.add(
             "regions",
             USERS,
-            Status::Ok,
+            CheckStatus::Ok,
             format!("{region} (configured)"),
         ),
         None => checks.0.push(Check {
@@ -144,7 +144,7 @@ pub fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, configu
             commands: USERS,
             account: None,
             region: None,
-            status: Status::Warn,
+            status: CheckStatus::Warn,
             detail: "no baselines and no configured region: snapshot would not know where to look"
                 .to_owned(),
             fix: Some(
@@ -173,7 +173,7 @@ pub fn check_accounts(checks: &mut Checks, baselines: &Baselines, identity: &Ide
         checks.add(
             "accounts",
             "diff, apply, watch, lambda",
-            Status::Fail,
+            CheckStatus::Fail,
             format!(
                 "the baselines are of account {}, the credentials of {}: diff would compare nothing (use the account's credentials, or --accounts)",
                 join(&mut theirs.iter()),
@@ -184,7 +184,7 @@ pub fn check_accounts(checks: &mut Checks, baselines: &Baselines, identity: &Ide
         checks.add(
             "accounts",
             "diff, apply, watch, lambda",
-            Status::Warn,
+            CheckStatus::Warn,
             format!(
                 "the baselines of account {} are not read with these credentials (add them to --accounts)",
                 join(&mut theirs.iter().filter(|a| !identity.accounts.contains(*a)))
@@ -194,7 +194,7 @@ pub fn check_accounts(checks: &mut Checks, baselines: &Baselines, identity: &Ide
         checks.add(
             "accounts",
             "diff, apply, watch, lambda",
-            Status::Ok,
+            CheckStatus::Ok,
             format!(
                 "the credentials read every account of the baselines: {}",
                 join(&mut theirs.iter())
@@ -210,7 +210,7 @@ pub async fn check_places(
     source: &AwsSource,
     baselines: &Baselines,
     identity: &Identity,
-    guard: Option<&Guard>,
+    guard: Option<&GuardSetup>,
 ) {
     let places: BTreeSet<Place> = baselines
         .places()
@@ -251,7 +251,7 @@ pub async fn check_places(
                 place,
                 "read",
                 READERS,
-                Status::Fail,
+                CheckStatus::Fail,
                 error.to_string(),
                 Some(READ_FIX),
             );
@@ -261,7 +261,7 @@ pub async fn check_places(
             place,
             "read",
             READERS,
-            Status::Ok,
+            CheckStatus::Ok,
             "ec2:DescribeNetworkAcls is permitted".to_owned(),
             None,
         );
@@ -288,7 +288,7 @@ pub async fn check_places(
                 place,
                 "subnet labels",
                 "snapshot",
-                Status::Ok,
+                CheckStatus::Ok,
                 "ec2:DescribeSubnets is permitted".to_owned(),
                 None,
             ),
@@ -296,7 +296,7 @@ pub async fn check_places(
                 place,
                 "subnet labels",
                 "snapshot",
-                Status::Warn,
+                CheckStatus::Warn,
                 format!("{error}: snapshot writes no subnet names and CIDRs beside their ids"),
                 Some(SUBNETS_FIX),
             ),
@@ -307,7 +307,7 @@ pub async fn check_places(
                 place,
                 "attribution",
                 "diff --attribute, apply --attribute",
-                Status::Ok,
+                CheckStatus::Ok,
                 "cloudtrail:LookupEvents is permitted".to_owned(),
                 None,
             ),
@@ -315,20 +315,20 @@ pub async fn check_places(
                 place,
                 "attribution",
                 "diff --attribute, apply --attribute",
-                Status::Warn,
+                CheckStatus::Warn,
                 error.to_string(),
                 Some(LOOKUP_FIX),
             ),
         }
         let missing = if guard.is_some() {
-            Status::Fail
+            CheckStatus::Fail
         } else {
-            Status::Warn
+            CheckStatus::Warn
         };
         const TRAIL_USERS: &str = "watch --sqs-queue-url, lambda, diff --attribute";
         match region_trails(&cloudtrail).await {
             Ok(trails) => match trails.iter().find(|trail| trail.records_nacl_calls()) {
-                Some(trail) => checks.add_at(place, "cloudtrail", TRAIL_USERS, Status::Ok, format!("trail {} records NACL calls", trail.name), None),
+                Some(trail) => checks.add_at(place, "cloudtrail", TRAIL_USERS, CheckStatus::Ok, format!("trail {} records NACL calls", trail.name), None),
                 None => {
                     let seen: Vec<String> = trails
                         .iter()
@@ -351,7 +351,7 @@ pub async fn check_places(
                     place,
                     "eventbridge",
                     GUARD_USERS,
-                    Status::Fail,
+                    CheckStatus::Fail,
                     error.to_string(),
                     Some("allow events:ListRules and events:ListTargetsByRule to check"),
                 ),
@@ -364,7 +364,7 @@ const GUARD_USERS: &str = "watch --sqs-queue-url, lambda";
 const RULE_FIX: &str = "deploy examples/lambda/template.yaml, or make a rule with its pattern (source aws.ec2, detail-type \"AWS API Call via CloudTrail\", every NACL call, errorCode: [{\"exists\": false}]) that targets the guard";
 
 /// What the guard's checks need to know: its queue, when it has one.
-pub struct Guard {
+pub struct GuardSetup {
     /// The queue the guard reads, when it reads one.
     pub queue: Option<GuardQueue>,
 }
@@ -375,7 +375,7 @@ pub struct GuardQueue {
     arn: String,
 }
 
-impl Guard {
+impl GuardSetup {
     /// The queue's ARN, when the queue is in `region`.
     fn queue_in(&self, region: &Region) -> Option<&str> {
         self.queue
@@ -437,17 +437,17 @@ fn rule_check(checks: &mut Checks, place: &Place, rules: &[Rule], queue: Option<
             place,
             "eventbridge",
             GUARD_USERS,
-            Status::Fail,
+            CheckStatus::Fail,
             detail,
             Some(RULE_FIX),
         );
         return;
     };
     let (status, note) = if gaps.is_empty() {
-        (Status::Ok, String::new())
+        (CheckStatus::Ok, String::new())
     } else {
         let why: Vec<String> = gaps.iter().map(ToString::to_string).collect();
-        (Status::Warn, format!("; {}", why.join("; ")))
+        (CheckStatus::Warn, format!("; {}", why.join("; ")))
     };
     checks.add_at(
         place,
@@ -469,7 +469,7 @@ pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> 
     let queue = match Queue::new(config, url) {
         Ok(queue) => queue,
         Err(error) => {
-            checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
+            checks.add("queue", QUEUE_USERS, CheckStatus::Fail, error.to_string());
             return None;
         }
     };
@@ -483,7 +483,7 @@ pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> 
                 commands: QUEUE_USERS,
                 account: None,
                 region: None,
-                status: Status::Fail,
+                status: CheckStatus::Fail,
                 detail,
                 fix: Some(fix.to_owned()),
             };
@@ -493,7 +493,7 @@ pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> 
                 Some(Senders::RuleOnly) => checks.add(
                     "queue",
                     QUEUE_USERS,
-                    Status::Ok,
+                    CheckStatus::Ok,
                     format!("{arn}: its policy lets EventBridge rules alone send to it (aws:SourceArn)"),
                 ),
                 Some(Senders::Others(who)) => checks.0.push(fail(
@@ -508,7 +508,7 @@ pub async fn check_queue(checks: &mut Checks, config: &SdkConfig, url: &str) -> 
             Some(GuardQueue { region, arn })
         }
         Err(error) => {
-            checks.add("queue", QUEUE_USERS, Status::Fail, error.to_string());
+            checks.add("queue", QUEUE_USERS, CheckStatus::Fail, error.to_string());
             None
         }
     }
@@ -523,7 +523,7 @@ pub async fn check_topic(checks: &mut Checks, config: &SdkConfig, arn: &TopicArn
         Ok(()) => checks.add(
             "topic",
             TOPIC_USERS,
-            Status::Ok,
+            CheckStatus::Ok,
             format!("{arn} exists and can be read"),
         ),
         Err(error) => checks.0.push(Check {
@@ -531,7 +531,7 @@ pub async fn check_topic(checks: &mut Checks, config: &SdkConfig, arn: &TopicArn
             commands: TOPIC_USERS,
             account: None,
             region: None,
-            status: Status::Fail,
+            status: CheckStatus::Fail,
             detail: format!("{arn}: {error}: no alert would reach anyone"),
             fix: Some(
                 "create the topic, or name one that exists; allow sns:Publish and sns:GetTopicAttributes on it (examples/lambda/template.yaml grants both with AlertTopicArn)"
@@ -553,7 +553,7 @@ pub async fn check_security_hub(checks: &mut Checks, source: &AwsSource, places:
                 place,
                 "security hub",
                 HUB_USERS,
-                Status::Ok,
+                CheckStatus::Ok,
                 "Security Hub is enabled".to_owned(),
                 None,
             ),
@@ -561,7 +561,7 @@ pub async fn check_security_hub(checks: &mut Checks, source: &AwsSource, places:
                 place,
                 "security hub",
                 HUB_USERS,
-                Status::Fail,
+                CheckStatus::Fail,
                 format!("{error}: the guard's findings would be refused"),
                 Some("enable Security Hub in this region (securityhub:EnableSecurityHub), or leave --security-hub off"),
             ),
@@ -581,7 +581,7 @@ pub async fn check_assets(checks: &mut Checks, source: &AwsSource, places: &[Pla
                 place,
                 "assets",
                 ASSET_USERS,
-                Status::Ok,
+                CheckStatus::Ok,
                 format!(
                     "{} network interfaces, {} security groups and {} route tables can be read",
                     assets.interfaces.len(),
@@ -594,7 +594,7 @@ pub async fn check_assets(checks: &mut Checks, source: &AwsSource, places: &[Pla
                 place,
                 "assets",
                 ASSET_USERS,
-                Status::Fail,
+                CheckStatus::Fail,
                 with_causes(error.as_ref()),
                 Some("allow ec2:DescribeNetworkInterfaces, DescribeSecurityGroups, DescribeRouteTables, GetManagedPrefixListEntries and DescribeInstances (examples/iam/diff-policy.json's NaclDriftAssets)"),
             ),
@@ -621,7 +621,7 @@ pub async fn check_event_bus(checks: &mut Checks, config: &SdkConfig, arn: &Even
             checks.add(
                 "event bus",
                 BUS_USERS,
-                Status::Fail,
+                CheckStatus::Fail,
                 format!("{arn}: {error}"),
             );
             return;
@@ -629,17 +629,17 @@ pub async fn check_event_bus(checks: &mut Checks, config: &SdkConfig, arn: &Even
     };
     let (status, detail) = match bus_senders(policy.as_deref(), &organization) {
         BusSenders::Organization => (
-            Status::Ok,
+            CheckStatus::Ok,
             format!("{arn} admits the organization {organization} and nobody else"),
         ),
         BusSenders::Others(who) => (
-            Status::Fail,
+            CheckStatus::Fail,
             format!(
                 "{arn}: its policy lets {who} put events on it, beyond the organization {organization}: whoever may put events can make the guard act"
             ),
         ),
         BusSenders::Nobody => (
-            Status::Fail,
+            CheckStatus::Fail,
             format!(
                 "{arn}: its policy admits no account of the organization {organization}, so no member's NACL calls reach the guard"
             ),
@@ -650,7 +650,7 @@ pub async fn check_event_bus(checks: &mut Checks, config: &SdkConfig, arn: &Even
         commands: BUS_USERS,
         account: None,
         region: Some(arn.region()),
-        fix: (status != Status::Ok).then(|| FIX.to_owned()),
+        fix: (status != CheckStatus::Ok).then(|| FIX.to_owned()),
         status,
         detail,
     });
@@ -691,12 +691,12 @@ fn restore_check(
             place,
             "restore",
             RESTORERS,
-            Status::Fail,
+            CheckStatus::Fail,
             refused.join("; "),
             Some(RESTORE_FIX),
         );
     } else if answers.iter().any(|(_, p)| *p == Permission::DryRunIgnored) {
-        checks.add_at(place, "restore", RESTORERS, Status::Warn, "the endpoint ignores DryRun, so the restore's permissions cannot be told (nothing was changed)".to_owned(), None);
+        checks.add_at(place, "restore", RESTORERS, CheckStatus::Warn, "the endpoint ignores DryRun, so the restore's permissions cannot be told (nothing was changed)".to_owned(), None);
     } else {
         let permitted: Vec<String> = answers
             .iter()
@@ -709,7 +709,7 @@ fn restore_check(
             place,
             "restore",
             RESTORERS,
-            Status::Ok,
+            CheckStatus::Ok,
             format!("permitted (DryRun): {}", permitted.join(", ")),
             None,
         );
@@ -721,7 +721,7 @@ impl Checks {
     pub fn json(&self) -> String {
         #[derive(Serialize)]
         struct Report<'a> {
-            status: Status,
+            status: CheckStatus,
             checks: &'a [Check],
         }
         let report = Report {
@@ -736,9 +736,9 @@ impl Checks {
         let mut lines = Vec::new();
         for check in &self.0 {
             let status = match check.status {
-                Status::Ok => "ok  ",
-                Status::Warn => "warn",
-                Status::Fail => "fail",
+                CheckStatus::Ok => "ok  ",
+                CheckStatus::Warn => "warn",
+                CheckStatus::Fail => "fail",
             };
             let place = match (&check.account, &check.region) {
                 (Some(account), Some(region)) => format!(" {account} {region}"),

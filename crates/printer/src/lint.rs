@@ -134,11 +134,11 @@ fn severity(located: &Located) -> String {
 /// The findings as SARIF, each at its entry's line (or its NACL's); the
 /// accepted ones as suppressed results.
 fn sarif_log(findings: &[Located]) -> serde_json::Value {
-    let results: Vec<sarif::Finding> = findings
+    let results: Vec<sarif::SarifResult> = findings
         .iter()
         .map(|located| {
             let finding = &located.finding;
-            sarif::Finding {
+            sarif::SarifResult {
                 rule: RuleKind::Finding(finding.kind),
                 severity: finding.severity,
                 message: format!("{}: {}", label(located), finding.message),

@@ -24,7 +24,7 @@ pub enum RuleKind {
 }
 
 /// One result: what, how bad, and where.
-pub struct Finding<'a> {
+pub struct SarifResult<'a> {
     /// What it is an instance of.
     pub rule: RuleKind,
     /// How bad.
@@ -179,7 +179,7 @@ fn uri(path: &Path) -> String {
 }
 
 /// The SARIF log of one run of nacl-drift.
-pub fn log(findings: &[Finding]) -> Value {
+pub fn log(findings: &[SarifResult]) -> Value {
     let mut kinds: Vec<RuleKind> = findings.iter().map(|finding| finding.rule).collect();
     kinds.sort_unstable();
     kinds.dedup();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use nacl_drift_aws::{SnapshotError, fetch_network_acls};
+use nacl_drift_aws::{DescribeAclsError, fetch_network_acls};
 use nacl_drift_model::{Cidr, Direction, EntryKey, IcmpTypeCode, PortRange, RuleNumber, Traffic};
 use nacl_drift_test_support::{Recorded, Replay};
 
@@ -229,7 +229,7 @@ async fn reports_aws_error_codes() {
     let error = fetch_network_acls(&replay.client(), &BTreeSet::new())
         .await
         .expect_err("access is denied");
-    let SnapshotError::Api(api) = &error else {
+    let DescribeAclsError::Api(api) = &error else {
         panic!("an API error expected, got {error:?}")
     };
     assert_eq!(api.code.as_deref(), Some("UnauthorizedOperation"));
@@ -254,7 +254,7 @@ async fn retries_throttling() {
 }
 
 /// The error and its causes, as one line.
-fn chain(error: &SnapshotError) -> String {
+fn chain(error: &DescribeAclsError) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -26,7 +26,7 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
             (path.as_path(), Lines::of(&text))
         })
         .collect();
-    let findings: Vec<sarif::Finding> = comparison
+    let findings: Vec<sarif::SarifResult> = comparison
         .report
         .changes
         .iter()
@@ -37,7 +37,7 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
                 position if position.is_empty() => position,
                 position => format!(" {position}"),
             };
-            Some(sarif::Finding {
+            Some(sarif::SarifResult {
                 rule: RuleKind::Drift(change.kind()),
                 severity: change.severity,
                 message: format!(
