@@ -50,6 +50,21 @@ fn accounts_file(dir: &Path, org: &Value) -> String {
     path.to_str().expect("utf-8 path").to_owned()
 }
 
+/// Deletes ingress entry `rule` of `acl`, in `account`'s `region`, as that
+/// account (the emulator's organization script).
+fn delete_entry(emulator: &Emulator, account: &str, region: &str, acl: &str, rule: &str) {
+    emulator.python(&[
+        "tests/emulator/organization.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "delete-entry",
+        account,
+        region,
+        acl,
+        rule,
+    ]);
+}
+
 /// The account folders below a baseline folder.
 fn accounts_below(dir: &Path) -> BTreeSet<String> {
     files_below(dir)
@@ -321,16 +336,7 @@ fn an_organization_is_snapshotted_diffed_and_restored_account_by_account() {
             .expect("acl")
     };
     for member in [1, 2] {
-        emulator.python(&[
-            "tests/emulator/organization.py",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "delete-entry",
-            &ids[member],
-            "us-east-1",
-            acl_of(member),
-            "80",
-        ]);
+        delete_entry(&emulator, &ids[member], "us-east-1", acl_of(member), "80");
     }
     let result = go(&["diff", "--accounts", &accounts, "--format", "json"]);
     assert_eq!(result.code, 2, "{result:?}");
@@ -445,16 +451,7 @@ fn an_account_region_that_cannot_be_read_is_reported_and_left_alone() {
         let acl = org["members"][member]["regions"][region]["network_acl"]
             .as_str()
             .expect("acl");
-        emulator.python(&[
-            "tests/emulator/organization.py",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "delete-entry",
-            &ids[member],
-            region,
-            acl,
-            "100",
-        ]);
+        delete_entry(&emulator, &ids[member], region, acl, "100");
     }
 
     let through_proxy = |command: &str, extra: &[&str]| {
@@ -717,16 +714,8 @@ fn the_guard_restores_a_member_account_from_its_event() {
     for (index, principal, event_id) in
         [(1, MALLORY, "e-member"), (2, own_session.as_str(), "e-own")]
     {
-        emulator.python(&[
-            "tests/emulator/organization.py",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "delete-entry",
-            &ids[index],
-            "us-east-1",
-            &guarded.acl(index, "us-east-1"),
-            "80",
-        ]);
+        let acl = guarded.acl(index, "us-east-1");
+        delete_entry(&emulator, &ids[index], "us-east-1", &acl, "80");
         guarded.put_deletion(index, "us-east-1", event_id, principal);
     }
 
