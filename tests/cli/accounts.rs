@@ -715,7 +715,7 @@ fn the_guard_restores_a_member_account_from_its_event() {
         [(1, MALLORY, "e-member"), (2, own_session.as_str(), "e-own")]
     {
         let acl = guarded.acl(index, "us-east-1");
-        delete_entry(&emulator, &ids[index], "us-east-1", &acl, "80");
+        delete_entry(emulator, &ids[index], "us-east-1", &acl, "80");
         guarded.put_deletion(index, "us-east-1", event_id, principal);
     }
 
