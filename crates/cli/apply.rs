@@ -18,7 +18,7 @@ use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
-use nacl_drift_reconcile::{Baselines, Policy, Reconciled, reconcile_deciding};
+use nacl_drift_reconcile::{BaselineFolder, IntentSource, Policy, Reconciled, reconcile_deciding};
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{Target, TargetArgs};
@@ -155,7 +155,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let source = live
         .source()
         .context("apply restores on AWS, not on exports")?;
-    let baselines = Baselines::read(baseline_dir)?.in_regions(&settings.regions)?;
+    let baselines = BaselineFolder(baseline_dir.clone()).intent(&settings.regions)?;
     let clients = source.clients(baselines.places());
     let policy = settings.policy.clone();
     // How the run ends when it stops before a restore.

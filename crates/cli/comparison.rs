@@ -2,8 +2,6 @@
 //! from EC2 (the caller's account, or many accounts) or from exports,
 //! compared by the reconcile core and judged by the project's config.
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use nacl_drift_aws::{
     AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, account_names, account_sessions,
@@ -11,7 +9,7 @@ use nacl_drift_aws::{
 };
 use nacl_drift_config::{AccountSettings, Config, today};
 use nacl_drift_model::{AccountId, AccountNames, Region};
-use nacl_drift_reconcile::{Baselines, ExportedAssets, Exports};
+use nacl_drift_reconcile::{ExportedAssets, Exports, IntentSource};
 
 pub use nacl_drift_model::Identity;
 pub use nacl_drift_reconcile::Comparison;
@@ -96,18 +94,18 @@ impl<'a> Live<'a> {
         identity.context("cannot tell who the credentials in use are")
     }
 
-    /// Reads the baselines of `regions` (all when empty) and the live
-    /// state, compares them, and marks the drift `config` accepts today or
-    /// leaves to be monitored only; with `assets`, finds the interfaces
-    /// behind each effect (in EC2, or in the exports).
+    /// Reads the intent of `regions` (all when empty) and the live state,
+    /// compares them, and marks the drift `config` accepts today or leaves
+    /// to be monitored only; with `assets`, finds the interfaces behind
+    /// each effect (in EC2, or in the exports).
     pub async fn compare(
         &self,
-        baseline_dir: &Path,
+        intent: &dyn IntentSource,
         regions: &[Region],
         config: &Config,
         assets: bool,
     ) -> Result<Comparison> {
-        let read = || Baselines::read(baseline_dir)?.in_regions(regions);
+        let read = || intent.intent(regions);
         let mut exported_assets = None;
         let mut comparison = match self {
             Live::Exports { files, accounts } => {

@@ -17,7 +17,7 @@ use nacl_drift_diff::Severity;
 use nacl_drift_model::Region;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::diff::{self as render, Format};
-use nacl_drift_reconcile::Exposure;
+use nacl_drift_reconcile::{BaselineFolder, Exposure};
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{Target, TargetArgs};
@@ -121,7 +121,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     printer.name_accounts(live.account_names());
     let mut comparison = live
         .compare(
-            &settings.baseline_dir,
+            &BaselineFolder(settings.baseline_dir.clone()),
             &settings.regions,
             config,
             settings.assets,

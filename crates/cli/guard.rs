@@ -10,6 +10,7 @@ use nacl_drift_aws::{AwsEdge, SecurityHub, SnsTopic};
 use nacl_drift_config::Config;
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
 use nacl_drift_model::TopicArn;
+use nacl_drift_reconcile::BaselineFolder;
 
 use crate::aws::Target;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
@@ -67,6 +68,8 @@ pub struct GuardArgs {
 /// The guard's settings, and where its alerts go.
 pub struct GuardSettings {
     pub guard: Settings,
+    /// The folder of the baselines: the guard's intent.
+    pub baseline_dir: PathBuf,
     pub topic: Option<TopicArn>,
     pub security_hub: bool,
 }
@@ -76,8 +79,8 @@ impl GuardArgs {
     /// `default_dir`.
     pub fn resolve(self, config: &Config, default_dir: PathBuf) -> GuardSettings {
         GuardSettings {
+            baseline_dir: self.baselines.resolve_or(config, default_dir),
             guard: Settings {
-                baseline_dir: self.baselines.resolve_or(config, default_dir),
                 regions: self.regions.regions,
                 restore: self.restore,
                 prune: self.prune,
@@ -114,7 +117,8 @@ pub async fn start(
         .security_hub
         .then(|| SecurityHub::new(source.clone()));
     let edge = AwsEdge { source, topic, hub };
-    Ok(Guard::new(settings.guard, edge, identity, config))
+    let intent = BaselineFolder(settings.baseline_dir);
+    Ok(Guard::new(settings.guard, intent, edge, identity, config))
 }
 
 /// How the line of a reconcile is printed.

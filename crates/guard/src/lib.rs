@@ -49,8 +49,8 @@ use nacl_drift_config::Config;
 use nacl_drift_findings::Finding;
 use nacl_drift_model::{AccountId, Identity, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
-    AssetSource, Baselines, FlapBrake, Flapping, LiveSource, Policy, ReconcileError, Reconciled,
-    SourceError, reconcile,
+    AssetSource, Baselines, FlapBrake, Flapping, IntentSource, LiveSource, Policy, ReconcileError,
+    Reconciled, SourceError, reconcile,
 };
 use tokio::time::Instant;
 
@@ -63,8 +63,6 @@ use seen::Seen;
 /// config file before it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// The folder of the baselines.
-    pub baseline_dir: PathBuf,
     /// Only these regions' baselines (all when empty).
     pub regions: Vec<Region>,
     /// Restore drift (as `apply --yes` would), then verify; otherwise
@@ -292,13 +290,24 @@ pub struct Guard<E: Edge> {
     /// account and region imports them again (the finding of a drift
     /// restored meanwhile would otherwise be lost).
     unsent: BTreeMap<String, Finding>,
+    /// Where the intent comes from: the baselines, read afresh for each
+    /// reconcile.
+    intent: Arc<dyn IntentSource>,
 }
 
 impl<E: Edge> Guard<E> {
-    /// The guard of `settings`, reading and restoring through `edge`, as
-    /// `identity`, under the project's `config`.
-    pub fn new(settings: Settings, edge: E, identity: Identity, config: &Config) -> Self {
+    /// The guard of `settings`, holding live state to `intent`, reading
+    /// and restoring through `edge`, as `identity`, under the project's
+    /// `config`.
+    pub fn new(
+        settings: Settings,
+        intent: impl IntentSource + 'static,
+        edge: E,
+        identity: Identity,
+        config: &Config,
+    ) -> Self {
         Guard {
+            intent: Arc::new(intent),
             brake: FlapBrake::new(settings.flap_limit, settings.flap_window),
             settings,
             config: Arc::new(config.clone()),
@@ -312,7 +321,7 @@ impl<E: Edge> Guard<E> {
 
     /// The baselines (of the settings' regions) as they are now.
     pub fn baselines(&self) -> Result<Baselines, ReconcileError> {
-        Baselines::read(&self.settings.baseline_dir)?.in_regions(&self.settings.regions)
+        self.intent.intent(&self.settings.regions)
     }
 
     /// The VPCs `event`'s call may have changed, and whether that is every
@@ -422,7 +431,7 @@ impl<E: Edge> Guard<E> {
             Reach::Everything => baselines.clone(),
             Reach::Vpcs(vpcs) => baselines
                 .only(vpcs)
-                .ok_or_else(|| GuardError::BaselinesGone(self.settings.baseline_dir.clone()))?,
+                .ok_or_else(|| GuardError::BaselinesGone(self.intent.location().to_owned()))?,
         };
         let own_calls = !events.is_empty() && events.iter().all(|event| self.is_own(event));
         let held = self.brake.held(Instant::now().into_std());

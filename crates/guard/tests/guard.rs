@@ -12,6 +12,7 @@ use nacl_drift_fixtures::{
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Edge, Guard, Reach, Said, Settings, Standing, Trigger, queue};
 use nacl_drift_model::{Identity, Place};
+use nacl_drift_reconcile::BaselineFolder;
 use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
@@ -70,7 +71,6 @@ fn guard_of_live(
 ) -> (Guard<Memory>, InMemoryEc2) {
     let ec2 = InMemoryEc2::of(live);
     let settings = Settings {
-        baseline_dir: estate.path(),
         regions: Vec::new(),
         restore: true,
         prune: false,
@@ -86,6 +86,7 @@ fn guard_of_live(
     };
     let guard = Guard::new(
         settings,
+        BaselineFolder(estate.path()),
         Memory(ec2.clone(), topic, hub),
         identity,
         &Config::none(),
@@ -612,7 +613,6 @@ async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
     ec2.add(&other);
     let topic = MemoryTopic::default();
     let settings = Settings {
-        baseline_dir: estate.path(),
         regions: Vec::new(),
         restore: false,
         prune: false,
@@ -629,6 +629,7 @@ async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
     };
     let mut guard = Guard::new(
         settings,
+        BaselineFolder(estate.path()),
         Memory(ec2.clone(), Some(topic.clone()), MemoryHub::default()),
         identity,
         &Config::none(),

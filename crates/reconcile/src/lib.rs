@@ -1,7 +1,10 @@
-//! The reconcile core: load the baselines, read the live state, compare and
-//! analyse, plan, execute, verify. Front-ends parse their input, build a
-//! [`LiveSource`] and print; the steps themselves are here.
+//! The reconcile core: load the intent, read the live state, compare and
+//! analyse, plan, execute, verify. Front-ends parse their input, build an
+//! [`IntentSource`] and a [`LiveSource`], and print; the steps themselves
+//! are here.
 //!
+//! - [`IntentSource`]: where the intended state comes from (the YAML
+//!   baselines of a [`BaselineFolder`]), as [`Baselines`].
 //! - [`compare`]: the baselines against a fresh read of live state, with
 //!   the exact effect and severity of every drift.
 //! - [`restore`]: a plan's calls through apply's executor, and the
@@ -25,6 +28,7 @@
 mod assets;
 mod brake;
 mod compare;
+mod intent;
 mod judge;
 mod recreated;
 mod restore;
@@ -33,6 +37,7 @@ mod source;
 pub use assets::{AssetSource, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
+pub use intent::{BaselineFolder, IntentSource};
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};
