@@ -1,16 +1,13 @@
 //! `--attribute`: who made each change, from CloudTrail, for diff and apply.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
-use nacl_drift_attribution::{attribute, event_names, events_from_lookup, read_log_dir};
-use nacl_drift_aws::{LOOKUP_PAUSE, cloudtrail_client, lookup_events};
+use anyhow::{Result, bail};
+use nacl_drift_attribution::LogFolder;
+use nacl_drift_aws::CloudTrailLookup;
 use nacl_drift_diff::Attributed;
-use nacl_drift_model::Region;
-use tokio::task::JoinSet;
 
 use crate::aws::Aws;
 use crate::comparison::Comparison;
@@ -75,11 +72,11 @@ impl AttributionArgs {
     /// The settings these flags give.
     pub fn resolve(self) -> Attribution {
         let source = match self.cloudtrail_logs {
-            Some(dir) => Some(EventSource::LogFiles {
+            Some(dir) => Some(EventsFrom::LogFiles(LogFolder {
                 dir,
-                ignore_bad_logs: self.ignore_bad_logs,
-            }),
-            None => self.attribute.then_some(EventSource::LookupEvents),
+                ignore_bad: self.ignore_bad_logs,
+            })),
+            None => self.attribute.then_some(EventsFrom::LookupEvents),
         };
         Attribution {
             source,
@@ -90,18 +87,18 @@ impl AttributionArgs {
 
 /// Where the events behind the changes are looked for.
 #[derive(Clone, Debug)]
-pub enum EventSource {
+pub enum EventsFrom {
     /// CloudTrail's LookupEvents, in each region of a change.
     LookupEvents,
     /// CloudTrail log files under a folder.
-    LogFiles { dir: PathBuf, ignore_bad_logs: bool },
+    LogFiles(LogFolder),
 }
 
 /// Who made each change, as the flags ask: from where, and how far back.
 #[derive(Clone, Debug)]
 pub struct Attribution {
     /// `None`: not asked for.
-    source: Option<EventSource>,
+    source: Option<EventsFrom>,
     since: Since,
 }
 
@@ -123,60 +120,23 @@ impl Attribution {
         let Some(source) = &self.source else {
             return Ok(());
         };
-        if many_accounts && matches!(source, EventSource::LookupEvents) {
+        if many_accounts && matches!(source, EventsFrom::LookupEvents) {
             bail!(
                 "--attribute over many accounts needs --cloudtrail-logs (an organization trail's log files): CloudTrail's LookupEvents answers for one account"
             );
         }
-        let report = &mut comparison.report;
-        let names = event_names(&report.changes);
-        let events = match source {
-            EventSource::LogFiles {
-                dir,
-                ignore_bad_logs,
-            } => {
-                let logs = read_log_dir(dir, *ignore_bad_logs)
-                    .context("cannot read the CloudTrail logs")?;
-                for skipped in &logs.skipped {
-                    printer.warning(&format!("skipped {skipped}"));
-                }
-                logs.events
-            }
-            EventSource::LookupEvents => {
-                let config = aws.load().await?;
-                let regions: BTreeSet<Region> =
-                    report.changes.iter().map(|c| c.region.clone()).collect();
-                let mut lookups = JoinSet::new();
-                for region in regions {
-                    let client = cloudtrail_client(&config, &region);
-                    let names = names.clone();
-                    let since = self.since.at;
-                    lookups.spawn(async move {
-                        let found = lookup_events(&client, &names, since, LOOKUP_PAUSE).await;
-                        (region, found)
-                    });
-                }
-                let mut events = Vec::new();
-                while let Some(joined) = lookups.join_next().await {
-                    let (region, found) = joined.context("a CloudTrail lookup failed")?;
-                    let records = found
-                        .with_context(|| format!("cannot look up CloudTrail events in {region}"))?;
-                    events.extend(events_from_lookup(&records).with_context(|| {
-                        format!("cannot look up CloudTrail events in {region}")
-                    })?);
-                }
-                events
+        let since = self.since.at;
+        let attributing = match source {
+            EventsFrom::LogFiles(folder) => comparison.attribute(folder, since).await?,
+            EventsFrom::LookupEvents => {
+                let lookup = CloudTrailLookup::new(aws.load().await?);
+                comparison.attribute(&lookup, since).await?
             }
         };
-        let subnets = comparison.association_subnets();
-        let before_the_window = attribute(
-            &comparison.report,
-            &mut comparison.verdicts,
-            &events,
-            &comparison.accounts,
-            &subnets,
-            self.since.at,
-        );
+        for skipped in &attributing.skipped {
+            printer.warning(&format!("skipped {skipped}"));
+        }
+        let before_the_window = attributing.before_the_window;
         self.explain_unattributed(comparison, before_the_window, printer);
         Ok(())
     }
@@ -209,7 +169,7 @@ impl Attribution {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since_epoch| since_epoch.as_secs() as i64);
         let window_days = (now - self.since.at) / 86_400;
-        let looked_up = matches!(self.source, Some(EventSource::LookupEvents));
+        let looked_up = matches!(self.source, Some(EventsFrom::LookupEvents));
         if unattributed > 0 && looked_up && window_days < 89 {
             printer.note(&format!(
                 "{unattributed} {} unattributed within --since {}: LookupEvents keeps 90 days, so --since 90d looks further back",

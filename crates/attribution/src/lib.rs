@@ -1,9 +1,9 @@
 //! Who changed the NACL, when, and from where: the CloudTrail management
 //! event behind each drift.
 //!
-//! Records come from the log files CloudTrail delivers to S3
-//! ([`read_log_dir`]) or from `LookupEvents`, which the AWS edge calls and
-//! whose records [`events_from_lookup`] reads. [`attribute`] picks for each
+//! Records come through an [`EventSource`]: the log files CloudTrail
+//! delivers to S3 ([`LogFolder`], [`read_log_dir`]) or `LookupEvents`,
+//! which the AWS edge calls and whose records [`events_from_lookup`] reads. [`attribute`] picks for each
 //! change the most recent successful event that matches it. Pure: no AWS
 //! dependency.
 //!
@@ -25,9 +25,11 @@ mod logs;
 mod matching;
 mod pattern;
 mod record;
+mod source;
 
 pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
 pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
 pub use matching::{attribute, attribute_made_by, event_names};
 pub use pattern::{PatternGap, pattern_gaps};
 pub use record::{BadEvent, NaclEvent, Record, RecordError, events_from_lookup};
+pub use source::{EventSource, EventsError, FoundEvents, LogFolder};

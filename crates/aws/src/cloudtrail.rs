@@ -1,17 +1,21 @@
 //! CloudTrail `LookupEvents`: the last 90 days of management events, one
 //! event name per request, 50 per page, at most 2 requests a second per
 //! account and region. The events come back as CloudTrail's own JSON
-//! records, which the attribution crate reads like log files.
+//! records, which the attribution crate reads like log files;
+//! [`CloudTrailLookup`] is the core's `EventSource` for them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use aws_config::SdkConfig;
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::primitives::DateTime;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
-use nacl_drift_model::Operation;
+use nacl_drift_attribution::{EventSource, EventsError, FoundEvents, events_from_lookup};
+use nacl_drift_model::{Operation, Region};
+use tokio::task::JoinSet;
 
-use crate::ApiError;
+use crate::{ApiError, cloudtrail_client};
 
 /// The pause between two requests: LookupEvents allows 2 a second.
 pub const LOOKUP_PAUSE: Duration = Duration::from_millis(500);
@@ -93,4 +97,57 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// LookupEvents as the core's [`EventSource`]: the regions of the changes
+/// asked at once, each within LookupEvents' pace ([`LOOKUP_PAUSE`]). It
+/// answers for the credentials' account alone.
+#[derive(Clone, Debug)]
+pub struct CloudTrailLookup {
+    config: SdkConfig,
+}
+
+impl CloudTrailLookup {
+    /// LookupEvents with the credentials of `config`.
+    pub fn new(config: SdkConfig) -> CloudTrailLookup {
+        CloudTrailLookup { config }
+    }
+}
+
+impl EventSource for CloudTrailLookup {
+    async fn events(
+        &self,
+        regions: &BTreeSet<Region>,
+        names: &BTreeSet<Operation>,
+        since: i64,
+    ) -> Result<FoundEvents, EventsError> {
+        let failed = |region: Region, source: Box<dyn std::error::Error + Send + Sync>| {
+            EventsError::Lookup { region, source }
+        };
+        let mut lookups = JoinSet::new();
+        let mut region_of = HashMap::new();
+        for region in regions {
+            let client = cloudtrail_client(&self.config, region);
+            let names = names.clone();
+            let task = lookups
+                .spawn(async move { lookup_events(&client, &names, since, LOOKUP_PAUSE).await });
+            region_of.insert(task.id(), region.clone());
+        }
+        let mut events = Vec::new();
+        while let Some(joined) = lookups.join_next_with_id().await {
+            let (id, found) = match joined {
+                Ok((id, found)) => (id, found),
+                Err(error) => return Err(failed(region_of[&error.id()].clone(), error.into())),
+            };
+            let region = region_of[&id].clone();
+            let records = found.map_err(|error| failed(region.clone(), error.into()))?;
+            events.extend(
+                events_from_lookup(&records).map_err(|error| failed(region, error.into()))?,
+            );
+        }
+        Ok(FoundEvents {
+            events,
+            skipped: Vec::new(),
+        })
+    }
 }

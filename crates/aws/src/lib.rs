@@ -35,7 +35,7 @@
 //! The only library that may depend on the AWS SDK; only `doctor` and the
 //! binary depend on it.
 //!
-//! Depends on: model, analysis, assets, apply, config, diff, reconcile, snapshot, guard, findings; the AWS SDK.
+//! Depends on: model, analysis, assets, apply, attribution, config, diff, reconcile, snapshot, guard, findings; the AWS SDK.
 
 #![deny(missing_docs)]
 
@@ -72,7 +72,9 @@ pub use clients::{
     SdkConfigError, cloudtrail_client, configured_region, ec2_client, eventbridge_client,
     https_client, load_config, sts_client,
 };
-pub use cloudtrail::{LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events};
+pub use cloudtrail::{
+    CloudTrailLookup, LOOKUP_PAUSE, LookupError, check_lookup_events, lookup_events,
+};
 pub use convert::{ConvertError, convert_network_acl};
 pub use ec2_calls::Ec2;
 pub use edge::{AwsEdge, AwsSource};

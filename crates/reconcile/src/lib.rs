@@ -9,6 +9,8 @@
 //!   the exact effect and severity of every drift.
 //! - [`restore`]: a plan's calls through apply's executor, and the
 //!   baselines with the new ids of recreated NACLs.
+//! - [`Comparison::attribute`]: who made each change, from the CloudTrail
+//!   events of an `EventSource` (log files, or LookupEvents at the edge).
 //! - [`Comparison::judge`]: the project's config applied: accepted drift
 //!   and monitor-only NACLs marked, so that plans leave them alone.
 //! - [`reconcile`]: the whole sequence under a [`Policy`] (report only, or
@@ -18,7 +20,7 @@
 //!   [`FlapBrake`] of such front-ends says which. [`reconcile_deciding`]
 //!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
-//! Depends on: model, analysis, assets, config, diff, apply; no AWS SDK.
+//! Depends on: model, analysis, assets, attribution, config, diff, apply; no AWS SDK.
 //! Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
@@ -26,6 +28,7 @@
 #![deny(missing_docs)]
 
 mod assets;
+mod attribute;
 mod brake;
 mod compare;
 mod intent;
@@ -35,6 +38,7 @@ mod restore;
 mod source;
 
 pub use assets::{AssetSource, ExportedAssets, Exposure};
+pub use attribute::Attributing;
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use intent::{BaselineFolder, IntentSource};
