@@ -3,11 +3,8 @@
 //! compared by the reconcile core and judged by the project's config.
 
 use anyhow::{Context, Result};
-use nacl_drift_aws::{
-    AccountSession, AwsSource, Ec2Live, OrgLive, SdkConfig, account_names, account_sessions,
-    caller_identity, home_region, list_accounts, sessions_identity,
-};
-use nacl_drift_config::{AccountSettings, Config, today};
+use nacl_drift_aws::AwsSource;
+use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, AccountNames, Region};
 use nacl_drift_reconcile::{ExportedAssets, Exports, IntentSource};
 
@@ -25,13 +22,9 @@ pub enum Live<'a> {
         files: &'a LiveFiles,
         accounts: &'a [AccountId],
     },
-    /// EC2, for the account of the credentials in use.
-    Caller(Box<SdkConfig>),
-    /// EC2, for many accounts (`--accounts`, `--org`, `--account`).
-    Accounts {
-        sessions: Vec<AccountSession>,
-        settings: &'a AccountSettings,
-    },
+    /// EC2: the caller's account, or many (`--accounts`, `--org`,
+    /// `--account`), with a progress bar unless `quiet`.
+    Aws { source: AwsSource, quiet: bool },
 }
 
 impl<'a> Live<'a> {
@@ -46,23 +39,16 @@ impl<'a> Live<'a> {
                 accounts: &accounts.only,
             });
         }
-        let config = aws.load().await?;
-        if !accounts.many() {
-            return Ok(Live::Caller(Box::new(config)));
-        }
-        let listed = list_accounts(&config, accounts).await?;
-        let sessions = account_sessions(&config, &listed, &home_region(&config)).await;
-        Ok(Live::Accounts {
-            sessions,
-            settings: accounts,
-        })
+        let source = AwsSource::for_target(aws.load().await?, accounts).await?;
+        let quiet = accounts.quiet;
+        Ok(Live::Aws { source, quiet })
     }
 
     /// The names of the accounts it reads (the file's, the organization's).
     pub fn account_names(&self) -> AccountNames {
         match self {
-            Live::Accounts { sessions, .. } => account_names(sessions),
-            _ => AccountNames::default(),
+            Live::Aws { source, .. } => source.account_names(),
+            Live::Exports { .. } => AccountNames::default(),
         }
     }
 
@@ -71,14 +57,7 @@ impl<'a> Live<'a> {
     pub fn source(&self) -> Option<AwsSource> {
         match self {
             Live::Exports { .. } => None,
-            Live::Caller(config) => Some(AwsSource::Caller(Box::new(Ec2Live::new(
-                (**config).clone(),
-            )))),
-            Live::Accounts { sessions, settings } => Some(AwsSource::Accounts(OrgLive::new(
-                sessions.clone(),
-                settings.concurrency,
-                None,
-            ))),
+            Live::Aws { source, .. } => Some(source.clone()),
         }
     }
 
@@ -88,8 +67,7 @@ impl<'a> Live<'a> {
     pub async fn identity(&self) -> Result<Identity> {
         let identity = match self {
             Live::Exports { .. } => anyhow::bail!("exports have no identity"),
-            Live::Caller(config) => caller_identity(config).await,
-            Live::Accounts { sessions, .. } => sessions_identity(sessions).await,
+            Live::Aws { source, .. } => source.identity().await,
         };
         identity.context("cannot tell who the credentials in use are")
     }
@@ -122,15 +100,10 @@ impl<'a> Live<'a> {
                 let completeness = files.completeness;
                 nacl_drift_reconcile::compare(baselines?, Exports { acls, completeness }).await?
             }
-            Live::Caller(sdk_config) => {
+            Live::Aws { source, quiet } => {
                 let baselines = read()?;
-                nacl_drift_reconcile::compare(baselines, Ec2Live::new((**sdk_config).clone()))
-                    .await?
-            }
-            Live::Accounts { sessions, settings } => {
-                let baselines = read()?;
-                let (bar, on_read) = progress(None, settings.quiet);
-                let source = OrgLive::new(sessions.clone(), settings.concurrency, Some(on_read));
+                let (bar, on_read) = progress(None, *quiet || !source.many());
+                let source = source.clone().telling(on_read);
                 let comparison = nacl_drift_reconcile::compare(baselines, source).await;
                 bar.finish_and_clear();
                 comparison?

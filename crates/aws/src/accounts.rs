@@ -512,6 +512,19 @@ impl OrgLive {
             .find(|session| &session.account == account)
             .map(|session| &session.config)
     }
+
+    /// The sessions it reads through.
+    pub fn sessions(&self) -> &[AccountSession] {
+        &self.sessions
+    }
+
+    /// The same, telling `on_read` as each account-region is done.
+    pub fn telling(self, on_read: OnRead) -> OrgLive {
+        OrgLive {
+            on_read: Some(on_read),
+            ..self
+        }
+    }
 }
 
 impl LiveSource for OrgLive {

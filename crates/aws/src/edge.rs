@@ -5,11 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_config::SdkConfig;
+use nacl_drift_config::AccountSettings;
 use nacl_drift_guard::Edge;
-use nacl_drift_model::{AccountId, Place, Region};
+use nacl_drift_model::{AccountId, AccountNames, Identity, Place, Region};
 use nacl_drift_reconcile::{LiveRead, LiveSource, ReadScope, SourceError};
 
-use crate::{Ec2, Ec2Live, OrgLive, SecurityHub, SnsTopic, ec2_client};
+use crate::{
+    ApiError, Ec2, Ec2Live, ListAccountsError, OnRead, OrgLive, SecurityHub, SnsTopic,
+    account_names, account_sessions, caller_identity, ec2_client, home_region, list_accounts,
+    sessions_identity,
+};
 
 /// EC2, for the caller's account or many: one live source for both.
 #[derive(Clone)]
@@ -21,6 +26,54 @@ pub enum AwsSource {
 }
 
 impl AwsSource {
+    /// EC2 for the accounts `settings` choose, with the credentials of
+    /// `config`: the caller's account, or each account listed (the
+    /// organization is asked now; each role is assumed at its first read).
+    pub async fn for_target(
+        config: SdkConfig,
+        settings: &AccountSettings,
+    ) -> Result<AwsSource, ListAccountsError> {
+        if !settings.many() {
+            return Ok(AwsSource::Caller(Box::new(Ec2Live::new(config))));
+        }
+        let listed = list_accounts(&config, settings).await?;
+        let sessions = account_sessions(&config, &listed, &home_region(&config)).await;
+        let source = OrgLive::new(sessions, settings.concurrency, None);
+        Ok(AwsSource::Accounts(source))
+    }
+
+    /// Whether it reads a list of accounts rather than the caller's.
+    pub fn many(&self) -> bool {
+        matches!(self, AwsSource::Accounts(_))
+    }
+
+    /// The same source, telling `on_read` as each account-region is read
+    /// (the caller's account alone tells nothing).
+    pub fn telling(self, on_read: OnRead) -> AwsSource {
+        match self {
+            AwsSource::Accounts(source) => AwsSource::Accounts(source.telling(on_read)),
+            caller => caller,
+        }
+    }
+
+    /// The accounts it reads, and the principals CloudTrail names for its
+    /// own calls: the caller's (STS GetCallerIdentity), or each assumed
+    /// role's session.
+    pub async fn identity(&self) -> Result<Identity, ApiError> {
+        match self {
+            AwsSource::Caller(source) => caller_identity(source.config()).await,
+            AwsSource::Accounts(source) => sessions_identity(source.sessions()).await,
+        }
+    }
+
+    /// The names of the accounts it reads (the file's, the organization's).
+    pub fn account_names(&self) -> AccountNames {
+        match self {
+            AwsSource::Caller(_) => AccountNames::default(),
+            AwsSource::Accounts(source) => account_names(source.sessions()),
+        }
+    }
+
     /// The configuration whose credentials act as `account`.
     pub fn config_of(&self, account: &AccountId) -> Option<&SdkConfig> {
         match self {
