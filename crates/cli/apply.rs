@@ -21,7 +21,7 @@ use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{BaselineFolder, IntentSource, Policy, Reconciled, reconcile_deciding};
 
 use crate::attribution::{Attribution, AttributionArgs};
-use crate::aws::{Target, TargetArgs};
+use crate::aws::{RunTarget, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::diff::print_drift;
@@ -110,7 +110,7 @@ struct Settings {
     policy: Policy,
     attribution: Attribution,
     assets: bool,
-    target: Target,
+    target: RunTarget,
 }
 
 impl Args {

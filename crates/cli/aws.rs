@@ -59,8 +59,8 @@ pub struct TargetArgs {
 
 impl TargetArgs {
     /// The settings these flags give, with the config file's accounts.
-    pub fn resolve(self, config: &Config) -> Target {
-        Target {
+    pub fn resolve(self, config: &Config) -> RunTarget {
+        RunTarget {
             accounts: self.accounts.resolve(config),
             aws: self.aws.resolve(),
         }
@@ -69,7 +69,7 @@ impl TargetArgs {
 
 /// Where a command acts: the accounts, and how AWS is reached.
 #[derive(Clone, Debug, Default)]
-pub struct Target {
+pub struct RunTarget {
     pub accounts: AccountSettings,
     pub aws: Aws,
 }

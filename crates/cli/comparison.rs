@@ -11,7 +11,7 @@ use nacl_drift_reconcile::{ExportedAssets, Exports, IntentSource};
 pub use nacl_drift_model::Identity;
 pub use nacl_drift_reconcile::Comparison;
 
-use crate::aws::Target;
+use crate::aws::RunTarget;
 use crate::live::LiveFiles;
 use nacl_drift_printer::accounts::progress;
 
@@ -31,8 +31,8 @@ impl<'a> Live<'a> {
     /// The source the flags name. For many accounts, the accounts are
     /// listed (and the organization asked) now; roles are assumed at the
     /// first read.
-    pub async fn choose(files: &'a LiveFiles, target: &'a Target) -> Result<Live<'a>> {
-        let Target { accounts, aws } = target;
+    pub async fn choose(files: &'a LiveFiles, target: &'a RunTarget) -> Result<Live<'a>> {
+        let RunTarget { accounts, aws } = target;
         if files.any() {
             return Ok(Live::Exports {
                 files,

@@ -20,7 +20,7 @@ use nacl_drift_printer::diff::{self as render, Format};
 use nacl_drift_reconcile::{BaselineFolder, Exposure};
 
 use crate::attribution::{Attribution, AttributionArgs};
-use crate::aws::{Target, TargetArgs};
+use crate::aws::{RunTarget, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
@@ -91,7 +91,7 @@ struct Settings {
     attribution: Attribution,
     assets: bool,
     fail_on_exposed: bool,
-    target: Target,
+    target: RunTarget,
 }
 
 impl Args {

@@ -19,7 +19,7 @@ use nacl_drift_model::{AccountId, EventBusArn, Region, TopicArn};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::Baselines;
 
-use crate::aws::{Target, TargetArgs};
+use crate::aws::{RunTarget, TargetArgs};
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
@@ -94,7 +94,7 @@ struct Settings {
     event_bus: Option<EventBusArn>,
     assets: bool,
     format: DoctorFormat,
-    target: Target,
+    target: RunTarget,
 }
 
 impl Args {

@@ -12,7 +12,7 @@ use nacl_drift_guard::{Guard, Said, Settings, Standing};
 use nacl_drift_model::TopicArn;
 use nacl_drift_reconcile::BaselineFolder;
 
-use crate::aws::Target;
+use crate::aws::RunTarget;
 use crate::baseline_dir::{BaselineDir, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
@@ -99,7 +99,7 @@ impl GuardArgs {
 /// account: asks STS who nacl-drift is, to know its own calls.
 pub async fn start(
     settings: GuardSettings,
-    target: &Target,
+    target: &RunTarget,
     config: &Config,
 ) -> Result<Guard<AwsEdge>> {
     let no_exports = LiveFiles::default();

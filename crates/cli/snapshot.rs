@@ -25,7 +25,7 @@ use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
 use nacl_drift_snapshot::{Capture, capture};
 
-use crate::aws::{Target, TargetArgs};
+use crate::aws::{RunTarget, TargetArgs};
 use crate::baseline_dir::BaselineDir;
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, LiveFiles};
@@ -68,7 +68,7 @@ struct Settings {
     /// `--vpc-id` (empty: every VPC).
     vpc_filter: BTreeSet<VpcId>,
     live_files: LiveFiles,
-    target: Target,
+    target: RunTarget,
 }
 
 impl Args {

@@ -23,7 +23,7 @@ use nacl_drift_guard::queue::QueueSettings;
 use nacl_drift_guard::{poll, queue};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::aws::{Target, TargetArgs};
+use crate::aws::{RunTarget, TargetArgs};
 use crate::exit_status::ExitStatus;
 use crate::guard::{
     GuardArgs, GuardSettings, LineFormat, exit_status, print_said, start, with_context,
@@ -85,7 +85,7 @@ struct Settings {
     mode: Mode<String>,
     once: bool,
     format: LineFormat,
-    target: Target,
+    target: RunTarget,
 }
 
 impl Args {

@@ -218,7 +218,7 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                     TITLE_CHARS,
                 ),
                 description: cut(
-                    &description(change, verdict, &effects, &comparison.assets_of(change)),
+                    &description(change, verdict, &effects, &comparison.change_assets(change)),
                     DESCRIPTION_CHARS,
                 ),
                 resources: vec![Resource {

@@ -47,7 +47,7 @@ pub struct Alert {
 /// What the guard did about the drift of a reconcile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub enum Response {
     /// Restored, and verified in sync.
     Restored,
     /// A restore was made, and drift remains (a call failed, or someone
@@ -60,14 +60,14 @@ pub enum Action {
     Reported,
 }
 
-impl Action {
+impl Response {
     /// Its name, as the attribute has it.
     pub fn name(self) -> &'static str {
         match self {
-            Action::Restored => "restored",
-            Action::Failed => "failed",
-            Action::Held => "held",
-            Action::Reported => "reported",
+            Response::Restored => "restored",
+            Response::Failed => "failed",
+            Response::Held => "held",
+            Response::Reported => "reported",
         }
     }
 }
@@ -75,7 +75,7 @@ impl Action {
 impl Line {
     /// What the guard did about this reconcile's drift; `None` when it
     /// found none that the config does not accept.
-    pub fn action(&self) -> Option<Action> {
+    pub fn response(&self) -> Option<Response> {
         if !self
             .changes
             .iter()
@@ -89,14 +89,14 @@ impl Line {
                 .iter()
                 .all(|call| call.status != CallStatus::Failed);
             if self.in_sync && all_done {
-                Action::Restored
+                Response::Restored
             } else {
-                Action::Failed
+                Response::Failed
             }
         } else if !self.flapping.is_empty() {
-            Action::Held
+            Response::Held
         } else {
-            Action::Reported
+            Response::Reported
         })
     }
 
@@ -104,7 +104,7 @@ impl Line {
     /// with drift that the config does not accept (subscriptions filter on
     /// the account); none when there is no such drift.
     pub fn alerts(&self) -> Vec<Alert> {
-        let Some(action) = self.action() else {
+        let Some(action) = self.response() else {
             return Vec::new();
         };
         let mut by_account: BTreeMap<&AccountId, Vec<&(Change, Verdict)>> = BTreeMap::new();
@@ -125,7 +125,7 @@ impl Line {
     /// The message about `account`'s unaccepted `changes`.
     fn alert_of(
         &self,
-        action: Action,
+        action: Response,
         account: &AccountId,
         changes: &[&(Change, Verdict)],
     ) -> Alert {
@@ -155,10 +155,10 @@ impl Line {
         };
         let count = changes.len();
         let verb = match action {
-            Action::Restored => "restored",
-            Action::Failed => "could not restore",
-            Action::Held => "held",
-            Action::Reported => "found",
+            Response::Restored => "restored",
+            Response::Failed => "could not restore",
+            Response::Held => "held",
+            Response::Reported => "found",
         };
         let subject = ascii_line(
             &format!(
@@ -182,7 +182,7 @@ impl Line {
     /// Where, each change with its severity, traffic and author (the most
     /// severe NACLs and changes first), then what the guard did; at most
     /// [`BODY_BYTES`], the changes that do not fit counted by severity.
-    fn alert_body(&self, action: Action, changes: &[&(Change, Verdict)]) -> String {
+    fn alert_body(&self, action: Response, changes: &[&(Change, Verdict)]) -> String {
         let mut ordered = changes.to_vec();
         let worst_of = |acl: &NetworkAclId| {
             changes
@@ -314,7 +314,7 @@ impl Line {
     }
 
     /// The guard's deed, in words.
-    fn what_was_done(&self, action: Action) -> String {
+    fn what_was_done(&self, action: Response) -> String {
         let done = self
             .restored
             .iter()
@@ -330,15 +330,15 @@ impl Line {
             })
             .unwrap_or_default();
         match action {
-            Action::Restored => format!(
+            Response::Restored => format!(
                 "restored with {done} of {} calls, verified in sync{after}.",
                 self.restored.len()
             ),
-            Action::Failed => format!(
+            Response::Failed => format!(
                 "made {done} of {} calls; drift remains, see the guard's log.",
                 self.restored.len()
             ),
-            Action::Held => {
+            Response::Held => {
                 let reasons: Vec<String> = self
                     .flapping
                     .iter()
@@ -349,7 +349,7 @@ impl Line {
                     reasons.join("; ")
                 )
             }
-            Action::Reported => "reported; the guard does not restore this drift.".to_owned(),
+            Response::Reported => "reported; the guard does not restore this drift.".to_owned(),
         }
     }
 }

@@ -54,7 +54,7 @@ use nacl_drift_reconcile::{
 };
 use tokio::time::Instant;
 
-pub use alert::{Action, Alert};
+pub use alert::{Alert, Response};
 use line::CallStatus;
 pub use line::{Line, Standing};
 use seen::Seen;
@@ -268,7 +268,7 @@ pub enum Ask {
 
 /// The VPCs one reconcile reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reach {
+pub enum Coverage {
     /// Every baseline.
     Everything,
     /// These VPCs' baselines: those a call may have changed.
@@ -419,17 +419,17 @@ impl<E: Edge> Guard<E> {
             .is_some_and(|arn| self.identity.principals.contains(&arn))
     }
 
-    /// A reconcile of `reach` of `baselines`, ready to run on its own task.
+    /// A reconcile of `coverage` of `baselines`, ready to run on its own task.
     pub fn job(
         &mut self,
         baselines: &Baselines,
-        reach: Reach,
+        coverage: Coverage,
         trigger: Trigger,
         events: Vec<NaclEvent>,
     ) -> Result<Job<E>, GuardError> {
-        let baselines = match &reach {
-            Reach::Everything => baselines.clone(),
-            Reach::Vpcs(vpcs) => baselines
+        let baselines = match &coverage {
+            Coverage::Everything => baselines.clone(),
+            Coverage::Vpcs(vpcs) => baselines
                 .only(vpcs)
                 .ok_or_else(|| GuardError::BaselinesGone(self.intent.location().to_owned()))?,
         };
@@ -461,7 +461,7 @@ impl<E: Edge> Guard<E> {
             .cloned()
             .collect();
         Ok(Job {
-            reach,
+            coverage,
             trigger,
             events,
             own_calls,
@@ -501,11 +501,11 @@ impl<E: Edge> Guard<E> {
     pub async fn reconcile(
         &mut self,
         baselines: &Baselines,
-        reach: Reach,
+        coverage: Coverage,
         trigger: Trigger,
         events: Vec<NaclEvent>,
     ) -> Result<Line, GuardError> {
-        let job = self.job(baselines, reach, trigger, events)?;
+        let job = self.job(baselines, coverage, trigger, events)?;
         let done = job.run().await;
         self.finish(done)
     }
@@ -577,7 +577,7 @@ fn read_whole(comparison: &nacl_drift_reconcile::Comparison) -> BTreeSet<ReadNac
 
 /// One reconcile, with everything it needs: it can run on a task of its own.
 pub struct Job<E: Edge> {
-    reach: Reach,
+    coverage: Coverage,
     trigger: Trigger,
     events: Vec<NaclEvent>,
     /// Whether every event names nacl-drift's own principal (words only).
@@ -681,15 +681,15 @@ impl<E: Edge> Job<E> {
     }
 
     /// What it covers.
-    pub fn reach(&self) -> &Reach {
-        &self.reach
+    pub fn coverage(&self) -> &Coverage {
+        &self.coverage
     }
 
     /// The VPCs it covers, when it covers some rather than everything.
     fn vpcs(&self) -> Option<&BTreeSet<Vpc>> {
-        match &self.reach {
-            Reach::Vpcs(vpcs) => Some(vpcs),
-            Reach::Everything => None,
+        match &self.coverage {
+            Coverage::Vpcs(vpcs) => Some(vpcs),
+            Coverage::Everything => None,
         }
     }
 }

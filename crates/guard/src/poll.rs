@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::queue::Stop;
-use crate::{Edge, Guard, Reach, Said, Standing, Trigger};
+use crate::{Coverage, Edge, Guard, Said, Standing, Trigger};
 
 /// Reconciles everything every `interval` until `stop`; with `once`, once,
 /// and returns that line's standing (else in sync, on stop).
@@ -18,7 +18,7 @@ pub async fn run<E: Edge>(
         let reconciled = match guard.baselines() {
             Ok(baselines) => {
                 guard
-                    .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+                    .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
                     .await
             }
             Err(error) => Err(error.into()),

@@ -33,7 +33,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::{Ask, Done, Edge, Guard, GuardError, Reach, Said, Standing, Trigger};
+use crate::{Ask, Coverage, Done, Edge, Guard, GuardError, Said, Standing, Trigger};
 
 /// How long a queue that cannot be read rests before the next try.
 pub const RECEIVE_RETRY: Duration = Duration::from_secs(5);
@@ -503,7 +503,7 @@ impl<R> Inbox<R> {
                     .baselines()
                     .map_err(GuardError::from)
                     .and_then(|baselines| {
-                        guard.job(&baselines, Reach::Everything, Trigger::Sweep, Vec::new())
+                        guard.job(&baselines, Coverage::Everything, Trigger::Sweep, Vec::new())
                     });
                 match job {
                     Ok(job) => {
@@ -551,8 +551,8 @@ impl<R> Inbox<R> {
                     .last_whole_place
                     .insert((account.clone(), region.clone()), now);
             }
-            let reach = Reach::Vpcs(vpcs.iter().cloned().collect());
-            match guard.job(&baselines, reach, Trigger::Event, events) {
+            let coverage = Coverage::Vpcs(vpcs.iter().cloned().collect());
+            match guard.job(&baselines, coverage, Trigger::Event, events) {
                 Ok(job) => {
                     self.running.extend(messages);
                     tasks.spawn(job.run());
@@ -579,12 +579,12 @@ impl<R> Inbox<R> {
         done: Done<E>,
         say: &mut impl FnMut(Said),
     ) -> (Vec<R>, Standing) {
-        let messages: Vec<String> = match done.job.reach() {
-            Reach::Vpcs(vpcs) => vpcs
+        let messages: Vec<String> = match done.job.coverage() {
+            Coverage::Vpcs(vpcs) => vpcs
                 .iter()
                 .flat_map(|vpc| self.running.remove(vpc).unwrap_or_default())
                 .collect(),
-            Reach::Everything => {
+            Coverage::Everything => {
                 self.sweeping = false;
                 Vec::new()
             }

@@ -10,7 +10,7 @@ use nacl_drift_fixtures::{
     ACCOUNT, Estate, InMemoryEc2, MemoryHub, MemoryTopic, entry_call, one_vpc, schedule,
 };
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
-use nacl_drift_guard::{Edge, Guard, Reach, Said, Settings, Standing, Trigger, queue};
+use nacl_drift_guard::{Coverage, Edge, Guard, Said, Settings, Standing, Trigger, queue};
 use nacl_drift_model::{Identity, Place};
 use nacl_drift_reconcile::BaselineFolder;
 use serde_json::Value;
@@ -190,7 +190,7 @@ async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() 
         ec2.delete_rule("acl-0db", 80);
         let baselines = guard.baselines().expect("baselines");
         let line = guard
-            .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+            .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
             .await
             .expect("a line");
         tokio::time::advance(Duration::from_secs(60)).await;
@@ -219,7 +219,7 @@ async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() 
     tokio::time::advance(Duration::from_secs(600)).await;
     let baselines = guard.baselines().expect("baselines");
     let line = guard
-        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line");
     assert_eq!(line.standing(), Standing::InSync);
@@ -234,7 +234,7 @@ async fn after_a_deletion(guard: &mut Guard<Memory>, ec2: &InMemoryEc2) -> nacl_
     ec2.delete_rule("acl-0db", 80);
     let baselines = guard.baselines().expect("baselines");
     guard
-        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line")
 }
@@ -431,7 +431,7 @@ async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
     // In sync: no drift, no alert.
     let baselines = guard.baselines().expect("baselines");
     let line = guard
-        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line");
     assert!(line.alerts().is_empty());
@@ -448,7 +448,7 @@ async fn a_finding_is_new_while_the_drift_stands() {
     for _ in 0..2 {
         let baselines = guard.baselines().expect("baselines");
         guard
-            .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+            .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
             .await
             .expect("a line");
         ec2.delete_rule("acl-0db", 80);
@@ -524,7 +524,7 @@ async fn a_failed_import_is_retried_and_then_carried_to_the_next_reconcile() {
     assert!(hub.is_empty());
     let baselines = guard.baselines().expect("baselines");
     let line = guard
-        .reconcile(&baselines, Reach::Everything, Trigger::Poll, Vec::new())
+        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line");
     assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
@@ -638,7 +638,7 @@ async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
     ec2.delete_rule("acl-1db", 80);
     let baselines = guard.baselines().expect("baselines");
     let line = guard
-        .reconcile(&baselines, Reach::Everything, Trigger::Sweep, Vec::new())
+        .reconcile(&baselines, Coverage::Everything, Trigger::Sweep, Vec::new())
         .await
         .expect("a line");
     let alerts = topic.published();
@@ -778,19 +778,19 @@ async fn a_finding_is_resolved_once_its_drift_is_gone_whoever_fixed_it() {
     let (mut guard, ec2) = guard_alerting(&estate, 1, None, hub.clone());
     ec2.add(&other);
     let id = "nacl-drift/111122223333/us-east-1/acl-0db/entry_deleted/ingress/80";
-    let reconcile = async |guard: &mut Guard<Memory>, reach: Reach| {
+    let reconcile = async |guard: &mut Guard<Memory>, coverage: Coverage| {
         let baselines = guard.baselines().expect("baselines");
         let line = guard
-            .reconcile(&baselines, reach, Trigger::Poll, Vec::new())
+            .reconcile(&baselines, coverage, Trigger::Poll, Vec::new())
             .await
             .expect("a line");
         serde_json::from_str::<Value>(&line.json()).expect("JSON")
     };
     // One restore, then the brake holds the NACL: the drift stands, NEW.
     ec2.delete_rule("acl-0db", 80);
-    reconcile(&mut guard, Reach::Everything).await;
+    reconcile(&mut guard, Coverage::Everything).await;
     ec2.delete_rule("acl-0db", 80);
-    reconcile(&mut guard, Reach::Everything).await;
+    reconcile(&mut guard, Coverage::Everything).await;
     assert_eq!(hub.finding(id).expect("the finding").workflow.status, "NEW");
 
     // Someone puts the deny back by hand.
@@ -802,13 +802,13 @@ async fn a_finding_is_resolved_once_its_drift_is_gone_whoever_fixed_it() {
         region: "us-east-1".parse().expect("region"),
         vpc_id: "vpc-0other".parse().expect("vpc"),
     }]);
-    let line = reconcile(&mut guard, Reach::Vpcs(elsewhere)).await;
+    let line = reconcile(&mut guard, Coverage::Vpcs(elsewhere)).await;
     assert_eq!(
         hub.finding(id).expect("the finding").workflow.status,
         "NEW",
         "not read by this reconcile: {line}"
     );
-    let line = reconcile(&mut guard, Reach::Everything).await;
+    let line = reconcile(&mut guard, Coverage::Everything).await;
     let finding = hub.finding(id).expect("the finding");
     assert_eq!(finding.workflow.status, "RESOLVED", "{line}");
     assert_eq!(finding.compliance.status, "PASSED");

@@ -142,7 +142,7 @@ impl AssetSource for ExportedAssets {
 
 impl Comparison {
     /// The assets found behind the effects of `change`.
-    pub fn assets_of(&self, change: &Change) -> Vec<&EffectAssets> {
+    pub fn change_assets(&self, change: &Change) -> Vec<&EffectAssets> {
         self.report
             .effects_of(change)
             .into_iter()

@@ -46,7 +46,7 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
                     acl_label(&names, change.network_acl_id.as_str()),
                     change.baseline_in_words(),
                     change.live_in_words(),
-                    in_words(&comparison.assets_of(change))
+                    in_words(&comparison.change_assets(change))
                         .map(|words| format!("; it {words}"))
                         .unwrap_or_default(),
                 ),
