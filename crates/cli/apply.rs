@@ -283,7 +283,7 @@ async fn decide(
             counted(plan.steps.len(), "call", "calls")
         ));
         return Ok(Some(if comparison.report.errors.is_empty() {
-            ExitStatus::Drift
+            ExitStatus::Found
         } else {
             ExitStatus::Failure
         }));
@@ -308,7 +308,7 @@ async fn decide(
             "{unchecked} of {} planned calls could not be checked (see above). Nothing was changed.",
             plan.steps.len()
         ));
-        return Ok(Some(ExitStatus::Drift));
+        return Ok(Some(ExitStatus::Found));
     }
     printer.line("Every planned call is permitted. Nothing was changed.");
     Ok(Some(ExitStatus::Success))
@@ -327,7 +327,7 @@ fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
     } else if comparison.unaccepted().next().is_none() {
         ExitStatus::Success
     } else {
-        ExitStatus::Drift
+        ExitStatus::Found
     }
 }
 

@@ -185,7 +185,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         return Ok(ExitStatus::Failure);
     }
     Ok(if failing {
-        ExitStatus::Drift
+        ExitStatus::Found
     } else {
         ExitStatus::Success
     })

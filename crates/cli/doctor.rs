@@ -245,7 +245,7 @@ pub async fn run(
     print(printer, settings.format, &checks);
     Ok(match checks.worst() {
         CheckStatus::Ok => ExitStatus::Success,
-        CheckStatus::Warn => ExitStatus::Drift,
+        CheckStatus::Warn => ExitStatus::Found,
         CheckStatus::Fail => ExitStatus::Failure,
     })
 }

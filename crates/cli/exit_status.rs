@@ -9,8 +9,10 @@ pub enum ExitStatus {
     Success = 0,
     /// An error: bad input, an AWS call that failed, a refused confirmation.
     Failure = 1,
-    /// Drift found: the live state differs from the baselines.
-    Drift = 2,
+    /// Something found to act on: drift (the live state differs from the
+    /// baselines), a lint finding at or above `--fail-on`, a doctor's
+    /// warning.
+    Found = 2,
 }
 
 impl From<ExitStatus> for ExitCode {

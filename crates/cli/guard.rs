@@ -167,7 +167,7 @@ pub fn with_context(error: nacl_drift_guard::GuardError, context: String) -> any
 pub fn exit_status(standing: Standing) -> ExitStatus {
     match standing {
         Standing::InSync => ExitStatus::Success,
-        Standing::Drifted => ExitStatus::Drift,
+        Standing::Drifted => ExitStatus::Found,
         Standing::Failed => ExitStatus::Failure,
     }
 }

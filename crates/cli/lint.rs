@@ -140,7 +140,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     }
     let failing = worst.is_some_and(|worst| worst >= fail_on);
     Ok(if failing {
-        ExitStatus::Drift
+        ExitStatus::Found
     } else {
         ExitStatus::Success
     })

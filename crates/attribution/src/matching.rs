@@ -2,28 +2,28 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use nacl_drift_diff::{Attributed, Change, ChangeKind, Drift, Report, Verdicts};
+use nacl_drift_diff::{Attributed, Change, Drift, DriftKind, Report, Verdicts};
 use nacl_drift_model::{AccountId, AssociationId, Direction, Operation, SubnetId};
 use serde_json::Value;
 
 use crate::record::NaclEvent;
 
 /// The events that can make each kind of change.
-fn candidates(kind: ChangeKind) -> &'static [Operation] {
+fn candidates(kind: DriftKind) -> &'static [Operation] {
     match kind {
-        ChangeKind::EntryDeleted => &[
+        DriftKind::EntryDeleted => &[
             Operation::DeleteNetworkAclEntry,
             Operation::ReplaceNetworkAclEntry,
         ],
-        ChangeKind::EntryAdded | ChangeKind::EntryModified => &[
+        DriftKind::EntryAdded | DriftKind::EntryModified => &[
             Operation::CreateNetworkAclEntry,
             Operation::ReplaceNetworkAclEntry,
         ],
-        ChangeKind::AssociationChanged => &[Operation::ReplaceNetworkAclAssociation],
-        ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => {
+        DriftKind::AssociationChanged => &[Operation::ReplaceNetworkAclAssociation],
+        DriftKind::NetworkAclDeleted | DriftKind::NetworkAclAdded => {
             &[Operation::DeleteNetworkAcl, Operation::CreateNetworkAcl]
         }
-        ChangeKind::TagsChanged => &[Operation::CreateTags, Operation::DeleteTags],
+        DriftKind::TagsChanged => &[Operation::CreateTags, Operation::DeleteTags],
     }
 }
 

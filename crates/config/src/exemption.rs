@@ -1,7 +1,7 @@
 //! What an exemption covers, and what it is matched against.
 
 use nacl_drift_analysis::FindingKind;
-use nacl_drift_diff::{Accepted, Change, ChangeKind, State};
+use nacl_drift_diff::{Accepted, Change, DriftKind, State};
 use nacl_drift_model::{
     AccountId, Cidr, Direction, EntryKey, NetworkAclId, Region, RuleNumber, VpcId,
 };
@@ -13,7 +13,7 @@ use crate::pattern::Pattern;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// A kind of drift (`diff`, `apply`).
-    Drift(ChangeKind),
+    Drift(DriftKind),
     /// A kind of lint finding.
     Finding(FindingKind),
 }
@@ -22,20 +22,17 @@ pub enum Kind {
 const KINDS: [(&str, Kind); 12] = [
     (
         "network_acl_deleted",
-        Kind::Drift(ChangeKind::NetworkAclDeleted),
+        Kind::Drift(DriftKind::NetworkAclDeleted),
     ),
-    (
-        "network_acl_added",
-        Kind::Drift(ChangeKind::NetworkAclAdded),
-    ),
-    ("entry_deleted", Kind::Drift(ChangeKind::EntryDeleted)),
-    ("entry_added", Kind::Drift(ChangeKind::EntryAdded)),
-    ("entry_modified", Kind::Drift(ChangeKind::EntryModified)),
+    ("network_acl_added", Kind::Drift(DriftKind::NetworkAclAdded)),
+    ("entry_deleted", Kind::Drift(DriftKind::EntryDeleted)),
+    ("entry_added", Kind::Drift(DriftKind::EntryAdded)),
+    ("entry_modified", Kind::Drift(DriftKind::EntryModified)),
     (
         "association_changed",
-        Kind::Drift(ChangeKind::AssociationChanged),
+        Kind::Drift(DriftKind::AssociationChanged),
     ),
-    ("tags_changed", Kind::Drift(ChangeKind::TagsChanged)),
+    ("tags_changed", Kind::Drift(DriftKind::TagsChanged)),
     (
         "internet_exposure",
         Kind::Finding(FindingKind::InternetExposure),

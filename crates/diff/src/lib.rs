@@ -27,8 +27,8 @@ mod verdict;
 pub use compare::{diff, diff_covering, live_baseline};
 pub use nacl_drift_analysis::Severity;
 pub use report::{
-    Accepted, Attributed, Attribution, Change, ChangeKind, Drift, Report, SkipCause, Skipped,
-    State, TrafficEffect,
+    Accepted, Attributed, Attribution, Change, Drift, DriftKind, Report, SkipCause, Skipped, State,
+    TrafficEffect,
 };
 pub use scope::{Coverage, coverage};
 pub use verdict::{Judged, JudgedChange, JudgedEffect, SetBy, Verdict, Verdicts};

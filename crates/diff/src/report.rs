@@ -18,7 +18,7 @@ use crate::verdict::{Verdict, Verdicts};
 /// The kinds of drift, in the order a NACL's changes are listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
+pub enum DriftKind {
     /// A NACL of the baseline is gone.
     NetworkAclDeleted,
     /// A NACL in a baseline's scope that no baseline holds.
@@ -35,7 +35,7 @@ pub enum ChangeKind {
     TagsChanged,
 }
 
-impl ChangeKind {
+impl DriftKind {
     /// Words for people: "entry deleted".
     pub fn label(self) -> &'static str {
         self.labels().0
@@ -49,13 +49,13 @@ impl ChangeKind {
 
     fn labels(self) -> (&'static str, &'static str) {
         match self {
-            ChangeKind::NetworkAclDeleted => ("NACL deleted", "NACLs deleted"),
-            ChangeKind::NetworkAclAdded => ("NACL added", "NACLs added"),
-            ChangeKind::EntryDeleted => ("entry deleted", "entries deleted"),
-            ChangeKind::EntryAdded => ("entry added", "entries added"),
-            ChangeKind::EntryModified => ("entry modified", "entries modified"),
-            ChangeKind::AssociationChanged => ("subnet moved", "subnets moved"),
-            ChangeKind::TagsChanged => ("tags changed", "tags changed"),
+            DriftKind::NetworkAclDeleted => ("NACL deleted", "NACLs deleted"),
+            DriftKind::NetworkAclAdded => ("NACL added", "NACLs added"),
+            DriftKind::EntryDeleted => ("entry deleted", "entries deleted"),
+            DriftKind::EntryAdded => ("entry added", "entries added"),
+            DriftKind::EntryModified => ("entry modified", "entries modified"),
+            DriftKind::AssociationChanged => ("subnet moved", "subnets moved"),
+            DriftKind::TagsChanged => ("tags changed", "tags changed"),
         }
     }
 }
@@ -121,17 +121,17 @@ pub enum Drift {
 
 impl Drift {
     /// The kind, as the report names and counts it.
-    pub fn kind(&self) -> ChangeKind {
+    pub fn kind(&self) -> DriftKind {
         match self {
-            Drift::NetworkAclDeleted { .. } => ChangeKind::NetworkAclDeleted,
-            Drift::NetworkAclAdded { .. } => ChangeKind::NetworkAclAdded,
-            Drift::EntryDeleted { .. } => ChangeKind::EntryDeleted,
-            Drift::EntryAdded { .. } => ChangeKind::EntryAdded,
-            Drift::EntryModified { .. } => ChangeKind::EntryModified,
+            Drift::NetworkAclDeleted { .. } => DriftKind::NetworkAclDeleted,
+            Drift::NetworkAclAdded { .. } => DriftKind::NetworkAclAdded,
+            Drift::EntryDeleted { .. } => DriftKind::EntryDeleted,
+            Drift::EntryAdded { .. } => DriftKind::EntryAdded,
+            Drift::EntryModified { .. } => DriftKind::EntryModified,
             Drift::SubnetMoved { .. } | Drift::SubnetUnknown { .. } => {
-                ChangeKind::AssociationChanged
+                DriftKind::AssociationChanged
             }
-            Drift::TagsChanged { .. } => ChangeKind::TagsChanged,
+            Drift::TagsChanged { .. } => DriftKind::TagsChanged,
         }
     }
 
@@ -285,7 +285,7 @@ impl Change {
     }
 
     /// The kind of drift.
-    pub fn kind(&self) -> ChangeKind {
+    pub fn kind(&self) -> DriftKind {
         self.drift.kind()
     }
 
@@ -338,7 +338,7 @@ impl Change {
     ) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Record<'a> {
-            kind: ChangeKind,
+            kind: DriftKind,
             account: &'a AccountId,
             region: &'a Region,
             vpc_id: &'a VpcId,
@@ -513,10 +513,10 @@ impl Change {
     /// entries by direction and rule number, subnets, tags.
     pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         let group = match self.kind() {
-            ChangeKind::NetworkAclDeleted | ChangeKind::NetworkAclAdded => 0,
-            ChangeKind::EntryDeleted | ChangeKind::EntryAdded | ChangeKind::EntryModified => 1,
-            ChangeKind::AssociationChanged => 2,
-            ChangeKind::TagsChanged => 3,
+            DriftKind::NetworkAclDeleted | DriftKind::NetworkAclAdded => 0,
+            DriftKind::EntryDeleted | DriftKind::EntryAdded | DriftKind::EntryModified => 1,
+            DriftKind::AssociationChanged => 2,
+            DriftKind::TagsChanged => 3,
         };
         (
             &self.account,

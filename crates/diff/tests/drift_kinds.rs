@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use nacl_drift_diff::{ChangeKind, Coverage, Judged, Report, Verdicts, coverage, diff};
+use nacl_drift_diff::{Coverage, DriftKind, Judged, Report, Verdicts, coverage, diff};
 use nacl_drift_fixtures::{baseline_of, live_of};
 use nacl_drift_model::{AccountId, Baseline};
 use serde_json::{Value, json};
@@ -224,8 +224,8 @@ fn the_same_rule_number_in_the_other_direction_is_another_entry() {
         &files(&[BASELINE]),
         &live_of(&moved, Some("us-east-1")),
     );
-    let kinds: Vec<ChangeKind> = report.changes.iter().map(|c| c.kind()).collect();
-    assert_eq!(kinds, [ChangeKind::EntryDeleted, ChangeKind::EntryAdded]);
+    let kinds: Vec<DriftKind> = report.changes.iter().map(|c| c.kind()).collect();
+    assert_eq!(kinds, [DriftKind::EntryDeleted, DriftKind::EntryAdded]);
 }
 
 #[test]
@@ -280,7 +280,7 @@ fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
         .map(|c| (c.vpc_id.as_str(), c.network_acl_id.as_str()))
         .collect();
     assert_eq!(added, [("vpc-0new", "acl-0fresh")]);
-    assert_eq!(report.changes[0].kind(), ChangeKind::NetworkAclAdded);
+    assert_eq!(report.changes[0].kind(), DriftKind::NetworkAclAdded);
 
     // Outside a VPC filter, the new VPC is not in scope.
     let filtered = BASELINE.replace(

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use nacl_drift_analysis::{FindingKind, Severity};
-use nacl_drift_diff::{Accepted, ChangeKind};
+use nacl_drift_diff::{Accepted, DriftKind};
 use serde_json::{Value, json};
 
 /// What a result is an instance of.
@@ -20,7 +20,7 @@ pub enum RuleKind {
     /// A lint finding.
     Finding(FindingKind),
     /// A drift.
-    Drift(ChangeKind),
+    Drift(DriftKind),
 }
 
 /// One result: what, how bad, and where.
@@ -93,43 +93,43 @@ fn describe(rule: RuleKind) -> (&'static str, &'static str, &'static str, &'stat
             "The NACL allows IPv6 traffic, but this IPv4 deny has no IPv6 deny for the same traffic, so the traffic gets in over IPv6.",
             "Add the same deny for ::/0 (or the matching IPv6 range).",
         ),
-        RuleKind::Drift(ChangeKind::NetworkAclDeleted) => (
+        RuleKind::Drift(DriftKind::NetworkAclDeleted) => (
             "network_acl_deleted",
             "A NACL of the baseline is gone",
             "The network ACL the baseline records no longer exists; its subnets are on other NACLs.",
             "Run `nacl-drift apply --recreate-missing` to recreate it with its entries, tags and subnets, or snapshot to accept the change.",
         ),
-        RuleKind::Drift(ChangeKind::NetworkAclAdded) => (
+        RuleKind::Drift(DriftKind::NetworkAclAdded) => (
             "network_acl_added",
             "A NACL that no baseline holds",
             "A network ACL exists in a baselined VPC and region that the baselines do not record.",
             "Review it; snapshot to adopt it into the baseline. apply never deletes a NACL.",
         ),
-        RuleKind::Drift(ChangeKind::EntryDeleted) => (
+        RuleKind::Drift(DriftKind::EntryDeleted) => (
             "entry_deleted",
             "An entry of the baseline is gone",
             "A rule the baseline records was deleted from the live NACL.",
             "Run `nacl-drift apply` to restore it, or snapshot to accept the change.",
         ),
-        RuleKind::Drift(ChangeKind::EntryAdded) => (
+        RuleKind::Drift(DriftKind::EntryAdded) => (
             "entry_added",
             "An entry the baseline lacks",
             "The live NACL has a rule that the baseline does not record.",
             "Run `nacl-drift apply --prune` to delete it, or snapshot to accept the change.",
         ),
-        RuleKind::Drift(ChangeKind::EntryModified) => (
+        RuleKind::Drift(DriftKind::EntryModified) => (
             "entry_modified",
             "An entry whose content changed",
             "A rule's action, traffic or CIDR differs from the baseline.",
             "Run `nacl-drift apply` to replace it with the baseline's, or snapshot to accept the change.",
         ),
-        RuleKind::Drift(ChangeKind::AssociationChanged) => (
+        RuleKind::Drift(DriftKind::AssociationChanged) => (
             "association_changed",
             "A subnet moved to another NACL",
             "A subnet that the baseline puts on this NACL is now on another one (or on this one without the baseline knowing it).",
             "Run `nacl-drift apply` to move it back, or snapshot to accept the change.",
         ),
-        RuleKind::Drift(ChangeKind::TagsChanged) => (
+        RuleKind::Drift(DriftKind::TagsChanged) => (
             "tags_changed",
             "The NACL's tags changed",
             "The live NACL's tags differ from the baseline.",

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use nacl_drift_analysis::{EffectKind, Service};
 use nacl_drift_assets::{EffectAssets, in_words};
-use nacl_drift_diff::{Attributed, Change, ChangeKind, Severity, TrafficEffect, Verdict};
+use nacl_drift_diff::{Attributed, Change, DriftKind, Severity, TrafficEffect, Verdict};
 use nacl_drift_model::sanitize::{self, Shown, shown};
 use nacl_drift_model::{
     AccountId, AccountNames, Baseline, Direction, NetworkAclId, Region, SubnetId, VpcId,
@@ -357,7 +357,7 @@ fn coalesced(services: &BTreeSet<&Service>) -> Vec<Service> {
 fn summary(comparison: &Comparison) -> String {
     let changes = &comparison.report.changes;
     let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
-    let mut by_kind: BTreeMap<ChangeKind, usize> = BTreeMap::new();
+    let mut by_kind: BTreeMap<DriftKind, usize> = BTreeMap::new();
     for change in changes {
         *by_kind.entry(change.kind()).or_default() += 1;
     }

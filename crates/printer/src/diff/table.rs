@@ -2,7 +2,7 @@
 //! effects on traffic and a summary.
 
 use comfy_table::Color;
-use nacl_drift_diff::{ChangeKind, Severity};
+use nacl_drift_diff::{DriftKind, Severity};
 
 use super::{
     acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, place,
@@ -19,10 +19,10 @@ fn severity_color(severity: Severity) -> Color {
     }
 }
 
-fn kind_color(kind: ChangeKind) -> Color {
+fn kind_color(kind: DriftKind) -> Color {
     match kind {
-        ChangeKind::EntryDeleted | ChangeKind::NetworkAclDeleted => Color::Red,
-        ChangeKind::EntryAdded | ChangeKind::NetworkAclAdded => Color::Green,
+        DriftKind::EntryDeleted | DriftKind::NetworkAclDeleted => Color::Red,
+        DriftKind::EntryAdded | DriftKind::NetworkAclAdded => Color::Green,
         _ => Color::Yellow,
     }
 }
