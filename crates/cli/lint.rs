@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Context, Result, bail};
-use nacl_drift_analysis::{Finding, Severity, lint};
+use nacl_drift_analysis::{LintFinding, Severity, lint};
 use nacl_drift_config::{Config, Exemption, Kind, Subject, today};
 use nacl_drift_model::{AccountId, EntryKey, Lines};
 use nacl_drift_printer::Printer;
@@ -149,7 +149,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
 /// A finding on a default NACL that no subnet uses: at most medium, since
 /// no traffic crosses it today, and not low, since every new subnet of the
 /// VPC starts on it.
-fn unused_default(finding: &mut Finding) {
+fn unused_default(finding: &mut LintFinding) {
     finding.severity = finding.severity.min(Severity::Medium);
     finding.message.push_str(
         "; no subnet uses this default NACL now, but every new subnet of the VPC starts on it",

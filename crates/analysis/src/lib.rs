@@ -18,6 +18,6 @@ mod severity;
 
 pub use addresses::{AddressSet, Family, INTERNET_PREFIX_V4, INTERNET_PREFIX_V6, cidr_range};
 pub use effect::{Effect, EffectKind, Service};
-pub use lint::{Finding, FindingKind, lint};
+pub use lint::{FindingKind, LintFinding, lint};
 pub use policy::traffic_difference;
 pub use severity::{SENSITIVE_PORTS, Severity, reaches_sensitive, sensitive_ports};

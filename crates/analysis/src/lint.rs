@@ -37,7 +37,7 @@ pub enum FindingKind {
 
 /// One problem in a NACL.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct LintFinding {
     /// What the finding is about.
     pub kind: FindingKind,
     /// How bad it is.
@@ -52,7 +52,7 @@ pub struct Finding {
 }
 
 /// Every finding on a NACL's entries, most severe first.
-pub fn lint(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
+pub fn lint(entries: &BTreeMap<EntryKey, Entry>) -> Vec<LintFinding> {
     let mut findings = Vec::new();
     for direction in [Direction::Ingress, Direction::Egress] {
         let rules: Vec<(RuleNumber, Entry)> = entries
@@ -81,7 +81,7 @@ pub fn lint(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
 /// What the NACL lets in that would be critical as a change from deny-all.
 /// Traffic that an ephemeral-range allow decides is one medium finding per
 /// such rule instead: see [`FindingKind::EphemeralPortsOpen`].
-fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
+fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<LintFinding> {
     let mut findings = Vec::new();
     let mut ephemeral_rules = BTreeMap::new();
     let critical = traffic_difference(Direction::Ingress, &BTreeMap::new(), entries)
@@ -112,7 +112,7 @@ fn internet_exposure(entries: &BTreeMap<EntryKey, Entry>) -> Vec<Finding> {
     findings
 }
 
-fn exposure(effect: &Effect) -> Finding {
+fn exposure(effect: &Effect) -> LintFinding {
     let preposition_and_rest = format!("{} from {}", effect.service, effect.addresses);
     let mut reaches: Vec<u16> = sensitive_ports(&effect.service);
     reaches.sort_unstable();
@@ -128,7 +128,7 @@ fn exposure(effect: &Effect) -> Finding {
         }
         ports => format!(" (reaching {})", join(ports)),
     };
-    Finding {
+    LintFinding {
         kind: FindingKind::InternetExposure,
         severity: Severity::Critical,
         direction: Direction::Ingress,
@@ -163,12 +163,12 @@ fn ephemeral_ports(traffic: Traffic) -> Option<Service> {
     })
 }
 
-fn ephemeral_ports_open(rule_number: RuleNumber, entry: Entry) -> Finding {
+fn ephemeral_ports_open(rule_number: RuleNumber, entry: Entry) -> LintFinding {
     let mut reaches = ephemeral_ports(entry.traffic())
         .map(|service| sensitive_ports(&service))
         .unwrap_or_default();
     reaches.sort_unstable();
-    Finding {
+    LintFinding {
         kind: FindingKind::EphemeralPortsOpen,
         severity: Severity::Medium,
         direction: Direction::Ingress,
@@ -183,7 +183,7 @@ fn ephemeral_ports_open(rule_number: RuleNumber, entry: Entry) -> Finding {
 
 /// A rule is never reached when flipping its action changes nothing,
 /// given only the rules before it.
-fn shadowed(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding> {
+fn shadowed(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<LintFinding> {
     let mut findings = Vec::new();
     for (index, (number, entry)) in rules.iter().enumerate() {
         let with = |action: Action| -> BTreeMap<EntryKey, Entry> {
@@ -203,7 +203,7 @@ fn shadowed(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding>
                 .collect()
         };
         if traffic_difference(direction, &with(Action::Allow), &with(Action::Deny)).is_empty() {
-            findings.push(Finding {
+            findings.push(LintFinding {
                 kind: FindingKind::ShadowedRule,
                 severity: match entry.action() {
                     Action::Deny => Severity::Medium,
@@ -233,7 +233,7 @@ fn is_anywhere(cidr: &Cidr) -> bool {
     matches!(cidr.to_string().as_str(), "0.0.0.0/0" | "::/0")
 }
 
-fn allow_all_before_deny(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding> {
+fn allow_all_before_deny(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<LintFinding> {
     let mut findings = Vec::new();
     for (index, (number, entry)) in rules.iter().enumerate() {
         let allows_everything = entry.action() == Action::Allow
@@ -250,7 +250,7 @@ fn allow_all_before_deny(direction: Direction, rules: &[(RuleNumber, Entry)]) ->
             .map(|(later, _)| later.to_string())
             .collect();
         if !later_denies.is_empty() {
-            findings.push(Finding {
+            findings.push(LintFinding {
                 kind: FindingKind::AllowAllBeforeDeny,
                 severity: Severity::High,
                 direction,
@@ -267,7 +267,7 @@ fn allow_all_before_deny(direction: Direction, rules: &[(RuleNumber, Entry)]) ->
     findings
 }
 
-fn missing_ipv6_denies(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<Finding> {
+fn missing_ipv6_denies(direction: Direction, rules: &[(RuleNumber, Entry)]) -> Vec<LintFinding> {
     let allows_ipv6 = rules
         .iter()
         .any(|(_, e)| e.action() == Action::Allow && e.cidr().is_ipv6());
@@ -288,7 +288,7 @@ fn missing_ipv6_denies(direction: Direction, rules: &[(RuleNumber, Entry)]) -> V
                 v6.action() == Action::Deny && v6.cidr().is_ipv6() && v6.traffic() == v4.traffic()
             })
         })
-        .map(|(number, entry)| Finding {
+        .map(|(number, entry)| LintFinding {
             kind: FindingKind::MissingIpv6Deny,
             severity: Severity::Medium,
             direction,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use comfy_table::Color;
-use nacl_drift_analysis::{Finding, FindingKind, Severity};
+use nacl_drift_analysis::{FindingKind, LintFinding, Severity};
 use nacl_drift_diff::Accepted;
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, AccountNames, NetworkAclId, Region, VpcId};
@@ -52,7 +52,7 @@ pub struct Located<'a> {
     pub name: Option<String>,
     /// The finding.
     #[serde(flatten)]
-    pub finding: Finding,
+    pub finding: LintFinding,
     /// Why the config file accepts it, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<Accepted>,
@@ -258,7 +258,7 @@ fn markdown(findings: &[Located], summary: &str, accounts: Option<AccountNames>)
 mod tests {
     use std::path::Path;
 
-    use nacl_drift_analysis::{Finding, FindingKind, Severity};
+    use nacl_drift_analysis::{FindingKind, LintFinding, Severity};
     use nacl_drift_model::{AccountId, AccountNames, Direction};
 
     use super::{Format, Located, print};
@@ -274,7 +274,7 @@ mod tests {
             network_acl_id: "acl-0a1b2c3d".parse().expect("a NACL"),
             is_default: false,
             name: None,
-            finding: Finding {
+            finding: LintFinding {
                 kind: FindingKind::ShadowedRule,
                 severity: Severity::Low,
                 direction: Direction::Ingress,
