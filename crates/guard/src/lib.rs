@@ -290,6 +290,10 @@ pub struct Guard<E: Edge> {
     /// account and region imports them again (the finding of a drift
     /// restored meanwhile would otherwise be lost).
     unsent: BTreeMap<String, Finding>,
+    /// Alerts whose publication failed: the next reconcile of their
+    /// account publishes them again (the alert of a drift restored
+    /// meanwhile would otherwise be lost).
+    unsent_alerts: Vec<Alert>,
     /// Where the intent comes from: the baselines, read afresh for each
     /// reconcile.
     intent: Arc<dyn IntentSource>,
@@ -316,6 +320,7 @@ impl<E: Edge> Guard<E> {
             seen: Seen::default(),
             rates: queue::Rates::default(),
             unsent: BTreeMap::new(),
+            unsent_alerts: Vec::new(),
         }
     }
 
@@ -460,6 +465,16 @@ impl<E: Edge> Guard<E> {
             })
             .cloned()
             .collect();
+        // The alerts of its accounts that failed before go with it.
+        let (unsent_alerts, others) = std::mem::take(&mut self.unsent_alerts)
+            .into_iter()
+            .partition(|alert: &Alert| {
+                let account = alert.attributes.get("account");
+                places
+                    .iter()
+                    .any(|place| account.is_some_and(|a| a == place.account.as_str()))
+            });
+        self.unsent_alerts = others;
         Ok(Job {
             coverage,
             trigger,
@@ -474,12 +489,14 @@ impl<E: Edge> Guard<E> {
             topic: self.edge.topic(),
             hub: self.edge.hub(),
             unsent,
+            unsent_alerts,
             assets: self.settings.assets,
         })
     }
 
     /// The line of a finished job; its restores count toward the brake.
     pub fn finish(&mut self, done: Done<E>) -> Result<Line, GuardError> {
+        self.unsent_alerts.extend(done.unsent_alerts);
         if let Some(Imported { findings, sent }) = done.imported {
             for finding in findings {
                 if sent {
@@ -592,6 +609,8 @@ pub struct Job<E: Edge> {
     hub: Option<E::Hub>,
     /// The guard's findings of its places whose import failed before.
     unsent: Vec<Finding>,
+    /// The guard's alerts of its accounts whose publication failed before.
+    unsent_alerts: Vec<Alert>,
     /// Whether to find the assets behind each effect.
     assets: bool,
 }
@@ -602,6 +621,8 @@ pub struct Done<E: Edge> {
     pub job: Job<E>,
     line: Result<Line, ReconcileError>,
     imported: Option<Imported>,
+    /// The alerts it could not publish.
+    unsent_alerts: Vec<Alert>,
 }
 
 /// The findings a reconcile imported, or tried to.
@@ -625,6 +646,8 @@ impl<E: Edge> Job<E> {
         )
         .await;
         let mut sent_findings = None;
+        // Kept for the next reconcile when this one cannot publish them.
+        let mut unsent_alerts = std::mem::take(&mut self.unsent_alerts);
         let line = match reconciled {
             Ok(mut reconciled) => {
                 if self.assets {
@@ -632,16 +655,22 @@ impl<E: Edge> Job<E> {
                     reconciled.before.find_assets(&self.source).await;
                 }
                 let mut line = Line::of(&self, &reconciled);
-                let alerts = line.alerts();
+                // Those that failed before first, then this reconcile's.
+                let alerts: Vec<Alert> = std::mem::take(&mut unsent_alerts)
+                    .into_iter()
+                    .chain(line.alerts())
+                    .collect();
                 if let (Some(topic), false) = (&self.topic, alerts.is_empty()) {
                     // Each account's, even when another's fails.
                     let mut published = Ok(());
-                    for alert in &alerts {
-                        if let Err(error) = topic.publish(alert).await {
+                    let count = alerts.len();
+                    for alert in alerts {
+                        if let Err(error) = topic.publish(&alert).await {
                             published = Err(error);
+                            unsent_alerts.push(alert);
                         }
                     }
-                    line.alerted(topic.name(), alerts.len(), published);
+                    line.alerted(topic.name(), count, published);
                 }
                 if let Some(hub) = &self.hub {
                     let mut findings = findings_of(&reconciled);
@@ -677,6 +706,7 @@ impl<E: Edge> Job<E> {
             job: self,
             line,
             imported: sent_findings,
+            unsent_alerts,
         }
     }
 

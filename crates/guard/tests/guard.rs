@@ -428,14 +428,15 @@ async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
             .contains("could not alert arn:aws:sns:us-east-1:111122223333:nacl-drift")
     );
 
-    // In sync: no drift, no alert.
+    // In sync: no drift and no alert of its own, but the alert it could
+    // not publish is tried again, and refused again: still failed.
     let baselines = guard.baselines().expect("baselines");
     let line = guard
         .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line");
     assert!(line.alerts().is_empty());
-    assert_eq!(line.standing(), Standing::InSync);
+    assert_eq!(line.standing(), Standing::Failed, "{}", line.json());
 }
 
 #[tokio::test(start_paused = true)]
@@ -480,6 +481,34 @@ async fn a_security_hub_that_is_not_enabled_never_stops_the_restore() {
     assert!(
         unimported.contains("not subscribed to AWS Security Hub (in us-east-1)"),
         "{unimported}"
+    );
+}
+
+/// An alert that could not be published is published at the next
+/// reconcile of its account, though that one finds the NACL in sync: the
+/// restore's alert is not lost to a passing refusal.
+#[tokio::test(start_paused = true)]
+async fn an_unpublished_alert_is_published_at_the_next_reconcile() {
+    let estate = Estate::of(&one_vpc());
+    let topic = MemoryTopic::refusing_first(1);
+    let (mut guard, ec2) = guard_alerting(&estate, 3, Some(topic.clone()), MemoryHub::default());
+    let line = after_a_deletion(&mut guard, &ec2).await;
+    assert_eq!(line.standing(), Standing::Failed, "the alert failed");
+    assert!(topic.published().is_empty());
+    let baselines = guard.baselines().expect("baselines");
+    let line = guard
+        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
+        .await
+        .expect("a line");
+    assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
+    let published = topic.published();
+    assert_eq!(published.len(), 1, "the first reconcile's alert");
+    assert!(
+        published[0]
+            .subject
+            .starts_with("nacl-drift: restored 1 change"),
+        "{}",
+        published[0].subject
     );
 }
 
