@@ -1,5 +1,6 @@
 //! The AWS edge: the one crate of the workspace that speaks to AWS (with
-//! the binary, which parses flags, and test-support, which records).
+//! the binary, which parses flags, and `replay`, the tests' recorded
+//! answers).
 //!
 //! Everything that crosses the edge is converted here, in both directions,
 //! and every AWS error is classified here ([`ApiError`]). The other crates

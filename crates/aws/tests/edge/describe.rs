@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use nacl_drift_aws::{DescribeAclsError, fetch_network_acls};
 use nacl_drift_model::{Cidr, Direction, EntryKey, IcmpTypeCode, PortRange, RuleNumber, Traffic};
-use nacl_drift_test_support::{Recorded, Replay};
+use nacl_drift_replay::{Recorded, Replay};
 
 fn page(acls: &str, next_token: Option<&str>) -> Recorded {
     let token = next_token

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use nacl_drift_aws::lookup_events;
 use nacl_drift_model::Operation;
-use nacl_drift_test_support::{Recorded, Replay};
+use nacl_drift_replay::{Recorded, Replay};
 use serde_json::{Value, json};
 
 /// A LookupEvents page holding `records`, each as CloudTrail embeds it: a

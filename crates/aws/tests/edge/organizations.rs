@@ -2,7 +2,7 @@
 //! active accounts only, and an error with AWS's code.
 
 use nacl_drift_aws::{OrgAccount, organization_accounts};
-use nacl_drift_test_support::{Recorded, Replay};
+use nacl_drift_replay::{Recorded, Replay};
 use serde_json::{Value, json};
 
 fn account(id: &str, name: &str, state: &str) -> Value {

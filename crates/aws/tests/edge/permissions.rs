@@ -7,7 +7,7 @@ use std::path::Path;
 use nacl_drift_apply::{Permission, check_restore_permissions};
 use nacl_drift_aws::Ec2;
 use nacl_drift_model::{Baseline, ObservedAcl, Operation};
-use nacl_drift_test_support::{Recorded, Replay};
+use nacl_drift_replay::{Recorded, Replay};
 
 const LIVE: &str = r#"schema_version: 1
 account: '111122223333'

@@ -16,7 +16,7 @@ use nacl_drift_aws::Ec2;
 use nacl_drift_diff::{Verdicts, diff};
 use nacl_drift_fixtures::{baseline_of, live_of};
 use nacl_drift_model::{Baseline, ObservedAcl, Place};
-use nacl_drift_test_support::{Recorded, Replay};
+use nacl_drift_replay::{Recorded, Replay};
 
 const BASELINE: &str = r#"schema_version: 1
 account: '111122223333'
