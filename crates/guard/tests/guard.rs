@@ -187,12 +187,7 @@ async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() 
     let estate = Estate::of(&one_vpc());
     let (mut guard, ec2) = guard(&estate, 2);
     let reconcile_after_a_deletion = async |guard: &mut Guard<Memory>| {
-        ec2.delete_rule("acl-0db", 80);
-        let baselines = guard.baselines().expect("baselines");
-        let line = guard
-            .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
-            .await
-            .expect("a line");
+        let line = after_a_deletion(guard, &ec2).await;
         tokio::time::advance(Duration::from_secs(60)).await;
         let line: Value = serde_json::from_str(&line.json()).expect("JSON");
         line
@@ -217,11 +212,7 @@ async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() 
 
     // Ten minutes after the first restore, it is restored again.
     tokio::time::advance(Duration::from_secs(600)).await;
-    let baselines = guard.baselines().expect("baselines");
-    let line = guard
-        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
-        .await
-        .expect("a line");
+    let line = poll_once(&mut guard).await;
     assert_eq!(line.standing(), Standing::InSync);
     assert_eq!(ec2.entries("acl-0db").len(), 2);
 }
@@ -229,14 +220,19 @@ async fn the_brake_holds_a_nacl_restored_too_often_until_its_restores_age_out() 
 /// A batch, delivered after a delay.
 type Delayed = (Duration, Vec<Message<String>>);
 
-/// One reconcile of everything, after `ec2` lost the SSH deny again.
-async fn after_a_deletion(guard: &mut Guard<Memory>, ec2: &InMemoryEc2) -> nacl_drift_guard::Line {
-    ec2.delete_rule("acl-0db", 80);
+/// One reconcile of everything, as poll mode makes it.
+async fn poll_once(guard: &mut Guard<Memory>) -> nacl_drift_guard::Line {
     let baselines = guard.baselines().expect("baselines");
     guard
         .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
         .expect("a line")
+}
+
+/// One reconcile of everything, after `ec2` lost the SSH deny again.
+async fn after_a_deletion(guard: &mut Guard<Memory>, ec2: &InMemoryEc2) -> nacl_drift_guard::Line {
+    ec2.delete_rule("acl-0db", 80);
+    poll_once(guard).await
 }
 
 /// A queue in memory: each receive takes the next batch, after its delay;
@@ -430,11 +426,7 @@ async fn a_topic_that_refuses_never_stops_the_restore_and_the_line_says_so() {
 
     // In sync: no drift and no alert of its own, but the alert it could
     // not publish is tried again, and refused again: still failed.
-    let baselines = guard.baselines().expect("baselines");
-    let line = guard
-        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
-        .await
-        .expect("a line");
+    let line = poll_once(&mut guard).await;
     assert!(line.alerts().is_empty());
     assert_eq!(line.standing(), Standing::Failed, "{}", line.json());
 }
@@ -447,11 +439,7 @@ async fn a_finding_is_new_while_the_drift_stands() {
     ec2.delete_rule("acl-0db", 80);
     // The brake holds the NACL after one restore: the next deletion stands.
     for _ in 0..2 {
-        let baselines = guard.baselines().expect("baselines");
-        guard
-            .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
-            .await
-            .expect("a line");
+        poll_once(&mut guard).await;
         ec2.delete_rule("acl-0db", 80);
     }
     let finding = hub
@@ -495,11 +483,7 @@ async fn an_unpublished_alert_is_published_at_the_next_reconcile() {
     let line = after_a_deletion(&mut guard, &ec2).await;
     assert_eq!(line.standing(), Standing::Failed, "the alert failed");
     assert!(topic.published().is_empty());
-    let baselines = guard.baselines().expect("baselines");
-    let line = guard
-        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
-        .await
-        .expect("a line");
+    let line = poll_once(&mut guard).await;
     assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
     let published = topic.published();
     assert_eq!(published.len(), 1, "the first reconcile's alert");
@@ -551,11 +535,7 @@ async fn a_failed_import_is_retried_and_then_carried_to_the_next_reconcile() {
         "{unimported}"
     );
     assert!(hub.is_empty());
-    let baselines = guard.baselines().expect("baselines");
-    let line = guard
-        .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
-        .await
-        .expect("a line");
+    let line = poll_once(&mut guard).await;
     assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
     let finding = hub.finding(id).expect("imported at the next reconcile");
     assert_eq!(finding.workflow.status, "RESOLVED");

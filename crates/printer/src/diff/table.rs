@@ -93,7 +93,8 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         }
         printer.line(format!("Drift: {}", summary(comparison)));
     }
-    for line in skipped_lines(comparison, &printer.account_names().clone()) {
+    let skipped = skipped_lines(comparison, printer.account_names());
+    for line in skipped {
         printer.line(format!("Skipped {line}"));
     }
 }
