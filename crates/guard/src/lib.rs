@@ -125,6 +125,10 @@ pub trait Hub: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<String>, SourceError>> + Send;
 }
 
+/// The most alerts the guard keeps to publish again when its topic
+/// refuses them: the newest.
+pub const MAX_UNSENT_ALERTS: usize = 100;
+
 /// The waits before each retry of a Security Hub call that failed. The
 /// SDK retries a throttled or failed request on its own; these retry the
 /// call as a whole, refused findings included, so that a passing fault
@@ -497,6 +501,10 @@ impl<E: Edge> Guard<E> {
     /// The line of a finished job; its restores count toward the brake.
     pub fn finish(&mut self, done: Done<E>) -> Result<Line, GuardError> {
         self.unsent_alerts.extend(done.unsent_alerts);
+        // A topic that refuses for good must not make the list grow for
+        // good: the newest are kept (each reconcile's line says it failed).
+        let over = self.unsent_alerts.len().saturating_sub(MAX_UNSENT_ALERTS);
+        self.unsent_alerts.drain(..over);
         if let Some(Imported { findings, sent }) = done.imported {
             for finding in findings {
                 if sent {

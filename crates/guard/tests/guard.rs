@@ -487,6 +487,21 @@ async fn an_unpublished_alert_is_published_at_the_next_reconcile() {
     assert_eq!(line.standing(), Standing::InSync, "{}", line.json());
     let published = topic.published();
     assert_eq!(published.len(), 1, "the first reconcile's alert");
+    // A topic that refuses for good: the guard keeps the newest alerts
+    // alone, however many reconciles fail to publish theirs.
+    let topic = MemoryTopic::refusing();
+    let (mut guard, ec2) = guard_alerting(
+        &estate,
+        usize::MAX,
+        Some(topic.clone()),
+        MemoryHub::default(),
+    );
+    for _ in 0..nacl_drift_guard::MAX_UNSENT_ALERTS + 5 {
+        after_a_deletion(&mut guard, &ec2).await;
+    }
+    topic.accept_from_now();
+    poll_once(&mut guard).await;
+    assert_eq!(topic.published().len(), nacl_drift_guard::MAX_UNSENT_ALERTS);
     assert!(
         published[0]
             .subject
