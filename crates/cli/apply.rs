@@ -13,12 +13,14 @@ use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{
     Outcome, Pace, Plan, PlanOptions, check_plan_permissions, exposure_windows, traffic_effects,
 };
-use nacl_drift_aws::AwsSource;
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
-use nacl_drift_reconcile::{BaselineFolder, IntentSource, Policy, Reconciled, reconcile_deciding};
+use nacl_drift_reconcile::{
+    Assessing, AssetSource, BaselineFolder, Enrichers, IntentSource, Policy, Reconciled,
+    reconcile_deciding,
+};
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{RunTarget, TargetArgs};
@@ -136,7 +138,6 @@ impl Args {
                     calls_per_second: self.call_rate,
                     ..Pace::default()
                 },
-                held: BTreeMap::new(),
             },
             attribution: self.attribution.resolve(),
             assets: self.assets || config.assets,
@@ -158,12 +159,22 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let baselines = BaselineFolder(baseline_dir.clone()).intent(&settings.regions)?;
     let clients = source.clients(baselines.places());
     let policy = settings.policy.clone();
+    let many = settings.target.accounts.many();
+    let events = settings
+        .attribution
+        .source(&settings.target.aws, many)
+        .await?;
+    let with = Enrichers {
+        events: settings.attribution.events(&events),
+        assets: settings.assets.then_some(&source as &dyn AssetSource),
+        ..Enrichers::judging(config, today())
+    };
     // How the run ends when it stops before a restore.
     let mut stopped = ExitStatus::Success;
-    let decide = async |comparison: &mut Comparison, plan: &Plan| -> Result<bool> {
+    let decide = async |comparison: &Comparison, assessing: &Assessing, plan: &Plan| {
         let place = (config, baseline_dir.as_path());
-        let edge = (&clients, &source);
-        if let Some(status) = decide(&settings, place, comparison, plan, edge, printer).await? {
+        let found = (comparison, assessing);
+        if let Some(status) = decide(&settings, place, found, plan, &clients, printer).await? {
             stopped = status;
             return Ok(false);
         }
@@ -176,12 +187,13 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         Ok(true)
     };
     let reconciled =
-        reconcile_deciding(baselines, source.clone(), &clients, policy, config, decide).await?;
+        reconcile_deciding(baselines, source.clone(), &clients, policy, &with, decide).await?;
     let Reconciled {
         before,
         plan,
         restored: Some(restored),
         after: Some(after),
+        ..
     } = reconciled
     else {
         return Ok(stopped);
@@ -200,7 +212,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             path.display()
         ));
     }
-    if after.report.in_sync {
+    if after.in_sync() {
         printer.line("Verified: the live state matches the baselines.");
     } else {
         printer.line("Drift that remains:");
@@ -228,25 +240,20 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
 async fn decide(
     settings: &Settings,
     (config, baseline_dir): (&Config, &Path),
-    comparison: &mut Comparison,
+    (comparison, assessing): (&Comparison, &Assessing),
     plan: &Plan,
-    (clients, source): (&BTreeMap<Place, nacl_drift_aws::Ec2>, &AwsSource),
+    clients: &BTreeMap<Place, nacl_drift_aws::Ec2>,
     printer: &mut Printer,
 ) -> Result<Option<ExitStatus>> {
-    if !comparison.report.errors.is_empty() {
-        print_read_errors(printer, &comparison.report.errors);
+    if !comparison.errors.is_empty() {
+        print_read_errors(printer, &comparison.errors);
     }
-    let attributing = settings.attribution.requested() && !comparison.report.in_sync;
+    let attributing = settings.attribution.requested() && !comparison.in_sync();
     if attributing {
-        let many = settings.target.accounts.many();
-        settings
-            .attribution
-            .attribute(comparison, &settings.target.aws, many, printer)
-            .await?;
+        settings.attribution.explain(comparison, assessing, printer);
     }
-    let finding_assets = settings.assets && !comparison.report.in_sync;
+    let finding_assets = settings.assets && !comparison.in_sync();
     if finding_assets {
-        comparison.find_assets(source).await;
         warn_unread_assets(printer, comparison);
     }
     if attributing || finding_assets {
@@ -267,7 +274,7 @@ async fn decide(
     }
     print_untouched(printer, plan);
     if plan.is_empty() {
-        printer.line(if comparison.report.in_sync {
+        printer.line(if comparison.in_sync() {
             "Nothing to do: the live state matches the baselines."
         } else {
             "Nothing to do that apply was allowed to do."
@@ -282,7 +289,7 @@ async fn decide(
             "Dry run: {} planned, none made.",
             counted(plan.steps.len(), "call", "calls")
         ));
-        return Ok(Some(if comparison.report.errors.is_empty() {
+        return Ok(Some(if comparison.errors.is_empty() {
             ExitStatus::Found
         } else {
             ExitStatus::Failure
@@ -322,7 +329,7 @@ fn traffic(comparison: &Comparison, plan: &Plan) -> Vec<String> {
 /// 1 when an account-region could not be read, else 2 while drift remains
 /// that the config does not accept.
 fn exit_for_drift(comparison: &Comparison) -> ExitStatus {
-    if !comparison.report.errors.is_empty() {
+    if !comparison.errors.is_empty() {
         ExitStatus::Failure
     } else if comparison.unaccepted().next().is_none() {
         ExitStatus::Success

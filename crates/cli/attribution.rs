@@ -5,9 +5,10 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
-use nacl_drift_attribution::LogFolder;
+use nacl_drift_attribution::{EventSource, LogFolder};
 use nacl_drift_aws::CloudTrailLookup;
 use nacl_drift_diff::Attributed;
+use nacl_drift_reconcile::{Assessing, Events};
 
 use crate::aws::Aws;
 use crate::comparison::Comparison;
@@ -94,6 +95,9 @@ pub enum EventsFrom {
     LogFiles(LogFolder),
 }
 
+/// The event source the flags name, built; none when not asked.
+pub struct EventsSource(Option<Box<dyn EventSource>>);
+
 /// Who made each change, as the flags ask: from where, and how far back.
 #[derive(Clone, Debug)]
 pub struct Attribution {
@@ -108,37 +112,41 @@ impl Attribution {
         self.source.is_some()
     }
 
-    /// Attributes the comparison's changes, when asked to. A run over many
-    /// accounts needs log files: LookupEvents answers for one account.
-    pub async fn attribute(
-        &self,
-        comparison: &mut Comparison,
-        aws: &Aws,
-        many_accounts: bool,
-        printer: &mut Printer,
-    ) -> Result<()> {
-        let Some(source) = &self.source else {
-            return Ok(());
-        };
-        if many_accounts && matches!(source, EventsFrom::LookupEvents) {
-            bail!(
+    /// The source of the events, when asked for: log files, or
+    /// LookupEvents with the credentials of `aws`. A run over many accounts
+    /// needs log files: LookupEvents answers for one account.
+    pub async fn source(&self, aws: &Aws, many_accounts: bool) -> Result<EventsSource> {
+        Ok(EventsSource(match &self.source {
+            None => None,
+            Some(EventsFrom::LookupEvents) if many_accounts => bail!(
                 "--attribute over many accounts needs --cloudtrail-logs (an organization trail's log files): CloudTrail's LookupEvents answers for one account"
-            );
-        }
-        let since = self.since.at;
-        let attributing = match source {
-            EventsFrom::LogFiles(folder) => comparison.attribute(folder, since).await?,
-            EventsFrom::LookupEvents => {
-                let lookup = CloudTrailLookup::new(aws.load().await?);
-                comparison.attribute(&lookup, since).await?
+            ),
+            Some(EventsFrom::LogFiles(folder)) => Some(Box::new(folder.clone())),
+            Some(EventsFrom::LookupEvents) => {
+                Some(Box::new(CloudTrailLookup::new(aws.load().await?)))
             }
-        };
-        for skipped in &attributing.skipped {
+        }))
+    }
+
+    /// Where the assessment finds who made each change: `source`'s events
+    /// from `--since` on.
+    pub fn events<'a>(&self, source: &'a EventsSource) -> Events<'a> {
+        match &source.0 {
+            Some(source) => Events::Source {
+                source: source.as_ref(),
+                since: self.since.at,
+            },
+            None => Events::NotAsked,
+        }
+    }
+
+    /// Says what attributing the comparison passed over, and why changes
+    /// stayed unattributed where `--since` is the likely reason.
+    pub fn explain(&self, comparison: &Comparison, assessing: &Assessing, printer: &mut Printer) {
+        for skipped in &assessing.skipped {
             printer.warning(&format!("skipped {skipped}"));
         }
-        let before_the_window = attributing.before_the_window;
-        self.explain_unattributed(comparison, before_the_window, printer);
-        Ok(())
+        self.explain_unattributed(comparison, assessing.before_the_window, printer);
     }
 
     /// Says when `--since` is the likely reason for unattributed changes:
@@ -161,9 +169,9 @@ impl Attribution {
             return;
         }
         let unattributed = comparison
-            .verdicts
+            .changes
             .iter()
-            .filter(|verdict| matches!(verdict.attribution, Attributed::Unattributed))
+            .filter(|assessed| matches!(assessed.verdict.attribution, Attributed::Unattributed))
             .count();
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)

@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use nacl_drift_aws::AwsSource;
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{AccountId, AccountNames, Region};
-use nacl_drift_reconcile::{ExportedAssets, Exports, IntentSource};
+use nacl_drift_reconcile::{
+    Assessing, AssetSource, Enrichers, Events, ExportedAssets, Exports, IntentSource,
+};
 
 pub use nacl_drift_model::Identity;
 pub use nacl_drift_reconcile::Comparison;
@@ -73,16 +75,18 @@ impl<'a> Live<'a> {
     }
 
     /// Reads the intent of `regions` (all when empty) and the live state,
-    /// compares them, and marks the drift `config` accepts today or leaves
-    /// to be monitored only; with `assets`, finds the interfaces behind
-    /// each effect (in EC2, or in the exports).
+    /// compares them, and assesses the drift: what `config` accepts today
+    /// or leaves to be monitored only, who made each change from `events`,
+    /// and with `assets` the interfaces behind each effect (in EC2, or in
+    /// the exports).
     pub async fn compare(
         &self,
         intent: &dyn IntentSource,
         regions: &[Region],
         config: &Config,
         assets: bool,
-    ) -> Result<Comparison> {
+        events: Events<'_>,
+    ) -> Result<(Comparison, Assessing)> {
         let read = || intent.intent(regions);
         let mut exported_assets = None;
         let mut comparison = match self {
@@ -109,14 +113,18 @@ impl<'a> Live<'a> {
                 comparison?
             }
         };
-        comparison.judge(config, today());
-        if assets {
-            match (exported_assets, self.source()) {
-                (Some(exported), _) => comparison.find_assets(&exported).await,
-                (None, Some(ec2)) => comparison.find_assets(&ec2).await,
-                (None, None) => {}
-            }
-        }
-        Ok(comparison)
+        let ec2 = self.source();
+        let asset_source: Option<&dyn AssetSource> = match (&exported_assets, &ec2) {
+            _ if !assets => None,
+            (Some(exported), _) => Some(exported),
+            (None, ec2) => ec2.as_ref().map(|ec2| ec2 as &dyn AssetSource),
+        };
+        let with = Enrichers {
+            events,
+            assets: asset_source,
+            ..Enrichers::judging(config, today())
+        };
+        let assessing = comparison.assess(&with).await?;
+        Ok((comparison, assessing))
     }
 }

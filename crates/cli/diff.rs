@@ -119,19 +119,19 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     project::warn_expired(printer, config, today());
     let live = Live::choose(&settings.live_files, &settings.target).await?;
     printer.name_accounts(live.account_names());
-    let mut comparison = live
+    let many = settings.target.accounts.many();
+    let attribution = &settings.attribution;
+    let events = attribution.source(&settings.target.aws, many).await?;
+    let (comparison, assessing) = live
         .compare(
             &BaselineFolder(settings.baseline_dir.clone()),
             &settings.regions,
             config,
             settings.assets,
+            attribution.events(&events),
         )
         .await?;
-    let many = settings.target.accounts.many();
-    settings
-        .attribution
-        .attribute(&mut comparison, &settings.target.aws, many, printer)
-        .await?;
+    attribution.explain(&comparison, &assessing, printer);
     render::warn_unread_assets(printer, &comparison);
     let exposure = settings
         .fail_on_exposed
@@ -143,7 +143,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             .unaccepted()
             .any(|change| change.severity >= level),
     };
-    let errors = comparison.report.errors.clone();
+    let errors = comparison.errors.clone();
     let comparison_unchecked = comparison
         .unchecked(settings.target.accounts.narrowed())
         .len();

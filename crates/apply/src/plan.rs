@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use nacl_drift_diff::{Change, Drift, Report, Verdict, Verdicts};
+use nacl_drift_diff::{AssessedChange, Change, Drift, Verdict};
 use nacl_drift_model::sanitize::{Shown, shown};
 use nacl_drift_model::{
     AccountId, Action, Cidr, Entry, EntryKey, NetworkAcl, NetworkAclId, Operation, Place, Region,
@@ -213,31 +213,29 @@ impl Plan {
     }
 }
 
-/// Plans the calls that undo `report`'s changes, but those its `verdicts`
-/// leave alone (accepted, monitor-only, held by the brake).
-pub fn plan(report: &Report, verdicts: &Verdicts, options: PlanOptions) -> Plan {
+/// Plans the calls that undo `changes`, but those their verdicts leave
+/// alone (accepted, monitor-only, held by the brake).
+pub fn plan(changes: &[AssessedChange], options: PlanOptions) -> Plan {
     let mut steps = Vec::new();
     let mut untouched = Vec::new();
     let recreated: BTreeSet<&str> = if options.recreate_missing {
-        report
-            .changes
+        changes
             .iter()
-            .zip(verdicts.iter())
-            .filter(|(_, verdict)| verdict.leaves_alone().is_none())
-            .filter(|(change, _)| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
-            .map(|(change, _)| change.network_acl_id.as_str())
+            .filter(|assessed| assessed.verdict.leaves_alone().is_none())
+            .filter(|assessed| matches!(assessed.change.drift, Drift::NetworkAclDeleted { .. }))
+            .map(|assessed| assessed.change.network_acl_id.as_str())
             .collect()
     } else {
         BTreeSet::new()
     };
-    let deleted: BTreeSet<&str> = report
-        .changes
+    let deleted: BTreeSet<&str> = changes
         .iter()
+        .map(|assessed| &assessed.change)
         .filter(|change| matches!(change.drift, Drift::NetworkAclDeleted { .. }))
         .map(|change| change.network_acl_id.as_str())
         .collect();
 
-    for (change, verdict) in report.changes.iter().zip(verdicts.iter()) {
+    for AssessedChange { change, verdict } in changes {
         let recreates = recreated.contains(change.network_acl_id.as_str());
         let leave = |why| Untouched {
             change: change.clone(),

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use nacl_drift_apply::{Outcome, Pace, PlanOptions, Stage, execute, plan};
-use nacl_drift_diff::{Verdicts, diff};
+use nacl_drift_diff::diff;
 use nacl_drift_fixtures::{InMemoryEc2, SSH_DENY, db_tier};
 use nacl_drift_model::Baseline;
 
@@ -31,7 +31,7 @@ async fn closes_everything_before_it_opens_anything() {
         &[("db.yaml".into(), baseline.clone())],
         &ec2.live(),
     );
-    let plan = plan(&report, &Verdicts::none(&report), PlanOptions::default());
+    let plan = plan(&report.unassessed_changes(), PlanOptions::default());
     let stages: Vec<Stage> = plan.steps.iter().map(|step| step.stage).collect();
     assert_eq!(
         stages,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use nacl_drift_apply::{Plan, PlanOptions, Stage, exposure_windows, plan};
-use nacl_drift_diff::{Verdicts, diff};
+use nacl_drift_diff::diff;
 use nacl_drift_model::{Baseline, Entry, EntryKey, LiveAcl, NetworkAclId, ObservedAcl};
 
 /// A baseline of one NACL, `acl-1`, from flow-style YAML entry lines.
@@ -43,7 +43,7 @@ fn restore() -> (Plan, HashMap<NetworkAclId, BTreeMap<EntryKey, Entry>>) {
     let report = diff(&accounts, &[("t.yaml".into(), baseline(AFTER))], &live);
     let entries = HashMap::from([(live_acl.id, live_acl.entries)]);
     (
-        plan(&report, &Verdicts::none(&report), PlanOptions::default()),
+        plan(&report.unassessed_changes(), PlanOptions::default()),
         entries,
     )
 }

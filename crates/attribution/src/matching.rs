@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use nacl_drift_diff::{Attributed, Change, Drift, DriftKind, Report, Verdicts};
+use nacl_drift_diff::{AssessedChange, Attributed, Change, Drift, DriftKind};
 use nacl_drift_model::{AccountId, AssociationId, Direction, Operation, SubnetId};
 use serde_json::Value;
 
@@ -28,15 +28,15 @@ fn candidates(kind: DriftKind) -> &'static [Operation] {
 }
 
 /// The events worth looking up for `changes`.
-pub fn event_names(changes: &[Change]) -> BTreeSet<Operation> {
+pub fn event_names<'a>(changes: impl IntoIterator<Item = &'a Change>) -> BTreeSet<Operation> {
     changes
-        .iter()
+        .into_iter()
         .flat_map(|change| candidates(change.kind()).iter().copied())
         .collect()
 }
 
-/// Attributes each change of `report` (its verdict in `verdicts`) to the
-/// most recent event that matches it, among
+/// Attributes each of `changes` (in its verdict) to the most recent event
+/// that matches it, among
 /// `events` of `accounts` no older than `since` (seconds since the epoch).
 /// `subnet_of_association` maps live association ids to subnets: an
 /// association event names association ids, not subnets.
@@ -44,8 +44,7 @@ pub fn event_names(changes: &[Change]) -> BTreeSet<Operation> {
 /// Returns how many changes were left unattributed although an event
 /// older than `since` matches them: the window is why, and worth saying.
 pub fn attribute(
-    report: &Report,
-    verdicts: &mut Verdicts,
+    changes: &mut [AssessedChange],
     events: &[NaclEvent],
     accounts: &BTreeSet<AccountId>,
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
@@ -54,7 +53,7 @@ pub fn attribute(
     let by_name_since = by_name(events, accounts, since);
     let by_name_ever = by_name(events, accounts, i64::MIN);
     let mut before_the_window = 0;
-    for (change, verdict) in report.changes.iter().zip(verdicts.iter_mut()) {
+    for AssessedChange { change, verdict } in changes {
         verdict.attribution = match latest_match(change, &by_name_since, subnet_of_association) {
             Some(event) => Attributed::To(Box::new(event.record.attribution())),
             None => {
@@ -68,18 +67,17 @@ pub fn attribute(
     before_the_window
 }
 
-/// Attributes the changes of `report` that one of `events` made, and
+/// Attributes those of `changes` that one of `events` made, and
 /// leaves the others as they are: for the guard, which holds the events it
 /// was handed, not all of CloudTrail.
 pub fn attribute_made_by(
-    report: &Report,
-    verdicts: &mut Verdicts,
+    changes: &mut [AssessedChange],
     events: &[NaclEvent],
     accounts: &BTreeSet<AccountId>,
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
 ) {
     let by_name = by_name(events, accounts, i64::MIN);
-    for (change, verdict) in report.changes.iter().zip(verdicts.iter_mut()) {
+    for AssessedChange { change, verdict } in changes {
         if let Some(event) = latest_match(change, &by_name, subnet_of_association) {
             verdict.attribution = Attributed::To(Box::new(event.attribution()));
         }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 
 use nacl_drift_model::{Operation, Region};
 
@@ -37,16 +38,20 @@ pub enum EventsError {
     },
 }
 
-/// A source of CloudTrail's NACL events.
+/// The events a source is finding.
+pub type Finding<'a> = Pin<Box<dyn Future<Output = Result<FoundEvents, EventsError>> + Send + 'a>>;
+
+/// A source of CloudTrail's NACL events; one source or another, chosen at
+/// run time, is held as `&dyn EventSource`.
 pub trait EventSource: Sync {
     /// The events named `names` (successful or not) in `regions`, from
     /// `since` (seconds since the epoch) on, as far as the source keeps them.
-    fn events(
-        &self,
-        regions: &BTreeSet<Region>,
-        names: &BTreeSet<Operation>,
+    fn events<'a>(
+        &'a self,
+        regions: &'a BTreeSet<Region>,
+        names: &'a BTreeSet<Operation>,
         since: i64,
-    ) -> impl Future<Output = Result<FoundEvents, EventsError>> + Send;
+    ) -> Finding<'a>;
 }
 
 /// The CloudTrail log files under a folder (an organization trail's
@@ -61,17 +66,19 @@ pub struct LogFolder {
 }
 
 impl EventSource for LogFolder {
-    async fn events(
-        &self,
-        _regions: &BTreeSet<Region>,
-        _names: &BTreeSet<Operation>,
+    fn events<'a>(
+        &'a self,
+        _regions: &'a BTreeSet<Region>,
+        _names: &'a BTreeSet<Operation>,
         _since: i64,
-    ) -> Result<FoundEvents, EventsError> {
-        // Matching picks the names, regions and times: a folder is read whole.
-        let logs = read_log_dir(&self.dir, self.ignore_bad).map_err(EventsError::Logs)?;
-        Ok(FoundEvents {
-            events: logs.events,
-            skipped: logs.skipped,
+    ) -> Finding<'a> {
+        Box::pin(async move {
+            // Matching picks the names, regions and times: a folder is read whole.
+            let logs = read_log_dir(&self.dir, self.ignore_bad).map_err(EventsError::Logs)?;
+            Ok(FoundEvents {
+                events: logs.events,
+                skipped: logs.skipped,
+            })
         })
     }
 }

@@ -20,7 +20,7 @@ use nacl_drift_model::{
     Cidr, InterfaceId, Place, PrefixListId, Protocol, RouteTableId, SecurityGroupId, SubnetId,
     VpcId,
 };
-use nacl_drift_reconcile::{AssetSource, SourceError};
+use nacl_drift_reconcile::{AssetSource, AssetsRead};
 
 use crate::{ApiError, AwsSource, PAGE_SIZE, ec2_client};
 
@@ -60,11 +60,13 @@ pub async fn read_assets(client: &Client) -> Result<Assets, ApiError> {
 }
 
 impl AssetSource for AwsSource {
-    async fn assets(&self, place: &Place) -> Result<Assets, SourceError> {
-        let config = self
-            .config_of(&place.account)
-            .ok_or_else(|| format!("no session for account {}", place.account))?;
-        Ok(read_assets(&ec2_client(config, &place.region)).await?)
+    fn assets<'a>(&'a self, place: &'a Place) -> AssetsRead<'a> {
+        Box::pin(async move {
+            let config = self
+                .config_of(&place.account)
+                .ok_or_else(|| format!("no session for account {}", place.account))?;
+            Ok(read_assets(&ec2_client(config, &place.region)).await?)
+        })
     }
 }
 

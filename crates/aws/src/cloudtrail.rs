@@ -11,7 +11,7 @@ use aws_config::SdkConfig;
 use aws_sdk_cloudtrail::Client;
 use aws_sdk_cloudtrail::primitives::DateTime;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
-use nacl_drift_attribution::{EventSource, EventsError, FoundEvents, events_from_lookup};
+use nacl_drift_attribution::{EventSource, EventsError, Finding, FoundEvents, events_from_lookup};
 use nacl_drift_model::{Operation, Region};
 use tokio::task::JoinSet;
 
@@ -115,7 +115,19 @@ impl CloudTrailLookup {
 }
 
 impl EventSource for CloudTrailLookup {
-    async fn events(
+    fn events<'a>(
+        &'a self,
+        regions: &'a BTreeSet<Region>,
+        names: &'a BTreeSet<Operation>,
+        since: i64,
+    ) -> Finding<'a> {
+        Box::pin(self.look_up(regions, names, since))
+    }
+}
+
+impl CloudTrailLookup {
+    /// LookupEvents in each of `regions` at once.
+    async fn look_up(
         &self,
         regions: &BTreeSet<Region>,
         names: &BTreeSet<Operation>,

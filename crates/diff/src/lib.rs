@@ -12,18 +12,21 @@
 //!   filter) but not in the baseline.
 //! - Each change carries a severity, from the exact effect on traffic of the
 //!   changed entries (or of the NACL a subnet moved to), which the report
-//!   lists: see the analysis crate.
+//!   lists: see the analysis crate. [`effects_of`] and [`causes_of`] say
+//!   which effects follow from which changes.
 //!
-//! Depends on: model, analysis, assets; no AWS SDK, no I/O.
+//! Depends on: model, analysis; no AWS SDK, no I/O.
 
 #![deny(missing_docs)]
 
+mod cause;
 mod compare;
 mod report;
 mod scope;
 mod traffic;
 mod verdict;
 
+pub use cause::{causes_of, effects_of};
 pub use compare::{diff, diff_covering, live_baseline};
 pub use nacl_drift_analysis::Severity;
 pub use report::{
@@ -31,4 +34,4 @@ pub use report::{
     TrafficEffect,
 };
 pub use scope::{Coverage, coverage};
-pub use verdict::{Judged, JudgedChange, JudgedEffect, SetBy, Verdict, Verdicts};
+pub use verdict::{AssessedChange, SetBy, Verdict};

@@ -1,19 +1,17 @@
-//! What `diff` reports: changes, and what it skipped. The JSON form of
-//! [`Report`] is part of nacl-drift's interface, documented in the book (`docs/src/json.md`).
+//! What `diff` reports: changes, and what it skipped. Their documented
+//! JSON (`docs/src/json.md`) is written by the reconcile core, with what
+//! was decided of each.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use nacl_drift_analysis::{Effect, EffectKind, Service, Severity};
-use nacl_drift_assets::EffectAssets;
+use nacl_drift_analysis::{Effect, Severity};
 use nacl_drift_model::sanitize::Shown;
 use nacl_drift_model::{
-    AccountId, Cidr, Direction, Entry, EntryKey, EntryRecord, NetworkAcl, NetworkAclId, PortRange,
-    Protocol, ReadError, Region, RuleNumber, SubnetId, VpcId,
+    AccountId, Entry, EntryKey, EntryRecord, NetworkAcl, NetworkAclId, ReadError, Region, SubnetId,
+    VpcId,
 };
 use serde::{Serialize, Serializer};
-
-use crate::verdict::{Verdict, Verdicts};
 
 /// The kinds of drift, in the order a NACL's changes are listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -328,70 +326,6 @@ impl Change {
     }
 }
 
-impl Change {
-    /// The documented JSON of the change with its `verdict`: `kind`,
-    /// where, `baseline` and `live`, the assessment, and the verdicts.
-    pub(crate) fn serialize_judged<S: Serializer>(
-        &self,
-        verdict: &Verdict,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Record<'a> {
-            kind: DriftKind,
-            account: &'a AccountId,
-            region: &'a Region,
-            vpc_id: &'a VpcId,
-            network_acl_id: &'a NetworkAclId,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            direction: Option<Direction>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            rule_number: Option<RuleNumber>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            subnet_id: Option<&'a SubnetId>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            live_network_acl_id: Option<&'a NetworkAclId>,
-            baseline: Option<State<'a>>,
-            live: Option<State<'a>>,
-            severity: Severity,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            effective: Option<bool>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            latent: Option<Severity>,
-            #[serde(skip_serializing_if = "Attributed::not_asked")]
-            attribution: &'a Attributed,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            accepted: Option<&'a Accepted>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            monitor_only: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            held: Option<&'a str>,
-        }
-        let key = self.drift.entry_key();
-        Record {
-            kind: self.kind(),
-            account: &self.account,
-            region: &self.region,
-            vpc_id: &self.vpc_id,
-            network_acl_id: &self.network_acl_id,
-            direction: key.map(|key| key.direction),
-            rule_number: key.map(|key| key.rule_number),
-            subnet_id: self.drift.subnet(),
-            live_network_acl_id: self.live_network_acl_id(),
-            baseline: self.baseline(),
-            live: self.live(),
-            severity: self.severity,
-            effective: self.effective,
-            latent: self.latent,
-            attribution: &verdict.attribution,
-            accepted: verdict.accepted.as_ref(),
-            monitor_only: verdict.monitor_only.as_deref(),
-            held: verdict.held.as_deref(),
-        }
-        .serialize(serializer)
-    }
-}
-
 /// Whether, and to whom, a change is attributed. In JSON: absent when not
 /// asked for, `null` when unattributed, else the [`Attribution`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -582,144 +516,9 @@ pub struct TrafficEffect {
     pub effect: Effect,
 }
 
-impl TrafficEffect {
-    /// The documented JSON of the effect; `accepted` when every change it
-    /// follows from is accepted.
-    pub(crate) fn serialize_judged<S: Serializer>(
-        &self,
-        accepted: Option<&Accepted>,
-        assets: Option<&EffectAssets>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        /// An ICMP type or code: -1 for any, as AWS writes it, or a range.
-        #[derive(Serialize)]
-        #[serde(untagged)]
-        enum IcmpPart {
-            Number(i16),
-            Range(String),
-        }
-        fn icmp_part((low, high): (u8, u8)) -> IcmpPart {
-            match (low, high) {
-                (0, 255) => IcmpPart::Number(-1),
-                (l, h) if l == h => IcmpPart::Number(i16::from(l)),
-                (l, h) => IcmpPart::Range(format!("{l}-{h}")),
-            }
-        }
-        /// A protocol as baselines write it (a name, or an IANA number), or
-        /// `other` for the protocols no rule names.
-        #[derive(Serialize)]
-        #[serde(untagged)]
-        enum ProtocolField {
-            Protocol(Protocol),
-            Other(&'static str),
-        }
-        #[derive(Serialize)]
-        struct Icmp {
-            #[serde(rename = "type")]
-            icmp_type: IcmpPart,
-            code: IcmpPart,
-        }
-        #[derive(Serialize)]
-        struct Record<'a> {
-            account: &'a str,
-            region: &'a str,
-            vpc_id: &'a str,
-            network_acl_id: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            live_network_acl_id: Option<&'a str>,
-            #[serde(skip_serializing_if = "<[SubnetId]>::is_empty")]
-            subnet_ids: &'a [SubnetId],
-            direction: Direction,
-            effect: &'static str,
-            protocol: ProtocolField,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            ports: Option<PortRange>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            icmp: Option<Icmp>,
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            other_than: Vec<Protocol>,
-            cidrs: Vec<Cidr>,
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            except_cidrs: Vec<Cidr>,
-            severity: Severity,
-            baseline_rule: Option<RuleNumber>,
-            live_rule: Option<RuleNumber>,
-            summary: String,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            accepted: Option<&'a Accepted>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            assets: Option<&'a EffectAssets>,
-        }
-        let effect = &self.effect;
-        let (cidrs, except_cidrs) = effect.addresses.summary();
-        let (protocol, ports, icmp, other_than) = match &effect.service {
-            Service::All => (
-                ProtocolField::Protocol(Protocol::All),
-                None,
-                None,
-                Vec::new(),
-            ),
-            Service::Ports { protocol, from, to } => (
-                ProtocolField::Protocol(*protocol),
-                PortRange::new(i64::from(*from), i64::from(*to)).ok(),
-                None,
-                Vec::new(),
-            ),
-            Service::Icmp {
-                protocol,
-                types,
-                codes,
-            } => (
-                ProtocolField::Protocol(*protocol),
-                None,
-                Some(Icmp {
-                    icmp_type: icmp_part(*types),
-                    code: icmp_part(*codes),
-                }),
-                Vec::new(),
-            ),
-            Service::Protocol(protocol) => {
-                (ProtocolField::Protocol(*protocol), None, None, Vec::new())
-            }
-            Service::Unnamed { named } => (
-                ProtocolField::Other("other"),
-                None,
-                None,
-                named.iter().map(|&n| Protocol::from_number(n)).collect(),
-            ),
-        };
-        Record {
-            account: self.account.as_str(),
-            region: &self.region,
-            vpc_id: &self.vpc_id,
-            network_acl_id: &self.network_acl_id,
-            live_network_acl_id: self.live_network_acl_id.as_ref().map(NetworkAclId::as_str),
-            subnet_ids: &self.subnet_ids,
-            direction: effect.direction,
-            effect: match effect.kind {
-                EffectKind::NewlyAllowed => "newly_allowed",
-                EffectKind::NewlyDenied => "newly_denied",
-            },
-            protocol,
-            ports,
-            icmp,
-            other_than,
-            cidrs,
-            except_cidrs,
-            severity: effect.severity(),
-            baseline_rule: effect.baseline_rule,
-            live_rule: effect.live_rule,
-            summary: effect.to_string(),
-            accepted,
-            assets,
-        }
-        .serialize(serializer)
-    }
-}
-
 /// Everything `diff` found: what the comparison says, and nothing decided
-/// after it (the [`Verdicts`] on its changes sit beside it). It never
-/// changes once made.
+/// after it (the reconcile core assesses it: see [`AssessedChange`](crate::AssessedChange)).
+/// It never changes once made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     /// Whether there is no change at all.
@@ -734,105 +533,4 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// The account-regions that could not be read.
     pub errors: Vec<ReadError>,
-}
-
-impl Report {
-    /// The traffic effects that follow from `change`: for an entry, those
-    /// of its NACL and direction that its rule decides (else every one of
-    /// that direction); for a moved subnet, those of that subnet.
-    pub fn effects_of(&self, change: &Change) -> Vec<&TrafficEffect> {
-        let same_acl = |effect: &&TrafficEffect| {
-            effect.region == change.region && effect.network_acl_id == change.network_acl_id
-        };
-        if let Some(subnet) = change.drift.subnet() {
-            return self
-                .effects
-                .iter()
-                .filter(same_acl)
-                .filter(|effect| effect.subnet_ids.contains(subnet))
-                .collect();
-        }
-        let Some(key) = change.drift.entry_key() else {
-            return Vec::new();
-        };
-        let of_direction: Vec<&TrafficEffect> = self
-            .effects
-            .iter()
-            .filter(same_acl)
-            .filter(|effect| {
-                effect.subnet_ids.is_empty() && effect.effect.direction == key.direction
-            })
-            .collect();
-        let decided: Vec<&TrafficEffect> = of_direction
-            .iter()
-            .copied()
-            .filter(|effect| {
-                [effect.effect.baseline_rule, effect.effect.live_rule]
-                    .contains(&Some(key.rule_number))
-            })
-            .collect();
-        if decided.is_empty() {
-            of_direction
-        } else {
-            decided
-        }
-    }
-}
-
-/// The acceptance of a traffic effect: that of its changes, when they are
-/// all accepted. A moved subnet's effect follows from those moves; an entry
-/// effect from the entry changes at the rules that decide it (or, when
-/// those rules did not change, from every entry change of that NACL and
-/// direction).
-pub(crate) fn acceptance_of(
-    effect: &TrafficEffect,
-    changes: &[Change],
-    verdicts: &Verdicts,
-) -> Option<Accepted> {
-    type Judged<'a> = (&'a Change, &'a Verdict);
-    let same_acl = |(change, _): &Judged| {
-        change.region == effect.region && change.network_acl_id == effect.network_acl_id
-    };
-    let judged = changes.iter().zip(verdicts.iter());
-    let causes: Vec<Judged> = if effect.subnet_ids.is_empty() {
-        let entry_changes: Vec<Judged> = judged
-            .filter(same_acl)
-            .filter(|(change, _)| {
-                change
-                    .drift
-                    .entry_key()
-                    .is_some_and(|key| key.direction == effect.effect.direction)
-            })
-            .collect();
-        let deciding: Vec<Judged> = entry_changes
-            .iter()
-            .copied()
-            .filter(|(change, _)| {
-                change.drift.entry_key().is_some_and(|key| {
-                    Some(key.rule_number) == effect.effect.baseline_rule
-                        || Some(key.rule_number) == effect.effect.live_rule
-                })
-            })
-            .collect();
-        if deciding.is_empty() {
-            entry_changes
-        } else {
-            deciding
-        }
-    } else {
-        judged
-            .filter(same_acl)
-            .filter(|(change, _)| {
-                change
-                    .drift
-                    .subnet()
-                    .is_some_and(|subnet| effect.subnet_ids.contains(subnet))
-            })
-            .collect()
-    };
-    let mut acceptances = causes.iter().map(|(_, verdict)| verdict.accepted.clone());
-    let first = acceptances.next()??;
-    acceptances
-        .all(|accepted| accepted.is_some())
-        .then_some(first)
 }

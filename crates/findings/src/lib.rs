@@ -17,7 +17,9 @@ use std::time::SystemTime;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::{EffectAssets, in_words};
-use nacl_drift_diff::{Attributed, Change, Drift, Severity, TrafficEffect, Verdict};
+use nacl_drift_diff::{
+    AssessedChange, Attributed, Change, Drift, Severity, TrafficEffect, Verdict,
+};
 use nacl_drift_model::Region;
 use nacl_drift_model::sanitize::Shown;
 use nacl_drift_reconcile::Comparison;
@@ -164,11 +166,9 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
     let now = humantime::format_rfc3339_seconds(now).to_string();
     let names = comparison.nacl_names();
     comparison
-        .report
         .changes
         .iter()
-        .zip(comparison.verdicts.iter())
-        .map(|(change, verdict)| {
+        .map(|AssessedChange { change, verdict }| {
             let acl = comparison.nacl(&change.network_acl_id);
             let position = change.position();
             let at = if position.is_empty() {
@@ -176,7 +176,11 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
             } else {
                 format!(" at {position}")
             };
-            let effects = comparison.report.effects_of(change);
+            let effects: Vec<&TrafficEffect> = comparison
+                .effects_of(change)
+                .into_iter()
+                .map(|assessed| &assessed.effect)
+                .collect();
             let created_at = match &verdict.attribution {
                 // CloudTrail's time, when it is one: an event's text is
                 // not trusted.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::in_words;
-use nacl_drift_diff::{Attributed, Change, Severity, Verdict};
+use nacl_drift_diff::{AssessedChange, Attributed, Change, Severity, Verdict};
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId};
 use serde::Serialize;
@@ -79,7 +79,7 @@ impl Line {
         if !self
             .changes
             .iter()
-            .any(|(_, verdict)| verdict.accepted.is_none())
+            .any(|assessed| assessed.verdict.accepted.is_none())
         {
             return None;
         }
@@ -107,13 +107,13 @@ impl Line {
         let Some(action) = self.response() else {
             return Vec::new();
         };
-        let mut by_account: BTreeMap<&AccountId, Vec<&(Change, Verdict)>> = BTreeMap::new();
-        for judged in &self.changes {
-            if judged.1.accepted.is_none() {
+        let mut by_account: BTreeMap<&AccountId, Vec<&AssessedChange>> = BTreeMap::new();
+        for assessed in &self.changes {
+            if assessed.verdict.accepted.is_none() {
                 by_account
-                    .entry(&judged.0.account)
+                    .entry(&assessed.change.account)
                     .or_default()
-                    .push(judged);
+                    .push(assessed);
             }
         }
         by_account
@@ -127,20 +127,20 @@ impl Line {
         &self,
         action: Response,
         account: &AccountId,
-        changes: &[&(Change, Verdict)],
+        changes: &[&AssessedChange],
     ) -> Alert {
         let severity = changes
             .iter()
-            .map(|(change, _)| change.severity)
+            .map(|assessed| assessed.change.severity)
             .max()
             .unwrap_or(Severity::Low);
         let region = changes
             .first()
-            .map(|(change, _)| change.region.to_string())
+            .map(|assessed| assessed.change.region.to_string())
             .unwrap_or_default();
         let acls: BTreeSet<_> = changes
             .iter()
-            .map(|(change, _)| &change.network_acl_id)
+            .map(|assessed| &assessed.change.network_acl_id)
             .collect();
         let place = match acls.iter().next() {
             Some(acl) if acls.len() == 1 => self
@@ -150,7 +150,7 @@ impl Line {
                 .unwrap_or_else(|| acl.to_string()),
             _ => changes
                 .first()
-                .map(|(change, _)| change.vpc_id.to_string())
+                .map(|assessed| assessed.change.vpc_id.to_string())
                 .unwrap_or_default(),
         };
         let count = changes.len();
@@ -182,16 +182,16 @@ impl Line {
     /// Where, each change with its severity, traffic and author (the most
     /// severe NACLs and changes first), then what the guard did; at most
     /// [`BODY_BYTES`], the changes that do not fit counted by severity.
-    fn alert_body(&self, action: Response, changes: &[&(Change, Verdict)]) -> String {
+    fn alert_body(&self, action: Response, changes: &[&AssessedChange]) -> String {
         let mut ordered = changes.to_vec();
         let worst_of = |acl: &NetworkAclId| {
             changes
                 .iter()
-                .filter(|(change, _)| &change.network_acl_id == acl)
-                .map(|(change, _)| change.severity)
+                .filter(|assessed| &assessed.change.network_acl_id == acl)
+                .map(|assessed| assessed.change.severity)
                 .max()
         };
-        ordered.sort_by_cached_key(|(change, _)| {
+        ordered.sort_by_cached_key(|AssessedChange { change, .. }| {
             (
                 std::cmp::Reverse(worst_of(&change.network_acl_id)),
                 change.region.clone(),
@@ -207,7 +207,7 @@ impl Line {
         let mut body = String::new();
         let mut previous_acl = None;
         let mut left_out: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
-        for (change, verdict) in ordered {
+        for AssessedChange { change, verdict } in ordered {
             let header =
                 (previous_acl != Some(&change.network_acl_id)).then(|| self.nacl_header(change));
             let mut block = sanitize::lines(&format!(
@@ -273,7 +273,11 @@ impl Line {
             change.baseline_in_words(),
             change.live_in_words()
         ));
-        for (effect, _, assets) in self.effects.iter().filter(|(effect, ..)| {
+        let effects = self
+            .effects
+            .iter()
+            .map(|assessed| (&assessed.effect, &assessed.assets));
+        for (effect, assets) in effects.filter(|(effect, _)| {
             effect.network_acl_id == change.network_acl_id
                 && effect.region == change.region
                 && (change

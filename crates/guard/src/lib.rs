@@ -45,12 +45,12 @@ use std::time::Duration;
 
 use nacl_drift_apply::{NaclApi, Pace, PlanOptions};
 use nacl_drift_attribution::{Delivery, DeliveryError, NaclEvent};
-use nacl_drift_config::Config;
+use nacl_drift_config::{Config, today};
 use nacl_drift_findings::Finding;
 use nacl_drift_model::{AccountId, Identity, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
-    AssetSource, Baselines, FlapBrake, Flapping, IntentSource, LiveSource, Policy, ReconcileError,
-    Reconciled, SourceError, reconcile,
+    AssetSource, Baselines, Enrichers, Events, FlapBrake, Flapping, IntentSource, LiveSource,
+    Policy, ReconcileError, Reconciled, SourceError, reconcile,
 };
 use tokio::time::Instant;
 
@@ -451,10 +451,6 @@ impl<E: Edge> Guard<E> {
                 recreate_missing: false,
             },
             pace: Pace::default(),
-            held: held
-                .iter()
-                .map(|flapping| (flapping.network_acl_id.clone(), flapping.reason()))
-                .collect(),
         };
         let places = baselines.places();
         let unsent = self
@@ -559,9 +555,8 @@ fn findings_of(reconciled: &Reconciled) -> Vec<Finding> {
 /// skipped, their account-region read), and live in their VPCs.
 /// Only on these may a finding be resolved because its drift is gone.
 fn read_whole(comparison: &nacl_drift_reconcile::Comparison) -> BTreeSet<ReadNacl> {
-    let report = &comparison.report;
     let unread = |account: &AccountId, region: &Region| {
-        report
+        comparison
             .errors
             .iter()
             .any(|error| &error.account == account && &error.region == region)
@@ -572,7 +567,7 @@ fn read_whole(comparison: &nacl_drift_reconcile::Comparison) -> BTreeSet<ReadNac
         .filter(|(path, baseline)| {
             comparison.accounts.contains(&baseline.account)
                 && !unread(&baseline.account, &baseline.region)
-                && !report
+                && !comparison
                     .skipped
                     .iter()
                     .any(|skipped| skipped.path.as_ref() == Some(path))
@@ -645,23 +640,31 @@ impl<E: Edge> Job<E> {
     /// then, when it found drift, alerts the topic.
     pub async fn run(mut self) -> Done<E> {
         let policy = std::mem::take(&mut self.policy);
+        let held: BTreeMap<NetworkAclId, String> = self
+            .held
+            .iter()
+            .map(|flapping| (flapping.network_acl_id.clone(), flapping.reason()))
+            .collect();
+        let with = Enrichers {
+            config: &self.config,
+            today: today(),
+            held: &held,
+            events: Events::InHand(&self.events),
+            assets: self.assets.then_some(&self.source as &dyn AssetSource),
+        };
         let reconciled = reconcile(
             self.baselines.clone(),
             self.source.clone(),
             &self.clients,
             policy,
-            &self.config,
+            &with,
         )
         .await;
         let mut sent_findings = None;
         // Kept for the next reconcile when this one cannot publish them.
         let mut unsent_alerts = std::mem::take(&mut self.unsent_alerts);
         let line = match reconciled {
-            Ok(mut reconciled) => {
-                if self.assets {
-                    // After any restore: what the drift reached meanwhile.
-                    reconciled.before.find_assets(&self.source).await;
-                }
+            Ok(reconciled) => {
                 let mut line = Line::of(&self, &reconciled);
                 // Those that failed before first, then this reconcile's.
                 let alerts: Vec<Alert> = std::mem::take(&mut unsent_alerts)

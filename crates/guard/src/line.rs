@@ -5,15 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use nacl_drift_apply::Outcome;
-use nacl_drift_assets::EffectAssets;
-use nacl_drift_attribution::{NaclEvent, attribute_made_by};
-use nacl_drift_diff::{
-    Accepted, Attribution, Change, JudgedChange, JudgedEffect, Severity, Skipped, TrafficEffect,
-    Verdict,
-};
+use nacl_drift_attribution::NaclEvent;
+use nacl_drift_diff::{AssessedChange, Attribution, Change, Severity, Skipped};
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId, with_causes};
-use nacl_drift_reconcile::{Reconciled, SourceError};
+use nacl_drift_reconcile::{AssessedEffect, Reconciled, SourceError, changes_json};
 use serde::Serialize;
 
 use crate::{Edge, Job, Retried, Trigger};
@@ -52,11 +48,10 @@ pub struct Line {
     pub(crate) in_sync: bool,
     pub(crate) severity: Option<Severity>,
     /// Each change, with its verdicts.
-    #[serde(serialize_with = "judged_changes")]
-    pub(crate) changes: Vec<(Change, Verdict)>,
-    /// Each effect on traffic, with its acceptance.
-    #[serde(serialize_with = "judged_effects")]
-    pub(crate) effects: Vec<(TrafficEffect, Option<Accepted>, Option<EffectAssets>)>,
+    #[serde(serialize_with = "changes_json")]
+    pub(crate) changes: Vec<AssessedChange>,
+    /// Each effect on traffic, with its acceptance and assets.
+    pub(crate) effects: Vec<AssessedEffect>,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) errors: Vec<ReadError>,
     pub(crate) restored: Vec<RestoredCall>,
@@ -139,7 +134,6 @@ pub(crate) struct FlappingNacl {
 
 impl Line {
     pub(crate) fn of<E: Edge>(job: &Job<E>, reconciled: &Reconciled) -> Self {
-        let report = &reconciled.before.report;
         let restored = match &reconciled.restored {
             Some(restored) => reconciled
                 .plan
@@ -166,33 +160,15 @@ impl Line {
         let before = &reconciled.before;
         let after = reconciled.after.as_ref();
         let errors = match after {
-            Some(after) if !after.report.errors.is_empty() => after.report.errors.clone(),
-            _ => report.errors.clone(),
+            Some(after) if !after.errors.is_empty() => after.errors.clone(),
+            _ => before.errors.clone(),
         };
         // What could not be read is not known to be in sync.
         let in_sync = errors.is_empty() && after.unwrap_or(before).unaccepted().next().is_none();
-        let drifted: BTreeSet<&NetworkAclId> =
-            report.changes.iter().map(|c| &c.network_acl_id).collect();
-        // Who made each change, where one of the events in hand did.
-        let mut verdicts = before.verdicts.clone();
-        attribute_made_by(
-            report,
-            &mut verdicts,
-            &job.events,
-            &before.accounts,
-            &before.association_subnets(),
-        );
-        let effects = report
-            .effects
+        let drifted: BTreeSet<&NetworkAclId> = before
+            .changes
             .iter()
-            .enumerate()
-            .map(|(index, effect)| {
-                (
-                    effect.clone(),
-                    verdicts.effect_accepted(report, effect),
-                    before.assets.get(index).cloned().flatten(),
-                )
-            })
+            .map(|assessed| &assessed.change.network_acl_id)
             .collect();
         let mut events = job.events.iter().map(NaclEvent::attribution);
         let event = events.next();
@@ -220,15 +196,10 @@ impl Line {
             region: region.map(|vpc| vpc.region.clone()),
             vpc_id: vpc.map(|vpc| vpc.vpc_id.clone()),
             in_sync,
-            severity: verdicts.severity(report),
-            changes: report
-                .changes
-                .iter()
-                .cloned()
-                .zip(verdicts.iter().cloned())
-                .collect(),
-            effects,
-            skipped: report.skipped.clone(),
+            severity: before.severity(),
+            changes: before.changes.clone(),
+            effects: before.effects.clone(),
+            skipped: before.skipped.clone(),
             errors,
             restored,
             flapping: job
@@ -366,7 +337,7 @@ impl Line {
     /// place, most severe first: `acl-0db (shop-prod-db) entry deleted,
     /// ingress 80`; then how many more.
     fn changes_in_words(&self, most: usize) -> String {
-        let mut changes: Vec<&Change> = self.changes.iter().map(|(change, _)| change).collect();
+        let mut changes: Vec<&Change> = self.changes.iter().map(|a| &a.change).collect();
         changes.sort_by_key(|change| std::cmp::Reverse(change.severity));
         let mut words: Vec<String> = changes
             .iter()
@@ -493,34 +464,4 @@ impl Line {
         }
         text
     }
-}
-
-/// The changes of a line, each with its verdicts, as the report's JSON has
-/// them.
-fn judged_changes<S: serde::Serializer>(
-    changes: &[(Change, Verdict)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(
-        changes
-            .iter()
-            .map(|(change, verdict)| JudgedChange { change, verdict }),
-    )
-}
-
-/// The effects of a line, each with its acceptance, as the report's JSON
-/// has them.
-fn judged_effects<S: serde::Serializer>(
-    effects: &[(TrafficEffect, Option<Accepted>, Option<EffectAssets>)],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(
-        effects
-            .iter()
-            .map(|(effect, accepted, assets)| JudgedEffect {
-                effect,
-                accepted: accepted.clone(),
-                assets: assets.as_ref(),
-            }),
-    )
 }

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
+use std::pin::Pin;
 
 use nacl_drift_analysis::{EffectKind, Severity};
 use nacl_drift_assets::{Assets, EffectAssets, Interface, Sides, assets_behind};
@@ -15,11 +16,15 @@ use nacl_drift_model::{AccountId, LiveAcl, NetworkAcl, NetworkAclId, Place, Read
 use crate::compare::Comparison;
 use crate::source::SourceError;
 
-/// Where the assets of an account-region come from.
+/// The assets a source is reading.
+pub type AssetsRead<'a> = Pin<Box<dyn Future<Output = Result<Assets, SourceError>> + Send + 'a>>;
+
+/// Where the assets of an account-region come from; one source or
+/// another, chosen at run time, is held as `&dyn AssetSource`.
 pub trait AssetSource: Sync {
     /// The interfaces, security groups, route tables and prefix lists of
     /// `place`.
-    fn assets(&self, place: &Place) -> impl Future<Output = Result<Assets, SourceError>> + Send;
+    fn assets<'a>(&'a self, place: &'a Place) -> AssetsRead<'a>;
 }
 
 impl Comparison {
@@ -27,11 +32,11 @@ impl Comparison {
     /// account-region that has one once. Those that could not be read go
     /// to `asset_errors`, with why; their effects have no assets: not
     /// "none".
-    pub async fn find_assets(&mut self, source: &impl AssetSource) {
+    pub(crate) async fn find_assets(&mut self, source: &dyn AssetSource) {
         let places: BTreeSet<Place> = self
-            .report
             .effects
             .iter()
+            .map(|assessed| &assessed.effect)
             .filter(|effect| may_reach(effect))
             .map(|effect| Place {
                 account: effect.account.clone(),
@@ -79,45 +84,43 @@ impl Comparison {
             .flat_map(|acl| acl.subnets.iter().map(|subnet| (subnet, &acl.id)))
             .collect();
         let none = BTreeMap::new();
-        self.assets = self
-            .report
-            .effects
-            .iter()
-            .map(|effect| {
-                let place = Place {
-                    account: effect.account.clone(),
-                    region: effect.region.clone(),
-                };
-                let (assets, by_subnet) = (read.get(&place)?, indexed.get(&place)?);
-                let live = live_nacl(&live_by_id, effect)?;
-                let behind: Vec<&Interface> = if effect.subnet_ids.is_empty() {
-                    live.observed
-                        .acl
-                        .subnets
-                        .iter()
-                        .filter(|subnet| {
-                            baseline_acl_of
-                                .get(subnet)
-                                .is_none_or(|acl| **acl == effect.network_acl_id)
-                        })
-                        .collect::<Vec<_>>()
-                } else {
-                    effect.subnet_ids.iter().collect()
-                }
-                .into_iter()
-                .filter_map(|subnet| by_subnet.get(subnet))
-                .flatten()
-                .copied()
-                .collect();
-                let sides = Sides {
-                    baseline: baseline_acls
-                        .get(&effect.network_acl_id)
-                        .map_or(&none, |acl| &acl.entries),
-                    live: &live.observed.acl.entries,
-                };
-                assets_behind(&effect.effect, &behind, sides, assets)
-            })
+        let behind_of = |effect: &TrafficEffect| {
+            let place = Place {
+                account: effect.account.clone(),
+                region: effect.region.clone(),
+            };
+            let (assets, by_subnet) = (read.get(&place)?, indexed.get(&place)?);
+            let live = live_nacl(&live_by_id, effect)?;
+            let behind: Vec<&Interface> = if effect.subnet_ids.is_empty() {
+                live.observed
+                    .acl
+                    .subnets
+                    .iter()
+                    .filter(|subnet| {
+                        baseline_acl_of
+                            .get(subnet)
+                            .is_none_or(|acl| **acl == effect.network_acl_id)
+                    })
+                    .collect::<Vec<_>>()
+            } else {
+                effect.subnet_ids.iter().collect()
+            }
+            .into_iter()
+            .filter_map(|subnet| by_subnet.get(subnet))
+            .flatten()
+            .copied()
             .collect();
+            let sides = Sides {
+                baseline: baseline_acls
+                    .get(&effect.network_acl_id)
+                    .map_or(&none, |acl| &acl.entries),
+                live: &live.observed.acl.entries,
+            };
+            assets_behind(&effect.effect, &behind, sides, assets)
+        };
+        for assessed in &mut self.effects {
+            assessed.assets = behind_of(&assessed.effect);
+        }
         self.asset_errors = errors;
     }
 }
@@ -129,31 +132,24 @@ impl Comparison {
 pub struct ExportedAssets(pub BTreeMap<AccountId, Assets>);
 
 impl AssetSource for ExportedAssets {
-    async fn assets(&self, place: &Place) -> Result<Assets, SourceError> {
-        self.0.get(&place.account).cloned().ok_or_else(|| {
+    fn assets<'a>(&'a self, place: &'a Place) -> AssetsRead<'a> {
+        let found = self.0.get(&place.account).cloned().ok_or_else(|| {
             format!(
                 "the exports hold no network interfaces, security groups or route tables of account {}",
                 place.account
             )
             .into()
-        })
+        });
+        Box::pin(std::future::ready(found))
     }
 }
 
 impl Comparison {
     /// The assets found behind the effects of `change`.
     pub fn change_assets(&self, change: &Change) -> Vec<&EffectAssets> {
-        self.report
-            .effects_of(change)
+        self.effects_of(change)
             .into_iter()
-            .filter_map(|effect| {
-                let index = self
-                    .report
-                    .effects
-                    .iter()
-                    .position(|known| std::ptr::eq(known, effect))?;
-                self.assets.get(index)?.as_ref()
-            })
+            .filter_map(|assessed| assessed.assets.as_ref())
             .collect()
     }
 
@@ -164,17 +160,15 @@ impl Comparison {
     /// unknown, never "none".
     pub fn exposure(&self, level: Option<Severity>) -> Exposure {
         let mut unknown = Vec::new();
-        for (index, effect) in self.report.effects.iter().enumerate() {
+        for assessed in &self.effects {
+            let effect = &assessed.effect;
             let counts = can_expose(effect)
                 && level.is_none_or(|level| effect.effect.severity() >= level)
-                && self
-                    .verdicts
-                    .effect_accepted(&self.report, effect)
-                    .is_none();
+                && assessed.accepted.is_none();
             if !counts {
                 continue;
             }
-            let Some(assets) = self.assets.get(index).and_then(Option::as_ref) else {
+            let Some(assets) = &assessed.assets else {
                 let unread = self
                     .asset_errors
                     .iter()

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use nacl_drift_assets::EffectAssets;
 use nacl_drift_diff::{
-    Change, Judged, Report, SkipCause, Skipped, Verdicts, coverage, diff_covering,
+    AssessedChange, Change, Report, Severity, SkipCause, Skipped, coverage, diff_covering,
+    effects_of,
 };
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, Entry, EntryKey, LiveAcl, NetworkAcl,
@@ -14,6 +14,7 @@ use nacl_drift_model::{
     read_baseline_dir, read_region_records,
 };
 
+use crate::assess::AssessedEffect;
 use crate::source::{Completeness, LiveRead, LiveSource, ReadScope, SourceError};
 
 /// Why the comparison could not be made.
@@ -44,6 +45,9 @@ pub enum ReconcileError {
     /// The live state could not be read.
     #[error(transparent)]
     Source(SourceError),
+    /// The events behind the changes could not be read.
+    #[error(transparent)]
+    Events(#[from] nacl_drift_attribution::EventsError),
     /// The fresh read after a restore failed: what was made is not
     /// verified.
     #[error("cannot verify the restore")]
@@ -253,8 +257,9 @@ impl Baselines {
     }
 }
 
-/// The baselines, the live state, the report on them, and the verdicts on
-/// its changes.
+/// The baselines, the live state, and what differs between them: diff's
+/// report, each change and effect held with what was assessed of it since
+/// ([`Comparison::assess`]).
 #[derive(Clone)]
 pub struct Comparison {
     /// The accounts compared: the caller's, or the exports' owners.
@@ -265,15 +270,17 @@ pub struct Comparison {
     pub empty_regions: Vec<(AccountId, Region)>,
     /// The live NACLs read.
     pub live: Vec<LiveAcl>,
-    /// What drifted, and what it does to traffic: as compared, and never
-    /// changed after.
-    pub report: Report,
-    /// What was decided of each change since: accepted or monitor-only (the
-    /// config), held (the brake), who made it (CloudTrail).
-    pub verdicts: Verdicts,
-    /// The assets behind each effect of the report, in its order, once
-    /// found ([`Comparison::find_assets`]); empty until then.
-    pub assets: Vec<Option<EffectAssets>>,
+    /// Every change, by NACL, in the order of diff's listing, with what was
+    /// decided of it: accepted or monitor-only (the config), held (the
+    /// brake), who made it (CloudTrail).
+    pub changes: Vec<AssessedChange>,
+    /// What the changes do to traffic, most severe first, each with its
+    /// acceptance and the assets behind it.
+    pub effects: Vec<AssessedEffect>,
+    /// What was not compared, and why.
+    pub skipped: Vec<Skipped>,
+    /// The account-regions that could not be read.
+    pub errors: Vec<ReadError>,
     /// The account-regions whose assets could not be read, and why.
     pub asset_errors: Vec<ReadError>,
 }
@@ -333,22 +340,12 @@ impl Comparison {
             .collect()
     }
 
-    /// The report with its verdicts, as the documented JSON has it.
-    pub fn judged(&self) -> Judged<'_> {
-        Judged {
-            report: &self.report,
-            verdicts: &self.verdicts,
-            assets: &self.assets,
-        }
-    }
-
     /// The baselines, NACLs and subnets this comparison left unchecked: a
     /// gate that skipped them is not green. Another account's baselines
     /// count unless the run was `narrowed` to its accounts on purpose
     /// (`--account`, an accounts file).
     pub fn unchecked(&self, narrowed: bool) -> Vec<&Skipped> {
-        self.report
-            .skipped
+        self.skipped
             .iter()
             .filter(|skipped| match skipped.cause {
                 SkipCause::OtherAccount => !narrowed,
@@ -358,34 +355,37 @@ impl Comparison {
             .collect()
     }
 
+    /// Whether there is no change at all.
+    pub fn in_sync(&self) -> bool {
+        self.changes.is_empty()
+    }
+
     /// The changes nobody accepted.
     pub fn unaccepted(&self) -> impl Iterator<Item = &Change> {
-        self.verdicts.unaccepted(&self.report)
+        self.changes
+            .iter()
+            .filter(|assessed| assessed.verdict.accepted.is_none())
+            .map(|assessed| &assessed.change)
+    }
+
+    /// The highest severity of a change nobody accepted.
+    pub fn severity(&self) -> Option<Severity> {
+        self.unaccepted().map(|change| change.severity).max()
+    }
+
+    /// The effects that follow from `change`.
+    pub fn effects_of(&self, change: &Change) -> Vec<&AssessedEffect> {
+        effects_of(change, &self.effects)
     }
 
     /// The same comparison without the changes the config accepts and the
     /// effects that follow from them alone: what people are shown unless
     /// they ask for the accepted drift.
-    pub fn without_accepted(self) -> Comparison {
-        let (report, verdicts) = self.verdicts.without_accepted(&self.report);
-        // The effects kept are a subsequence of those there were.
-        let mut assets = Vec::new();
-        if !self.assets.is_empty() {
-            let mut all = self.report.effects.iter().zip(self.assets);
-            for kept in &report.effects {
-                assets.extend(
-                    all.by_ref()
-                        .find(|(effect, _)| *effect == kept)
-                        .map(|(_, found)| found),
-                );
-            }
-        }
-        Comparison {
-            report,
-            verdicts,
-            assets,
-            ..self
-        }
+    pub fn without_accepted(mut self) -> Comparison {
+        self.changes
+            .retain(|assessed| assessed.verdict.accepted.is_none());
+        self.effects.retain(|assessed| assessed.accepted.is_none());
+        self
     }
 }
 
@@ -438,14 +438,17 @@ pub async fn compare<S: LiveSource>(
     });
     let (unexported, readable) = exported(readable, &live, completeness);
     check_places(&readable, &live)?;
-    let mut report = diff_covering(&accounts, &readable, &empty_regions, &live);
+    let Report {
+        changes,
+        effects,
+        mut skipped,
+        ..
+    } = diff_covering(&accounts, &readable, &empty_regions, &live);
     let empty_regions = empty_regions
         .into_iter()
         .filter(|(account, _)| accounts.contains(account))
         .collect();
-    report
-        .skipped
-        .extend(unexported.into_iter().map(|(path, baseline)| Skipped {
+    skipped.extend(unexported.into_iter().map(|(path, baseline)| Skipped {
         path: Some(path),
         vpc_id: None,
         reason: if completeness == Completeness::HeldOnly {
@@ -462,28 +465,26 @@ pub async fn compare<S: LiveSource>(
         account: baseline.account,
         cause: SkipCause::NotExported,
     }));
-    report.skipped.extend(unheld);
-    report
-        .skipped
-        .extend(unread.into_iter().map(|(path, baseline)| Skipped {
-            path: Some(path),
-            vpc_id: None,
-            account: baseline.account,
-            reason: format!(
-                "not compared: its live state in {} could not be read",
-                baseline.region
-            ),
-            cause: SkipCause::Unread,
-        }));
-    report.errors = errors;
+    skipped.extend(unheld);
+    skipped.extend(unread.into_iter().map(|(path, baseline)| Skipped {
+        path: Some(path),
+        vpc_id: None,
+        account: baseline.account,
+        reason: format!(
+            "not compared: its live state in {} could not be read",
+            baseline.region
+        ),
+        cause: SkipCause::Unread,
+    }));
     Ok(Comparison {
         accounts,
         files,
         empty_regions,
         live,
-        verdicts: Verdicts::none(&report),
-        report,
-        assets: Vec::new(),
+        changes: changes.into_iter().map(AssessedChange::from).collect(),
+        effects: effects.into_iter().map(AssessedEffect::from).collect(),
+        skipped,
+        errors,
         asset_errors: Vec::new(),
     })
 }

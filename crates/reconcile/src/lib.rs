@@ -9,14 +9,16 @@
 //!   the exact effect and severity of every drift.
 //! - [`restore`]: a plan's calls through apply's executor, and the
 //!   baselines with the new ids of recreated NACLs.
-//! - [`Comparison::attribute`]: who made each change, from the CloudTrail
-//!   events of an `EventSource` (log files, or LookupEvents at the edge).
-//! - [`Comparison::judge`]: the project's config applied: accepted drift
-//!   and monitor-only NACLs marked, so that plans leave them alone.
+//! - [`Comparison::assess`]: the one pipeline that decides what each change
+//!   and effect is, from a front-end's [`Enrichers`]: the config's accepted
+//!   drift and monitor-only NACLs and the brake's held NACLs (so that plans
+//!   leave them alone), who made each change (the CloudTrail events of an
+//!   `EventSource`: log files, or LookupEvents at the edge), and the assets
+//!   behind each effect. Its records carry the documented JSON ([`Json`]).
 //! - [`reconcile`]: the whole sequence under a [`Policy`] (report only, or
 //!   restore, with prune and recreate), for front-ends with nobody at the
 //!   keyboard; it verifies a restore with a fresh read, never with what it
-//!   believes it did. Its [`Policy`] may hold NACLs back (`held`): the
+//!   believes it did. Its [`Enrichers`] may hold NACLs back (`held`): the
 //!   [`FlapBrake`] of such front-ends says which. [`reconcile_deciding`]
 //!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
@@ -27,21 +29,22 @@
 
 #![deny(missing_docs)]
 
+mod assess;
 mod assets;
-mod attribute;
 mod brake;
 mod compare;
 mod intent;
-mod judge;
+mod json;
 mod recreated;
 mod restore;
 mod source;
 
-pub use assets::{AssetSource, ExportedAssets, Exposure};
-pub use attribute::Attributing;
+pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
+pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use intent::{BaselineFolder, IntentSource};
+pub use json::{Json, changes as changes_json};
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};

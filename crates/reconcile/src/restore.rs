@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use nacl_drift_apply::{NaclApi, Pace, Plan, PlanOptions, StepResult, execute, plan};
-use nacl_drift_config::{Config, today};
-use nacl_drift_model::{Baseline, NetworkAclId, Place};
+use nacl_drift_model::{Baseline, Place};
 
+use crate::assess::{Assessing, Enrichers};
 use crate::compare::{Baselines, Comparison, ReconcileError, compare};
 use crate::recreated::with_recreated_ids;
 use crate::source::LiveSource;
@@ -46,15 +46,15 @@ pub struct Policy {
     pub plan: PlanOptions,
     /// How fast the calls are made.
     pub pace: Pace,
-    /// NACLs never to restore now, and why (the flapping brake holds
-    /// them): their drift is reported, marked `held`.
-    pub held: BTreeMap<NetworkAclId, String>,
 }
 
 /// Everything reconcile found and did.
 pub struct Reconciled {
-    /// The comparison before anything was done.
+    /// The comparison before anything was done, assessed.
     pub before: Comparison,
+    /// What assessing it said besides (log files passed over, changes an
+    /// older event would attribute).
+    pub assessing: Assessing,
     /// The calls that undo the drift, under the policy's options.
     pub plan: Plan,
     /// When the policy restores and the plan is not empty: what was made.
@@ -66,39 +66,56 @@ pub struct Reconciled {
 
 /// The whole sequence, for a front-end with nobody at the keyboard: load
 /// nothing (the caller read `baselines`), read live state from `source`,
-/// compare, analyse, judge by `config` (accepted drift and monitor-only
-/// NACLs are never restored), plan, and under a restoring policy execute
-/// through `clients` and verify with a fresh read from `source`.
+/// compare, assess `with` (accepted drift, monitor-only and held NACLs are
+/// never restored), plan, and under a restoring policy execute through
+/// `clients` and verify with a fresh read from `source`. The steps of the
+/// assessment that read (events, assets) come after the restore, which
+/// they never delay.
 pub async fn reconcile<S, C>(
     baselines: Baselines,
     source: S,
     clients: &BTreeMap<Place, C>,
     policy: Policy,
-    config: &Config,
+    with: &Enrichers<'_>,
 ) -> Result<Reconciled, ReconcileError>
 where
     S: LiveSource + Clone,
     C: NaclApi,
 {
-    let restore = policy.restore;
-    reconcile_deciding(baselines, source, clients, policy, config, async |_, _| {
-        Ok::<_, ReconcileError>(restore)
+    let mut before = compare(baselines.clone(), source.clone()).await?;
+    before.judge(with);
+    let plan = plan(&before.changes, policy.plan);
+    let restored = if policy.restore && !plan.is_empty() {
+        Some(restore(&before, &plan, clients, policy.pace).await)
+    } else {
+        None
+    };
+    let after = match &restored {
+        Some(restored) => Some(verify(&baselines, restored, source, with).await?),
+        None => None,
+    };
+    // After any restore: what the drift reached meanwhile.
+    let assessing = before.enrich(with).await?;
+    Ok(Reconciled {
+        before,
+        assessing,
+        plan,
+        restored,
+        after,
     })
-    .await
 }
 
 /// The same sequence with someone deciding (`apply`): once the comparison
-/// is judged and the plan made, `decide` sees them (and may add to the
-/// comparison what it learns, as attribution does), then says whether to
-/// restore. A restoring policy restores a plan that is not empty when
-/// `decide` says yes; `decide` is asked even of an empty plan.
+/// is assessed `with` and the plan made, `decide` sees them, then says
+/// whether to restore. A restoring policy restores a plan that is not
+/// empty when `decide` says yes; `decide` is asked even of an empty plan.
 pub async fn reconcile_deciding<S, C, E>(
     baselines: Baselines,
     source: S,
     clients: &BTreeMap<Place, C>,
     policy: Policy,
-    config: &Config,
-    decide: impl AsyncFnOnce(&mut Comparison, &Plan) -> Result<bool, E>,
+    with: &Enrichers<'_>,
+    decide: impl AsyncFnOnce(&Comparison, &Assessing, &Plan) -> Result<bool, E>,
 ) -> Result<Reconciled, E>
 where
     S: LiveSource + Clone,
@@ -106,29 +123,41 @@ where
     E: From<ReconcileError>,
 {
     let mut before = compare(baselines.clone(), source.clone()).await?;
-    before.judge(config, today());
-    for (change, verdict) in before.report.changes.iter().zip(before.verdicts.iter_mut()) {
-        verdict.held = policy.held.get(&change.network_acl_id).cloned();
-    }
-    let plan = plan(&before.report, &before.verdicts, policy.plan);
-    let restores = decide(&mut before, &plan).await?;
+    let assessing = before.assess(with).await.map_err(ReconcileError::from)?;
+    let plan = plan(&before.changes, policy.plan);
+    let restores = decide(&before, &assessing, &plan).await?;
     if !policy.restore || !restores || plan.is_empty() {
         return Ok(Reconciled {
             before,
+            assessing,
             plan,
             restored: None,
             after: None,
         });
     }
     let restored = restore(&before, &plan, clients, policy.pace).await;
-    let mut after = compare(baselines.with_updated(&restored.recreated), source)
-        .await
-        .map_err(|error| ReconcileError::Verify(Box::new(error)))?;
-    after.judge(config, today());
+    let after = verify(&baselines, &restored, source, with).await?;
     Ok(Reconciled {
         before,
+        assessing,
         plan,
         restored: Some(restored),
         after: Some(after),
     })
+}
+
+/// The comparison again after `restored`, with a fresh read of live state,
+/// against the baselines with any recreated NACL's new id, judged `with`.
+async fn verify<S: LiveSource>(
+    baselines: &Baselines,
+    restored: &Restored,
+    source: S,
+    with: &Enrichers<'_>,
+) -> Result<Comparison, ReconcileError> {
+    let baselines = baselines.clone().with_updated(&restored.recreated);
+    let mut after = compare(baselines, source)
+        .await
+        .map_err(|error| ReconcileError::Verify(Box::new(error)))?;
+    after.judge(with);
+    Ok(after)
 }

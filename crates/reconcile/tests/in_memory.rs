@@ -1,8 +1,11 @@
 //! The reconcile core end to end on an in-memory EC2, the way an unattended
 //! front-end drives it: compare, plan, restore, and verify with a fresh read;
-//! and the assets a comparison finds behind its effects, against a
-//! brute-force reference ([`exposure`]).
+//! the assets a comparison finds behind its effects, against a brute-force
+//! reference ([`exposure`]); and every kind of drift as the documented JSON
+//! has it ([`drift_kinds`]).
 
+#[path = "in_memory/drift_kinds.rs"]
+mod drift_kinds;
 #[path = "in_memory/exposure.rs"]
 mod exposure;
 
@@ -10,9 +13,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use nacl_drift_apply::Outcome;
-use nacl_drift_config::Config;
+use nacl_drift_config::{Config, today};
 use nacl_drift_fixtures::{Estate, InMemoryEc2, one_vpc};
-use nacl_drift_reconcile::{Baselines, Policy, reconcile};
+use nacl_drift_reconcile::{Baselines, Enrichers, Policy, reconcile};
 
 /// The baseline on disk, and an EC2 where someone deleted the SSH deny.
 fn incident() -> (Estate, Baselines, InMemoryEc2) {
@@ -35,17 +38,17 @@ async fn a_restoring_policy_closes_the_exposure_and_verifies_it() {
         cloud.clone(),
         &cloud.clients(),
         policy,
-        &Config::none(),
+        &Enrichers::judging(&Config::none(), today()),
     )
     .await
     .expect("reconciles");
-    assert!(!reconciled.before.report.in_sync);
+    assert!(!reconciled.before.in_sync());
     assert_eq!(reconciled.plan.steps.len(), 1);
     let restored = reconciled.restored.expect("a restore");
     assert_eq!(restored.executed.outcomes, [Outcome::Done]);
     assert!(restored.recreated.is_empty());
     let after = reconciled.after.expect("a verification");
-    assert!(after.report.in_sync, "{:?}", after.report.changes);
+    assert!(after.in_sync(), "{:?}", after.changes);
     assert_eq!(cloud.entries("acl-0db").len(), 2);
 }
 
@@ -57,7 +60,7 @@ async fn a_reporting_policy_changes_nothing() {
         cloud.clone(),
         &cloud.clients(),
         Policy::default(),
-        &Config::none(),
+        &Enrichers::judging(&Config::none(), today()),
     )
     .await
     .expect("reconciles");
@@ -75,7 +78,8 @@ async fn restore_under(config: &str) -> (nacl_drift_reconcile::Reconciled, InMem
         restore: true,
         ..Policy::default()
     };
-    let reconciled = reconcile(baselines, cloud.clone(), &cloud.clients(), policy, &config)
+    let with = Enrichers::judging(&config, today());
+    let reconciled = reconcile(baselines, cloud.clone(), &cloud.clients(), policy, &with)
         .await
         .expect("reconciles");
     (reconciled, cloud)
@@ -87,7 +91,7 @@ async fn a_monitor_only_nacl_is_reported_and_never_changed() {
         "[[monitor_only]]\nnetwork_acl = \"acl-0d*\"\nreason = \"Managed by Firewall Manager\"\n",
     )
     .await;
-    let verdict = reconciled.before.verdicts.iter().next().expect("a verdict");
+    let verdict = &reconciled.before.changes.first().expect("a change").verdict;
     assert_eq!(
         verdict.monitor_only.as_deref(),
         Some("Managed by Firewall Manager")
@@ -103,14 +107,18 @@ async fn a_nacl_the_brake_holds_is_reported_as_held_not_as_monitor_only() {
     let reason = "flapping: restored 3 times in 600s".to_owned();
     let policy = Policy {
         restore: true,
-        held: BTreeMap::from([("acl-0db".parse().expect("id"), reason.clone())]),
         ..Policy::default()
     };
+    let held = BTreeMap::from([("acl-0db".parse().expect("id"), reason.clone())]);
     let config = Config::parse(Path::new("nacl-drift.toml"), "").expect("a valid config");
-    let reconciled = reconcile(baselines, cloud.clone(), &cloud.clients(), policy, &config)
+    let with = Enrichers {
+        held: &held,
+        ..Enrichers::judging(&config, today())
+    };
+    let reconciled = reconcile(baselines, cloud.clone(), &cloud.clients(), policy, &with)
         .await
         .expect("reconciles");
-    let verdict = reconciled.before.verdicts.iter().next().expect("a verdict");
+    let verdict = &reconciled.before.changes.first().expect("a change").verdict;
     assert_eq!(verdict.held.as_deref(), Some(reason.as_str()));
     assert_eq!(verdict.monitor_only, None, "the config says nothing of it");
     assert_eq!(
@@ -130,10 +138,7 @@ async fn accepted_drift_is_never_restored_until_the_acceptance_expires() {
     };
     let (reconciled, cloud) = restore_under(&accept("2999-12-31")).await;
     assert_eq!(
-        reconciled
-            .before
-            .verdicts
-            .severity(&reconciled.before.report),
+        reconciled.before.severity(),
         None,
         "accepted drift rates nothing"
     );
@@ -141,7 +146,7 @@ async fn accepted_drift_is_never_restored_until_the_acceptance_expires() {
     assert_eq!(cloud.entries("acl-0db").len(), 1, "nothing was called");
 
     let (reconciled, cloud) = restore_under(&accept("2020-01-31")).await;
-    let verdict = reconciled.before.verdicts.iter().next().expect("a verdict");
+    let verdict = &reconciled.before.changes.first().expect("a change").verdict;
     assert!(verdict.accepted.is_none());
     assert_eq!(reconciled.plan.steps.len(), 1, "expired: restored again");
     assert_eq!(cloud.entries("acl-0db").len(), 2);

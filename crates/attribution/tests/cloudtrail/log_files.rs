@@ -6,27 +6,32 @@ use std::fs;
 
 use crate::support::{accounts, changes, fixtures};
 use nacl_drift_attribution::{read_log_dir, read_log_dir_within};
-use nacl_drift_diff::{Attributed, Change, Verdict};
+use nacl_drift_diff::{AssessedChange, Attributed};
 use serde_json::{Value, json};
 
 /// (kind, NACL, position, attribution as JSON) of each change.
-fn attributed(changes: &[(&Change, &Verdict)]) -> Vec<(String, String, String, Value)> {
+fn attributed(changes: &[AssessedChange]) -> Vec<(String, String, String, Value)> {
     changes
         .iter()
-        .map(|(c, v)| {
-            let position = match (c.drift.entry_key(), c.drift.subnet()) {
-                (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
-                (_, Some(subnet)) => subnet.to_string(),
-                _ => String::new(),
-            };
-            let attribution = serde_json::to_value(&v.attribution).expect("serialises");
-            (
-                c.kind().label().to_owned(),
-                c.network_acl_id.to_string(),
-                position,
-                attribution,
-            )
-        })
+        .map(
+            |AssessedChange {
+                 change: c,
+                 verdict: v,
+             }| {
+                let position = match (c.drift.entry_key(), c.drift.subnet()) {
+                    (Some(key), _) => format!("{} {}", key.direction, key.rule_number),
+                    (_, Some(subnet)) => subnet.to_string(),
+                    _ => String::new(),
+                };
+                let attribution = serde_json::to_value(&v.attribution).expect("serialises");
+                (
+                    c.kind().label().to_owned(),
+                    c.network_acl_id.to_string(),
+                    position,
+                    attribution,
+                )
+            },
+        )
         .collect()
 }
 
@@ -45,7 +50,7 @@ fn every_change_goes_to_the_most_recent_matching_event() {
         })
     };
     assert_eq!(
-        attributed(&drift.judged()),
+        attributed(&drift.changes),
         [
             (
                 "entry deleted".to_owned(),
@@ -103,8 +108,7 @@ fn every_change_goes_to_the_most_recent_matching_event() {
         ]
     );
     let who: Vec<String> = drift
-        .verdicts
-        .iter()
+        .verdicts()
         .filter_map(|v| match &v.attribution {
             Attributed::To(by) => Some(by.who()),
             _ => None,
@@ -128,11 +132,12 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
     let mut drift = changes();
     // 2026-11-20T10:01:00Z: after the deletion of rule 80 and the older replace.
     drift.attribute(&logs.events, &accounts(), 1_795_168_860);
-    let (_, db_80) = drift
-        .judged()
-        .into_iter()
-        .find(|(c, _)| c.drift.entry_key().map(|key| key.rule_number.get()) == Some(80))
-        .expect("rule 80");
+    let db_80 = &drift
+        .changes
+        .iter()
+        .find(|a| a.change.drift.entry_key().map(|key| key.rule_number.get()) == Some(80))
+        .expect("rule 80")
+        .verdict;
     assert_eq!(db_80.attribution, Attributed::Unattributed);
     assert_eq!(
         serde_json::to_value(&db_80.attribution).expect("json"),
@@ -146,8 +151,7 @@ fn events_before_the_window_or_of_other_accounts_do_not_count() {
     drift.attribute(&logs.events, &others, 0);
     assert!(
         drift
-            .verdicts
-            .iter()
+            .verdicts()
             .all(|v| v.attribution == Attributed::Unattributed)
     );
 }
@@ -342,16 +346,17 @@ fn log_trees_and_records_as_they_really_come() {
 
     let mut drift = changes();
     drift.attribute(&logs.events, &accounts(), 0);
-    let (_, deleted) = drift
-        .judged()
-        .into_iter()
-        .find(|(c, _)| {
+    let deleted = &drift
+        .changes
+        .iter()
+        .find(|AssessedChange { change: c, .. }| {
             c.network_acl_id == "acl-0db"
                 && c.drift
                     .entry_key()
                     .is_some_and(|key| key.to_string() == "ingress rule 80")
         })
-        .expect("the SSH deny's deletion");
+        .expect("the SSH deny's deletion")
+        .verdict;
     match &deleted.attribution {
         Attributed::To(by) => {
             assert_eq!(by.user_name.as_deref(), Some("mallory"));

@@ -18,7 +18,7 @@ fn record(name: &str, time: &str, id: &str, request: Value) -> Value {
 #[test]
 fn looked_up_records_attribute_changes() {
     let mut drift = crate::support::changes();
-    let names = event_names(&drift.report.changes);
+    let names = event_names(drift.changes.iter().map(|assessed| &assessed.change));
     assert_eq!(
         names.iter().map(|name| name.name()).collect::<Vec<_>>(),
         [
@@ -39,8 +39,7 @@ fn looked_up_records_attribute_changes() {
     let events = events_from_lookup(&[delete.to_string()]).expect("CloudTrail records");
     drift.attribute(&events, &crate::support::accounts(), 0);
     let attributed: Vec<bool> = drift
-        .verdicts
-        .iter()
+        .verdicts()
         .map(|v| matches!(v.attribution, Attributed::To(_)))
         .collect();
     assert_eq!(

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use nacl_drift_attribution::{NaclEvent, attribute};
-use nacl_drift_diff::{Change, Report, Verdict, Verdicts, diff};
+use nacl_drift_diff::{AssessedChange, Verdict, diff};
 use nacl_drift_fixtures::{baseline_of, live_of};
 use nacl_drift_model::{AccountId, AssociationId, SubnetId};
 
@@ -45,10 +45,10 @@ fn live_state() -> String {
         .replace("is_default: true\n", "is_default: true\n  subnets: [subnet-0dbb]\n")
 }
 
-/// A report, the verdicts attribution sets, and the live association ids.
+/// A report's changes, each with the verdict attribution sets, and the
+/// live association ids.
 pub struct Drift {
-    pub report: Report,
-    pub verdicts: Verdicts,
+    pub changes: Vec<AssessedChange>,
     pub subnets: HashMap<AssociationId, SubnetId>,
 }
 
@@ -61,23 +61,12 @@ impl Drift {
         accounts: &BTreeSet<AccountId>,
         since: i64,
     ) -> usize {
-        attribute(
-            &self.report,
-            &mut self.verdicts,
-            events,
-            accounts,
-            &self.subnets,
-            since,
-        )
+        attribute(&mut self.changes, events, accounts, &self.subnets, since)
     }
 
-    /// Each change with its verdict.
-    pub fn judged(&self) -> Vec<(&Change, &Verdict)> {
-        self.report
-            .changes
-            .iter()
-            .zip(self.verdicts.iter())
-            .collect()
+    /// Each change's verdict.
+    pub fn verdicts(&self) -> impl Iterator<Item = &Verdict> {
+        self.changes.iter().map(|assessed| &assessed.verdict)
     }
 }
 
@@ -99,10 +88,12 @@ pub fn changes() -> Drift {
         .iter()
         .flat_map(|acl| acl.observed.association_ids.clone())
         .collect();
-    let verdicts = Verdicts::none(&report);
     Drift {
-        report,
-        verdicts,
+        changes: report
+            .changes
+            .into_iter()
+            .map(AssessedChange::from)
+            .collect(),
         subnets,
     }
 }

@@ -13,7 +13,7 @@ const PACE: Pace = Pace {
     calls_per_second: 1000,
 };
 use nacl_drift_aws::Ec2;
-use nacl_drift_diff::{Verdicts, diff};
+use nacl_drift_diff::diff;
 use nacl_drift_fixtures::{baseline_of, live_of};
 use nacl_drift_model::{Baseline, ObservedAcl, Place};
 use nacl_drift_replay::{Recorded, Replay};
@@ -70,7 +70,7 @@ fn incident_plan(options: PlanOptions) -> Plan {
     let live = live_of(LIVE, Some("us-east-1"));
     let accounts = [baseline.account.clone()].into_iter().collect();
     let report = diff(&accounts, &[("b.yaml".into(), baseline)], &live);
-    plan(&report, &Verdicts::none(&report), options)
+    plan(&report.unassessed_changes(), options)
 }
 
 fn ok(operation: &str) -> Recorded {

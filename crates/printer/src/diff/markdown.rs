@@ -6,23 +6,23 @@ use super::{
     acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, severity,
     skipped_lines, summary, who_when_from,
 };
+use nacl_drift_diff::AssessedChange;
 use nacl_drift_reconcile::Comparison;
 
 use nacl_drift_model::AccountNames;
 use nacl_drift_model::sanitize::markdown as md_cell;
 
 pub(super) fn markdown(comparison: &Comparison, accounts: &AccountNames) -> String {
-    let report = &comparison.report;
     let mut out = String::new();
-    if report.in_sync {
+    if comparison.in_sync() {
         let _ = writeln!(out, "## ✅ NACLs in sync\n\n{}", in_sync_line(comparison));
     } else {
         let names = comparison.nacl_names();
         let attributed = attribution_asked(comparison);
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(comparison));
-        let many_accounts = many_accounts(&report.changes, accounts);
+        let many_accounts = many_accounts(comparison, accounts);
         let mut previous_acl = None;
-        for (change, verdict) in report.changes.iter().zip(comparison.verdicts.iter()) {
+        for AssessedChange { change, verdict } in &comparison.changes {
             let acl = acl_key(change);
             if previous_acl != Some(acl) {
                 let account = match many_accounts {

@@ -13,7 +13,7 @@ use nacl_drift_model::{
 };
 
 use crate::{Printer, counted};
-use nacl_drift_reconcile::Comparison;
+use nacl_drift_reconcile::{AssessedEffect, Comparison};
 
 mod markdown;
 mod sarif;
@@ -47,7 +47,7 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
     match format {
         Format::Table => print_table(printer, comparison),
         Format::Json => {
-            let json = serde_json::to_string_pretty(&comparison.judged())
+            let json = serde_json::to_string_pretty(&comparison.json())
                 .expect("a report always serialises to JSON");
             printer.line(sanitize::json(json));
         }
@@ -99,15 +99,15 @@ pub fn warn_unread_assets(printer: &mut Printer, comparison: &Comparison) {
 /// Prints the report without the changes the config file accepts, and the
 /// traffic effects only they cause, then says how many it left out.
 pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: Comparison) {
-    let all = comparison.report.changes.len();
+    let all = comparison.changes.len();
     let shown = comparison.without_accepted();
-    let accepted = all - shown.report.changes.len();
+    let accepted = all - shown.changes.len();
     let (changes, them) = if accepted == 1 {
         ("change", "it")
     } else {
         ("changes", "them")
     };
-    if accepted > 0 && shown.report.changes.is_empty() {
+    if accepted > 0 && shown.in_sync() {
         printer.line(format!(
             "No drift but what the config file accepts: {accepted} accepted {changes}; --show-accepted lists {them}."
         ));
@@ -159,19 +159,18 @@ fn acl_key(change: &Change) -> (&AccountId, &Region, &VpcId, &NetworkAclId) {
 /// When the changes are of more than one account, the accounts' names:
 /// then each NACL is shown with its account (they are sorted by account
 /// first).
-fn many_accounts<'a>(changes: &[Change], names: &'a AccountNames) -> Option<&'a AccountNames> {
-    changes
-        .iter()
-        .any(|change| change.account != changes[0].account)
-        .then_some(names)
+fn many_accounts<'a>(comparison: &Comparison, names: &'a AccountNames) -> Option<&'a AccountNames> {
+    let mut accounts = comparison.changes.iter().map(|a| &a.change.account);
+    let first = accounts.next()?;
+    accounts.any(|account| account != first).then_some(names)
 }
 
 /// Whether attribution was asked for: then each change says who made it.
 fn attribution_asked(comparison: &Comparison) -> bool {
     comparison
-        .verdicts
+        .changes
         .iter()
-        .any(|verdict| !verdict.attribution.not_asked())
+        .any(|assessed| !assessed.verdict.attribution.not_asked())
 }
 
 /// Who made a change, when, and from where (each escaped, one line each);
@@ -230,8 +229,13 @@ fn effect_lines(comparison: &Comparison) -> Vec<(Severity, String)> {
     // which subnets, the direction, newly allowed or denied.
     type Move<'a> = (&'a str, &'a str, &'a [SubnetId], Direction, EffectKind);
     let mut moves: Vec<(Move, usize, Vec<&TrafficEffect>, Vec<&EffectAssets>)> = Vec::new();
-    for (index, traffic) in comparison.report.effects.iter().enumerate() {
-        let assets = comparison.assets.get(index).and_then(Option::as_ref);
+    for AssessedEffect {
+        effect: traffic,
+        assets,
+        ..
+    } in &comparison.effects
+    {
+        let assets = assets.as_ref();
         let Some(now_on) = &traffic.live_network_acl_id else {
             let behind = behind(comparison, traffic, &Vec::from_iter(assets));
             lines.push((
@@ -355,10 +359,10 @@ fn coalesced(services: &BTreeSet<&Service>) -> Vec<Service> {
 
 /// "5 changes in 3 NACLs, critical: 2 entries deleted, 1 subnet moved".
 fn summary(comparison: &Comparison) -> String {
-    let changes = &comparison.report.changes;
+    let changes: Vec<&Change> = comparison.changes.iter().map(|a| &a.change).collect();
     let acls: BTreeSet<&str> = changes.iter().map(|c| c.network_acl_id.as_str()).collect();
     let mut by_kind: BTreeMap<DriftKind, usize> = BTreeMap::new();
-    for change in changes {
+    for change in &changes {
         *by_kind.entry(change.kind()).or_default() += 1;
     }
     let kinds: Vec<String> = by_kind
@@ -405,7 +409,6 @@ fn behind(comparison: &Comparison, traffic: &TrafficEffect, found: &[&EffectAsse
 /// "8 NACLs in 4 baseline files match the live state."
 fn in_sync_line(comparison: &Comparison) -> String {
     let skipped: BTreeSet<&std::path::Path> = comparison
-        .report
         .skipped
         .iter()
         .filter_map(|s| s.path.as_deref())
@@ -437,7 +440,6 @@ fn in_sync_line(comparison: &Comparison) -> String {
 
 fn skipped_lines(comparison: &Comparison, accounts: &AccountNames) -> Vec<String> {
     comparison
-        .report
         .skipped
         .iter()
         .map(|skipped| {

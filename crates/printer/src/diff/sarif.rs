@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use nacl_drift_diff::{Change, Drift};
+use nacl_drift_diff::{AssessedChange, Change, Drift};
 use nacl_drift_model::Lines;
 use serde_json::Value;
 
@@ -27,11 +27,9 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
         })
         .collect();
     let findings: Vec<sarif::SarifResult> = comparison
-        .report
         .changes
         .iter()
-        .zip(comparison.verdicts.iter())
-        .filter_map(|(change, verdict)| {
+        .filter_map(|AssessedChange { change, verdict }| {
             let (path, line) = location(comparison, &lines, change)?;
             let position = match change.position() {
                 position if position.is_empty() => position,

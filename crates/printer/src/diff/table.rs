@@ -2,7 +2,7 @@
 //! effects on traffic and a summary.
 
 use comfy_table::Color;
-use nacl_drift_diff::{DriftKind, Severity};
+use nacl_drift_diff::{AssessedChange, DriftKind, Severity};
 
 use super::{
     acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, place,
@@ -28,8 +28,7 @@ fn kind_color(kind: DriftKind) -> Color {
 }
 
 pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
-    let report = &comparison.report;
-    if report.in_sync {
+    if comparison.in_sync() {
         printer.line(in_sync_line(comparison));
     } else {
         let names = comparison.nacl_names();
@@ -47,9 +46,9 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         }
         let mut table = printer.table(header);
         let accounts = printer.account_names().clone();
-        let many_accounts = many_accounts(&report.changes, &accounts);
+        let many_accounts = many_accounts(comparison, &accounts);
         let mut previous_acl = None;
-        for (change, verdict) in report.changes.iter().zip(comparison.verdicts.iter()) {
+        for AssessedChange { change, verdict } in &comparison.changes {
             let acl = acl_key(change);
             let acl_cell = if previous_acl == Some(acl) {
                 String::new()

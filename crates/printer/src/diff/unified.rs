@@ -16,20 +16,20 @@ use nacl_drift_reconcile::Comparison;
 /// Each baseline file with drift, against the live state of its VPC written
 /// the same way; then each VPC that has NACLs in scope but no baseline.
 pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
-    let report = &comparison.report;
-    if report.in_sync {
+    if comparison.in_sync() {
         printer.line(in_sync_line(comparison));
         return;
     }
-    let drifted: BTreeSet<(&Region, &VpcId)> = report
+    let drifted: BTreeSet<(&Region, &VpcId)> = comparison
         .changes
         .iter()
-        .map(|c| (&c.region, &c.vpc_id))
+        .map(|assessed| (&assessed.change.region, &assessed.change.vpc_id))
         .collect();
+    let skipped = &comparison.skipped;
     let mut printed = BTreeSet::new();
     for (path, baseline) in &comparison.files {
         let vpc = (&baseline.region, &baseline.vpc_id);
-        if !drifted.contains(&vpc) || report.skipped.iter().any(|s| s.path.as_ref() == Some(path)) {
+        if !drifted.contains(&vpc) || skipped.iter().any(|s| s.path.as_ref() == Some(path)) {
             continue;
         }
         printed.insert(vpc);
@@ -46,7 +46,7 @@ pub(super) fn print_unified(printer: &mut Printer, comparison: &Comparison) {
     let template = comparison
         .files
         .iter()
-        .find(|(_, b)| !report.skipped.iter().any(|s| s.account == b.account));
+        .find(|(_, b)| !skipped.iter().any(|s| s.account == b.account));
     for (region, vpc_id) in drifted.difference(&printed) {
         let Some((_, template)) = template else {
             continue;

@@ -25,10 +25,11 @@ use std::net::Ipv4Addr;
 use nacl_drift_assets::{
     Assets, GroupRule, Interface, ListRoute, Owner, Route, RouteTable, SecurityGroup, Source, Why,
 };
+use nacl_drift_config::{Config, today};
 use nacl_drift_model::{
     AccountId, Cidr, InterfaceId, PrefixListId, RouteTableId, SecurityGroupId, SubnetId, VpcId,
 };
-use nacl_drift_reconcile::{Baselines, Completeness, ExportedAssets, Exports, compare};
+use nacl_drift_reconcile::{Baselines, Completeness, Enrichers, ExportedAssets, Exports, compare};
 use proptest::prelude::*;
 
 /// The blocks every address of the tests comes from.
@@ -586,7 +587,12 @@ fn exposure_of(estate: &PlainEstate) -> nacl_drift_reconcile::Comparison {
                 completeness: Completeness::ExportedRegions,
             };
             let mut comparison = compare(baselines, source).await.expect("compares");
-            comparison.find_assets(&exported).await;
+            let config = Config::none();
+            let with = Enrichers {
+                assets: Some(&exported),
+                ..Enrichers::judging(&config, today())
+            };
+            comparison.assess(&with).await.expect("assessed");
             comparison
         })
 }
@@ -597,7 +603,7 @@ proptest! {
     #[test]
     fn exposure_agrees_with_the_reference_on_every_packet(estate in estate_strategy()) {
         let comparison = exposure_of(&estate);
-        let found: Vec<_> = comparison.assets.iter().flatten().collect();
+        let found: Vec<_> = comparison.effects.iter().filter_map(|e| e.assets.as_ref()).collect();
         let (addresses, ports) = (addresses(), ports());
         let reply_ports: Vec<u16> = ports.iter().copied().filter(|&port| port >= 1024).collect();
         for (index, interface) in estate.interfaces.iter().enumerate() {
@@ -637,7 +643,7 @@ proptest! {
                         prop_assert_eq!(
                             actual, expected,
                             "{} protocol {} port {} from {}: {:?}\n{}", id, protocol, port,
-                            Ipv4Addr::from(address), comparison.report.effects, side_yaml(&estate, 1)
+                            Ipv4Addr::from(address), comparison.effects, side_yaml(&estate, 1)
                         );
                     }
                 }

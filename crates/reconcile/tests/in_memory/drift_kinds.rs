@@ -1,11 +1,13 @@
-//! Every kind of drift, found exactly once, with the right fields.
+//! Every kind of drift, found exactly once, with the right fields, as the
+//! documented JSON has it.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use nacl_drift_diff::{Coverage, DriftKind, Judged, Report, Verdicts, coverage, diff};
+use nacl_drift_diff::{Coverage, DriftKind, Report, coverage, diff};
 use nacl_drift_fixtures::{baseline_of, live_of};
 use nacl_drift_model::{AccountId, Baseline};
+use nacl_drift_reconcile::{AssessedEffect, Comparison};
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
@@ -56,15 +58,25 @@ fn accounts() -> BTreeSet<AccountId> {
     BTreeSet::from([ACCOUNT.parse().expect("account")])
 }
 
-/// The report's JSON, with no verdict on any change.
+/// The report's JSON, with nothing assessed of any change.
 fn json(report: &Report) -> Value {
-    let verdicts = Verdicts::none(report);
-    serde_json::to_value(Judged {
-        report,
-        verdicts: &verdicts,
-        assets: &[],
-    })
-    .expect("report serialises")
+    let comparison = Comparison {
+        accounts: accounts(),
+        files: Vec::new(),
+        empty_regions: Vec::new(),
+        live: Vec::new(),
+        changes: report.unassessed_changes(),
+        effects: report
+            .effects
+            .iter()
+            .cloned()
+            .map(AssessedEffect::from)
+            .collect(),
+        skipped: report.skipped.clone(),
+        errors: report.errors.clone(),
+        asset_errors: Vec::new(),
+    };
+    serde_json::to_value(comparison.json()).expect("report serialises")
 }
 
 /// The incidents nacl-drift exists for, plus housekeeping drift.
