@@ -75,8 +75,8 @@ fn documented(folder: &str) -> (BTreeSet<String>, bool) {
     rule(line)
 }
 
-#[test]
-fn each_crate_depends_on_what_the_book_says_and_no_more() {
+/// `cargo metadata` of the workspace alone.
+fn metadata() -> Value {
     let metadata = Command::new(env!("CARGO"))
         .current_dir(repo_root())
         .args([
@@ -89,7 +89,12 @@ fn each_crate_depends_on_what_the_book_says_and_no_more() {
         .output()
         .expect("cargo metadata");
     assert!(metadata.status.success(), "{metadata:?}");
-    let metadata: Value = serde_json::from_slice(&metadata.stdout).expect("JSON");
+    serde_json::from_slice(&metadata.stdout).expect("JSON")
+}
+
+#[test]
+fn each_crate_depends_on_what_the_book_says_and_no_more() {
+    let metadata = metadata();
     let packages = metadata["packages"].as_array().expect("packages");
     let rows = stated();
     assert_eq!(
@@ -171,24 +176,75 @@ fn no_aws_sdk_crate_is_under_the_core_the_snapshot_or_the_guard() {
     }
 }
 
+/// The Rust below `folder`, every file joined.
+fn rust_below(folder: &std::path::Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(folder).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            text.push_str(&rust_below(&path));
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            text.push_str(&std::fs::read_to_string(&path).expect("Rust source"));
+        }
+    }
+    text
+}
+
+/// Each test target costs every `cargo test` a link (a unit-test binary)
+/// or a rustdoc run (doctests): a library builds the one only when it has
+/// unit tests, the other only when its docs hold Rust examples
+/// (`test = false`, `doctest = false` under `[lib]`).
+#[test]
+fn each_library_builds_only_the_test_targets_it_has() {
+    let metadata = metadata();
+    for package in metadata["packages"].as_array().expect("packages") {
+        let name = package["name"].as_str().expect("a name");
+        for target in package["targets"].as_array().expect("targets") {
+            if target["kind"] != serde_json::json!(["lib"]) {
+                continue;
+            }
+            let src = std::path::Path::new(target["src_path"].as_str().expect("a path"))
+                .parent()
+                .expect("its folder");
+            let rust = rust_below(src);
+            let unit_tests = rust.contains("#[cfg(test)]");
+            // The opening fences of doc comments' code blocks, and the
+            // languages they name: an unnamed one is Rust.
+            let languages: Vec<&str> = rust
+                .lines()
+                .filter_map(|line| {
+                    let line = line.trim_start();
+                    let doc = line
+                        .strip_prefix("//!")
+                        .or_else(|| line.strip_prefix("///"))?;
+                    doc.trim().strip_prefix("```")
+                })
+                .step_by(2)
+                .collect();
+            let examples = languages
+                .iter()
+                .any(|language| matches!(*language, "" | "rust"));
+            assert_eq!(
+                target["test"].as_bool(),
+                Some(unit_tests),
+                "{name}: test = {unit_tests} under [lib], as it has {}unit tests",
+                if unit_tests { "" } else { "no " }
+            );
+            assert_eq!(
+                target["doctest"].as_bool(),
+                Some(examples),
+                "{name}: doctest = {examples} under [lib], as its docs hold {}Rust examples",
+                if examples { "" } else { "no " }
+            );
+        }
+    }
+}
+
 /// The binary parses flags, makes a library call and prints: at most
 /// 3,000 lines of Rust (it has no tests of its own; tests/cli tests it).
 #[test]
 fn the_binary_stays_thin() {
-    fn lines_below(folder: &std::path::Path) -> usize {
-        let mut lines = 0;
-        for entry in std::fs::read_dir(folder).expect("a folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                lines += lines_below(&path);
-            } else if path.extension().is_some_and(|extension| extension == "rs") {
-                let text = std::fs::read_to_string(&path).expect("Rust source");
-                lines += text.lines().count();
-            }
-        }
-        lines
-    }
-    let lines = lines_below(&repo_root().join("crates/cli"));
+    let lines = rust_below(&repo_root().join("crates/cli")).lines().count();
     assert!(lines <= 3_000, "crates/cli holds {lines} lines of Rust");
 }
 
