@@ -95,6 +95,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         read_caller_account(&settings).await?
     };
     let errors = capture.errors.clone();
+    nacl_drift_printer::snapshot::warn_unlabelled(printer, &capture.unlabelled);
     let summaries = nacl_drift_snapshot::write(&settings.baseline_dir, capture)?;
     nacl_drift_printer::snapshot::print_summary(printer, &settings.baseline_dir, &summaries);
     if errors.is_empty() {

@@ -752,6 +752,12 @@ fn online_a_region_with_no_vpc_of_the_account_loses_its_baselines() {
     );
     assert_eq!(result.code, 0, "{result:?}");
     assert!(!gone.exists(), "{result:?}");
+    assert!(
+        result
+            .stderr
+            .contains("warning: ap-south-1: no network ACLs found for vpc-0gone\n"),
+        "{result:?}"
+    );
 }
 
 /// `sh -c 'umask U; exec nacl-drift ARGS'`, with the test's environment.

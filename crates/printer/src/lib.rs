@@ -42,9 +42,11 @@ fn columns_from_env() -> Option<u16> {
 }
 
 /// Writes command output to stdout, or into memory (a report written to
-/// a file, a unit test).
+/// a file, a unit test); notes, warnings and errors to stderr, or into
+/// memory (a unit test).
 pub struct Printer {
     out: Box<dyn Write + Send>,
+    err: Mutex<Box<dyn Write + Send>>,
     terminal: bool,
     color: bool,
     /// The accounts' names, shown beside their ids.
@@ -85,6 +87,7 @@ impl Printer {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
         Printer {
             out: Box::new(out),
+            err: Mutex::new(Box::new(io::stderr())),
             terminal,
             color: terminal && !no_color,
             accounts: AccountNames::default(),
@@ -92,16 +95,27 @@ impl Printer {
     }
 
     /// A printer into memory, as piped: no colour, tables as wide as
-    /// `COLUMNS` says, else 160 columns. Returns what it prints.
+    /// `COLUMNS` says, else 160 columns. Returns what it prints; its
+    /// notes, warnings and errors go to stderr.
     pub fn in_memory() -> (Self, Printed) {
         let printed = Printed::default();
         let printer = Printer {
             out: Box::new(printed.clone()),
+            err: Mutex::new(Box::new(io::stderr())),
             terminal: false,
             color: false,
             accounts: AccountNames::default(),
         };
         (printer, printed)
+    }
+
+    /// A printer into memory whose notes, warnings and errors go into
+    /// memory too: what it prints, and what it says on stderr.
+    pub fn capturing() -> (Self, Printed, Printed) {
+        let (mut printer, printed) = Printer::in_memory();
+        let said = Printed::default();
+        printer.err = Mutex::new(Box::new(said.clone()));
+        (printer, printed, said)
     }
 
     /// Shows `names` beside the accounts' ids from now on.
@@ -206,31 +220,39 @@ impl Printer {
 }
 
 impl Printer {
+    /// The stderr writer, held while a message is written whole.
+    fn stderr(&self) -> std::sync::MutexGuard<'_, Box<dyn Write + Send>> {
+        // A writer that panicked mid-line still takes the next line.
+        self.err
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// A question on stderr, answered on the same line.
     pub fn prompt(&self, text: &str) -> io::Result<()> {
-        let mut stderr = io::stderr().lock();
+        let mut stderr = self.stderr();
         write!(stderr, "{}", sanitize::lines(text))?;
         stderr.flush()
     }
 
     /// A note on stderr, one line: something passed over, for the log.
     pub fn note(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "note: {}", sanitize::shown(text));
+        let _ = writeln!(self.stderr(), "note: {}", sanitize::shown(text));
     }
 
     /// A warning on stderr, one line.
     pub fn warning(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "warning: {}", sanitize::shown(text));
+        let _ = writeln!(self.stderr(), "warning: {}", sanitize::shown(text));
     }
 
     /// Why a run fails, on stderr, one line.
     pub fn error(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "error: {}", sanitize::shown(text));
+        let _ = writeln!(self.stderr(), "error: {}", sanitize::shown(text));
     }
 
     /// An error on stderr: one line, then one line per cause.
     pub fn failure(&self, error: &(dyn std::error::Error + 'static)) {
-        let mut stderr = io::stderr().lock();
+        let mut stderr = self.stderr();
         let _ = writeln!(stderr, "error: {}", sanitize::shown(&error.to_string()));
         let mut cause = error.source();
         while let Some(found) = cause {
@@ -245,7 +267,7 @@ impl Printer {
 
     /// What a command is about to work with, on stderr, one line.
     pub fn status(&self, text: &str) {
-        let _ = writeln!(io::stderr().lock(), "{}", sanitize::shown(text));
+        let _ = writeln!(self.stderr(), "{}", sanitize::shown(text));
     }
 }
 

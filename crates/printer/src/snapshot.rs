@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use nacl_drift_model::Region;
-use nacl_drift_model::sanitize::shown;
+use nacl_drift_model::sanitize::{Shown, shown};
+use nacl_drift_model::{ReadError, Region};
 use nacl_drift_snapshot::{FileOutcome, RegionSummary};
 
 use crate::Printer;
@@ -50,6 +50,11 @@ pub fn print_summary(
         table.add_row(row);
     }
     printer.print_table(table);
+    for (region, summary) in summaries {
+        for vpc_id in &summary.not_found {
+            printer.warning(&format!("{region}: no network ACLs found for {vpc_id}"));
+        }
+    }
     for summary in summaries.values() {
         for path in &summary.removed {
             printer.line(format!(
@@ -69,4 +74,48 @@ pub fn print_summary(
         ));
     }
     printer.line(format!("Baselines in {}", dir.display()));
+}
+
+/// A warning for each account-region whose subnets could not be described:
+/// its files are written without new names and CIDRs (they keep those they
+/// had).
+pub fn warn_unlabelled(printer: &Printer, unlabelled: &[ReadError]) {
+    for error in unlabelled {
+        printer.warning(&format!(
+            "{} {}: subnets are written without their names and CIDRs: {}",
+            error.account,
+            error.region,
+            Shown(&error.message)
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nacl_drift_model::ReadError;
+
+    use super::warn_unlabelled;
+    use crate::Printer;
+
+    #[test]
+    fn a_region_without_labels_is_a_warning_on_stderr_escaped() {
+        let (printer, printed, said) = Printer::capturing();
+        let error = ReadError {
+            account: "111122223333".parse().expect("an account"),
+            region: "eu-west-1".parse().expect("a region"),
+            operation: "DescribeSubnets".to_owned(),
+            code: None,
+            message: "denied\u{1b}[2J".to_owned(),
+        };
+        warn_unlabelled(&printer, &[error]);
+        assert!(printed.bytes().is_empty(), "nothing on stdout");
+        let said = String::from_utf8(said.bytes()).expect("UTF-8");
+        assert!(
+            said.starts_with(
+                "warning: 111122223333 eu-west-1: subnets are written without their names and CIDRs: denied"
+            ),
+            "{said}"
+        );
+        assert!(!said.contains('\u{1b}'), "{said}");
+    }
 }

@@ -286,6 +286,32 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// The comparison `report` made of `files` against `live` for
+    /// `accounts`, nothing assessed of it yet.
+    pub fn unassessed(
+        accounts: BTreeSet<AccountId>,
+        files: Vec<(PathBuf, Baseline)>,
+        empty_regions: Vec<(AccountId, Region)>,
+        live: Vec<LiveAcl>,
+        report: Report,
+    ) -> Comparison {
+        Comparison {
+            accounts,
+            files,
+            empty_regions,
+            live,
+            changes: report.unassessed_changes(),
+            effects: report
+                .effects
+                .into_iter()
+                .map(AssessedEffect::from)
+                .collect(),
+            skipped: report.skipped,
+            errors: report.errors,
+            asset_errors: Vec::new(),
+        }
+    }
+
     /// The subnet of each live association id: CloudTrail's association
     /// events name association ids, not subnets.
     pub fn association_subnets(&self) -> HashMap<AssociationId, SubnetId> {
@@ -438,12 +464,8 @@ pub async fn compare<S: LiveSource>(
     });
     let (unexported, readable) = exported(readable, &live, completeness);
     check_places(&readable, &live)?;
-    let Report {
-        changes,
-        effects,
-        mut skipped,
-        ..
-    } = diff_covering(&accounts, &readable, &empty_regions, &live);
+    let mut report = diff_covering(&accounts, &readable, &empty_regions, &live);
+    let skipped = &mut report.skipped;
     let empty_regions = empty_regions
         .into_iter()
         .filter(|(account, _)| accounts.contains(account))
@@ -476,17 +498,14 @@ pub async fn compare<S: LiveSource>(
         ),
         cause: SkipCause::Unread,
     }));
-    Ok(Comparison {
+    report.errors = errors;
+    Ok(Comparison::unassessed(
         accounts,
         files,
         empty_regions,
         live,
-        changes: changes.into_iter().map(AssessedChange::from).collect(),
-        effects: effects.into_iter().map(AssessedEffect::from).collect(),
-        skipped,
-        errors,
-        asset_errors: Vec::new(),
-    })
+        report,
+    ))
 }
 
 /// A baseline file and its path.

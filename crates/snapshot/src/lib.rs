@@ -91,6 +91,9 @@ pub struct Capture {
     pub scopes: BTreeMap<AccountId, Scope>,
     /// Each account-region's subnet labels.
     pub labels: BTreeMap<(AccountId, Region), SubnetLabels>,
+    /// The account-regions whose subnets could not be described, and why:
+    /// their files keep the labels they had.
+    pub unlabelled: Vec<ReadError>,
     /// The account-regions that could not be read.
     pub errors: Vec<ReadError>,
     /// The VPCs asked for; empty for every VPC.
@@ -124,8 +127,8 @@ impl Capture {
 /// Reads `regions` of each account (with the VPC filter) from `source`, and
 /// the subnet labels of each account-region that holds NACLs from
 /// `labels`, concurrently. A region whose subnets cannot be described is
-/// written without new labels (its files keep the ones they had), with a
-/// warning.
+/// written without new labels (its files keep the ones they had), and
+/// listed in `unlabelled`.
 pub async fn capture<S: LiveSource, L: SubnetLabelSource>(
     source: S,
     labels: L,
@@ -180,22 +183,25 @@ pub async fn capture<S: LiveSource, L: SubnetLabelSource>(
             (account, scope)
         })
         .collect();
+    let (labels, unlabelled) = labels_of(labels, holding, &vpc_filter).await;
     Ok(Capture {
         regions: captured,
         scopes,
-        labels: labels_of(labels, holding, &vpc_filter).await,
+        labels,
+        unlabelled,
         errors: read.errors,
         vpc_filter,
         completeness: Completeness::AccountRegions,
     })
 }
 
-/// The subnet labels of each of `places`, read concurrently.
+/// The subnet labels of each of `places`, read concurrently, and the
+/// places whose subnets could not be described.
 async fn labels_of<L: SubnetLabelSource>(
     source: L,
     places: BTreeSet<(AccountId, Region)>,
     vpc_filter: &BTreeSet<VpcId>,
-) -> BTreeMap<(AccountId, Region), SubnetLabels> {
+) -> (BTreeMap<(AccountId, Region), SubnetLabels>, Vec<ReadError>) {
     let mut asked = JoinSet::new();
     for (account, region) in places {
         let (source, vpc_filter) = (source.clone(), vpc_filter.clone());
@@ -205,18 +211,22 @@ async fn labels_of<L: SubnetLabelSource>(
         });
     }
     let mut labels = BTreeMap::new();
+    let mut unlabelled = Vec::new();
     for (account, region, read) in asked.join_all().await {
         match read {
             Ok(read) => {
                 labels.insert((account, region), read);
             }
-            Err(error) => tracing::warn!(
-                "{account} {region}: subnets are written without their names and CIDRs: {}",
-                nacl_drift_model::sanitize::shown(&error.to_string())
-            ),
+            Err(error) => unlabelled.push(ReadError {
+                account,
+                region,
+                operation: "DescribeSubnets".to_owned(),
+                code: None,
+                message: nacl_drift_model::with_causes(error.as_ref()),
+            }),
         }
     }
-    labels
+    (labels, unlabelled)
 }
 
 /// What became of the files of a region.
@@ -278,6 +288,8 @@ pub struct RegionSummary {
     /// The VPCs whose baselines were kept because exports that answer only
     /// for what they hold do not hold them.
     pub kept_unheld: Vec<VpcId>,
+    /// The VPCs asked for (`--vpc-id`) that hold no NACL in the region.
+    pub not_found: Vec<VpcId>,
 }
 
 impl RegionSummary {
@@ -345,11 +357,15 @@ pub fn write(
                 summary.removed.push(path);
             }
         }
-        for vpc_id in vpc_filter {
-            if !written.iter().any(|(_, written_vpc)| written_vpc == vpc_id) {
-                tracing::warn!("{region}: no network ACLs found for {vpc_id}");
-            }
-        }
+        summary.not_found = vpc_filter
+            .iter()
+            .filter(|vpc_id| {
+                !written
+                    .iter()
+                    .any(|(_, written_vpc)| written_vpc == *vpc_id)
+            })
+            .cloned()
+            .collect();
         if vpc_filter.is_empty() && !held_only {
             record_empty_region(baseline_dir, &region, &accounts, &written, &mut summary)?;
         }

@@ -456,3 +456,95 @@ fn skipped_lines(comparison: &Comparison, accounts: &AccountNames) -> Vec<String
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use nacl_drift_diff::diff;
+    use nacl_drift_fixtures::{SSH_DENY, baseline_of, live_of, one_vpc};
+    use nacl_drift_reconcile::Comparison;
+    use serde_json::Value;
+
+    use super::{Format, print};
+    use crate::Printer;
+
+    /// The comparison of the one-VPC estate with `live`, nothing assessed.
+    fn comparison_with(live: &str) -> Comparison {
+        let baseline = baseline_of(&one_vpc());
+        let accounts = BTreeSet::from([baseline.account.clone()]);
+        let live = live_of(live, Some("us-east-1"));
+        let files = vec![(PathBuf::from("b.yaml"), baseline)];
+        let report = diff(&accounts, &files, &live);
+        Comparison::unassessed(accounts, files, Vec::new(), live, report)
+    }
+
+    /// What `format` prints of `comparison`.
+    fn printed(format: Format, comparison: &Comparison) -> String {
+        let (mut printer, printed) = Printer::in_memory();
+        print(&mut printer, format, comparison);
+        String::from_utf8(printed.bytes()).expect("UTF-8")
+    }
+
+    /// The SSH deny deleted, and the NACL's Name tag set to `name` (a YAML
+    /// double-quoted scalar's text).
+    fn deny_deleted_on(name: &str) -> String {
+        let allow_all = one_vpc().replace(&format!("  - {{{SSH_DENY}}}\n"), "");
+        allow_all.replace(
+            "  is_default: false\n",
+            &format!("  is_default: false\n  tags: {{Name: \"{name}\"}}\n"),
+        )
+    }
+
+    #[test]
+    fn json_is_the_documented_object_of_the_comparison() {
+        let comparison = comparison_with(&deny_deleted_on("db"));
+        let json: Value = serde_json::from_str(&printed(Format::Json, &comparison)).expect("JSON");
+        let keys: Vec<&str> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "changes", "effects", "errors", "in_sync", "severity", "skipped"
+            ]
+        );
+        let kinds: Vec<&str> = json["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter_map(|change| change["kind"].as_str())
+            .collect();
+        assert_eq!(kinds, ["entry_deleted", "tags_changed"]);
+        assert_eq!(json["severity"], "critical");
+        assert!(!json["effects"].as_array().expect("effects").is_empty());
+    }
+
+    #[test]
+    fn an_in_sync_comparison_says_what_matches() {
+        let comparison = comparison_with(&one_vpc());
+        assert_eq!(
+            printed(Format::Table, &comparison),
+            "In sync: 1 NACL in 1 baseline file matches the live state.\n"
+        );
+        assert!(printed(Format::Markdown, &comparison).starts_with("## ✅ NACLs in sync"));
+    }
+
+    #[test]
+    fn a_hostile_name_tag_stays_text_in_the_table_and_the_markdown() {
+        // An escape that would turn a terminal red, in YAML's words.
+        let hostile = "<img src=x onerror=alert(1)>|\\e[31m";
+        let comparison = comparison_with(&deny_deleted_on(hostile));
+        for format in [Format::Table, Format::Markdown] {
+            let text = printed(format, &comparison);
+            assert!(text.contains("acl-0db"), "{format:?}: {text}");
+            assert!(!text.contains('\u{1b}'), "{format:?}: a raw escape: {text}");
+        }
+        let markdown = printed(Format::Markdown, &comparison);
+        assert!(!markdown.contains("<img"), "{markdown}");
+    }
+}

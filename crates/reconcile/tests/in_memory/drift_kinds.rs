@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use nacl_drift_diff::{Coverage, DriftKind, Report, coverage, diff};
 use nacl_drift_fixtures::{baseline_of, live_of};
 use nacl_drift_model::{AccountId, Baseline};
-use nacl_drift_reconcile::{AssessedEffect, Comparison};
+use nacl_drift_reconcile::Comparison;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
@@ -60,22 +60,13 @@ fn accounts() -> BTreeSet<AccountId> {
 
 /// The report's JSON, with nothing assessed of any change.
 fn json(report: &Report) -> Value {
-    let comparison = Comparison {
-        accounts: accounts(),
-        files: Vec::new(),
-        empty_regions: Vec::new(),
-        live: Vec::new(),
-        changes: report.unassessed_changes(),
-        effects: report
-            .effects
-            .iter()
-            .cloned()
-            .map(AssessedEffect::from)
-            .collect(),
-        skipped: report.skipped.clone(),
-        errors: report.errors.clone(),
-        asset_errors: Vec::new(),
-    };
+    let comparison = Comparison::unassessed(
+        accounts(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        report.clone(),
+    );
     serde_json::to_value(comparison.json()).expect("report serialises")
 }
 
