@@ -5,38 +5,14 @@ use std::path::Path;
 
 use nacl_drift_attribution::{NaclEvent, attribute};
 use nacl_drift_diff::{AssessedChange, Verdict, diff};
-use nacl_drift_fixtures::{baseline_of, live_of};
+use nacl_drift_fixtures::{baseline_of, live_of, recorded_trail_vpc};
 use nacl_drift_model::{AccountId, AssociationId, SubnetId};
 
 pub const ACCOUNT: &str = "111122223333";
 
-const BASELINE: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope: {regions: [us-east-1]}
-network_acls:
-- id: acl-0app
-  is_default: false
-  subnets: [subnet-0app]
-  entries:
-  - {rule_number: 120, direction: egress, action: allow, protocol: udp, ports: 53, cidr: 10.0.0.2/32}
-- id: acl-0db
-  is_default: false
-  tags: {Name: db-tier, Tier: db}
-  subnets: [subnet-0dba, subnet-0dbb]
-  entries:
-  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
-- id: acl-0default
-  is_default: true
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-"#;
-
 /// The baseline after the recorded calls.
 fn live_state() -> String {
-    BASELINE
+    recorded_trail_vpc()
         .replace("  - {rule_number: 120, direction: egress, action: allow, protocol: udp, ports: 53, cidr: 10.0.0.2/32}\n", "")
         .replace("  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n", "")
         .replace("ports: 5432, cidr: 10.0.16.0/20", "ports: 0-65535, cidr: 0.0.0.0/0")
@@ -72,7 +48,7 @@ impl Drift {
 
 /// The changes to attribute, with the live association ids.
 pub fn changes() -> Drift {
-    let baseline = baseline_of(BASELINE);
+    let baseline = baseline_of(&recorded_trail_vpc());
     let mut live = live_of(&live_state(), Some("us-east-1"));
     for acl in &mut live {
         if acl.observed.acl.id == "acl-0default" {

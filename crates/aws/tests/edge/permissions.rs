@@ -6,26 +6,12 @@ use std::path::Path;
 
 use nacl_drift_apply::{Permission, check_restore_permissions};
 use nacl_drift_aws::Ec2;
+use nacl_drift_fixtures::db_deny_only;
 use nacl_drift_model::{Baseline, ObservedAcl, Operation};
 use nacl_drift_replay::{Recorded, Replay};
 
-const LIVE: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope:
-  regions: [us-east-1]
-network_acls:
-- id: acl-0db
-  is_default: false
-  tags: {Name: db-tier}
-  subnets: [subnet-0dba]
-  entries:
-  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
-"#;
-
 fn observed() -> ObservedAcl {
-    let live = Baseline::from_yaml(Path::new("l.yaml"), LIVE).expect("valid");
+    let live = Baseline::from_yaml(Path::new("l.yaml"), &db_deny_only()).expect("valid");
     ObservedAcl {
         account: live.account.clone(),
         vpc_id: live.vpc_id.clone(),

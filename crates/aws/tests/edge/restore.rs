@@ -14,60 +14,13 @@ const PACE: Pace = Pace {
 };
 use nacl_drift_aws::Ec2;
 use nacl_drift_diff::diff;
-use nacl_drift_fixtures::{baseline_of, live_of};
+use nacl_drift_fixtures::{baseline_of, db_and_default, db_and_default_after_incidents, live_of};
 use nacl_drift_model::{Baseline, ObservedAcl, Place};
 use nacl_drift_replay::{Recorded, Replay};
 
-const BASELINE: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope:
-  regions: [us-east-1]
-network_acls:
-- id: acl-0db
-  is_default: false
-  tags: {Name: db-tier}
-  subnets: [subnet-0dba, subnet-0dbb]
-  entries:
-  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
-  - {rule_number: 200, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0}
-- id: acl-0default
-  is_default: true
-  tags: {}
-  subnets: []
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-"#;
-
-/// The db tier after the incidents: deny 80 deleted, allow 100 widened,
-/// allow 200 deleted, a rogue allow added, db-b on the default NACL.
-const LIVE: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope:
-  regions: [us-east-1]
-network_acls:
-- id: acl-0db
-  is_default: false
-  tags: {Name: db-tier, Pwned: 'yes'}
-  subnets: [subnet-0dba]
-  entries:
-  - {rule_number: 50, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 0-65535, cidr: 0.0.0.0/0}
-- id: acl-0default
-  is_default: true
-  tags: {}
-  subnets: [subnet-0dbb]
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-"#;
-
 fn incident_plan(options: PlanOptions) -> Plan {
-    let baseline = baseline_of(BASELINE);
-    let live = live_of(LIVE, Some("us-east-1"));
+    let baseline = baseline_of(&db_and_default());
+    let live = live_of(&db_and_default_after_incidents(), Some("us-east-1"));
     let accounts = [baseline.account.clone()].into_iter().collect();
     let report = diff(&accounts, &[("b.yaml".into(), baseline)], &live);
     plan(&report.unassessed_changes(), options)
@@ -264,7 +217,8 @@ async fn throttling_is_retried_and_failures_are_reported_while_other_calls_run()
 #[tokio::test]
 async fn a_permission_check_asks_with_dry_run_and_never_sends_the_plan() {
     let plan = incident_plan(PlanOptions::default());
-    let live = Baseline::from_yaml(Path::new("l.yaml"), LIVE).expect("valid");
+    let live =
+        Baseline::from_yaml(Path::new("l.yaml"), &db_and_default_after_incidents()).expect("valid");
     let place = clients(&Replay::default())
         .into_keys()
         .next()

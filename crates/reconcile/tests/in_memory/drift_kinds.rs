@@ -5,46 +5,12 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use nacl_drift_diff::{Coverage, DriftKind, Report, coverage, diff};
-use nacl_drift_fixtures::{baseline_of, live_of};
+use nacl_drift_fixtures::{baseline_of, fresh_vpc, live_of, open_vpc, three_tiers};
 use nacl_drift_model::{AccountId, Baseline};
 use nacl_drift_reconcile::Comparison;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
-
-const BASELINE: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0prod
-scope:
-  regions: [us-east-1]
-network_acls:
-- id: acl-0app
-  is_default: false
-  tags: {Name: app-tier}
-  subnets: [subnet-0app]
-  entries:
-  - {rule_number: 100, direction: egress, action: allow, protocol: udp, ports: 53, cidr: 10.0.0.2/32}
-- id: acl-0db
-  is_default: false
-  tags: {Name: db-tier, Tier: db}
-  subnets: [subnet-0dba, subnet-0dbb]
-  entries:
-  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.16.0/20}
-  - {rule_number: 100, direction: egress, action: allow, protocol: tcp, ports: 1024-65535, cidr: 10.0.16.0/20}
-- id: acl-0default
-  is_default: true
-  tags: {}
-  subnets: []
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-- id: acl-0old
-  is_default: false
-  tags: {}
-  subnets: []
-  entries: []
-"#;
 
 fn files(baselines: &[&str]) -> Vec<(PathBuf, Baseline)> {
     baselines
@@ -72,7 +38,7 @@ fn json(report: &Report) -> Value {
 
 /// The incidents nacl-drift exists for, plus housekeeping drift.
 fn drifted_live() -> String {
-    BASELINE
+    three_tiers()
         // Unauthorized DeleteNetworkAclEntry of the SSH deny.
         .replace(
             "  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n",
@@ -97,8 +63,8 @@ fn drifted_live() -> String {
 fn an_unchanged_estate_is_in_sync() {
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
-        &live_of(BASELINE, Some("us-east-1")),
+        &files(&[&three_tiers()]),
+        &live_of(&three_tiers(), Some("us-east-1")),
     );
     assert_eq!(
         json(&report),
@@ -110,7 +76,7 @@ fn an_unchanged_estate_is_in_sync() {
 fn every_kind_is_reported_exactly_once_with_its_fields() {
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&drifted_live(), Some("us-east-1")),
     );
     let severities: Vec<(&str, &str, &str, Option<bool>)> = report
@@ -207,10 +173,10 @@ fn every_kind_is_reported_exactly_once_with_its_fields() {
 #[test]
 fn content_is_compared_normalised() {
     // Protocol 6 is tcp; the model holds both the same way.
-    let numbered = BASELINE.replace("protocol: tcp, ports: 22", "protocol: 6, ports: 22");
+    let numbered = three_tiers().replace("protocol: tcp, ports: 22", "protocol: 6, ports: 22");
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&numbered, Some("us-east-1")),
     );
     assert!(report.in_sync, "{report:?}");
@@ -218,13 +184,13 @@ fn content_is_compared_normalised() {
 
 #[test]
 fn the_same_rule_number_in_the_other_direction_is_another_entry() {
-    let moved = BASELINE.replace(
+    let moved = three_tiers().replace(
         "{rule_number: 80, direction: ingress",
         "{rule_number: 80, direction: egress",
     );
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&moved, Some("us-east-1")),
     );
     let kinds: Vec<DriftKind> = report.changes.iter().map(|c| c.kind()).collect();
@@ -233,11 +199,11 @@ fn the_same_rule_number_in_the_other_direction_is_another_entry() {
 
 #[test]
 fn baselines_of_other_accounts_are_skipped_never_deleted() {
-    let other = BASELINE.replace("account: '111122223333'", "account: '999988887777'");
+    let other = three_tiers().replace("account: '111122223333'", "account: '999988887777'");
     let report = diff(
         &accounts(),
-        &files(&[BASELINE, &other]),
-        &live_of(BASELINE, Some("us-east-1")),
+        &files(&[&three_tiers(), &other]),
+        &live_of(&three_tiers(), Some("us-east-1")),
     );
     assert!(report.in_sync, "{report:?}");
     assert_eq!(
@@ -248,10 +214,10 @@ fn baselines_of_other_accounts_are_skipped_never_deleted() {
 
 #[test]
 fn a_subnet_that_is_gone_is_reported() {
-    let gone = BASELINE.replace("subnets: [subnet-0app]", "subnets: []");
+    let gone = three_tiers().replace("subnets: [subnet-0app]", "subnets: []");
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&gone, Some("us-east-1")),
     );
     assert_eq!(
@@ -262,21 +228,11 @@ fn a_subnet_that_is_gone_is_reported() {
     );
 }
 
-const OTHER_VPC: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0new
-scope:
-  regions: [us-east-1]
-network_acls:
-- {id: acl-0fresh, is_default: true, tags: {}, subnets: [], entries: []}
-"#;
-
 #[test]
 fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
-    let mut estate = live_of(BASELINE, Some("us-east-1"));
-    estate.extend(live_of(OTHER_VPC, Some("us-east-1")));
-    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    let mut estate = live_of(&three_tiers(), Some("us-east-1"));
+    estate.extend(live_of(&fresh_vpc(), Some("us-east-1")));
+    let report = diff(&accounts(), &files(&[&three_tiers()]), &estate);
     let added: Vec<(&str, &str)> = report
         .changes
         .iter()
@@ -286,7 +242,7 @@ fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
     assert_eq!(report.changes[0].kind(), DriftKind::NetworkAclAdded);
 
     // Outside a VPC filter, the new VPC is not in scope.
-    let filtered = BASELINE.replace(
+    let filtered = three_tiers().replace(
         "  regions: [us-east-1]\n",
         "  regions: [us-east-1]\n  vpc_ids: [vpc-0prod]\n",
     );
@@ -294,41 +250,11 @@ fn nacls_of_a_new_vpc_are_added_when_the_scope_covers_the_region() {
     assert!(report.in_sync, "{report:?}");
 }
 
-/// A new VPC's NACLs: the allow-all default its subnet sits on, and an
-/// allow-all NACL no subnet uses.
-const NEW_OPEN_VPC: &str = r#"schema_version: 1
-account: '111122223333'
-region: us-east-1
-vpc_id: vpc-0new
-scope:
-  regions: [us-east-1]
-network_acls:
-- id: acl-0fresh
-  is_default: true
-  tags: {}
-  subnets: [subnet-0fresh]
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-  - {rule_number: 100, direction: egress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-- id: acl-0spare
-  is_default: false
-  tags: {}
-  subnets: []
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}
-- id: acl-0private
-  is_default: false
-  tags: {}
-  subnets: [subnet-0private]
-  entries:
-  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 10.0.0.0/8}
-"#;
-
 #[test]
 fn a_new_vpcs_nacl_is_as_severe_as_what_it_exposes_to_its_subnets() {
-    let mut estate = live_of(BASELINE, Some("us-east-1"));
-    estate.extend(live_of(NEW_OPEN_VPC, Some("us-east-1")));
-    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    let mut estate = live_of(&three_tiers(), Some("us-east-1"));
+    estate.extend(live_of(&open_vpc(), Some("us-east-1")));
+    let report = diff(&accounts(), &files(&[&three_tiers()]), &estate);
     let severity = |acl: &str| {
         report
             .changes
@@ -347,9 +273,9 @@ fn a_new_vpcs_nacl_is_as_severe_as_what_it_exposes_to_its_subnets() {
 
 #[test]
 fn offline_nacls_of_an_unknown_vpc_are_skipped_for_want_of_a_region() {
-    let mut estate = live_of(BASELINE, None);
-    estate.extend(live_of(OTHER_VPC, None));
-    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    let mut estate = live_of(&three_tiers(), None);
+    estate.extend(live_of(&fresh_vpc(), None));
+    let report = diff(&accounts(), &files(&[&three_tiers()]), &estate);
     assert!(report.in_sync, "{report:?}");
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].vpc_id.as_deref(), Some("vpc-0new"));
@@ -359,12 +285,12 @@ fn offline_nacls_of_an_unknown_vpc_are_skipped_for_want_of_a_region() {
 fn offline_nacls_match_by_id_and_vpc() {
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&drifted_live(), None),
     );
     let online = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&drifted_live(), Some("us-east-1")),
     );
     assert_eq!(report, online);
@@ -372,22 +298,22 @@ fn offline_nacls_match_by_id_and_vpc() {
 
 #[test]
 fn live_nacls_of_other_owners_are_ignored() {
-    let mut estate = live_of(BASELINE, Some("us-east-1"));
+    let mut estate = live_of(&three_tiers(), Some("us-east-1"));
     estate.extend(live_of(
-        &OTHER_VPC.replace("111122223333", "999988887777"),
+        &fresh_vpc().replace("111122223333", "999988887777"),
         Some("us-east-1"),
     ));
-    let report = diff(&accounts(), &files(&[BASELINE]), &estate);
+    let report = diff(&accounts(), &files(&[&three_tiers()]), &estate);
     assert!(report.in_sync, "{report:?}");
 }
 
 #[test]
 fn coverage_unions_the_scopes_of_every_snapshot() {
-    let filtered = BASELINE.replace(
+    let filtered = three_tiers().replace(
         "  regions: [us-east-1]\n",
         "  regions: [us-east-1, eu-west-1]\n  vpc_ids: [vpc-0prod]\n",
     );
-    let other = OTHER_VPC.replace(
+    let other = fresh_vpc().replace(
         "  regions: [us-east-1]\n",
         "  regions: [us-east-1]\n  vpc_ids: [vpc-0new]\n",
     );
@@ -406,7 +332,7 @@ fn coverage_unions_the_scopes_of_every_snapshot() {
             .parse()
             .expect("id")])))
     );
-    let unfiltered = [baseline_of(BASELINE), baseline_of(&other)];
+    let unfiltered = [baseline_of(&three_tiers()), baseline_of(&other)];
     assert_eq!(
         coverage(&unfiltered).get("us-east-1"),
         Some(&Coverage::AllVpcs)
@@ -417,7 +343,7 @@ fn coverage_unions_the_scopes_of_every_snapshot() {
 fn effects_name_the_exposure_and_its_rules() {
     let report = diff(
         &accounts(),
-        &files(&[BASELINE]),
+        &files(&[&three_tiers()]),
         &live_of(&drifted_live(), Some("us-east-1")),
     );
     let effects = json(&report)["effects"].clone();
@@ -452,7 +378,7 @@ fn effects_name_the_exposure_and_its_rules() {
 
 #[test]
 fn a_deletion_that_an_earlier_rule_shadows_is_no_effective_change() {
-    let shadowing = BASELINE.replace(
+    let shadowing = three_tiers().replace(
         "  - {rule_number: 80, direction: ingress",
         "  - {rule_number: 70, direction: ingress, action: deny, protocol: all, cidr: 0.0.0.0/0}\n  - {rule_number: 80, direction: ingress",
     );
