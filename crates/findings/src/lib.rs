@@ -182,9 +182,12 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                 .map(|assessed| &assessed.effect)
                 .collect();
             let created_at = match &verdict.attribution {
-                // CloudTrail's time, when it is one: an event's text is
-                // not trusted.
-                Attributed::To(by) if humantime::parse_rfc3339(&by.event_time).is_ok() => {
+                // CloudTrail's time, when it is one, and CloudTrail's own
+                // (a log file, LookupEvents): an event's text is not
+                // trusted, and a delivered event anyone could have sent.
+                Attributed::To(by)
+                    if !by.unverified && humantime::parse_rfc3339(&by.event_time).is_ok() =>
+                {
                     by.event_time.clone()
                 }
                 _ => now.clone(),
@@ -395,6 +398,9 @@ fn description(
         ));
         if let Some(ip) = &by.source_ip {
             text.push_str(&format!(" from {}", Shown(ip)));
+        }
+        if by.unverified {
+            text.push_str(" (unverified: from the event alone)");
         }
         text.push('.');
     }

@@ -150,6 +150,16 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
         .expect("the finding of the deletion");
     assert_eq!(finding.workflow.status, "RESOLVED");
     assert_eq!(finding.compliance.status, "PASSED");
+    // Who made it, as the event in hand says, marked so; its time is not
+    // the finding's: anyone who can send an event could have written it.
+    assert!(
+        finding
+            .description
+            .contains("Made by user/mallory at 2026-12-06T10:00:00Z from 198.51.100.7 (unverified: from the event alone)."),
+        "{}",
+        finding.description
+    );
+    assert_ne!(finding.created_at, "2026-12-06T10:00:00Z");
     assert_eq!(answer["security_hub"]["findings"], 1, "{answer}");
     assert_eq!(answer["security_hub"]["resolved"], 1, "{answer}");
     assert_eq!(
