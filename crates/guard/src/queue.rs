@@ -133,11 +133,11 @@ pub async fn run<E: Edge, Q: MessageQueue>(
             }
             left = left.saturating_sub(batch.len());
             let handled = inbox.take(guard, batch, Duration::ZERO, say);
-            delete(&queue, handled).await;
+            delete(&queue, handled, say).await;
             wait = Duration::from_secs(1);
         }
         let (handled, standing) = inbox.drain(guard, &mut tasks, stop, say).await?;
-        delete(&queue, handled).await;
+        delete(&queue, handled, say).await;
         return Ok(standing);
     }
 
@@ -160,7 +160,7 @@ pub async fn run<E: Edge, Q: MessageQueue>(
                 Ok(batch) => {
                     received_once = true;
                     let handled = inbox.take(guard, batch, settings.debounce, say);
-                    delete(&queue, handled).await;
+                    delete(&queue, handled, say).await;
                 }
                 Err(error) if !received_once => {
                     receiver.abort();
@@ -174,7 +174,7 @@ pub async fn run<E: Edge, Q: MessageQueue>(
             },
             Some(joined) = tasks.join_next() => {
                 let (handled, _) = inbox.finish(guard, joined?, say);
-                delete(&queue, handled).await;
+                delete(&queue, handled, say).await;
             }
             () = tokio::time::sleep_until(wake) => {}
             () = stop.signalled() => break,
@@ -183,7 +183,7 @@ pub async fn run<E: Edge, Q: MessageQueue>(
     receiver.abort();
     while let Some(joined) = tasks.join_next().await {
         let (handled, _) = inbox.finish(guard, joined?, say);
-        delete(&queue, handled).await;
+        delete(&queue, handled, say).await;
     }
     Ok(Standing::InSync)
 }
@@ -260,16 +260,16 @@ async fn receive_forever<Q: MessageQueue>(queue: Q, batches: Batches<Q>) {
 }
 
 /// Deletes the messages handled; one that cannot be deleted comes back,
-/// and is then recognised as seen.
-async fn delete<Q: MessageQueue>(queue: &Q, handled: Vec<Q::Receipt>) {
+/// and is then recognised as seen (said as a warning).
+async fn delete<Q: MessageQueue>(queue: &Q, handled: Vec<Q::Receipt>, say: &mut impl FnMut(Said)) {
     if handled.is_empty() {
         return;
     }
     if let Err(error) = queue.delete(&handled).await {
-        tracing::warn!(
-            "cannot delete handled messages from {}: {error}",
+        say(Said::Warning(format!(
+            "cannot delete handled messages from {} (they come back, and are recognised as seen): {error}",
             queue.url()
-        );
+        )));
     }
 }
 

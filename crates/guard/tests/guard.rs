@@ -251,6 +251,8 @@ async fn after_a_deletion(guard: &mut Guard<Memory>, ec2: &InMemoryEc2) -> nacl_
 struct MemoryQueue {
     batches: Arc<Mutex<VecDeque<Delayed>>>,
     deleted: Arc<Mutex<Vec<String>>>,
+    /// Refuse every DeleteMessageBatch, as a queue policy might.
+    refusing_deletes: bool,
 }
 
 impl MemoryQueue {
@@ -271,7 +273,7 @@ impl MemoryQueue {
             .collect();
         MemoryQueue {
             batches: Arc::new(Mutex::new(batches)),
-            deleted: Arc::default(),
+            ..MemoryQueue::default()
         }
     }
 }
@@ -309,6 +311,9 @@ impl MessageQueue for MemoryQueue {
     }
 
     async fn delete(&self, receipts: &[String]) -> Result<(), QueueError> {
+        if self.refusing_deletes {
+            return Err("AccessDenied: not authorized to perform sqs:DeleteMessage".into());
+        }
         self.deleted
             .lock()
             .expect("lock")
@@ -394,6 +399,42 @@ async fn a_burst_on_one_vpc_is_one_reconcile_after_the_start_sweep() {
     let mut deleted = queue.deleted.lock().expect("lock").clone();
     deleted.sort();
     assert_eq!(deleted, ["receipt-m1", "receipt-m2", "receipt-m3"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_message_that_cannot_be_deleted_is_a_warning_not_a_stop() {
+    let estate = Estate::of(&one_vpc());
+    let (mut guard, _ec2) = guard(&estate, 3);
+    let queue = MemoryQueue {
+        refusing_deletes: true,
+        ..MemoryQueue::with(vec![(Duration::from_secs(1), vec![("m1", schedule())])])
+    };
+    let settings = QueueSettings {
+        sweep_interval: Duration::from_secs(600),
+        debounce: Duration::from_secs(5),
+        once: true,
+    };
+    let mut said = Vec::new();
+    let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+    let standing = queue::run(&mut guard, queue, settings, &mut StopAt(far), &mut |s| {
+        said.push(s)
+    })
+    .await
+    .expect("drains the queue all the same");
+    assert_eq!(standing, Standing::InSync);
+    let warnings: Vec<&String> = said
+        .iter()
+        .filter_map(|s| match s {
+            Said::Warning(warning) => Some(warning),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        warnings.iter().any(|warning| warning.starts_with(
+            "cannot delete handled messages from memory://guard (they come back, and are recognised as seen): AccessDenied"
+        )),
+        "{warnings:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
