@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::repo_root;
 
 /// Our crates, by the short names the table uses.
-const OURS: [&str; 15] = [
+const OURS: [&str; 16] = [
     "model",
     "analysis",
     "assets",
@@ -28,6 +28,7 @@ const OURS: [&str; 15] = [
     "doctor",
     "findings",
     "fixtures",
+    "terraform",
 ];
 
 /// Each crate of the table: its folder, the crates of ours it says it
