@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{
@@ -18,13 +18,13 @@ use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{
-    Assessing, AssetSource, BaselineFolder, Enrichers, IntentSource, Policy, Reconciled,
+    Assessing, AssetSource, Enrichers, IntentSource, Policy, Reconciled, WithTerraform,
     reconcile_deciding,
 };
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{RunTarget, TargetArgs};
-use crate::baseline_dir::{BaselineDir, RegionFilter};
+use crate::baseline_dir::{IntentArgs, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::diff::print_drift;
 use crate::exit_status::ExitStatus;
@@ -36,7 +36,7 @@ use nacl_drift_printer::diff::warn_unread_assets;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    baselines: BaselineDir,
+    intent: IntentArgs,
 
     #[command(flatten)]
     regions: RegionFilter,
@@ -105,7 +105,7 @@ enum Mode {
 
 /// `apply`, resolved.
 struct Settings {
-    baseline_dir: PathBuf,
+    intent: WithTerraform,
     regions: Vec<Region>,
     mode: Mode,
     /// What the plan may undo, and how fast the calls are made.
@@ -125,7 +125,7 @@ impl Args {
             (false, false, false) => Mode::Ask,
         };
         Settings {
-            baseline_dir: self.baselines.resolve(config),
+            intent: self.intent.resolve(config),
             regions: self.regions.regions,
             mode,
             policy: Policy {
@@ -148,7 +148,7 @@ impl Args {
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let settings = args.resolve(config);
-    let baseline_dir = &settings.baseline_dir;
+    let baseline_dir = &settings.intent.folder.0;
     project::warn_expired(printer, config, today());
     let no_exports = LiveFiles::default();
     let live = Live::choose(&no_exports, &settings.target).await?;
@@ -156,7 +156,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let source = live
         .source()
         .context("apply restores on AWS, not on exports")?;
-    let baselines = BaselineFolder(baseline_dir.clone()).intent(&settings.regions)?;
+    let baselines = settings.intent.intent(&settings.regions)?;
     let clients = source.clients(baselines.places());
     let policy = settings.policy.clone();
     let many = settings.target.accounts.many();

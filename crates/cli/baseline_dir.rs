@@ -1,11 +1,13 @@
-//! `--baseline-dir`, which every command takes, and `--region`, which
-//! narrows the commands that work on the baselines to some of their
+//! `--baseline-dir`, which every command takes, `--terraform-state`, the
+//! second source of intent of the commands that compare, and `--region`,
+//! which narrows the commands that work on the baselines to some of their
 //! regions.
 
 use std::path::PathBuf;
 
 use nacl_drift_config::Config;
 use nacl_drift_model::Region;
+use nacl_drift_reconcile::{BaselineFolder, WithTerraform};
 
 /// The folder of baseline files: `<account>/<region>/<vpc-id>.yaml` below it.
 #[derive(clap::Args, Debug)]
@@ -44,4 +46,59 @@ pub struct RegionFilter {
     /// every region of the baselines].
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<Region>,
+}
+
+/// Where the intent is: the baseline folder, and the Terraform or OpenTofu
+/// states whose NACLs are judged against them (diff, apply, watch,
+/// lambda).
+#[derive(clap::Args, Debug)]
+pub struct IntentArgs {
+    #[command(flatten)]
+    baselines: BaselineDir,
+
+    /// A Terraform or OpenTofu state (terraform.tfstate, `terraform show
+    /// -json`, or a plan's `terraform show -json PLAN`) whose NACLs are
+    /// judged against it, and every other NACL against the baselines;
+    /// repeat for several [default: the config file's `[terraform] states`].
+    #[arg(
+        long = "terraform-state",
+        value_name = "PATH",
+        env = "NACL_DRIFT_TERRAFORM_STATE",
+        value_delimiter = ',',
+        value_parser = local_state
+    )]
+    terraform_states: Vec<PathBuf>,
+}
+
+impl IntentArgs {
+    /// The baselines of the flag's folder, else the config file's, else
+    /// `baselines`, with the flags' states, else the config file's.
+    pub fn resolve(&self, config: &Config) -> WithTerraform {
+        self.resolve_or(config, PathBuf::from("baselines"))
+    }
+
+    /// The same, with `default` for the folder.
+    pub fn resolve_or(&self, config: &Config, default: PathBuf) -> WithTerraform {
+        let states = if self.terraform_states.is_empty() {
+            config.terraform_states.clone()
+        } else {
+            self.terraform_states.clone()
+        };
+        WithTerraform {
+            folder: BaselineFolder(self.baselines.resolve_or(config, default)),
+            states,
+        }
+    }
+}
+
+/// A state's local path; a state in S3 is not read yet.
+fn local_state(text: &str) -> Result<PathBuf, String> {
+    if text.starts_with("s3://") {
+        return Err(format!(
+            "{} is in S3, which nacl-drift does not read states from yet: `aws s3 cp {} state.tfstate`, then pass the file",
+            nacl_drift_model::sanitize::cut(text),
+            nacl_drift_model::sanitize::cut(text)
+        ));
+    }
+    Ok(PathBuf::from(text))
 }

@@ -17,11 +17,11 @@ use nacl_drift_diff::Severity;
 use nacl_drift_model::Region;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::diff::{self as render, Format};
-use nacl_drift_reconcile::{BaselineFolder, Exposure};
+use nacl_drift_reconcile::{Exposure, WithTerraform};
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{RunTarget, TargetArgs};
-use crate::baseline_dir::{BaselineDir, RegionFilter};
+use crate::baseline_dir::{IntentArgs, RegionFilter};
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, LiveFiles};
@@ -31,7 +31,7 @@ use nacl_drift_printer::accounts::print_read_errors;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    baselines: BaselineDir,
+    intent: IntentArgs,
 
     #[command(flatten)]
     live: LiveFileArgs,
@@ -81,7 +81,7 @@ pub struct Args {
 
 /// `diff`, resolved: what to compare, how to print it, when to fail.
 struct Settings {
-    baseline_dir: PathBuf,
+    intent: WithTerraform,
     regions: Vec<Region>,
     live_files: LiveFiles,
     format: Format,
@@ -101,7 +101,7 @@ impl Args {
             format: project::format(self.format, config, "diff")?.unwrap_or(Format::Table),
             writes: self.writes,
             fail_on: self.fail_on.or(config.fail_on),
-            baseline_dir: self.baselines.resolve(config),
+            intent: self.intent.resolve(config),
             regions: self.regions.regions,
             live_files: self.live.resolve(),
             show_accepted: self.show_accepted,
@@ -124,7 +124,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let events = attribution.source(&settings.target.aws, many).await?;
     let (comparison, assessing) = live
         .compare(
-            &BaselineFolder(settings.baseline_dir.clone()),
+            &settings.intent,
             &settings.regions,
             config,
             settings.assets,

@@ -10,10 +10,10 @@ use nacl_drift_aws::{AwsEdge, SecurityHub, SnsTopic};
 use nacl_drift_config::Config;
 use nacl_drift_guard::{Guard, Said, Settings, Standing};
 use nacl_drift_model::TopicArn;
-use nacl_drift_reconcile::BaselineFolder;
+use nacl_drift_reconcile::WithTerraform;
 
 use crate::aws::RunTarget;
-use crate::baseline_dir::{BaselineDir, RegionFilter};
+use crate::baseline_dir::{IntentArgs, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
@@ -24,7 +24,7 @@ use nacl_drift_printer::Printer;
 #[derive(clap::Args, Debug)]
 pub struct GuardArgs {
     #[command(flatten)]
-    baselines: BaselineDir,
+    intent: IntentArgs,
 
     #[command(flatten)]
     regions: RegionFilter,
@@ -68,8 +68,8 @@ pub struct GuardArgs {
 /// The guard's settings, and where its alerts go.
 pub struct GuardSettings {
     pub guard: Settings,
-    /// The folder of the baselines: the guard's intent.
-    pub baseline_dir: PathBuf,
+    /// The baselines and Terraform states: the guard's intent.
+    pub intent: WithTerraform,
     pub topic: Option<TopicArn>,
     pub security_hub: bool,
 }
@@ -79,7 +79,7 @@ impl GuardArgs {
     /// `default_dir`.
     pub fn resolve(self, config: &Config, default_dir: PathBuf) -> GuardSettings {
         GuardSettings {
-            baseline_dir: self.baselines.resolve_or(config, default_dir),
+            intent: self.intent.resolve_or(config, default_dir),
             guard: Settings {
                 regions: self.regions.regions,
                 restore: self.restore,
@@ -117,7 +117,7 @@ pub async fn start(
         .security_hub
         .then(|| SecurityHub::new(source.clone()));
     let edge = AwsEdge { source, topic, hub };
-    let intent = BaselineFolder(settings.baseline_dir);
+    let intent = settings.intent;
     Ok(Guard::new(settings.guard, intent, edge, identity, config))
 }
 

@@ -28,6 +28,7 @@ mod release;
 mod sarif;
 mod snapshot;
 mod support;
+mod terraform;
 mod trust;
 mod validate;
 mod watch;

@@ -69,6 +69,10 @@ pub struct Config {
     /// The accounts file, relative to the config file's folder: the
     /// accounts of every run that names none (`--accounts` by default).
     pub accounts: Option<PathBuf>,
+    /// `[terraform] states`: the Terraform or OpenTofu states whose NACLs
+    /// are judged against them (`--terraform-state` by default), relative
+    /// to the config file's folder.
+    pub terraform_states: Vec<PathBuf>,
 }
 
 impl Config {
@@ -83,6 +87,7 @@ impl Config {
             monitor_only: Vec::new(),
             accounts: None,
             assets: false,
+            terraform_states: Vec::new(),
         }
     }
 
@@ -154,6 +159,16 @@ impl Config {
             monitor_only,
             assets: raw.assets.is_some_and(|assets| assets.enabled),
             accounts: raw.accounts.map(|file| folder.join(file)),
+            terraform_states: raw
+                .terraform
+                .map(|terraform| {
+                    terraform
+                        .states
+                        .into_iter()
+                        .map(|state| folder.join(state))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 
@@ -205,6 +220,14 @@ struct RawConfig {
     monitor_only: Vec<Spanned<RawMonitorOnly>>,
     assets: Option<RawAssets>,
     accounts: Option<PathBuf>,
+    terraform: Option<RawTerraform>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerraform {
+    #[serde(default)]
+    states: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -412,6 +435,26 @@ mod tests {
 
     fn config(text: &str) -> Config {
         Config::parse(Path::new("nacl-drift.toml"), text).expect("a valid config")
+    }
+
+    #[test]
+    fn terraform_states_are_relative_to_the_config_file() {
+        let config = Config::parse(
+            Path::new("infra/nacl-drift.toml"),
+            "[terraform]\nstates = [\"network/terraform.tfstate\", \"/abs/plan.json\"]\n",
+        )
+        .expect("a valid config");
+        assert_eq!(
+            config.terraform_states,
+            [
+                PathBuf::from("infra/network/terraform.tfstate"),
+                PathBuf::from("/abs/plan.json")
+            ]
+        );
+        let unknown = Config::parse(Path::new("nacl-drift.toml"), "[terraform]\nstate = []\n")
+            .expect_err("an unknown key")
+            .to_string();
+        assert!(unknown.contains("unknown field `state`"), "{unknown}");
     }
 
     #[test]

@@ -23,6 +23,25 @@ pub enum ReconcileError {
     /// A baseline file is unreadable or invalid.
     #[error(transparent)]
     Baseline(#[from] BaselineError),
+    /// A Terraform state gives no intent.
+    #[error(transparent)]
+    Terraform(#[from] nacl_drift_terraform::TerraformError),
+    /// A NACL that a Terraform state and a baseline file both hold: it
+    /// would have two intents.
+    #[error(
+        "network ACL {network_acl_id} is held by {} and by the Terraform state {state} ({address}): a NACL has one source of intent, so remove it from one of them",
+        baseline.display()
+    )]
+    HeldByBoth {
+        /// The NACL.
+        network_acl_id: NetworkAclId,
+        /// The baseline file that holds it.
+        baseline: PathBuf,
+        /// The state that holds it.
+        state: String,
+        /// Its address there.
+        address: String,
+    },
     /// The directory holds no baseline.
     #[error(
         "no baseline files in {}: run `nacl-drift snapshot` first, or pass --baseline-dir",
@@ -105,6 +124,16 @@ impl Baselines {
             .into_iter()
             .map(|(_, record)| (record.account, record.region))
             .collect();
+        Baselines::of(dir, files, empty_regions)
+    }
+
+    /// The baselines `files` and the regions recorded as holding no VPC of
+    /// an account, from `dir`; an error when there is neither.
+    pub fn of(
+        dir: &Path,
+        files: Vec<(PathBuf, Baseline)>,
+        empty_regions: Vec<(AccountId, Region)>,
+    ) -> Result<Baselines, ReconcileError> {
         let region = files
             .first()
             .map(|(_, first)| &first.region)

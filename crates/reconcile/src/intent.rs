@@ -1,11 +1,17 @@
 //! Where the intended state comes from: a port. `compare` takes
 //! [`Baselines`] whatever their source, so that a second source of intent
-//! (a Terraform state) or a second notion of time (the baselines as they
-//! stood when an incident began) plugs in here, and nowhere else.
+//! (a Terraform state: [`WithTerraform`]) or a second notion of time (the
+//! baselines as they stood when an incident began) plugs in here, and
+//! nowhere else.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use nacl_drift_model::Region;
+use nacl_drift_model::{
+    AccountId, Baseline, BaselineError, NetworkAclId, Region, held_twice, read_baseline_dir,
+    read_region_records,
+};
+use nacl_drift_terraform::read_state;
 
 use crate::{Baselines, ReconcileError};
 
@@ -31,5 +37,83 @@ impl IntentSource for BaselineFolder {
 
     fn intent(&self, regions: &[Region]) -> Result<Baselines, ReconcileError> {
         Baselines::read(&self.0)?.in_regions(regions)
+    }
+}
+
+/// The YAML baselines under a folder and the NACLs of Terraform or OpenTofu
+/// states: a NACL a state holds is judged against that state, every other
+/// against the baselines. A NACL held by both is refused, naming both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WithTerraform {
+    /// The baselines (the folder may hold none, or not be there).
+    pub folder: BaselineFolder,
+    /// The states, each a local file: raw state, `terraform show -json`,
+    /// or plan JSON.
+    pub states: Vec<PathBuf>,
+}
+
+impl IntentSource for WithTerraform {
+    fn location(&self) -> &Path {
+        &self.folder.0
+    }
+
+    fn intent(&self, regions: &[Region]) -> Result<Baselines, ReconcileError> {
+        let dir = &self.folder.0;
+        let (mut files, empty_regions) = match read_baseline_dir(dir) {
+            Ok(files) => {
+                let empty: Vec<(AccountId, Region)> = read_region_records(dir)?
+                    .into_iter()
+                    .map(|(_, record)| (record.account, record.region))
+                    .collect();
+                (files, empty)
+            }
+            // The states alone may be the intent.
+            Err(BaselineError::NoFolder(_)) if !self.states.is_empty() => (Vec::new(), Vec::new()),
+            Err(error) => return Err(error.into()),
+        };
+        let in_baselines: BTreeMap<&NetworkAclId, &Path> = files
+            .iter()
+            .flat_map(|(path, baseline)| {
+                baseline
+                    .network_acls
+                    .iter()
+                    .map(move |acl| (&acl.id, path.as_path()))
+            })
+            .collect();
+        // A state that names no region of its own takes the one region
+        // asked for, if one was.
+        let region = match regions {
+            [region] => Some(region),
+            _ => None,
+        };
+        let mut from_states: Vec<(PathBuf, Baseline)> = Vec::new();
+        for path in &self.states {
+            let intent = read_state(path, region)?;
+            if let Some((id, baseline)) = intent
+                .acls
+                .keys()
+                .find_map(|id| in_baselines.get(id).map(|baseline| (id, baseline)))
+            {
+                return Err(ReconcileError::HeldByBoth {
+                    network_acl_id: id.clone(),
+                    baseline: baseline.to_path_buf(),
+                    state: path.display().to_string(),
+                    address: intent.acls[id].address.clone(),
+                });
+            }
+            from_states.extend(
+                intent
+                    .baselines()
+                    .into_iter()
+                    .map(|baseline| (path.clone(), baseline)),
+            );
+        }
+        files.extend(from_states);
+        // Two states that hold one NACL or subnet, or a subnet both a state
+        // and a baseline put on a NACL.
+        if let Some(error) = held_twice(&files).into_iter().next() {
+            return Err(error.into());
+        }
+        Baselines::of(dir, files, empty_regions)?.in_regions(regions)
     }
 }

@@ -1,0 +1,208 @@
+//! Terraform and OpenTofu state as the source of intent, on the emulator:
+//! a VPC that terraform-aws-modules/vpc would make, and its state in the
+//! three forms Terraform prints (`tests/emulator/terraform.py`).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{Emulator, dir_arg, files_below, nacl_drift, repo_root, run};
+
+/// The emulator with a Terraform-managed VPC, its state's folder (the
+/// three forms), an empty baseline folder, and the ids made.
+fn managed() -> (Emulator, tempfile::TempDir, tempfile::TempDir, Value) {
+    let emulator = Emulator::start();
+    let state = tempfile::tempdir().expect("temp dir");
+    let output = emulator.python(&[
+        "tests/emulator/terraform.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "seed",
+        dir_arg(state.path()),
+    ]);
+    let ids = serde_json::from_slice(&output.stdout).expect("terraform.py prints JSON");
+    (emulator, state, tempfile::tempdir().expect("temp dir"), ids)
+}
+
+/// `diff --format json` of `state` against the emulator, with `baselines`.
+fn diff(emulator: &Emulator, baselines: &Path, state: &Path) -> crate::support::Run {
+    run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--format",
+            "json",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(baselines),
+            "--terraform-state",
+            dir_arg(state),
+        ],
+    )
+}
+
+fn json(result: &crate::support::Run) -> Value {
+    serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("JSON: {result:?}"))
+}
+
+#[test]
+fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
+    let (emulator, state, baselines, ids) = managed();
+    let raw = state.path().join("terraform.tfstate");
+    let result = diff(&emulator, baselines.path(), &raw);
+    assert_eq!(
+        result.code, 0,
+        "in sync with what the state declares: {result:?}"
+    );
+
+    // Someone adds ingress 104 in the console, and a refresh writes it into
+    // the ACL's inline list, as the provider does for a module-style ACL.
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
+             .create_network_acl_entry(NetworkAclId='{}', RuleNumber=104, Egress=False, \
+             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
+            emulator.endpoint,
+            ids["public_acl"].as_str().expect("an id")
+        ),
+    ]);
+    emulator.python(&[
+        "tests/emulator/terraform.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "refresh",
+        dir_arg(state.path()),
+    ]);
+    let result = diff(&emulator, baselines.path(), &raw);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report = json(&result);
+    let changes: Vec<(&str, &str, i64)> = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|change| {
+            (
+                change["kind"].as_str().unwrap_or_default(),
+                change["network_acl_id"].as_str().unwrap_or_default(),
+                change["rule_number"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "entry_added",
+            ids["public_acl"].as_str().expect("an id"),
+            104
+        )],
+        "the refreshed inline list is no intent: {report:#}"
+    );
+    assert_eq!(report["changes"][0]["live"]["ports"], 8443);
+
+    // The same report from `terraform show -json` and from a plan's JSON.
+    for form in ["show.json", "plan.json"] {
+        let result = diff(&emulator, baselines.path(), &state.path().join(form));
+        assert_eq!(result.code, 2, "{form}: {result:?}");
+        assert_eq!(json(&result), report, "{form}");
+    }
+}
+
+#[test]
+fn a_nacl_held_by_a_state_and_a_baseline_is_refused_naming_both() {
+    let (emulator, state, baselines, ids) = managed();
+    let snapshot = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--region",
+            "us-east-1",
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+        ],
+    );
+    assert_eq!(snapshot.code, 0, "{snapshot:?}");
+    let before = files_below(baselines.path());
+    let result = diff(
+        &emulator,
+        baselines.path(),
+        &state.path().join("terraform.tfstate"),
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    // The first NACL both hold, by id.
+    let (acl, address) = [
+        (&ids["public_acl"], "module.vpc.aws_network_acl.public[0]"),
+        (
+            &ids["default_acl"],
+            "module.vpc.aws_default_network_acl.this[0]",
+        ),
+    ]
+    .into_iter()
+    .map(|(id, address)| (id.as_str().expect("an id"), address))
+    .min()
+    .expect("two NACLs");
+    let vpc = ids["vpc_id"].as_str().expect("an id");
+    let expected = format!(
+        "error: network ACL {acl} is held by {}/123456789012/us-east-1/{vpc}.yaml and by the Terraform state {}/terraform.tfstate ({address}): a NACL has one source of intent, so remove it from one of them",
+        baselines.path().display(),
+        state.path().display()
+    );
+    assert_eq!(result.stderr, format!("{expected}\n"));
+    assert_eq!(files_below(baselines.path()), before, "nothing written");
+}
+
+#[test]
+fn a_state_that_cannot_be_read_is_an_error_with_its_fix_and_nothing_changes() {
+    let (emulator, _state, baselines, _ids) = managed();
+    let encrypted = repo_root().join("tests/fixtures/terraform/encrypted.tfstate");
+    let result = diff(&emulator, baselines.path(), &encrypted);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: {} is an OpenTofu encrypted state: nacl-drift cannot read it; where its key is configured, give it `tofu show -json > state.json` (or `tofu state pull > state.json`) instead\n",
+            encrypted.display()
+        )
+    );
+    assert!(result.stdout.is_empty(), "{result:?}");
+    assert!(files_below(baselines.path()).is_empty(), "nothing written");
+
+    // The same state named by the environment.
+    let by_env = run(
+        nacl_drift()
+            .env("NACL_DRIFT_TERRAFORM_STATE", &encrypted)
+            .env("AWS_ENDPOINT_URL", &emulator.endpoint),
+        &["diff", "--baseline-dir", dir_arg(baselines.path())],
+    );
+    assert_eq!(by_env.code, 1, "{by_env:?}");
+    assert_eq!(by_env.stderr, result.stderr);
+
+    let half = tempfile::NamedTempFile::new().expect("temp file");
+    let result = diff(&emulator, baselines.path(), half.path());
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result
+            .stderr
+            .ends_with("(a state that terraform is writing reads empty or cut off: try again once it is done)\n"),
+        "{result:?}"
+    );
+
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--terraform-state",
+            "s3://infra-state/prod/terraform.tfstate",
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.contains(
+            "s3://infra-state/prod/terraform.tfstate is in S3, which nacl-drift does not read states from yet"
+        ),
+        "{result:?}"
+    );
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""A VPC that Terraform manages, on the emulator, and its state.
+
+    terraform.py --endpoint-url URL seed DIR
+    terraform.py --endpoint-url URL refresh DIR
+
+`seed` makes, in us-east-1, what terraform-aws-modules/vpc makes of a VPC
+with public subnets: a VPC, two public subnets, the public NACL over both
+(ingress 100 tcp 443 from anywhere, ingress 110 tcp 22 from 10.0.0.0/16,
+egress 100 everything), and the default NACL as AWS makes it. It writes
+the state Terraform would, in its three readable forms:
+
+    DIR/terraform.tfstate   raw state v4 (`terraform state pull`)
+    DIR/show.json           `terraform show -json`
+    DIR/plan.json           `terraform show -json PLAN` of a plan that
+                            changes nothing
+
+in the module's style: `module.vpc.aws_network_acl.public[0]` with its
+rules as `module.vpc.aws_network_acl_rule.public_inbound[N]` and
+`public_outbound[N]` (the protocol written `tcp` for one, `"6"` for the
+other, as states written across provider versions hold them), and
+`module.vpc.aws_default_network_acl.this[0]`. The ACLs' inline lists hold
+what a refresh read from the emulator: for the module's ACL they are no
+intent. It prints {"vpc_id", "public_acl", "default_acl", "subnets"}.
+
+`refresh` writes the three forms again from what the emulator holds now,
+as `terraform apply -refresh-only` would: the inline lists take up
+out-of-band entries; the rule resources stay as they were.
+"""
+
+import argparse
+import copy
+import json
+import os
+
+import boto3
+
+REGION = "us-east-1"
+PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
+# The module's rules: (resource name, index, rule, egress, protocol, action, cidr, from, to).
+RULES = [
+    ("public_inbound", 0, 100, False, "tcp", "allow", "0.0.0.0/0", 443, 443),
+    ("public_inbound", 1, 110, False, "6", "allow", "10.0.0.0/16", 22, 22),
+    ("public_outbound", 0, 100, True, "-1", "allow", "0.0.0.0/0", 0, 0),
+]
+
+
+def client(endpoint):
+    return boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
+
+
+def arn(account, acl):
+    return f"arn:aws:ec2:{REGION}:{account}:network-acl/{acl}"
+
+
+def inline(entries, egress):
+    """An ACL's entries as the provider's Read writes them inline."""
+    listed = []
+    for entry in entries:
+        if entry["Egress"] != egress or entry["RuleNumber"] >= 32767:
+            continue
+        ports = entry.get("PortRange") or {}
+        icmp = entry.get("IcmpTypeCode") or {}
+        listed.append({
+            "action": entry["RuleAction"],
+            "cidr_block": entry.get("CidrBlock", ""),
+            "from_port": ports.get("From", 0),
+            "icmp_code": icmp.get("Code", 0),
+            "icmp_type": icmp.get("Type", 0),
+            "ipv6_cidr_block": entry.get("Ipv6CidrBlock", ""),
+            "protocol": entry["Protocol"],
+            "rule_no": entry["RuleNumber"],
+            "to_port": ports.get("To", 0),
+        })
+    return sorted(listed, key=lambda e: e["rule_no"])
+
+
+def acl_attributes(acl, account, default):
+    attributes = {
+        "arn": arn(account, acl["NetworkAclId"]),
+        "egress": inline(acl["Entries"], True),
+        "id": acl["NetworkAclId"],
+        "ingress": inline(acl["Entries"], False),
+        "owner_id": account,
+        "subnet_ids": sorted(a["SubnetId"] for a in acl.get("Associations", [])),
+        "tags": {"Name": "tf-public" if not default else "tf-default"},
+        "tags_all": {"Name": "tf-public" if not default else "tf-default"},
+        "vpc_id": acl["VpcId"],
+    }
+    if default:
+        attributes["default_network_acl_id"] = acl["NetworkAclId"]
+    return attributes
+
+
+def rule_attributes(public_acl, rule):
+    _, index, number, egress, protocol, action, cidr, low, high = rule
+    return {
+        "cidr_block": cidr, "egress": egress, "from_port": low, "icmp_code": None,
+        "icmp_type": None, "id": f"nacl-{3000000000 + number * 2 + egress}",
+        "ipv6_cidr_block": None, "network_acl_id": public_acl, "protocol": protocol,
+        "rule_action": action, "rule_number": number, "to_port": high,
+    }
+
+
+def write_forms(ec2, out, ids):
+    """The three forms of the state, from what the emulator holds now."""
+    acls = {acl["NetworkAclId"]: acl for acl in ec2.describe_network_acls(
+        NetworkAclIds=[ids["public_acl"], ids["default_acl"]])["NetworkAcls"]}
+    account = acls[ids["public_acl"]]["OwnerId"]
+    public = acl_attributes(acls[ids["public_acl"]], account, default=False)
+    default = acl_attributes(acls[ids["default_acl"]], account, default=True)
+    rules = {}
+    for rule in RULES:
+        rules.setdefault(rule[0], []).append((rule[1], rule_attributes(ids["public_acl"], rule)))
+
+    def instance(attributes, index):
+        return {"index_key": index, "schema_version": 0, "attributes": attributes,
+                "sensitive_attributes": [], "private": "bnVsbA=="}
+
+    resources = [
+        {"module": "module.vpc", "mode": "managed", "type": "aws_default_network_acl",
+         "name": "this", "each": "list", "provider": PROVIDER, "instances": [instance(default, 0)]},
+        {"module": "module.vpc", "mode": "managed", "type": "aws_network_acl",
+         "name": "public", "each": "list", "provider": PROVIDER, "instances": [instance(public, 0)]},
+    ] + [
+        {"module": "module.vpc", "mode": "managed", "type": "aws_network_acl_rule",
+         "name": name, "each": "list", "provider": PROVIDER,
+         "instances": [instance(attributes, index) for index, attributes in listed]}
+        for name, listed in rules.items()
+    ]
+    raw = {"version": 4, "terraform_version": "1.5.7", "serial": 1,
+           "lineage": "0c4b7e52-0d1a-4a43-9d4b-5e0e3e1b2a10", "outputs": {},
+           "resources": resources, "check_results": None}
+
+    def shown(resource, index, attributes):
+        return {"address": f'{resource["module"]}.{resource["type"]}.{resource["name"]}[{index}]',
+                "mode": "managed", "type": resource["type"], "name": resource["name"],
+                "index": index, "provider_name": "registry.terraform.io/hashicorp/aws",
+                "schema_version": 0, "values": attributes, "sensitive_values": {}}
+
+    child = [shown(r, i["index_key"], i["attributes"]) for r in resources for i in r["instances"]]
+    show = {"format_version": "1.0", "terraform_version": "1.5.7",
+            "values": {"outputs": {}, "root_module": {
+                "resources": [], "child_modules": [{"address": "module.vpc", "resources": child}]}}}
+    plan = {"format_version": "1.2", "terraform_version": "1.5.7",
+            "planned_values": copy.deepcopy(show["values"]), "resource_changes": [],
+            "prior_state": show, "configuration": {"root_module": {}}}
+    for name, form in [("terraform.tfstate", raw), ("show.json", show), ("plan.json", plan)]:
+        with open(os.path.join(out, name), "w") as file:
+            json.dump(form, file, indent=2)
+
+
+def seed(ec2, out):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24")["Subnet"]["SubnetId"]
+               for n in (1, 2)]
+    default_acl = ec2.describe_network_acls(Filters=[
+        {"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]},
+    ])["NetworkAcls"][0]
+    public = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_tags(Resources=[public], Tags=[{"Key": "Name", "Value": "tf-public"}])
+    ec2.create_tags(Resources=[default_acl["NetworkAclId"]],
+                    Tags=[{"Key": "Name", "Value": "tf-default"}])
+    for _, _, number, egress, protocol, action, cidr, low, high in RULES:
+        number_of = {"tcp": "6"}.get(protocol, protocol)
+        entry = dict(NetworkAclId=public, RuleNumber=number, Egress=egress,
+                     Protocol=number_of, RuleAction=action, CidrBlock=cidr)
+        if number_of == "6":
+            entry["PortRange"] = {"From": low, "To": high}
+        ec2.create_network_acl_entry(**entry)
+    for association in default_acl["Associations"]:
+        if association["SubnetId"] in subnets:
+            ec2.replace_network_acl_association(
+                AssociationId=association["NetworkAclAssociationId"], NetworkAclId=public)
+    ids = {"vpc_id": vpc, "public_acl": public, "default_acl": default_acl["NetworkAclId"],
+           "subnets": subnets}
+    with open(os.path.join(out, "ids.json"), "w") as file:
+        json.dump(ids, file)
+    write_forms(ec2, out, ids)
+    print(json.dumps(ids))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("command", choices=["seed", "refresh"])
+    parser.add_argument("dir")
+    args = parser.parse_args()
+    ec2 = client(args.endpoint_url)
+    if args.command == "seed":
+        seed(ec2, args.dir)
+    else:
+        with open(os.path.join(args.dir, "ids.json")) as file:
+            write_forms(ec2, args.dir, json.load(file))
+
+
+if __name__ == "__main__":
+    main()
