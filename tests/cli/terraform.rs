@@ -100,6 +100,10 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
         "the refreshed inline list is no intent: {report:#}"
     );
     assert_eq!(report["changes"][0]["live"]["ports"], 8443);
+    assert_eq!(
+        report["changes"][0]["terraform_address"], "module.vpc.aws_network_acl.public[0]",
+        "no rule resource declares it: its ACL's address"
+    );
 
     // The same report from `terraform show -json` and from a plan's JSON.
     for form in ["show.json", "plan.json"] {
@@ -107,6 +111,48 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
         assert_eq!(result.code, 2, "{form}: {result:?}");
         assert_eq!(json(&result), report, "{form}");
     }
+
+    // A rule that Terraform declares, deleted out of band: named by the
+    // rule resource's address, in the JSON and the table.
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
+             .delete_network_acl_entry(NetworkAclId='{}', RuleNumber=110, Egress=False)",
+            emulator.endpoint,
+            ids["public_acl"].as_str().expect("an id")
+        ),
+    ]);
+    let report = json(&diff(&emulator, baselines.path(), &raw));
+    let deleted = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|change| change["kind"] == "entry_deleted")
+        .expect("rule 110's deletion");
+    assert_eq!(
+        deleted["terraform_address"],
+        "module.vpc.aws_network_acl_rule.public_inbound[1]"
+    );
+    let table = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+            "--terraform-state",
+            dir_arg(&raw),
+        ],
+    );
+    assert_eq!(table.code, 2, "{table:?}");
+    assert!(
+        table
+            .stdout
+            .contains("module.vpc.aws_network_acl_rule.public_inbound[1]"),
+        "{table:?}"
+    );
 }
 
 #[test]

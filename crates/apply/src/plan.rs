@@ -235,7 +235,10 @@ pub fn plan(changes: &[AssessedChange], options: PlanOptions) -> Plan {
         .map(|change| change.network_acl_id.as_str())
         .collect();
 
-    for AssessedChange { change, verdict } in changes {
+    for AssessedChange {
+        change, verdict, ..
+    } in changes
+    {
         let recreates = recreated.contains(change.network_acl_id.as_str());
         let leave = |why| Untouched {
             change: change.clone(),

@@ -53,7 +53,10 @@ pub fn attribute(
     let by_name_since = by_name(events, accounts, since);
     let by_name_ever = by_name(events, accounts, i64::MIN);
     let mut before_the_window = 0;
-    for AssessedChange { change, verdict } in changes {
+    for AssessedChange {
+        change, verdict, ..
+    } in changes
+    {
         verdict.attribution = match latest_match(change, &by_name_since, subnet_of_association) {
             Some(event) => Attributed::To(Box::new(event.record.attribution())),
             None => {
@@ -77,7 +80,10 @@ pub fn attribute_made_by(
     subnet_of_association: &HashMap<AssociationId, SubnetId>,
 ) {
     let by_name = by_name(events, accounts, i64::MIN);
-    for AssessedChange { change, verdict } in changes {
+    for AssessedChange {
+        change, verdict, ..
+    } in changes
+    {
         if let Some(event) = latest_match(change, &by_name, subnet_of_association) {
             verdict.attribution = Attributed::To(Box::new(event.attribution()));
         }

@@ -60,6 +60,10 @@ pub struct AssessedChange {
     pub change: Change,
     /// What was decided of it.
     pub verdict: Verdict,
+    /// Where its intent is declared, when a Terraform state holds it: the
+    /// address of the rule resource of its entry, else of its ACL
+    /// (`module.vpc.aws_network_acl_rule.public_inbound[2]`).
+    pub address: Option<String>,
 }
 
 impl From<Change> for AssessedChange {
@@ -68,6 +72,7 @@ impl From<Change> for AssessedChange {
         AssessedChange {
             change,
             verdict: Verdict::default(),
+            address: None,
         }
     }
 }

@@ -17,9 +17,7 @@ use std::time::SystemTime;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::{EffectAssets, in_words};
-use nacl_drift_diff::{
-    AssessedChange, Attributed, Change, Drift, Severity, TrafficEffect, Verdict,
-};
+use nacl_drift_diff::{AssessedChange, Attributed, Change, Drift, Severity, TrafficEffect};
 use nacl_drift_model::Region;
 use nacl_drift_model::sanitize::Shown;
 use nacl_drift_reconcile::Comparison;
@@ -168,7 +166,10 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
     comparison
         .changes
         .iter()
-        .map(|AssessedChange { change, verdict }| {
+        .map(|assessed| {
+            let AssessedChange {
+                change, verdict, ..
+            } = assessed;
             let acl = comparison.nacl(&change.network_acl_id);
             let position = change.position();
             let at = if position.is_empty() {
@@ -225,7 +226,7 @@ pub fn findings(comparison: &Comparison, now: SystemTime) -> Vec<Finding> {
                     TITLE_CHARS,
                 ),
                 description: cut(
-                    &description(change, verdict, &effects, &comparison.change_assets(change)),
+                    &description(assessed, &effects, &comparison.change_assets(change)),
                     DESCRIPTION_CHARS,
                 ),
                 resources: vec![Resource {
@@ -366,8 +367,11 @@ fn types(effects: &[&TrafficEffect]) -> Vec<&'static str> {
 /// What the baseline has and what is live, what it does to traffic, and
 /// who made it.
 fn description(
-    change: &Change,
-    verdict: &Verdict,
+    AssessedChange {
+        change,
+        verdict,
+        address,
+    }: &AssessedChange,
     effects: &[&TrafficEffect],
     assets: &[&EffectAssets],
 ) -> String {
@@ -406,6 +410,10 @@ fn description(
     }
     if let Some(reason) = &verdict.monitor_only {
         text.push_str(&format!(" Monitored only: {}.", Shown(reason)));
+    }
+    if let Some(address) = address {
+        // A state's text, written by whoever can write the state.
+        text.push_str(&format!(" Declared in Terraform as {}.", Shown(address)));
     }
     text
 }

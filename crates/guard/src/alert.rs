@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::in_words;
-use nacl_drift_diff::{AssessedChange, Attributed, Change, Severity, Verdict};
+use nacl_drift_diff::{AssessedChange, Attributed, Change, Severity};
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId};
 use serde::Serialize;
@@ -207,13 +207,14 @@ impl Line {
         let mut body = String::new();
         let mut previous_acl = None;
         let mut left_out: BTreeMap<std::cmp::Reverse<Severity>, usize> = BTreeMap::new();
-        for AssessedChange { change, verdict } in ordered {
+        for assessed in ordered {
+            let change = &assessed.change;
             let header =
                 (previous_acl != Some(&change.network_acl_id)).then(|| self.nacl_header(change));
             let mut block = sanitize::lines(&format!(
                 "{}{}",
                 header.unwrap_or_default(),
-                self.change_in_words(change, verdict)
+                self.change_in_words(assessed)
             ))
             .into_owned();
             cut_to(&mut block, CHANGE_BYTES);
@@ -258,7 +259,14 @@ impl Line {
 
     /// One change: its severity and sides, its effects on traffic and what
     /// they reach, who made it, and whether it is monitored only.
-    fn change_in_words(&self, change: &Change, verdict: &Verdict) -> String {
+    fn change_in_words(
+        &self,
+        AssessedChange {
+            change,
+            verdict,
+            address,
+        }: &AssessedChange,
+    ) -> String {
         let mut words = String::new();
         let position = change.position();
         let at = if position.is_empty() {
@@ -313,6 +321,9 @@ impl Line {
         }
         if let Some(reason) = &verdict.monitor_only {
             words.push_str(&format!("  monitored only: {}\n", Shown(reason)));
+        }
+        if let Some(address) = address {
+            words.push_str(&format!("  declared in Terraform as {}\n", Shown(address)));
         }
         words
     }

@@ -125,10 +125,14 @@ impl Comparison {
         self.enrich(with).await
     }
 
-    /// The verdicts of the config and the brake, and each effect's
-    /// acceptance: what plans need, read from nothing.
+    /// The verdicts of the config and the brake, each effect's acceptance,
+    /// and where each change's intent is declared (its Terraform address):
+    /// what plans need, read from nothing.
     pub(crate) fn judge(&mut self, with: &Enrichers<'_>) {
-        for AssessedChange { change, verdict } in &mut self.changes {
+        for AssessedChange {
+            change, verdict, ..
+        } in &mut self.changes
+        {
             let subject = Subject::of_change(change);
             verdict.accepted = with
                 .config
@@ -139,6 +143,9 @@ impl Comparison {
                 .monitor_only(&subject)
                 .map(|rule| rule.reason.clone());
             verdict.held = with.held.get(&change.network_acl_id).cloned();
+        }
+        for assessed in &mut self.changes {
+            assessed.address = self.addresses.of(&assessed.change).map(str::to_owned);
         }
         for assessed in &mut self.effects {
             assessed.accepted = acceptance(&assessed.effect, &self.changes);

@@ -15,6 +15,7 @@ use nacl_drift_model::{
 };
 
 use crate::assess::AssessedEffect;
+use crate::intent::Addresses;
 use crate::source::{Completeness, LiveRead, LiveSource, ReadScope, SourceError};
 
 /// Why the comparison could not be made.
@@ -113,6 +114,8 @@ pub struct Baselines {
     empty_regions: Vec<(AccountId, Region)>,
     /// A region the baselines name.
     region: Region,
+    /// Where each NACL and entry of a Terraform state is declared.
+    pub(crate) addresses: Addresses,
 }
 
 impl Baselines {
@@ -145,6 +148,7 @@ impl Baselines {
             region,
             files,
             empty_regions,
+            addresses: Addresses::default(),
         })
     }
 
@@ -159,6 +163,7 @@ impl Baselines {
             dir,
             files,
             mut empty_regions,
+            addresses,
             ..
         } = self;
         let known: BTreeSet<Region> = files
@@ -197,6 +202,7 @@ impl Baselines {
             dir,
             files,
             empty_regions,
+            addresses,
         })
     }
 
@@ -267,6 +273,7 @@ impl Baselines {
             region: files.first()?.1.region.clone(),
             files,
             empty_regions: Vec::new(),
+            addresses: self.addresses.clone(),
         })
     }
 
@@ -312,6 +319,8 @@ pub struct Comparison {
     pub errors: Vec<ReadError>,
     /// The account-regions whose assets could not be read, and why.
     pub asset_errors: Vec<ReadError>,
+    /// Where each NACL and entry of a Terraform state is declared.
+    pub addresses: Addresses,
 }
 
 impl Comparison {
@@ -338,6 +347,7 @@ impl Comparison {
             skipped: report.skipped,
             errors: report.errors,
             asset_errors: Vec::new(),
+            addresses: Addresses::default(),
         }
     }
 
@@ -457,6 +467,7 @@ pub async fn compare<S: LiveSource>(
         files,
         region,
         empty_regions,
+        addresses,
     } = baselines;
     let accounts = source
         .accounts(&region)
@@ -528,13 +539,11 @@ pub async fn compare<S: LiveSource>(
         cause: SkipCause::Unread,
     }));
     report.errors = errors;
-    Ok(Comparison::unassessed(
-        accounts,
-        files,
-        empty_regions,
-        live,
-        report,
-    ))
+    let comparison = Comparison::unassessed(accounts, files, empty_regions, live, report);
+    Ok(Comparison {
+        addresses,
+        ..comparison
+    })
 }
 
 /// A baseline file and its path.

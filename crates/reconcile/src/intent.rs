@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use nacl_drift_diff::Change;
 use nacl_drift_model::{
-    AccountId, Baseline, BaselineError, NetworkAclId, Region, held_twice, read_baseline_dir,
-    read_region_records,
+    AccountId, Baseline, BaselineError, EntryKey, NetworkAclId, Region, held_twice,
+    read_baseline_dir, read_region_records,
 };
-use nacl_drift_terraform::read_state;
+use nacl_drift_terraform::{StateIntent, read_state};
 
 use crate::{Baselines, ReconcileError};
 
@@ -87,6 +88,7 @@ impl IntentSource for WithTerraform {
             _ => None,
         };
         let mut from_states: Vec<(PathBuf, Baseline)> = Vec::new();
+        let mut addresses = Addresses::default();
         for path in &self.states {
             let intent = read_state(path, region)?;
             if let Some((id, baseline)) = intent
@@ -101,6 +103,7 @@ impl IntentSource for WithTerraform {
                     address: intent.acls[id].address.clone(),
                 });
             }
+            addresses.hold(&intent);
             from_states.extend(
                 intent
                     .baselines()
@@ -114,6 +117,40 @@ impl IntentSource for WithTerraform {
         if let Some(error) = held_twice(&files).into_iter().next() {
             return Err(error.into());
         }
-        Baselines::of(dir, files, empty_regions)?.in_regions(regions)
+        let mut baselines = Baselines::of(dir, files, empty_regions)?.in_regions(regions)?;
+        baselines.addresses = addresses;
+        Ok(baselines)
+    }
+}
+
+/// Where each NACL and entry that a Terraform state holds is declared: its
+/// Terraform address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Addresses {
+    acls: BTreeMap<NetworkAclId, String>,
+    entries: BTreeMap<(NetworkAclId, EntryKey), String>,
+}
+
+impl Addresses {
+    /// Takes in the addresses of `intent`.
+    fn hold(&mut self, intent: &StateIntent) {
+        for (id, held) in &intent.acls {
+            self.acls.insert(id.clone(), held.address.clone());
+            for (key, address) in &held.entry_addresses {
+                self.entries.insert((id.clone(), *key), address.clone());
+            }
+        }
+    }
+
+    /// The address that declares the intent of `change`: its entry's rule
+    /// resource, else its ACL; `None` when no state holds its NACL.
+    pub fn of(&self, change: &Change) -> Option<&str> {
+        let id = &change.network_acl_id;
+        change
+            .drift
+            .entry_key()
+            .and_then(|key| self.entries.get(&(id.clone(), key)))
+            .or_else(|| self.acls.get(id))
+            .map(String::as_str)
     }
 }

@@ -67,7 +67,11 @@ struct ChangeJson<'a>(&'a AssessedChange);
 
 impl Serialize for ChangeJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let AssessedChange { change, verdict } = self.0;
+        let AssessedChange {
+            change,
+            verdict,
+            address,
+        } = self.0;
         #[derive(Serialize)]
         struct Record<'a> {
             kind: DriftKind,
@@ -98,6 +102,8 @@ impl Serialize for ChangeJson<'_> {
             monitor_only: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             held: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            terraform_address: Option<&'a str>,
         }
         let key = change.drift.entry_key();
         Record {
@@ -119,6 +125,7 @@ impl Serialize for ChangeJson<'_> {
             accepted: verdict.accepted.as_ref(),
             monitor_only: verdict.monitor_only.as_deref(),
             held: verdict.held.as_deref(),
+            terraform_address: address.as_deref(),
         }
         .serialize(serializer)
     }

@@ -43,7 +43,7 @@ pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
 pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
-pub use intent::{BaselineFolder, IntentSource, WithTerraform};
+pub use intent::{Addresses, BaselineFolder, IntentSource, WithTerraform};
 pub use json::{Json, changes as changes_json};
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};

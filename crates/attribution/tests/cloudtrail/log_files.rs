@@ -17,6 +17,7 @@ fn attributed(changes: &[AssessedChange]) -> Vec<(String, String, String, Value)
             |AssessedChange {
                  change: c,
                  verdict: v,
+                 ..
              }| {
                 let position = match (c.drift.entry_key(), c.drift.subnet()) {
                     (Some(key), _) => format!("{} {}", key.direction, key.rule_number),

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, severity,
-    skipped_lines, summary, who_when_from,
+    acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, position,
+    severity, skipped_lines, summary, who_when_from,
 };
 use nacl_drift_diff::AssessedChange;
 use nacl_drift_reconcile::Comparison;
@@ -22,7 +22,12 @@ pub(super) fn markdown(comparison: &Comparison, accounts: &AccountNames) -> Stri
         let _ = writeln!(out, "## ❌ NACL drift: {}", summary(comparison));
         let many_accounts = many_accounts(comparison, accounts);
         let mut previous_acl = None;
-        for AssessedChange { change, verdict } in &comparison.changes {
+        for AssessedChange {
+            change,
+            verdict,
+            address,
+        } in &comparison.changes
+        {
             let acl = acl_key(change);
             if previous_acl != Some(acl) {
                 let account = match many_accounts {
@@ -57,7 +62,7 @@ pub(super) fn markdown(comparison: &Comparison, accounts: &AccountNames) -> Stri
                 out,
                 "| {} | {} | {} | {} | {} |{who}",
                 change.kind().label(),
-                md_cell(&change.position()),
+                md_cell(&position(change, address.as_deref())).replace('\n', "<br>"),
                 md_cell(&change.baseline_in_words()),
                 md_cell(&change.live_in_words()),
                 md_cell(&severity(change, verdict)),

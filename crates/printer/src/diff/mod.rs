@@ -146,6 +146,17 @@ fn place(change: &Change, accounts: Option<&AccountNames>) -> String {
     }
 }
 
+/// Where in the NACL a change is (`ingress 80`, a subnet), and below it,
+/// when a Terraform state holds its NACL, the address that declares it.
+fn position(change: &Change, address: Option<&str>) -> String {
+    match address {
+        Some(address) => format!("{}\n{address}", change.position())
+            .trim_start()
+            .to_owned(),
+        None => change.position(),
+    }
+}
+
 /// The NACL a change is on, as the table and markdown group changes.
 fn acl_key(change: &Change) -> (&AccountId, &Region, &VpcId, &NetworkAclId) {
     (

@@ -29,38 +29,47 @@ pub(super) fn sarif_log(comparison: &Comparison) -> Value {
     let findings: Vec<sarif::SarifResult> = comparison
         .changes
         .iter()
-        .filter_map(|AssessedChange { change, verdict }| {
-            let (path, line) = location(comparison, &lines, change)?;
-            let position = match change.position() {
-                position if position.is_empty() => position,
-                position => format!(" {position}"),
-            };
-            Some(sarif::SarifResult {
-                rule: RuleKind::Drift(change.kind()),
-                severity: change.severity,
-                message: format!(
-                    "{} on {}{position}: the baseline has {}, live is {}{}",
-                    change.kind().label(),
-                    acl_label(&names, change.network_acl_id.as_str()),
-                    change.baseline_in_words(),
-                    change.live_in_words(),
-                    in_words(&comparison.change_assets(change))
-                        .map(|words| format!("; it {words}"))
+        .filter_map(
+            |AssessedChange {
+                 change,
+                 verdict,
+                 address,
+             }| {
+                let (path, line) = location(comparison, &lines, change)?;
+                let position = match change.position() {
+                    position if position.is_empty() => position,
+                    position => format!(" {position}"),
+                };
+                Some(sarif::SarifResult {
+                    rule: RuleKind::Drift(change.kind()),
+                    severity: change.severity,
+                    message: format!(
+                        "{} on {}{position}: the baseline has {}, live is {}{}",
+                        change.kind().label(),
+                        acl_label(&names, change.network_acl_id.as_str()),
+                        change.baseline_in_words(),
+                        change.live_in_words(),
+                        in_words(&comparison.change_assets(change))
+                            .map(|words| format!("; it {words}"))
+                            .unwrap_or_default(),
+                    ) + &address
+                        .as_ref()
+                        .map(|address| format!(" (Terraform: {address})"))
                         .unwrap_or_default(),
-                ),
-                path,
-                line,
-                fingerprint: format!(
-                    "{}/{}/{}/{}/{}",
-                    change.account,
-                    change.region,
-                    change.network_acl_id,
-                    position.trim().replace(' ', "/"),
-                    sarif::rule_id(RuleKind::Drift(change.kind())),
-                ),
-                accepted: verdict.accepted.as_ref(),
-            })
-        })
+                    path,
+                    line,
+                    fingerprint: format!(
+                        "{}/{}/{}/{}/{}",
+                        change.account,
+                        change.region,
+                        change.network_acl_id,
+                        position.trim().replace(' ', "/"),
+                        sarif::rule_id(RuleKind::Drift(change.kind())),
+                    ),
+                    accepted: verdict.accepted.as_ref(),
+                })
+            },
+        )
         .collect();
     sarif::log(&findings)
 }

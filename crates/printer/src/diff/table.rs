@@ -6,7 +6,7 @@ use nacl_drift_diff::{AssessedChange, DriftKind, Severity};
 
 use super::{
     acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, place,
-    severity, skipped_lines, summary, who_when_from,
+    position, severity, skipped_lines, summary, who_when_from,
 };
 use crate::Printer;
 use nacl_drift_reconcile::Comparison;
@@ -48,7 +48,12 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
         let accounts = printer.account_names().clone();
         let many_accounts = many_accounts(comparison, &accounts);
         let mut previous_acl = None;
-        for AssessedChange { change, verdict } in &comparison.changes {
+        for AssessedChange {
+            change,
+            verdict,
+            address,
+        } in &comparison.changes
+        {
             let acl = acl_key(change);
             let acl_cell = if previous_acl == Some(acl) {
                 String::new()
@@ -66,7 +71,7 @@ pub(super) fn print_table(printer: &mut Printer, comparison: &Comparison) {
                     Printer::cell(change.kind().label()),
                     kind_color(change.kind()),
                 ),
-                Printer::cell(change.position()),
+                Printer::cell(position(change, address.as_deref())),
                 Printer::cell(change.baseline_in_words()),
                 Printer::cell(change.live_in_words()),
                 printer.colored(
