@@ -252,3 +252,55 @@ fn a_state_that_cannot_be_read_is_an_error_with_its_fix_and_nothing_changes() {
         "{result:?}"
     );
 }
+
+#[test]
+fn apply_never_recreates_a_nacl_that_terraform_declares() {
+    let (emulator, state, baselines, ids) = managed();
+    let public = ids["public_acl"].as_str().expect("an id");
+    // The public NACL deleted out of band, its subnets back on the default.
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3\n\
+             ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\n\
+             acl = ec2.describe_network_acls(NetworkAclIds=['{public}'])['NetworkAcls'][0]\n\
+             for a in acl['Associations']:\n    \
+                 ec2.replace_network_acl_association(AssociationId=a['NetworkAclAssociationId'], NetworkAclId='{}')\n\
+             ec2.delete_network_acl(NetworkAclId='{public}')",
+            emulator.endpoint,
+            ids["default_acl"].as_str().expect("an id"),
+        ),
+    ]);
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "apply",
+            "--yes",
+            "--recreate-missing",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+            "--terraform-state",
+            dir_arg(&state.path().join("terraform.tfstate")),
+        ],
+    );
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: network ACL {public} is declared in Terraform (module.vpc.aws_network_acl.public[0]): --recreate-missing would make a NACL whose id the state does not know; run `terraform apply` to recreate it\n"
+        )
+    );
+    let left = emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; print(len(boto3.client('ec2', region_name='us-east-1', endpoint_url='{}').describe_network_acls()['NetworkAcls']))",
+            emulator.endpoint
+        ),
+    ]);
+    let count = String::from_utf8_lossy(&left.stdout).trim().to_owned();
+    assert!(files_below(baselines.path()).is_empty(), "nothing written");
+    // The default NACL of each VPC, and nothing made.
+    assert_eq!(count, "2", "no NACL was made");
+}

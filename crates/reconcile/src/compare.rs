@@ -43,6 +43,17 @@ pub enum ReconcileError {
         /// Its address there.
         address: String,
     },
+    /// `--recreate-missing` of a deleted NACL that a Terraform state
+    /// declares: the new NACL would have an id the state does not know.
+    #[error(
+        "network ACL {network_acl_id} is declared in Terraform ({address}): --recreate-missing would make a NACL whose id the state does not know; run `terraform apply` to recreate it"
+    )]
+    RecreateDeclared {
+        /// The deleted NACL.
+        network_acl_id: NetworkAclId,
+        /// Its address.
+        address: String,
+    },
     /// The directory holds no baseline.
     #[error(
         "no baseline files in {}: run `nacl-drift snapshot` first, or pass --baseline-dir",

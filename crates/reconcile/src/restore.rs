@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use nacl_drift_apply::{NaclApi, Pace, Plan, PlanOptions, StepResult, execute, plan};
+use nacl_drift_diff::Drift;
 use nacl_drift_model::{Baseline, Place};
 
 use crate::assess::{Assessing, Enrichers};
@@ -124,6 +125,9 @@ where
 {
     let mut before = compare(baselines.clone(), source.clone()).await?;
     let assessing = before.assess(with).await.map_err(ReconcileError::from)?;
+    if policy.plan.recreate_missing {
+        refuse_recreating_declared(&before)?;
+    }
     let plan = plan(&before.changes, policy.plan);
     let restores = decide(&before, &assessing, &plan).await?;
     if !policy.restore || !restores || plan.is_empty() {
@@ -160,4 +164,21 @@ async fn verify<S: LiveSource>(
         .map_err(|error| ReconcileError::Verify(Box::new(error)))?;
     after.judge(with);
     Ok(after)
+}
+
+/// Refuses to recreate a deleted NACL that a Terraform state declares:
+/// Terraform recreates it, with an id its state then knows.
+fn refuse_recreating_declared(before: &Comparison) -> Result<(), ReconcileError> {
+    let declared = before.changes.iter().find_map(|assessed| {
+        match (&assessed.change.drift, &assessed.address) {
+            (Drift::NetworkAclDeleted { .. }, Some(address)) => {
+                Some(ReconcileError::RecreateDeclared {
+                    network_acl_id: assessed.change.network_acl_id.clone(),
+                    address: address.clone(),
+                })
+            }
+            _ => None,
+        }
+    });
+    declared.map_or(Ok(()), Err)
 }
