@@ -18,8 +18,8 @@ use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{
-    Assessing, AssetSource, Enrichers, IntentSource, Policy, Reconciled, WithTerraform,
-    reconcile_deciding,
+    Assessing, AssetSource, Enrichers, IntentSource, Policy, ReconcileError, Reconciled,
+    WithTerraform, reconcile_deciding,
 };
 
 use crate::attribution::{Attribution, AttributionArgs};
@@ -183,6 +183,12 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             if !confirm(printer, plan)? {
                 bail!("not applied: the answer was not yes");
             }
+        }
+        // Last, just before the calls: a terraform run that took the
+        // state's lock meanwhile may be applying what the state does not
+        // say yet.
+        if let Some(lock) = settings.intent.lock()? {
+            return Err(ReconcileError::Locked(lock).into());
         }
         Ok(true)
     };

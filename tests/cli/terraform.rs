@@ -304,3 +304,105 @@ fn apply_never_recreates_a_nacl_that_terraform_declares() {
     // The default NACL of each VPC, and nothing made.
     assert_eq!(count, "2", "no NACL was made");
 }
+
+/// A process that holds Terraform's local lock on `state` (an fcntl write
+/// lock, as `terraform apply` takes, and its lock info beside it) until
+/// dropped.
+struct HeldLock(std::process::Child);
+
+impl HeldLock {
+    fn on(state: &Path) -> HeldLock {
+        use std::io::BufRead;
+        let info = state.with_file_name(".terraform.tfstate.lock.info");
+        std::fs::write(
+            &info,
+            r#"{"ID":"5f0e8c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6","Operation":"OperationTypeApply","Info":"","Who":"alice@build-7","Version":"1.5.7","Created":"2026-12-07T10:11:12.345678Z","Path":"terraform.tfstate"}"#,
+        )
+        .expect("write the lock info");
+        let mut child = std::process::Command::new(crate::support::moto_venv().join("bin/python"))
+            .args([
+                "-c",
+                "import fcntl, sys, time\n\
+                 f = open(sys.argv[1], 'r+')\n\
+                 fcntl.lockf(f, fcntl.LOCK_EX)\n\
+                 print('locked', flush=True)\n\
+                 time.sleep(600)",
+                dir_arg(state),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run python");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().expect("its stdout"))
+            .read_line(&mut line)
+            .expect("it says it holds the lock");
+        assert_eq!(line, "locked\n");
+        HeldLock(child)
+    }
+}
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn apply_restores_nothing_while_terraform_holds_the_state_lock() {
+    let (emulator, state, baselines, ids) = managed();
+    let raw = state.path().join("terraform.tfstate");
+    let public = ids["public_acl"].as_str().expect("an id");
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
+             .create_network_acl_entry(NetworkAclId='{public}', RuleNumber=104, Egress=False, \
+             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
+            emulator.endpoint
+        ),
+    ]);
+    let apply = || {
+        run(
+            &mut nacl_drift(),
+            &[
+                "apply",
+                "--yes",
+                "--endpoint-url",
+                &emulator.endpoint,
+                "--baseline-dir",
+                dir_arg(baselines.path()),
+                "--terraform-state",
+                dir_arg(&raw),
+            ],
+        )
+    };
+    let entries = || {
+        let output = emulator.python(&[
+            "-c",
+            &format!(
+                "import boto3; print(sorted(e['RuleNumber'] for e in boto3.client('ec2', region_name='us-east-1', endpoint_url='{}').describe_network_acls(NetworkAclIds=['{public}'])['NetworkAcls'][0]['Entries'] if not e['Egress']))",
+                emulator.endpoint
+            ),
+        ]);
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    {
+        let _lock = HeldLock::on(&raw);
+        let result = apply();
+        assert_eq!(result.code, 1, "{result:?}");
+        assert!(
+            result.stderr.ends_with(&format!(
+                "error: Terraform's lock on {} (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12.345678Z) is held: a terraform run may be changing these NACLs, and a restore now could revert it; nothing was restored: run again once it is done\n",
+                raw.display()
+            )),
+            "{result:?}"
+        );
+        assert_eq!(entries(), "[100, 104, 110]", "nothing restored");
+    }
+    // The lock released (its info file left behind, as a crashed run
+    // leaves it: no lock): the rule Terraform never declared is removed.
+    let result = apply();
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(entries(), "[100, 110]");
+}

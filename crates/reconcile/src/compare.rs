@@ -43,6 +43,12 @@ pub enum ReconcileError {
         /// Its address there.
         address: String,
     },
+    /// A Terraform run holds a state's lock: what it applies is not yet in
+    /// the state, so a restore now would revert a reviewed apply.
+    #[error(
+        "{0} is held: a terraform run may be changing these NACLs, and a restore now could revert it; nothing was restored: run again once it is done"
+    )]
+    Locked(nacl_drift_terraform::StateLock),
     /// `--recreate-missing` of a deleted NACL that a Terraform state
     /// declares: the new NACL would have an id the state does not know.
     #[error(

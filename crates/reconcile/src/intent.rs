@@ -12,7 +12,7 @@ use nacl_drift_model::{
     AccountId, Baseline, BaselineError, EntryKey, NetworkAclId, Region, held_twice,
     read_baseline_dir, read_region_records,
 };
-use nacl_drift_terraform::{StateIntent, read_state};
+use nacl_drift_terraform::{StateIntent, StateLock, local_lock, read_state};
 
 use crate::{Baselines, ReconcileError};
 
@@ -24,6 +24,12 @@ pub trait IntentSource: Send + Sync {
     /// The intent, read afresh: of `regions` alone (each one's scope
     /// narrowed to them) when `regions` is not empty.
     fn intent(&self, regions: &[Region]) -> Result<Baselines, ReconcileError>;
+
+    /// Whether the intent is being changed right now (a `terraform apply`
+    /// holds a state's lock): then nothing may be restored to it.
+    fn lock(&self) -> Result<Option<StateLock>, ReconcileError> {
+        Ok(None)
+    }
 }
 
 /// The YAML baselines under a folder, as `snapshot` writes them and people
@@ -120,6 +126,15 @@ impl IntentSource for WithTerraform {
         let mut baselines = Baselines::of(dir, files, empty_regions)?.in_regions(regions)?;
         baselines.addresses = addresses;
         Ok(baselines)
+    }
+
+    fn lock(&self) -> Result<Option<StateLock>, ReconcileError> {
+        for state in &self.states {
+            if let Some(lock) = local_lock(state)? {
+                return Ok(Some(lock));
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -45,6 +45,7 @@ pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use intent::{Addresses, BaselineFolder, IntentSource, WithTerraform};
 pub use json::{Json, changes as changes_json};
+pub use nacl_drift_terraform::StateLock;
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};

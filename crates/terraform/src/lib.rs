@@ -16,12 +16,15 @@
 //!   means all, ICMP fields null, 0 or -1, empty CIDRs, float rule
 //!   numbers; count and for_each keys, modules; data sources and deposed
 //!   objects skipped, tainted ones kept.
+//! - [`local_lock`]: whether a `terraform apply` (or any run) holds a local
+//!   state's lock, and who (`lock.rs`).
 //!
 //! Depends on: model; no AWS SDK.
 
 #![deny(missing_docs)]
 
 mod form;
+mod lock;
 mod normalise;
 
 use std::collections::BTreeMap;
@@ -32,6 +35,7 @@ use nacl_drift_model::{
 };
 
 pub use form::Form;
+pub use lock::{StateLock, local_lock};
 
 /// Why a state gives no intent.
 #[derive(Debug, thiserror::Error)]
