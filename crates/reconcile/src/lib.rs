@@ -22,7 +22,7 @@
 //!   [`FlapBrake`] of such front-ends says which. [`reconcile_deciding`]
 //!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
-//! Depends on: model, analysis, assets, attribution, config, diff, apply; no AWS SDK.
+//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform; no AWS SDK.
 //! Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
