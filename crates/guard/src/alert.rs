@@ -330,6 +330,22 @@ impl Line {
 
     /// The guard's deed, in words.
     fn what_was_done(&self, action: Response) -> String {
+        let waited = match &self.terraform_lock {
+            Some(wait) if wait.released => format!(
+                "waited {}s for {} to be released, then judged against the state it left; ",
+                wait.waited_seconds, wait.lock
+            ),
+            Some(wait) => format!(
+                "restored nothing: {} was still held after {}s; ",
+                wait.lock, wait.waited_seconds
+            ),
+            None => String::new(),
+        };
+        waited + &self.deed(action)
+    }
+
+    /// What the guard did about the drift itself.
+    fn deed(&self, action: Response) -> String {
         let done = self
             .restored
             .iter()

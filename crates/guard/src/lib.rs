@@ -50,7 +50,7 @@ use nacl_drift_findings::Finding;
 use nacl_drift_model::{AccountId, Identity, NetworkAclId, Operation, Place, Region, Vpc, VpcId};
 use nacl_drift_reconcile::{
     AssetSource, Baselines, Enrichers, Events, FlapBrake, Flapping, IntentSource, LiveSource,
-    Policy, ReconcileError, Reconciled, SourceError, reconcile,
+    Policy, ReconcileError, Reconciled, SourceError, StateLock, reconcile,
 };
 use tokio::time::Instant;
 
@@ -78,6 +78,14 @@ pub struct Settings {
     /// line and the alert (`--assets`).
     pub assets: bool,
 }
+
+/// How long a reconcile waits for a Terraform run that holds a state's
+/// lock to end; it looks again every [`LOCK_POLL`]. Terraform writes the
+/// state last: a restore during the run would revert a reviewed apply.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// How often a reconcile that waits for a state's lock looks again.
+pub const LOCK_POLL: Duration = Duration::from_secs(5);
 
 /// Where the guard reads live state and makes its calls: the core's
 /// traits, for one account or many.
@@ -491,6 +499,9 @@ impl<E: Edge> Guard<E> {
             unsent,
             unsent_alerts,
             assets: self.settings.assets,
+            intent: Arc::clone(&self.intent),
+            regions: self.settings.regions.clone(),
+            lock_wait: None,
         })
     }
 
@@ -616,6 +627,59 @@ pub struct Job<E: Edge> {
     unsent_alerts: Vec<Alert>,
     /// Whether to find the assets behind each effect.
     assets: bool,
+    /// The intent, to ask whether a Terraform run holds it, and to read it
+    /// again once the run is done.
+    intent: Arc<dyn IntentSource>,
+    /// The regions of the guard's settings.
+    regions: Vec<Region>,
+    /// What waiting for a Terraform run came to, once it did.
+    lock_wait: Option<LockWait>,
+}
+
+/// A reconcile's wait for a Terraform run that held a state's lock.
+#[derive(Clone, Debug)]
+pub(crate) struct LockWait {
+    /// The lock, as first seen.
+    pub(crate) lock: StateLock,
+    /// How long the reconcile waited.
+    pub(crate) waited: Duration,
+    /// Whether the run ended within [`LOCK_WAIT`]; otherwise nothing is
+    /// restored.
+    pub(crate) released: bool,
+}
+
+impl<E: Edge> Job<E> {
+    /// Waits, at most [`LOCK_WAIT`], while a Terraform run holds a state
+    /// of the intent; once it held one, reads the intent again (the state
+    /// as the run left it) for the job's VPCs, and keeps what the wait came
+    /// to.
+    async fn wait_for_terraform(&mut self) -> Result<(), ReconcileError> {
+        let Some(lock) = self.intent.lock()? else {
+            return Ok(());
+        };
+        let start = Instant::now();
+        let mut released = false;
+        while start.elapsed() < LOCK_WAIT {
+            tokio::time::sleep(LOCK_POLL).await;
+            if self.intent.lock()?.is_none() {
+                released = true;
+                break;
+            }
+        }
+        self.lock_wait = Some(LockWait {
+            lock,
+            waited: start.elapsed(),
+            released,
+        });
+        let baselines = self.intent.intent(&self.regions)?;
+        self.baselines = match &self.coverage {
+            Coverage::Everything => baselines,
+            Coverage::Vpcs(vpcs) => baselines
+                .only(vpcs)
+                .ok_or_else(|| ReconcileError::NoBaselines(self.intent.location().to_owned()))?,
+        };
+        Ok(())
+    }
 }
 
 /// A job and what its reconcile found and did.
@@ -639,7 +703,11 @@ impl<E: Edge> Job<E> {
     /// Reconciles: compare, plan, and under the policy restore and verify;
     /// then, when it found drift, alerts the topic.
     pub async fn run(mut self) -> Done<E> {
-        let policy = std::mem::take(&mut self.policy);
+        let mut policy = std::mem::take(&mut self.policy);
+        let waited = self.wait_for_terraform().await;
+        if self.lock_wait.as_ref().is_some_and(|wait| !wait.released) {
+            policy.restore = false;
+        }
         let held: BTreeMap<NetworkAclId, String> = self
             .held
             .iter()
@@ -652,14 +720,19 @@ impl<E: Edge> Job<E> {
             events: Events::InHand(&self.events),
             assets: self.assets.then_some(&self.source as &dyn AssetSource),
         };
-        let reconciled = reconcile(
-            self.baselines.clone(),
-            self.source.clone(),
-            &self.clients,
-            policy,
-            &with,
-        )
-        .await;
+        let reconciled = match waited {
+            Ok(()) => {
+                reconcile(
+                    self.baselines.clone(),
+                    self.source.clone(),
+                    &self.clients,
+                    policy,
+                    &with,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        };
         let mut sent_findings = None;
         // Kept for the next reconcile when this one cannot publish them.
         let mut unsent_alerts = std::mem::take(&mut self.unsent_alerts);

@@ -70,6 +70,20 @@ pub struct Line {
     /// Each NACL's Name tag, for alerts.
     #[serde(skip)]
     pub(crate) names: BTreeMap<NetworkAclId, String>,
+    /// The Terraform run this reconcile waited for, when a state's lock
+    /// was held: Terraform writes the state last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) terraform_lock: Option<LockLine>,
+}
+
+/// A reconcile's wait for a Terraform run, as its line says it.
+#[derive(Debug, Serialize)]
+pub(crate) struct LockLine {
+    /// The lock: the state, and who held it for what since when.
+    pub(crate) lock: String,
+    pub(crate) waited_seconds: u64,
+    /// Whether the run ended in time; otherwise nothing was restored.
+    pub(crate) released: bool,
 }
 
 /// The import of a reconcile's findings into Security Hub.
@@ -218,6 +232,11 @@ impl Line {
             latency_ms,
             alert: None,
             security_hub: None,
+            terraform_lock: job.lock_wait.as_ref().map(|wait| LockLine {
+                lock: wait.lock.to_string(),
+                waited_seconds: wait.waited.as_secs(),
+                released: wait.released,
+            }),
             names: before
                 .nacl_names()
                 .into_iter()

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use nacl_drift_config::Config;
 use nacl_drift_fixtures::{
-    ACCOUNT, Estate, InMemoryEc2, MemoryHub, MemoryTopic, entry_call, one_vpc, schedule,
+    ACCOUNT, Estate, InMemoryEc2, MemoryHub, MemoryTopic, SSH_DENY, baseline_of, db_tier,
+    entry_call, one_vpc, schedule,
 };
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Coverage, Edge, Guard, Said, Settings, Standing, Trigger, queue};
 use nacl_drift_model::{Identity, Place};
-use nacl_drift_reconcile::BaselineFolder;
+use nacl_drift_reconcile::{BaselineFolder, Baselines, IntentSource, ReconcileError, StateLock};
 use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
@@ -69,6 +70,17 @@ fn guard_of_live(
     topic: Option<MemoryTopic>,
     hub: MemoryHub,
 ) -> (Guard<Memory>, InMemoryEc2) {
+    guard_of_intent(BaselineFolder(estate.path()), live, flap_limit, topic, hub)
+}
+
+/// The same, holding live state to `intent`.
+fn guard_of_intent(
+    intent: impl IntentSource + 'static,
+    live: &str,
+    flap_limit: usize,
+    topic: Option<MemoryTopic>,
+    hub: MemoryHub,
+) -> (Guard<Memory>, InMemoryEc2) {
     let ec2 = InMemoryEc2::of(live);
     let settings = Settings {
         regions: Vec::new(),
@@ -86,7 +98,7 @@ fn guard_of_live(
     };
     let guard = Guard::new(
         settings,
-        BaselineFolder(estate.path()),
+        intent,
         Memory(ec2.clone(), topic, hub),
         identity,
         &Config::none(),
@@ -869,7 +881,7 @@ async fn a_finding_is_resolved_once_its_drift_is_gone_whoever_fixed_it() {
     assert_eq!(hub.finding(id).expect("the finding").workflow.status, "NEW");
 
     // Someone puts the deny back by hand.
-    let baseline = nacl_drift_fixtures::baseline_of(&one_vpc());
+    let baseline = baseline_of(&one_vpc());
     let entries = baseline.network_acls[0].entries.clone();
     ec2.edit("acl-0db", |live| *live = entries);
     let elsewhere: BTreeSet<nacl_drift_model::Vpc> = BTreeSet::from([nacl_drift_model::Vpc {
@@ -888,4 +900,119 @@ async fn a_finding_is_resolved_once_its_drift_is_gone_whoever_fixed_it() {
     assert_eq!(finding.workflow.status, "RESOLVED", "{line}");
     assert_eq!(finding.compliance.status, "PASSED");
     assert_eq!(line["security_hub"]["resolved"], 1, "{line}");
+}
+
+/// The intent of a state that a `terraform apply` holds the lock of until
+/// `released_at` (tokio's clock), when the state comes to declare what
+/// `after` holds; before that, it declares what `before` holds.
+struct ApplyingTerraform {
+    before: Estate,
+    after: Estate,
+    released_at: tokio::time::Instant,
+}
+
+impl IntentSource for ApplyingTerraform {
+    fn location(&self) -> &std::path::Path {
+        self.before.dir()
+    }
+
+    fn intent(&self, regions: &[nacl_drift_model::Region]) -> Result<Baselines, ReconcileError> {
+        let now = tokio::time::Instant::now();
+        let state = if now < self.released_at {
+            &self.before
+        } else {
+            &self.after
+        };
+        Baselines::read(state.dir())?.in_regions(regions)
+    }
+
+    fn lock(&self) -> Result<Option<StateLock>, ReconcileError> {
+        Ok(
+            (tokio::time::Instant::now() < self.released_at).then(|| StateLock {
+                state: "infra/terraform.tfstate".into(),
+                operation: Some("OperationTypeApply".to_owned()),
+                who: Some("alice@build-7".to_owned()),
+                created: Some("2026-12-07T10:11:12Z".to_owned()),
+            }),
+        )
+    }
+}
+
+/// A reviewed apply that adds ingress 104: the NACL changes first, the
+/// state last. The guard, handed the call's event while the lock is held,
+/// waits `release_after`, and returns its answer, the alert, and EC2.
+async fn during_an_apply(
+    release_after: Duration,
+) -> (Value, Vec<nacl_drift_guard::Alert>, InMemoryEc2) {
+    const ADDED: &str = "rule_number: 104, direction: ingress, action: allow, protocol: tcp, ports: 8443, cidr: 0.0.0.0/0";
+    let allow_all =
+        "rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0";
+    let intent = ApplyingTerraform {
+        before: Estate::of(&db_tier(&[SSH_DENY, allow_all])),
+        after: Estate::of(&db_tier(&[SSH_DENY, allow_all, ADDED])),
+        released_at: tokio::time::Instant::now() + release_after,
+    };
+    let topic = MemoryTopic::default();
+    let (mut guard, ec2) = guard_of_intent(
+        intent,
+        &one_vpc(),
+        3,
+        Some(topic.clone()),
+        MemoryHub::default(),
+    );
+    let applied = baseline_of(&db_tier(&[ADDED])).network_acls[0]
+        .entries
+        .clone();
+    ec2.edit("acl-0db", |entries| entries.extend(applied));
+    let event = entry_call("CreateNetworkAclEntry", "e-tf", "acl-0db", 104, MALLORY);
+    let answer = nacl_drift_guard::lambda::answer(
+        &mut guard,
+        serde_json::from_str(&event).expect("JSON"),
+        &mut |_| {},
+    )
+    .await
+    .expect("an answer");
+    (answer, topic.published(), ec2)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_change_made_while_terraform_holds_the_lock_is_judged_against_the_state_it_leaves() {
+    let (answer, alerts, ec2) = during_an_apply(Duration::from_secs(30)).await;
+    assert_eq!(answer["in_sync"], true, "{answer}");
+    assert!(
+        answer["restored"].as_array().expect("calls").is_empty(),
+        "{answer}"
+    );
+    assert_eq!(ec2.entries("acl-0db").len(), 3, "the reviewed apply stands");
+    assert_eq!(
+        answer["terraform_lock"]["lock"],
+        "Terraform's lock on infra/terraform.tfstate (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12Z)"
+    );
+    assert_eq!(answer["terraform_lock"]["released"], true);
+    assert_eq!(answer["terraform_lock"]["waited_seconds"], 30);
+    assert!(alerts.is_empty(), "nothing to alert: in sync");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lock_held_past_the_wait_leaves_the_drift_reported_and_unrestored() {
+    let (answer, alerts, ec2) = during_an_apply(nacl_drift_guard::LOCK_WAIT * 2).await;
+    assert_eq!(answer["in_sync"], false, "{answer}");
+    assert!(
+        answer["restored"].as_array().expect("calls").is_empty(),
+        "{answer}"
+    );
+    assert_eq!(ec2.entries("acl-0db").len(), 3, "nothing reverted");
+    assert_eq!(answer["terraform_lock"]["released"], false);
+    assert_eq!(
+        answer["terraform_lock"]["waited_seconds"],
+        nacl_drift_guard::LOCK_WAIT.as_secs()
+    );
+    let alert = alerts.first().expect("the drift is alerted");
+    assert!(
+        alert.body.contains(
+            "What nacl-drift did: restored nothing: Terraform's lock on infra/terraform.tfstate (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12Z) was still held after 120s; "
+        ),
+        "{}",
+        alert.body
+    );
 }
