@@ -6,21 +6,21 @@
 //! The checks themselves are the `nacl-drift-doctor` crate's; this module
 //! resolves the config, the credentials and the accounts, and prints.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
     CheckStatus, Checks, GuardSetup, check_accounts, check_assets, check_event_bus, check_places,
-    check_queue, check_regions, check_security_hub, check_topic,
+    check_queue, check_regions, check_security_hub, check_terraform_states, check_topic,
 };
 use nacl_drift_model::{AccountId, EventBusArn, Region, TopicArn};
 use nacl_drift_printer::{Printer, counted};
-use nacl_drift_reconcile::Baselines;
+use nacl_drift_reconcile::{IntentSource, WithTerraform};
 
 use crate::aws::{RunTarget, TargetArgs};
-use crate::baseline_dir::{BaselineDir, RegionFilter};
+use crate::baseline_dir::{IntentArgs, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
@@ -29,7 +29,7 @@ use crate::project;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    baselines: BaselineDir,
+    intent: IntentArgs,
 
     #[command(flatten)]
     regions: RegionFilter,
@@ -84,7 +84,7 @@ enum DoctorFormat {
 /// `doctor`, resolved once the config file is read (which is one of its
 /// checks).
 struct Settings {
-    baseline_dir: PathBuf,
+    intent: WithTerraform,
     regions: Vec<Region>,
     /// Check for the guard too.
     guard: bool,
@@ -101,7 +101,7 @@ impl Args {
     /// The flags, with `config`'s baseline folder.
     fn resolve(self, config: &Config) -> Settings {
         Settings {
-            baseline_dir: self.baselines.resolve(config),
+            intent: self.intent.resolve(config),
             regions: self.regions.regions,
             guard: self.guard || self.sqs_queue_url.is_some(),
             queue_url: self.sqs_queue_url,
@@ -142,10 +142,9 @@ pub async fn run(
         }
     };
     let settings = args.resolve(&config);
-    let baseline_dir = &settings.baseline_dir;
-    let baselines = match Baselines::read(baseline_dir)
-        .and_then(|baselines| baselines.in_regions(&settings.regions))
-    {
+    let baseline_dir = &settings.intent.folder.0;
+    check_terraform_states(&mut checks, &settings.intent.states);
+    let baselines = match settings.intent.intent(&settings.regions) {
         Ok(baselines) => {
             let files = baselines.vpcs().len();
             let detail = format!(

@@ -406,3 +406,63 @@ fn apply_restores_nothing_while_terraform_holds_the_state_lock() {
     assert_eq!(result.code, 0, "{result:?}");
     assert_eq!(entries(), "[100, 110]");
 }
+
+#[test]
+fn doctor_says_whether_each_state_is_readable_and_its_lock_free() {
+    let (emulator, state, _baselines, _ids) = managed();
+    let raw = state.path().join("terraform.tfstate");
+    let encrypted = repo_root().join("tests/fixtures/terraform/encrypted.tfstate");
+    let (_, report) = crate::doctor::doctor(
+        &emulator.endpoint,
+        state.path(),
+        &[
+            "--terraform-state",
+            dir_arg(&raw),
+            "--terraform-state",
+            dir_arg(&encrypted),
+        ],
+    );
+    let checks: Vec<(String, String)> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|check| check["check"] == "terraform state")
+        .map(|check| {
+            (
+                check["status"].as_str().unwrap_or_default().to_owned(),
+                check["detail"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            (
+                "ok".to_owned(),
+                format!("{} declares 2 NACLs; its lock is free", raw.display())
+            ),
+            (
+                "fail".to_owned(),
+                format!(
+                    "{} is an OpenTofu encrypted state: nacl-drift cannot read it; where its key is configured, give it `tofu show -json > state.json` (or `tofu state pull > state.json`) instead",
+                    encrypted.display()
+                )
+            ),
+        ]
+    );
+    let _lock = HeldLock::on(&raw);
+    let (_, report) = crate::doctor::doctor(
+        &emulator.endpoint,
+        state.path(),
+        &["--terraform-state", dir_arg(&raw)],
+    );
+    let held = crate::doctor::check(&report, "terraform state", None);
+    assert_eq!(held["status"], "warn", "{held}");
+    assert_eq!(
+        held["detail"],
+        format!(
+            "Terraform's lock on {} (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12.345678Z) is held now: nothing is restored to it until the run ends",
+            raw.display()
+        )
+    );
+}

@@ -9,7 +9,7 @@
 //! queue's policy. Nothing is written or changed. The binary resolves the
 //! config, the credentials and the accounts, and prints.
 //!
-//! Depends on: model, apply, attribution, reconcile, aws; no AWS SDK of its own (it
+//! Depends on: model, apply, attribution, reconcile, terraform, aws; no AWS SDK of its own (it
 //! calls AWS through `aws`).
 
 #![deny(missing_docs)]
@@ -119,6 +119,36 @@ const RESTORE_FIX: &str = "allow the restore's calls: examples/iam/restore-polic
 const LOOKUP_FIX: &str =
     "allow cloudtrail:LookupEvents (examples/iam/diff-policy.json), or use --cloudtrail-logs";
 const TRAIL_FIX: &str = "create a trail that logs management events (write or all) in this region, and start its logging: an organization trail covers every account";
+
+/// Each Terraform state of the intent: readable (how many NACLs it
+/// declares), and whether a terraform run holds its lock now (then nothing
+/// would be restored to it).
+pub fn check_terraform_states(checks: &mut Checks, states: &[std::path::PathBuf]) {
+    const COMMANDS: &str = "diff, apply, watch, lambda";
+    for state in states {
+        let read = nacl_drift_terraform::read_state(state, None)
+            .and_then(|intent| Ok((intent, nacl_drift_terraform::local_lock(state)?)));
+        let (status, detail) = match read {
+            Ok((intent, None)) => (
+                CheckStatus::Ok,
+                format!(
+                    "{} declares {}; its lock is free",
+                    state.display(),
+                    match intent.acls.len() {
+                        1 => "1 NACL".to_owned(),
+                        count => format!("{count} NACLs"),
+                    }
+                ),
+            ),
+            Ok((_, Some(lock))) => (
+                CheckStatus::Warn,
+                format!("{lock} is held now: nothing is restored to it until the run ends"),
+            ),
+            Err(error) => (CheckStatus::Fail, with_causes(&error)),
+        };
+        checks.add("terraform state", COMMANDS, status, detail);
+    }
+}
 
 /// The regions in scope: the baselines', else the configured one.
 pub fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, configured: Option<&str>) {
