@@ -55,6 +55,12 @@ pub struct Args {
     #[command(flatten)]
     live: LiveFileArgs,
 
+    /// Write the baselines of what a Terraform or OpenTofu state declares
+    /// (a state, `terraform show -json` or plan JSON), each NACL's address
+    /// beside it, instead of reading AWS.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["all_regions", "live_files", "vpc_ids"])]
+    from_terraform: Option<PathBuf>,
+
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -68,6 +74,7 @@ struct Settings {
     /// `--vpc-id` (empty: every VPC).
     vpc_filter: BTreeSet<VpcId>,
     live_files: LiveFiles,
+    from_terraform: Option<PathBuf>,
     target: RunTarget,
 }
 
@@ -80,6 +87,7 @@ impl Args {
             all_regions: self.all_regions,
             vpc_filter: self.vpc_ids.into_iter().collect(),
             live_files: self.live.resolve(),
+            from_terraform: self.from_terraform,
             target: self.target.resolve(config),
         }
     }
@@ -87,7 +95,10 @@ impl Args {
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let settings = args.resolve(config);
-    let capture = if settings.live_files.any() {
+    let capture = if let Some(state) = &settings.from_terraform {
+        let region = settings.regions.first();
+        Capture::of_state(&nacl_drift_terraform::read_state(state, region)?)
+    } else if settings.live_files.any() {
         read_exports(&settings)?
     } else if settings.target.accounts.many() {
         read_many_accounts(&settings).await?

@@ -466,3 +466,74 @@ fn doctor_says_whether_each_state_is_readable_and_its_lock_free() {
         )
     );
 }
+
+#[test]
+fn snapshot_from_terraform_writes_what_the_state_declares_with_its_addresses() {
+    let (emulator, state, baselines, ids) = managed();
+    let raw = state.path().join("terraform.tfstate");
+    let snapshot = || {
+        run(
+            &mut nacl_drift(),
+            &[
+                "snapshot",
+                "--baseline-dir",
+                dir_arg(baselines.path()),
+                "--from-terraform",
+                dir_arg(&raw),
+            ],
+        )
+    };
+    let first = snapshot();
+    assert_eq!(first.code, 0, "{first:?}");
+    let written = files_below(baselines.path());
+    let vpc = ids["vpc_id"].as_str().expect("an id");
+    let file = format!("123456789012/us-east-1/{vpc}.yaml");
+    let text = String::from_utf8(written[&file].clone()).expect("UTF-8");
+    let public = ids["public_acl"].as_str().expect("an id");
+    assert!(
+        text.contains(&format!(
+            "- id: {public}  # tf-public · module.vpc.aws_network_acl.public[0]\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("# tf-default · module.vpc.aws_default_network_acl.this[0]"),
+        "{text}"
+    );
+    // A second run changes no byte.
+    let second = snapshot();
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(files_below(baselines.path()), written);
+    // And the baselines say what the live NACLs are: in sync.
+    let diff = run(
+        &mut nacl_drift(),
+        &[
+            "diff",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+        ],
+    );
+    assert_eq!(diff.code, 0, "{diff:?}");
+
+    // A state that cannot be read writes nothing.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let encrypted = repo_root().join("tests/fixtures/terraform/encrypted.tfstate");
+    let refused = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--baseline-dir",
+            dir_arg(empty.path()),
+            "--from-terraform",
+            dir_arg(&encrypted),
+        ],
+    );
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("is an OpenTofu encrypted state"),
+        "{refused:?}"
+    );
+    assert!(files_below(empty.path()).is_empty(), "nothing written");
+}

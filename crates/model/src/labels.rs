@@ -7,11 +7,15 @@
 use std::collections::BTreeMap;
 
 use crate::baseline::Baseline;
-use crate::ids::SubnetId;
+use crate::ids::{NetworkAclId, SubnetId};
 use crate::sanitize;
 
 /// Each subnet's label: its Name, then its CIDRs in parentheses.
 pub type SubnetLabels = BTreeMap<SubnetId, String>;
+
+/// A note after a NACL's Name: where it is declared, when a Terraform
+/// state declares it (`module.vpc.aws_network_acl.public[0]`).
+pub type AclNotes = BTreeMap<NetworkAclId, String>;
 
 /// Where a label starts on its line.
 const MARK: &str = "  # ";
@@ -43,20 +47,34 @@ pub fn labels_in(text: &str) -> SubnetLabels {
         .collect()
 }
 
-/// `yaml`, the serialised `baseline`, with each NACL's Name after its id
-/// and each subnet's label after its id.
-pub(crate) fn with_labels(yaml: &str, baseline: &Baseline, labels: &SubnetLabels) -> String {
-    let names: BTreeMap<&str, &String> = baseline
+/// `yaml`, the serialised `baseline`, with each NACL's Name and note after
+/// its id and each subnet's label after its id.
+pub(crate) fn with_labels(
+    yaml: &str,
+    baseline: &Baseline,
+    labels: &SubnetLabels,
+    notes: &AclNotes,
+) -> String {
+    let names: BTreeMap<&str, String> = baseline
         .network_acls
         .iter()
-        .filter_map(|acl| Some((acl.id.as_str(), acl.tags.get("Name")?)))
+        .filter_map(|acl| {
+            let name = acl.tags.get("Name").map(|name| one_line(name));
+            let note = notes.get(&acl.id).map(|note| one_line(note));
+            let label = match (name, note) {
+                (Some(name), Some(note)) => format!("{name} · {note}"),
+                (Some(label), None) | (None, Some(label)) => label,
+                (None, None) => return None,
+            };
+            Some((acl.id.as_str(), label))
+        })
         .collect();
     let mut out = String::with_capacity(yaml.len() + 64 * labels.len());
     for line in yaml.lines() {
         out.push_str(line);
         let item = line.trim_start().strip_prefix("- ");
         let label = match item.and_then(|item| item.strip_prefix("id: ")) {
-            Some(acl) => names.get(acl).map(|name| one_line(name)),
+            Some(acl) => names.get(acl).cloned(),
             None => item
                 .and_then(|item| SubnetId::parse(item).ok())
                 .and_then(|subnet| labels.get(&subnet).cloned()),

@@ -45,7 +45,7 @@ pub use ids::{
     AccountId, AssociationId, EventBusArn, IdError, InterfaceId, NetworkAclId, PrefixListId,
     Region, RoleArn, RoleName, RouteTableId, SecurityGroupId, SubnetId, TopicArn, VpcId,
 };
-pub use labels::{SubnetLabels, subnet_label};
+pub use labels::{AclNotes, SubnetLabels, subnet_label};
 pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};
 pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
@@ -56,5 +56,5 @@ pub use region_record::{
 };
 pub use store::{
     WriteOutcome, baseline_path, baseline_paths, held_twice, read_baseline, read_baseline_dir,
-    remove_baseline, vpc_ids_with_baselines, write_baseline,
+    remove_baseline, vpc_ids_with_baselines, write_baseline, write_noted_baseline,
 };

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
-use crate::labels::{SubnetLabels, labels_in, with_labels};
+use crate::labels::{AclNotes, SubnetLabels, labels_in, with_labels};
 use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
 use crate::region_record::NO_VPCS_FILE;
 use crate::yaml11::quote_tags;
@@ -45,7 +45,12 @@ impl Baseline {
     /// The file's exact bytes as snapshot writes them: each NACL's Name
     /// and each subnet's label beside its id ([`crate::labels`]).
     pub fn to_labelled_yaml(&self, labels: &SubnetLabels) -> String {
-        with_labels(&self.to_yaml(), self, labels)
+        self.to_noted_yaml(labels, &AclNotes::new())
+    }
+
+    /// The same, with `notes` after the NACLs' Names.
+    pub fn to_noted_yaml(&self, labels: &SubnetLabels, notes: &AclNotes) -> String {
+        with_labels(&self.to_yaml(), self, labels, notes)
     }
 
     /// Parses and validates a baseline; `path` only names it in errors.
@@ -264,6 +269,17 @@ pub fn write_baseline(
     baseline: &Baseline,
     labels: &SubnetLabels,
 ) -> Result<(PathBuf, WriteOutcome), BaselineError> {
+    write_noted_baseline(dir, baseline, labels, &AclNotes::new())
+}
+
+/// The same, with `notes` after the NACLs' Names (their Terraform
+/// addresses).
+pub fn write_noted_baseline(
+    dir: &Path,
+    baseline: &Baseline,
+    labels: &SubnetLabels,
+    notes: &AclNotes,
+) -> Result<(PathBuf, WriteOutcome), BaselineError> {
     let path = path_inside(dir, &baseline.relative_path())?;
     let existing = existing_bytes(&path)?;
     let mut labels_kept = existing
@@ -271,10 +287,10 @@ pub fn write_baseline(
         .map(|bytes| labels_in(&String::from_utf8_lossy(bytes)))
         .unwrap_or_default();
     labels_kept.extend(labels.iter().map(|(id, label)| (id.clone(), label.clone())));
-    let yaml = baseline.to_labelled_yaml(&labels_kept);
+    let yaml = baseline.to_noted_yaml(&labels_kept, notes);
     if let Some(existing) = &existing
         && existing != yaml.as_bytes()
-        && same_but_for_regions(&path, existing, baseline, &labels_kept)
+        && same_but_for_regions(&path, existing, baseline, (&labels_kept, notes))
     {
         return Ok((path, WriteOutcome::Unchanged));
     }
@@ -324,7 +340,7 @@ fn same_but_for_regions(
     path: &Path,
     existing: &[u8],
     baseline: &Baseline,
-    labels: &SubnetLabels,
+    (labels, notes): (&SubnetLabels, &AclNotes),
 ) -> bool {
     let Some(written) = std::str::from_utf8(existing)
         .ok()
@@ -337,7 +353,7 @@ fn same_but_for_regions(
     }
     let mut widened = baseline.clone();
     widened.scope.regions = written.scope.regions;
-    widened.to_labelled_yaml(labels).as_bytes() == existing
+    widened.to_noted_yaml(labels, notes).as_bytes() == existing
 }
 
 /// Writes through a temporary file in the same folder, then a rename. A new

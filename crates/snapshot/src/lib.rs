@@ -15,7 +15,7 @@
 //!   of an exported VPC has but the export lacks stops the snapshot before
 //!   anything is written.
 //!
-//! Depends on: model, reconcile; no AWS SDK: tested on the in-memory EC2.
+//! Depends on: model, reconcile, terraform; no AWS SDK: tested on the in-memory EC2.
 
 #![deny(missing_docs)]
 
@@ -24,9 +24,9 @@ use std::future::Future;
 use std::path::Path;
 
 use nacl_drift_model::{
-    AccountId, BaselineError, NetworkAclId, ObservedAcl, ReadError, Region, RegionRecord, Scope,
-    SubnetLabels, VpcId, WriteOutcome, baseline_path, baselines_for_region, read_baseline,
-    remove_baseline, remove_region_record, vpc_ids_with_baselines, write_baseline,
+    AccountId, AclNotes, BaselineError, NetworkAclId, ObservedAcl, ReadError, Region, RegionRecord,
+    Scope, SubnetLabels, VpcId, WriteOutcome, baseline_path, baselines_for_region, read_baseline,
+    remove_baseline, remove_region_record, vpc_ids_with_baselines, write_noted_baseline,
     write_region_record,
 };
 use nacl_drift_reconcile::{Completeness, LiveSource, ReadScope, SourceError};
@@ -94,6 +94,9 @@ pub struct Capture {
     /// The account-regions whose subnets could not be described, and why:
     /// their files keep the labels they had.
     pub unlabelled: Vec<ReadError>,
+    /// A note after each NACL's Name: its Terraform address, for a capture
+    /// of a state.
+    pub notes: AclNotes,
     /// The account-regions that could not be read.
     pub errors: Vec<ReadError>,
     /// The VPCs asked for; empty for every VPC.
@@ -103,6 +106,43 @@ pub struct Capture {
 }
 
 impl Capture {
+    /// The NACLs a Terraform state declares, each with its address as its
+    /// note: every VPC of the state, read whole (its baselines then say
+    /// what the state says), and no other.
+    pub fn of_state(intent: &nacl_drift_terraform::StateIntent) -> Capture {
+        let mut capture = Capture {
+            completeness: Completeness::AccountRegions,
+            ..Capture::default()
+        };
+        for held in intent.acls.values() {
+            let region = capture.regions.entry(held.region.clone()).or_default();
+            region.accounts.insert(held.account.clone());
+            region.acls.push(ObservedAcl {
+                account: held.account.clone(),
+                vpc_id: held.vpc_id.clone(),
+                acl: held.acl.clone(),
+                association_ids: BTreeMap::new(),
+            });
+            let scope = capture
+                .scopes
+                .entry(held.account.clone())
+                .or_insert_with(|| Scope {
+                    regions: BTreeSet::new(),
+                    vpc_ids: Some(BTreeSet::new()),
+                });
+            scope.regions.insert(held.region.clone());
+            scope
+                .vpc_ids
+                .get_or_insert_default()
+                .insert(held.vpc_id.clone());
+            capture.vpc_filter.insert(held.vpc_id.clone());
+            capture
+                .notes
+                .insert(held.acl.id.clone(), held.address.clone());
+        }
+        capture
+    }
+
     /// The NACLs of exports, as `region`'s, answering for `accounts`, and
     /// with [`Completeness::HeldOnly`] only for the VPCs they hold.
     pub fn of_exports(
@@ -192,6 +232,7 @@ pub async fn capture<S: LiveSource, L: SubnetLabelSource>(
         errors: read.errors,
         vpc_filter,
         completeness: Completeness::AccountRegions,
+        notes: AclNotes::new(),
     })
 }
 
@@ -335,7 +376,8 @@ pub fn write(
                 .get(&(account.clone(), region.clone()))
                 .unwrap_or(&no_labels);
             for baseline in baselines_for_region(&region, scope, acls) {
-                let (path, outcome) = write_baseline(baseline_dir, &baseline, labels)?;
+                let (path, outcome) =
+                    write_noted_baseline(baseline_dir, &baseline, labels, &capture.notes)?;
                 tracing::debug!(path = %path.display(), ?outcome, "baseline");
                 summary.count(outcome);
                 written.insert((baseline.account, baseline.vpc_id));
