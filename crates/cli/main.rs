@@ -17,6 +17,7 @@ mod completions;
 mod diff;
 mod doctor;
 mod exit_status;
+mod export;
 mod guard;
 mod lambda;
 mod lint;
@@ -94,6 +95,9 @@ enum ProjectCommand {
     Validate(validate::Args),
     /// Print the accounts of --accounts or --org as an accounts file.
     Accounts(accounts::ListArgs),
+    /// Print the baselines' NACLs that no Terraform state holds as
+    /// Terraform configuration, with import blocks.
+    Export(export::Args),
     /// Guard the baselines: reconcile every --interval or on each event from
     /// --sqs-queue-url, and restore with --restore.
     Watch(watch::Args),
@@ -189,6 +193,7 @@ async fn run(
         ProjectCommand::Lint(args) => lint::run(args, config, printer),
         ProjectCommand::Validate(args) => validate::run(args, config, printer),
         ProjectCommand::Accounts(args) => accounts::run(args, printer).await,
+        ProjectCommand::Export(args) => export::run(args, config, printer).await,
         ProjectCommand::Watch(args) => watch::run(args, config, printer).await,
         ProjectCommand::Lambda(args) => lambda::run(args, config, printer).await,
     }

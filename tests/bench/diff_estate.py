@@ -23,6 +23,12 @@ from anywhere or from an office, HTTPS, a group's own members, ephemeral
 ports) and a route table a VPC (half of them to an internet gateway), and
 times `diff --assets` with them: the assets behind every effect.
 
+With --terraform, it also writes the estate as a Terraform state (raw
+state v4: an `aws_network_acl`, or `aws_default_network_acl`, per NACL with
+its inline rules, as the AWS provider writes them) and times
+`diff --terraform-state` of the same drift against the YAML diff: it
+prints both and their ratio, and exits 1 past --max-ratio.
+
 Build the binary first: `cargo build --release`.
 """
 
@@ -163,6 +169,41 @@ def assets(export, interfaces, groups, rng):
         "RouteTables": route_tables}
 
 
+def terraform_state(export):
+    """The NACLs of `export` as the AWS provider writes them in a raw state."""
+    def inline(entries, egress):
+        listed = []
+        for e in entries:
+            if e["Egress"] != egress or e["RuleNumber"] >= 32767:
+                continue
+            ports = e.get("PortRange") or {}
+            icmp = e.get("IcmpTypeCode") or {}
+            listed.append({
+                "action": e["RuleAction"], "cidr_block": e.get("CidrBlock", ""),
+                "from_port": ports.get("From", 0), "icmp_code": icmp.get("Code", 0),
+                "icmp_type": icmp.get("Type", 0), "ipv6_cidr_block": e.get("Ipv6CidrBlock", ""),
+                "protocol": e["Protocol"], "rule_no": e["RuleNumber"], "to_port": ports.get("To", 0),
+            })
+        return listed
+    provider = 'provider["registry.terraform.io/hashicorp/aws"]'
+    resources = []
+    for n, acl in enumerate(export["NetworkAcls"]):
+        attributes = {
+            "arn": f"arn:aws:ec2:us-east-1:{acl['OwnerId']}:network-acl/{acl['NetworkAclId']}",
+            "egress": inline(acl["Entries"], True), "id": acl["NetworkAclId"],
+            "ingress": inline(acl["Entries"], False), "owner_id": acl["OwnerId"],
+            "subnet_ids": [a["SubnetId"] for a in acl["Associations"]],
+            "tags": {t["Key"]: t["Value"] for t in acl["Tags"]}, "vpc_id": acl["VpcId"],
+        }
+        kind = "aws_default_network_acl" if acl["IsDefault"] else "aws_network_acl"
+        resources.append({"module": "module.vpc", "mode": "managed", "type": kind,
+                          "name": f"acl_{n}", "provider": provider,
+                          "instances": [{"schema_version": 0, "attributes": attributes}]})
+    return {"version": 4, "terraform_version": "1.5.7", "serial": 1,
+            "lineage": "00000000-0000-0000-0000-000000000000", "outputs": {},
+            "resources": resources}
+
+
 def run_measured(command):
     """Runs command; returns (exit code, wall seconds, peak RSS in MB)."""
     start = time.perf_counter()
@@ -188,6 +229,8 @@ def main():
     parser.add_argument("--binary", default="target/release/nacl-drift")
     parser.add_argument("--max-seconds", type=float, default=1.0)
     parser.add_argument("--max-mb", type=float, default=300)
+    parser.add_argument("--terraform", action="store_true")
+    parser.add_argument("--max-ratio", type=float, default=1.5)
     args = parser.parse_args()
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
@@ -202,6 +245,10 @@ def main():
         _, snapshot_seconds, snapshot_mb = run_measured(
             [args.binary, "snapshot", "--baseline-dir", baselines,
              "--live-file", live, "--region", "us-east-1"])
+        state = os.path.join(work, "terraform.tfstate")
+        if args.terraform:
+            with open(state, "w") as out:
+                json.dump(terraform_state(export), out, indent=2)
         drift(export, args.drift_percent, rng)
         with open(live, "w") as out:
             json.dump(export, out, indent=4)
@@ -221,6 +268,14 @@ def main():
             exposed = sum(len(effect.get("assets", {}).get("exposed", []))
                           for effect in report["effects"])
         runs = [run_measured(command) for _ in range(args.runs)]
+        terraform_runs = []
+        if args.terraform:
+            empty = os.path.join(work, "no-baselines")
+            os.makedirs(empty)
+            terraform_command = [args.binary, "diff", "--baseline-dir", empty,
+                                 "--terraform-state", state, "--live-file", live,
+                                 "--format", "json"]
+            terraform_runs = [run_measured(terraform_command) for _ in range(args.runs)]
         codes = {code for code, _, _ in runs}
         seconds = [elapsed for _, elapsed, _ in runs]
         peak_mb = max(mb for _, _, mb in runs)
@@ -237,6 +292,16 @@ def main():
     print(f"diff --live-file{' --assets' if args.interfaces else ''} ({args.runs} runs, exit {sorted(codes)}): "
           f"median {statistics.median(seconds):.3f} s, worst {max(seconds):.3f} s, "
           f"{peak_mb:.0f} MB peak")
+    if terraform_runs:
+        terraform_seconds = [elapsed for _, elapsed, _ in terraform_runs]
+        ratio = statistics.median(terraform_seconds) / statistics.median(seconds)
+        print(f"diff --terraform-state ({args.runs} runs, exit "
+              f"{sorted({code for code, _, _ in terraform_runs})}): median "
+              f"{statistics.median(terraform_seconds):.3f} s, worst {max(terraform_seconds):.3f} s, "
+              f"{max(mb for _, _, mb in terraform_runs):.0f} MB peak; "
+              f"{ratio:.2f}x the YAML diff")
+        if ratio > args.max_ratio:
+            sys.exit(f"diff --terraform-state is {ratio:.2f}x the YAML diff, past {args.max_ratio}x")
     expected_code = 2 if args.drift_percent else 0
     if codes != {expected_code}:
         sys.exit(f"diff exited {sorted(codes)}, expected {expected_code}")

@@ -537,3 +537,184 @@ fn snapshot_from_terraform_writes_what_the_state_declares_with_its_addresses() {
     );
     assert!(files_below(empty.path()).is_empty(), "nothing written");
 }
+
+#[test]
+fn export_writes_hcl_that_an_independent_parser_reads_back_as_the_baselines() {
+    let (emulator, state, baselines, ids) = managed();
+    // A NACL made in the console, which no state holds.
+    let vpc = ids["vpc_id"].as_str().expect("an id");
+    let console = emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3\n\
+             ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\n\
+             acl = ec2.create_network_acl(VpcId='{vpc}')['NetworkAcl']['NetworkAclId']\n\
+             ec2.create_tags(Resources=[acl], Tags=[{{'Key': 'Name', 'Value': 'console \"made\" ${{x}}'}}])\n\
+             ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Egress=False, Protocol='6', RuleAction='allow', CidrBlock='10.0.0.0/16', PortRange={{'From': 5432, 'To': 5432}})\n\
+             ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=110, Egress=False, Protocol='1', RuleAction='allow', CidrBlock='10.0.0.0/16', IcmpTypeCode={{'Type': -1, 'Code': -1}})\n\
+             ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Egress=True, Protocol='-1', RuleAction='deny', Ipv6CidrBlock='::/0')\n\
+             print(acl)",
+            emulator.endpoint
+        ),
+    ]);
+    let console = String::from_utf8(console.stdout)
+        .expect("UTF-8")
+        .trim()
+        .to_owned();
+    let snapshot = run(
+        &mut nacl_drift(),
+        &[
+            "snapshot",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--region",
+            "us-east-1",
+            "--vpc-id",
+            vpc,
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+        ],
+    );
+    assert_eq!(snapshot.code, 0, "{snapshot:?}");
+    // The state's NACLs leave the baselines: the state holds them.
+    let file = baselines
+        .path()
+        .join(format!("123456789012/us-east-1/{vpc}.yaml"));
+    let yaml = std::fs::read_to_string(&file).expect("the baseline");
+    let mut baseline = nacl_drift_model::Baseline::from_yaml(&file, &yaml).expect("valid");
+    baseline.network_acls.retain(|acl| acl.id == console);
+    std::fs::write(&file, baseline.to_yaml()).expect("rewrite the baseline");
+
+    let result = run(
+        &mut nacl_drift(),
+        &[
+            "export",
+            "--format",
+            "terraform",
+            "--endpoint-url",
+            &emulator.endpoint,
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+            "--terraform-state",
+            dir_arg(&state.path().join("terraform.tfstate")),
+        ],
+    );
+    assert_eq!(result.code, 0, "{result:?}");
+    let hcl = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(hcl.path(), &result.stdout).expect("write the HCL");
+    // python-hcl2 keeps each literal as written: its strings unquoted and
+    // unescaped here, as Terraform reads them.
+    let parsed = std::process::Command::new(crate::support::tool("python"))
+        .args([
+            "-c",
+            "import hcl2, json, sys\n\
+             def text(v):\n    \
+                 if isinstance(v, str) and len(v) > 1 and v[0] == v[-1] == '\"':\n        \
+                     return json.loads(v).replace('$${', '${').replace('%%{', '%{')\n    \
+                 return v\n\
+             def walk(x):\n    \
+                 if isinstance(x, dict):\n        \
+                     return {text(k): walk(v) for k, v in x.items() if k != '__is_block__'}\n    \
+                 if isinstance(x, list):\n        \
+                     return [walk(i) for i in x]\n    \
+                 return text(x)\n\
+             print(json.dumps(walk(hcl2.load(open(sys.argv[1])))))",
+            dir_arg(hcl.path()),
+        ])
+        .output()
+        .expect("run python-hcl2");
+    assert!(
+        parsed.status.success(),
+        "python-hcl2 refuses the HCL: {}\n{}",
+        String::from_utf8_lossy(&parsed.stderr),
+        result.stdout
+    );
+    let parsed: Value = serde_json::from_slice(&parsed.stdout).expect("JSON");
+    let of_type = |kind: &str| -> Vec<Value> {
+        parsed["resource"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter_map(|resource| resource.get(kind))
+            .flat_map(|named| named.as_object().expect("named").values().cloned())
+            .collect()
+    };
+    let name = console.replace('-', "_");
+    assert_eq!(
+        of_type("aws_network_acl").len(),
+        1,
+        "the console's NACL alone"
+    );
+    let acl = &of_type("aws_network_acl")[0];
+    assert_eq!(acl["vpc_id"], vpc);
+    assert_eq!(
+        acl["tags"]["Name"], "console \"made\" ${x}",
+        "text, not a template"
+    );
+    // Every rule, read back, is the baseline's entry.
+    let mut rules: Vec<String> = of_type("aws_network_acl_rule")
+        .iter()
+        .map(|rule| {
+            let field = |name: &str| match &rule[name] {
+                Value::String(text) => text.clone(),
+                Value::Null => "-".to_owned(),
+                other => other.to_string(),
+            };
+            let cidr = if rule["cidr_block"].is_null() {
+                field("ipv6_cidr_block")
+            } else {
+                field("cidr_block")
+            };
+            format!(
+                "{} egress={} {} {} protocol {} ports {}-{} icmp {}/{} {cidr}",
+                field("network_acl_id"),
+                field("egress"),
+                field("rule_number"),
+                field("rule_action"),
+                field("protocol"),
+                field("from_port"),
+                field("to_port"),
+                field("icmp_type"),
+                field("icmp_code"),
+            )
+        })
+        .collect();
+    rules.sort();
+    let reference = format!("${{aws_network_acl.{name}.id}}");
+    assert_eq!(
+        rules,
+        [
+            format!(
+                "{reference} egress=false 100 allow protocol 6 ports 5432-5432 icmp -/- 10.0.0.0/16"
+            ),
+            format!(
+                "{reference} egress=false 110 allow protocol 1 ports 0-0 icmp -1/-1 10.0.0.0/16"
+            ),
+            format!("{reference} egress=true 100 deny protocol -1 ports 0-0 icmp -/- ::/0"),
+        ]
+    );
+    // One import a resource, with the ids the provider expects.
+    let imports: Vec<String> = parsed["import"]
+        .as_array()
+        .expect("imports")
+        .iter()
+        .map(|import| {
+            format!(
+                "{} {}",
+                import["to"].as_str().unwrap_or_default(),
+                import["id"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        imports.contains(&format!("${{aws_network_acl.{name}}} {console}")),
+        "{imports:?}"
+    );
+    assert!(
+        imports.contains(&format!(
+            "${{aws_network_acl_rule.{name}_ingress_110}} {console}:110:1:false"
+        )),
+        "{imports:?}"
+    );
+    assert_eq!(imports.len(), 4, "{imports:?}");
+}

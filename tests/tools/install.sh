@@ -2,7 +2,7 @@
 # Installs the validators the tests run (tests/tools/requirements.txt from
 # PyPI, tests/tools/package.json from npm), once, and prints the folder of
 # their commands: actionlint, cfn-lint, check-jsonschema, zizmor,
-# sarif-multitool.
+# sarif-multitool, and python (the venv's, with python-hcl2).
 #
 # They live in target/tools unless NACL_DRIFT_TOOLS says otherwise.
 # Concurrent callers (parallel tests) wait on a lock, and tools whose pins
@@ -34,6 +34,9 @@ if [ "$pins" != "$(cat "$tools/installed-pins" 2>/dev/null)" ]; then
   chmod u+x "$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
   ln -s ../venv/bin/actionlint ../venv/bin/cfn-lint ../venv/bin/check-jsonschema ../venv/bin/zizmor \
     ../node_modules/.bin/sarif-multitool "$tools/bin/"
+  # Not a link: a venv's python finds its packages by the path it runs as.
+  printf '#!/bin/sh\nexec "%s/venv/bin/python" "$@"\n' "$tools" > "$tools/bin/python"
+  chmod +x "$tools/bin/python"
   echo "$pins" > "$tools/installed-pins"
 fi
 echo "$tools/bin"

@@ -157,6 +157,11 @@ impl Addresses {
         }
     }
 
+    /// Whether a state holds the NACL `id`.
+    pub fn holds(&self, id: &NetworkAclId) -> bool {
+        self.acls.contains_key(id)
+    }
+
     /// The address that declares the intent of `change`: its entry's rule
     /// resource, else its ACL; `None` when no state holds its NACL.
     pub fn of(&self, change: &Change) -> Option<&str> {

@@ -16,6 +16,8 @@
 //!   means all, ICMP fields null, 0 or -1, empty CIDRs, float rule
 //!   numbers; count and for_each keys, modules; data sources and deposed
 //!   objects skipped, tainted ones kept.
+//! - [`hcl_of`]: NACLs as Terraform configuration with `import {}` blocks
+//!   (`export --format terraform`, `hcl.rs`).
 //! - [`local_lock`]: whether a `terraform apply` (or any run) holds a local
 //!   state's lock, and who (`lock.rs`).
 //!
@@ -24,6 +26,7 @@
 #![deny(missing_docs)]
 
 mod form;
+mod hcl;
 mod lock;
 mod normalise;
 
@@ -35,6 +38,7 @@ use nacl_drift_model::{
 };
 
 pub use form::Form;
+pub use hcl::hcl_of;
 pub use lock::{StateLock, local_lock};
 
 /// Why a state gives no intent.

@@ -1,0 +1,95 @@
+//! `nacl-drift export --format terraform`: the baselines' NACLs that no
+//! given Terraform state holds, as Terraform configuration with `import {}`
+//! blocks, to bring console-made NACLs under Terraform. The association
+//! ids of the imports are read live (EC2, or `--live-file` exports).
+
+use std::collections::BTreeSet;
+
+use anyhow::Result;
+use nacl_drift_config::Config;
+use nacl_drift_model::{Baseline, VpcId};
+use nacl_drift_printer::Printer;
+use nacl_drift_printer::accounts::print_read_errors;
+use nacl_drift_reconcile::Events;
+use nacl_drift_terraform::hcl_of;
+
+use crate::aws::TargetArgs;
+use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::comparison::Live;
+use crate::exit_status::ExitStatus;
+use crate::live::LiveFileArgs;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    intent: IntentArgs,
+
+    #[command(flatten)]
+    regions: RegionFilter,
+
+    /// Only this VPC's NACLs; repeat for several [default: every VPC of the
+    /// baselines].
+    #[arg(long = "vpc-id", value_name = "VPC")]
+    vpc_ids: Vec<VpcId>,
+
+    /// What to write: terraform (aws_network_acl, aws_network_acl_rule and
+    /// aws_network_acl_association resources, with Terraform 1.5 import
+    /// blocks).
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+
+    #[command(flatten)]
+    live: LiveFileArgs,
+
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+/// The formats of `export`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ExportFormat {
+    /// HCL, in terraform-aws-modules/vpc's style.
+    Terraform,
+}
+
+pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let ExportFormat::Terraform = args.format;
+    let intent = args.intent.resolve(config);
+    let (live_files, target) = (args.live.resolve(), args.target.resolve(config));
+    let live = Live::choose(&live_files, &target).await?;
+    let (comparison, _) = live
+        .compare(
+            &intent,
+            &args.regions.regions,
+            config,
+            false,
+            Events::NotAsked,
+        )
+        .await?;
+    let vpcs: BTreeSet<&VpcId> = args.vpc_ids.iter().collect();
+    let unheld: Vec<Baseline> = comparison
+        .files
+        .iter()
+        .map(|(_, baseline)| baseline)
+        .filter(|baseline| vpcs.is_empty() || vpcs.contains(&baseline.vpc_id))
+        .filter_map(|baseline| {
+            let mut unheld = baseline.clone();
+            unheld
+                .network_acls
+                .retain(|acl| !comparison.addresses.holds(&acl.id));
+            (!unheld.network_acls.is_empty()).then_some(unheld)
+        })
+        .collect();
+    let associations = comparison
+        .association_subnets()
+        .into_iter()
+        .map(|(association, subnet)| (subnet, association))
+        .collect();
+    printer.text(&hcl_of(&unheld, &associations));
+    if comparison.errors.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    // Their associations' import blocks are missing.
+    print_read_errors(printer, &comparison.errors);
+    Ok(ExitStatus::Failure)
+}
