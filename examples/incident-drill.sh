@@ -21,7 +21,11 @@
 #    and diffs again, which is clean: exit 0;
 # 8. leaves the guard on: `watch --restore` on the queue an EventBridge rule
 #    on CloudTrail's NACL calls feeds, deletes the SSH deny once more, and
-#    shows the guard put it back within seconds and say who deleted it.
+#    shows the guard put it back within seconds and say who deleted it;
+# 9. takes a Terraform state as the intent (a VPC terraform-aws-modules/vpc
+#    made in us-west-2): a rule added in the console is drift, named by the
+#    Terraform address that declares its NACL; apply restores nothing while
+#    a terraform run holds the state's lock, then removes the rule.
 #
 # The baselines go to a temporary folder, removed at the end, unless
 # --keep DIR names a folder to keep them in.
@@ -159,5 +163,35 @@ if ! tail -n 1 "$work/guard.log" | grep -q "verified in sync"; then
   echo "drill failed: the guard did not restore the SSH deny" >&2
   exit 1
 fi
+
+step "Terraform as the intent: a VPC terraform-aws-modules/vpc made in us-west-2, and its state"
+"$venv/bin/python" "$root/tests/emulator/terraform.py" --endpoint-url "$endpoint" --region us-west-2 \
+  seed "$work" >"$work/terraform.json"
+tf_acl=$("$venv/bin/python" -c "import json; print(json.load(open('$work/terraform.json'))['public_acl'])")
+state="$work/terraform.tfstate"
+"$nacl_drift" diff --baseline-dir "$baselines" --terraform-state "$state"
+
+step "Someone adds ingress 104 (tcp 8443 from anywhere) to $tf_acl in the console; a refresh copies it into the state"
+"$venv/bin/python" -c "import boto3; boto3.client('ec2', region_name='us-west-2', endpoint_url='$endpoint').create_network_acl_entry(NetworkAclId='$tf_acl', RuleNumber=104, Egress=False, Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={'From': 8443, 'To': 8443})"
+"$venv/bin/python" "$root/tests/emulator/terraform.py" --endpoint-url "$endpoint" --region us-west-2 refresh "$work"
+status=0
+"$nacl_drift" diff --baseline-dir "$baselines" --terraform-state "$state" || status=$?
+[[ $status -eq 2 ]] || { echo "drill failed: diff exited $status, not 2" >&2; exit 1; }
+
+step "While a terraform run holds the state's lock, apply restores nothing (exit 1)"
+printf '%s' '{"ID":"0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9","Operation":"OperationTypeApply","Info":"","Who":"alice@build-7","Version":"1.5.7","Created":"2026-12-07T10:11:12Z","Path":"terraform.tfstate"}' \
+  >"$work/.terraform.tfstate.lock.info"
+"$venv/bin/python" -c "import fcntl, sys, time; f = open(sys.argv[1], 'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)" \
+  "$state" >"$work/lock.out" &
+lock_pid=$!
+for _ in $(seq 1 50); do grep -q locked "$work/lock.out" && break; sleep 0.1; done
+status=0
+"$nacl_drift" apply --baseline-dir "$baselines" --terraform-state "$state" --yes || status=$?
+kill "$lock_pid"; wait "$lock_pid" 2>/dev/null || true
+[[ $status -eq 1 ]] || { echo "drill failed: apply under the lock exited $status, not 1" >&2; exit 1; }
+
+step "The run is done: apply removes the rule Terraform never declared, and diff is clean"
+"$nacl_drift" apply --baseline-dir "$baselines" --terraform-state "$state" --yes
+"$nacl_drift" diff --baseline-dir "$baselines" --terraform-state "$state"
 
 step "Drill complete"

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """A VPC that Terraform manages, on the emulator, and its state.
 
-    terraform.py --endpoint-url URL seed DIR
-    terraform.py --endpoint-url URL refresh DIR
+    terraform.py --endpoint-url URL [--region R] seed DIR
+    terraform.py --endpoint-url URL [--region R] refresh DIR
 
-`seed` makes, in us-east-1, what terraform-aws-modules/vpc makes of a VPC
+`seed` makes, in R (us-east-1 unless told), what terraform-aws-modules/vpc makes of a VPC
 with public subnets: a VPC, two public subnets, the public NACL over both
 (ingress 100 tcp 443 from anywhere, ingress 110 tcp 22 from 10.0.0.0/16,
 egress 100 everything), and the default NACL as AWS makes it. It writes
@@ -35,7 +35,6 @@ import os
 
 import boto3
 
-REGION = "us-east-1"
 PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]'
 # The module's rules: (resource name, index, rule, egress, protocol, action, cidr, from, to).
 RULES = [
@@ -45,12 +44,12 @@ RULES = [
 ]
 
 
-def client(endpoint):
-    return boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
+def client(endpoint, region):
+    return boto3.client("ec2", region_name=region, endpoint_url=endpoint)
 
 
-def arn(account, acl):
-    return f"arn:aws:ec2:{REGION}:{account}:network-acl/{acl}"
+def arn(region, account, acl):
+    return f"arn:aws:ec2:{region}:{account}:network-acl/{acl}"
 
 
 def inline(entries, egress):
@@ -75,9 +74,9 @@ def inline(entries, egress):
     return sorted(listed, key=lambda e: e["rule_no"])
 
 
-def acl_attributes(acl, account, default):
+def acl_attributes(acl, region, account, default):
     attributes = {
-        "arn": arn(account, acl["NetworkAclId"]),
+        "arn": arn(region, account, acl["NetworkAclId"]),
         "egress": inline(acl["Entries"], True),
         "id": acl["NetworkAclId"],
         "ingress": inline(acl["Entries"], False),
@@ -107,8 +106,9 @@ def write_forms(ec2, out, ids):
     acls = {acl["NetworkAclId"]: acl for acl in ec2.describe_network_acls(
         NetworkAclIds=[ids["public_acl"], ids["default_acl"]])["NetworkAcls"]}
     account = acls[ids["public_acl"]]["OwnerId"]
-    public = acl_attributes(acls[ids["public_acl"]], account, default=False)
-    default = acl_attributes(acls[ids["default_acl"]], account, default=True)
+    region = ec2.meta.region_name
+    public = acl_attributes(acls[ids["public_acl"]], region, account, default=False)
+    default = acl_attributes(acls[ids["default_acl"]], region, account, default=True)
     rules = {}
     for rule in RULES:
         rules.setdefault(rule[0], []).append((rule[1], rule_attributes(ids["public_acl"], rule)))
@@ -183,10 +183,11 @@ def seed(ec2, out):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--region", default="us-east-1")
     parser.add_argument("command", choices=["seed", "refresh"])
     parser.add_argument("dir")
     args = parser.parse_args()
-    ec2 = client(args.endpoint_url)
+    ec2 = client(args.endpoint_url, args.region)
     if args.command == "seed":
         seed(ec2, args.dir)
     else:
