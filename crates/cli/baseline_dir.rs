@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use nacl_drift_config::Config;
 use nacl_drift_model::Region;
-use nacl_drift_reconcile::{BaselineFolder, WithTerraform};
+use nacl_drift_reconcile::{BaselineFolder, StatesRead, WithTerraform};
 
 /// The folder of baseline files: `<account>/<region>/<vpc-id>.yaml` below it.
 #[derive(clap::Args, Debug)]
@@ -87,6 +87,7 @@ impl IntentArgs {
         WithTerraform {
             folder: BaselineFolder(self.baselines.resolve_or(config, default)),
             states,
+            read: StatesRead::default(),
         }
     }
 }

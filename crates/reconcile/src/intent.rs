@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use nacl_drift_diff::Change;
 use nacl_drift_model::{
@@ -34,7 +36,7 @@ pub trait IntentSource: Send + Sync {
 
 /// The YAML baselines under a folder, as `snapshot` writes them and people
 /// review them: the first source of intent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BaselineFolder(pub PathBuf);
 
 impl IntentSource for BaselineFolder {
@@ -50,13 +52,58 @@ impl IntentSource for BaselineFolder {
 /// The YAML baselines under a folder and the NACLs of Terraform or OpenTofu
 /// states: a NACL a state holds is judged against that state, every other
 /// against the baselines. A NACL held by both is refused, naming both.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct WithTerraform {
     /// The baselines (the folder may hold none, or not be there).
     pub folder: BaselineFolder,
     /// The states, each a local file: raw state, `terraform show -json`,
     /// or plan JSON.
     pub states: Vec<PathBuf>,
+    /// Each state as last read: the guard reads the intent at every
+    /// reconcile, and a state is parsed again only when it changed.
+    pub read: StatesRead,
+}
+
+/// The states read so far, each with the modification time and length it
+/// had then.
+#[derive(Clone, Debug, Default)]
+pub struct StatesRead(Arc<Mutex<BTreeMap<PathBuf, StateRead>>>);
+
+/// A state as read: its modification time and length then, and its NACLs.
+type StateRead = (SystemTime, u64, Arc<StateIntent>);
+
+impl StatesRead {
+    /// The NACLs of the state at `path`: as read before while its
+    /// modification time and length are the same, else read afresh.
+    fn intent(
+        &self,
+        path: &Path,
+        region: Option<&Region>,
+    ) -> Result<Arc<StateIntent>, ReconcileError> {
+        let stamp = std::fs::metadata(path)
+            .ok()
+            .and_then(|meta| Some((meta.modified().ok()?, meta.len())));
+        let mut read = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some((modified, len)), Some((seen, seen_len, intent))) = (stamp, read.get(path))
+            && modified == *seen
+            && len == *seen_len
+        {
+            return Ok(Arc::clone(intent));
+        }
+        let intent = Arc::new(read_state(path, region)?);
+        match stamp {
+            Some((modified, len)) => {
+                read.insert(path.to_owned(), (modified, len, Arc::clone(&intent)));
+            }
+            None => {
+                read.remove(path);
+            }
+        }
+        Ok(intent)
+    }
 }
 
 impl IntentSource for WithTerraform {
@@ -96,7 +143,7 @@ impl IntentSource for WithTerraform {
         let mut from_states: Vec<(PathBuf, Baseline)> = Vec::new();
         let mut addresses = Addresses::default();
         for path in &self.states {
-            let intent = read_state(path, region)?;
+            let intent = self.read.intent(path, region)?;
             if let Some((id, baseline)) = intent
                 .acls
                 .keys()
@@ -172,5 +219,45 @@ impl Addresses {
             .and_then(|key| self.entries.get(&(id.clone(), key)))
             .or_else(|| self.acls.get(id))
             .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+
+    use super::{BaselineFolder, IntentSource, WithTerraform};
+
+    const STATE: &str = include_str!("../../../tests/fixtures/terraform/module-style.tfstate");
+
+    #[test]
+    fn a_state_is_parsed_again_only_once_it_changed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("terraform.tfstate");
+        std::fs::write(&path, STATE).expect("write the state");
+        let intent = WithTerraform {
+            folder: BaselineFolder(dir.path().join("no-baselines")),
+            states: vec![path.clone()],
+            ..WithTerraform::default()
+        };
+        let first = intent.intent(&[]).expect("the state's intent");
+        assert_eq!(first.vpcs().len(), 1);
+
+        // The same length and time, other bytes: what was read stands.
+        let modified = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        std::fs::write(&path, " ".repeat(STATE.len())).expect("overwrite");
+        File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|file| file.set_modified(modified))
+            .expect("set the time back");
+        assert_eq!(intent.intent(&[]).expect("as read").vpcs(), first.vpcs());
+
+        // Changed: read again.
+        std::fs::write(&path, "").expect("truncate");
+        let error = intent.intent(&[]).expect_err("an empty state").to_string();
+        assert!(error.contains("is not a Terraform state"), "{error}");
     }
 }

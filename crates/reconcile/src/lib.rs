@@ -43,7 +43,7 @@ pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
 pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
-pub use intent::{Addresses, BaselineFolder, IntentSource, WithTerraform};
+pub use intent::{Addresses, BaselineFolder, IntentSource, StatesRead, WithTerraform};
 pub use json::{Json, changes as changes_json};
 pub use nacl_drift_terraform::StateLock;
 pub use recreated::with_recreated_ids;
