@@ -1,11 +1,10 @@
 //! `--attribute`: who made each change, from CloudTrail, for diff and apply.
 
 use std::path::PathBuf;
-use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use anyhow::{Result, bail};
-use nacl_drift_attribution::{EventSource, LogFolder};
+use nacl_drift_attribution::{EventSource, LogFolder, Since};
 use nacl_drift_aws::CloudTrailLookup;
 use nacl_drift_diff::Attributed;
 use nacl_drift_reconcile::{Assessing, Events};
@@ -35,38 +34,6 @@ pub struct AttributionArgs {
     /// of failing.
     #[arg(long)]
     ignore_bad_logs: bool,
-}
-
-/// A point in time, in seconds since the epoch, and how it was given.
-#[derive(Clone, Debug)]
-pub struct Since {
-    at: i64,
-    text: String,
-}
-
-impl FromStr for Since {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let now = SystemTime::now();
-        let when = match humantime::parse_duration(text) {
-            Ok(ago) => now.checked_sub(ago).unwrap_or(UNIX_EPOCH),
-            Err(_) => humantime::parse_rfc3339(text).map_err(|_| {
-                format!(
-                    "`{}` is neither a duration (90d, 12h, 30m) nor a time \
-                     (2026-11-01T00:00:00Z)",
-                    nacl_drift_model::sanitize::cut(text)
-                )
-            })?,
-        };
-        let secs = when.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        });
-        Ok(Since {
-            at: secs,
-            text: text.to_owned(),
-        })
-    }
 }
 
 impl AttributionArgs {
@@ -134,7 +101,7 @@ impl Attribution {
         match &source.0 {
             Some(source) => Events::Source {
                 source: source.as_ref(),
-                since: self.since.at,
+                since: self.since.at(),
             },
             None => Events::NotAsked,
         }
@@ -164,7 +131,7 @@ impl Attribution {
                 "{before_the_window} unattributed {} {} an event older than --since {}: widen --since to see who made them",
                 changes(before_the_window),
                 if before_the_window == 1 { "matches" } else { "match" },
-                self.since.text
+                self.since.text()
             ));
             return;
         }
@@ -176,13 +143,13 @@ impl Attribution {
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since_epoch| since_epoch.as_secs() as i64);
-        let window_days = (now - self.since.at) / 86_400;
+        let window_days = (now - self.since.at()) / 86_400;
         let looked_up = matches!(self.source, Some(EventsFrom::LookupEvents));
         if unattributed > 0 && looked_up && window_days < 89 {
             printer.note(&format!(
                 "{unattributed} {} unattributed within --since {}: LookupEvents keeps 90 days, so --since 90d looks further back",
                 changes(unattributed),
-                self.since.text
+                self.since.text()
             ));
         }
     }

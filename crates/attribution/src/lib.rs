@@ -25,6 +25,7 @@ mod logs;
 mod matching;
 mod pattern;
 mod record;
+mod since;
 mod source;
 
 pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
@@ -32,4 +33,5 @@ pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_di
 pub use matching::{attribute, attribute_made_by, event_names};
 pub use pattern::{PatternGap, pattern_gaps};
 pub use record::{BadEvent, NaclEvent, Record, RecordError, events_from_lookup};
+pub use since::Since;
 pub use source::{EventSource, EventsError, Finding, FoundEvents, LogFolder};
