@@ -24,22 +24,28 @@ fn managed() -> (Emulator, tempfile::TempDir, tempfile::TempDir, Value) {
     (emulator, state, tempfile::tempdir().expect("temp dir"), ids)
 }
 
+/// nacl-drift's `args`, then the emulator, `baselines` and the state.
+fn with_state(
+    emulator: &Emulator,
+    baselines: &Path,
+    state: &Path,
+    args: &[&str],
+) -> crate::support::Run {
+    let mut all = args.to_vec();
+    all.extend([
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--baseline-dir",
+        dir_arg(baselines),
+        "--terraform-state",
+        dir_arg(state),
+    ]);
+    run(&mut nacl_drift(), &all)
+}
+
 /// `diff --format json` of `state` against the emulator, with `baselines`.
 fn diff(emulator: &Emulator, baselines: &Path, state: &Path) -> crate::support::Run {
-    run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--format",
-            "json",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--baseline-dir",
-            dir_arg(baselines),
-            "--terraform-state",
-            dir_arg(state),
-        ],
-    )
+    with_state(emulator, baselines, state, &["diff", "--format", "json"])
 }
 
 fn json(result: &crate::support::Run) -> Value {
@@ -134,18 +140,7 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
         deleted["terraform_address"],
         "module.vpc.aws_network_acl_rule.public_inbound[1]"
     );
-    let table = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--terraform-state",
-            dir_arg(&raw),
-        ],
-    );
+    let table = with_state(&emulator, baselines.path(), &raw, &["diff"]);
     assert_eq!(table.code, 2, "{table:?}");
     assert!(
         table
@@ -271,19 +266,11 @@ fn apply_never_recreates_a_nacl_that_terraform_declares() {
             ids["default_acl"].as_str().expect("an id"),
         ),
     ]);
-    let result = run(
-        &mut nacl_drift(),
-        &[
-            "apply",
-            "--yes",
-            "--recreate-missing",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--terraform-state",
-            dir_arg(&state.path().join("terraform.tfstate")),
-        ],
+    let result = with_state(
+        &emulator,
+        baselines.path(),
+        &state.path().join("terraform.tfstate"),
+        &["apply", "--yes", "--recreate-missing"],
     );
     assert_eq!(result.code, 1, "{result:?}");
     assert_eq!(
@@ -362,21 +349,7 @@ fn apply_restores_nothing_while_terraform_holds_the_state_lock() {
             emulator.endpoint
         ),
     ]);
-    let apply = || {
-        run(
-            &mut nacl_drift(),
-            &[
-                "apply",
-                "--yes",
-                "--endpoint-url",
-                &emulator.endpoint,
-                "--baseline-dir",
-                dir_arg(baselines.path()),
-                "--terraform-state",
-                dir_arg(&raw),
-            ],
-        )
-    };
+    let apply = || with_state(&emulator, baselines.path(), &raw, &["apply", "--yes"]);
     let entries = || {
         let output = emulator.python(&[
             "-c",
@@ -585,19 +558,11 @@ fn export_writes_hcl_that_an_independent_parser_reads_back_as_the_baselines() {
     baseline.network_acls.retain(|acl| acl.id == console);
     std::fs::write(&file, baseline.to_yaml()).expect("rewrite the baseline");
 
-    let result = run(
-        &mut nacl_drift(),
-        &[
-            "export",
-            "--format",
-            "terraform",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-            "--terraform-state",
-            dir_arg(&state.path().join("terraform.tfstate")),
-        ],
+    let result = with_state(
+        &emulator,
+        baselines.path(),
+        &state.path().join("terraform.tfstate"),
+        &["export", "--format", "terraform"],
     );
     assert_eq!(result.code, 0, "{result:?}");
     let hcl = tempfile::NamedTempFile::new().expect("temp file");

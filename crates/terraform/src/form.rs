@@ -97,17 +97,17 @@ pub(crate) fn resources(label: &str, bytes: &[u8]) -> Result<Vec<Resource>, Terr
     Ok(found)
 }
 
+/// A string field of `object`; empty when absent.
+fn text_of<'a>(object: &'a Value, key: &str) -> &'a str {
+    object.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
 /// The resources of a raw v4 state: each resource's instances, addressed
 /// by module, type, name and index key.
 fn raw_v4(document: &Map<String, Value>, found: &mut Vec<Resource>) {
     let resources = document.get("resources").and_then(Value::as_array);
     for resource in resources.into_iter().flatten() {
-        let text = |key: &str| {
-            resource
-                .get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
+        let text = |key: &str| text_of(resource, key);
         if text("mode") != "managed" {
             continue;
         }
@@ -143,12 +143,7 @@ fn raw_v4(document: &Map<String, Value>, found: &mut Vec<Resource>) {
 fn module_tree(module: &Value, found: &mut Vec<Resource>) {
     let resources = module.get("resources").and_then(Value::as_array);
     for resource in resources.into_iter().flatten() {
-        let text = |key: &str| {
-            resource
-                .get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
+        let text = |key: &str| text_of(resource, key);
         if text("mode") != "managed" || resource.get("deposed_key").is_some() {
             continue;
         }
