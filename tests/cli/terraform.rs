@@ -56,10 +56,14 @@ fn json(result: &crate::support::Run) -> Value {
 fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
     let (emulator, state, baselines, ids) = managed();
     let raw = state.path().join("terraform.tfstate");
-    let result = diff(&emulator, baselines.path(), &raw);
+    let result = with_state(&emulator, baselines.path(), &raw, &["diff"]);
     assert_eq!(
         result.code, 0,
         "in sync with what the state declares: {result:?}"
+    );
+    assert_eq!(
+        result.stdout,
+        "In sync: 2 NACLs in 1 Terraform state match the live state.\n"
     );
 
     // Someone adds ingress 104 in the console, and a refresh writes it into

@@ -424,13 +424,28 @@ fn in_sync_line(comparison: &Comparison) -> String {
         .iter()
         .filter_map(|s| s.path.as_deref())
         .collect();
-    let compared: Vec<&Baseline> = comparison
+    let compared: Vec<&(std::path::PathBuf, Baseline)> = comparison
         .files
         .iter()
         .filter(|(path, _)| !skipped.contains(path.as_path()))
-        .map(|(_, baseline)| baseline)
         .collect();
-    let acls: usize = compared.iter().map(|b| b.network_acls.len()).sum();
+    let acls: usize = compared.iter().map(|(_, b)| b.network_acls.len()).sum();
+    // A Terraform state gives a baseline a VPC, each under the state's path.
+    let (from_states, files): (Vec<_>, Vec<_>) = compared.into_iter().partition(|(_, baseline)| {
+        baseline
+            .network_acls
+            .iter()
+            .any(|acl| comparison.addresses.holds(&acl.id))
+    });
+    let states: BTreeSet<&std::path::Path> =
+        from_states.iter().map(|(path, _)| path.as_path()).collect();
+    let mut sources = Vec::new();
+    if !files.is_empty() || states.is_empty() {
+        sources.push(counted(files.len(), "baseline file", "baseline files"));
+    }
+    if !states.is_empty() {
+        sources.push(counted(states.len(), "Terraform state", "Terraform states"));
+    }
     let empty = comparison.empty_regions.len();
     let empty = if empty > 0 {
         format!(
@@ -444,7 +459,7 @@ fn in_sync_line(comparison: &Comparison) -> String {
     format!(
         "In sync: {} in {} {} the live state{empty}.",
         counted(acls, "NACL", "NACLs"),
-        counted(compared.len(), "baseline file", "baseline files"),
+        sources.join(" and "),
         if acls == 1 { "matches" } else { "match" },
     )
 }
