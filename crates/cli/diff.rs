@@ -131,6 +131,9 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             attribution.events(&events),
         )
         .await?;
+    for note in &comparison.intent_notes {
+        printer.note(note);
+    }
     attribution.explain(&comparison, &assessing, printer);
     render::warn_unread_assets(printer, &comparison);
     let exposure = settings

@@ -121,6 +121,16 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
         assert_eq!(result.code, 2, "{form}: {result:?}");
         assert_eq!(json(&result), report, "{form}");
     }
+    // The plan's own refresh saw it too, and says so.
+    let plan = state.path().join("plan.json");
+    let result = diff(&emulator, baselines.path(), &plan);
+    assert_eq!(
+        result.stderr,
+        format!(
+            "note: {}: the plan's refresh found module.vpc.aws_network_acl.public[0] (update) changed outside Terraform; judged against its planned values\n",
+            plan.display()
+        )
+    );
 
     // A rule that Terraform declares, deleted out of band: named by the
     // rule resource's address, in the JSON and the table.

@@ -145,6 +145,18 @@ def write_forms(ec2, out, ids):
     plan = {"format_version": "1.2", "terraform_version": "1.5.7",
             "planned_values": copy.deepcopy(show["values"]), "resource_changes": [],
             "prior_state": show, "configuration": {"root_module": {}}}
+    # A refresh that finds entries no rule resource declares shows the ACL
+    # as changed outside Terraform.
+    declared = {(r[3], r[2]) for r in RULES}
+    live = {(e["Egress"], e["RuleNumber"]) for e in acls[ids["public_acl"]]["Entries"]
+            if e["RuleNumber"] < 32767}
+    if live - declared:
+        plan["resource_drift"] = [{
+            "address": "module.vpc.aws_network_acl.public[0]", "module_address": "module.vpc",
+            "mode": "managed", "type": "aws_network_acl", "name": "public", "index": 0,
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": ["update"], "before": None, "after": public,
+                       "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}}}]
     for name, form in [("terraform.tfstate", raw), ("show.json", show), ("plan.json", plan)]:
         with open(os.path.join(out, name), "w") as file:
             json.dump(form, file, indent=2)

@@ -133,6 +133,9 @@ pub struct Baselines {
     region: Region,
     /// Where each NACL and entry of a Terraform state is declared.
     pub(crate) addresses: Addresses,
+    /// What reading the intent says besides (a plan's changes found outside
+    /// Terraform).
+    pub(crate) notes: Vec<String>,
 }
 
 impl Baselines {
@@ -166,6 +169,7 @@ impl Baselines {
             files,
             empty_regions,
             addresses: Addresses::default(),
+            notes: Vec::new(),
         })
     }
 
@@ -181,6 +185,7 @@ impl Baselines {
             files,
             mut empty_regions,
             addresses,
+            notes,
             ..
         } = self;
         let known: BTreeSet<Region> = files
@@ -220,6 +225,7 @@ impl Baselines {
             files,
             empty_regions,
             addresses,
+            notes,
         })
     }
 
@@ -291,6 +297,7 @@ impl Baselines {
             files,
             empty_regions: Vec::new(),
             addresses: self.addresses.clone(),
+            notes: self.notes.clone(),
         })
     }
 
@@ -338,6 +345,9 @@ pub struct Comparison {
     pub asset_errors: Vec<ReadError>,
     /// Where each NACL and entry of a Terraform state is declared.
     pub addresses: Addresses,
+    /// What reading the intent says besides, for people: a plan's changes
+    /// that its refresh found outside Terraform.
+    pub intent_notes: Vec<String>,
 }
 
 impl Comparison {
@@ -365,6 +375,7 @@ impl Comparison {
             errors: report.errors,
             asset_errors: Vec::new(),
             addresses: Addresses::default(),
+            intent_notes: Vec::new(),
         }
     }
 
@@ -485,6 +496,7 @@ pub async fn compare<S: LiveSource>(
         region,
         empty_regions,
         addresses,
+        notes,
     } = baselines;
     let accounts = source
         .accounts(&region)
@@ -559,6 +571,7 @@ pub async fn compare<S: LiveSource>(
     let comparison = Comparison::unassessed(accounts, files, empty_regions, live, report);
     Ok(Comparison {
         addresses,
+        intent_notes: notes,
         ..comparison
     })
 }

@@ -142,6 +142,7 @@ impl IntentSource for WithTerraform {
         };
         let mut from_states: Vec<(PathBuf, Baseline)> = Vec::new();
         let mut addresses = Addresses::default();
+        let mut notes = Vec::new();
         for path in &self.states {
             let intent = self.read.intent(path, region)?;
             if let Some((id, baseline)) = intent
@@ -157,6 +158,13 @@ impl IntentSource for WithTerraform {
                 });
             }
             addresses.hold(&intent);
+            if !intent.changed_outside.is_empty() {
+                notes.push(format!(
+                    "{}: the plan's refresh found {} changed outside Terraform; judged against its planned values",
+                    path.display(),
+                    intent.changed_outside.join(", ")
+                ));
+            }
             from_states.extend(
                 intent
                     .baselines()
@@ -172,6 +180,7 @@ impl IntentSource for WithTerraform {
         }
         let mut baselines = Baselines::of(dir, files, empty_regions)?.in_regions(regions)?;
         baselines.addresses = addresses;
+        baselines.notes = notes;
         Ok(baselines)
     }
 

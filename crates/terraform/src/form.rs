@@ -61,11 +61,42 @@ fn form(label: &str, document: &Map<String, Value>) -> Result<Form, TerraformErr
     }
 }
 
+/// The NACL resources a plan's refresh found changed outside Terraform
+/// (its `resource_drift`), each `address (actions)`.
+fn changed_outside(document: &Map<String, Value>) -> Vec<String> {
+    const NACL_TYPES: [&str; 4] = [
+        "aws_network_acl",
+        "aws_default_network_acl",
+        "aws_network_acl_rule",
+        "aws_network_acl_association",
+    ];
+    let drift = document.get("resource_drift").and_then(Value::as_array);
+    drift
+        .into_iter()
+        .flatten()
+        .filter(|change| NACL_TYPES.contains(&text_of(change, "type")))
+        .map(|change| {
+            let actions: Vec<&str> = change
+                .pointer("/change/actions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            format!("{} ({})", text_of(change, "address"), actions.join(", "))
+        })
+        .collect()
+}
+
 /// The managed, current resource objects of the state `bytes`: no data
 /// sources, no deposed objects (an old object beside the current one is
 /// not what the configuration declares); tainted ones are kept (the
-/// configuration still declares them).
-pub(crate) fn resources(label: &str, bytes: &[u8]) -> Result<Vec<Resource>, TerraformError> {
+/// configuration still declares them). And, of a plan, what its refresh
+/// found changed outside Terraform.
+pub(crate) fn resources(
+    label: &str,
+    bytes: &[u8],
+) -> Result<(Vec<Resource>, Vec<String>), TerraformError> {
     let document: Value =
         serde_json::from_slice(bytes).map_err(|error| TerraformError::NotJson {
             label: label.to_owned(),
@@ -78,6 +109,7 @@ pub(crate) fn resources(label: &str, bytes: &[u8]) -> Result<Vec<Resource>, Terr
         });
     };
     let mut found = Vec::new();
+    let mut outside = Vec::new();
     match form(label, &document)? {
         Form::RawV4 => raw_v4(&document, &mut found),
         Form::ShowJson => {
@@ -92,9 +124,10 @@ pub(crate) fn resources(label: &str, bytes: &[u8]) -> Result<Vec<Resource>, Terr
             {
                 module_tree(root, &mut found);
             }
+            outside = changed_outside(&document);
         }
     }
-    Ok(found)
+    Ok((found, outside))
 }
 
 /// A string field of `object`; empty when absent.

@@ -99,6 +99,10 @@ pub enum TerraformError {
 pub struct StateIntent {
     /// Each NACL, by id.
     pub acls: BTreeMap<NetworkAclId, HeldAcl>,
+    /// Of a plan: the NACL resources its refresh found changed outside
+    /// Terraform (`resource_drift`), each `address (actions)`. The intent
+    /// is `planned_values` all the same.
+    pub changed_outside: Vec<String>,
 }
 
 /// A NACL as a state declares it, and where.
@@ -161,8 +165,11 @@ pub fn parse_state(
     bytes: &[u8],
     region: Option<&Region>,
 ) -> Result<StateIntent, TerraformError> {
-    let resources = form::resources(label, bytes)?;
-    normalise::intent(label, &resources, region)
+    let (resources, changed_outside) = form::resources(label, bytes)?;
+    Ok(StateIntent {
+        changed_outside,
+        ..normalise::intent(label, &resources, region)?
+    })
 }
 
 #[cfg(test)]
@@ -254,7 +261,13 @@ mod tests {
     fn show_json_and_plan_json_give_what_the_raw_state_gives() {
         let raw = parsed(RAW);
         assert_eq!(parsed(SHOW), raw);
-        assert_eq!(parsed(PLAN), raw);
+        let plan = parsed(PLAN);
+        assert_eq!(plan.acls, raw.acls);
+        assert_eq!(
+            plan.changed_outside,
+            ["module.vpc.aws_network_acl.public[0] (update)"],
+            "its refresh found rule 104"
+        );
         let baselines = raw.baselines();
         assert_eq!(baselines.len(), 1, "one VPC");
         assert_eq!(baselines[0].network_acls.len(), 3);

@@ -87,7 +87,10 @@ pub(crate) fn intent(
             held.acl.subnets.insert(subnet);
         }
     }
-    Ok(StateIntent { acls })
+    Ok(StateIntent {
+        acls,
+        changed_outside: Vec::new(),
+    })
 }
 
 /// An `aws_network_acl` or `aws_default_network_acl`: its place, tags,
