@@ -697,3 +697,55 @@ fn export_writes_hcl_that_an_independent_parser_reads_back_as_the_baselines() {
     );
     assert_eq!(imports.len(), 4, "{imports:?}");
 }
+
+#[test]
+fn a_hostile_address_in_a_state_stays_text_in_every_format() {
+    let (emulator, state, baselines, ids) = managed();
+    let raw = state.path().join("terraform.tfstate");
+    // The public ACL keyed by a for_each key that holds a terminal escape,
+    // markup and a line break.
+    let mut document: Value =
+        serde_json::from_str(&std::fs::read_to_string(&raw).expect("the state")).expect("JSON");
+    let public = document["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .iter_mut()
+        .find(|resource| resource["name"] == "public")
+        .expect("the public ACL");
+    public["each"] = "map".into();
+    public["instances"][0]["index_key"] = "\u{1b}[2J<img src=x onerror=alert(1)>\n|".into();
+    std::fs::write(&raw, document.to_string()).expect("write the state");
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
+             .create_network_acl_entry(NetworkAclId='{}', RuleNumber=104, Egress=False, \
+             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
+            emulator.endpoint,
+            ids["public_acl"].as_str().expect("an id")
+        ),
+    ]);
+    for format in ["table", "json", "markdown", "sarif"] {
+        let result = with_state(
+            &emulator,
+            baselines.path(),
+            &raw,
+            &["diff", "--format", format],
+        );
+        assert_eq!(result.code, 2, "{format}: {result:?}");
+        assert!(!result.stdout.contains('\u{1b}'), "{format}: a raw escape");
+        let address = if format == "markdown" {
+            r"module.vpc.aws\_network\_acl.public\["
+        } else {
+            "module.vpc.aws_network_acl.public["
+        };
+        assert!(
+            result.stdout.contains(address),
+            "{format}: {}",
+            result.stdout
+        );
+        if format == "markdown" {
+            assert!(!result.stdout.contains("<img"), "{}", result.stdout);
+        }
+    }
+}

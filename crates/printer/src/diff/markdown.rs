@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, position,
-    severity, skipped_lines, summary, who_when_from,
+    acl_key, acl_label, attribution_asked, effect_lines, in_sync_line, many_accounts, severity,
+    skipped_lines, summary, who_when_from,
 };
 use nacl_drift_diff::AssessedChange;
 use nacl_drift_reconcile::Comparison;
@@ -62,7 +62,11 @@ pub(super) fn markdown(comparison: &Comparison, accounts: &AccountNames) -> Stri
                 out,
                 "| {} | {} | {} | {} | {} |{who}",
                 change.kind().label(),
-                md_cell(&position(change, address.as_deref())).replace('\n', "<br>"),
+                match address {
+                    Some(address) =>
+                        format!("{}<br>{}", md_cell(&change.position()), md_cell(address)),
+                    None => md_cell(&change.position()),
+                },
                 md_cell(&change.baseline_in_words()),
                 md_cell(&change.live_in_words()),
                 md_cell(&severity(change, verdict)),
