@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::in_words;
-use nacl_drift_diff::{AssessedChange, Attributed, Change, Severity};
+use nacl_drift_diff::{AssessedChange, Attributed, Change, Severity, effects_of};
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId};
+use nacl_drift_reconcile::AssessedEffect;
 use serde::Serialize;
 
 use crate::line::{CallStatus, Line};
@@ -281,23 +282,8 @@ impl Line {
             change.baseline_in_words(),
             change.live_in_words()
         ));
-        let effects = self
-            .effects
-            .iter()
-            .map(|assessed| (&assessed.effect, &assessed.assets));
-        for (effect, assets) in effects.filter(|(effect, _)| {
-            effect.network_acl_id == change.network_acl_id
-                && effect.region == change.region
-                && (change
-                    .drift
-                    .subnet()
-                    .is_some_and(|s| effect.subnet_ids.contains(s))
-                    || change.drift.entry_key().is_some_and(|key| {
-                        effect.subnet_ids.is_empty()
-                            && [effect.effect.baseline_rule, effect.effect.live_rule]
-                                .contains(&Some(key.rule_number))
-                    }))
-        }) {
+        // The effects that follow from the change, as every report reads them.
+        for AssessedEffect { effect, assets, .. } in effects_of(change, &self.effects) {
             let verb = match effect.effect.kind {
                 EffectKind::NewlyAllowed => "newly allowed",
                 EffectKind::NewlyDenied => "newly denied",
