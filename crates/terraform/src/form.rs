@@ -64,12 +64,6 @@ fn form(label: &str, document: &Map<String, Value>) -> Result<Form, TerraformErr
 /// The NACL resources a plan's refresh found changed outside Terraform
 /// (its `resource_drift`), each `address (actions)`.
 fn changed_outside(document: &Map<String, Value>) -> Vec<String> {
-    const NACL_TYPES: [&str; 4] = [
-        "aws_network_acl",
-        "aws_default_network_acl",
-        "aws_network_acl_rule",
-        "aws_network_acl_association",
-    ];
     let drift = document.get("resource_drift").and_then(Value::as_array);
     drift
         .into_iter()
@@ -102,33 +96,46 @@ pub(crate) fn resources(
             label: label.to_owned(),
             problem: error.to_string(),
         })?;
-    let Value::Object(document) = document else {
+    let Value::Object(mut document) = document else {
         return Err(TerraformError::UnknownForm {
             label: label.to_owned(),
             what: "JSON but not an object".to_owned(),
         });
     };
+    // The attributes are moved out of the document, never copied: a state
+    // of thousands of NACLs is held once.
     let mut found = Vec::new();
     let mut outside = Vec::new();
     match form(label, &document)? {
-        Form::RawV4 => raw_v4(&document, &mut found),
+        Form::RawV4 => raw_v4(&mut document, &mut found),
         Form::ShowJson => {
-            if let Some(root) = document.get("values").and_then(|v| v.get("root_module")) {
+            if let Some(root) = document
+                .get_mut("values")
+                .and_then(|v| v.get_mut("root_module"))
+            {
                 module_tree(root, &mut found);
             }
         }
         Form::Plan => {
+            outside = changed_outside(&document);
             if let Some(root) = document
-                .get("planned_values")
-                .and_then(|v| v.get("root_module"))
+                .get_mut("planned_values")
+                .and_then(|v| v.get_mut("root_module"))
             {
                 module_tree(root, &mut found);
             }
-            outside = changed_outside(&document);
         }
     }
     Ok((found, outside))
 }
+
+/// The resource types that hold NACL intent; the others are passed over.
+const NACL_TYPES: [&str; 4] = [
+    "aws_network_acl",
+    "aws_default_network_acl",
+    "aws_network_acl_rule",
+    "aws_network_acl_association",
+];
 
 /// A string field of `object`; empty when absent.
 fn text_of<'a>(object: &'a Value, key: &str) -> &'a str {
@@ -137,35 +144,36 @@ fn text_of<'a>(object: &'a Value, key: &str) -> &'a str {
 
 /// The resources of a raw v4 state: each resource's instances, addressed
 /// by module, type, name and index key.
-fn raw_v4(document: &Map<String, Value>, found: &mut Vec<Resource>) {
-    let resources = document.get("resources").and_then(Value::as_array);
+fn raw_v4(document: &mut Map<String, Value>, found: &mut Vec<Resource>) {
+    let resources = document.get_mut("resources").and_then(Value::as_array_mut);
     for resource in resources.into_iter().flatten() {
-        let text = |key: &str| text_of(resource, key);
-        if text("mode") != "managed" {
+        let text = |key: &str| text_of(resource, key).to_owned();
+        let kind = text("type");
+        if text("mode") != "managed" || !NACL_TYPES.contains(&kind.as_str()) {
             continue;
         }
-        let module = resource.get("module").and_then(Value::as_str);
-        let base = match module {
-            Some(module) => format!("{module}.{}.{}", text("type"), text("name")),
-            None => format!("{}.{}", text("type"), text("name")),
+        let base = match resource.get("module").and_then(Value::as_str) {
+            Some(module) => format!("{module}.{kind}.{}", text("name")),
+            None => format!("{kind}.{}", text("name")),
         };
-        let instances = resource.get("instances").and_then(Value::as_array);
+        let instances = resource.get_mut("instances").and_then(Value::as_array_mut);
         for instance in instances.into_iter().flatten() {
             if instance.get("deposed").is_some() {
                 continue;
             }
-            let Some(Value::Object(values)) = instance.get("attributes") else {
-                continue;
-            };
             let address = match instance.get("index_key") {
                 Some(Value::Number(index)) => format!("{base}[{index}]"),
                 Some(Value::String(key)) => format!("{base}[{}]", Value::String(key.clone())),
                 _ => base.clone(),
             };
+            let Some(Value::Object(values)) = instance.get_mut("attributes").map(Value::take)
+            else {
+                continue;
+            };
             found.push(Resource {
                 address,
-                kind: text("type").to_owned(),
-                values: values.clone(),
+                kind: kind.clone(),
+                values,
             });
         }
     }
@@ -173,23 +181,28 @@ fn raw_v4(document: &Map<String, Value>, found: &mut Vec<Resource>) {
 
 /// The resources of a module of `terraform show -json`'s tree, and of its
 /// child modules: each with its own `address`.
-fn module_tree(module: &Value, found: &mut Vec<Resource>) {
-    let resources = module.get("resources").and_then(Value::as_array);
+fn module_tree(module: &mut Value, found: &mut Vec<Resource>) {
+    let resources = module.get_mut("resources").and_then(Value::as_array_mut);
     for resource in resources.into_iter().flatten() {
-        let text = |key: &str| text_of(resource, key);
-        if text("mode") != "managed" || resource.get("deposed_key").is_some() {
+        let text = |key: &str| text_of(resource, key).to_owned();
+        let kind = text("type");
+        let current = resource.get("deposed_key").is_none();
+        if text("mode") != "managed" || !current || !NACL_TYPES.contains(&kind.as_str()) {
             continue;
         }
-        let Some(Value::Object(values)) = resource.get("values") else {
+        let address = text("address");
+        let Some(Value::Object(values)) = resource.get_mut("values").map(Value::take) else {
             continue;
         };
         found.push(Resource {
-            address: text("address").to_owned(),
-            kind: text("type").to_owned(),
-            values: values.clone(),
+            address,
+            kind,
+            values,
         });
     }
-    let children = module.get("child_modules").and_then(Value::as_array);
+    let children = module
+        .get_mut("child_modules")
+        .and_then(Value::as_array_mut);
     for child in children.into_iter().flatten() {
         module_tree(child, found);
     }
