@@ -48,6 +48,20 @@ fn diff(emulator: &Emulator, baselines: &Path, state: &Path) -> crate::support::
     with_state(emulator, baselines, state, &["diff", "--format", "json"])
 }
 
+/// Someone adds ingress 104 (tcp 8443 from anywhere) to `acl` in the
+/// console.
+fn add_console_rule(emulator: &Emulator, acl: &str) {
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
+             .create_network_acl_entry(NetworkAclId='{acl}', RuleNumber=104, Egress=False, \
+             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
+            emulator.endpoint
+        ),
+    ]);
+}
+
 fn json(result: &crate::support::Run) -> Value {
     serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("JSON: {result:?}"))
 }
@@ -68,16 +82,7 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
 
     // Someone adds ingress 104 in the console, and a refresh writes it into
     // the ACL's inline list, as the provider does for a module-style ACL.
-    emulator.python(&[
-        "-c",
-        &format!(
-            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
-             .create_network_acl_entry(NetworkAclId='{}', RuleNumber=104, Egress=False, \
-             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
-            emulator.endpoint,
-            ids["public_acl"].as_str().expect("an id")
-        ),
-    ]);
+    add_console_rule(&emulator, ids["public_acl"].as_str().expect("an id"));
     emulator.python(&[
         "tests/emulator/terraform.py",
         "--endpoint-url",
@@ -354,15 +359,7 @@ fn apply_restores_nothing_while_terraform_holds_the_state_lock() {
     let (emulator, state, baselines, ids) = managed();
     let raw = state.path().join("terraform.tfstate");
     let public = ids["public_acl"].as_str().expect("an id");
-    emulator.python(&[
-        "-c",
-        &format!(
-            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
-             .create_network_acl_entry(NetworkAclId='{public}', RuleNumber=104, Egress=False, \
-             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
-            emulator.endpoint
-        ),
-    ]);
+    add_console_rule(&emulator, public);
     let apply = || with_state(&emulator, baselines.path(), &raw, &["apply", "--yes"]);
     let entries = || {
         let output = emulator.python(&[
@@ -715,16 +712,7 @@ fn a_hostile_address_in_a_state_stays_text_in_every_format() {
     public["each"] = "map".into();
     public["instances"][0]["index_key"] = "\u{1b}[2J<img src=x onerror=alert(1)>\n|".into();
     std::fs::write(&raw, document.to_string()).expect("write the state");
-    emulator.python(&[
-        "-c",
-        &format!(
-            "import boto3; boto3.client('ec2', region_name='us-east-1', endpoint_url='{}')\
-             .create_network_acl_entry(NetworkAclId='{}', RuleNumber=104, Egress=False, \
-             Protocol='6', RuleAction='allow', CidrBlock='0.0.0.0/0', PortRange={{'From': 8443, 'To': 8443}})",
-            emulator.endpoint,
-            ids["public_acl"].as_str().expect("an id")
-        ),
-    ]);
+    add_console_rule(&emulator, ids["public_acl"].as_str().expect("an id"));
     for format in ["table", "json", "markdown", "sarif"] {
         let result = with_state(
             &emulator,

@@ -7,7 +7,7 @@ use crate::TerraformError;
 
 /// The readable forms of a state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     /// `terraform.tfstate` as the backend stores it (`"version": 4`).
     RawV4,
     /// `terraform show -json` of a state.

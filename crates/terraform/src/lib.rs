@@ -37,7 +37,6 @@ use nacl_drift_model::{
     AccountId, Baseline, EntryKey, NetworkAcl, NetworkAclId, Region, Scope, VpcId,
 };
 
-pub use form::Form;
 pub use hcl::hcl_of;
 pub use lock::{StateLock, local_lock};
 
