@@ -89,17 +89,12 @@ pub fn local_lock(state: &Path) -> Result<Option<StateLock>, TerraformError> {
 fn is_locked(state: &Path) -> Result<bool, TerraformError> {
     use rustix::fs::{FlockOperation, fcntl_lock};
     use rustix::io::Errno;
-    let file = match std::fs::File::open(state) {
-        Ok(file) => file,
-        // No state there: nothing to lock; reading it says why.
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(source) => {
-            return Err(TerraformError::Read {
-                label: state.display().to_string(),
-                source,
-            });
-        }
-    };
+    // A state that cannot be opened (gone, unreadable) says nothing of its
+    // lock: unknown, never "free".
+    let file = std::fs::File::open(state).map_err(|source| TerraformError::Read {
+        label: state.display().to_string(),
+        source,
+    })?;
     match fcntl_lock(&file, FlockOperation::NonBlockingLockShared) {
         Ok(()) => {
             let _ = fcntl_lock(&file, FlockOperation::NonBlockingUnlock);
@@ -123,7 +118,18 @@ fn is_locked(state: &Path) -> Result<bool, TerraformError> {
 mod tests {
     use std::path::Path;
 
-    use super::{StateLock, info_path};
+    use super::{StateLock, info_path, local_lock};
+
+    #[test]
+    fn the_lock_of_a_state_that_cannot_be_opened_is_unknown_never_free() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let gone = dir.path().join("terraform.tfstate");
+        let error = local_lock(&gone).expect_err("unknown").to_string();
+        assert!(
+            error.starts_with("cannot read the Terraform state"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn the_info_file_sits_beside_the_state_without_a_second_dot() {
