@@ -124,8 +124,9 @@ impl Args {
             (false, false, true) => Mode::Yes,
             (false, false, false) => Mode::Ask,
         };
+        let target = self.target.resolve(config);
         Settings {
-            intent: self.intent.resolve(config),
+            intent: self.intent.resolve(config, &target.aws),
             regions: self.regions.regions,
             mode,
             policy: Policy {
@@ -141,7 +142,7 @@ impl Args {
             },
             attribution: self.attribution.resolve(),
             assets: self.assets || config.assets,
-            target: self.target.resolve(config),
+            target,
         }
     }
 }
@@ -156,7 +157,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let source = live
         .source()
         .context("apply restores on AWS, not on exports")?;
-    let baselines = settings.intent.intent(&settings.regions)?;
+    let baselines = settings.intent.intent(&settings.regions).await?;
     let clients = source.clients(baselines.places());
     let policy = settings.policy.clone();
     let many = settings.target.accounts.many();
@@ -187,8 +188,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         // Last, just before the calls: a terraform run that took the
         // state's lock meanwhile may be applying what the state does not
         // say yet.
-        if let Some(lock) = settings.intent.lock()? {
-            return Err(ReconcileError::Locked(lock).into());
+        if let Some(lock) = settings.intent.lock().await? {
+            return Err(ReconcileError::Locked(Box::new(lock)).into());
         }
         Ok(true)
     };

@@ -45,6 +45,11 @@ impl Aws {
     pub async fn load(&self) -> Result<SdkConfig, nacl_drift_aws::SdkConfigError> {
         nacl_drift_aws::load_config(self.profile.as_deref(), self.endpoint_url.as_deref()).await
     }
+
+    /// The S3 backend of Terraform states, reached the same way, loaded at its first read.
+    pub fn state_store(&self) -> nacl_drift_aws::S3States {
+        nacl_drift_aws::S3States::new(self.profile.clone(), self.endpoint_url.clone())
+    }
 }
 
 /// Where a command acts: the accounts and how AWS is reached, as typed.

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 
 use nacl_drift_config::Config;
 use nacl_drift_model::Region;
-use nacl_drift_reconcile::{BaselineFolder, StatesRead, WithTerraform};
+use nacl_drift_reconcile::{BaselineFolder, TerraformStates, WithTerraform};
+use nacl_drift_terraform::StateLocation;
+
+use crate::aws::Aws;
 
 /// The folder of baseline files: `<account>/<region>/<vpc-id>.yaml` below it.
 #[derive(clap::Args, Debug)]
@@ -57,49 +60,51 @@ pub struct IntentArgs {
     baselines: BaselineDir,
 
     /// A Terraform or OpenTofu state (terraform.tfstate, `terraform show
-    /// -json`, or a plan's `terraform show -json PLAN`) whose NACLs are
-    /// judged against it, and every other NACL against the baselines;
-    /// repeat for several [default: the config file's `[terraform] states`].
+    /// -json`, or a plan's `terraform show -json PLAN`), or the S3
+    /// backend's s3://BUCKET/KEY (a workspace's: s3://BUCKET/env:/NAME/KEY),
+    /// whose NACLs are judged against it, and every other NACL against the
+    /// baselines; repeat for several [default: the config file's
+    /// `[terraform] states`].
     #[arg(
         long = "terraform-state",
-        value_name = "PATH",
+        value_name = "PATH|s3://BUCKET/KEY",
         env = "NACL_DRIFT_TERRAFORM_STATE",
-        value_delimiter = ',',
-        value_parser = local_state
+        value_delimiter = ','
     )]
-    terraform_states: Vec<PathBuf>,
+    terraform_states: Vec<StateLocation>,
+
+    /// The S3 backend's DynamoDB lock table, whose items lock its states as
+    /// their `.tflock`s do [default: the config file's `[terraform] lock_table`].
+    #[arg(
+        long = "terraform-lock-table",
+        value_name = "TABLE",
+        env = "NACL_DRIFT_TERRAFORM_LOCK_TABLE"
+    )]
+    terraform_lock_table: Option<String>,
 }
 
 impl IntentArgs {
     /// The baselines of the flag's folder, else the config file's, else
-    /// `baselines`, with the flags' states, else the config file's.
-    pub fn resolve(&self, config: &Config) -> WithTerraform {
-        self.resolve_or(config, PathBuf::from("baselines"))
+    /// `baselines`, with the flags' states, else the config file's; states
+    /// in S3 are read as `aws` says.
+    pub fn resolve(&self, config: &Config, aws: &Aws) -> WithTerraform {
+        self.resolve_or(config, aws, PathBuf::from("baselines"))
     }
 
     /// The same, with `default` for the folder.
-    pub fn resolve_or(&self, config: &Config, default: PathBuf) -> WithTerraform {
-        let states = if self.terraform_states.is_empty() {
-            config.terraform_states.clone()
-        } else {
-            self.terraform_states.clone()
-        };
+    pub fn resolve_or(&self, config: &Config, aws: &Aws, default: PathBuf) -> WithTerraform {
+        let locations = Some(&self.terraform_states)
+            .filter(|flags| !flags.is_empty())
+            .unwrap_or(&config.terraform_states)
+            .clone();
+        let lock_table = self
+            .terraform_lock_table
+            .clone()
+            .or_else(|| config.terraform_lock_table.clone());
         WithTerraform {
             folder: BaselineFolder(self.baselines.resolve_or(config, default)),
-            states,
-            read: StatesRead::default(),
+            states: TerraformStates::new(locations, lock_table)
+                .reading_s3_through(aws.state_store()),
         }
     }
-}
-
-/// A state's local path; a state in S3 is not read yet.
-fn local_state(text: &str) -> Result<PathBuf, String> {
-    if text.starts_with("s3://") {
-        return Err(format!(
-            "{} is in S3, which nacl-drift does not read states from yet: `aws s3 cp {} state.tfstate`, then pass the file",
-            nacl_drift_model::sanitize::cut(text),
-            nacl_drift_model::sanitize::cut(text)
-        ));
-    }
-    Ok(PathBuf::from(text))
 }

@@ -87,13 +87,14 @@ impl<'a> Live<'a> {
         assets: bool,
         events: Events<'_>,
     ) -> Result<(Comparison, Assessing)> {
-        let read = || intent.intent(regions);
         let mut exported_assets = None;
         let mut comparison = match self {
             Live::Exports { files, accounts } => {
                 // Exports and baselines are independent: parse them side by side.
-                let (baselines, exports) = rayon::join(read, || files.read(accounts));
-                let (acls, asset_exports) = exports?;
+                let (read, only) = ((*files).clone(), accounts.to_vec());
+                let exports = tokio::task::spawn_blocking(move || read.read(&only));
+                let baselines = intent.intent(regions).await;
+                let (acls, asset_exports) = exports.await??;
                 if assets && !asset_exports.has_interfaces() {
                     anyhow::bail!(
                         "--assets with --live-file needs the exports of describe-network-interfaces, describe-security-groups and describe-route-tables too; none of the live files holds network interfaces"
@@ -105,7 +106,7 @@ impl<'a> Live<'a> {
                 nacl_drift_reconcile::compare(baselines?, Exports { acls, completeness }).await?
             }
             Live::Aws { source, quiet } => {
-                let baselines = read()?;
+                let baselines = intent.intent(regions).await?;
                 let (bar, on_read) = progress(None, *quiet || !source.many());
                 let source = source.clone().telling(on_read);
                 let comparison = nacl_drift_reconcile::compare(baselines, source).await;

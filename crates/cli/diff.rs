@@ -97,18 +97,19 @@ struct Settings {
 impl Args {
     /// The flags, with the config file's defaults.
     fn resolve(self, config: &Config) -> Result<Settings> {
+        let target = self.target.resolve(config);
         Ok(Settings {
             format: project::format(self.format, config, "diff")?.unwrap_or(Format::Table),
             writes: self.writes,
             fail_on: self.fail_on.or(config.fail_on),
-            intent: self.intent.resolve(config),
+            intent: self.intent.resolve(config, &target.aws),
             regions: self.regions.regions,
             live_files: self.live.resolve(),
             show_accepted: self.show_accepted,
             attribution: self.attribution.resolve(),
             assets: self.assets || self.fail_on_exposed || config.assets,
             fail_on_exposed: self.fail_on_exposed,
-            target: self.target.resolve(config),
+            target,
         })
     }
 }

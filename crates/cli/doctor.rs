@@ -100,8 +100,9 @@ struct Settings {
 impl Args {
     /// The flags, with `config`'s baseline folder.
     fn resolve(self, config: &Config) -> Settings {
+        let target = self.target.resolve(config);
         Settings {
-            intent: self.intent.resolve(config),
+            intent: self.intent.resolve(config, &target.aws),
             regions: self.regions.regions,
             guard: self.guard || self.sqs_queue_url.is_some(),
             queue_url: self.sqs_queue_url,
@@ -110,7 +111,7 @@ impl Args {
             event_bus: self.event_bus_arn,
             assets: self.assets || config.assets,
             format: self.format,
-            target: self.target.resolve(config),
+            target,
         }
     }
 }
@@ -143,8 +144,8 @@ pub async fn run(
     };
     let settings = args.resolve(&config);
     let baseline_dir = &settings.intent.folder.0;
-    check_terraform_states(&mut checks, &settings.intent.states);
-    let baselines = match settings.intent.intent(&settings.regions) {
+    check_terraform_states(&mut checks, &settings.intent.states, &settings.regions).await;
+    let baselines = match settings.intent.intent(&settings.regions).await {
         Ok(baselines) => {
             let files = baselines.vpcs().len();
             let detail = format!(

@@ -54,8 +54,8 @@ enum ExportFormat {
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let ExportFormat::Terraform = args.format;
-    let intent = args.intent.resolve(config);
     let (live_files, target) = (args.live.resolve(), args.target.resolve(config));
+    let intent = args.intent.resolve(config, &target.aws);
     let live = Live::choose(&live_files, &target).await?;
     let (comparison, _) = live
         .compare(

@@ -12,7 +12,7 @@ use nacl_drift_guard::{Guard, Said, Settings, Standing};
 use nacl_drift_model::TopicArn;
 use nacl_drift_reconcile::WithTerraform;
 
-use crate::aws::RunTarget;
+use crate::aws::{Aws, RunTarget};
 use crate::baseline_dir::{IntentArgs, RegionFilter};
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
@@ -76,10 +76,10 @@ pub struct GuardSettings {
 
 impl GuardArgs {
     /// The guard's settings, with the config file's baseline folder, else
-    /// `default_dir`.
-    pub fn resolve(self, config: &Config, default_dir: PathBuf) -> GuardSettings {
+    /// `default_dir`; states in S3 read as `aws` says.
+    pub fn resolve(self, config: &Config, aws: &Aws, default_dir: PathBuf) -> GuardSettings {
         GuardSettings {
-            intent: self.intent.resolve_or(config, default_dir),
+            intent: self.intent.resolve_or(config, aws, default_dir),
             guard: Settings {
                 regions: self.regions.regions,
                 restore: self.restore,

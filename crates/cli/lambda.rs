@@ -50,8 +50,11 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         );
     }
     let task_root = std::env::var_os("LAMBDA_TASK_ROOT").map_or_else(PathBuf::new, PathBuf::from);
-    let settings = args.guard.resolve(config, task_root.join("baselines"));
-    let guard = start(settings, &args.target.resolve(config), config).await?;
+    let target = args.target.resolve(config);
+    let settings = args
+        .guard
+        .resolve(config, &target.aws, task_root.join("baselines"));
+    let guard = start(settings, &target, config).await?;
     let guard = Mutex::new(guard);
     let printer = Mutex::new(printer);
     let handler = service_fn(|event: LambdaEvent<Value>| {

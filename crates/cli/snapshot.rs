@@ -23,7 +23,9 @@ use nacl_drift_aws::{
 };
 use nacl_drift_config::Config;
 use nacl_drift_model::{AccountId, Region, VpcId};
+use nacl_drift_reconcile::TerraformStates;
 use nacl_drift_snapshot::{Capture, capture};
+use nacl_drift_terraform::StateLocation;
 
 use crate::aws::{RunTarget, TargetArgs};
 use crate::baseline_dir::BaselineDir;
@@ -56,10 +58,15 @@ pub struct Args {
     live: LiveFileArgs,
 
     /// Write the baselines of what a Terraform or OpenTofu state declares
-    /// (a state, `terraform show -json` or plan JSON), each NACL's address
-    /// beside it, instead of reading AWS.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["all_regions", "live_files", "vpc_ids"])]
-    from_terraform: Option<PathBuf>,
+    /// (a state, `terraform show -json` or plan JSON; a local file or the
+    /// S3 backend's s3://BUCKET/KEY), each NACL's address beside it,
+    /// instead of reading EC2.
+    #[arg(
+        long,
+        value_name = "PATH|s3://BUCKET/KEY",
+        conflicts_with_all = ["all_regions", "live_files", "vpc_ids"]
+    )]
+    from_terraform: Option<StateLocation>,
 
     #[command(flatten)]
     target: TargetArgs,
@@ -74,7 +81,7 @@ struct Settings {
     /// `--vpc-id` (empty: every VPC).
     vpc_filter: BTreeSet<VpcId>,
     live_files: LiveFiles,
-    from_terraform: Option<PathBuf>,
+    from_terraform: Option<StateLocation>,
     target: RunTarget,
 }
 
@@ -96,8 +103,9 @@ impl Args {
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let settings = args.resolve(config);
     let capture = if let Some(state) = &settings.from_terraform {
-        let region = settings.regions.first();
-        Capture::of_state(&nacl_drift_terraform::read_state(state, region)?)
+        let states = TerraformStates::new(vec![state.clone()], None)
+            .reading_s3_through(settings.target.aws.state_store());
+        Capture::of_state(&*states.intent_of(state, &settings.regions).await?)
     } else if settings.live_files.any() {
         read_exports(&settings)?
     } else if settings.target.accounts.many() {

@@ -102,12 +102,15 @@ impl Args {
             ),
             None => Mode::Poll(self.interval),
         };
+        let target = self.target.resolve(config);
         Settings {
-            guard: self.guard.resolve(config, PathBuf::from("baselines")),
+            guard: self
+                .guard
+                .resolve(config, &target.aws, PathBuf::from("baselines")),
             mode,
             once: self.once,
             format: self.format,
-            target: self.target.resolve(config),
+            target,
         }
     }
 }

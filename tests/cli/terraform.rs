@@ -62,6 +62,70 @@ fn add_console_rule(emulator: &Emulator, acl: &str) {
     ]);
 }
 
+/// The rule numbers of `acl`'s inbound entries, as the emulator holds them.
+fn inbound_rules(emulator: &Emulator, acl: &str) -> String {
+    let output = emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; print(sorted(e['RuleNumber'] for e in boto3.client('ec2', region_name='us-east-1', endpoint_url='{}').describe_network_acls(NetworkAclIds=['{acl}'])['NetworkAcls'][0]['Entries'] if not e['Egress']))",
+            emulator.endpoint
+        ),
+    ]);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// The S3 backend's bucket on the emulator, and its DynamoDB lock table.
+const BUCKET: &str = "acme-tfstate";
+const LOCK_TABLE: &str = "tf-locks";
+
+/// `terraform.py`'s `command` (push, lock, unlock) for the S3 backend's
+/// `key`, with the lock table, on the state written in `state`.
+fn backend(emulator: &Emulator, state: &Path, command: &str, key: &str) {
+    emulator.python(&[
+        "tests/emulator/terraform.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        command,
+        dir_arg(state),
+        "--bucket",
+        BUCKET,
+        "--key",
+        key,
+        "--lock-table",
+        LOCK_TABLE,
+    ]);
+}
+
+/// doctor's report with the state at `url` and the lock table, and the
+/// status and detail of its state's check.
+fn doctor_of_s3(emulator: &Emulator, state: &Path, url: &str) -> (Value, (String, String)) {
+    let args = [
+        "--terraform-state",
+        url,
+        "--terraform-lock-table",
+        LOCK_TABLE,
+    ];
+    let (_, report) = crate::doctor::doctor(&emulator.endpoint, state, &args);
+    let check = crate::doctor::check(&report, "terraform state", None);
+    let text = |field: &str| check[field].as_str().unwrap_or_default().to_owned();
+    let check = (text("status"), text("detail"));
+    (report, check)
+}
+
+/// Someone adds ingress 104 to the public NACL in the console, and a
+/// refresh writes it into the ACL's inline list of the state in `state`,
+/// as the provider does for a module-style ACL.
+fn add_refreshed_console_rule(emulator: &Emulator, state: &Path, ids: &Value) {
+    add_console_rule(emulator, ids["public_acl"].as_str().expect("an id"));
+    emulator.python(&[
+        "tests/emulator/terraform.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "refresh",
+        dir_arg(state),
+    ]);
+}
+
 fn json(result: &crate::support::Run) -> Value {
     serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("JSON: {result:?}"))
 }
@@ -80,16 +144,8 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
         "In sync: 2 NACLs in 1 Terraform state match the live state.\n"
     );
 
-    // Someone adds ingress 104 in the console, and a refresh writes it into
-    // the ACL's inline list, as the provider does for a module-style ACL.
-    add_console_rule(&emulator, ids["public_acl"].as_str().expect("an id"));
-    emulator.python(&[
-        "tests/emulator/terraform.py",
-        "--endpoint-url",
-        &emulator.endpoint,
-        "refresh",
-        dir_arg(state.path()),
-    ]);
+    // Someone adds ingress 104 in the console, refreshed into the state.
+    add_refreshed_console_rule(&emulator, state.path(), &ids);
     let result = diff(&emulator, baselines.path(), &raw);
     assert_eq!(result.code, 2, "{result:?}");
     let report = json(&result);
@@ -250,21 +306,27 @@ fn a_state_that_cannot_be_read_is_an_error_with_its_fix_and_nothing_changes() {
         "{result:?}"
     );
 
-    let result = run(
-        &mut nacl_drift(),
-        &[
-            "diff",
-            "--terraform-state",
-            "s3://infra-state/prod/terraform.tfstate",
-        ],
-    );
-    assert_eq!(result.code, 1, "{result:?}");
-    assert!(
-        result.stderr.contains(
-            "s3://infra-state/prod/terraform.tfstate is in S3, which nacl-drift does not read states from yet"
+    // An S3 URL that names no object, or no bucket S3 would accept:
+    // refused before anything is read.
+    for (state, why) in [
+        (
+            "s3://infra-state",
+            "s3://infra-state names no state object: give s3://bucket/key, the backend's bucket and key (a workspace's: s3://bucket/env:/WORKSPACE/key)",
         ),
-        "{result:?}"
-    );
+        (
+            "s3://Infra_State/prod.tfstate",
+            "Infra_State is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit",
+        ),
+    ] {
+        let result = run(&mut nacl_drift(), &["diff", "--terraform-state", state]);
+        assert_eq!(result.code, 1, "{result:?}");
+        assert!(
+            result.stderr.starts_with(&format!(
+                "error: invalid value '{state}' for '--terraform-state <PATH|s3://BUCKET/KEY>': {why}\n"
+            )),
+            "{result:?}"
+        );
+    }
 }
 
 #[test]
@@ -361,16 +423,7 @@ fn apply_restores_nothing_while_terraform_holds_the_state_lock() {
     let public = ids["public_acl"].as_str().expect("an id");
     add_console_rule(&emulator, public);
     let apply = || with_state(&emulator, baselines.path(), &raw, &["apply", "--yes"]);
-    let entries = || {
-        let output = emulator.python(&[
-            "-c",
-            &format!(
-                "import boto3; print(sorted(e['RuleNumber'] for e in boto3.client('ec2', region_name='us-east-1', endpoint_url='{}').describe_network_acls(NetworkAclIds=['{public}'])['NetworkAcls'][0]['Entries'] if not e['Egress']))",
-                emulator.endpoint
-            ),
-        ]);
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    };
+    let entries = || inbound_rules(&emulator, public);
     {
         let _lock = HeldLock::on(&raw);
         let result = apply();
@@ -736,4 +789,146 @@ fn a_hostile_address_in_a_state_stays_text_in_every_format() {
             assert!(!result.stdout.contains("<img"), "{}", result.stdout);
         }
     }
+}
+
+#[test]
+fn a_state_in_the_s3_backend_is_intent_as_a_local_one_is() {
+    let (emulator, state, baselines, ids) = managed();
+    // A workspace's state: env:/<workspace>/<key>.
+    let key = "env:/prod/network/terraform.tfstate";
+    let url = format!("s3://{BUCKET}/{key}");
+    let in_s3 = Path::new(&url);
+    backend(&emulator, state.path(), "push", key);
+    let result = with_state(&emulator, baselines.path(), in_s3, &["diff"]);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "In sync: 2 NACLs in 1 Terraform state match the live state.\n"
+    );
+
+    // A console rule, refreshed into the state and pushed: the report of
+    // the object is the local file's.
+    add_refreshed_console_rule(&emulator, state.path(), &ids);
+    backend(&emulator, state.path(), "push", key);
+    let local = diff(
+        &emulator,
+        baselines.path(),
+        &state.path().join("terraform.tfstate"),
+    );
+    let remote = diff(&emulator, baselines.path(), in_s3);
+    assert_eq!(remote.code, 2, "{remote:?}");
+    assert_eq!(json(&remote), json(&local));
+
+    // doctor reads it, sees both locks free, and reads the intent again
+    // (a conditional GET on the ETag it has).
+    let (report, check) = doctor_of_s3(&emulator, state.path(), &url);
+    assert_eq!(
+        check,
+        (
+            "ok".to_owned(),
+            format!(
+                "{url} declares 2 NACLs; its lock file {url}.tflock is absent and the DynamoDB table {LOCK_TABLE} holds no lock on it: free"
+            )
+        )
+    );
+    assert_eq!(
+        crate::doctor::check(&report, "baselines", None)["status"],
+        "ok"
+    );
+
+    // snapshot --from-terraform writes from the object what it writes
+    // from the file.
+    let snapshot = |from: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let result = run(
+            &mut nacl_drift(),
+            &[
+                "snapshot",
+                "--endpoint-url",
+                &emulator.endpoint,
+                "--baseline-dir",
+                dir_arg(dir.path()),
+                "--from-terraform",
+                from,
+            ],
+        );
+        assert_eq!(result.code, 0, "{result:?}");
+        files_below(dir.path())
+    };
+    let raw = state.path().join("terraform.tfstate");
+    assert_eq!(snapshot(&url), snapshot(dir_arg(&raw)));
+
+    // A key the bucket does not hold: an error, never "no intent".
+    let wrong = format!("s3://{BUCKET}/prod/network/terraform.tfstate");
+    let result = with_state(&emulator, baselines.path(), Path::new(&wrong), &["diff"]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: the Terraform state {wrong} is not there: check the backend's bucket and key (a workspace's state is s3://BUCKET/env:/WORKSPACE/KEY)\n"
+        )
+    );
+    assert!(files_below(baselines.path()).is_empty(), "nothing written");
+}
+
+#[test]
+fn apply_and_doctor_see_the_s3_backends_lock_file_and_its_lock_table() {
+    let (emulator, state, baselines, ids) = managed();
+    let key = "network/terraform.tfstate";
+    let url = format!("s3://{BUCKET}/{key}");
+    backend(&emulator, state.path(), "push", key);
+    let public = ids["public_acl"].as_str().expect("an id");
+    add_console_rule(&emulator, public);
+    let apply = |lock_table: &[&str]| {
+        let mut args = vec!["apply", "--yes"];
+        args.extend(lock_table);
+        with_state(&emulator, baselines.path(), Path::new(&url), &args)
+    };
+    const HELD: &str = "(OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12.345678Z) is held: a terraform run may be changing these NACLs, and a restore now could revert it; nothing was restored: run again once it is done";
+
+    // `terraform apply` holds both locks.
+    backend(&emulator, state.path(), "lock", key);
+    let result = apply(&[]);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.ends_with(&format!(
+            "error: Terraform's lock file {url}.tflock {HELD}\n"
+        )),
+        "{result:?}"
+    );
+    assert_eq!(inbound_rules(&emulator, public), "[100, 104, 110]");
+
+    // The lock file gone, the table's item held: seen with the table.
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('s3', region_name='us-east-1', endpoint_url='{}').delete_object(Bucket='{BUCKET}', Key='{key}.tflock')",
+            emulator.endpoint
+        ),
+    ]);
+    let table = ["--terraform-lock-table", LOCK_TABLE];
+    let result = apply(&table);
+    assert_eq!(result.code, 1, "{result:?}");
+    let lock = format!("Terraform's lock on {url} in the DynamoDB table {LOCK_TABLE}");
+    assert!(
+        result.stderr.ends_with(&format!("error: {lock} {HELD}\n")),
+        "{result:?}"
+    );
+    assert_eq!(inbound_rules(&emulator, public), "[100, 104, 110]");
+    let (_, check) = doctor_of_s3(&emulator, state.path(), &url);
+    assert_eq!(
+        check,
+        (
+            "warn".to_owned(),
+            format!(
+                "{lock} (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12.345678Z) is held now: nothing is restored to it until the run ends"
+            )
+        )
+    );
+
+    // Released: the rule Terraform never declared is removed.
+    backend(&emulator, state.path(), "unlock", key);
+    let result = apply(&table);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(inbound_rules(&emulator, public), "[100, 110]");
 }

@@ -26,10 +26,22 @@ intent. It prints {"vpc_id", "public_acl", "default_acl", "subnets"}.
 `refresh` writes the three forms again from what the emulator holds now,
 as `terraform apply -refresh-only` would: the inline lists take up
 out-of-band entries; the rule resources stay as they were.
+
+    terraform.py --endpoint-url URL push DIR --bucket B --key K [--lock-table T]
+    terraform.py --endpoint-url URL lock DIR --bucket B --key K [--lock-table T]
+    terraform.py --endpoint-url URL unlock DIR --bucket B --key K [--lock-table T]
+
+`push` writes DIR/terraform.tfstate to the S3 backend as Terraform does (the
+bucket and the DynamoDB lock table made first when missing; the table's
+`<bucket>/<key>-md5` digest item, which is no lock, beside it). `lock` takes
+the backend's locks as `terraform apply` does: `<key>.tflock` with a
+conditional PutObject (`use_lockfile`), and with a lock table its
+`<bucket>/<key>` item with a condition on `LockID`; `unlock` deletes them.
 """
 
 import argparse
 import copy
+import hashlib
 import json
 import os
 
@@ -192,19 +204,74 @@ def seed(ec2, out):
     print(json.dumps(ids))
 
 
+# The lock info Terraform writes (`json.Marshal` of its LockInfo).
+LOCK_INFO = {"ID": "5f0e8c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6", "Operation": "OperationTypeApply",
+             "Info": "", "Who": "alice@build-7", "Version": "1.10.5",
+             "Created": "2026-12-07T10:11:12.345678Z", "Path": ""}
+
+
+def backend(args):
+    """The backend's S3 and DynamoDB clients, the bucket and table made."""
+    s3 = boto3.client("s3", region_name=args.region, endpoint_url=args.endpoint_url)
+    dynamodb = boto3.client("dynamodb", region_name=args.region, endpoint_url=args.endpoint_url)
+    if args.bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=args.bucket)
+    if args.lock_table and args.lock_table not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(
+            TableName=args.lock_table, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}])
+    return s3, dynamodb
+
+
+def push(args):
+    s3, dynamodb = backend(args)
+    with open(os.path.join(args.dir, "terraform.tfstate"), "rb") as file:
+        body = file.read()
+    s3.put_object(Bucket=args.bucket, Key=args.key, Body=body)
+    if args.lock_table:
+        dynamodb.put_item(TableName=args.lock_table, Item={
+            "LockID": {"S": f"{args.bucket}/{args.key}-md5"},
+            "Digest": {"S": hashlib.md5(body).hexdigest()}})
+
+
+def lock(args):
+    s3, dynamodb = backend(args)
+    info = json.dumps(dict(LOCK_INFO, Path=f"{args.bucket}/{args.key}"), separators=(",", ":"))
+    s3.put_object(Bucket=args.bucket, Key=f"{args.key}.tflock", Body=info.encode(), IfNoneMatch="*")
+    if args.lock_table:
+        dynamodb.put_item(
+            TableName=args.lock_table,
+            Item={"LockID": {"S": f"{args.bucket}/{args.key}"}, "Info": {"S": info}},
+            ConditionExpression="attribute_not_exists(LockID)")
+
+
+def unlock(args):
+    s3, dynamodb = backend(args)
+    s3.delete_object(Bucket=args.bucket, Key=f"{args.key}.tflock")
+    if args.lock_table:
+        dynamodb.delete_item(TableName=args.lock_table,
+                             Key={"LockID": {"S": f"{args.bucket}/{args.key}"}})
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("command", choices=["seed", "refresh"])
+    parser.add_argument("command", choices=["seed", "refresh", "push", "lock", "unlock"])
     parser.add_argument("dir")
+    parser.add_argument("--bucket")
+    parser.add_argument("--key")
+    parser.add_argument("--lock-table")
     args = parser.parse_args()
     ec2 = client(args.endpoint_url, args.region)
     if args.command == "seed":
         seed(ec2, args.dir)
-    else:
+    elif args.command == "refresh":
         with open(os.path.join(args.dir, "ids.json")) as file:
             write_forms(ec2, args.dir, json.load(file))
+    else:
+        {"push": push, "lock": lock, "unlock": unlock}[args.command](args)
 
 
 if __name__ == "__main__":

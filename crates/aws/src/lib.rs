@@ -30,13 +30,15 @@
 //!   concurrency, and each one that fails reported, not fatal.
 //! - [`lookup_events`] asks CloudTrail for the events that may have made
 //!   the drift, as CloudTrail's JSON records.
+//! - [`S3States`] reads Terraform states from the S3 backend, and their
+//!   locks (`.tflock`, a DynamoDB lock table): the core's `StateStore`.
 //! - [`load_config`] and the `*_client` functions build the clients, once
 //!   per service and region.
 //!
 //! The only library that may depend on the AWS SDK; only `doctor` and the
 //! binary depend on it.
 //!
-//! Depends on: model, analysis, assets, apply, attribution, config, diff, reconcile, snapshot, guard, findings; the AWS SDK.
+//! Depends on: model, analysis, assets, apply, attribution, config, diff, reconcile, snapshot, guard, findings, terraform; the AWS SDK.
 
 #![deny(missing_docs)]
 
@@ -57,6 +59,7 @@ mod queue;
 mod rules;
 mod security_hub;
 mod subnets;
+mod terraform_states;
 mod topic;
 mod trails;
 
@@ -90,5 +93,6 @@ pub use queue::{LONG_POLL, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_bus_policy, event_rules};
 pub use security_hub::SecurityHub;
 pub use subnets::subnet_labels;
+pub use terraform_states::S3States;
 pub use topic::SnsTopic;
 pub use trails::{Trail, region_trails};

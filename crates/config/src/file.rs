@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use nacl_drift_analysis::Severity;
 use nacl_drift_model::{Cidr, Direction, RuleNumber, read_bounded};
+use nacl_drift_terraform::StateLocation;
 use serde::Deserialize;
 use time::{Date, Month};
 use toml::Spanned;
@@ -70,9 +71,12 @@ pub struct Config {
     /// accounts of every run that names none (`--accounts` by default).
     pub accounts: Option<PathBuf>,
     /// `[terraform] states`: the Terraform or OpenTofu states whose NACLs
-    /// are judged against them (`--terraform-state` by default), relative
-    /// to the config file's folder.
-    pub terraform_states: Vec<PathBuf>,
+    /// are judged against them (`--terraform-state` by default), a path
+    /// relative to the config file's folder, or `s3://bucket/key`.
+    pub terraform_states: Vec<StateLocation>,
+    /// `[terraform] lock_table`: the S3 backend's DynamoDB lock table
+    /// (`--terraform-lock-table` by default).
+    pub terraform_lock_table: Option<String>,
 }
 
 impl Config {
@@ -88,6 +92,7 @@ impl Config {
             accounts: None,
             assets: false,
             terraform_states: Vec::new(),
+            terraform_lock_table: None,
         }
     }
 
@@ -150,6 +155,24 @@ impl Config {
         }
         let accept = checked(raw.accept, exemption, line_of, invalid)?;
         let monitor_only = checked(raw.monitor_only, monitor_only, line_of, invalid)?;
+        let (terraform_states, terraform_lock_table) = match raw.terraform {
+            Some(terraform) => {
+                let start = terraform.span().start;
+                let terraform = terraform.into_inner();
+                let states = terraform
+                    .states
+                    .iter()
+                    .map(|state| match state.parse::<StateLocation>() {
+                        Ok(StateLocation::Local(path)) => {
+                            Ok(StateLocation::Local(folder.join(path)))
+                        }
+                        located => located.map_err(|error| invalid(start, error.to_string())),
+                    })
+                    .collect::<Result<_, _>>()?;
+                (states, terraform.lock_table)
+            }
+            None => (Vec::new(), None),
+        };
         Ok(Config {
             path: path.to_owned(),
             baseline_dir: raw.baseline_dir.map(|dir| folder.join(dir)),
@@ -159,16 +182,8 @@ impl Config {
             monitor_only,
             assets: raw.assets.is_some_and(|assets| assets.enabled),
             accounts: raw.accounts.map(|file| folder.join(file)),
-            terraform_states: raw
-                .terraform
-                .map(|terraform| {
-                    terraform
-                        .states
-                        .into_iter()
-                        .map(|state| folder.join(state))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            terraform_states,
+            terraform_lock_table,
         })
     }
 
@@ -220,14 +235,15 @@ struct RawConfig {
     monitor_only: Vec<Spanned<RawMonitorOnly>>,
     assets: Option<RawAssets>,
     accounts: Option<PathBuf>,
-    terraform: Option<RawTerraform>,
+    terraform: Option<Spanned<RawTerraform>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTerraform {
     #[serde(default)]
-    states: Vec<PathBuf>,
+    states: Vec<String>,
+    lock_table: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -441,15 +457,35 @@ mod tests {
     fn terraform_states_are_relative_to_the_config_file() {
         let config = Config::parse(
             Path::new("infra/nacl-drift.toml"),
-            "[terraform]\nstates = [\"network/terraform.tfstate\", \"/abs/plan.json\"]\n",
+            "[terraform]\nstates = [\"network/terraform.tfstate\", \"/abs/plan.json\", \"s3://acme-tfstate/env:/prod/network.tfstate\"]\nlock_table = \"terraform-locks\"\n",
         )
         .expect("a valid config");
+        let states: Vec<String> = config
+            .terraform_states
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
-            config.terraform_states,
+            states,
             [
-                PathBuf::from("infra/network/terraform.tfstate"),
-                PathBuf::from("/abs/plan.json")
+                "infra/network/terraform.tfstate",
+                "/abs/plan.json",
+                "s3://acme-tfstate/env:/prod/network.tfstate"
             ]
+        );
+        assert_eq!(
+            config.terraform_lock_table.as_deref(),
+            Some("terraform-locks")
+        );
+        let bad = Config::parse(
+            Path::new("nacl-drift.toml"),
+            "\n[terraform]\nstates = [\"s3://Acme/terraform.tfstate\"]\n",
+        )
+        .expect_err("a bad bucket")
+        .to_string();
+        assert!(
+            bad.starts_with("nacl-drift.toml:2: Acme is not an S3 bucket name"),
+            "{bad}"
         );
         let unknown = Config::parse(Path::new("nacl-drift.toml"), "[terraform]\nstate = []\n")
             .expect_err("an unknown key")

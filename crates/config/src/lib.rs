@@ -16,8 +16,9 @@
 //! The accounts file of a run over many accounts ([`Accounts`]) is read
 //! here too: it is the project's configuration of which accounts exist.
 //!
-//! Depends on: model, analysis, diff; no AWS SDK (the kinds of drift and
-//! lint findings name what the config accepts).
+//! Depends on: model, analysis, diff, terraform; no AWS SDK (the kinds of
+//! drift and lint findings name what the config accepts; a state's
+//! location is checked where it is read).
 
 #![deny(missing_docs)]
 

@@ -28,7 +28,10 @@ use nacl_drift_aws::{
 use nacl_drift_model::{
     AccountId, EventBusArn, Identity, LiveAcl, Place, Region, TopicArn, sanitize, with_causes,
 };
-use nacl_drift_reconcile::{AssetSource, Baselines, LiveRead, LiveSource, ReadScope};
+use nacl_drift_reconcile::{
+    AssetSource, Baselines, LiveRead, LiveSource, ReadScope, TerraformStates,
+};
+use nacl_drift_terraform::StateLocation;
 use serde::Serialize;
 
 use crate::policy::{BusSenders, Senders, bus_senders, queue_senders};
@@ -123,21 +126,27 @@ const TRAIL_FIX: &str = "create a trail that logs management events (write or al
 /// Each Terraform state of the intent: readable (how many NACLs it
 /// declares), and whether a terraform run holds its lock now (then nothing
 /// would be restored to it).
-pub fn check_terraform_states(checks: &mut Checks, states: &[std::path::PathBuf]) {
+pub async fn check_terraform_states(
+    checks: &mut Checks,
+    states: &TerraformStates,
+    regions: &[Region],
+) {
     const COMMANDS: &str = "diff, apply, watch, lambda";
-    for state in states {
-        let read = nacl_drift_terraform::read_state(state, None)
-            .and_then(|intent| Ok((intent, nacl_drift_terraform::local_lock(state)?)));
+    for location in &states.locations {
+        let read = match states.intent_of(location, regions).await {
+            Ok(intent) => states.lock_of(location).await.map(|lock| (intent, lock)),
+            Err(error) => Err(error),
+        };
         let (status, detail) = match read {
             Ok((intent, None)) => (
                 CheckStatus::Ok,
                 format!(
-                    "{} declares {}; its lock is free",
-                    state.display(),
+                    "{location} declares {}; {}",
                     match intent.acls.len() {
                         1 => "1 NACL".to_owned(),
                         count => format!("{count} NACLs"),
-                    }
+                    },
+                    free_lock(location, states.lock_table.as_deref())
                 ),
             ),
             Ok((_, Some(lock))) => (
@@ -147,6 +156,21 @@ pub fn check_terraform_states(checks: &mut Checks, states: &[std::path::PathBuf]
             Err(error) => (CheckStatus::Fail, with_causes(&error)),
         };
         checks.add("terraform state", COMMANDS, status, detail);
+    }
+}
+
+/// Which locks of the state at `location` were seen free.
+fn free_lock(location: &StateLocation, lock_table: Option<&str>) -> String {
+    match (location, lock_table) {
+        (StateLocation::Local(_), _) => "its lock is free".to_owned(),
+        (StateLocation::S3(object), None) => {
+            format!("its lock file {} is absent: free", object.lock_file())
+        }
+        (StateLocation::S3(object), Some(table)) => format!(
+            "its lock file {} is absent and the DynamoDB table {} holds no lock on it: free",
+            object.lock_file(),
+            sanitize::Shown(table)
+        ),
     }
 }
 

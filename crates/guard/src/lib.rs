@@ -337,8 +337,8 @@ impl<E: Edge> Guard<E> {
     }
 
     /// The baselines (of the settings' regions) as they are now.
-    pub fn baselines(&self) -> Result<Baselines, ReconcileError> {
-        self.intent.intent(&self.settings.regions)
+    pub async fn baselines(&self) -> Result<Baselines, ReconcileError> {
+        self.intent.intent(&self.settings.regions).await
     }
 
     /// The VPCs `event`'s call may have changed, and whether that is every
@@ -654,14 +654,14 @@ impl<E: Edge> Job<E> {
     /// as the run left it) for the job's VPCs, and keeps what the wait came
     /// to.
     async fn wait_for_terraform(&mut self) -> Result<(), ReconcileError> {
-        let Some(lock) = self.intent.lock()? else {
+        let Some(lock) = self.intent.lock().await? else {
             return Ok(());
         };
         let start = Instant::now();
         let mut released = false;
         while start.elapsed() < LOCK_WAIT {
             tokio::time::sleep(LOCK_POLL).await;
-            if self.intent.lock()?.is_none() {
+            if self.intent.lock().await?.is_none() {
                 released = true;
                 break;
             }
@@ -671,7 +671,7 @@ impl<E: Edge> Job<E> {
             waited: start.elapsed(),
             released,
         });
-        let baselines = self.intent.intent(&self.regions)?;
+        let baselines = self.intent.intent(&self.regions).await?;
         self.baselines = match &self.coverage {
             Coverage::Everything => baselines,
             Coverage::Vpcs(vpcs) => baselines

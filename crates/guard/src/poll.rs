@@ -15,7 +15,7 @@ pub async fn run<E: Edge>(
     say: &mut impl FnMut(Said),
 ) -> Standing {
     loop {
-        let reconciled = match guard.baselines() {
+        let reconciled = match guard.baselines().await {
             Ok(baselines) => {
                 guard
                     .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())

@@ -132,7 +132,7 @@ pub async fn run<E: Edge, Q: MessageQueue>(
                 break;
             }
             left = left.saturating_sub(batch.len());
-            let handled = inbox.take(guard, batch, Duration::ZERO, say);
+            let handled = inbox.take(guard, batch, Duration::ZERO, say).await;
             delete(&queue, handled, say).await;
             wait = Duration::from_secs(1);
         }
@@ -151,7 +151,7 @@ pub async fn run<E: Edge, Q: MessageQueue>(
             inbox.sweep_due = true;
             next_sweep = now + settings.sweep_interval;
         }
-        inbox.start_due(guard, &mut tasks, now, say);
+        inbox.start_due(guard, &mut tasks, now, say).await;
         let wake = inbox
             .next_due()
             .map_or(next_sweep, |due| due.min(next_sweep));
@@ -159,7 +159,7 @@ pub async fn run<E: Edge, Q: MessageQueue>(
             Some(batch) = batches.recv() => match batch {
                 Ok(batch) => {
                     received_once = true;
-                    let handled = inbox.take(guard, batch, settings.debounce, say);
+                    let handled = inbox.take(guard, batch, settings.debounce, say).await;
                     delete(&queue, handled, say).await;
                 }
                 Err(error) if !received_once => {
@@ -215,7 +215,7 @@ pub async fn handle_batch<E: Edge>(
 ) -> Result<Handled, GuardError> {
     let mut inbox = Inbox::new(sweep_gap);
     let mut tasks = JoinSet::new();
-    let mut done = inbox.take(guard, batch, Duration::ZERO, say);
+    let mut done = inbox.take(guard, batch, Duration::ZERO, say).await;
     let (finished, _) = inbox.drain(guard, &mut tasks, &mut Never, say).await?;
     done.extend(finished);
     let held = inbox.held(guard);
@@ -341,14 +341,14 @@ impl<R> Inbox<R> {
 
     /// Reads a batch of messages: each NACL call joins its VPCs' pending
     /// events. Returns the messages handled already (nothing to do).
-    fn take<E: Edge>(
+    async fn take<E: Edge>(
         &mut self,
         guard: &mut Guard<E>,
         batch: Vec<Message<R>>,
         debounce: Duration,
         say: &mut impl FnMut(Said),
     ) -> Vec<R> {
-        let baselines = match guard.baselines() {
+        let baselines = match guard.baselines().await {
             Ok(baselines) => baselines,
             Err(error) => {
                 say(Said::Error {
@@ -448,7 +448,7 @@ impl<R> Inbox<R> {
         let mut handled = Vec::new();
         let mut standing = Standing::InSync;
         loop {
-            self.start_due(guard, tasks, Instant::now(), say);
+            self.start_due(guard, tasks, Instant::now(), say).await;
             let joined = tokio::select! {
                 joined = tasks.join_next() => joined,
                 () = stop.signalled() => {
@@ -486,7 +486,7 @@ impl<R> Inbox<R> {
     /// Starts the reconciles that are due: a sweep alone once nothing else
     /// runs, else, for each account and region, one reconcile of its due
     /// VPCs that are not being reconciled (one read of them all).
-    fn start_due<E: Edge>(
+    async fn start_due<E: Edge>(
         &mut self,
         guard: &mut Guard<E>,
         tasks: &mut JoinSet<Done<E>>,
@@ -501,6 +501,7 @@ impl<R> Inbox<R> {
                 self.sweep_due = false;
                 let job = guard
                     .baselines()
+                    .await
                     .map_err(GuardError::from)
                     .and_then(|baselines| {
                         guard.job(&baselines, Coverage::Everything, Trigger::Sweep, Vec::new())

@@ -13,7 +13,9 @@ use nacl_drift_fixtures::{
 use nacl_drift_guard::queue::{Message, MessageQueue, QueueError, QueueSettings, Stop};
 use nacl_drift_guard::{Coverage, Edge, Guard, Said, Settings, Standing, Trigger, queue};
 use nacl_drift_model::{Identity, Place};
-use nacl_drift_reconcile::{BaselineFolder, Baselines, IntentSource, ReconcileError, StateLock};
+use nacl_drift_reconcile::{
+    BaselineFolder, Baselines, HeldLock, IntentRead, IntentSource, StateLocation, StateLock,
+};
 use serde_json::Value;
 
 const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
@@ -244,7 +246,7 @@ type Delayed = (Duration, Vec<Message<String>>);
 
 /// One reconcile of everything, as poll mode makes it.
 async fn poll_once(guard: &mut Guard<Memory>) -> nacl_drift_guard::Line {
-    let baselines = guard.baselines().expect("baselines");
+    let baselines = guard.baselines().await.expect("baselines");
     guard
         .reconcile(&baselines, Coverage::Everything, Trigger::Poll, Vec::new())
         .await
@@ -723,7 +725,7 @@ async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
     );
     ec2.delete_rule("acl-0db", 80);
     ec2.delete_rule("acl-1db", 80);
-    let baselines = guard.baselines().expect("baselines");
+    let baselines = guard.baselines().await.expect("baselines");
     let line = guard
         .reconcile(&baselines, Coverage::Everything, Trigger::Sweep, Vec::new())
         .await
@@ -866,7 +868,7 @@ async fn a_finding_is_resolved_once_its_drift_is_gone_whoever_fixed_it() {
     ec2.add(&other);
     let id = "nacl-drift/111122223333/us-east-1/acl-0db/entry_deleted/ingress/80";
     let reconcile = async |guard: &mut Guard<Memory>, coverage: Coverage| {
-        let baselines = guard.baselines().expect("baselines");
+        let baselines = guard.baselines().await.expect("baselines");
         let line = guard
             .reconcile(&baselines, coverage, Trigger::Poll, Vec::new())
             .await
@@ -916,25 +918,23 @@ impl IntentSource for ApplyingTerraform {
         self.before.dir()
     }
 
-    fn intent(&self, regions: &[nacl_drift_model::Region]) -> Result<Baselines, ReconcileError> {
+    fn intent<'a>(&'a self, regions: &'a [nacl_drift_model::Region]) -> IntentRead<'a, Baselines> {
         let now = tokio::time::Instant::now();
         let state = if now < self.released_at {
             &self.before
         } else {
             &self.after
         };
-        Baselines::read(state.dir())?.in_regions(regions)
+        Box::pin(async move { Baselines::read(state.dir())?.in_regions(regions) })
     }
 
-    fn lock(&self) -> Result<Option<StateLock>, ReconcileError> {
-        Ok(
-            (tokio::time::Instant::now() < self.released_at).then(|| StateLock {
-                state: "infra/terraform.tfstate".into(),
-                operation: Some("OperationTypeApply".to_owned()),
-                who: Some("alice@build-7".to_owned()),
-                created: Some("2026-12-07T10:11:12Z".to_owned()),
-            }),
-        )
+    fn lock(&self) -> IntentRead<'_, Option<StateLock>> {
+        let info = br#"{"Operation":"OperationTypeApply","Who":"alice@build-7","Created":"2026-12-07T10:11:12Z"}"#;
+        let held = (tokio::time::Instant::now() < self.released_at).then(|| {
+            let state = StateLocation::Local("infra/terraform.tfstate".into());
+            StateLock::with_info(state, HeldLock::Local, Some(info))
+        });
+        Box::pin(async move { Ok(held) })
     }
 }
 

@@ -15,8 +15,8 @@ use nacl_drift_model::{
 };
 
 use crate::assess::AssessedEffect;
-use crate::intent::Addresses;
 use crate::source::{Completeness, LiveRead, LiveSource, ReadScope, SourceError};
+use crate::terraform::Addresses;
 
 /// Why the comparison could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +43,27 @@ pub enum ReconcileError {
         /// Its address there.
         address: String,
     },
+    /// A state in S3 could not be read, or whether its lock is held could
+    /// not be told: unknown, never "no intent" or "free".
+    #[error("cannot read {what}")]
+    StateStore {
+        /// `the Terraform state s3://...` or `Terraform's lock ...`.
+        what: String,
+        /// Why: the AWS edge's error.
+        #[source]
+        source: SourceError,
+    },
+    /// The S3 backend has no object at a state's key.
+    #[error(
+        "the Terraform state {0} is not there: check the backend's bucket and key (a workspace's state is s3://BUCKET/env:/WORKSPACE/KEY)"
+    )]
+    StateMissing(String),
     /// A Terraform run holds a state's lock: what it applies is not yet in
     /// the state, so a restore now would revert a reviewed apply.
     #[error(
         "{0} is held: a terraform run may be changing these NACLs, and a restore now could revert it; nothing was restored: run again once it is done"
     )]
-    Locked(nacl_drift_terraform::StateLock),
+    Locked(Box<nacl_drift_terraform::StateLock>),
     /// `--recreate-missing` of a deleted NACL that a Terraform state
     /// declares: the new NACL would have an id the state does not know.
     #[error(

@@ -4,7 +4,9 @@
 //! are here.
 //!
 //! - [`IntentSource`]: where the intended state comes from (the YAML
-//!   baselines of a [`BaselineFolder`]), as [`Baselines`].
+//!   baselines of a [`BaselineFolder`]; with Terraform or OpenTofu states,
+//!   local or in S3 through a [`StateStore`], [`WithTerraform`]), as
+//!   [`Baselines`].
 //! - [`compare`]: the baselines against a fresh read of live state, with
 //!   the exact effect and severity of every drift.
 //! - [`restore`]: a plan's calls through apply's executor, and the
@@ -38,14 +40,16 @@ mod json;
 mod recreated;
 mod restore;
 mod source;
+mod terraform;
 
 pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
 pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
-pub use intent::{Addresses, BaselineFolder, IntentSource, StatesRead, WithTerraform};
+pub use intent::{BaselineFolder, IntentRead, IntentSource};
 pub use json::{Json, changes as changes_json};
-pub use nacl_drift_terraform::StateLock;
+pub use nacl_drift_terraform::{HeldLock, S3Object, StateLocation, StateLock};
 pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};
+pub use terraform::{Addresses, Fetched, StateStore, StoreCall, TerraformStates, WithTerraform};

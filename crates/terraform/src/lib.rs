@@ -18,8 +18,10 @@
 //!   objects skipped, tainted ones kept.
 //! - [`hcl_of`]: NACLs as Terraform configuration with `import {}` blocks
 //!   (`export --format terraform`, `hcl.rs`).
-//! - [`local_lock`]: whether a `terraform apply` (or any run) holds a local
-//!   state's lock, and who (`lock.rs`).
+//! - [`StateLocation`]: a local file or `s3://bucket/key` (`location.rs`).
+//! - [`StateLock`]: a held lock and what its lock info says; [`local_lock`]:
+//!   whether a `terraform apply` (or any run) holds a local state's lock
+//!   (`lock.rs`). The S3 backend's are read through the AWS edge.
 //!
 //! Depends on: model; no AWS SDK.
 
@@ -27,6 +29,7 @@
 
 mod form;
 mod hcl;
+mod location;
 mod lock;
 mod normalise;
 
@@ -38,7 +41,8 @@ use nacl_drift_model::{
 };
 
 pub use hcl::hcl_of;
-pub use lock::{StateLock, local_lock};
+pub use location::{LocationError, S3Object, StateLocation};
+pub use lock::{HeldLock, StateLock, local_lock};
 
 /// Why a state gives no intent.
 #[derive(Debug, thiserror::Error)]
@@ -321,6 +325,58 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "state: module.vpc.aws_network_acl_rule.public_outbound[0]: is a rule of acl-0fffffffffffffff0, which this state does not declare (give the state that does too)"
+        );
+    }
+
+    /// Real states, as Terraform 0.15 and provider 3.x wrote them
+    /// (driftctl's fixtures: `tests/fixtures/terraform/driftctl/README.md`).
+    #[test]
+    fn real_states_from_driftctl_read_as_the_provider_wrote_them() {
+        let real = |name: &str| {
+            let path = format!(
+                "{}/../../tests/fixtures/terraform/driftctl/{name}.tfstate",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).expect("the fixture");
+            parse_state(name, text.as_bytes(), None)
+        };
+        let inline = real("aws_network_acl").expect("readable");
+        let empty = &inline.acls[&acl("acl-01b7bc85a61d92e70")];
+        assert_eq!(empty.address, "aws_network_acl.test");
+        assert_eq!(
+            (empty.account.as_str(), empty.region.as_str()),
+            ("929327065333", "us-east-1")
+        );
+        assert!(empty.acl.entries.is_empty());
+        assert_eq!(empty.acl.tags["Name"], "test2");
+        assert_eq!(
+            entries(&inline, "acl-069e079b416dd581e"),
+            [
+                "ingress rule 100: allow udp 80 from 172.31.0.0/16 (aws_network_acl.test2)",
+                "egress rule 100: allow udp 80 to 172.31.0.0/16 (aws_network_acl.test2)",
+            ],
+            "ICMP 0/0 beside udp is no ICMP; an empty IPv6 CIDR is none"
+        );
+
+        let default = real("aws_default_network_acl").expect("readable");
+        let held = &default.acls[&acl("acl-e88ee595")];
+        assert!(held.acl.is_default);
+        assert_eq!(held.acl.subnets.len(), 6);
+        assert_eq!(
+            entries(&default, "acl-e88ee595"),
+            [
+                "ingress rule 90: deny tcp 80 from 0.0.0.0/0 (aws_default_network_acl.default)",
+                "ingress rule 100: allow tcp 0 from 0.0.0.0/0 (aws_default_network_acl.default)",
+                "egress rule 100: allow udp 0 to 0.0.0.0/0 (aws_default_network_acl.default)",
+            ],
+            "a tcp or udp rule of 0/0 is port 0, as AWS applies it; \"17\" beside \"tcp\"; null ICMP and IPv6"
+        );
+
+        // Rules whose ACL is in another state: refused, naming it.
+        let rules = real("aws_network_acl_rule").expect_err("its ACL is elsewhere");
+        assert_eq!(
+            rules.to_string(),
+            "aws_network_acl_rule: aws_network_acl_rule.egress: is a rule of acl-01b7bc85a61d92e70, which this state does not declare (give the state that does too)"
         );
     }
 

@@ -1,20 +1,28 @@
-//! Whether Terraform holds a state's lock, and who: the local backend takes
-//! a POSIX record lock (fcntl) on the state file, then writes its lock
-//! info beside it (`.terraform.tfstate.lock.info`). The info file alone is
-//! a crashed run's, not a held lock: the fcntl lock dies with its process.
+//! Whether Terraform holds a state's lock, and who.
+//!
+//! - The local backend takes a POSIX record lock (fcntl) on the state file,
+//!   then writes its lock info beside it (`.terraform.tfstate.lock.info`).
+//!   The info file alone is a crashed run's, not a held lock: the fcntl
+//!   lock dies with its process.
+//! - The S3 backend's lock is the object `<key>.tflock` (`use_lockfile`),
+//!   or the item `<bucket>/<key>` of a DynamoDB table, or both; each holds
+//!   the same lock info. They are read through the AWS edge; this module
+//!   reads what they hold.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::TerraformError;
+use crate::{StateLocation, TerraformError};
 
 /// A held lock on a state, and what its lock info says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateLock {
     /// The state.
-    pub state: PathBuf,
+    pub state: StateLocation,
+    /// Which lock is held.
+    pub held: HeldLock,
     /// `OperationTypeApply`, `OperationTypePlan`, `state-rm`, ...
     pub operation: Option<String>,
     /// `user@hostname`.
@@ -23,16 +31,59 @@ pub struct StateLock {
     pub created: Option<String>,
 }
 
+/// Which of a state's locks is held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeldLock {
+    /// The local backend's record lock on the state file.
+    Local,
+    /// The S3 backend's `<key>.tflock` object.
+    LockFile,
+    /// The state's item in this DynamoDB table.
+    LockTable(String),
+}
+
+impl StateLock {
+    /// The lock `held` on `state`, with what the lock info `info` says (the
+    /// JSON Terraform writes; anything else says nothing).
+    pub fn with_info(state: StateLocation, held: HeldLock, info: Option<&[u8]>) -> StateLock {
+        let info: Option<Value> = info.and_then(|bytes| serde_json::from_slice(bytes).ok());
+        let field = |name: &str| {
+            info.as_ref()
+                .and_then(|info| info.get(name))
+                .and_then(Value::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        StateLock {
+            operation: field("Operation"),
+            who: field("Who"),
+            created: field("Created"),
+            state,
+            held,
+        }
+    }
+}
+
 impl fmt::Display for StateLock {
     /// `Terraform's lock on infra/terraform.tfstate (OperationTypeApply by
     /// alice@build-7 since 2026-03-04T10:11:12Z)`; each value escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use nacl_drift_model::sanitize::Shown;
-        write!(
-            f,
-            "Terraform's lock on {}",
-            Shown(&self.state.display().to_string())
-        )?;
+        let state = self.state.to_string();
+        match (&self.held, &self.state) {
+            (HeldLock::LockFile, StateLocation::S3(object)) => write!(
+                f,
+                "Terraform's lock file {}",
+                Shown(&object.lock_file().to_string())
+            )?,
+            (HeldLock::LockTable(table), _) => write!(
+                f,
+                "Terraform's lock on {} in the DynamoDB table {}",
+                Shown(&state),
+                Shown(table)
+            )?,
+            _ => write!(f, "Terraform's lock on {}", Shown(&state))?,
+        }
         let mut parts = Vec::new();
         if let Some(operation) = &self.operation {
             parts.push(Shown(operation).to_string());
@@ -65,22 +116,12 @@ pub fn local_lock(state: &Path) -> Result<Option<StateLock>, TerraformError> {
     if !is_locked(state)? {
         return Ok(None);
     }
-    let info: Option<Value> = std::fs::read(info_path(state))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-    let field = |name: &str| {
-        info.as_ref()
-            .and_then(|info| info.get(name))
-            .and_then(Value::as_str)
-            .filter(|text| !text.is_empty())
-            .map(str::to_owned)
-    };
-    Ok(Some(StateLock {
-        state: state.to_owned(),
-        operation: field("Operation"),
-        who: field("Who"),
-        created: field("Created"),
-    }))
+    let info = std::fs::read(info_path(state)).ok();
+    Ok(Some(StateLock::with_info(
+        StateLocation::Local(state.to_owned()),
+        HeldLock::Local,
+        info.as_deref(),
+    )))
 }
 
 /// Whether another process holds a record lock on `state`: a shared lock
@@ -118,7 +159,8 @@ fn is_locked(state: &Path) -> Result<bool, TerraformError> {
 mod tests {
     use std::path::Path;
 
-    use super::{StateLock, info_path, local_lock};
+    use super::{HeldLock, StateLock, info_path, local_lock};
+    use crate::{S3Object, StateLocation};
 
     #[test]
     fn the_lock_of_a_state_that_cannot_be_opened_is_unknown_never_free() {
@@ -145,17 +187,34 @@ mod tests {
 
     #[test]
     fn a_lock_names_its_operation_holder_and_time_escaped() {
-        let lock = StateLock {
-            state: "infra/terraform.tfstate".into(),
-            operation: Some("OperationTypeApply".to_owned()),
-            who: Some("alice@build-7\u{1b}[2J".to_owned()),
-            created: Some("2026-03-04T10:11:12.345678Z".to_owned()),
-        };
+        let info = br#"{"ID":"5f0e8c1a","Operation":"OperationTypeApply","Info":"","Who":"alice@build-7\u001b[2J","Version":"1.5.7","Created":"2026-03-04T10:11:12.345678Z","Path":"terraform.tfstate"}"#;
+        let local = StateLocation::Local("infra/terraform.tfstate".into());
+        let lock = StateLock::with_info(local, HeldLock::Local, Some(info));
         let text = lock.to_string();
         assert!(text.starts_with(
             "Terraform's lock on infra/terraform.tfstate (OperationTypeApply by alice@build-7"
         ));
         assert!(text.ends_with("since 2026-03-04T10:11:12.345678Z)"));
         assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    #[test]
+    fn an_s3_lock_names_its_lock_file_or_table_and_unreadable_info_says_nothing() {
+        let state = StateLocation::S3(S3Object {
+            bucket: "acme-tfstate".to_owned(),
+            key: "env:/staging/terraform.tfstate".to_owned(),
+        });
+        let info = br#"{"ID":"1","Operation":"OperationTypePlan","Who":"ci@runner","Created":"2026-12-07T10:00:00Z"}"#;
+        let file = StateLock::with_info(state.clone(), HeldLock::LockFile, Some(info));
+        assert_eq!(
+            file.to_string(),
+            "Terraform's lock file s3://acme-tfstate/env:/staging/terraform.tfstate.tflock (OperationTypePlan by ci@runner since 2026-12-07T10:00:00Z)"
+        );
+        let table = HeldLock::LockTable("terraform-locks".to_owned());
+        let item = StateLock::with_info(state, table, Some(b"not json"));
+        assert_eq!(
+            item.to_string(),
+            "Terraform's lock on s3://acme-tfstate/env:/staging/terraform.tfstate in the DynamoDB table terraform-locks"
+        );
     }
 }
