@@ -328,6 +328,39 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_association_wins_over_refreshed_subnet_ids_and_a_placed_subnet_leaves_the_default() {
+        // A plan that moves subnet 101 onto the db ACL, whose refresh still
+        // shows it on the public ACL, and 104 on the default ACL too.
+        let moved = RAW
+            .replace(
+                r#""subnet_id": "subnet-0a1b2c3d4e5f60104""#,
+                r#""subnet_id": "subnet-0a1b2c3d4e5f60101""#,
+            )
+            .replace(
+                r#""subnet-0a1b2c3d4e5f60103""#,
+                r#""subnet-0a1b2c3d4e5f60103", "subnet-0a1b2c3d4e5f60102""#,
+            );
+        let intent = parsed(&moved);
+        let subnets = |id: &str| -> Vec<String> {
+            let held = &intent.acls[&acl(id)];
+            held.acl.subnets.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            subnets("acl-0a1b2c3d4e5f60002"),
+            ["subnet-0a1b2c3d4e5f60101"]
+        );
+        assert_eq!(
+            subnets("acl-0a1b2c3d4e5f60001"),
+            ["subnet-0a1b2c3d4e5f60102"]
+        );
+        assert_eq!(
+            subnets("acl-0a1b2c3d4e5f60000"),
+            ["subnet-0a1b2c3d4e5f60103"],
+            "the public ACL holds 102"
+        );
+    }
+
     /// Real states, as Terraform 0.15 and provider 3.x wrote them
     /// (driftctl's fixtures: `tests/fixtures/terraform/driftctl/README.md`).
     #[test]

@@ -79,13 +79,35 @@ pub(crate) fn intent(
         held.acl.entries.insert(key, entry);
         held.entry_addresses.insert(key, rule.address.clone());
     }
+    // An ACL's `subnet_ids` are Computed: unless the configuration sets
+    // them (the module never does on the default ACL), they are what the
+    // last refresh saw. An association is declared: its subnet is its
+    // ACL's alone, and a subnet a non-default ACL holds is not the
+    // default's (a plan that moves a subnet shows it in both).
+    let mut associated = Vec::new();
     for association in of_kind("aws_network_acl_association") {
         let acl_id = id_of(association, "network_acl_id").map_err(|p| bad(association, p))?;
         let subnet = SubnetId::parse(text(&association.values, "subnet_id").unwrap_or_default())
             .map_err(|e| bad(association, e.to_string()))?;
+        associated.push((acl_id, subnet));
+    }
+    for held in acls.values_mut() {
+        held.acl
+            .subnets
+            .retain(|subnet| associated.iter().all(|(_, other)| other != subnet));
+    }
+    for (acl_id, subnet) in associated {
         if let Some(held) = acls.get_mut(&acl_id) {
             held.acl.subnets.insert(subnet);
         }
+    }
+    let placed: BTreeSet<SubnetId> = acls
+        .values()
+        .filter(|held| !held.acl.is_default)
+        .flat_map(|held| held.acl.subnets.iter().cloned())
+        .collect();
+    for held in acls.values_mut().filter(|held| held.acl.is_default) {
+        held.acl.subnets.retain(|subnet| !placed.contains(subnet));
     }
     Ok(StateIntent {
         acls,
