@@ -126,6 +126,24 @@ fn add_refreshed_console_rule(emulator: &Emulator, state: &Path, ids: &Value) {
     ]);
 }
 
+/// The state in `state` pushed to the S3 backend: its key and URL.
+fn pushed(emulator: &Emulator, state: &Path) -> (&'static str, String) {
+    let key = "network/terraform.tfstate";
+    backend(emulator, state, "push", key);
+    (key, format!("s3://{BUCKET}/{key}"))
+}
+
+/// The S3 backend's lock file of `key` deleted, its table's item left.
+fn delete_lock_file(emulator: &Emulator, key: &str) {
+    emulator.python(&[
+        "-c",
+        &format!(
+            "import boto3; boto3.client('s3', region_name='us-east-1', endpoint_url='{}').delete_object(Bucket='{BUCKET}', Key='{key}.tflock')",
+            emulator.endpoint
+        ),
+    ]);
+}
+
 fn json(result: &crate::support::Run) -> Value {
     serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("JSON: {result:?}"))
 }
@@ -874,9 +892,7 @@ fn a_state_in_the_s3_backend_is_intent_as_a_local_one_is() {
 #[test]
 fn apply_and_doctor_see_the_s3_backends_lock_file_and_its_lock_table() {
     let (emulator, state, baselines, ids) = managed();
-    let key = "network/terraform.tfstate";
-    let url = format!("s3://{BUCKET}/{key}");
-    backend(&emulator, state.path(), "push", key);
+    let (key, url) = pushed(&emulator, state.path());
     let public = ids["public_acl"].as_str().expect("an id");
     add_console_rule(&emulator, public);
     let apply = |lock_table: &[&str]| {
@@ -899,13 +915,7 @@ fn apply_and_doctor_see_the_s3_backends_lock_file_and_its_lock_table() {
     assert_eq!(inbound_rules(&emulator, public), "[100, 104, 110]");
 
     // The lock file gone, the table's item held: seen with the table.
-    emulator.python(&[
-        "-c",
-        &format!(
-            "import boto3; boto3.client('s3', region_name='us-east-1', endpoint_url='{}').delete_object(Bucket='{BUCKET}', Key='{key}.tflock')",
-            emulator.endpoint
-        ),
-    ]);
+    delete_lock_file(&emulator, key);
     let table = ["--terraform-lock-table", LOCK_TABLE];
     let result = apply(&table);
     assert_eq!(result.code, 1, "{result:?}");
@@ -929,6 +939,46 @@ fn apply_and_doctor_see_the_s3_backends_lock_file_and_its_lock_table() {
     // Released: the rule Terraform never declared is removed.
     backend(&emulator, state.path(), "unlock", key);
     let result = apply(&table);
+    assert_eq!(result.code, 0, "{result:?}");
+    assert_eq!(inbound_rules(&emulator, public), "[100, 110]");
+}
+
+#[test]
+fn a_backend_in_another_region_is_read_there_and_so_is_its_lock_table() {
+    let (emulator, state, baselines, ids) = managed();
+    let (key, url) = pushed(&emulator, state.path());
+    backend(&emulator, state.path(), "lock", key);
+    delete_lock_file(&emulator, key);
+    let public = ids["public_acl"].as_str().expect("an id");
+    add_console_rule(&emulator, public);
+    // The run's region is eu-west-1; the backend, bucket and table, is in
+    // us-east-1, and AWS says so.
+    let proxy = emulator.proxy(&["--backend-in", &format!("{BUCKET}=us-east-1")]);
+    let apply = || {
+        let args = [
+            "apply",
+            "--yes",
+            "--endpoint-url",
+            &proxy.endpoint,
+            "--baseline-dir",
+            dir_arg(baselines.path()),
+            "--terraform-state",
+            &url,
+            "--terraform-lock-table",
+            LOCK_TABLE,
+        ];
+        run(nacl_drift().env("AWS_REGION", "eu-west-1"), &args)
+    };
+    let result = apply();
+    assert_eq!(result.code, 1, "{result:?}");
+    assert!(
+        result.stderr.ends_with(&format!(
+            "error: Terraform's lock on {url} in the DynamoDB table {LOCK_TABLE} (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12.345678Z) is held: a terraform run may be changing these NACLs, and a restore now could revert it; nothing was restored: run again once it is done\n"
+        )),
+        "the state read in its bucket's region, the table asked there: {result:?}"
+    );
+    backend(&emulator, state.path(), "unlock", key);
+    let result = apply();
     assert_eq!(result.code, 0, "{result:?}");
     assert_eq!(inbound_rules(&emulator, public), "[100, 110]");
 }

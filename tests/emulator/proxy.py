@@ -6,6 +6,7 @@
              [--count FILE] [--keys FILE]
              [--dry-run permit|refuse] [--lookup-events empty] [--no-vpcs-in REGION]
              [--hub-off-in REGION] [--hub-updates FILE] [--hub-fail-imports COUNT]
+             [--backend-in BUCKET=REGION]
 
 It prints the port it listens on, then forwards every request to the
 upstream, unchanged, except that:
@@ -38,6 +39,12 @@ upstream, unchanged, except that:
 - with --hub-fail-imports, the first COUNT BatchImportFindings calls get
   Security Hub's `InternalException` (HTTP 500), a passing fault that the
   SDK retries too;
+- with --backend-in, a Terraform S3 backend lives in REGION: S3 calls on
+  BUCKET signed for another region get S3's 301 `PermanentRedirect`,
+  naming the bucket's region in `x-amz-bucket-region`, and DynamoDB calls
+  signed for another region get `ResourceNotFoundException` (the lock
+  table is not there), as AWS answers them (the emulator has no regions
+  for S3);
 - with --count, each request's service and action is appended to FILE, one
   line each (`sts AssumeRole`), to count the API calls a run makes;
 - with --keys, each request's service and the access key id that signed it
@@ -74,6 +81,11 @@ EC2_DRY_RUN_PERMITTED = """<?xml version="1.0" encoding="UTF-8"?>
 
 NO_EVENTS = b'{"Events": []}'
 
+S3_REDIRECT = """<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>{bucket}.s3.amazonaws.com</Endpoint><Bucket>{bucket}</Bucket><RequestId>4442587FB7D0A2F9</RequestId><HostId>Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg==</HostId></Error>"""
+
+NO_TABLE = b'{"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found"}'
+
 HUB_INTERNAL = b'{"__type": "InternalException", "Message": "Internal service error"}'
 HUB_OFF = b'{"__type": "InvalidAccessException", "Message": "Account 123456789012 is not subscribed to AWS Security Hub"}'
 
@@ -102,7 +114,9 @@ def main():
     parser.add_argument("--hub-off-in", metavar="REGION")
     parser.add_argument("--hub-updates", metavar="FILE")
     parser.add_argument("--hub-fail-imports", type=int, default=0, metavar="COUNT")
+    parser.add_argument("--backend-in", metavar="BUCKET=REGION")
     args = parser.parse_args()
+    backend_bucket, _, backend_region = (args.backend_in or "=").partition("=")
     upstream = urllib.parse.urlsplit(args.upstream)
     count_lock = threading.Lock()
     imports_to_fail = [args.hub_fail_imports]
@@ -138,6 +152,13 @@ def main():
                     keys.write(f"{service} {key}\n")
             if args.delay_ms:
                 time.sleep(args.delay_ms / 1000)
+            if (service == "s3" and backend_bucket and region != backend_region
+                    and self.path.startswith(f"/{backend_bucket}/")):
+                redirect = S3_REDIRECT.format(bucket=backend_bucket).encode()
+                return self.answer(301, redirect, "application/xml",
+                                   {"x-amz-bucket-region": backend_region})
+            if service == "dynamodb" and backend_bucket and region != backend_region:
+                return self.answer(400, NO_TABLE, "application/x-amz-json-1.0")
             if service == "ec2" and (region == args.deny_region or action == args.deny_action):
                 return self.answer(403, EC2_DENIED.encode())
             if service == "ec2" and args.dry_run and form.get("DryRun", [""])[0] == "true":
@@ -176,9 +197,11 @@ def main():
             connection.close()
             self.answer(response.status, data, response.getheader("Content-Type"))
 
-        def answer(self, status, data, content_type="text/xml"):
+        def answer(self, status, data, content_type="text/xml", headers=None):
             self.send_response(status)
             self.send_header("Content-Type", content_type or "text/xml")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -2,9 +2,13 @@
 //! state object read again only once its ETag changed, its `.tflock`, and
 //! its item in a DynamoDB lock table.
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_ec2::config::Region;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use nacl_drift_reconcile::{Fetched, StateStore, StoreCall};
@@ -21,13 +25,6 @@ pub struct S3States {
     profile: Option<String>,
     endpoint_url: Option<String>,
     clients: OnceCell<Clients>,
-}
-
-/// The clients of the S3 backend.
-#[derive(Debug)]
-struct Clients {
-    s3: aws_sdk_s3::Client,
-    dynamodb: aws_sdk_dynamodb::Client,
 }
 
 impl S3States {
@@ -53,32 +50,77 @@ impl S3States {
     }
 }
 
+/// The clients of the S3 backend: of the configuration's region, or of a
+/// bucket's own once S3 named another.
+#[derive(Debug)]
+struct Clients {
+    config: SdkConfig,
+    /// Each bucket that S3 said is in another region, and that region.
+    bucket_regions: Mutex<BTreeMap<String, Region>>,
+}
+
 impl Clients {
-    /// Clients of `config`, in its region (the backend's: AWS_REGION or the
-    /// profile's), else us-east-1. With an endpoint URL (an S3-compatible
-    /// store, or an emulator) S3 is addressed by path, not by host name.
+    /// The clients of `config`: in its region (AWS_REGION or the
+    /// profile's), else us-east-1, until S3 names a bucket's.
     fn new(config: &SdkConfig) -> Self {
-        let region = config
-            .region()
-            .cloned()
-            .unwrap_or_else(|| Region::from_static("us-east-1"));
-        let s3 = aws_sdk_s3::config::Builder::from(config)
-            .region(region.clone())
-            .force_path_style(config.endpoint_url().is_some())
-            .build();
-        let dynamodb = aws_sdk_dynamodb::config::Builder::from(config)
-            .region(region)
-            .build();
         Clients {
-            s3: aws_sdk_s3::Client::from_conf(s3),
-            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
+            config: config.clone(),
+            bucket_regions: Mutex::new(BTreeMap::new()),
         }
     }
 
-    /// GetObject of `object`, unless its ETag is still `etag`.
+    /// The region of `bucket`, as far as is known: the backend's `region`,
+    /// where its lock table is too.
+    fn region_of(&self, bucket: &str) -> Region {
+        let known = self
+            .bucket_regions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        known
+            .get(bucket)
+            .or(self.config.region())
+            .cloned()
+            .unwrap_or_else(|| Region::from_static("us-east-1"))
+    }
+
+    /// An S3 client of `region`. With an endpoint URL (an S3-compatible
+    /// store, or an emulator) S3 is addressed by path, not by host name.
+    fn s3(&self, region: Region) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.config)
+            .region(region)
+            .force_path_style(self.config.endpoint_url().is_some())
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// GetObject of `object`, unless its ETag is still `etag`; once more in
+    /// the bucket's region when S3 answers that it is in another.
     async fn get_object(&self, object: &S3Object, etag: Option<&str>) -> Result<Fetched, ApiError> {
+        let region = self.region_of(&object.bucket);
+        match self.get_object_in(region.clone(), object, etag).await {
+            Err((_, Some(elsewhere))) if elsewhere != region => {
+                self.bucket_regions
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(object.bucket.clone(), elsewhere.clone());
+                self.get_object_in(elsewhere, object, etag)
+                    .await
+                    .map_err(|(error, _)| error)
+            }
+            answer => answer.map_err(|(error, _)| error),
+        }
+    }
+
+    /// GetObject in `region`; on failure, with the bucket's region when S3
+    /// names it (`x-amz-bucket-region`).
+    async fn get_object_in(
+        &self,
+        region: Region,
+        object: &S3Object,
+        etag: Option<&str>,
+    ) -> Result<Fetched, (ApiError, Option<Region>)> {
         let answer = self
-            .s3
+            .s3(region)
             .get_object()
             .bucket(&object.bucket)
             .key(&object.key)
@@ -93,13 +135,20 @@ impl Clients {
                 return Ok(Fetched::Missing);
             }
             Err(error) if status(&error) == Some(304) => return Ok(Fetched::Unchanged),
-            Err(error) => return Err(with_bucket_region(error)),
+            Err(error) => {
+                let elsewhere = bucket_region(&error);
+                return Err((ApiError::new("GetObject", error), elsewhere));
+            }
         };
         let etag = output.e_tag().map(str::to_owned);
-        let body = output.body.collect().await.map_err(|error| ApiError {
-            operation: "GetObject",
-            code: None,
-            message: format!("the body of {object} was cut off: {error}"),
+        let body = output.body.collect().await.map_err(|error| {
+            let message = format!("the body of {object} was cut off: {error}");
+            let cut = ApiError {
+                operation: "GetObject",
+                code: None,
+                message,
+            };
+            (cut, None)
         })?;
         Ok(Fetched::Object {
             etag,
@@ -107,10 +156,16 @@ impl Clients {
         })
     }
 
-    /// The `Info` of the item `lock_id` in `table`, read consistently.
+    /// The `Info` of the item `lock_id` in `table`, read consistently, in
+    /// the region of the state's bucket.
     async fn get_lock_item(&self, table: &str, lock_id: &str) -> Result<Option<Vec<u8>>, ApiError> {
-        let output = self
-            .dynamodb
+        let bucket = lock_id
+            .split_once('/')
+            .map_or(lock_id, |(bucket, _)| bucket);
+        let config = aws_sdk_dynamodb::config::Builder::from(&self.config)
+            .region(self.region_of(bucket))
+            .build();
+        let output = aws_sdk_dynamodb::Client::from_conf(config)
             .get_item()
             .table_name(table)
             .key("LockID", AttributeValue::S(lock_id.to_owned()))
@@ -139,27 +194,51 @@ impl StateStore for S3States {
 }
 
 /// The HTTP status of a call's answer, if it got one.
-fn status<E>(error: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> Option<u16> {
+fn status<E>(error: &SdkError<E, HttpResponse>) -> Option<u16> {
     error
         .raw_response()
         .map(|response| response.status().as_u16())
 }
 
-/// GetObject's error; when the bucket is in another region than the
-/// client's, which region, and what to set.
-fn with_bucket_region(
-    error: SdkError<GetObjectError, aws_sdk_s3::config::http::HttpResponse>,
-) -> ApiError {
-    let region = error
-        .raw_response()
-        .and_then(|response| response.headers().get("x-amz-bucket-region"))
-        .map(nacl_drift_model::sanitize::cut);
-    let mut error = ApiError::new("GetObject", error);
-    if let Some(region) = region {
-        error.message = format!(
-            "{} (the bucket is in {region}: set AWS_REGION={region}, the backend's region)",
-            error.message
+/// The region S3 says a bucket is in (`x-amz-bucket-region`), on an
+/// answer sent to another region's endpoint (301 PermanentRedirect, 400
+/// AuthorizationHeaderMalformed).
+fn bucket_region<E>(error: &SdkError<E, HttpResponse>) -> Option<Region> {
+    let region = error.raw_response()?.headers().get("x-amz-bucket-region")?;
+    // Only a region's name is believed: it becomes part of a host name.
+    let plausible = !region.is_empty()
+        && region.len() <= 32
+        && region
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+    plausible.then(|| Region::new(region.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::error::SdkError;
+    use aws_sdk_s3::operation::get_object::GetObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    use super::{HttpResponse, bucket_region};
+
+    fn redirect(region: &str) -> SdkError<GetObjectError, HttpResponse> {
+        let mut response = HttpResponse::new(301.try_into().expect("a status"), SdkBody::empty());
+        response
+            .headers_mut()
+            .insert("x-amz-bucket-region", region.to_owned());
+        let error = GetObjectError::generic(
+            aws_sdk_s3::error::ErrorMetadata::builder()
+                .code("PermanentRedirect")
+                .build(),
         );
+        SdkError::service_error(error, response)
     }
-    error
+
+    #[test]
+    fn s3_names_the_region_of_a_bucket_elsewhere_and_only_a_name_is_believed() {
+        let region = bucket_region(&redirect("eu-west-1")).map(|r| r.to_string());
+        assert_eq!(region.as_deref(), Some("eu-west-1"));
+        assert_eq!(bucket_region(&redirect("evil.example/")), None);
+    }
 }
