@@ -982,3 +982,67 @@ fn a_backend_in_another_region_is_read_there_and_so_is_its_lock_table() {
     assert_eq!(result.code, 0, "{result:?}");
     assert_eq!(inbound_rules(&emulator, public), "[100, 110]");
 }
+
+#[test]
+fn the_guard_waits_out_the_s3_lock_and_never_reverts_the_reviewed_apply() {
+    let (emulator, state, baselines, ids) = managed();
+    let (key, url) = pushed(&emulator, state.path());
+    let public = ids["public_acl"].as_str().expect("an id");
+    // A reviewed `terraform apply` takes the lock and makes ingress 104;
+    // the state comes last.
+    backend(&emulator, state.path(), "lock", key);
+    add_console_rule(&emulator, public);
+    let requests = tempfile::NamedTempFile::new().expect("temp file");
+    let proxy = emulator.proxy(&["--count", dir_arg(requests.path())]);
+    let watch = nacl_drift()
+        .args([
+            "watch",
+            "--once",
+            "--restore",
+            "--endpoint-url",
+            &proxy.endpoint,
+        ])
+        .args(["--baseline-dir", dir_arg(baselines.path())])
+        .args(["--terraform-state", &url])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start watch");
+    // Once it read the state and found the lock file (two S3 reads), the
+    // apply ends: the state declares 104, then the lock is released.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(requests.path())
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.starts_with("s3 "))
+        .count()
+        < 2
+    {
+        assert!(std::time::Instant::now() < deadline, "watch read no state");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    emulator.python(&[
+        "tests/emulator/terraform.py",
+        "--endpoint-url",
+        &emulator.endpoint,
+        "applied",
+        dir_arg(state.path()),
+    ]);
+    backend(&emulator, state.path(), "push", key);
+    backend(&emulator, state.path(), "unlock", key);
+    let output = watch.wait_with_output().expect("watch ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "in sync: {stdout}");
+    let line: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(line["terraform_lock"]["released"], true, "{line}");
+    assert_eq!(
+        line["terraform_lock"]["lock"],
+        format!(
+            "Terraform's lock file {url}.tflock (OperationTypeApply by alice@build-7 since 2026-12-07T10:11:12.345678Z)"
+        )
+    );
+    assert_eq!(
+        inbound_rules(&emulator, public),
+        "[100, 104, 110]",
+        "the reviewed change stands"
+    );
+}

@@ -27,6 +27,10 @@ intent. It prints {"vpc_id", "public_acl", "default_acl", "subnets"}.
 as `terraform apply -refresh-only` would: the inline lists take up
 out-of-band entries; the rule resources stay as they were.
 
+`applied` writes them as a reviewed `terraform apply` that added
+`public_inbound[2]` (ingress 104 tcp 8443 from anywhere) leaves them, once
+that entry is made: the state last.
+
     terraform.py --endpoint-url URL push DIR --bucket B --key K [--lock-table T]
     terraform.py --endpoint-url URL lock DIR --bucket B --key K [--lock-table T]
     terraform.py --endpoint-url URL unlock DIR --bucket B --key K [--lock-table T]
@@ -54,6 +58,8 @@ RULES = [
     ("public_inbound", 1, 110, False, "6", "allow", "10.0.0.0/16", 22, 22),
     ("public_outbound", 0, 100, True, "-1", "allow", "0.0.0.0/0", 0, 0),
 ]
+# What a reviewed apply adds.
+APPLIED = ("public_inbound", 2, 104, False, "6", "allow", "0.0.0.0/0", 8443, 8443)
 
 
 def client(endpoint, region):
@@ -113,17 +119,17 @@ def rule_attributes(public_acl, rule):
     }
 
 
-def write_forms(ec2, out, ids):
-    """The three forms of the state, from what the emulator holds now."""
+def write_forms(ec2, out, ids, rules=RULES):
+    """The three forms of the state of `rules`, from what the emulator holds now."""
     acls = {acl["NetworkAclId"]: acl for acl in ec2.describe_network_acls(
         NetworkAclIds=[ids["public_acl"], ids["default_acl"]])["NetworkAcls"]}
     account = acls[ids["public_acl"]]["OwnerId"]
     region = ec2.meta.region_name
     public = acl_attributes(acls[ids["public_acl"]], region, account, default=False)
     default = acl_attributes(acls[ids["default_acl"]], region, account, default=True)
-    rules = {}
-    for rule in RULES:
-        rules.setdefault(rule[0], []).append((rule[1], rule_attributes(ids["public_acl"], rule)))
+    by_name = {}
+    for rule in rules:
+        by_name.setdefault(rule[0], []).append((rule[1], rule_attributes(ids["public_acl"], rule)))
 
     def instance(attributes, index):
         return {"index_key": index, "schema_version": 0, "attributes": attributes,
@@ -138,7 +144,7 @@ def write_forms(ec2, out, ids):
         {"module": "module.vpc", "mode": "managed", "type": "aws_network_acl_rule",
          "name": name, "each": "list", "provider": PROVIDER,
          "instances": [instance(attributes, index) for index, attributes in listed]}
-        for name, listed in rules.items()
+        for name, listed in by_name.items()
     ]
     raw = {"version": 4, "terraform_version": "1.5.7", "serial": 1,
            "lineage": "0c4b7e52-0d1a-4a43-9d4b-5e0e3e1b2a10", "outputs": {},
@@ -159,7 +165,7 @@ def write_forms(ec2, out, ids):
             "prior_state": show, "configuration": {"root_module": {}}}
     # A refresh that finds entries no rule resource declares shows the ACL
     # as changed outside Terraform.
-    declared = {(r[3], r[2]) for r in RULES}
+    declared = {(r[3], r[2]) for r in rules}
     live = {(e["Egress"], e["RuleNumber"]) for e in acls[ids["public_acl"]]["Entries"]
             if e["RuleNumber"] < 32767}
     if live - declared:
@@ -258,7 +264,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("command", choices=["seed", "refresh", "push", "lock", "unlock"])
+    parser.add_argument("command", choices=["seed", "refresh", "applied", "push", "lock", "unlock"])
     parser.add_argument("dir")
     parser.add_argument("--bucket")
     parser.add_argument("--key")
@@ -267,9 +273,10 @@ def main():
     ec2 = client(args.endpoint_url, args.region)
     if args.command == "seed":
         seed(ec2, args.dir)
-    elif args.command == "refresh":
+    elif args.command in ("refresh", "applied"):
         with open(os.path.join(args.dir, "ids.json")) as file:
-            write_forms(ec2, args.dir, json.load(file))
+            ids = json.load(file)
+        write_forms(ec2, args.dir, ids, RULES + [APPLIED] if args.command == "applied" else RULES)
     else:
         {"push": push, "lock": lock, "unlock": unlock}[args.command](args)
 
