@@ -24,8 +24,9 @@
 #    shows the guard put it back within seconds and say who deleted it;
 # 9. takes a Terraform state as the intent (a VPC terraform-aws-modules/vpc
 #    made in us-west-2): a rule added in the console is drift, named by the
-#    Terraform address that declares its NACL; apply restores nothing while
-#    a terraform run holds the state's lock, then removes the rule.
+#    Terraform address that declares its NACL; with the state in the S3
+#    backend, apply restores nothing while a terraform run holds its locks
+#    (the .tflock and the DynamoDB lock table), then removes the rule.
 #
 # The baselines go to a temporary folder, removed at the end, unless
 # --keep DIR names a folder to keep them in.
@@ -178,20 +179,19 @@ status=0
 "$nacl_drift" diff --baseline-dir "$baselines" --terraform-state "$state" || status=$?
 [[ $status -eq 2 ]] || { echo "drill failed: diff exited $status, not 2" >&2; exit 1; }
 
-step "While a terraform run holds the state's lock, apply restores nothing (exit 1)"
-printf '%s' '{"ID":"0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9","Operation":"OperationTypeApply","Info":"","Who":"alice@build-7","Version":"1.5.7","Created":"2026-12-07T10:11:12Z","Path":"terraform.tfstate"}' \
-  >"$work/.terraform.tfstate.lock.info"
-"$venv/bin/python" -c "import fcntl, sys, time; f = open(sys.argv[1], 'r+'); fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)" \
-  "$state" >"$work/lock.out" &
-lock_pid=$!
-for _ in $(seq 1 50); do grep -q locked "$work/lock.out" && break; sleep 0.1; done
+step "The same state in the S3 backend: while terraform apply holds its locks (.tflock, the lock table), apply restores nothing (exit 1)"
+terraform_py=("$venv/bin/python" "$root/tests/emulator/terraform.py" --endpoint-url "$endpoint")
+backend=(--bucket drill-tfstate --key env:/prod/network/terraform.tfstate --lock-table terraform-locks)
+"${terraform_py[@]}" push "$work" "${backend[@]}"
+"${terraform_py[@]}" lock "$work" "${backend[@]}"
+in_s3=(--terraform-state s3://drill-tfstate/env:/prod/network/terraform.tfstate --terraform-lock-table terraform-locks)
 status=0
-"$nacl_drift" apply --baseline-dir "$baselines" --terraform-state "$state" --yes || status=$?
-kill "$lock_pid"; wait "$lock_pid" 2>/dev/null || true
+"$nacl_drift" apply --baseline-dir "$baselines" "${in_s3[@]}" --yes || status=$?
 [[ $status -eq 1 ]] || { echo "drill failed: apply under the lock exited $status, not 1" >&2; exit 1; }
 
-step "The run is done: apply removes the rule Terraform never declared, and diff is clean"
-"$nacl_drift" apply --baseline-dir "$baselines" --terraform-state "$state" --yes
-"$nacl_drift" diff --baseline-dir "$baselines" --terraform-state "$state"
+step "The run is done, its locks released: apply removes the rule Terraform never declared, and diff is clean"
+"${terraform_py[@]}" unlock "$work" "${backend[@]}"
+"$nacl_drift" apply --baseline-dir "$baselines" "${in_s3[@]}" --yes
+"$nacl_drift" diff --baseline-dir "$baselines" "${in_s3[@]}"
 
 step "Drill complete"

@@ -31,11 +31,13 @@ out-of-band entries; the rule resources stay as they were.
 `public_inbound[2]` (ingress 104 tcp 8443 from anywhere) leaves them, once
 that entry is made: the state last.
 
-    terraform.py --endpoint-url URL push DIR --bucket B --key K [--lock-table T]
+    terraform.py --endpoint-url URL push DIR --bucket B --key K [--lock-table T] [--backend-region R]
     terraform.py --endpoint-url URL lock DIR --bucket B --key K [--lock-table T]
     terraform.py --endpoint-url URL unlock DIR --bucket B --key K [--lock-table T]
 
-`push` writes DIR/terraform.tfstate to the S3 backend as Terraform does (the
+The backend is in us-east-1 unless --backend-region says otherwise (its
+region is its own, not the VPC's). `push` writes DIR/terraform.tfstate to
+the S3 backend as Terraform does (the
 bucket and the DynamoDB lock table made first when missing; the table's
 `<bucket>/<key>-md5` digest item, which is no lock, beside it). `lock` takes
 the backend's locks as `terraform apply` does: `<key>.tflock` with a
@@ -218,8 +220,9 @@ LOCK_INFO = {"ID": "5f0e8c1a-1b2c-4d5e-8f90-a1b2c3d4e5f6", "Operation": "Operati
 
 def backend(args):
     """The backend's S3 and DynamoDB clients, the bucket and table made."""
-    s3 = boto3.client("s3", region_name=args.region, endpoint_url=args.endpoint_url)
-    dynamodb = boto3.client("dynamodb", region_name=args.region, endpoint_url=args.endpoint_url)
+    region = args.backend_region
+    s3 = boto3.client("s3", region_name=region, endpoint_url=args.endpoint_url)
+    dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=args.endpoint_url)
     if args.bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=args.bucket)
     if args.lock_table and args.lock_table not in dynamodb.list_tables()["TableNames"]:
@@ -269,6 +272,7 @@ def main():
     parser.add_argument("--bucket")
     parser.add_argument("--key")
     parser.add_argument("--lock-table")
+    parser.add_argument("--backend-region", default="us-east-1")
     args = parser.parse_args()
     ec2 = client(args.endpoint_url, args.region)
     if args.command == "seed":
