@@ -3,11 +3,9 @@
 //! blocks, to bring console-made NACLs under Terraform. The association
 //! ids of the imports are read live (EC2, or `--live-file` exports).
 
-use std::collections::BTreeSet;
-
 use anyhow::Result;
 use nacl_drift_config::Config;
-use nacl_drift_model::{Baseline, VpcId};
+use nacl_drift_model::VpcId;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::accounts::print_read_errors;
 use nacl_drift_reconcile::Events;
@@ -66,20 +64,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             Events::NotAsked,
         )
         .await?;
-    let vpcs: BTreeSet<&VpcId> = args.vpc_ids.iter().collect();
-    let unheld: Vec<Baseline> = comparison
-        .files
-        .iter()
-        .map(|(_, baseline)| baseline)
-        .filter(|baseline| vpcs.is_empty() || vpcs.contains(&baseline.vpc_id))
-        .filter_map(|baseline| {
-            let mut unheld = baseline.clone();
-            unheld
-                .network_acls
-                .retain(|acl| !comparison.addresses.holds(&acl.id));
-            (!unheld.network_acls.is_empty()).then_some(unheld)
-        })
-        .collect();
+    let unheld = comparison.not_in_terraform(&args.vpc_ids);
     let associations = comparison
         .association_subnets()
         .into_iter()

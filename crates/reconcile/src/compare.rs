@@ -403,6 +403,24 @@ impl Comparison {
             .collect()
     }
 
+    /// The baselines' NACLs that no Terraform state holds, each baseline
+    /// with those alone, of the VPCs `vpcs` when not empty: what `export
+    /// --format terraform` brings under Terraform.
+    pub fn not_in_terraform(&self, vpcs: &[VpcId]) -> Vec<Baseline> {
+        self.files
+            .iter()
+            .map(|(_, baseline)| baseline)
+            .filter(|baseline| vpcs.is_empty() || vpcs.contains(&baseline.vpc_id))
+            .filter_map(|baseline| {
+                let mut unheld = baseline.clone();
+                unheld
+                    .network_acls
+                    .retain(|acl| !self.addresses.holds(&acl.id));
+                (!unheld.network_acls.is_empty()).then_some(unheld)
+            })
+            .collect()
+    }
+
     /// The NACL `id`, as its baseline has it, else as it is live.
     pub fn nacl(&self, id: &NetworkAclId) -> Option<&NetworkAcl> {
         let baseline_acls = self.files.iter().flat_map(|(_, b)| &b.network_acls);
