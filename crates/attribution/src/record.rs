@@ -251,7 +251,7 @@ impl Record {
     }
 
     /// The principal and the call, as reported.
-    pub(crate) fn attribution(&self) -> Attribution {
+    pub fn attribution(&self) -> Attribution {
         let identity = &self.user_identity;
         let issuer = identity
             .session_context

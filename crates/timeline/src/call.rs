@@ -1,0 +1,117 @@
+//! What a CloudTrail NACL call did to a NACL, from its `requestParameters`
+//! (CloudTrail's lowercase keys: `networkAclId`, `ruleNumber`, `egress`,
+//! `ruleAction`, `aclProtocol`, `cidrBlock` or `ipv6CidrBlock`,
+//! `portRange {from, to}`, `icmpTypeCode {type, code}`).
+
+use nacl_drift_attribution::NaclEvent;
+use nacl_drift_model::{
+    Action, Cidr, CidrError, Direction, Entry, EntryKey, IcmpTypeCode, NetworkAclId, Operation,
+    PortRange, Protocol, RuleNumber,
+};
+use serde_json::Value;
+
+/// A call, as the replay applies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// CreateNetworkAclEntry or ReplaceNetworkAclEntry: the entry as made.
+    PutEntry {
+        acl: NetworkAclId,
+        key: EntryKey,
+        entry: Entry,
+    },
+    /// DeleteNetworkAclEntry.
+    DeleteEntry { acl: NetworkAclId, key: EntryKey },
+    /// Tags: no traffic changes.
+    Tags,
+    /// A call this replay does not apply yet: a subnet moved onto `acl`
+    /// (ReplaceNetworkAclAssociation), `acl` deleted, a NACL made.
+    NotReplayed(Option<NetworkAclId>),
+}
+
+/// What `event` did, or why its record cannot say.
+pub(crate) fn call_of(event: &NaclEvent) -> Result<Call, String> {
+    let request = &event.record.request_parameters;
+    let acl = || {
+        let id = text(request, "/networkAclId").ok_or("it names no networkAclId")?;
+        NetworkAclId::parse(id).map_err(|error| error.to_string())
+    };
+    let key = || -> Result<EntryKey, String> {
+        let number = integer(request, "/ruleNumber").ok_or("it names no ruleNumber")?;
+        let egress = match request.pointer("/egress") {
+            Some(Value::Bool(egress)) => *egress,
+            Some(Value::String(egress)) if egress == "true" || egress == "false" => {
+                egress == "true"
+            }
+            _ => return Err("its egress is not true or false".to_owned()),
+        };
+        Ok(EntryKey {
+            direction: Direction::from_egress(egress),
+            rule_number: RuleNumber::new(number).map_err(|error| error.to_string())?,
+        })
+    };
+    Ok(match event.name {
+        Operation::CreateNetworkAclEntry | Operation::ReplaceNetworkAclEntry => Call::PutEntry {
+            acl: acl()?,
+            key: key()?,
+            entry: entry(request)?,
+        },
+        Operation::DeleteNetworkAclEntry => Call::DeleteEntry {
+            acl: acl()?,
+            key: key()?,
+        },
+        Operation::CreateTags | Operation::DeleteTags => Call::Tags,
+        Operation::CreateNetworkAcl => Call::NotReplayed(None),
+        Operation::ReplaceNetworkAclAssociation | Operation::DeleteNetworkAcl => {
+            Call::NotReplayed(Some(acl()?))
+        }
+    })
+}
+
+/// The entry a Create or Replace call made.
+fn entry(request: &Value) -> Result<Entry, String> {
+    let action = match text(request, "/ruleAction")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("allow") => Action::Allow,
+        Some("deny") => Action::Deny,
+        _ => return Err("its ruleAction is not allow or deny".to_owned()),
+    };
+    let protocol = match request.pointer("/aclProtocol") {
+        Some(Value::String(text)) => Protocol::parse(text),
+        Some(Value::Number(number)) => Protocol::parse(&number.to_string()),
+        _ => return Err("it names no aclProtocol".to_owned()),
+    }
+    .map_err(|error| error.to_string())?;
+    let pair =
+        |first: &str, second: &str| Some((integer(request, first)?, integer(request, second)?));
+    let ports = match pair("/portRange/from", "/portRange/to") {
+        Some((from, to)) if protocol.has_ports() => Some(PortRange::new(from, to)),
+        _ => None,
+    };
+    let icmp = match pair("/icmpTypeCode/type", "/icmpTypeCode/code") {
+        Some((kind, code)) if protocol.has_icmp_type_code() => Some(IcmpTypeCode::new(kind, code)),
+        _ => None,
+    };
+    let ports = ports.transpose().map_err(|error| error.to_string())?;
+    let icmp = icmp.transpose().map_err(|error| error.to_string())?;
+    let cidr = text(request, "/cidrBlock")
+        .or_else(|| text(request, "/ipv6CidrBlock"))
+        .ok_or("it names no cidrBlock or ipv6CidrBlock")?;
+    let cidr: Cidr = cidr.parse().map_err(|error: CidrError| error.to_string())?;
+    Entry::from_fields(action, protocol, ports, icmp, cidr).map_err(|error| error.to_string())
+}
+
+/// The text at `pointer`, if there is some.
+fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+/// The whole number at `pointer`, written as a number or as its text.
+fn integer(value: &Value, pointer: &str) -> Option<i64> {
+    match value.pointer(pointer)? {
+        Value::Number(number) => number.as_i64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,373 @@
+//! An incident's timeline: each NACL's history replayed from its baseline
+//! through the NACL calls CloudTrail recorded, with the exact traffic
+//! effect of each moment (`diff`'s analysis against the baseline), as
+//! windows: each effect that held for a time, when it opened and who
+//! opened it, and when it closed and who closed it, or that it is open
+//! still.
+//!
+//! - [`replay`]: the windows of the baselines' NACLs through the events,
+//!   and the calls it could not apply ([`Unreplayed`]): a record it cannot
+//!   read, a subnet moved, a NACL made or deleted (not replayed yet).
+//! - [`Timeline::differences`]: where the replay does not end in the live
+//!   state read now (the trail lacks a call, or a baseline was not the
+//!   state at the start): windows on those NACLs are not backed by the
+//!   trail.
+//!
+//! Depends on: model, analysis, diff, attribution; pure.
+
+#![deny(missing_docs)]
+
+mod call;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use nacl_drift_analysis::Severity;
+use nacl_drift_attribution::NaclEvent;
+use nacl_drift_diff::{Attribution, Change, TrafficEffect, diff};
+use nacl_drift_model::{AccountId, Baseline, LiveAcl, NetworkAclId, ObservedAcl};
+
+use crate::call::{Call, call_of};
+
+/// What the replay found.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    /// Each traffic effect that held for a time, in the order they opened.
+    pub windows: Vec<Window>,
+    /// The calls on the baselines' NACLs that the replay did not apply.
+    pub unreplayed: Vec<Unreplayed>,
+    /// The NACLs as the replay left them: each baseline file's.
+    pub end: Vec<(PathBuf, Baseline)>,
+}
+
+/// A traffic effect that held for a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// The effect, in `diff`'s words: against the baseline.
+    pub effect: TrafficEffect,
+    /// The call that opened it.
+    pub opened: Moment,
+    /// The call that closed it; `None` while it is open still.
+    pub closed: Option<Moment>,
+}
+
+impl Window {
+    /// How bad the effect is.
+    pub fn severity(&self) -> Severity {
+        self.effect.effect.severity()
+    }
+
+    /// How long it held, in seconds: until it closed, else until `now`.
+    pub fn duration(&self, now: i64) -> i64 {
+        self.closed.as_ref().map_or(now, |closed| closed.at) - self.opened.at
+    }
+}
+
+/// A call: when, and who made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moment {
+    /// Seconds since the epoch.
+    pub at: i64,
+    /// Who made the call, from where, as CloudTrail recorded it.
+    pub by: Attribution,
+}
+
+/// A call on a baseline's NACL that the replay did not apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreplayed {
+    /// The call: when, and who made it.
+    pub call: Moment,
+    /// Why it was not applied.
+    pub why: String,
+}
+
+/// A baseline file's VPC as the replay goes: its NACLs now, and the
+/// effects that hold.
+struct Vpc<'a> {
+    file: &'a (PathBuf, Baseline),
+    now: Baseline,
+    open: Vec<(TrafficEffect, Moment)>,
+}
+
+/// Replays `events` (any order: they are taken by time) over the NACLs of
+/// `files`, the baselines as they stood before the first.
+pub fn replay(files: &[(PathBuf, Baseline)], events: &[NaclEvent]) -> Timeline {
+    let mut vpcs: Vec<Vpc> = files
+        .iter()
+        .map(|file| Vpc {
+            file,
+            now: file.1.clone(),
+            open: Vec::new(),
+        })
+        .collect();
+    let mut events: Vec<&NaclEvent> = events.iter().collect();
+    events.sort_by_key(|event| event.time);
+    let mut windows = Vec::new();
+    let mut unreplayed = Vec::new();
+    for event in events {
+        let moment = Moment {
+            at: event.time,
+            by: event.record.attribution(),
+        };
+        let call = match call_of(event) {
+            Ok(call) => call,
+            Err(why) => {
+                let why = format!("its record cannot be replayed: {why}");
+                unreplayed.push(Unreplayed { call: moment, why });
+                continue;
+            }
+        };
+        let (acl, change) = match call {
+            Call::Tags => continue,
+            Call::PutEntry { acl, key, entry } => (acl, Some((key, Some(entry)))),
+            Call::DeleteEntry { acl, key } => (acl, Some((key, None))),
+            Call::NotReplayed(Some(acl)) => (acl, None),
+            // A NACL made: not a baseline's; where the replay ends says so.
+            Call::NotReplayed(None) => continue,
+        };
+        let Some(vpc) = vpcs.iter_mut().find(|vpc| vpc.holds(&acl, event)) else {
+            continue;
+        };
+        let Some((key, entry)) = change else {
+            let why = format!(
+                "{} is not replayed yet: the windows of {acl} after it are not backed by the trail",
+                event.name.name()
+            );
+            unreplayed.push(Unreplayed { call: moment, why });
+            continue;
+        };
+        if let Some(held) = vpc.now.network_acls.iter_mut().find(|held| held.id == acl) {
+            match entry {
+                Some(entry) => held.entries.insert(key, entry),
+                None => held.entries.remove(&key),
+            };
+        }
+        windows.extend(vpc.moved_to(&moment));
+    }
+    for vpc in &mut vpcs {
+        windows.extend(vpc.open.drain(..).map(|(effect, opened)| Window {
+            effect,
+            opened,
+            closed: None,
+        }));
+    }
+    windows.sort_by_key(|window| window.opened.at);
+    Timeline {
+        windows,
+        unreplayed,
+        end: vpcs
+            .into_iter()
+            .map(|vpc| (vpc.file.0.clone(), vpc.now))
+            .collect(),
+    }
+}
+
+impl Vpc<'_> {
+    /// Whether `acl`, named by `event`, is one of this VPC's NACLs.
+    fn holds(&self, acl: &NetworkAclId, event: &NaclEvent) -> bool {
+        let baseline = &self.file.1;
+        baseline.region == event.region
+            && event
+                .account
+                .as_ref()
+                .is_none_or(|account| *account == baseline.account)
+            && baseline.network_acls.iter().any(|held| held.id == *acl)
+    }
+
+    /// The effects that hold once the NACLs are as they are now: those
+    /// that no longer hold close at `moment`, and are returned; new ones
+    /// open.
+    fn moved_to(&mut self, moment: &Moment) -> Vec<Window> {
+        let baseline = &self.file.1;
+        let accounts: BTreeSet<AccountId> = [baseline.account.clone()].into();
+        let live: Vec<LiveAcl> = self
+            .now
+            .network_acls
+            .iter()
+            .map(|acl| LiveAcl {
+                region: Some(self.now.region.clone()),
+                observed: ObservedAcl {
+                    account: self.now.account.clone(),
+                    vpc_id: self.now.vpc_id.clone(),
+                    acl: acl.clone(),
+                    association_ids: BTreeMap::new(),
+                },
+            })
+            .collect();
+        let effects = diff(&accounts, std::slice::from_ref(self.file), &live).effects;
+        let (holding, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut self.open)
+            .into_iter()
+            .partition(|(effect, _)| effects.contains(effect));
+        self.open = holding;
+        for effect in effects {
+            if !self.open.iter().any(|(open, _)| *open == effect) {
+                self.open.push((effect, moment.clone()));
+            }
+        }
+        closed
+            .into_iter()
+            .map(|(effect, opened)| Window {
+                effect,
+                opened,
+                closed: Some(moment.clone()),
+            })
+            .collect()
+    }
+}
+
+impl Timeline {
+    /// Where the replay does not end in `live`, the live state read now:
+    /// each change between the NACLs as the replay left them and `live`.
+    pub fn differences(&self, live: &[LiveAcl]) -> Vec<Change> {
+        let accounts: BTreeSet<AccountId> = self
+            .end
+            .iter()
+            .map(|(_, baseline)| baseline.account.clone())
+            .collect();
+        diff(&accounts, &self.end, live).changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use nacl_drift_analysis::Severity;
+    use nacl_drift_attribution::{NaclEvent, Record};
+    use nacl_drift_fixtures::{ACCOUNT, REGION, one_vpc};
+    use nacl_drift_model::{Baseline, LiveAcl, ObservedAcl};
+    use serde_json::{Value, json};
+
+    use super::replay;
+
+    /// 2026-12-06T10:00:00Z.
+    const T0: i64 = 1_796_551_200;
+
+    fn baselines() -> Vec<(PathBuf, Baseline)> {
+        let path = PathBuf::from("baselines/prod.yaml");
+        let baseline = Baseline::from_yaml(&path, &one_vpc()).expect("a baseline");
+        vec![(path, baseline)]
+    }
+
+    /// The CloudTrail event of `name` with `request`, made by `principal`
+    /// `seconds` after T0.
+    fn event(name: &str, seconds: i64, principal: &str, request: Value) -> NaclEvent {
+        let time = humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs((T0 + seconds) as u64),
+        );
+        let record: Record = serde_json::from_value(json!({
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": name,
+            "eventTime": time.to_string(),
+            "eventID": format!("{name}-{seconds}"),
+            "awsRegion": REGION,
+            "recipientAccountId": ACCOUNT,
+            "sourceIPAddress": "198.51.100.7",
+            "userAgent": "aws-cli/2.17.0",
+            "userIdentity": {"type": "IAMUser", "arn": principal},
+            "requestParameters": request,
+        }))
+        .expect("a record");
+        record
+            .into_event()
+            .expect("readable")
+            .expect("a NACL event")
+    }
+
+    fn deleted_ssh_deny(seconds: i64, principal: &str) -> NaclEvent {
+        let request = json!({"networkAclId": "acl-0db", "ruleNumber": 80, "egress": false});
+        event("DeleteNetworkAclEntry", seconds, principal, request)
+    }
+
+    fn restored_ssh_deny(seconds: i64, principal: &str) -> NaclEvent {
+        let request = json!({
+            "networkAclId": "acl-0db", "ruleNumber": 80, "egress": false,
+            "ruleAction": "deny", "aclProtocol": "6", "cidrBlock": "0.0.0.0/0",
+            "portRange": {"from": 22, "to": 22},
+        });
+        event("CreateNetworkAclEntry", seconds, principal, request)
+    }
+
+    const MALLORY: &str = "arn:aws:iam::111122223333:user/mallory";
+    const GUARD: &str = "arn:aws:sts::111122223333:assumed-role/nacl-drift-guard/guard";
+
+    #[test]
+    fn a_deleted_deny_is_a_window_from_its_deletion_to_its_restore_with_both_principals() {
+        let events = [restored_ssh_deny(600, GUARD), deleted_ssh_deny(0, MALLORY)];
+        let timeline = replay(&baselines(), &events);
+        assert!(timeline.unreplayed.is_empty(), "{:?}", timeline.unreplayed);
+        let [window] = timeline.windows.as_slice() else {
+            panic!("one window: {:?}", timeline.windows);
+        };
+        assert_eq!(
+            window.effect.effect.traffic(),
+            "ingress tcp 22 from 0.0.0.0/0"
+        );
+        assert_eq!(window.severity(), Severity::Critical);
+        assert_eq!(window.opened.at, T0);
+        assert_eq!(window.opened.by.principal_arn.as_deref(), Some(MALLORY));
+        let closed = window.closed.as_ref().expect("closed");
+        assert_eq!(closed.by.principal_arn.as_deref(), Some(GUARD));
+        assert_eq!(window.duration(T0 + 10_000), 600);
+        assert_eq!(timeline.end, baselines(), "restored: as it began");
+    }
+
+    #[test]
+    fn a_window_not_closed_is_open_still_and_lasts_until_now() {
+        let timeline = replay(&baselines(), &[deleted_ssh_deny(0, MALLORY)]);
+        let [window] = timeline.windows.as_slice() else {
+            panic!("one window: {:?}", timeline.windows);
+        };
+        assert_eq!(window.closed, None);
+        assert_eq!(window.duration(T0 + 3_600), 3_600);
+    }
+
+    #[test]
+    fn a_replay_that_does_not_reach_the_live_state_says_which_nacl_differs() {
+        // The trail lacks the deletion: the live NACL has no SSH deny.
+        let timeline = replay(&baselines(), &[]);
+        let (_, baseline) = &baselines()[0];
+        let mut acl = baseline.network_acls[0].clone();
+        acl.entries.retain(|key, _| key.rule_number.get() != 80);
+        let live = [LiveAcl {
+            region: Some(baseline.region.clone()),
+            observed: ObservedAcl {
+                account: baseline.account.clone(),
+                vpc_id: baseline.vpc_id.clone(),
+                acl,
+                association_ids: Default::default(),
+            },
+        }];
+        let differences = timeline.differences(&live);
+        let [difference] = differences.as_slice() else {
+            panic!("one difference: {differences:?}");
+        };
+        assert_eq!(difference.network_acl_id.as_str(), "acl-0db");
+        assert_eq!(difference.position(), "ingress 80");
+    }
+
+    #[test]
+    fn a_call_the_replay_cannot_apply_is_said_never_skipped() {
+        let moved = event(
+            "ReplaceNetworkAclAssociation",
+            60,
+            MALLORY,
+            json!({"associationId": "aclassoc-0a1b2c3d", "networkAclId": "acl-0db"}),
+        );
+        let bad = event(
+            "CreateNetworkAclEntry",
+            120,
+            MALLORY,
+            json!({"networkAclId": "acl-0db", "ruleNumber": 90, "egress": false, "ruleAction": "allow"}),
+        );
+        let timeline = replay(&baselines(), &[moved, bad]);
+        let why: Vec<&str> = timeline.unreplayed.iter().map(|u| u.why.as_str()).collect();
+        assert_eq!(
+            why,
+            [
+                "ReplaceNetworkAclAssociation is not replayed yet: the windows of acl-0db after it are not backed by the trail",
+                "its record cannot be replayed: it names no aclProtocol",
+            ]
+        );
+    }
+}
