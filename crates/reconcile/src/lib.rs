@@ -24,7 +24,10 @@
 //!   [`FlapBrake`] of such front-ends says which. [`reconcile_deciding`]
 //!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
-//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform; no AWS SDK.
+//! - [`timeline`]: an incident's windows, the baselines replayed through
+//!   CloudTrail's NACL calls since the start, checked against a fresh read.
+//!
+//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform, timeline; no AWS SDK.
 //! Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
@@ -41,6 +44,7 @@ mod recreated;
 mod restore;
 mod source;
 mod terraform;
+mod timeline;
 
 pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
 pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
@@ -53,3 +57,4 @@ pub use recreated::with_recreated_ids;
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};
 pub use terraform::{Addresses, Fetched, StateStore, StoreCall, TerraformStates, WithTerraform};
+pub use timeline::{Replayed, timeline};

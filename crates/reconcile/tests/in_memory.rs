@@ -2,7 +2,8 @@
 //! front-end drives it: compare, plan, restore, and verify with a fresh read;
 //! the assets a comparison finds behind its effects, against a brute-force
 //! reference ([`exposure`]); and every kind of drift as the documented JSON
-//! has it ([`drift_kinds`]).
+//! has it ([`drift_kinds`]); an incident's timeline, replayed from a trail
+//! and checked against a fresh read.
 
 #[path = "in_memory/drift_kinds.rs"]
 mod drift_kinds;
@@ -15,7 +16,7 @@ use std::path::Path;
 use nacl_drift_apply::Outcome;
 use nacl_drift_config::{Config, today};
 use nacl_drift_fixtures::{Estate, InMemoryEc2, one_vpc};
-use nacl_drift_reconcile::{Baselines, Enrichers, Policy, reconcile};
+use nacl_drift_reconcile::{Baselines, Enrichers, Policy, reconcile, timeline};
 
 /// The baseline on disk, and an EC2 where someone deleted the SSH deny.
 fn incident() -> (Estate, Baselines, InMemoryEc2) {
@@ -150,4 +151,103 @@ async fn accepted_drift_is_never_restored_until_the_acceptance_expires() {
     assert!(verdict.accepted.is_none());
     assert_eq!(reconciled.plan.steps.len(), 1, "expired: restored again");
     assert_eq!(cloud.entries("acl-0db").len(), 2);
+}
+
+/// The CloudTrail log of one incident, as an event source: the SSH deny
+/// deleted at 10:00, and made again ten minutes later, unless `restored`
+/// is false.
+struct Trail {
+    restored: bool,
+}
+
+impl nacl_drift_attribution::EventSource for Trail {
+    fn events<'a>(
+        &'a self,
+        _regions: &'a std::collections::BTreeSet<nacl_drift_model::Region>,
+        _names: &'a std::collections::BTreeSet<nacl_drift_model::Operation>,
+        since: i64,
+    ) -> nacl_drift_attribution::Finding<'a> {
+        const T0: u64 = 1_796_551_200;
+        let key = serde_json::json!({"networkAclId": "acl-0db", "ruleNumber": 80, "egress": false});
+        let mut made = key.clone();
+        made.as_object_mut().expect("an object").extend([
+            ("ruleAction".to_owned(), "deny".into()),
+            ("aclProtocol".to_owned(), "6".into()),
+            ("cidrBlock".to_owned(), "0.0.0.0/0".into()),
+            (
+                "portRange".to_owned(),
+                serde_json::json!({"from": 22, "to": 22}),
+            ),
+        ]);
+        let mut records = vec![nacl_drift_fixtures::cloudtrail_record(
+            "DeleteNetworkAclEntry",
+            T0,
+            "arn:aws:iam::111122223333:user/mallory",
+            key,
+        )];
+        if self.restored {
+            records.push(nacl_drift_fixtures::cloudtrail_record(
+                "CreateNetworkAclEntry",
+                T0 + 600,
+                "arn:aws:iam::111122223333:user/responder",
+                made,
+            ));
+        }
+        let events = records
+            .into_iter()
+            .map(|record| {
+                serde_json::from_value::<nacl_drift_attribution::Record>(record)
+                    .expect("a record")
+                    .into_event()
+                    .expect("readable")
+                    .expect("a NACL event")
+            })
+            .filter(|event| event.time >= since)
+            .collect();
+        Box::pin(async move {
+            Ok(nacl_drift_attribution::FoundEvents {
+                events,
+                skipped: Vec::new(),
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_state() {
+    let estate = Estate::of(&one_vpc());
+    // Live, the deny is back: the trail that has the restore ends there.
+    let cloud = InMemoryEc2::of(&one_vpc());
+    let read = || Baselines::read(estate.dir()).expect("baselines");
+    let since = 1_796_550_000;
+    let replayed = timeline(read(), cloud.clone(), &Trail { restored: true }, since)
+        .await
+        .expect("replays");
+    let [window] = replayed.timeline.windows.as_slice() else {
+        panic!("one window: {:?}", replayed.timeline.windows);
+    };
+    let closed = window.closed.as_ref().expect("closed by the restore");
+    assert_eq!(
+        closed.by.principal_arn.as_deref(),
+        Some("arn:aws:iam::111122223333:user/responder")
+    );
+    assert_eq!(window.duration(closed.at), 600);
+    assert!(
+        replayed.differences.is_empty(),
+        "{:?}",
+        replayed.differences
+    );
+
+    // A trail without the restore does not end in the live state: it says
+    // which NACL differs, and how.
+    let replayed = timeline(read(), cloud, &Trail { restored: false }, since)
+        .await
+        .expect("replays");
+    assert_eq!(replayed.timeline.windows[0].closed, None);
+    let positions: Vec<String> = replayed
+        .differences
+        .iter()
+        .map(|change| format!("{} {}", change.network_acl_id, change.position()))
+        .collect();
+    assert_eq!(positions, ["acl-0db ingress 80"]);
 }

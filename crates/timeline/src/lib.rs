@@ -234,7 +234,7 @@ mod tests {
 
     use nacl_drift_analysis::Severity;
     use nacl_drift_attribution::{NaclEvent, Record};
-    use nacl_drift_fixtures::{ACCOUNT, REGION, one_vpc};
+    use nacl_drift_fixtures::{cloudtrail_record, one_vpc};
     use nacl_drift_model::{Baseline, LiveAcl, ObservedAcl};
     use serde_json::{Value, json};
 
@@ -252,22 +252,10 @@ mod tests {
     /// The CloudTrail event of `name` with `request`, made by `principal`
     /// `seconds` after T0.
     fn event(name: &str, seconds: i64, principal: &str, request: Value) -> NaclEvent {
-        let time = humantime::format_rfc3339_seconds(
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs((T0 + seconds) as u64),
-        );
-        let record: Record = serde_json::from_value(json!({
-            "eventSource": "ec2.amazonaws.com",
-            "eventName": name,
-            "eventTime": time.to_string(),
-            "eventID": format!("{name}-{seconds}"),
-            "awsRegion": REGION,
-            "recipientAccountId": ACCOUNT,
-            "sourceIPAddress": "198.51.100.7",
-            "userAgent": "aws-cli/2.17.0",
-            "userIdentity": {"type": "IAMUser", "arn": principal},
-            "requestParameters": request,
-        }))
-        .expect("a record");
+        let at = u64::try_from(T0 + seconds).expect("after the epoch");
+        let record: Record =
+            serde_json::from_value(cloudtrail_record(name, at, principal, request))
+                .expect("a record");
         record
             .into_event()
             .expect("readable")
