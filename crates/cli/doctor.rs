@@ -12,11 +12,12 @@ use anyhow::Result;
 use nacl_drift_aws::configured_region;
 use nacl_drift_config::Config;
 use nacl_drift_doctor::{
-    CheckStatus, Checks, GuardSetup, check_accounts, check_assets, check_event_bus, check_places,
-    check_queue, check_regions, check_security_hub, check_terraform_states, check_topic,
+    AWS_COMMANDS, CheckStatus, Checks, GuardSetup, check_accounts, check_assets, check_baselines,
+    check_event_bus, check_identity, check_places, check_queue, check_regions, check_security_hub,
+    check_terraform_states, check_topic,
 };
-use nacl_drift_model::{AccountId, EventBusArn, Region, TopicArn};
-use nacl_drift_printer::{Printer, counted};
+use nacl_drift_model::{EventBusArn, Region, TopicArn};
+use nacl_drift_printer::Printer;
 use nacl_drift_reconcile::{IntentSource, WithTerraform};
 
 use crate::aws::{RunTarget, TargetArgs};
@@ -145,45 +146,16 @@ pub async fn run(
     let settings = args.resolve(&config);
     let baseline_dir = &settings.intent.folder.0;
     check_terraform_states(&mut checks, &settings.intent.states, &settings.regions).await;
-    let baselines = match settings.intent.intent(&settings.regions).await {
-        Ok(baselines) => {
-            let files = baselines.vpcs().len();
-            let detail = format!(
-                "{} in {} {} valid",
-                counted(files, "baseline file", "baseline files"),
-                baseline_dir.display(),
-                if files == 1 { "is" } else { "are" }
-            );
-            checks.add(
-                "baselines",
-                "diff, apply, watch, lambda",
-                CheckStatus::Ok,
-                detail,
-            );
-            Some(baselines)
-        }
-        Err(error) => {
-            checks.add(
-                "baselines",
-                "diff, apply, watch, lambda",
-                CheckStatus::Fail,
-                error.to_string(),
-            );
-            None
-        }
-    };
+    let read = settings.intent.intent(&settings.regions).await;
+    let baselines = check_baselines(&mut checks, baseline_dir, read);
     let loaded = settings.target.aws.load().await;
     let configured = loaded.as_ref().ok().and_then(configured_region);
     check_regions(&mut checks, baselines.as_ref(), configured);
     let aws_config = match loaded {
         Ok(aws_config) => aws_config,
         Err(error) => {
-            checks.add(
-                "credentials",
-                "every command that calls AWS",
-                CheckStatus::Fail,
-                error.to_string(),
-            );
+            let detail = error.to_string();
+            checks.add("credentials", AWS_COMMANDS, CheckStatus::Fail, detail);
             print(printer, settings.format, &checks);
             return Ok(ExitStatus::Failure);
         }
@@ -192,26 +164,7 @@ pub async fn run(
     let live = Live::choose(&no_exports, &settings.target).await?;
     match live.identity().await {
         Ok(identity) => {
-            checks.add(
-                "credentials",
-                "every command that calls AWS",
-                CheckStatus::Ok,
-                format!(
-                    "{} (account {})",
-                    identity
-                        .principals
-                        .iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    identity
-                        .accounts
-                        .iter()
-                        .map(AccountId::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
+            check_identity(&mut checks, &identity);
             let queue = match &settings.queue_url {
                 Some(url) => check_queue(&mut checks, &aws_config, url).await,
                 None => None,
@@ -235,12 +188,10 @@ pub async fn run(
                 check_places(&mut checks, &source, baselines, &identity, guard.as_ref()).await;
             }
         }
-        Err(error) => checks.add(
-            "credentials",
-            "every command that calls AWS",
-            CheckStatus::Fail,
-            format!("{error:#}"),
-        ),
+        Err(error) => {
+            let detail = format!("{error:#}");
+            checks.add("credentials", AWS_COMMANDS, CheckStatus::Fail, detail);
+        }
     }
     print(printer, settings.format, &checks);
     Ok(match checks.worst() {

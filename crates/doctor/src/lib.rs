@@ -174,28 +174,66 @@ fn free_lock(location: &StateLocation, lock_table: Option<&str>) -> String {
     }
 }
 
+/// The intent as `read` (the baselines under `dir`, and any Terraform
+/// states): valid, and how many files; the baselines when they are.
+pub fn check_baselines(
+    checks: &mut Checks,
+    dir: &std::path::Path,
+    read: Result<Baselines, nacl_drift_reconcile::ReconcileError>,
+) -> Option<Baselines> {
+    const COMMANDS: &str = "diff, apply, watch, lambda";
+    match read {
+        Ok(baselines) => {
+            let detail = match baselines.vpcs().len() {
+                1 => format!("1 baseline file in {} is valid", dir.display()),
+                files => format!("{files} baseline files in {} are valid", dir.display()),
+            };
+            checks.add("baselines", COMMANDS, CheckStatus::Ok, detail);
+            Some(baselines)
+        }
+        Err(error) => {
+            checks.add("baselines", COMMANDS, CheckStatus::Fail, error.to_string());
+            None
+        }
+    }
+}
+
+/// Whose credentials act: the principals of `identity`, and its accounts.
+pub fn check_identity(checks: &mut Checks, identity: &Identity) {
+    let principals: Vec<&str> = identity.principals.iter().map(String::as_str).collect();
+    let accounts: Vec<&str> = identity.accounts.iter().map(AccountId::as_str).collect();
+    let detail = format!(
+        "{} (account {})",
+        principals.join(", "),
+        accounts.join(", ")
+    );
+    checks.add("credentials", AWS_COMMANDS, CheckStatus::Ok, detail);
+}
+
+/// The commands that need credentials and a region.
+pub const AWS_COMMANDS: &str = "every command that calls AWS";
+
 /// The regions in scope: the baselines', else the configured one.
 pub fn check_regions(checks: &mut Checks, baselines: Option<&Baselines>, configured: Option<&str>) {
-    const USERS: &str = "every command that calls AWS";
     let of_baselines: BTreeSet<Region> = baselines
         .map(|b| b.places().into_iter().map(|place| place.region).collect())
         .unwrap_or_default();
     if !of_baselines.is_empty() {
         let names: Vec<&str> = of_baselines.iter().map(Region::as_str).collect();
         let detail = format!("{} (the baselines')", names.join(", "));
-        checks.add("regions", USERS, CheckStatus::Ok, detail);
+        checks.add("regions", AWS_COMMANDS, CheckStatus::Ok, detail);
         return;
     }
     match configured {
         Some(region) => checks.add(
             "regions",
-            USERS,
+            AWS_COMMANDS,
             CheckStatus::Ok,
             format!("{region} (configured)"),
         ),
         None => checks.0.push(Check {
             check: "regions",
-            commands: USERS,
+            commands: AWS_COMMANDS,
             account: None,
             region: None,
             status: CheckStatus::Warn,
