@@ -11,11 +11,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{
-    Outcome, Pace, Plan, PlanOptions, check_plan_permissions, exposure_windows, traffic_effects,
+    Pace, Plan, PlanOptions, check_plan_permissions, exposure_windows, traffic_effects,
 };
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
-use nacl_drift_printer::plan::{print_plan, print_untouched, traffic_lines};
+use nacl_drift_printer::plan::{
+    Permissions, confirmation, print_permission_check, print_plan, print_untouched, traffic_lines,
+};
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{
     Assessing, AssetSource, Enrichers, IntentSource, Policy, ReconcileError, Reconciled,
@@ -307,25 +309,15 @@ async fn decide(
     }
     let live = comparison.live_by_place();
     let result = check_plan_permissions(plan, clients, &live).await;
-    print_plan(printer, plan, &traffic, Some(&result));
-    let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
-    if denied > 0 {
-        bail!("{denied} of {} planned calls would fail", plan.steps.len());
-    }
-    let unchecked = result
-        .outcomes
-        .iter()
-        .filter(|outcome| !matches!(outcome, Outcome::Permitted))
-        .count();
-    if unchecked > 0 {
-        printer.line(format!(
-            "{unchecked} of {} planned calls could not be checked (see above). Nothing was changed.",
-            plan.steps.len()
-        ));
-        return Ok(Some(ExitStatus::Found));
-    }
-    printer.line("Every planned call is permitted. Nothing was changed.");
-    Ok(Some(ExitStatus::Success))
+    Ok(Some(
+        match print_permission_check(printer, plan, &traffic, &result) {
+            Permissions::Denied(denied) => {
+                bail!("{denied} of {} planned calls would fail", plan.steps.len())
+            }
+            Permissions::Unchecked => ExitStatus::Found,
+            Permissions::Permitted => ExitStatus::Success,
+        },
+    ))
 }
 
 /// For each step of `plan`, the traffic it closes or reopens.
@@ -351,18 +343,7 @@ fn confirm(printer: &Printer, plan: &Plan) -> Result<bool> {
     if !stdin.is_terminal() {
         bail!("refusing to apply without --yes: there is no terminal to ask on");
     }
-    let acls: std::collections::BTreeSet<_> =
-        plan.steps.iter().map(|s| &s.network_acl_id).collect();
-    printer.prompt(&format!(
-        "Make {} {} on {}? Type yes to apply: ",
-        if plan.steps.len() == 1 {
-            "this"
-        } else {
-            "these"
-        },
-        counted(plan.steps.len(), "call", "calls"),
-        counted(acls.len(), "NACL", "NACLs")
-    ))?;
+    printer.prompt(&confirmation(plan))?;
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")

@@ -1,10 +1,9 @@
 //! `--attribute`: who made each change, from CloudTrail, for diff and apply.
 
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use anyhow::{Result, bail};
-use nacl_drift_attribution::{EventSource, LogFolder, Since};
+use nacl_drift_attribution::{EventSource, LogFolder, Since, now};
 use nacl_drift_aws::CloudTrailLookup;
 use nacl_drift_diff::Attributed;
 use nacl_drift_reconcile::{Assessing, Events};
@@ -39,15 +38,9 @@ pub struct AttributionArgs {
 impl AttributionArgs {
     /// The settings these flags give.
     pub fn resolve(self) -> Attribution {
-        let source = match self.cloudtrail_logs {
-            Some(dir) => Some(EventsFrom::LogFiles(LogFolder {
-                dir,
-                ignore_bad: self.ignore_bad_logs,
-            })),
-            None => self.attribute.then_some(EventsFrom::LookupEvents),
-        };
+        let asked = self.attribute || self.cloudtrail_logs.is_some();
         Attribution {
-            source,
+            source: asked.then(|| EventsFrom::of(self.cloudtrail_logs, self.ignore_bad_logs)),
             since: self.since,
         }
     }
@@ -60,6 +53,29 @@ pub enum EventsFrom {
     LookupEvents,
     /// CloudTrail log files under a folder.
     LogFiles(LogFolder),
+}
+
+impl EventsFrom {
+    /// The log files under `logs` (skipping bad ones with `ignore_bad`),
+    /// else LookupEvents.
+    pub fn of(logs: Option<PathBuf>, ignore_bad: bool) -> EventsFrom {
+        match logs {
+            Some(dir) => EventsFrom::LogFiles(LogFolder { dir, ignore_bad }),
+            None => EventsFrom::LookupEvents,
+        }
+    }
+
+    /// The source, built: the log files, or LookupEvents with the
+    /// credentials of `aws`, which answers for one account alone.
+    pub async fn open(&self, aws: &Aws, many_accounts: bool) -> Result<Box<dyn EventSource>> {
+        Ok(match self {
+            EventsFrom::LookupEvents if many_accounts => bail!(
+                "over many accounts, CloudTrail's events come from --cloudtrail-logs (an organization trail's log files): LookupEvents answers for one account"
+            ),
+            EventsFrom::LogFiles(folder) => Box::new(folder.clone()),
+            EventsFrom::LookupEvents => Box::new(CloudTrailLookup::new(aws.load().await?)),
+        })
+    }
 }
 
 /// The event source the flags name, built; none when not asked.
@@ -85,13 +101,7 @@ impl Attribution {
     pub async fn source(&self, aws: &Aws, many_accounts: bool) -> Result<EventsSource> {
         Ok(EventsSource(match &self.source {
             None => None,
-            Some(EventsFrom::LookupEvents) if many_accounts => bail!(
-                "--attribute over many accounts needs --cloudtrail-logs (an organization trail's log files): CloudTrail's LookupEvents answers for one account"
-            ),
-            Some(EventsFrom::LogFiles(folder)) => Some(Box::new(folder.clone())),
-            Some(EventsFrom::LookupEvents) => {
-                Some(Box::new(CloudTrailLookup::new(aws.load().await?)))
-            }
+            Some(from) => Some(from.open(aws, many_accounts).await?),
         }))
     }
 
@@ -140,10 +150,7 @@ impl Attribution {
             .iter()
             .filter(|assessed| matches!(assessed.verdict.attribution, Attributed::Unattributed))
             .count();
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |since_epoch| since_epoch.as_secs() as i64);
-        let window_days = (now - self.since.at()) / 86_400;
+        let window_days = (now() - self.since.at()) / 86_400;
         let looked_up = matches!(self.source, Some(EventsFrom::LookupEvents));
         if unattributed > 0 && looked_up && window_days < 89 {
             printer.note(&format!(

@@ -69,15 +69,16 @@ pub struct Args {
     event_bus_arn: Option<EventBusArn>,
 
     /// Lines for people, or one JSON object.
-    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
-    format: DoctorFormat,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
 
     #[command(flatten)]
     target: TargetArgs,
 }
 
+/// `--format` of the commands that print text or JSON (doctor, timeline).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum DoctorFormat {
+pub enum TextOrJson {
     Text,
     Json,
 }
@@ -94,7 +95,7 @@ struct Settings {
     security_hub: bool,
     event_bus: Option<EventBusArn>,
     assets: bool,
-    format: DoctorFormat,
+    format: TextOrJson,
     target: RunTarget,
 }
 
@@ -201,10 +202,10 @@ pub async fn run(
     })
 }
 
-fn print(printer: &mut Printer, format: DoctorFormat, checks: &Checks) {
+fn print(printer: &mut Printer, format: TextOrJson, checks: &Checks) {
     match format {
-        DoctorFormat::Json => printer.line(checks.json()),
-        DoctorFormat::Text => {
+        TextOrJson::Json => printer.line(checks.json()),
+        TextOrJson::Text => {
             for line in checks.lines() {
                 printer.line(line);
             }

@@ -26,6 +26,7 @@ mod logging;
 mod man;
 mod project;
 mod snapshot;
+mod timeline;
 mod validate;
 mod watch;
 
@@ -98,6 +99,10 @@ enum ProjectCommand {
     /// Print the baselines' NACLs that no Terraform state holds as
     /// Terraform configuration, with import blocks.
     Export(export::Args),
+    /// Each NACL's history since --since, replayed from its baseline through
+    /// CloudTrail: how long each exposure was open, who opened and closed it
+    /// (exit 0 none, 2 windows).
+    Timeline(timeline::Args),
     /// Guard the baselines: reconcile every --interval or on each event from
     /// --sqs-queue-url, and restore with --restore.
     Watch(watch::Args),
@@ -194,6 +199,7 @@ async fn run(
         ProjectCommand::Validate(args) => validate::run(args, config, printer),
         ProjectCommand::Accounts(args) => accounts::run(args, printer).await,
         ProjectCommand::Export(args) => export::run(args, config, printer).await,
+        ProjectCommand::Timeline(args) => timeline::run(args, config, printer).await,
         ProjectCommand::Watch(args) => watch::run(args, config, printer).await,
         ProjectCommand::Lambda(args) => lambda::run(args, config, printer).await,
     }

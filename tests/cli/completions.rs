@@ -187,7 +187,7 @@ fn man_pages_render_with_groff() {
     assert_eq!(unknown.code, 1);
     assert_eq!(
         unknown.stderr,
-        "error: `rollback` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, export, watch, lambda, completions, man, doctor\n"
+        "error: `rollback` is not a subcommand of nacl-drift: expected one of snapshot, diff, apply, lint, validate, accounts, export, timeline, watch, lambda, completions, man, doctor\n"
     );
     let alias = run(&mut nacl_drift(), &["man", "restore"]);
     assert_eq!(alias.code, 0, "{alias:?}");

@@ -29,6 +29,7 @@ mod sarif;
 mod snapshot;
 mod support;
 mod terraform;
+mod timeline;
 mod trust;
 mod validate;
 mod watch;

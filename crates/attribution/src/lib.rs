@@ -33,5 +33,5 @@ pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_di
 pub use matching::{attribute, attribute_made_by, event_names};
 pub use pattern::{PatternGap, pattern_gaps};
 pub use record::{BadEvent, NaclEvent, Record, RecordError, events_from_lookup};
-pub use since::Since;
+pub use since::{Since, now};
 pub use source::{EventSource, EventsError, Finding, FoundEvents, LogFolder};

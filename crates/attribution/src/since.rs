@@ -26,6 +26,15 @@ impl Since {
     }
 }
 
+/// Now, in seconds since the epoch.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
 impl FromStr for Since {
     type Err = String;
 

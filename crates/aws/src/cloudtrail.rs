@@ -55,7 +55,7 @@ pub async fn lookup_events(
 ) -> Result<Vec<String>, LookupError> {
     let mut events = Vec::new();
     let mut first = true;
-    let now = DateTime::from_secs(since.max(now_secs()));
+    let now = DateTime::from_secs(since.max(nacl_drift_attribution::now()));
     for name in event_names {
         let mut next_token: Option<String> = None;
         loop {
@@ -91,12 +91,6 @@ pub async fn lookup_events(
         }
     }
     Ok(events)
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 /// LookupEvents as the core's [`EventSource`]: the regions of the changes

@@ -23,6 +23,7 @@ pub mod lint;
 pub mod plan;
 pub mod sarif;
 pub mod snapshot;
+pub mod timeline;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};

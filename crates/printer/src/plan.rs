@@ -30,6 +30,62 @@ pub fn traffic_lines(effects: &[Vec<Effect>]) -> Vec<String> {
         .collect()
 }
 
+/// What checking each planned call's permission (DryRun) came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permissions {
+    /// This many calls would fail.
+    Denied(usize),
+    /// Some calls could not be checked.
+    Unchecked,
+    /// Every call is permitted.
+    Permitted,
+}
+
+/// Prints `plan` with each call's permission in `result`, and what the
+/// check came to (nothing was changed).
+pub fn print_permission_check(
+    printer: &mut Printer,
+    plan: &Plan,
+    traffic: &[String],
+    result: &StepResult,
+) -> Permissions {
+    print_plan(printer, plan, traffic, Some(result));
+    let denied = result.outcomes.iter().filter(|o| o.is_failure()).count();
+    if denied > 0 {
+        return Permissions::Denied(denied);
+    }
+    let unchecked = result
+        .outcomes
+        .iter()
+        .filter(|outcome| !matches!(outcome, Outcome::Permitted))
+        .count();
+    if unchecked > 0 {
+        printer.line(format!(
+            "{unchecked} of {} planned calls could not be checked (see above). Nothing was changed.",
+            plan.steps.len()
+        ));
+        return Permissions::Unchecked;
+    }
+    printer.line("Every planned call is permitted. Nothing was changed.");
+    Permissions::Permitted
+}
+
+/// The question before `plan`'s calls are made.
+pub fn confirmation(plan: &Plan) -> String {
+    let acls: std::collections::BTreeSet<_> =
+        plan.steps.iter().map(|step| &step.network_acl_id).collect();
+    format!(
+        "Make {} {} on {}? Type yes to apply: ",
+        if plan.steps.len() == 1 {
+            "this"
+        } else {
+            "these"
+        },
+        crate::counted(plan.steps.len(), "call", "calls"),
+        crate::counted(acls.len(), "NACL", "NACLs")
+    )
+}
+
 /// The plan, one row per call, with the traffic each closes or reopens;
 /// with a result, the outcome of each.
 pub fn print_plan(

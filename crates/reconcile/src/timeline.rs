@@ -4,13 +4,15 @@
 //! the live state.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, UNIX_EPOCH};
 
 use nacl_drift_attribution::{EventSource, LogError};
-use nacl_drift_diff::Change;
+use nacl_drift_diff::{Attribution, Change};
 use nacl_drift_model::{Operation, ReadError, Region};
-use nacl_drift_timeline::{Timeline, replay};
+use nacl_drift_timeline::{Moment, Timeline, replay};
+use serde::Serialize;
 
-use crate::{Baselines, LiveSource, ReconcileError, compare};
+use crate::{AssessedEffect, Baselines, LiveSource, ReconcileError, compare};
 
 /// What replaying the NACL calls since the start found.
 #[derive(Debug)]
@@ -63,4 +65,97 @@ pub async fn timeline<S: LiveSource>(
         errors: comparison.errors,
         skipped: found.skipped,
     })
+}
+
+/// A moment as the JSON has it: when, and who.
+#[derive(Serialize)]
+struct MomentJson<'a> {
+    at: String,
+    by: &'a Attribution,
+}
+
+impl<'a> From<&'a Moment> for MomentJson<'a> {
+    fn from(moment: &'a Moment) -> Self {
+        MomentJson {
+            at: rfc3339(moment.at),
+            by: &moment.by,
+        }
+    }
+}
+
+/// Seconds since the epoch as RFC 3339, in UTC.
+pub fn rfc3339(at: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_secs(u64::try_from(at).unwrap_or_default());
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+impl Replayed {
+    /// The documented JSON of `timeline --format json`; the windows still
+    /// open last until `now` (seconds since the epoch).
+    pub fn json(&self, now: i64) -> serde_json::Value {
+        #[derive(Serialize)]
+        struct WindowJson<'a> {
+            effect: AssessedEffect,
+            opened: MomentJson<'a>,
+            closed: Option<MomentJson<'a>>,
+            duration_seconds: i64,
+        }
+        #[derive(Serialize)]
+        struct UnreplayedJson<'a> {
+            call: MomentJson<'a>,
+            why: &'a str,
+        }
+        #[derive(Serialize)]
+        struct DifferenceJson<'a> {
+            network_acl_id: &'a str,
+            position: String,
+            replayed: String,
+            live: String,
+        }
+        #[derive(Serialize)]
+        struct Record<'a> {
+            windows: Vec<WindowJson<'a>>,
+            not_replayed: Vec<UnreplayedJson<'a>>,
+            not_the_live_state: Vec<DifferenceJson<'a>>,
+            errors: &'a [ReadError],
+        }
+        let record = Record {
+            windows: self
+                .timeline
+                .windows
+                .iter()
+                .map(|window| WindowJson {
+                    effect: AssessedEffect {
+                        effect: window.effect.clone(),
+                        accepted: None,
+                        assets: None,
+                    },
+                    opened: (&window.opened).into(),
+                    closed: window.closed.as_ref().map(MomentJson::from),
+                    duration_seconds: window.duration(now),
+                })
+                .collect(),
+            not_replayed: self
+                .timeline
+                .unreplayed
+                .iter()
+                .map(|unreplayed| UnreplayedJson {
+                    call: (&unreplayed.call).into(),
+                    why: &unreplayed.why,
+                })
+                .collect(),
+            not_the_live_state: self
+                .differences
+                .iter()
+                .map(|change| DifferenceJson {
+                    network_acl_id: change.network_acl_id.as_str(),
+                    position: change.position(),
+                    replayed: change.baseline_in_words(),
+                    live: change.live_in_words(),
+                })
+                .collect(),
+            errors: &self.errors,
+        };
+        serde_json::to_value(record).unwrap_or_default()
+    }
 }

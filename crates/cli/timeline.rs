@@ -1,0 +1,71 @@
+//! `nacl-drift timeline`: each NACL's history since `--since`, replayed from
+//! its baseline through CloudTrail's NACL calls (the core's `timeline`): the
+//! windows each traffic effect held, who opened and closed them.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use nacl_drift_attribution::{Since, now};
+use nacl_drift_aws::AwsSource;
+use nacl_drift_config::Config;
+use nacl_drift_printer::{Printer, timeline::print_timeline};
+use nacl_drift_reconcile::{IntentSource, timeline};
+
+use crate::attribution::EventsFrom;
+use crate::aws::TargetArgs;
+use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::doctor::TextOrJson;
+use crate::exit_status::ExitStatus;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    intent: IntentArgs,
+
+    #[command(flatten)]
+    regions: RegionFilter,
+
+    /// The start, when the NACLs were as their baselines say: a duration
+    /// (7d, 12h) or a time (2026-11-01T00:00:00Z). LookupEvents keeps 90 days.
+    #[arg(long, value_name = "WHEN", default_value = "7d")]
+    since: Since,
+
+    /// Read the CloudTrail log files under this folder (AWSLogs/...,
+    /// *.json.gz or *.json) instead of calling LookupEvents.
+    #[arg(long, value_name = "DIR")]
+    cloudtrail_logs: Option<PathBuf>,
+
+    /// Skip log files that are not CloudTrail logs, with a warning.
+    #[arg(long)]
+    ignore_bad_logs: bool,
+
+    /// Print text, or the documented JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let target = args.target.resolve(config);
+    let intent = args.intent.resolve(config, &target.aws);
+    let baselines = intent.intent(&args.regions.regions).await?;
+    let from = EventsFrom::of(args.cloudtrail_logs, args.ignore_bad_logs);
+    let events = from.open(&target.aws, target.accounts.many()).await?;
+    let source = AwsSource::for_target(target.aws.load().await?, &target.accounts).await?;
+    let replayed = timeline(baselines, source, events.as_ref(), args.since.at()).await?;
+    match args.format {
+        TextOrJson::Json => printer.line(replayed.json(now()).to_string()),
+        TextOrJson::Text => print_timeline(printer, &replayed, now()),
+    }
+    let read = (
+        replayed.errors.is_empty(),
+        replayed.timeline.windows.is_empty(),
+    );
+    Ok(match read {
+        (false, _) => ExitStatus::Failure,
+        (true, true) => ExitStatus::Success,
+        (true, false) => ExitStatus::Found,
+    })
+}
