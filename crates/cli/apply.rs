@@ -26,7 +26,7 @@ use nacl_drift_reconcile::{
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{RunTarget, TargetArgs};
-use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::baseline_dir::IntentArgs;
 use crate::comparison::{Comparison, Live};
 use crate::diff::print_drift;
 use crate::exit_status::ExitStatus;
@@ -39,9 +39,6 @@ use nacl_drift_printer::diff::warn_unread_assets;
 pub struct Args {
     #[command(flatten)]
     intent: IntentArgs,
-
-    #[command(flatten)]
-    regions: RegionFilter,
 
     /// Print the plan and stop: exit 0 when there is nothing to do, 2 when there is.
     #[arg(long)]
@@ -129,7 +126,7 @@ impl Args {
         let target = self.target.resolve(config);
         Settings {
             intent: self.intent.resolve(config, &target.aws),
-            regions: self.regions.regions,
+            regions: self.intent.regions.regions,
             mode,
             policy: Policy {
                 restore: true,

@@ -52,8 +52,8 @@ pub struct RegionFilter {
 }
 
 /// Where the intent is: the baseline folder, and the Terraform or OpenTofu
-/// states whose NACLs are judged against them (diff, apply, watch,
-/// lambda).
+/// states whose NACLs are judged against them, and which of its regions
+/// (diff, apply, watch, lambda, doctor, export, timeline).
 #[derive(clap::Args, Debug)]
 pub struct IntentArgs {
     #[command(flatten)]
@@ -81,6 +81,10 @@ pub struct IntentArgs {
         env = "NACL_DRIFT_TERRAFORM_LOCK_TABLE"
     )]
     terraform_lock_table: Option<String>,
+
+    /// The regions of the intent to work on.
+    #[command(flatten)]
+    pub regions: RegionFilter,
 }
 
 impl IntentArgs {

@@ -21,7 +21,7 @@ use nacl_drift_reconcile::{Exposure, WithTerraform};
 
 use crate::attribution::{Attribution, AttributionArgs};
 use crate::aws::{RunTarget, TargetArgs};
-use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::baseline_dir::IntentArgs;
 use crate::comparison::{Comparison, Live};
 use crate::exit_status::ExitStatus;
 use crate::live::{LiveFileArgs, LiveFiles};
@@ -73,9 +73,6 @@ pub struct Args {
     fail_on: Option<Severity>,
 
     #[command(flatten)]
-    regions: RegionFilter,
-
-    #[command(flatten)]
     target: TargetArgs,
 }
 
@@ -103,7 +100,7 @@ impl Args {
             writes: self.writes,
             fail_on: self.fail_on.or(config.fail_on),
             intent: self.intent.resolve(config, &target.aws),
-            regions: self.regions.regions,
+            regions: self.intent.regions.regions,
             live_files: self.live.resolve(),
             show_accepted: self.show_accepted,
             attribution: self.attribution.resolve(),

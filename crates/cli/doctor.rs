@@ -21,7 +21,7 @@ use nacl_drift_printer::Printer;
 use nacl_drift_reconcile::{IntentSource, WithTerraform};
 
 use crate::aws::{RunTarget, TargetArgs};
-use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::baseline_dir::IntentArgs;
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
@@ -31,9 +31,6 @@ use crate::project;
 pub struct Args {
     #[command(flatten)]
     intent: IntentArgs,
-
-    #[command(flatten)]
-    regions: RegionFilter,
 
     /// Check for the guard too (`watch --sqs-queue-url`, `lambda`): in each
     /// region, a trail that records NACL calls and an EventBridge rule that
@@ -105,7 +102,7 @@ impl Args {
         let target = self.target.resolve(config);
         Settings {
             intent: self.intent.resolve(config, &target.aws),
-            regions: self.regions.regions,
+            regions: self.intent.regions.regions,
             guard: self.guard || self.sqs_queue_url.is_some(),
             queue_url: self.sqs_queue_url,
             topic: self.sns_topic_arn,

@@ -12,7 +12,7 @@ use nacl_drift_reconcile::Events;
 use nacl_drift_terraform::hcl_of;
 
 use crate::aws::TargetArgs;
-use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::baseline_dir::IntentArgs;
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFileArgs;
@@ -21,9 +21,6 @@ use crate::live::LiveFileArgs;
 pub struct Args {
     #[command(flatten)]
     intent: IntentArgs,
-
-    #[command(flatten)]
-    regions: RegionFilter,
 
     /// Only this VPC's NACLs; repeat for several [default: every VPC of the
     /// baselines].
@@ -58,7 +55,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let (comparison, _) = live
         .compare(
             &intent,
-            &args.regions.regions,
+            &args.intent.regions.regions,
             config,
             false,
             Events::NotAsked,

@@ -13,7 +13,7 @@ use nacl_drift_model::TopicArn;
 use nacl_drift_reconcile::WithTerraform;
 
 use crate::aws::{Aws, RunTarget};
-use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::baseline_dir::IntentArgs;
 use crate::comparison::Live;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
@@ -25,9 +25,6 @@ use nacl_drift_printer::Printer;
 pub struct GuardArgs {
     #[command(flatten)]
     intent: IntentArgs,
-
-    #[command(flatten)]
-    regions: RegionFilter,
 
     /// Restore drift (as `apply --yes` would), then verify; without it,
     /// report only.
@@ -81,7 +78,7 @@ impl GuardArgs {
         GuardSettings {
             intent: self.intent.resolve_or(config, aws, default_dir),
             guard: Settings {
-                regions: self.regions.regions,
+                regions: self.intent.regions.regions,
                 restore: self.restore,
                 prune: self.prune,
                 flap_limit: usize::from(self.flap_limit),

@@ -13,7 +13,7 @@ use nacl_drift_reconcile::{IntentSource, timeline};
 
 use crate::attribution::EventsFrom;
 use crate::aws::TargetArgs;
-use crate::baseline_dir::{IntentArgs, RegionFilter};
+use crate::baseline_dir::IntentArgs;
 use crate::doctor::TextOrJson;
 use crate::exit_status::ExitStatus;
 
@@ -21,9 +21,6 @@ use crate::exit_status::ExitStatus;
 pub struct Args {
     #[command(flatten)]
     intent: IntentArgs,
-
-    #[command(flatten)]
-    regions: RegionFilter,
 
     /// The start, when the NACLs were as their baselines say: a duration
     /// (7d, 12h) or a time (2026-11-01T00:00:00Z). LookupEvents keeps 90 days.
@@ -50,7 +47,7 @@ pub struct Args {
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
     let target = args.target.resolve(config);
     let intent = args.intent.resolve(config, &target.aws);
-    let baselines = intent.intent(&args.regions.regions).await?;
+    let baselines = intent.intent(&args.intent.regions.regions).await?;
     let from = EventsFrom::of(args.cloudtrail_logs, args.ignore_bad_logs);
     let events = from.open(&target.aws, target.accounts.many()).await?;
     let source = AwsSource::for_target(target.aws.load().await?, &target.accounts).await?;
