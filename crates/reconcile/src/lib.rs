@@ -25,9 +25,10 @@
 //!   is the same sequence with someone deciding (`apply`'s confirmation).
 //!
 //! - [`timeline`]: an incident's windows, the baselines replayed through
-//!   CloudTrail's NACL calls since the start, checked against a fresh read.
+//!   CloudTrail's NACL calls since the start (`replay.rs`, pure), checked
+//!   against a fresh read.
 //!
-//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform, timeline; no AWS SDK.
+//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform; no AWS SDK.
 //! Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
@@ -41,6 +42,7 @@ mod compare;
 mod intent;
 mod json;
 mod recreated;
+mod replay;
 mod restore;
 mod source;
 mod terraform;
@@ -53,8 +55,8 @@ pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use intent::{BaselineFolder, IntentRead, IntentSource};
 pub use json::{Json, changes as changes_json};
 pub use nacl_drift_terraform::{HeldLock, S3Object, StateLocation, StateLock};
-pub use nacl_drift_timeline::{Moment, Timeline, Unreplayed, Window};
 pub use recreated::with_recreated_ids;
+pub use replay::{Moment, Timeline, Unreplayed, Window};
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};
 pub use terraform::{Addresses, Fetched, StateStore, StoreCall, TerraformStates, WithTerraform};

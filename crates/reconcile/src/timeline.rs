@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
 
+use crate::replay::{Moment, Timeline, replay};
 use nacl_drift_attribution::{EventSource, LogError};
 use nacl_drift_diff::{Attribution, Change};
 use nacl_drift_model::{Operation, ReadError, Region};
-use nacl_drift_timeline::{Moment, Timeline, replay};
 use serde::Serialize;
 
 use crate::{AssessedEffect, Baselines, LiveSource, ReconcileError, compare};

@@ -1,7 +1,7 @@
-//! An incident's timeline: each NACL's history replayed from its baseline
-//! through the NACL calls CloudTrail recorded, with the exact traffic
-//! effect of each moment (`diff`'s analysis against the baseline), as
-//! windows: each effect that held for a time, when it opened and who
+//! An incident's timeline, pure: each NACL's history replayed from its
+//! baseline through the NACL calls CloudTrail recorded, with the exact
+//! traffic effect of each moment (`diff`'s analysis against the baseline),
+//! as windows: each effect that held for a time, when it opened and who
 //! opened it, and when it closed and who closed it, or that it is open
 //! still.
 //!
@@ -12,10 +12,6 @@
 //!   state read now (the trail lacks a call, or a baseline was not the
 //!   state at the start): windows on those NACLs are not backed by the
 //!   trail.
-//!
-//! Depends on: model, analysis, diff, attribution; pure.
-
-#![deny(missing_docs)]
 
 mod call;
 
@@ -27,7 +23,7 @@ use nacl_drift_attribution::NaclEvent;
 use nacl_drift_diff::{Attribution, Change, TrafficEffect, diff};
 use nacl_drift_model::{AccountId, Baseline, LiveAcl, NetworkAclId, ObservedAcl};
 
-use crate::call::{Call, call_of};
+use call::{Call, call_of};
 
 /// What the replay found.
 #[derive(Clone, Debug)]
