@@ -39,6 +39,12 @@ fn timeline(emulator: &Emulator, folder: &Path, logs: &Path, format: &str) -> cr
 fn the_drills_incidents_are_windows_open_still_with_who_opened_them() {
     let (emulator, estate, baselines) = estate();
     let logs = tempfile::tempdir().expect("temp dir");
+    let quiet = timeline(&emulator, baselines.path(), logs.path(), "text");
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert_eq!(
+        quiet.stdout,
+        "No window: no call in the trail changed what a NACL lets through.\n"
+    );
     emulator.incident_logged(&estate, Some(logs.path()));
     let result = timeline(&emulator, baselines.path(), logs.path(), "json");
     assert_eq!(result.code, 2, "windows: {result:?}");

@@ -13,7 +13,7 @@ use crate::Printer;
 pub fn print_timeline(printer: &mut Printer, replayed: &Replayed, now: i64) {
     let windows = &replayed.timeline.windows;
     if windows.is_empty() {
-        printer.line("No window: every NACL let through what its baseline does, all along.");
+        printer.line("No window: no call in the trail changed what a NACL lets through.");
     }
     for window in windows {
         let effect = &window.effect;
