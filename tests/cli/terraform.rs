@@ -144,6 +144,31 @@ fn delete_lock_file(emulator: &Emulator, key: &str) {
     ]);
 }
 
+/// `snapshot` of the emulator's us-east-1 into `baselines`, with `extra`.
+fn snapshot_of_emulator(
+    emulator: &Emulator,
+    baselines: &Path,
+    extra: &[&str],
+) -> crate::support::Run {
+    let mut args = vec!["snapshot", "--endpoint-url", &emulator.endpoint];
+    args.extend([
+        "--region",
+        "us-east-1",
+        "--baseline-dir",
+        dir_arg(baselines),
+    ]);
+    args.extend(extra);
+    run(&mut nacl_drift(), &args)
+}
+
+/// `snapshot --from-terraform STATE` into `baselines`, with `extra`.
+fn snapshot_of_state(baselines: &Path, state: &str, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["snapshot", "--baseline-dir", dir_arg(baselines)];
+    args.extend(["--from-terraform", state]);
+    args.extend(extra);
+    run(&mut nacl_drift(), &args)
+}
+
 fn json(result: &crate::support::Run) -> Value {
     serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("JSON: {result:?}"))
 }
@@ -246,18 +271,7 @@ fn an_out_of_band_rule_on_a_module_style_acl_is_added_and_nothing_else() {
 #[test]
 fn a_nacl_held_by_a_state_and_a_baseline_is_refused_naming_both() {
     let (emulator, state, baselines, ids) = managed();
-    let snapshot = run(
-        &mut nacl_drift(),
-        &[
-            "snapshot",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--region",
-            "us-east-1",
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-        ],
-    );
+    let snapshot = snapshot_of_emulator(&emulator, baselines.path(), &[]);
     assert_eq!(snapshot.code, 0, "{snapshot:?}");
     let before = files_below(baselines.path());
     let result = diff(
@@ -526,18 +540,7 @@ fn doctor_says_whether_each_state_is_readable_and_its_lock_free() {
 fn snapshot_from_terraform_writes_what_the_state_declares_with_its_addresses() {
     let (emulator, state, baselines, ids) = managed();
     let raw = state.path().join("terraform.tfstate");
-    let snapshot = || {
-        run(
-            &mut nacl_drift(),
-            &[
-                "snapshot",
-                "--baseline-dir",
-                dir_arg(baselines.path()),
-                "--from-terraform",
-                dir_arg(&raw),
-            ],
-        )
-    };
+    let snapshot = || snapshot_of_state(baselines.path(), dir_arg(&raw), &[]);
     let first = snapshot();
     assert_eq!(first.code, 0, "{first:?}");
     let written = files_below(baselines.path());
@@ -575,16 +578,7 @@ fn snapshot_from_terraform_writes_what_the_state_declares_with_its_addresses() {
     // A state that cannot be read writes nothing.
     let empty = tempfile::tempdir().expect("temp dir");
     let encrypted = repo_root().join("tests/fixtures/terraform/encrypted.tfstate");
-    let refused = run(
-        &mut nacl_drift(),
-        &[
-            "snapshot",
-            "--baseline-dir",
-            dir_arg(empty.path()),
-            "--from-terraform",
-            dir_arg(&encrypted),
-        ],
-    );
+    let refused = snapshot_of_state(empty.path(), dir_arg(&encrypted), &[]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
         refused.stderr.contains("is an OpenTofu encrypted state"),
@@ -616,20 +610,7 @@ fn export_writes_hcl_that_an_independent_parser_reads_back_as_the_baselines() {
         .expect("UTF-8")
         .trim()
         .to_owned();
-    let snapshot = run(
-        &mut nacl_drift(),
-        &[
-            "snapshot",
-            "--endpoint-url",
-            &emulator.endpoint,
-            "--region",
-            "us-east-1",
-            "--vpc-id",
-            vpc,
-            "--baseline-dir",
-            dir_arg(baselines.path()),
-        ],
-    );
+    let snapshot = snapshot_of_emulator(&emulator, baselines.path(), &["--vpc-id", vpc]);
     assert_eq!(snapshot.code, 0, "{snapshot:?}");
     // The state's NACLs leave the baselines: the state holds them.
     let file = baselines
@@ -858,18 +839,7 @@ fn a_state_in_the_s3_backend_is_intent_as_a_local_one_is() {
     // from the file.
     let snapshot = |from: &str| {
         let dir = tempfile::tempdir().expect("temp dir");
-        let result = run(
-            &mut nacl_drift(),
-            &[
-                "snapshot",
-                "--endpoint-url",
-                &emulator.endpoint,
-                "--baseline-dir",
-                dir_arg(dir.path()),
-                "--from-terraform",
-                from,
-            ],
-        );
+        let result = snapshot_of_state(dir.path(), from, &["--endpoint-url", &emulator.endpoint]);
         assert_eq!(result.code, 0, "{result:?}");
         files_below(dir.path())
     };
