@@ -344,14 +344,26 @@ mod tests {
             MALLORY,
             json!({"networkAclId": "acl-0db", "ruleNumber": 90, "egress": false, "ruleAction": "allow"}),
         );
-        let timeline = replay(&baselines(), &[moved, bad]);
+        let portless = event(
+            "CreateNetworkAclEntry",
+            180,
+            MALLORY,
+            json!({"networkAclId": "acl-0db", "ruleNumber": 90, "egress": false,
+                "ruleAction": "allow", "aclProtocol": "6", "cidrBlock": "0.0.0.0/0"}),
+        );
+        let timeline = replay(&baselines(), &[moved, bad, portless]);
         let why: Vec<&str> = timeline.unreplayed.iter().map(|u| u.why.as_str()).collect();
         assert_eq!(
             why,
             [
                 "ReplaceNetworkAclAssociation is not replayed yet: the windows of acl-0db after it are not backed by the trail",
                 "its record cannot be replayed: it names no aclProtocol",
+                "its record cannot be replayed: its portRange is missing for tcp",
             ]
+        );
+        assert!(
+            timeline.windows.is_empty(),
+            "a tcp entry of no ports is no window"
         );
     }
 }

@@ -85,16 +85,21 @@ fn entry(request: &Value) -> Result<Entry, String> {
     .map_err(|error| error.to_string())?;
     let pair =
         |first: &str, second: &str| Some((integer(request, first)?, integer(request, second)?));
+    // EC2 takes no tcp or udp entry without its ports, and no ICMP entry
+    // without its type and code: a record that lacks them is unreadable,
+    // never "every port".
     let ports = match pair("/portRange/from", "/portRange/to") {
-        Some((from, to)) if protocol.has_ports() => Some(PortRange::new(from, to)),
-        _ => None,
+        _ if !protocol.has_ports() => None,
+        Some((from, to)) => Some(PortRange::new(from, to).map_err(|error| error.to_string())?),
+        None => return Err(format!("its portRange is missing for {protocol}")),
     };
     let icmp = match pair("/icmpTypeCode/type", "/icmpTypeCode/code") {
-        Some((kind, code)) if protocol.has_icmp_type_code() => Some(IcmpTypeCode::new(kind, code)),
-        _ => None,
+        _ if !protocol.has_icmp_type_code() => None,
+        Some((kind, code)) => {
+            Some(IcmpTypeCode::new(kind, code).map_err(|error| error.to_string())?)
+        }
+        None => return Err(format!("its icmpTypeCode is missing for {protocol}")),
     };
-    let ports = ports.transpose().map_err(|error| error.to_string())?;
-    let icmp = icmp.transpose().map_err(|error| error.to_string())?;
     let cidr = text(request, "/cidrBlock")
         .or_else(|| text(request, "/ipv6CidrBlock"))
         .ok_or("it names no cidrBlock or ipv6CidrBlock")?;
