@@ -57,6 +57,16 @@ struct Clients {
     config: SdkConfig,
     /// Each bucket that S3 said is in another region, and that region.
     bucket_regions: Mutex<BTreeMap<String, Region>>,
+    /// The clients of each region used, built once: the guard reads its
+    /// states and their locks at every reconcile.
+    by_region: Mutex<BTreeMap<String, RegionClients>>,
+}
+
+/// The S3 and DynamoDB clients of one region.
+#[derive(Clone, Debug)]
+struct RegionClients {
+    s3: aws_sdk_s3::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
 }
 
 impl Clients {
@@ -66,6 +76,7 @@ impl Clients {
         Clients {
             config: config.clone(),
             bucket_regions: Mutex::new(BTreeMap::new()),
+            by_region: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -83,14 +94,30 @@ impl Clients {
             .unwrap_or_else(|| Region::from_static("us-east-1"))
     }
 
-    /// An S3 client of `region`. With an endpoint URL (an S3-compatible
-    /// store, or an emulator) S3 is addressed by path, not by host name.
-    fn s3(&self, region: Region) -> aws_sdk_s3::Client {
-        let config = aws_sdk_s3::config::Builder::from(&self.config)
-            .region(region)
-            .force_path_style(self.config.endpoint_url().is_some())
-            .build();
-        aws_sdk_s3::Client::from_conf(config)
+    /// The clients of `region`, built at its first use. With an endpoint
+    /// URL (an S3-compatible store, or an emulator) S3 is addressed by
+    /// path, not by host name.
+    fn in_region(&self, region: Region) -> RegionClients {
+        let mut built = self
+            .by_region
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        built
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let s3 = aws_sdk_s3::config::Builder::from(&self.config)
+                    .region(region.clone())
+                    .force_path_style(self.config.endpoint_url().is_some())
+                    .build();
+                let dynamodb = aws_sdk_dynamodb::config::Builder::from(&self.config)
+                    .region(region)
+                    .build();
+                RegionClients {
+                    s3: aws_sdk_s3::Client::from_conf(s3),
+                    dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
+                }
+            })
+            .clone()
     }
 
     /// GetObject of `object`, unless its ETag is still `etag`; once more in
@@ -120,7 +147,8 @@ impl Clients {
         etag: Option<&str>,
     ) -> Result<Fetched, (ApiError, Option<Region>)> {
         let answer = self
-            .s3(region)
+            .in_region(region)
+            .s3
             .get_object()
             .bucket(&object.bucket)
             .key(&object.key)
@@ -162,10 +190,9 @@ impl Clients {
         let bucket = lock_id
             .split_once('/')
             .map_or(lock_id, |(bucket, _)| bucket);
-        let config = aws_sdk_dynamodb::config::Builder::from(&self.config)
-            .region(self.region_of(bucket))
-            .build();
-        let output = aws_sdk_dynamodb::Client::from_conf(config)
+        let output = self
+            .in_region(self.region_of(bucket))
+            .dynamodb
             .get_item()
             .table_name(table)
             .key("LockID", AttributeValue::S(lock_id.to_owned()))
