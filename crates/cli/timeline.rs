@@ -53,7 +53,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let source = AwsSource::for_target(target.aws.load().await?, &target.accounts).await?;
     let replayed = timeline(baselines, source, events.as_ref(), args.since.at()).await?;
     match args.format {
-        TextOrJson::Json => printer.line(replayed.json(now()).to_string()),
+        TextOrJson::Json => printer.line(replayed.json(now())?.to_string()),
         TextOrJson::Text => print_timeline(printer, &replayed, now()),
     }
     let read = (

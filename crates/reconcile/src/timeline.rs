@@ -92,7 +92,7 @@ pub fn rfc3339(at: i64) -> String {
 impl Replayed {
     /// The documented JSON of `timeline --format json`; the windows still
     /// open last until `now` (seconds since the epoch).
-    pub fn json(&self, now: i64) -> serde_json::Value {
+    pub fn json(&self, now: i64) -> Result<serde_json::Value, serde_json::Error> {
         #[derive(Serialize)]
         struct WindowJson<'a> {
             effect: AssessedEffect,
@@ -156,6 +156,6 @@ impl Replayed {
                 .collect(),
             errors: &self.errors,
         };
-        serde_json::to_value(record).unwrap_or_default()
+        serde_json::to_value(record)
     }
 }
