@@ -10,13 +10,11 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use nacl_drift_apply::{
-    Pace, Plan, PlanOptions, check_plan_permissions, exposure_windows, traffic_effects,
-};
+use nacl_drift_apply::{Pace, Plan, PlanOptions, check_plan_permissions};
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{
-    Permissions, confirmation, print_permission_check, print_plan, print_untouched, traffic_lines,
+    Permissions, confirmation, plan_traffic, print_permission_check, print_plan, print_plan_notes,
 };
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{
@@ -179,7 +177,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             return Ok(false);
         }
         if settings.mode == Mode::Ask {
-            print_plan(printer, plan, &traffic(comparison, plan), None);
+            print_plan(printer, plan, &plan_traffic(comparison, plan), None);
             if !confirm(printer, plan)? {
                 bail!("not applied: the answer was not yes");
             }
@@ -207,7 +205,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     print_plan(
         printer,
         &plan,
-        &traffic(&before, &plan),
+        &plan_traffic(&before, &plan),
         Some(&restored.executed),
     );
     for baseline in &restored.recreated {
@@ -270,25 +268,12 @@ async fn decide(
         });
         print_drift(printer, comparison);
     }
-    let live = comparison.live_entries();
-    for (step, window) in exposure_windows(plan, &live) {
-        printer.warning(&format!(
-            "after call {}, this plan would briefly let through {}, which neither the live state nor the baseline allows",
-            step + 1,
-            window.traffic()
-        ));
-    }
-    print_untouched(printer, plan);
+    print_plan_notes(printer, comparison, plan);
     if plan.is_empty() {
-        printer.line(if comparison.in_sync() {
-            "Nothing to do: the live state matches the baselines."
-        } else {
-            "Nothing to do that apply was allowed to do."
-        });
         return Ok(Some(exit_for_drift(comparison)));
     }
     project::announce(printer, config, baseline_dir);
-    let traffic = traffic(comparison, plan);
+    let traffic = plan_traffic(comparison, plan);
     if settings.mode == Mode::DryRun {
         print_plan(printer, plan, &traffic, None);
         printer.line(format!(
@@ -315,11 +300,6 @@ async fn decide(
             Permissions::Permitted => ExitStatus::Success,
         },
     ))
-}
-
-/// For each step of `plan`, the traffic it closes or reopens.
-fn traffic(comparison: &Comparison, plan: &Plan) -> Vec<String> {
-    traffic_lines(&traffic_effects(plan, &comparison.live_entries()))
 }
 
 /// 1 when an account-region could not be read, else 2 while drift remains

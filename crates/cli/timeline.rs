@@ -9,7 +9,7 @@ use nacl_drift_attribution::{Since, now};
 use nacl_drift_aws::AwsSource;
 use nacl_drift_config::Config;
 use nacl_drift_printer::{Printer, timeline::print_timeline};
-use nacl_drift_reconcile::{IntentSource, timeline};
+use nacl_drift_reconcile::{FlowLogs, IntentSource, timeline};
 
 use crate::attribution::EventsFrom;
 use crate::aws::TargetArgs;
@@ -36,6 +36,11 @@ pub struct Args {
     #[arg(long)]
     ignore_bad_logs: bool,
 
+    /// Count the flows each window let through in the VPC Flow Logs under
+    /// this folder (AWSLogs/.../vpcflowlogs/..., *.log.gz or *.log).
+    #[arg(long, value_name = "DIR")]
+    flow_logs: Option<PathBuf>,
+
     /// Print text, or the documented JSON.
     #[arg(long, value_enum, default_value = "text")]
     format: TextOrJson,
@@ -51,7 +56,19 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let from = EventsFrom::of(args.cloudtrail_logs, args.ignore_bad_logs);
     let events = from.open(&target.aws, target.accounts.many()).await?;
     let source = AwsSource::for_target(target.aws.load().await?, &target.accounts).await?;
-    let replayed = timeline(baselines, source, events.as_ref(), args.since.at()).await?;
+    let flow_logs = args.flow_logs.as_deref().map(|path| FlowLogs {
+        path,
+        interfaces: &source,
+    });
+    let period = (args.since.at(), now());
+    let replayed = timeline(
+        baselines,
+        source.clone(),
+        events.as_ref(),
+        period,
+        flow_logs,
+    )
+    .await?;
     match args.format {
         TextOrJson::Json => printer.line(replayed.json(now())?.to_string()),
         TextOrJson::Text => print_timeline(printer, &replayed, now()),

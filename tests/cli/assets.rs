@@ -10,14 +10,14 @@ use serde_json::Value;
 use crate::support::{Emulator, dir_arg, files_below, nacl_drift, run};
 
 /// The seeded VPC, snapshotted, with its SSH deny (rule 80) deleted.
-struct Exposed {
-    emulator: Emulator,
-    seeded: Value,
-    work: tempfile::TempDir,
+pub(crate) struct Exposed {
+    pub(crate) emulator: Emulator,
+    pub(crate) seeded: Value,
+    pub(crate) work: tempfile::TempDir,
 }
 
 impl Exposed {
-    fn seed() -> Self {
+    pub(crate) fn seed() -> Self {
         let emulator = Emulator::start();
         let output = emulator.python(&[
             "tests/emulator/assets.py",
@@ -47,7 +47,7 @@ impl Exposed {
     }
 
     /// nacl-drift `args` with the work folder's baselines, on the emulator.
-    fn nacl_drift(&self, args: &[&str]) -> crate::support::Run {
+    pub(crate) fn nacl_drift(&self, args: &[&str]) -> crate::support::Run {
         self.nacl_drift_at(&self.emulator.endpoint, args)
     }
 
@@ -90,7 +90,7 @@ impl Exposed {
             .collect()
     }
 
-    fn instance(&self, name: &str, key: &str) -> String {
+    pub(crate) fn instance(&self, name: &str, key: &str) -> String {
         self.seeded["instances"][name][key]
             .as_str()
             .unwrap_or_else(|| panic!("{name}: {}", self.seeded))

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::assets::Exposed;
 use crate::support::{Emulator, dir_arg, id, nacl_drift, run};
 
 /// The emulator's account.
@@ -33,6 +34,36 @@ fn timeline(emulator: &Emulator, folder: &Path, logs: &Path, format: &str) -> cr
         format,
     ];
     run(&mut nacl_drift(), &args)
+}
+
+/// A CloudTrail record of the emulator's account.
+fn record(name: &str, at: u64, principal: &str, request: Value) -> Value {
+    let mut record = nacl_drift_fixtures::cloudtrail_record(name, at, principal, request);
+    record["recipientAccountId"] = ACCOUNT.into();
+    record
+}
+
+/// A folder of CloudTrail log files, as a trail delivers them to S3,
+/// holding `records`.
+fn trail(records: Vec<Value>) -> tempfile::TempDir {
+    let logs = tempfile::tempdir().expect("temp dir");
+    let day = logs
+        .path()
+        .join(format!("AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/12/07"));
+    std::fs::create_dir_all(&day).expect("the log folder");
+    let file = day.join(format!(
+        "{ACCOUNT}_CloudTrail_us-east-1_20261207T1200Z_a1b2c3d4.json"
+    ));
+    std::fs::write(&file, json!({"Records": records}).to_string()).expect("the log file");
+    logs
+}
+
+/// Seconds since the epoch.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_secs()
 }
 
 #[test]
@@ -154,10 +185,7 @@ async fn a_window_closed_by_the_restore_has_its_exact_duration_and_both_principa
         .send()
         .await
         .expect("create");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after the epoch")
-        .as_secs();
+    let now = now();
     let key = json!({"networkAclId": app, "ruleNumber": 120, "egress": true});
     let mut made = key.clone();
     let extra = json!({"ruleAction": "allow", "aclProtocol": "17", "cidrBlock": "10.0.0.2/32",
@@ -172,21 +200,9 @@ async fn a_window_closed_by_the_restore_has_its_exact_duration_and_both_principa
         ("CreateNetworkAclEntry", now - 1_337, GUARD, made),
     ]
     .into_iter()
-    .map(|(name, at, principal, request)| {
-        let mut record = nacl_drift_fixtures::cloudtrail_record(name, at, principal, request);
-        record["recipientAccountId"] = ACCOUNT.into();
-        record
-    })
+    .map(|(name, at, principal, request)| record(name, at, principal, request))
     .collect();
-    let logs = tempfile::tempdir().expect("temp dir");
-    let day = logs
-        .path()
-        .join(format!("AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/12/07"));
-    std::fs::create_dir_all(&day).expect("the log folder");
-    let file = day.join(format!(
-        "{ACCOUNT}_CloudTrail_us-east-1_20261207T1200Z_a1b2c3d4.json"
-    ));
-    std::fs::write(&file, json!({"Records": records}).to_string()).expect("the log file");
+    let logs = trail(records);
 
     let result = timeline(&emulator, baselines.path(), logs.path(), "json");
     assert_eq!(result.code, 2, "{result:?}");
@@ -204,4 +220,123 @@ async fn a_window_closed_by_the_restore_has_its_exact_duration_and_both_principa
         "the replay ends in live state"
     );
     assert_eq!(report["not_replayed"], json!([]));
+}
+
+#[test]
+fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
+    // The SSH deny of a public subnet deleted an hour ago by mallory, and
+    // open still; the flow logs of the instance "open" in that subnet.
+    let exposed = Exposed::seed();
+    let acl = exposed.seeded["network_acl"].as_str().expect("network_acl");
+    let opened = now() - 3_600;
+    let deleted = json!({"networkAclId": acl, "ruleNumber": 80, "egress": false});
+    let mallory = "arn:aws:iam::123456789012:user/mallory";
+    let logs = trail(vec![record(
+        "DeleteNetworkAclEntry",
+        opened,
+        mallory,
+        deleted,
+    )]);
+    let eni = exposed.instance("open", "interface_id");
+    let ip = exposed.instance("open", "private_ip");
+    let flow = |src: &str, dst: &str, port: u16, at: u64, action: &str| {
+        format!(
+            "2 {ACCOUNT} {eni} {src} {dst} 50123 {port} 6 12 1000 {at} {} {action} OK",
+            at + 40
+        )
+    };
+    let mut records = vec![
+        // Counted: in the window, ACCEPTed, into the instance on port 22.
+        flow("203.0.113.9", &ip, 22, opened + 600, "ACCEPT"),
+        flow("198.51.100.7", &ip, 22, opened + 1_200, "ACCEPT"),
+        flow("203.0.113.9", &ip, 22, opened + 1_800, "ACCEPT"),
+        // Not counted: a REJECT, another port, before the window, going out.
+        flow("192.0.2.1", &ip, 22, opened + 700, "REJECT"),
+        flow("203.0.113.9", &ip, 443, opened + 800, "ACCEPT"),
+        flow("203.0.113.9", &ip, 22, opened - 1_800, "ACCEPT"),
+        flow(&ip, "203.0.113.9", 22, opened + 900, "ACCEPT"),
+        format!("2 {ACCOUNT} {eni} 203.0.113.9"),
+    ];
+    // A quiet interface still has a record each interval: NODATA.
+    let until = now() + 120;
+    records.extend(
+        (opened - 2_400..until)
+            .step_by(300)
+            .map(|at| format!("2 {ACCOUNT} {eni} - - - - - - - {at} {} - NODATA", at + 299)),
+    );
+    let flows = tempfile::tempdir().expect("temp dir");
+    let spec = flows.path().join("records.json");
+    let spec_json = json!({"account": ACCOUNT, "region": "us-east-1",
+        "flow_log_id": "fl-0a1b2c3d", "records": records});
+    std::fs::write(&spec, spec_json.to_string()).expect("written");
+    let folder = flows.path().join("bucket");
+    exposed.emulator.python(&[
+        "tests/emulator/flowlogs.py",
+        "write",
+        dir_arg(&folder),
+        dir_arg(&spec),
+    ]);
+
+    let args = [
+        "timeline",
+        "--cloudtrail-logs",
+        dir_arg(logs.path()),
+        "--flow-logs",
+        dir_arg(&folder),
+        "--since",
+        "2d",
+        "--format",
+        "json",
+    ];
+    let result = exposed.nacl_drift(&args);
+    assert_eq!(result.code, 2, "{result:?}");
+    let report: Value = serde_json::from_str(&result.stdout).expect("JSON");
+    let [window] = report["windows"].as_array().expect("windows").as_slice() else {
+        panic!("one window: {report:#}");
+    };
+    let summary = window["effect"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with("ingress tcp 22 from 0.0.0.0/0"),
+        "{window:#}"
+    );
+    assert!(window["closed"].is_null(), "open still");
+    let flows_seen = &window["flows"];
+    assert_eq!(flows_seen["records"], 3, "{flows_seen:#}");
+    assert_eq!(
+        (flows_seen["packets"].as_u64(), flows_seen["bytes"].as_u64()),
+        (Some(36), Some(3_000))
+    );
+    assert_eq!(
+        flows_seen["top_sources"],
+        json!([{"address": "203.0.113.9", "records": 2}, {"address": "198.51.100.7", "records": 1}])
+    );
+    assert_eq!(
+        flows_seen["unknown"],
+        json!([]),
+        "the NODATA records cover it: {flows_seen:#}"
+    );
+    let read = &report["flow_logs"];
+    assert_eq!(read["malformed"], 1, "{read:#}");
+    assert_eq!(
+        read["unreadable"],
+        json!([]),
+        "the spec is no .log: {read:#}"
+    );
+
+    // Text: the same, in words.
+    let text_args = [
+        "timeline",
+        "--cloudtrail-logs",
+        dir_arg(logs.path()),
+        "--flow-logs",
+        dir_arg(&folder),
+        "--since",
+        "2d",
+    ];
+    let text = exposed.nacl_drift(&text_args);
+    assert!(
+        text.stdout.contains("  flows: 3 ACCEPT records (36 packets, 3000 bytes) from 2 sources: 203.0.113.9 (2), 198.51.100.7 (1)"),
+        "{text:?}"
+    );
+    assert!(text.stdout.contains("  logs: cover all of it"), "{text:?}");
 }

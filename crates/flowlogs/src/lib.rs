@@ -73,7 +73,7 @@ pub struct Interface {
 pub type Interfaces = HashMap<InterfaceId, Interface>;
 
 /// What the flow logs hold of one window.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Evidence {
     /// The ACCEPT records the effect admitted.
     pub records: u64,
@@ -105,7 +105,7 @@ pub struct SourceCount {
 }
 
 /// A span of time, in seconds since the epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
     /// Its start.
     pub from: i64,
@@ -114,7 +114,7 @@ pub struct Span {
 }
 
 /// What a scan read, and the evidence of each query, in the queries' order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scan {
     /// Each query's evidence.
     pub evidence: Vec<Evidence>,

@@ -4,14 +4,17 @@
 
 use comfy_table::Color;
 use nacl_drift_analysis::{Effect, EffectKind};
-use nacl_drift_apply::{Outcome, Plan, Stage, StepResult, Untouched};
+use nacl_drift_apply::{
+    Outcome, Plan, Stage, StepResult, Untouched, exposure_windows, traffic_effects,
+};
 use nacl_drift_model::Operation;
 use nacl_drift_model::sanitize::Shown;
+use nacl_drift_reconcile::Comparison;
 
 use crate::Printer;
 
 /// For each step, the traffic it closes or reopens, one line each.
-pub fn traffic_lines(effects: &[Vec<Effect>]) -> Vec<String> {
+fn traffic_lines(effects: &[Vec<Effect>]) -> Vec<String> {
     effects
         .iter()
         .map(|effects| {
@@ -155,8 +158,34 @@ pub fn print_plan(
     printer.print_table(table);
 }
 
+/// For each step of `plan`, the traffic it closes or reopens.
+pub fn plan_traffic(comparison: &Comparison, plan: &Plan) -> Vec<String> {
+    traffic_lines(&traffic_effects(plan, &comparison.live_entries()))
+}
+
+/// What comes before a restore's calls: the traffic the plan would
+/// briefly let through, what it leaves alone, and, when it is empty, why.
+pub fn print_plan_notes(printer: &mut Printer, comparison: &Comparison, plan: &Plan) {
+    let live = comparison.live_entries();
+    for (step, window) in exposure_windows(plan, &live) {
+        printer.warning(&format!(
+            "after call {}, this plan would briefly let through {}, which neither the live state nor the baseline allows",
+            step + 1,
+            window.traffic()
+        ));
+    }
+    print_untouched(printer, plan);
+    if plan.is_empty() {
+        printer.line(if comparison.in_sync() {
+            "Nothing to do: the live state matches the baselines."
+        } else {
+            "Nothing to do that apply was allowed to do."
+        });
+    }
+}
+
 /// Each change the plan leaves alone, and why.
-pub fn print_untouched(printer: &mut Printer, plan: &Plan) {
+fn print_untouched(printer: &mut Printer, plan: &Plan) {
     for Untouched {
         change,
         verdict,

@@ -4,7 +4,7 @@
 //! it does not end in the live state. Every value from AWS is escaped.
 
 use nacl_drift_model::sanitize::Shown;
-use nacl_drift_reconcile::{Moment, Replayed, rfc3339};
+use nacl_drift_reconcile::{Evidence, Flows, Moment, Replayed, rfc3339};
 
 use crate::Printer;
 
@@ -15,7 +15,7 @@ pub fn print_timeline(printer: &mut Printer, replayed: &Replayed, now: i64) {
     if windows.is_empty() {
         printer.line("No window: no call in the trail changed what a NACL lets through.");
     }
-    for window in windows {
+    for (index, window) in windows.iter().enumerate() {
         let effect = &window.effect;
         printer.line(format!(
             "{} {} ({} {} {}): {}",
@@ -32,6 +32,17 @@ pub fn print_timeline(printer: &mut Printer, replayed: &Replayed, now: i64) {
             Some(closed) => format!("  closed {}, after {held}", said(closed)),
             None => format!("  open still, for {held} now"),
         });
+        let evidence = replayed
+            .flows
+            .as_ref()
+            .and_then(|flows| flows.windows.get(index)?.as_ref());
+        if let Some(evidence) = evidence {
+            printer.line(format!("  flows: {}", flows_in_words(evidence)));
+            printer.line(format!(
+                "  logs: {}",
+                coverage_in_words(evidence, window.duration(now))
+            ));
+        }
     }
     for unreplayed in &replayed.timeline.unreplayed {
         printer.warning(&format!(
@@ -50,9 +61,100 @@ pub fn print_timeline(printer: &mut Printer, replayed: &Replayed, now: i64) {
             change.live_in_words()
         ));
     }
+    if let Some(flows) = &replayed.flows {
+        print_flow_logs(printer, flows);
+    }
     if !replayed.errors.is_empty() {
         crate::accounts::print_read_errors(printer, &replayed.errors);
     }
+}
+
+/// What the flow logs read held, and what could not be read or placed.
+fn print_flow_logs(printer: &mut Printer, flows: &Flows) {
+    let read = &flows.read;
+    printer.line(format!(
+        "Flow logs: {} files read ({} passed over by their names), {} records ({} NODATA, {} SKIPDATA, {} malformed).",
+        read.files, read.files_passed_over, read.records, read.nodata, read.skipdata, read.malformed
+    ));
+    for example in &read.malformed_examples {
+        printer.warning(&format!("malformed flow log line: {}", Shown(example)));
+    }
+    if read.skipdata > 0 {
+        printer.warning(&format!(
+            "{} SKIPDATA records: flows in their intervals were not captured, and are not counted",
+            read.skipdata
+        ));
+    }
+    for unreadable in &read.unreadable {
+        printer.warning(&format!(
+            "flow log {} not read: {}",
+            Shown(&unreadable.path.display().to_string()),
+            unreadable.why
+        ));
+    }
+    if read.unplaced > 0 {
+        printer.warning(&format!(
+            "{} ACCEPT records on interfaces that are not there now, in files without subnet-id: not placed in any subnet, not counted",
+            read.unplaced
+        ));
+    }
+    if read.direction_unknown > 0 {
+        printer.warning(&format!(
+            "{} ACCEPT records in a window's subnets whose direction cannot be told (no flow-direction, interface not read): not counted",
+            read.direction_unknown
+        ));
+    }
+    if !flows.interface_errors.is_empty() {
+        crate::accounts::print_read_errors(printer, &flows.interface_errors);
+    }
+}
+
+/// `3 records (30 packets, 2520 bytes) from 2 sources: 203.0.113.9 (2),
+/// 198.51.100.7 (1); first seen ..., last seen ...`.
+fn flows_in_words(evidence: &Evidence) -> String {
+    if evidence.records == 0 {
+        return "none of the logs read was let in by it".to_owned();
+    }
+    let sources: Vec<String> = evidence
+        .top_sources
+        .iter()
+        .map(|source| format!("{} ({})", source.address, source.records))
+        .collect();
+    let more = evidence.distinct_sources - evidence.top_sources.len();
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let seen = |at: Option<i64>| at.map_or_else(|| "-".to_owned(), rfc3339);
+    format!(
+        "{} ACCEPT records ({} packets, {} bytes) from {} sources: {}{more}; first seen {}, last seen {}",
+        evidence.records,
+        evidence.packets,
+        evidence.bytes,
+        evidence.distinct_sources,
+        sources.join(", "),
+        seen(evidence.first_seen),
+        seen(evidence.last_seen)
+    )
+}
+
+/// `cover all of it`, or `cover 5m of 1h; unknown (no log) ...`.
+fn coverage_in_words(evidence: &Evidence, window_seconds: i64) -> String {
+    if evidence.unknown.is_empty() {
+        return "cover all of it".to_owned();
+    }
+    let spans: Vec<String> = evidence
+        .unknown
+        .iter()
+        .map(|span| format!("{} to {}", rfc3339(span.from), rfc3339(span.until)))
+        .collect();
+    format!(
+        "cover {} of {}; unknown, no log: {}",
+        duration(evidence.covered_seconds),
+        duration(window_seconds),
+        spans.join(", ")
+    )
 }
 
 /// `2026-12-06T10:00:00Z by arn:... (event id, from 198.51.100.7)`.

@@ -100,6 +100,9 @@ pub enum ReconcileError {
     /// The events behind the changes could not be read.
     #[error(transparent)]
     Events(#[from] nacl_drift_attribution::EventsError),
+    /// The flow logs given could not be read at all.
+    #[error(transparent)]
+    FlowLogs(#[from] nacl_drift_flowlogs::FlowLogError),
     /// The fresh read after a restore failed: what was made is not
     /// verified.
     #[error("cannot verify the restore")]

@@ -220,9 +220,16 @@ async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_s
     let cloud = InMemoryEc2::of(&one_vpc());
     let read = || Baselines::read(estate.dir()).expect("baselines");
     let since = 1_796_550_000;
-    let replayed = timeline(read(), cloud.clone(), &Trail { restored: true }, since)
-        .await
-        .expect("replays");
+    const NOW: i64 = 1_796_560_000;
+    let replayed = timeline(
+        read(),
+        cloud.clone(),
+        &Trail { restored: true },
+        (since, NOW),
+        None,
+    )
+    .await
+    .expect("replays");
     let [window] = replayed.timeline.windows.as_slice() else {
         panic!("one window: {:?}", replayed.timeline.windows);
     };
@@ -240,9 +247,15 @@ async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_s
 
     // A trail without the restore does not end in the live state: it says
     // which NACL differs, and how.
-    let replayed = timeline(read(), cloud, &Trail { restored: false }, since)
-        .await
-        .expect("replays");
+    let replayed = timeline(
+        read(),
+        cloud,
+        &Trail { restored: false },
+        (since, NOW),
+        None,
+    )
+    .await
+    .expect("replays");
     assert_eq!(replayed.timeline.windows[0].closed, None);
     let positions: Vec<String> = replayed
         .differences
