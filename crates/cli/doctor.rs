@@ -73,7 +73,7 @@ pub struct Args {
     target: TargetArgs,
 }
 
-/// `--format` of the commands that print text or JSON (doctor, timeline).
+/// `--format` of the commands that print text or JSON (doctor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TextOrJson {
     Text,

@@ -8,13 +8,13 @@ use anyhow::Result;
 use nacl_drift_attribution::{Since, now};
 use nacl_drift_aws::AwsSource;
 use nacl_drift_config::Config;
-use nacl_drift_printer::{Printer, timeline::print_timeline};
+use nacl_drift_printer::Printer;
+use nacl_drift_printer::timeline::{Format, print_timeline};
 use nacl_drift_reconcile::{FlowLogs, IntentSource, timeline};
 
 use crate::attribution::EventsFrom;
 use crate::aws::TargetArgs;
 use crate::baseline_dir::IntentArgs;
-use crate::doctor::TextOrJson;
 use crate::exit_status::ExitStatus;
 
 #[derive(clap::Args, Debug)]
@@ -41,9 +41,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     flow_logs: Option<PathBuf>,
 
-    /// Print text, or the documented JSON.
+    /// Print text, the documented JSON, markdown for a ticket, or one
+    /// self-contained HTML report.
     #[arg(long, value_enum, default_value = "text")]
-    format: TextOrJson,
+    format: Format,
 
     #[command(flatten)]
     target: TargetArgs,
@@ -69,10 +70,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         flow_logs,
     )
     .await?;
-    match args.format {
-        TextOrJson::Json => printer.line(replayed.json(now())?.to_string()),
-        TextOrJson::Text => print_timeline(printer, &replayed, now()),
-    }
+    print_timeline(printer, &replayed, period, args.format)?;
     let read = (
         replayed.errors.is_empty(),
         replayed.timeline.windows.is_empty(),

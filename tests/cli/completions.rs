@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::support::{nacl_drift, repo_root, run, shells};
+use crate::support::{debian_programs, nacl_drift, repo_root, run};
 
 const SUBCOMMANDS: [&str; 7] = [
     "snapshot",
@@ -91,7 +91,7 @@ fn offered(shell: &str, line: &str) -> Vec<String> {
     assert_eq!(script.code, 0, "{script:?}");
     let folder = tempfile::tempdir().expect("temp dir");
     let mut command = Command::new("timeout");
-    command.arg("120").env("PATH", path_with(shells()));
+    command.arg("120").env("PATH", path_with(debian_programs()));
     if shell == "zsh" {
         std::fs::write(folder.path().join("_nacl-drift"), &script.stdout).expect("write");
         command

@@ -53,12 +53,19 @@ pub fn moto_venv() -> &'static Path {
     VENV.get_or_init(|| install("tests/emulator/install-moto.sh", "the EC2 emulator (moto)"))
 }
 
-/// The folder of zsh and fish, for the completion tests, installed once per
-/// machine by `tests/tools/install-shells.sh`; when they cannot be
-/// installed, the test fails.
-pub fn shells() -> &'static Path {
+/// The folder of the tests' programs from Debian's packages: zsh and fish
+/// (the completion tests), chromium and chromedriver (the HTML report in a
+/// real browser), installed once per machine by
+/// `tests/tools/install-debian.sh`; when they cannot be installed, the
+/// test fails.
+pub fn debian_programs() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| install("tests/tools/install-shells.sh", "zsh and fish"))
+    BIN.get_or_init(|| {
+        install(
+            "tests/tools/install-debian.sh",
+            "zsh, fish, Chromium and ChromeDriver",
+        )
+    })
 }
 
 /// Runs an install script of the repository, which prints where it
@@ -86,6 +93,26 @@ pub fn tool(name: &str) -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| install("tests/tools/install.sh", "the validators"))
         .join(name)
+}
+
+/// What a reader sees of the HTML file `page` in headless Chromium
+/// (`tests/tools/browser.py`): its title, console, text, alert and the
+/// elements it holds, as JSON.
+pub fn in_browser(page: &Path) -> serde_json::Value {
+    let output = Command::new(tool("python"))
+        .arg(repo_root().join("tests/tools/browser.py"))
+        .arg("--bin")
+        .arg(debian_programs())
+        .arg(page)
+        .output()
+        .expect("run the browser");
+    assert!(
+        output.status.success(),
+        "the browser could not open {}:\n{}",
+        page.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("browser.py prints JSON")
 }
 
 /// Every file below `dir`, by its path relative to `dir`, with its bytes.

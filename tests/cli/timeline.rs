@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::assets::Exposed;
-use crate::support::{Emulator, dir_arg, id, nacl_drift, run};
+use crate::support::{Emulator, dir_arg, id, in_browser, nacl_drift, run};
 
 /// The emulator's account.
 const ACCOUNT: &str = "123456789012";
@@ -150,10 +150,23 @@ fn the_drills_incidents_are_windows_open_still_with_who_opened_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_window_closed_by_the_restore_has_its_exact_duration_and_both_principals() {
+async fn a_window_that_opened_and_closed_between_two_diffs_has_its_exact_duration_and_both_principals()
+ {
     let (emulator, estate, baselines) = estate();
     let app = id(&estate, "/us-east-1/network_acls/app");
     let ec2 = emulator.ec2("us-east-1");
+    let diff = || {
+        let folder = baselines.path().join("baselines");
+        let args = [
+            "diff",
+            "--baseline-dir",
+            dir_arg(&folder),
+            "--endpoint-url",
+            &emulator.endpoint,
+        ];
+        run(&mut nacl_drift(), &args)
+    };
+    assert_eq!(diff().code, 0, "in sync before");
     // Mallory deletes the app tier's DNS egress; the guard makes it again.
     let describe = ec2
         .describe_network_acls()
@@ -203,6 +216,7 @@ async fn a_window_closed_by_the_restore_has_its_exact_duration_and_both_principa
     .map(|(name, at, principal, request)| record(name, at, principal, request))
     .collect();
     let logs = trail(records);
+    assert_eq!(diff().code, 0, "in sync after: diff saw nothing");
 
     let result = timeline(&emulator, baselines.path(), logs.path(), "json");
     assert_eq!(result.code, 2, "{result:?}");
@@ -230,13 +244,11 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     let acl = exposed.seeded["network_acl"].as_str().expect("network_acl");
     let opened = now() - 3_600;
     let deleted = json!({"networkAclId": acl, "ruleNumber": 80, "egress": false});
-    let mallory = "arn:aws:iam::123456789012:user/mallory";
-    let logs = trail(vec![record(
-        "DeleteNetworkAclEntry",
-        opened,
-        mallory,
-        deleted,
-    )]);
+    // A hostile principal and event id: text in every format.
+    let mallory = "arn:aws:iam::123456789012:user/<img src=x onerror=alert(1)>";
+    let mut deletion = record("DeleteNetworkAclEntry", opened, mallory, deleted);
+    deletion["eventID"] = "<script>alert(2)</script>".into();
+    let logs = trail(vec![deletion]);
     let eni = exposed.instance("open", "interface_id");
     let ip = exposed.instance("open", "private_ip");
     let flow = |src: &str, dst: &str, port: u16, at: u64, action: &str| {
@@ -339,4 +351,49 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
         "{text:?}"
     );
     assert!(text.stdout.contains("  logs: cover all of it"), "{text:?}");
+
+    // Markdown, for the ticket: the hostile values escaped.
+    let markdown = exposed.nacl_drift(&[&text_args[..], &["--format", "markdown"]].concat());
+    assert_eq!(markdown.code, 2, "{markdown:?}");
+    assert!(
+        markdown.stdout.contains("| NACL | severity | traffic |"),
+        "{markdown:?}"
+    );
+    assert!(
+        markdown
+            .stdout
+            .contains("user/&lt;img src=x onerror=alert(1)&gt;")
+            && !markdown.stdout.contains("<img"),
+        "{markdown:?}"
+    );
+
+    // HTML: one file, read in a real browser; the hostile values stay text.
+    let html = exposed.nacl_drift(&[&text_args[..], &["--format", "html"]].concat());
+    assert_eq!(html.code, 2, "{html:?}");
+    let page = exposed.work.path().join("timeline.html");
+    std::fs::write(&page, &html.stdout).expect("written");
+    let shown = in_browser(&page);
+    assert_eq!(shown["title"], "nacl-drift timeline");
+    assert_eq!(shown["console"], json!([]), "no console error: {shown:#}");
+    assert_eq!(shown["alert"], Value::Null, "{shown:#}");
+    let elements = &shown["elements"];
+    assert_eq!(
+        (&elements["img"], &elements["script"], &elements["iframe"]),
+        (&json!(0), &json!(0), &json!(0)),
+        "{shown:#}"
+    );
+    assert_eq!(elements["svg"], 1);
+    assert_eq!(elements["windows"], 1, "the window's bar: {shown:#}");
+    assert_eq!(elements["flows"], 2, "first and last flow: {shown:#}");
+    assert_eq!(elements["rows"], 2, "the table: a header and the window");
+    assert!(
+        shown["svg"]["width"].as_f64() > Some(900.0),
+        "laid out: {shown:#}"
+    );
+    let body = shown["text"].as_str().expect("text");
+    assert!(
+        body.contains("user/<img src=x onerror=alert(1)>")
+            && body.contains("<script>alert(2)</script>"),
+        "as text: {body}"
+    );
 }

@@ -18,6 +18,9 @@
 //! - [`markdown`] escapes as [`shown`] does, then HTML, backticks, `|`,
 //!   `[`, `]`, `!`, `@` and every other character that could start or
 //!   change markup, so that a value is plain text wherever it stands.
+//! - [`html`] escapes as [`shown`] does, then `&`, `<`, `>`, `"` and `'`
+//!   as entities: a value never opens a tag, an attribute or an entity, in
+//!   text or in a quoted attribute (the HTML report, its SVG).
 //! - [`json`] writes the characters that JSON leaves raw (DEL, C1, bidi
 //!   controls, the line separators) as `\uXXXX` in serialised JSON or
 //!   SARIF.
@@ -119,6 +122,25 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// `text` as HTML (or SVG) text or a quoted attribute value: unsafe
+/// characters escaped as by [`shown`], then `&`, `<`, `>`, `"` and `'` as
+/// entities.
+pub fn html(text: &str) -> String {
+    let shown = shown(text);
+    let mut out = String::with_capacity(shown.len() + 8);
+    for c in shown.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Serialised JSON with DEL, C1 and bidi controls and the line separators
 /// written as `\uXXXX`. (They can only stand inside strings, where the
 /// escape means the same character.)
@@ -189,6 +211,14 @@ mod tests {
             "a\\|b\\`c&lt;\\!--d--&gt;\\[e\\](f)\\!\\[g\\] @&#8203;team\\\\r\\# h"
         );
         assert_eq!(markdown("::error::x"), "\\::error::x");
+    }
+
+    #[test]
+    fn html_is_text_in_an_element_and_in_a_quoted_attribute() {
+        assert_eq!(
+            html("<img src=x onerror=alert(1)> \"a\" 'b' &amp;\x1b[2J"),
+            "&lt;img src=x onerror=alert(1)&gt; &quot;a&quot; &#39;b&#39; &amp;amp;\\x1b[2J"
+        );
     }
 
     #[test]

@@ -3,14 +3,46 @@
 //! when, how long it held), the calls the replay did not apply, and where
 //! it does not end in the live state. Every value from AWS is escaped.
 
+mod html;
+mod markdown;
+
 use nacl_drift_model::sanitize::Shown;
 use nacl_drift_reconcile::{Evidence, Flows, Moment, Replayed, rfc3339};
 
 use crate::Printer;
 
-/// Prints `replayed`, the windows still open lasting until `now` (seconds
-/// since the epoch).
-pub fn print_timeline(printer: &mut Printer, replayed: &Replayed, now: i64) {
+/// How a timeline is printed (`timeline --format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Text,
+    /// The documented JSON.
+    Json,
+    /// A report for a ticket.
+    Markdown,
+    /// One self-contained HTML file with an SVG timeline.
+    Html,
+}
+
+/// Prints `replayed` in `format`, from `since` to `now` (seconds since the
+/// epoch): the windows still open last until `now`.
+pub fn print_timeline(
+    printer: &mut Printer,
+    replayed: &Replayed,
+    (since, now): (i64, i64),
+    format: Format,
+) -> Result<(), serde_json::Error> {
+    match format {
+        Format::Text => print_text(printer, replayed, now),
+        Format::Json => printer.line(replayed.json(now)?.to_string()),
+        Format::Markdown => printer.text(&markdown::markdown(replayed, (since, now))),
+        Format::Html => printer.text(&html::html(replayed, (since, now))),
+    }
+    Ok(())
+}
+
+/// The text, for people.
+fn print_text(printer: &mut Printer, replayed: &Replayed, now: i64) {
     let windows = &replayed.timeline.windows;
     if windows.is_empty() {
         printer.line("No window: no call in the trail changed what a NACL lets through.");
@@ -44,21 +76,13 @@ pub fn print_timeline(printer: &mut Printer, replayed: &Replayed, now: i64) {
             ));
         }
     }
-    for unreplayed in &replayed.timeline.unreplayed {
-        printer.warning(&format!(
-            "{} ({}): {}",
-            unreplayed.call.by.event_name,
-            said(&unreplayed.call),
-            unreplayed.why
-        ));
+    for line in unreplayed_lines(replayed) {
+        printer.warning(&Shown(&line).to_string());
     }
-    for change in &replayed.differences {
+    for line in difference_lines(replayed) {
         printer.warning(&format!(
-            "the replay does not end in the live state: {} {}: replayed {}, live {}; its windows are not backed by the trail",
-            change.network_acl_id,
-            change.position(),
-            change.baseline_in_words(),
-            change.live_in_words()
+            "the replay does not end in the live state: {}; its windows are not backed by the trail",
+            Shown(&line)
         ));
     }
     if let Some(flows) = &replayed.flows {
@@ -157,19 +181,59 @@ fn coverage_in_words(evidence: &Evidence, window_seconds: i64) -> String {
     )
 }
 
-/// `2026-12-06T10:00:00Z by arn:... (event id, from 198.51.100.7)`.
+/// Each call the replay did not apply, and why, raw.
+fn unreplayed_lines(replayed: &Replayed) -> Vec<String> {
+    let unreplayed = &replayed.timeline.unreplayed;
+    unreplayed
+        .iter()
+        .map(|unreplayed| {
+            let call = &unreplayed.call;
+            let moment = moment_in_words(call);
+            format!("{} ({moment}): {}", call.by.event_name, unreplayed.why)
+        })
+        .collect()
+}
+
+/// Each place where the replay does not end in the live state, raw.
+fn difference_lines(replayed: &Replayed) -> Vec<String> {
+    let differences = &replayed.differences;
+    differences
+        .iter()
+        .map(|change| {
+            format!(
+                "{} {}: replayed {}, live {}",
+                change.network_acl_id,
+                change.position(),
+                change.baseline_in_words(),
+                change.live_in_words()
+            )
+        })
+        .collect()
+}
+
+/// The `index`th window's flows and the logs' coverage, raw; `None` when
+/// no flow log was read for it.
+fn flows_cell(replayed: &Replayed, index: usize, window_seconds: i64) -> Option<String> {
+    let evidence = replayed.flows.as_ref()?.windows.get(index)?.as_ref()?;
+    let logs = coverage_in_words(evidence, window_seconds);
+    Some(format!("{}; logs {logs}", flows_in_words(evidence)))
+}
+
+/// `2026-12-06T10:00:00Z by arn:... (event id, from 198.51.100.7)`,
+/// escaped for a terminal.
 fn said(moment: &Moment) -> String {
+    Shown(&moment_in_words(moment)).to_string()
+}
+
+/// `2026-12-06T10:00:00Z by arn:... (event id, from 198.51.100.7)`, raw:
+/// each format escapes it by its own rules.
+fn moment_in_words(moment: &Moment) -> String {
     let by = &moment.by;
-    let mut from = vec![Shown(&by.event_id).to_string()];
-    if let Some(ip) = &by.source_ip {
-        from.push(format!("from {}", Shown(ip)));
-    }
-    format!(
-        "{} by {} ({})",
-        rfc3339(moment.at),
-        Shown(&by.who()),
-        from.join(", ")
-    )
+    let from = match &by.source_ip {
+        Some(ip) => format!("{}, from {ip}", by.event_id),
+        None => by.event_id.clone(),
+    };
+    format!("{} by {} ({from})", rfc3339(moment.at), by.who())
 }
 
 /// `10m`, `2h 5m`, `3days 4h`: to the minute past an hour.

@@ -212,6 +212,18 @@ pub fn rfc3339(at: i64) -> String {
 }
 
 impl Replayed {
+    /// The Name tag of a baseline's NACL, as its baseline holds it.
+    pub fn name_of(&self, acl: &NetworkAclId) -> Option<&str> {
+        self.timeline
+            .end
+            .iter()
+            .flat_map(|(_, baseline)| &baseline.network_acls)
+            .find(|held| held.id == *acl)?
+            .tags
+            .get("Name")
+            .map(String::as_str)
+    }
+
     /// The documented JSON of `timeline --format json`; the windows still
     /// open last until `now` (seconds since the epoch).
     pub fn json(&self, now: i64) -> Result<serde_json::Value, serde_json::Error> {

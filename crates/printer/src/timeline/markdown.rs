@@ -1,0 +1,70 @@
+//! `timeline --format markdown`: the windows as a table for a ticket, then
+//! the calls not replayed, where the replay does not end in the live
+//! state, and what the flow logs held. Every value goes through the
+//! sanitiser's markdown rules.
+
+use nacl_drift_model::sanitize::markdown as md;
+use nacl_drift_reconcile::{Moment, Replayed, rfc3339};
+
+use super::{difference_lines, duration, flows_cell, unreplayed_lines};
+use crate::counted;
+
+/// The report, from `since` to `now` (seconds since the epoch).
+pub(super) fn markdown(replayed: &Replayed, (since, now): (i64, i64)) -> String {
+    let windows = &replayed.timeline.windows;
+    let open = windows
+        .iter()
+        .filter(|window| window.closed.is_none())
+        .count();
+    let mut out = format!(
+        "## nacl-drift timeline\n\nFrom {} to {}: {}, {open} open still.\n",
+        rfc3339(since),
+        rfc3339(now),
+        counted(windows.len(), "window", "windows")
+    );
+    if !windows.is_empty() {
+        out.push_str("\n| NACL | severity | traffic | opened | closed | held | flows |\n");
+        out.push_str("|---|---|---|---|---|---|---|\n");
+    }
+    for (index, window) in windows.iter().enumerate() {
+        let effect = &window.effect;
+        let name = replayed
+            .name_of(&effect.network_acl_id)
+            .map(|name| format!(" ({})", md(name)))
+            .unwrap_or_default();
+        let closed = window
+            .closed
+            .as_ref()
+            .map_or_else(|| "open still".to_owned(), said);
+        let flows = flows_cell(replayed, index, window.duration(now));
+        let flows = flows.map_or_else(|| "-".to_owned(), |flows| md(&flows));
+        out.push_str(&format!(
+            "| {}{name} | {} | {} | {} | {closed} | {} | {flows} |\n",
+            md(effect.network_acl_id.as_str()),
+            window.severity().label(),
+            md(&effect.effect.to_string()),
+            said(&window.opened),
+            duration(window.duration(now)),
+        ));
+    }
+    let sections = [
+        ("Calls not replayed", "", unreplayed_lines(replayed)),
+        (
+            "Where the replay does not end in the live state",
+            "The windows of these NACLs are not backed by the trail.\n\n",
+            difference_lines(replayed),
+        ),
+    ];
+    for (heading, note, lines) in sections.iter().filter(|(_, _, lines)| !lines.is_empty()) {
+        out.push_str(&format!("\n### {heading}\n\n{note}"));
+        for line in lines {
+            out.push_str(&format!("- {}\n", md(line)));
+        }
+    }
+    out
+}
+
+/// `2026-12-06T10:00:00Z by arn:... (event id, from 198.51.100.7)`, escaped.
+fn said(moment: &Moment) -> String {
+    md(&super::moment_in_words(moment))
+}
