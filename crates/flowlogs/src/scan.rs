@@ -53,8 +53,8 @@ struct Plan<'a> {
     queries: &'a [Query],
     /// Each subnet some query names, by id: its index.
     subnets: HashMap<&'a str, usize>,
-    /// The queries of each subnet index.
-    by_subnet: Vec<Vec<usize>>,
+    /// The windows of each subnet index, by time.
+    by_subnet: Vec<Windows>,
     interfaces: &'a Interfaces,
 }
 
@@ -177,19 +177,60 @@ struct Flow {
     bytes: u64,
 }
 
+/// A subnet's windows, sorted by when they opened, so that a record finds
+/// those it overlaps without looking at the others (a week can hold
+/// thousands of windows).
+#[derive(Default)]
+struct Windows {
+    /// The queries, by their start.
+    queries: Vec<usize>,
+    /// Their starts.
+    froms: Vec<i64>,
+    /// Their ends.
+    untils: Vec<i64>,
+    /// The latest end of each query and all before it.
+    reach: Vec<i64>,
+}
+
+impl Windows {
+    /// The queries whose window overlaps `start..=end`.
+    fn overlapping(&self, start: i64, end: i64) -> impl Iterator<Item = usize> + '_ {
+        let opened = self.froms.partition_point(|from| *from <= end);
+        (0..opened)
+            .rev()
+            .take_while(move |at| self.reach[*at] >= start)
+            .filter(move |at| self.untils[*at] >= start)
+            .map(|at| self.queries[at])
+    }
+}
+
 impl<'a> Plan<'a> {
     fn new(queries: &'a [Query], interfaces: &'a Interfaces) -> Plan<'a> {
         let mut subnets = HashMap::new();
-        let mut by_subnet: Vec<Vec<usize>> = Vec::new();
+        let mut by_subnet: Vec<Windows> = Vec::new();
         for (index, query) in queries.iter().enumerate() {
             for subnet in &query.subnets {
                 let next = subnets.len();
                 let at = *subnets.entry(subnet.as_str()).or_insert(next);
                 if at == by_subnet.len() {
-                    by_subnet.push(Vec::new());
+                    by_subnet.push(Windows::default());
                 }
-                by_subnet[at].push(index);
+                by_subnet[at].queries.push(index);
             }
+        }
+        for windows in &mut by_subnet {
+            windows.queries.sort_by_key(|index| queries[*index].from);
+            let spans = windows.queries.iter().map(|index| &queries[*index]);
+            windows.froms = spans.clone().map(|query| query.from).collect();
+            windows.untils = spans.map(|query| query.until).collect();
+            windows.reach = windows
+                .queries
+                .iter()
+                .scan(i64::MIN, |reach, index| {
+                    *reach = (*reach).max(queries[*index].until);
+                    Some(*reach)
+                })
+                .collect();
         }
         Plan {
             queries,
@@ -386,15 +427,13 @@ impl Found {
             self.scan.direction_unknown += 1;
             return;
         };
-        for &index in &plan.by_subnet[subnet] {
+        let remote = match direction {
+            Direction::Ingress => flow.src,
+            Direction::Egress => flow.dst,
+        };
+        for index in plan.by_subnet[subnet].overlapping(read.start, read.end) {
             let query = &plan.queries[index];
-            let remote = match direction {
-                Direction::Ingress => flow.src,
-                Direction::Egress => flow.dst,
-            };
             let admitted = query.effect.direction == direction
-                && read.start <= query.until
-                && read.end >= query.from
                 && admits(&query.effect.service, flow.protocol, flow.port)
                 && holds(&query.effect.addresses, remote);
             if admitted {
@@ -737,6 +776,32 @@ mod tests {
             "{}",
             corrupt.why
         );
+    }
+
+    #[test]
+    fn a_record_finds_exactly_the_windows_it_overlaps_among_many() {
+        let spans = [(0, 100), (10, 20), (30, 40), (50, 60), (200, 300)];
+        let queries: Vec<Query> = spans
+            .iter()
+            .map(|&(from, until)| Query {
+                from,
+                until,
+                ..ssh_from_anywhere()
+            })
+            .collect();
+        let interfaces = Interfaces::new();
+        let plan = super::Plan::new(&queries, &interfaces);
+        let windows = &plan.by_subnet[0];
+        let found = |start, end| {
+            let mut found: Vec<usize> = windows.overlapping(start, end).collect();
+            found.sort_unstable();
+            found
+        };
+        assert_eq!(found(35, 36), [0, 2], "the long window too");
+        assert_eq!(found(20, 30), [0, 1, 2], "ends touch");
+        assert_eq!(found(150, 199), [] as [usize; 0]);
+        assert_eq!(found(250, 400), [4]);
+        assert_eq!(found(-10, -1), [] as [usize; 0]);
     }
 
     #[test]
