@@ -40,7 +40,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from emulator import run_measured
 
 ACCOUNT = "111122223333"
 NACLS_PER_VPC = 10
@@ -202,20 +203,6 @@ def terraform_state(export):
     return {"version": 4, "terraform_version": "1.5.7", "serial": 1,
             "lineage": "00000000-0000-0000-0000-000000000000", "outputs": {},
             "resources": resources}
-
-
-def run_measured(command):
-    """Runs command; returns (exit code, wall seconds, peak RSS in MB)."""
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as devnull:
-        process = subprocess.Popen(command, stdout=devnull, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode()
-    if process.returncode not in (0, 2):
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
-    return process.returncode, elapsed, usage.ru_maxrss / 1024
 
 
 def main():

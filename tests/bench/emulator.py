@@ -22,6 +22,22 @@ ENV = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testi
 ENV.pop("AWS_PROFILE", None)
 
 
+def run_measured(command, stdout=os.devnull):
+    """Runs command, its output to the file `stdout`; returns (exit code,
+    wall seconds, peak RSS in MB). Exits, with its stderr, when it fails
+    (exit codes 0 and 2, "found", are not failures)."""
+    start = time.perf_counter()
+    with open(stdout, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode()
+    if process.returncode not in (0, 2):
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return process.returncode, elapsed, usage.ru_maxrss / 1024
+
+
 def require_binary(path):
     if not os.path.exists(path):
         sys.exit(f"{path} does not exist: run `cargo build --release` first")
