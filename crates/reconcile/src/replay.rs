@@ -7,7 +7,12 @@
 //!
 //! - [`replay`]: the windows of the baselines' NACLs through the events,
 //!   and the calls it could not apply ([`Unreplayed`]): a record it cannot
-//!   read, a subnet moved, a NACL made or deleted (not replayed yet).
+//!   read, a subnet moved whose subnet cannot be told or onto a NACL no
+//!   baseline holds.
+//! - A move (ReplaceNetworkAclAssociation) names an association, not a
+//!   subnet: each move's `newAssociationId` is the association the next
+//!   move of that subnet replaces, so the subnets are found backwards from
+//!   the associations read now.
 //! - [`Timeline::differences`]: where the replay does not end in the live
 //!   state read now (the trail lacks a call, or a baseline was not the
 //!   state at the start): windows on those NACLs are not backed by the
@@ -15,13 +20,15 @@
 
 mod call;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use nacl_drift_analysis::Severity;
 use nacl_drift_attribution::NaclEvent;
 use nacl_drift_diff::{Attribution, Change, TrafficEffect, diff};
-use nacl_drift_model::{AccountId, Baseline, LiveAcl, NetworkAclId, ObservedAcl};
+use nacl_drift_model::{
+    AccountId, AssociationId, Baseline, LiveAcl, NetworkAclId, ObservedAcl, SubnetId,
+};
 
 use call::{Call, call_of};
 
@@ -86,8 +93,9 @@ struct Vpc<'a> {
 }
 
 /// Replays `events` (any order: they are taken by time) over the NACLs of
-/// `files`, the baselines as they stood before the first.
-pub fn replay(files: &[(PathBuf, Baseline)], events: &[NaclEvent]) -> Timeline {
+/// `files`, the baselines as they stood before the first; `live`, the
+/// NACLs read now, tells the subnet of each association moved.
+pub fn replay(files: &[(PathBuf, Baseline)], events: &[NaclEvent], live: &[LiveAcl]) -> Timeline {
     let mut vpcs: Vec<Vpc> = files
         .iter()
         .map(|file| Vpc {
@@ -96,48 +104,88 @@ pub fn replay(files: &[(PathBuf, Baseline)], events: &[NaclEvent]) -> Timeline {
             open: Vec::new(),
         })
         .collect();
-    let mut events: Vec<&NaclEvent> = events.iter().collect();
-    events.sort_by_key(|event| event.time);
+    let mut events: Vec<(&NaclEvent, Result<Call, String>)> =
+        events.iter().map(|event| (event, call_of(event))).collect();
+    events.sort_by_key(|(event, _)| event.time);
+    let subnet_of = subnets_moved(&events, live);
     let mut windows = Vec::new();
     let mut unreplayed = Vec::new();
-    for event in events {
+    for (event, call) in events {
         let moment = Moment {
             at: event.time,
             by: event.record.attribution(),
         };
-        let call = match call_of(event) {
+        let mut said = |why: String| {
+            unreplayed.push(Unreplayed {
+                call: moment.clone(),
+                why,
+            })
+        };
+        let call = match call {
             Ok(call) => call,
             Err(why) => {
-                let why = format!("its record cannot be replayed: {why}");
-                unreplayed.push(Unreplayed { call: moment, why });
+                said(format!("its record cannot be replayed: {why}"));
                 continue;
             }
         };
-        let (acl, change) = match call {
-            Call::Tags => continue,
-            Call::PutEntry { acl, key, entry } => (acl, Some((key, Some(entry)))),
-            Call::DeleteEntry { acl, key } => (acl, Some((key, None))),
-            Call::NotReplayed(Some(acl)) => (acl, None),
-            // A NACL made: not a baseline's; where the replay ends says so.
-            Call::NotReplayed(None) => continue,
+        let acl = match &call {
+            Call::NoTraffic => continue,
+            Call::PutEntry { acl, .. }
+            | Call::DeleteEntry { acl, .. }
+            | Call::DeleteAcl(acl)
+            | Call::Move { acl, .. } => acl,
         };
-        let Some(vpc) = vpcs.iter_mut().find(|vpc| vpc.holds(&acl, event)) else {
-            continue;
+        let held = vpcs.iter_mut().find(|vpc| vpc.holds(acl, event));
+        let vpc = match (held, &call) {
+            (Some(vpc), _) => vpc,
+            (None, Call::Move { association, .. }) => {
+                // A subnet of a baseline moved onto a NACL none holds.
+                if let Some(subnet) = subnet_of.get(association)
+                    && vpcs.iter().any(|vpc| vpc.has_subnet(subnet, event))
+                {
+                    said(format!(
+                        "{subnet} moved onto {acl}, which no baseline holds: its entries then are not known, and the windows of {subnet} after it are not backed by the trail"
+                    ));
+                }
+                continue;
+            }
+            // Another VPC's NACL, or one made since.
+            (None, _) => continue,
         };
-        let Some((key, entry)) = change else {
-            let why = format!(
-                "{} is not replayed yet: the windows of {acl} after it are not backed by the trail",
-                event.name.name()
-            );
-            unreplayed.push(Unreplayed { call: moment, why });
-            continue;
+        match call {
+            Call::PutEntry { acl, key, entry } => vpc
+                .entries_of(&acl)
+                .map(|entries| entries.insert(key, entry))
+                .map(drop),
+            Call::DeleteEntry { acl, key } => vpc
+                .entries_of(&acl)
+                .map(|entries| entries.remove(&key))
+                .map(drop),
+            Call::DeleteAcl(acl) => {
+                vpc.now.network_acls.retain(|held| held.id != acl);
+                Some(())
+            }
+            Call::Move {
+                acl, association, ..
+            } => match subnet_of.get(&association) {
+                Some(subnet) => {
+                    for held in &mut vpc.now.network_acls {
+                        held.subnets.remove(subnet);
+                        if held.id == acl {
+                            held.subnets.insert(subnet.clone());
+                        }
+                    }
+                    Some(())
+                }
+                None => {
+                    said(format!(
+                        "the subnet of {association}, moved onto {acl}, cannot be told: no later move or association read now follows from it; the windows of {acl} after it are not backed by the trail"
+                    ));
+                    None
+                }
+            },
+            Call::NoTraffic => None,
         };
-        if let Some(held) = vpc.now.network_acls.iter_mut().find(|held| held.id == acl) {
-            match entry {
-                Some(entry) => held.entries.insert(key, entry),
-                None => held.entries.remove(&key),
-            };
-        }
         windows.extend(vpc.moved_to(&moment));
     }
     for vpc in &mut vpcs {
@@ -158,16 +206,69 @@ pub fn replay(files: &[(PathBuf, Baseline)], events: &[NaclEvent]) -> Timeline {
     }
 }
 
+/// The subnet of each association a move replaced or made, found
+/// backwards from the associations read now: a move's new association is
+/// the one the subnet's next move replaces, or the one it holds now.
+fn subnets_moved(
+    events: &[(&NaclEvent, Result<Call, String>)],
+    live: &[LiveAcl],
+) -> HashMap<AssociationId, SubnetId> {
+    let mut subnet_of: HashMap<AssociationId, SubnetId> = live
+        .iter()
+        .flat_map(|acl| acl.observed.association_ids.clone())
+        .collect();
+    for (_, call) in events.iter().rev() {
+        if let Ok(Call::Move {
+            association,
+            new_association: Some(new),
+            ..
+        }) = call
+            && let Some(subnet) = subnet_of.get(new).cloned()
+        {
+            subnet_of.insert(association.clone(), subnet);
+        }
+    }
+    subnet_of
+}
+
 impl Vpc<'_> {
-    /// Whether `acl`, named by `event`, is one of this VPC's NACLs.
-    fn holds(&self, acl: &NetworkAclId, event: &NaclEvent) -> bool {
+    /// Whether the call `event` is of this VPC's account and region.
+    fn of_place(&self, event: &NaclEvent) -> bool {
         let baseline = &self.file.1;
         baseline.region == event.region
             && event
                 .account
                 .as_ref()
                 .is_none_or(|account| *account == baseline.account)
-            && baseline.network_acls.iter().any(|held| held.id == *acl)
+    }
+
+    /// Whether `acl`, named by `event`, is one of this VPC's NACLs.
+    fn holds(&self, acl: &NetworkAclId, event: &NaclEvent) -> bool {
+        self.of_place(event) && self.file.1.network_acls.iter().any(|held| held.id == *acl)
+    }
+
+    /// Whether `subnet`, moved by `event`, is one of this VPC's.
+    fn has_subnet(&self, subnet: &SubnetId, event: &NaclEvent) -> bool {
+        self.of_place(event)
+            && self
+                .now
+                .network_acls
+                .iter()
+                .any(|held| held.subnets.contains(subnet))
+    }
+
+    /// The entries of `acl` as the replay has them now; `None` once it was
+    /// deleted.
+    fn entries_of(
+        &mut self,
+        acl: &NetworkAclId,
+    ) -> Option<&mut BTreeMap<nacl_drift_model::EntryKey, nacl_drift_model::Entry>> {
+        let held = self
+            .now
+            .network_acls
+            .iter_mut()
+            .find(|held| held.id == *acl)?;
+        Some(&mut held.entries)
     }
 
     /// The effects that hold once the NACLs are as they are now: those
@@ -234,7 +335,7 @@ mod tests {
     use nacl_drift_model::{Baseline, LiveAcl, ObservedAcl};
     use serde_json::{Value, json};
 
-    use super::replay;
+    use super::{Window, replay};
 
     /// 2026-12-06T10:00:00Z.
     const T0: i64 = 1_796_551_200;
@@ -278,7 +379,7 @@ mod tests {
     #[test]
     fn a_deleted_deny_is_a_window_from_its_deletion_to_its_restore_with_both_principals() {
         let events = [restored_ssh_deny(600, GUARD), deleted_ssh_deny(0, MALLORY)];
-        let timeline = replay(&baselines(), &events);
+        let timeline = replay(&baselines(), &events, &[]);
         assert!(timeline.unreplayed.is_empty(), "{:?}", timeline.unreplayed);
         let [window] = timeline.windows.as_slice() else {
             panic!("one window: {:?}", timeline.windows);
@@ -298,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_window_not_closed_is_open_still_and_lasts_until_now() {
-        let timeline = replay(&baselines(), &[deleted_ssh_deny(0, MALLORY)]);
+        let timeline = replay(&baselines(), &[deleted_ssh_deny(0, MALLORY)], &[]);
         let [window] = timeline.windows.as_slice() else {
             panic!("one window: {:?}", timeline.windows);
         };
@@ -309,7 +410,7 @@ mod tests {
     #[test]
     fn a_replay_that_does_not_reach_the_live_state_says_which_nacl_differs() {
         // The trail lacks the deletion: the live NACL has no SSH deny.
-        let timeline = replay(&baselines(), &[]);
+        let timeline = replay(&baselines(), &[], &[]);
         let (_, baseline) = &baselines()[0];
         let mut acl = baseline.network_acls[0].clone();
         acl.entries.retain(|key, _| key.rule_number.get() != 80);
@@ -328,6 +429,72 @@ mod tests {
         };
         assert_eq!(difference.network_acl_id.as_str(), "acl-0db");
         assert_eq!(difference.position(), "ingress 80");
+    }
+
+    /// A move of the subnet of `from` onto `acl`, answered `new`.
+    fn moved(seconds: i64, from: &str, acl: &str, new: &str) -> NaclEvent {
+        let request = json!({"associationId": from, "networkAclId": acl});
+        let at = u64::try_from(T0 + seconds).expect("after the epoch");
+        let mut record = cloudtrail_record("ReplaceNetworkAclAssociation", at, MALLORY, request);
+        record["responseElements"] = json!({"newAssociationId": new});
+        let record: Record = serde_json::from_value(record).expect("a record");
+        record
+            .into_event()
+            .expect("readable")
+            .expect("a NACL event")
+    }
+
+    #[test]
+    fn a_subnet_moved_onto_an_open_nacl_and_back_is_a_window_found_backwards_from_its_association()
+    {
+        let yaml = nacl_drift_fixtures::vpc_baseline(
+            "vpc-0prod",
+            "- id: acl-0db\n  is_default: false\n  subnets: [subnet-0a]\n  entries:\n  - {rule_number: 80, direction: ingress, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0}\n  - {rule_number: 100, direction: ingress, action: allow, protocol: tcp, ports: 443, cidr: 0.0.0.0/0}\n- id: acl-0open\n  is_default: false\n  subnets: []\n  entries:\n  - {rule_number: 100, direction: ingress, action: allow, protocol: all, cidr: 0.0.0.0/0}\n",
+        );
+        let path = PathBuf::from("baselines/prod.yaml");
+        let files = vec![(
+            path.clone(),
+            Baseline::from_yaml(&path, &yaml).expect("a baseline"),
+        )];
+        let events = [
+            moved(0, "aclassoc-0old", "acl-0open", "aclassoc-0mid"),
+            moved(900, "aclassoc-0mid", "acl-0db", "aclassoc-0now"),
+        ];
+        // Read now: the subnet back on acl-0db, by the last move's association.
+        let live: Vec<LiveAcl> = files[0]
+            .1
+            .network_acls
+            .iter()
+            .map(|acl| LiveAcl {
+                region: Some(files[0].1.region.clone()),
+                observed: ObservedAcl {
+                    account: files[0].1.account.clone(),
+                    vpc_id: files[0].1.vpc_id.clone(),
+                    acl: acl.clone(),
+                    association_ids: acl
+                        .subnets
+                        .iter()
+                        .map(|subnet| ("aclassoc-0now".parse().expect("an id"), subnet.clone()))
+                        .collect(),
+                },
+            })
+            .collect();
+        let timeline = replay(&files, &events, &live);
+        assert!(timeline.unreplayed.is_empty(), "{:?}", timeline.unreplayed);
+        let exposures: Vec<&Window> = timeline
+            .windows
+            .iter()
+            .filter(|window| window.effect.effect.traffic().starts_with("ingress tcp 22"))
+            .collect();
+        let [window] = exposures.as_slice() else {
+            panic!("SSH exposed while moved: {:?}", timeline.windows);
+        };
+        assert_eq!(window.effect.subnet_ids, ["subnet-0a"]);
+        assert_eq!((window.opened.at, window.duration(0)), (T0, 900));
+        assert!(
+            timeline.differences(&live).is_empty(),
+            "ends in the live state"
+        );
     }
 
     #[test]
@@ -351,12 +518,12 @@ mod tests {
             json!({"networkAclId": "acl-0db", "ruleNumber": 90, "egress": false,
                 "ruleAction": "allow", "aclProtocol": "6", "cidrBlock": "0.0.0.0/0"}),
         );
-        let timeline = replay(&baselines(), &[moved, bad, portless]);
+        let timeline = replay(&baselines(), &[moved, bad, portless], &[]);
         let why: Vec<&str> = timeline.unreplayed.iter().map(|u| u.why.as_str()).collect();
         assert_eq!(
             why,
             [
-                "ReplaceNetworkAclAssociation is not replayed yet: the windows of acl-0db after it are not backed by the trail",
+                "the subnet of aclassoc-0a1b2c3d, moved onto acl-0db, cannot be told: no later move or association read now follows from it; the windows of acl-0db after it are not backed by the trail",
                 "its record cannot be replayed: it names no aclProtocol",
                 "its record cannot be replayed: its portRange is missing for tcp",
             ]

@@ -78,7 +78,7 @@ pub async fn timeline<S: LiveSource>(
         .collect();
     let names: BTreeSet<Operation> = Operation::ALL.into();
     let found = events.events(&regions, &names, since).await?;
-    let timeline = replay(&comparison.files, &found.events);
+    let timeline = replay(&comparison.files, &found.events, &comparison.live);
     let unread = |change: &Change| {
         comparison
             .errors

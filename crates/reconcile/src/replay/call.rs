@@ -5,8 +5,8 @@
 
 use nacl_drift_attribution::NaclEvent;
 use nacl_drift_model::{
-    Action, Cidr, CidrError, Direction, Entry, EntryKey, IcmpTypeCode, NetworkAclId, Operation,
-    PortRange, Protocol, RuleNumber,
+    Action, AssociationId, Cidr, CidrError, Direction, Entry, EntryKey, IcmpTypeCode, NetworkAclId,
+    Operation, PortRange, Protocol, RuleNumber,
 };
 use serde_json::Value;
 
@@ -21,11 +21,18 @@ pub(crate) enum Call {
     },
     /// DeleteNetworkAclEntry.
     DeleteEntry { acl: NetworkAclId, key: EntryKey },
-    /// Tags: no traffic changes.
-    Tags,
-    /// A call this replay does not apply yet: a subnet moved onto `acl`
-    /// (ReplaceNetworkAclAssociation), `acl` deleted, a NACL made.
-    NotReplayed(Option<NetworkAclId>),
+    /// ReplaceNetworkAclAssociation: the subnet of `association` moved
+    /// onto `acl`, and is held by `new_association` from then on.
+    Move {
+        acl: NetworkAclId,
+        association: AssociationId,
+        new_association: Option<AssociationId>,
+    },
+    /// DeleteNetworkAcl (AWS refuses it while a subnet is on the NACL).
+    DeleteAcl(NetworkAclId),
+    /// Tags, or a NACL made: no traffic changes (a subnet moved onto a new
+    /// NACL is its own call).
+    NoTraffic,
 }
 
 /// What `event` did, or why its record cannot say.
@@ -59,11 +66,22 @@ pub(crate) fn call_of(event: &NaclEvent) -> Result<Call, String> {
             acl: acl()?,
             key: key()?,
         },
-        Operation::CreateTags | Operation::DeleteTags => Call::Tags,
-        Operation::CreateNetworkAcl => Call::NotReplayed(None),
-        Operation::ReplaceNetworkAclAssociation | Operation::DeleteNetworkAcl => {
-            Call::NotReplayed(Some(acl()?))
+        Operation::CreateTags | Operation::DeleteTags | Operation::CreateNetworkAcl => {
+            Call::NoTraffic
         }
+        Operation::ReplaceNetworkAclAssociation => {
+            let association = |value: Option<&str>| value.map(AssociationId::parse).transpose();
+            let from = association(text(request, "/associationId"))
+                .map_err(|error| error.to_string())?
+                .ok_or("it names no associationId")?;
+            let new = text(&event.record.response_elements, "/newAssociationId");
+            Call::Move {
+                acl: acl()?,
+                association: from,
+                new_association: association(new).map_err(|error| error.to_string())?,
+            }
+        }
+        Operation::DeleteNetworkAcl => Call::DeleteAcl(acl()?),
     })
 }
 
