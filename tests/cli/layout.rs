@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::repo_root;
 
 /// Our crates, by the short names the table uses.
-const OURS: [&str; 16] = [
+const OURS: [&str; 17] = [
     "model",
     "analysis",
     "assets",
@@ -29,6 +29,7 @@ const OURS: [&str; 16] = [
     "findings",
     "fixtures",
     "terraform",
+    "flowlogs",
 ];
 
 /// Each crate of the table: its folder, the crates of ours it says it

@@ -28,7 +28,7 @@
 //!   CloudTrail's NACL calls since the start (`replay.rs`, pure), checked
 //!   against a fresh read.
 //!
-//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform; no AWS SDK.
+//! Depends on: model, analysis, assets, attribution, config, diff, apply, terraform, flowlogs; no AWS SDK.
 //! Live state comes
 //! through [`LiveSource`] (the AWS edge implements it for EC2, [`Exports`]
 //! for exports), and calls go through apply's `NaclApi`.
