@@ -11,10 +11,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use nacl_drift_apply::{Pace, Plan, PlanOptions, check_plan_permissions};
+use nacl_drift_attribution::now;
 use nacl_drift_config::{Config, today};
 use nacl_drift_model::{Place, Region, SubnetLabels, write_baseline};
 use nacl_drift_printer::plan::{
-    Permissions, confirmation, plan_traffic, print_permission_check, print_plan, print_plan_notes,
+    Permissions, confirmation, plan_traffic, print_closed, print_permission_check, print_plan,
+    print_plan_notes,
 };
 use nacl_drift_printer::{Printer, counted};
 use nacl_drift_reconcile::{
@@ -27,6 +29,7 @@ use crate::aws::{RunTarget, TargetArgs};
 use crate::baseline_dir::IntentArgs;
 use crate::comparison::{Comparison, Live};
 use crate::diff::print_drift;
+use crate::doctor::TextOrJson;
 use crate::exit_status::ExitStatus;
 use crate::live::LiveFiles;
 use crate::project;
@@ -74,6 +77,11 @@ pub struct Args {
     /// enabled`].
     #[arg(long)]
     assets: bool,
+
+    /// Print text, or one JSON record of the drift, the calls, the windows
+    /// closed and the drift after (the text goes to stderr).
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
 
     #[command(flatten)]
     target: TargetArgs,
@@ -145,6 +153,10 @@ impl Args {
 }
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let json = args.format == TextOrJson::Json;
+    if json {
+        printer.people_on_stderr();
+    }
     let settings = args.resolve(config);
     let baseline_dir = &settings.intent.folder.0;
     project::warn_expired(printer, config, today());
@@ -192,6 +204,11 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     };
     let reconciled =
         reconcile_deciding(baselines, source.clone(), &clients, policy, &with, decide).await?;
+    let verified = now();
+    if json {
+        printer.record(reconciled.json(verified)?.to_string());
+    }
+    let closed = reconciled.closed(verified);
     let Reconciled {
         before,
         plan,
@@ -216,6 +233,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
             path.display()
         ));
     }
+    print_closed(printer, &closed);
     if after.in_sync() {
         printer.line("Verified: the live state matches the baselines.");
     } else {

@@ -73,7 +73,7 @@ pub struct Args {
     target: TargetArgs,
 }
 
-/// `--format` of the commands that print text or JSON (doctor).
+/// `--format` of the commands that print text or JSON (doctor, apply).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TextOrJson {
     Text,

@@ -411,3 +411,69 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
         "as text: {body}"
     );
 }
+
+#[test]
+fn apply_says_what_it_closed_and_when_in_text_and_json() {
+    let (emulator, estate, baselines) = estate();
+    let logs = tempfile::tempdir().expect("temp dir");
+    emulator.incident_logged(&estate, Some(logs.path()));
+    let folder = baselines.path().join("baselines");
+    let args = [
+        "apply",
+        "--yes",
+        "--prune",
+        "--format",
+        "json",
+        "--baseline-dir",
+        dir_arg(&folder),
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--cloudtrail-logs",
+        dir_arg(logs.path()),
+    ];
+    let applied = run(&mut nacl_drift(), &args);
+    assert_eq!(applied.code, 0, "{applied:?}");
+    // stdout: one JSON record; the text for people went to stderr.
+    let record: Value = serde_json::from_str(&applied.stdout).expect("one JSON record");
+    assert_eq!(record["before"]["in_sync"], false);
+    assert_eq!(record["after"]["in_sync"], true, "{record:#}");
+    assert!(
+        record["calls"]
+            .as_array()
+            .expect("calls")
+            .iter()
+            .all(|call| call["outcome"] == "done"),
+        "{record:#}"
+    );
+    let app = id(&estate, "/us-east-1/network_acls/app");
+    let closed = record["closed"].as_array().expect("closed");
+    let dns = closed
+        .iter()
+        .find(|closed| closed["network_acl_id"] == app && closed["position"] == "egress 120")
+        .unwrap_or_else(|| panic!("the DNS egress restored: {record:#}"));
+    assert_eq!(dns["kind"], "entry deleted");
+    assert_eq!(
+        dns["opened"]["by"]["principal_arn"],
+        "arn:aws:sts::123456789012:assumed-role/ops-automation/terraform-run-4711"
+    );
+    assert!(dns["duration_seconds"].as_i64() >= Some(0), "{dns:#}");
+    assert!(
+        dns["closed_at"]
+            .as_str()
+            .is_some_and(|at| at.ends_with('Z')),
+        "{dns:#}"
+    );
+    assert!(
+        applied.stderr.contains("Closed at ")
+            && applied
+                .stderr
+                .contains(&format!("{app} egress 120 (entry deleted): open since ")),
+        "{applied:?}"
+    );
+    assert!(
+        applied
+            .stderr
+            .contains("Verified: the live state matches the baselines."),
+        "{applied:?}"
+    );
+}

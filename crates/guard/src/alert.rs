@@ -308,6 +308,16 @@ impl Line {
         if let Some(reason) = &verdict.monitor_only {
             words.push_str(&format!("  monitored only: {}\n", Shown(reason)));
         }
+        let closed = self.closed.iter().find(|closed| {
+            closed.change.network_acl_id == change.network_acl_id
+                && closed.change.position() == position
+        });
+        if let Some(closed) = closed {
+            words.push_str(&format!(
+                "  closed: {}\n",
+                crate::line::closed_in_words(closed)
+            ));
+        }
         if let Some(address) = address {
             words.push_str(&format!("  declared in Terraform as {}\n", Shown(address)));
         }

@@ -9,7 +9,9 @@ use nacl_drift_attribution::NaclEvent;
 use nacl_drift_diff::{AssessedChange, Attribution, Change, Severity, Skipped};
 use nacl_drift_model::sanitize::{self, Shown};
 use nacl_drift_model::{AccountId, NetworkAclId, ReadError, Region, Vpc, VpcId, with_causes};
-use nacl_drift_reconcile::{AssessedEffect, Reconciled, SourceError, changes_json};
+use nacl_drift_reconcile::{
+    AssessedEffect, Closed, Reconciled, SourceError, changes_json, rfc3339,
+};
 use serde::Serialize;
 
 use crate::{Edge, Job, Retried, Trigger};
@@ -55,6 +57,10 @@ pub struct Line {
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) errors: Vec<ReadError>,
     pub(crate) restored: Vec<RestoredCall>,
+    /// The windows the verified restore closed: each change undone, when
+    /// it was made and by whom, and how long it held.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) closed: Vec<Closed>,
     pub(crate) flapping: Vec<FlappingNacl>,
     /// From the first event's time to the end of this reconcile (after a
     /// restore: its verification). CloudTrail's times are whole seconds.
@@ -187,6 +193,11 @@ impl Line {
         let mut events = job.events.iter().map(NaclEvent::attribution);
         let event = events.next();
         let now = SystemTime::now();
+        let now_seconds = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+            });
         let latency_ms = job.events.iter().map(|e| e.time).min().and_then(|first| {
             let first = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(first).ok()?);
             now.duration_since(first).ok().map(|d| d.as_millis() as u64)
@@ -216,6 +227,7 @@ impl Line {
             skipped: before.skipped.clone(),
             errors,
             restored,
+            closed: reconciled.closed(now_seconds),
             flapping: job
                 .held
                 .iter()
@@ -456,6 +468,9 @@ impl Line {
                 ));
             }
         }
+        for closed in &self.closed {
+            text.push_str(&format!("; closed {}", closed_in_words(closed)));
+        }
         for flapping in &self.flapping {
             text.push_str(&format!(
                 "; {}: {}",
@@ -483,4 +498,29 @@ impl Line {
         }
         text
     }
+}
+
+/// `acl-0db ingress 80 after 7m 43s, open since 2026-12-07T13:11:04Z by
+/// user/mallory (unverified)`, escaped.
+pub(crate) fn closed_in_words(closed: &Closed) -> String {
+    let change = &closed.change;
+    let mut words = format!("{} {}", change.network_acl_id, change.position());
+    match (&closed.opened, closed.duration()) {
+        (Some(opened), Some(held)) => {
+            let held = humantime::format_duration(Duration::from_secs(held.max(0).unsigned_abs()));
+            words.push_str(&format!(
+                " after {held}, open since {} by {}",
+                rfc3339(opened.at),
+                Shown(&opened.by.who())
+            ));
+            if opened.by.unverified {
+                words.push_str(" (unverified)");
+            }
+        }
+        _ => words.push_str(&format!(
+            " at {}, open since a time no event says",
+            rfc3339(closed.closed_at)
+        )),
+    }
+    words
 }

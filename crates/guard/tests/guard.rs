@@ -146,6 +146,24 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
     assert_eq!(ec2.entries("acl-0db").len(), 2);
     assert_eq!(said.iter().filter_map(json).count(), 1);
 
+    // The window it closed: when the deny was deleted and by whom (the
+    // event's own word, marked so), when the restore was verified, how long.
+    let closed = &answer["closed"][0];
+    assert_eq!(closed["network_acl_id"], "acl-0db", "{answer}");
+    assert_eq!(closed["position"], "ingress 80");
+    assert_eq!(closed["opened"]["at"], "2026-12-06T10:00:00Z");
+    assert_eq!(closed["opened"]["by"]["principal_arn"], MALLORY);
+    assert_eq!(closed["opened"]["by"]["unverified"], true);
+    let held = closed["duration_seconds"].as_i64().expect("a duration");
+    let closed_at =
+        humantime::parse_rfc3339(closed["closed_at"].as_str().expect("a time")).expect("RFC 3339");
+    let opened_at = humantime::parse_rfc3339("2026-12-06T10:00:00Z").expect("RFC 3339");
+    let span = closed_at
+        .duration_since(opened_at)
+        .expect("after")
+        .as_secs();
+    assert_eq!(held, i64::try_from(span).expect("seconds"));
+
     // The message for a topic: where, what, who, and what was done.
     let Some(Said::Line(line)) = said.iter().find(|s| matches!(s, Said::Line(_))) else {
         panic!("a line");
@@ -190,9 +208,16 @@ async fn a_deleted_deny_is_restored_verified_and_named_in_the_line() {
         "newly allowed: ingress tcp 22 from 0.0.0.0/0",
         "made by user/mallory from 198.51.100.7",
         "What nacl-drift did: restored with 1 of 1 calls, verified in sync",
+        "  closed: acl-0db ingress 80 after ",
+        ", open since 2026-12-06T10:00:00Z by user/mallory (unverified)",
     ] {
         assert!(alert.body.contains(part), "{part}:\n{}", alert.body);
     }
+    let text = line.text();
+    assert!(
+        text.contains("; closed acl-0db ingress 80 after "),
+        "{text}"
+    );
 
     // The same event again (EventBridge delivers at least once): nothing.
     let again = nacl_drift_guard::lambda::answer(

@@ -52,6 +52,9 @@ pub struct Printer {
     color: bool,
     /// The accounts' names, shown beside their ids.
     accounts: AccountNames,
+    /// Where [`Printer::record`] writes once what people read went to
+    /// stderr ([`Printer::people_on_stderr`]).
+    records: Option<Box<dyn Write + Send>>,
 }
 
 /// What a printer [`Printer::in_memory`] printed.
@@ -92,6 +95,7 @@ impl Printer {
             terminal,
             color: terminal && !no_color,
             accounts: AccountNames::default(),
+            records: None,
         }
     }
 
@@ -106,6 +110,7 @@ impl Printer {
             terminal: false,
             color: false,
             accounts: AccountNames::default(),
+            records: None,
         };
         (printer, printed)
     }
@@ -195,6 +200,23 @@ impl Printer {
     pub fn line(&mut self, text: impl AsRef<str>) {
         // A closed pipe (`| head`) is not worth a panic.
         let _ = writeln!(self.out, "{}", sanitize::lines(text.as_ref()));
+    }
+
+    /// From now on, what people read goes to stderr, and the output holds
+    /// only [`Printer::record`]'s: one JSON record, for a machine.
+    pub fn people_on_stderr(&mut self) {
+        let output = std::mem::replace(&mut self.out, Box::new(io::stderr()));
+        self.records = Some(output);
+    }
+
+    /// A record for a machine: on the output, even once people's lines go
+    /// to stderr. JSON, with the characters it leaves raw escaped.
+    pub fn record(&mut self, json: String) {
+        let json = sanitize::json(json);
+        let _ = match &mut self.records {
+            Some(output) => writeln!(output, "{json}"),
+            None => writeln!(self.out, "{json}"),
+        };
     }
 
     /// Sends what was printed on at once (a long-running command's lines).

@@ -9,7 +9,7 @@ use nacl_drift_apply::{
 };
 use nacl_drift_model::Operation;
 use nacl_drift_model::sanitize::Shown;
-use nacl_drift_reconcile::Comparison;
+use nacl_drift_reconcile::{Closed, Comparison, rfc3339};
 
 use crate::Printer;
 
@@ -181,6 +181,32 @@ pub fn print_plan_notes(printer: &mut Printer, comparison: &Comparison, plan: &P
         } else {
             "Nothing to do that apply was allowed to do."
         });
+    }
+}
+
+/// Each window the restore closed: what, since when and by whom, for how
+/// long.
+pub fn print_closed(printer: &mut Printer, closed: &[Closed]) {
+    for closed in closed {
+        let change = &closed.change;
+        let since = match (&closed.opened, closed.duration()) {
+            (Some(opened), Some(held)) => format!(
+                "open since {} by {}, for {}",
+                rfc3339(opened.at),
+                Shown(&opened.by.who()),
+                humantime::format_duration(std::time::Duration::from_secs(
+                    held.max(0).unsigned_abs()
+                ))
+            ),
+            _ => "open since a time no event says".to_owned(),
+        };
+        printer.line(format!(
+            "Closed at {}: {} {} ({}): {since}.",
+            rfc3339(closed.closed_at),
+            change.network_acl_id,
+            change.position(),
+            change.kind().label()
+        ));
     }
 }
 

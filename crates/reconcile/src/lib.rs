@@ -38,6 +38,7 @@
 mod assess;
 mod assets;
 mod brake;
+mod closed;
 mod compare;
 mod intent;
 mod json;
@@ -51,6 +52,7 @@ mod timeline;
 pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
 pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
+pub use closed::Closed;
 pub use compare::{Baselines, Comparison, ReconcileError, compare};
 pub use intent::{BaselineFolder, IntentRead, IntentSource};
 pub use json::{Json, changes as changes_json};

@@ -191,7 +191,7 @@ async fn flows(
 
 /// A moment as the JSON has it: when, and who.
 #[derive(Serialize)]
-struct MomentJson<'a> {
+pub(crate) struct MomentJson<'a> {
     at: String,
     by: &'a Attribution,
 }
