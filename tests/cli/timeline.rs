@@ -477,3 +477,38 @@ fn apply_says_what_it_closed_and_when_in_text_and_json() {
         "{applied:?}"
     );
 }
+
+#[test]
+fn flow_logs_that_are_not_there_are_an_error_naming_them_and_nothing_is_written() {
+    let (emulator, _, baselines) = estate();
+    let logs = tempfile::tempdir().expect("temp dir");
+    let before = crate::support::files_below(baselines.path());
+    let folder = baselines.path().join("baselines");
+    let missing = logs.path().join("no-such-folder");
+    let args = [
+        "timeline",
+        "--baseline-dir",
+        dir_arg(&folder),
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--cloudtrail-logs",
+        dir_arg(logs.path()),
+        "--flow-logs",
+        dir_arg(&missing),
+    ];
+    let result = run(&mut nacl_drift(), &args);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        format!(
+            "error: cannot read the flow logs at {}\n  caused by: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+    assert_eq!(result.stdout, "");
+    assert_eq!(
+        crate::support::files_below(baselines.path()),
+        before,
+        "nothing changed"
+    );
+}
