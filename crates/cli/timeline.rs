@@ -10,7 +10,7 @@ use nacl_drift_aws::AwsSource;
 use nacl_drift_config::Config;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::timeline::{Format, print_timeline};
-use nacl_drift_reconcile::{FlowLogs, IntentSource, timeline};
+use nacl_drift_reconcile::{IntentSource, WindowEvidence, timeline};
 
 use crate::attribution::EventsFrom;
 use crate::aws::TargetArgs;
@@ -41,6 +41,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     flow_logs: Option<PathBuf>,
 
+    /// The network interfaces each window reached (those of now).
+    #[arg(long)]
+    assets: bool,
+
     /// Print text, the documented JSON, markdown for a ticket, or one
     /// self-contained HTML report.
     #[arg(long, value_enum, default_value = "text")]
@@ -57,27 +61,20 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
     let from = EventsFrom::of(args.cloudtrail_logs, args.ignore_bad_logs);
     let events = from.open(&target.aws, target.accounts.many()).await?;
     let source = AwsSource::for_target(target.aws.load().await?, &target.accounts).await?;
-    let flow_logs = args.flow_logs.as_deref().map(|path| FlowLogs {
-        path,
-        interfaces: &source,
+    let (flow_logs, reached) = (args.flow_logs.as_deref(), args.assets);
+    let evidence = (flow_logs.is_some() || reached).then_some(WindowEvidence {
+        assets: &source,
+        flow_logs,
+        reached,
     });
     let period = (args.since.at(), now());
-    let replayed = timeline(
-        baselines,
-        source.clone(),
-        events.as_ref(),
-        period,
-        flow_logs,
-    )
-    .await?;
+    let replayed = timeline(baselines, source.clone(), events.as_ref(), period, evidence).await?;
     print_timeline(printer, &replayed, period, args.format)?;
-    let read = (
-        replayed.errors.is_empty(),
-        replayed.timeline.windows.is_empty(),
-    );
-    Ok(match read {
-        (false, _) => ExitStatus::Failure,
-        (true, true) => ExitStatus::Success,
-        (true, false) => ExitStatus::Found,
+    Ok(if !replayed.errors.is_empty() {
+        ExitStatus::Failure
+    } else if replayed.timeline.windows.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Found
     })
 }

@@ -349,6 +349,33 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
         "the spec is no .log: {read:#}"
     );
 
+    // With --assets: the interfaces the window reached, those of now (the
+    // JSON says when they were read), as diff --assets finds them.
+    let with_assets = exposed.nacl_drift(&[&args[..], &["--assets"]].concat());
+    assert_eq!(with_assets.code, 2, "{with_assets:?}");
+    let report: Value = serde_json::from_str(&with_assets.stdout).expect("JSON");
+    let reached: std::collections::BTreeSet<String> =
+        report["windows"][0]["effect"]["assets"]["exposed"]
+            .as_array()
+            .unwrap_or_else(|| panic!("assets: {report:#}"))
+            .iter()
+            .map(|interface| interface["interface_id"].as_str().expect("id").to_owned())
+            .collect();
+    let expected = ["open", "office"]
+        .iter()
+        .map(|name| exposed.instance(name, "interface_id"))
+        .collect();
+    assert_eq!(reached, expected, "{report:#}");
+    assert!(
+        report["assets_read_at"]
+            .as_str()
+            .is_some_and(|at| at.ends_with('Z'))
+    );
+    assert_eq!(
+        report["windows"][0]["flows"]["records"], 3,
+        "flows and assets together"
+    );
+
     // Text: the same, in words.
     let text_args = [
         "timeline",
@@ -365,6 +392,12 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
         "{text:?}"
     );
     assert!(text.stdout.contains("  logs: cover all of it"), "{text:?}");
+    let text = exposed.nacl_drift(&[&text_args[..], &["--assets"]].concat());
+    assert!(
+        text.stdout
+            .contains("  assets, as they are now: reaches 2 interfaces: "),
+        "{text:?}"
+    );
 
     // Markdown, for the ticket: the hostile values escaped.
     let markdown = exposed.nacl_drift(&[&text_args[..], &["--format", "markdown"]].concat());

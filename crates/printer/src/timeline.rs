@@ -6,6 +6,7 @@
 mod html;
 mod markdown;
 
+use nacl_drift_assets::in_words;
 use nacl_drift_model::sanitize::Shown;
 use nacl_drift_reconcile::{Evidence, Flows, Moment, Replayed, rfc3339};
 
@@ -75,6 +76,11 @@ fn print_text(printer: &mut Printer, replayed: &Replayed, now: i64) {
                 coverage_in_words(evidence, window.duration(now))
             ));
         }
+        if let Some(reached) = replayed.reached.get(index).and_then(Option::as_ref) {
+            // Instances' names are tags: untrusted.
+            let found = in_words(&[reached]).unwrap_or_else(|| "no interface".to_owned());
+            printer.line(format!("  assets, as they are now: {}", Shown(&found)));
+        }
     }
     for line in unreplayed_lines(replayed) {
         printer.warning(&Shown(&line).to_string());
@@ -87,6 +93,9 @@ fn print_text(printer: &mut Printer, replayed: &Replayed, now: i64) {
     }
     if let Some(flows) = &replayed.flows {
         print_flow_logs(printer, flows);
+    }
+    if !replayed.asset_errors.is_empty() {
+        crate::accounts::print_read_errors(printer, &replayed.asset_errors);
     }
     if !replayed.errors.is_empty() {
         crate::accounts::print_read_errors(printer, &replayed.errors);
@@ -127,9 +136,6 @@ fn print_flow_logs(printer: &mut Printer, flows: &Flows) {
             "{} ACCEPT records in a window's subnets whose direction cannot be told (no flow-direction, interface not read): not counted",
             read.direction_unknown
         ));
-    }
-    if !flows.interface_errors.is_empty() {
-        crate::accounts::print_read_errors(printer, &flows.interface_errors);
     }
 }
 

@@ -27,7 +27,8 @@ use nacl_drift_analysis::Severity;
 use nacl_drift_attribution::NaclEvent;
 use nacl_drift_diff::{Attribution, Change, TrafficEffect, diff};
 use nacl_drift_model::{
-    AccountId, AssociationId, Baseline, LiveAcl, NetworkAclId, ObservedAcl, SubnetId,
+    AccountId, AssociationId, Baseline, Entry, EntryKey, LiveAcl, NetworkAclId, ObservedAcl,
+    SubnetId,
 };
 
 use call::{Call, call_of};
@@ -52,6 +53,10 @@ pub struct Window {
     pub opened: Moment,
     /// The call that closed it; `None` while it is open still.
     pub closed: Option<Moment>,
+    /// The entries of the NACL that decides its traffic (the one its
+    /// subnets moved to, else its own) when it opened: the reply path of
+    /// the interfaces it reached.
+    pub entries: BTreeMap<EntryKey, Entry>,
 }
 
 impl Window {
@@ -89,7 +94,7 @@ pub struct Unreplayed {
 struct Vpc<'a> {
     file: &'a (PathBuf, Baseline),
     now: Baseline,
-    open: Vec<(TrafficEffect, Moment)>,
+    open: Vec<Window>,
 }
 
 /// Replays `events` (any order: they are taken by time) over the NACLs of
@@ -189,11 +194,7 @@ pub fn replay(files: &[(PathBuf, Baseline)], events: &[NaclEvent], live: &[LiveA
         windows.extend(vpc.moved_to(&moment));
     }
     for vpc in &mut vpcs {
-        windows.extend(vpc.open.drain(..).map(|(effect, opened)| Window {
-            effect,
-            opened,
-            closed: None,
-        }));
+        windows.append(&mut vpc.open);
     }
     windows.sort_by_key(|window| window.opened.at);
     Timeline {
@@ -259,10 +260,7 @@ impl Vpc<'_> {
 
     /// The entries of `acl` as the replay has them now; `None` once it was
     /// deleted.
-    fn entries_of(
-        &mut self,
-        acl: &NetworkAclId,
-    ) -> Option<&mut BTreeMap<nacl_drift_model::EntryKey, nacl_drift_model::Entry>> {
+    fn entries_of(&mut self, acl: &NetworkAclId) -> Option<&mut BTreeMap<EntryKey, Entry>> {
         let held = self
             .now
             .network_acls
@@ -294,19 +292,34 @@ impl Vpc<'_> {
         let effects = diff(&accounts, std::slice::from_ref(self.file), &live).effects;
         let (holding, closed): (Vec<_>, Vec<_>) = std::mem::take(&mut self.open)
             .into_iter()
-            .partition(|(effect, _)| effects.contains(effect));
+            .partition(|window| effects.contains(&window.effect));
         self.open = holding;
         for effect in effects {
-            if !self.open.iter().any(|(open, _)| *open == effect) {
-                self.open.push((effect, moment.clone()));
+            if !self.open.iter().any(|open| open.effect == effect) {
+                let decides = effect
+                    .live_network_acl_id
+                    .as_ref()
+                    .unwrap_or(&effect.network_acl_id);
+                let entries = self
+                    .now
+                    .network_acls
+                    .iter()
+                    .find(|acl| acl.id == *decides)
+                    .map(|acl| acl.entries.clone())
+                    .unwrap_or_default();
+                self.open.push(Window {
+                    effect,
+                    opened: moment.clone(),
+                    closed: None,
+                    entries,
+                });
             }
         }
         closed
             .into_iter()
-            .map(|(effect, opened)| Window {
-                effect,
-                opened,
+            .map(|window| Window {
                 closed: Some(moment.clone()),
+                ..window
             })
             .collect()
     }

@@ -1,22 +1,25 @@
 //! `timeline`'s steps: the intent, a fresh read of the live state, and the
 //! NACL calls CloudTrail recorded since the start, replayed over the
 //! baselines ([`replay`](crate::replay)); then where the replay does not
-//! end in the live state, and, with flow logs, the flows each window
-//! admitted.
+//! end in the live state, and what [`WindowEvidence`] asks of each window:
+//! the flows it admitted, the interfaces it reached.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+mod evidence;
+
+use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::replay::{Moment, Timeline, replay};
-use nacl_drift_analysis::EffectKind;
+use nacl_drift_assets::EffectAssets;
 use nacl_drift_attribution::{EventSource, LogError};
 use nacl_drift_diff::{Attribution, Change};
-use nacl_drift_flowlogs::{Evidence, FlowLogError, Interface, Interfaces, Query, Scan, scan};
-use nacl_drift_model::{NetworkAclId, Operation, Place, ReadError, Region, SubnetId};
+use nacl_drift_flowlogs::Evidence;
+use nacl_drift_model::{NetworkAclId, Operation, ReadError, Region};
 use serde::Serialize;
 
-use crate::{AssessedEffect, AssetSource, Baselines, LiveSource, ReconcileError, compare};
+use crate::{AssessedEffect, Baselines, LiveSource, ReconcileError, compare};
+
+pub use evidence::{Flows, WindowEvidence};
 
 /// What replaying the NACL calls since the start found.
 #[derive(Debug)]
@@ -34,41 +37,25 @@ pub struct Replayed {
     pub skipped: Vec<LogError>,
     /// What the flow logs hold of each window, when they were read.
     pub flows: Option<Flows>,
-}
-
-/// The flow logs to read for evidence, and where the interfaces that
-/// place and turn their records come from (those of now).
-pub struct FlowLogs<'a> {
-    /// The folder (S3's layout, or plain files) or file.
-    pub path: &'a Path,
-    /// The interfaces of each account-region with a window.
-    pub interfaces: &'a dyn AssetSource,
-}
-
-/// What the flow logs hold of the windows.
-#[derive(Debug)]
-pub struct Flows {
-    /// Each window's evidence, in the windows' order; `None` for a window
-    /// that admitted nothing (a deny added, an allow removed).
-    pub windows: Vec<Option<Evidence>>,
-    /// What was read, and what was passed over, malformed or unreadable.
-    pub read: Scan,
-    /// The account-regions whose interfaces could not be read: records
-    /// there without `subnet-id` are not placed.
-    pub interface_errors: Vec<ReadError>,
+    /// The interfaces each window reached (as they are now), in the
+    /// windows' order, when asked; `None` for a window whose effect cannot
+    /// reach one, or whose account-region's assets could not be read.
+    pub reached: Vec<Option<EffectAssets>>,
+    /// The account-regions whose interfaces could not be read.
+    pub asset_errors: Vec<ReadError>,
 }
 
 /// Replays each NACL of `baselines`, the state at `since` (seconds since
 /// the epoch), through the NACL calls `events` holds from then on, checks
-/// where the replay ends against a fresh read of `source`, and, given
-/// `flow_logs`, counts the flows each window admitted until it closed (or
-/// `now`).
+/// where the replay ends against a fresh read of `source`, and adds what
+/// `evidence` asks of each window (its flows until it closed, or `now`;
+/// the interfaces it reached).
 pub async fn timeline<S: LiveSource>(
     baselines: Baselines,
     source: S,
     events: &dyn EventSource,
     (since, now): (i64, i64),
-    flow_logs: Option<FlowLogs<'_>>,
+    evidence: Option<WindowEvidence<'_>>,
 ) -> Result<Replayed, ReconcileError> {
     let comparison = compare(baselines, source).await?;
     let regions: BTreeSet<Region> = comparison
@@ -90,103 +77,19 @@ pub async fn timeline<S: LiveSource>(
         .into_iter()
         .filter(|change| !unread(change))
         .collect();
-    let flows = match flow_logs {
-        Some(flow_logs) => Some(flows(&timeline, &comparison.files, flow_logs, now).await?),
-        None => None,
-    };
-    Ok(Replayed {
+    let mut replayed = Replayed {
         timeline,
         differences,
         errors: comparison.errors,
         skipped: found.skipped,
-        flows,
-    })
-}
-
-/// The flows each window that let traffic through admitted: on the
-/// interfaces of its NACL's subnets (those of its baseline, or the subnets
-/// that moved), while it held.
-async fn flows(
-    timeline: &Timeline,
-    files: &[(std::path::PathBuf, nacl_drift_model::Baseline)],
-    flow_logs: FlowLogs<'_>,
-    now: i64,
-) -> Result<Flows, FlowLogError> {
-    let subnets_of: BTreeMap<&NetworkAclId, &BTreeSet<SubnetId>> = files
-        .iter()
-        .flat_map(|(_, baseline)| &baseline.network_acls)
-        .map(|acl| (&acl.id, &acl.subnets))
-        .collect();
-    let mut asked = Vec::new();
-    let mut queries = Vec::new();
-    for window in &timeline.windows {
-        let effect = &window.effect;
-        if effect.effect.kind != EffectKind::NewlyAllowed {
-            asked.push(None);
-            continue;
-        }
-        let subnets = if effect.subnet_ids.is_empty() {
-            subnets_of
-                .get(&effect.network_acl_id)
-                .map(|subnets| (*subnets).clone())
-                .unwrap_or_default()
-        } else {
-            effect.subnet_ids.iter().cloned().collect()
-        };
-        asked.push(Some(queries.len()));
-        queries.push(Query {
-            account: effect.account.clone(),
-            region: effect.region.clone(),
-            subnets,
-            effect: effect.effect.clone(),
-            from: window.opened.at,
-            until: window.closed.as_ref().map_or(now, |closed| closed.at),
-        });
+        flows: None,
+        reached: Vec::new(),
+        asset_errors: Vec::new(),
+    };
+    if let Some(evidence) = evidence {
+        replayed.add(evidence, &comparison.files, now).await?;
     }
-    let places: BTreeSet<Place> = queries
-        .iter()
-        .map(|query| Place {
-            account: query.account.clone(),
-            region: query.region.clone(),
-        })
-        .collect();
-    let mut interfaces = Interfaces::new();
-    let mut interface_errors = Vec::new();
-    for place in places {
-        match flow_logs.interfaces.assets(&place).await {
-            Ok(assets) => interfaces.extend(assets.interfaces.into_iter().map(|interface| {
-                let addresses = (interface.private_ipv4.iter().copied().map(Into::into))
-                    .chain(interface.ipv6.iter().copied().map(Into::into))
-                    .collect();
-                let placed = Interface {
-                    subnet_id: interface.subnet_id,
-                    addresses,
-                };
-                (interface.id, placed)
-            })),
-            Err(error) => interface_errors.push(ReadError {
-                account: place.account.clone(),
-                region: place.region.clone(),
-                operation: "DescribeNetworkInterfaces".to_owned(),
-                code: None,
-                message: nacl_drift_model::with_causes(error.as_ref()),
-            }),
-        }
-    }
-    let mut read = scan(flow_logs.path, &queries, &interfaces)?;
-    let mut evidence: Vec<Option<Evidence>> = std::mem::take(&mut read.evidence)
-        .into_iter()
-        .map(Some)
-        .collect();
-    let windows = asked
-        .into_iter()
-        .map(|index| index.and_then(|index| evidence[index].take()))
-        .collect();
-    Ok(Flows {
-        windows,
-        read,
-        interface_errors,
-    })
+    Ok(replayed)
 }
 
 /// A moment as the JSON has it: when, and who.
@@ -255,6 +158,11 @@ impl Replayed {
             not_the_live_state: Vec<DifferenceJson<'a>>,
             #[serde(skip_serializing_if = "Option::is_none")]
             flow_logs: Option<FlowLogsJson<'a>>,
+            /// When the interfaces of `assets` were read: they are those
+            /// of now, not those of each window.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            assets_read_at: Option<String>,
+            asset_errors: &'a [ReadError],
             errors: &'a [ReadError],
         }
         let record = Record {
@@ -267,7 +175,7 @@ impl Replayed {
                     effect: AssessedEffect {
                         effect: window.effect.clone(),
                         accepted: None,
-                        assets: None,
+                        assets: self.reached.get(index).cloned().flatten(),
                     },
                     opened: (&window.opened).into(),
                     closed: window.closed.as_ref().map(MomentJson::from),
@@ -299,6 +207,8 @@ impl Replayed {
                 })
                 .collect(),
             flow_logs: self.flows.as_ref().map(FlowLogsJson::from),
+            assets_read_at: (!self.reached.is_empty()).then(|| rfc3339(now)),
+            asset_errors: &self.asset_errors,
             errors: &self.errors,
         };
         serde_json::to_value(record)
@@ -364,7 +274,6 @@ struct FlowLogsJson<'a> {
     unplaced: u64,
     direction_unknown: u64,
     unreadable: &'a [nacl_drift_flowlogs::Unreadable],
-    interface_errors: &'a [ReadError],
 }
 
 impl<'a> From<&'a Flows> for FlowLogsJson<'a> {
@@ -381,7 +290,6 @@ impl<'a> From<&'a Flows> for FlowLogsJson<'a> {
             unplaced: read.unplaced,
             direction_unknown: read.direction_unknown,
             unreadable: &read.unreadable,
-            interface_errors: &flows.interface_errors,
         }
     }
 }
