@@ -78,8 +78,7 @@ pub struct Args {
     #[arg(long)]
     assets: bool,
 
-    /// Print text, or one JSON record of the drift, the calls, the windows
-    /// closed and the drift after (the text goes to stderr).
+    /// Text, or one JSON record (the text then goes to stderr).
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     format: TextOrJson,
 

@@ -10,7 +10,7 @@ use nacl_drift_aws::AwsSource;
 use nacl_drift_config::Config;
 use nacl_drift_printer::Printer;
 use nacl_drift_printer::timeline::{Format, print_timeline};
-use nacl_drift_reconcile::{IntentSource, WindowEvidence, timeline};
+use nacl_drift_reconcile::{IntentSource, Period, WindowEvidence, timeline};
 
 use crate::attribution::EventsFrom;
 use crate::aws::TargetArgs;
@@ -26,6 +26,10 @@ pub struct Args {
     /// (7d, 12h) or a time (2026-11-01T00:00:00Z). LookupEvents keeps 90 days.
     #[arg(long, value_name = "WHEN", default_value = "7d")]
     since: Since,
+
+    /// The last moment a reported window may open [default: now].
+    #[arg(long, value_name = "WHEN")]
+    until: Option<Since>,
 
     /// Read the CloudTrail log files under this folder (AWSLogs/...,
     /// *.json.gz or *.json) instead of calling LookupEvents.
@@ -55,6 +59,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitStatus> {
+    let period = Period::of(args.since.at(), args.until.as_ref().map(Since::at), now())?;
     let target = args.target.resolve(config);
     let intent = args.intent.resolve(config, &target.aws);
     let baselines = intent.intent(&args.intent.regions.regions).await?;
@@ -67,9 +72,8 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         flow_logs,
         reached,
     });
-    let period = (args.since.at(), now());
     let replayed = timeline(baselines, source.clone(), events.as_ref(), period, evidence).await?;
-    print_timeline(printer, &replayed, period, args.format)?;
+    print_timeline(printer, &replayed, args.format)?;
     Ok(if !replayed.errors.is_empty() {
         ExitStatus::Failure
     } else if replayed.timeline.windows.is_empty() {

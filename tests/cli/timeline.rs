@@ -544,4 +544,31 @@ fn flow_logs_that_are_not_there_are_an_error_naming_them_and_nothing_is_written(
         before,
         "nothing changed"
     );
+
+    // An --until before --since: refused, naming both.
+    let args = [
+        "timeline",
+        "--baseline-dir",
+        dir_arg(&folder),
+        "--endpoint-url",
+        &emulator.endpoint,
+        "--cloudtrail-logs",
+        dir_arg(logs.path()),
+        "--since",
+        "2026-12-01T00:00:00Z",
+        "--until",
+        "2026-11-30T00:00:00Z",
+    ];
+    let result = run(&mut nacl_drift(), &args);
+    assert_eq!(result.code, 1, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "error: --until 2026-11-30T00:00:00Z is before --since 2026-12-01T00:00:00Z: nothing can open in that period\n"
+    );
+    assert_eq!(result.stdout, "");
+    assert_eq!(
+        crate::support::files_below(baselines.path()),
+        before,
+        "nothing changed"
+    );
 }

@@ -25,19 +25,18 @@ pub enum Format {
     Html,
 }
 
-/// Prints `replayed` in `format`, from `since` to `now` (seconds since the
-/// epoch): the windows still open last until `now`.
+/// Prints `replayed` in `format`: the windows still open last until its
+/// period's now.
 pub fn print_timeline(
     printer: &mut Printer,
     replayed: &Replayed,
-    (since, now): (i64, i64),
     format: Format,
 ) -> Result<(), serde_json::Error> {
     match format {
-        Format::Text => print_text(printer, replayed, now),
-        Format::Json => printer.line(replayed.json(now)?.to_string()),
-        Format::Markdown => printer.text(&markdown::markdown(replayed, (since, now))),
-        Format::Html => printer.text(&html::html(replayed, (since, now))),
+        Format::Text => print_text(printer, replayed, replayed.period.now),
+        Format::Json => printer.line(replayed.json()?.to_string()),
+        Format::Markdown => printer.text(&markdown::markdown(replayed)),
+        Format::Html => printer.text(&html::html(replayed)),
     }
     Ok(())
 }

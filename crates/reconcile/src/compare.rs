@@ -100,6 +100,14 @@ pub enum ReconcileError {
     /// The events behind the changes could not be read.
     #[error(transparent)]
     Events(#[from] nacl_drift_attribution::EventsError),
+    /// A timeline's `--until` before its `--since`.
+    #[error("--until {until} is before --since {since}: nothing can open in that period")]
+    PeriodBackwards {
+        /// The start.
+        since: String,
+        /// The end.
+        until: String,
+    },
     /// The flow logs given could not be read at all.
     #[error(transparent)]
     FlowLogs(#[from] nacl_drift_flowlogs::FlowLogError),

@@ -21,9 +21,40 @@ use crate::{AssessedEffect, Baselines, LiveSource, ReconcileError, compare};
 
 pub use evidence::{Flows, WindowEvidence};
 
+/// The span a timeline reports, in seconds since the epoch: the windows
+/// that opened from `since` to `until`; those open still last until `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    /// When the NACLs were as their baselines say.
+    pub since: i64,
+    /// The last moment a reported window may open (`--until`; now by
+    /// default). The calls after it are replayed too: the replay must end
+    /// in the live state.
+    pub until: i64,
+    /// Now.
+    pub now: i64,
+}
+
+impl Period {
+    /// The period from `since` to `until` (`now` when `None`); an `until`
+    /// before `since` is refused.
+    pub fn of(since: i64, until: Option<i64>, now: i64) -> Result<Period, ReconcileError> {
+        let until = until.unwrap_or(now);
+        if until < since {
+            return Err(ReconcileError::PeriodBackwards {
+                since: rfc3339(since),
+                until: rfc3339(until),
+            });
+        }
+        Ok(Period { since, until, now })
+    }
+}
+
 /// What replaying the NACL calls since the start found.
 #[derive(Debug)]
 pub struct Replayed {
+    /// The span reported.
+    pub period: Period,
     /// The windows, and the calls not replayed.
     pub timeline: Timeline,
     /// Where the replay does not end in the live state (the trail lacks a
@@ -54,7 +85,7 @@ pub async fn timeline<S: LiveSource>(
     baselines: Baselines,
     source: S,
     events: &dyn EventSource,
-    (since, now): (i64, i64),
+    period: Period,
     evidence: Option<WindowEvidence<'_>>,
 ) -> Result<Replayed, ReconcileError> {
     let comparison = compare(baselines, source).await?;
@@ -64,8 +95,11 @@ pub async fn timeline<S: LiveSource>(
         .map(|(_, baseline)| baseline.region.clone())
         .collect();
     let names: BTreeSet<Operation> = Operation::ALL.into();
-    let found = events.events(&regions, &names, since).await?;
-    let timeline = replay(&comparison.files, &found.events, &comparison.live);
+    let found = events.events(&regions, &names, period.since).await?;
+    let mut timeline = replay(&comparison.files, &found.events, &comparison.live);
+    timeline
+        .windows
+        .retain(|window| window.opened.at <= period.until);
     let unread = |change: &Change| {
         comparison
             .errors
@@ -78,6 +112,7 @@ pub async fn timeline<S: LiveSource>(
         .filter(|change| !unread(change))
         .collect();
     let mut replayed = Replayed {
+        period,
         timeline,
         differences,
         errors: comparison.errors,
@@ -87,7 +122,7 @@ pub async fn timeline<S: LiveSource>(
         asset_errors: Vec::new(),
     };
     if let Some(evidence) = evidence {
-        replayed.add(evidence, &comparison.files, now).await?;
+        replayed.add(evidence, &comparison.files).await?;
     }
     Ok(replayed)
 }
@@ -127,9 +162,9 @@ impl Replayed {
             .map(String::as_str)
     }
 
-    /// The documented JSON of `timeline --format json`; the windows still
-    /// open last until `now` (seconds since the epoch).
-    pub fn json(&self, now: i64) -> Result<serde_json::Value, serde_json::Error> {
+    /// The documented JSON of `timeline --format json`.
+    pub fn json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let now = self.period.now;
         #[derive(Serialize)]
         struct WindowJson<'a> {
             effect: AssessedEffect,

@@ -219,13 +219,13 @@ async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_s
     // Live, the deny is back: the trail that has the restore ends there.
     let cloud = InMemoryEc2::of(&one_vpc());
     let read = || Baselines::read(estate.dir()).expect("baselines");
-    let since = 1_796_550_000;
-    const NOW: i64 = 1_796_560_000;
+    let period =
+        nacl_drift_reconcile::Period::of(1_796_550_000, None, 1_796_560_000).expect("a period");
     let replayed = timeline(
         read(),
         cloud.clone(),
         &Trail { restored: true },
-        (since, NOW),
+        period,
         None,
     )
     .await
@@ -247,15 +247,9 @@ async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_s
 
     // A trail without the restore does not end in the live state: it says
     // which NACL differs, and how.
-    let replayed = timeline(
-        read(),
-        cloud,
-        &Trail { restored: false },
-        (since, NOW),
-        None,
-    )
-    .await
-    .expect("replays");
+    let replayed = timeline(read(), cloud, &Trail { restored: false }, period, None)
+        .await
+        .expect("replays");
     assert_eq!(replayed.timeline.windows[0].closed, None);
     let positions: Vec<String> = replayed
         .differences
@@ -263,4 +257,36 @@ async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_s
         .map(|change| format!("{} {}", change.network_acl_id, change.position()))
         .collect();
     assert_eq!(positions, ["acl-0db ingress 80"]);
+
+    // --until before the deletion: its window is not reported, though the
+    // calls after it are replayed (the replay still ends in live state).
+    let before =
+        nacl_drift_reconcile::Period::of(1_796_550_000, Some(1_796_551_199), 1_796_560_000)
+            .expect("a period");
+    let replayed = timeline(
+        read(),
+        InMemoryEc2::of(&one_vpc()),
+        &Trail { restored: true },
+        before,
+        None,
+    )
+    .await
+    .expect("replays");
+    assert!(
+        replayed.timeline.windows.is_empty(),
+        "{:?}",
+        replayed.timeline.windows
+    );
+    assert!(
+        replayed.differences.is_empty(),
+        "{:?}",
+        replayed.differences
+    );
+    let backwards =
+        nacl_drift_reconcile::Period::of(1_796_550_000, Some(1_796_549_999), 1_796_560_000)
+            .expect_err("refused");
+    assert_eq!(
+        backwards.to_string(),
+        "--until 2026-12-06T09:39:59Z is before --since 2026-12-06T09:40:00Z: nothing can open in that period"
+    );
 }

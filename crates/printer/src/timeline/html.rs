@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use nacl_drift_analysis::Severity;
 use nacl_drift_model::NetworkAclId;
 use nacl_drift_model::sanitize::html as h;
-use nacl_drift_reconcile::{Replayed, Window, rfc3339};
+use nacl_drift_reconcile::{Period, Replayed, Window, rfc3339};
 
 use super::{
     difference_lines, duration, flows_cell, flows_in_words, moment_in_words, unreplayed_lines,
@@ -28,8 +28,9 @@ table{border-collapse:collapse;margin-top:1em}td,th{border:1px solid #ccc;paddin
 th{background:#f2f2f2}.critical{color:#a51d2d}.high{color:#c64600}.medium{color:#9c6d00}.low{color:#1a5fb4}\
 svg text{font:12px system-ui,sans-serif}";
 
-/// The report, from `since` to `now` (seconds since the epoch).
-pub(super) fn html(replayed: &Replayed, (since, now): (i64, i64)) -> String {
+/// The report of the windows that opened in its period.
+pub(super) fn html(replayed: &Replayed) -> String {
+    let Period { since, until, now } = replayed.period;
     let windows = &replayed.timeline.windows;
     let open = windows
         .iter()
@@ -41,7 +42,7 @@ pub(super) fn html(replayed: &Replayed, (since, now): (i64, i64)) -> String {
     out.push_str(&format!(
         "<title>nacl-drift timeline</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>nacl-drift timeline</h1>\n<p>From {} to {}: {}, {open} open still.</p>\n",
         rfc3339(since),
-        rfc3339(now),
+        rfc3339(until),
         counted(windows.len(), "window", "windows")
     ));
     // The axis starts a little before the first window, not at --since:

@@ -4,13 +4,14 @@
 //! sanitiser's markdown rules.
 
 use nacl_drift_model::sanitize::markdown as md;
-use nacl_drift_reconcile::{Moment, Replayed, rfc3339};
+use nacl_drift_reconcile::{Moment, Period, Replayed, rfc3339};
 
 use super::{difference_lines, duration, flows_cell, unreplayed_lines};
 use crate::counted;
 
-/// The report, from `since` to `now` (seconds since the epoch).
-pub(super) fn markdown(replayed: &Replayed, (since, now): (i64, i64)) -> String {
+/// The report of the windows that opened in its period.
+pub(super) fn markdown(replayed: &Replayed) -> String {
+    let Period { since, until, now } = replayed.period;
     let windows = &replayed.timeline.windows;
     let open = windows
         .iter()
@@ -19,7 +20,7 @@ pub(super) fn markdown(replayed: &Replayed, (since, now): (i64, i64)) -> String 
     let mut out = format!(
         "## nacl-drift timeline\n\nFrom {} to {}: {}, {open} open still.\n",
         rfc3339(since),
-        rfc3339(now),
+        rfc3339(until),
         counted(windows.len(), "window", "windows")
     );
     if !windows.is_empty() {

@@ -44,8 +44,8 @@ impl Replayed {
         &mut self,
         evidence: WindowEvidence<'_>,
         files: &[(PathBuf, Baseline)],
-        now: i64,
     ) -> Result<(), FlowLogError> {
+        let now = self.period.now;
         let windows = &self.timeline.windows;
         let places: BTreeSet<Place> = windows.iter().map(place_of).collect();
         let mut read = BTreeMap::new();
