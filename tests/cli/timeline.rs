@@ -169,19 +169,8 @@ async fn a_window_that_opened_and_closed_between_two_diffs_has_its_exact_duratio
         run(&mut nacl_drift(), &args)
     };
     assert_eq!(diff().code, 0, "in sync before");
-    // Mallory deletes the app tier's DNS egress; the guard makes it again.
-    let describe = ec2
-        .describe_network_acls()
-        .network_acl_ids(app)
-        .send()
-        .await
-        .expect("describe");
-    let dns = describe.network_acls()[0]
-        .entries()
-        .iter()
-        .find(|entry| entry.rule_number() == Some(120) && entry.egress() == Some(true))
-        .expect("egress 120")
-        .clone();
+    // Mallory deletes the app tier's DNS egress; the guard (a real `watch
+    // --restore --once`) makes it again.
     ec2.delete_network_acl_entry()
         .network_acl_id(app)
         .rule_number(120)
@@ -189,17 +178,13 @@ async fn a_window_that_opened_and_closed_between_two_diffs_has_its_exact_duratio
         .send()
         .await
         .expect("delete");
-    ec2.create_network_acl_entry()
-        .network_acl_id(app)
-        .rule_number(120)
-        .egress(true)
-        .protocol(dns.protocol().expect("protocol"))
-        .rule_action(dns.rule_action().expect("action").clone())
-        .cidr_block(dns.cidr_block().expect("cidr"))
-        .set_port_range(dns.port_range().cloned())
-        .send()
-        .await
-        .expect("create");
+    let (code, line) = crate::watch::watch_once(&emulator, baselines.path(), &["--restore"]);
+    assert_eq!(code, 0, "{line:#}");
+    assert_eq!(
+        crate::watch::restored_calls(&line),
+        [(app.to_owned(), "done".to_owned())],
+        "{line:#}"
+    );
     let now = now();
     let key = json!({"networkAclId": app, "ruleNumber": 120, "egress": true});
     let mut made = key.clone();

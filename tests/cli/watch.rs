@@ -33,7 +33,9 @@ pub fn snapshotted() -> (Emulator, Value, tempfile::TempDir) {
     (emulator, estate, dir)
 }
 
-fn watch_once(emulator: &Emulator, dir: &Path, extra: &[&str]) -> (i32, Value) {
+/// One reconcile of `watch --once` with `extra` flags: its exit code and
+/// its line.
+pub fn watch_once(emulator: &Emulator, dir: &Path, extra: &[&str]) -> (i32, Value) {
     let baselines = dir.join("baselines");
     let mut args = vec![
         "watch",
