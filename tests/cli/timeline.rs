@@ -247,7 +247,39 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     let mallory = "arn:aws:iam::123456789012:user/<img src=x onerror=alert(1)>";
     let mut deletion = record("DeleteNetworkAclEntry", opened, mallory, deleted);
     deletion["eventID"] = "<script>alert(2)</script>".into();
-    let logs = trail(vec![deletion]);
+    // An instance launched into the exposed subnet while it was open, and
+    // terminated; one launched before; an interface the trail never made.
+    let subnet = exposed.instance("open", "subnet_id");
+    let launched = |at: u64, instance: &str, eni: &str| {
+        let mut run = record(
+            "RunInstances",
+            at,
+            mallory,
+            json!({"instanceType": "t3.micro"}),
+        );
+        run["responseElements"] = json!({"instancesSet": {"items": [{"instanceId": instance,
+            "networkInterfaceSet": {"items": [{"networkInterfaceId": eni, "subnetId": subnet}]}}]}});
+        run
+    };
+    let terminated = record(
+        "TerminateInstances",
+        opened + 900,
+        mallory,
+        json!({"instancesSet": {"items": [{"instanceId": "i-0beacon"}]}}),
+    );
+    let unknown = record(
+        "DeleteNetworkInterface",
+        opened + 960,
+        mallory,
+        json!({"networkInterfaceId": "eni-0neverseen"}),
+    );
+    let logs = trail(vec![
+        deletion,
+        launched(opened + 300, "i-0beacon", "eni-0beacon"),
+        launched(opened - 600, "i-0before", "eni-0before"),
+        terminated,
+        unknown,
+    ]);
     let eni = exposed.instance("open", "interface_id");
     let ip = exposed.instance("open", "private_ip");
     let flow = |src: &str, dst: &str, port: u16, at: u64, action: &str| {
@@ -356,6 +388,23 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
             .as_str()
             .is_some_and(|at| at.ends_with('Z'))
     );
+    let lifecycle: Vec<(&str, &str, &str)> = report["windows"][0]["interfaces_made_or_deleted"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report:#}"))
+        .iter()
+        .map(|made| {
+            let text = |key: &str| made[key].as_str().unwrap_or_default();
+            (text("interface_id"), text("subnet_id"), text("event"))
+        })
+        .collect();
+    assert_eq!(
+        lifecycle,
+        [
+            ("eni-0beacon", subnet.as_str(), "made"),
+            ("eni-0beacon", subnet.as_str(), "deleted")
+        ],
+        "made and terminated inside the window; not the one before, nor one the trail never made"
+    );
     assert_eq!(
         report["windows"][0]["flows"]["records"], 3,
         "flows and assets together"
@@ -381,6 +430,11 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     assert!(
         text.stdout
             .contains("  assets, as they are now: reaches 2 interfaces: "),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout
+            .contains(&format!("  eni-0beacon made in {subnet} while it held: ")),
         "{text:?}"
     );
 

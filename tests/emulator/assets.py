@@ -19,7 +19,7 @@ SSH from its own members) and six instances, each tagged Name:
     self      public subnet, public address, SSH from its own group
 
 It prints {"vpc_id", "network_acl", "instances": {NAME: {"instance_id",
-"interface_id", "private_ip"}}}.
+"interface_id", "private_ip", "subnet_id"}}}.
 
 `export` writes what the AWS CLI's `--output json` would for
 describe-network-acls, describe-network-interfaces,
@@ -108,6 +108,7 @@ def seed(endpoint, region):
             "instance_id": instance["InstanceId"],
             "interface_id": instance["NetworkInterfaces"][0]["NetworkInterfaceId"],
             "private_ip": instance["PrivateIpAddress"],
+            "subnet_id": instance["SubnetId"],
         }
     return {"vpc_id": vpc_id, "network_acl": acl_id, "instances": instances}
 

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 mod delivery;
+mod interfaces;
 mod logs;
 mod matching;
 mod pattern;
@@ -29,6 +30,7 @@ mod since;
 mod source;
 
 pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
+pub use interfaces::{InterfaceChange, InterfaceEvent};
 pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
 pub use matching::{attribute, attribute_made_by, event_names};
 pub use pattern::{PatternGap, pattern_gaps};

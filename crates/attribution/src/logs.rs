@@ -15,6 +15,7 @@ use flate2::read::GzDecoder;
 use rayon::prelude::*;
 use serde::Deserialize;
 
+use crate::interfaces::InterfaceEvent;
 use crate::record::{NaclEvent, Record};
 
 /// A log file that could not be read.
@@ -32,6 +33,8 @@ pub struct LogError {
 pub struct LogFiles {
     /// The NACL events of every file, in file order.
     pub events: Vec<NaclEvent>,
+    /// The interfaces made and deleted, and instances terminated.
+    pub interfaces: Vec<InterfaceEvent>,
     /// How many files were read.
     pub files: usize,
     /// Files and records skipped as unreadable (with `ignore_bad`), with why.
@@ -83,7 +86,10 @@ pub fn read_log_dir_within(
         found.files += 1;
         found.skipped.extend(skipped);
         match events {
-            Ok(events) => found.events.extend(events),
+            Ok((events, interfaces)) => {
+                found.events.extend(events);
+                found.interfaces.extend(interfaces);
+            }
             Err(error) if ignore_bad => {
                 tracing::debug!("skipping {error}");
                 found.skipped.push(error);
@@ -120,14 +126,14 @@ fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
 /// The folder of log file validation's digest files, beside `CloudTrail/`.
 const DIGESTS: &str = "CloudTrail-Digest";
 
-/// The NACL events of one file. A bad record is an error, or, with
-/// `ignore_bad`, passed over and added to `skipped`.
+/// The NACL events and interface events of one file. A bad record is an
+/// error, or, with `ignore_bad`, passed over and added to `skipped`.
 fn read_log_file(
     path: &Path,
     max_bytes: u64,
     ignore_bad: bool,
     skipped: &mut Vec<LogError>,
-) -> Result<Vec<NaclEvent>, LogError> {
+) -> Result<(Vec<NaclEvent>, Vec<InterfaceEvent>), LogError> {
     let error = |message: String| LogError {
         path: path.to_owned(),
         message,
@@ -164,15 +170,21 @@ fn read_log_file(
         ))
     })?;
     let mut events = Vec::new();
+    let mut interfaces = Vec::new();
     for (index, record) in file.records.into_iter().enumerate() {
-        match record.into_event() {
-            Ok(Some(event)) => events.push(event),
-            Ok(None) => {}
+        let read = record
+            .interface_events()
+            .and_then(|made| Ok((made, record.into_event()?)));
+        match read {
+            Ok((made, event)) => {
+                interfaces.extend(made);
+                events.extend(event);
+            }
             Err(bad) if ignore_bad => skipped.push(error(format!("record {index}: {bad}"))),
             Err(bad) => return Err(error(format!("record {index}: {bad}"))),
         }
     }
-    Ok(events)
+    Ok((events, interfaces))
 }
 
 /// A reader that stops with an error once it has given `left` bytes.

@@ -147,25 +147,33 @@ impl Record {
         if tags && !self.tags_a_nacl() {
             return Ok(None);
         }
+        let (time, region, account) = self.when_and_where(name)?;
+        self.check_ids()
+            .map_err(|(field, error)| self.bad_id(name, field)(error))?;
+        Ok(Some(NaclEvent {
+            name: operation,
+            time,
+            region,
+            account,
+            record: self,
+        }))
+    }
+
+    /// When the call `name` was made (seconds since the epoch), in which
+    /// region, and in which account when the record says.
+    pub(crate) fn when_and_where(
+        &self,
+        name: &str,
+    ) -> Result<(i64, Region, Option<AccountId>), RecordError> {
         let missing = |field| RecordError::Missing {
-            event: name.clone(),
+            event: name.to_owned(),
             field,
         };
         let time_text = self
             .event_time
             .clone()
             .ok_or_else(|| missing("eventTime"))?;
-        // AWS's own older examples have no eventID: matching does not need it.
-        let event_id = self.event_id.clone().unwrap_or_default();
-        let bad_id = |field: &'static str| {
-            let (event, event_id) = (name.clone(), event_id.clone());
-            move |error| RecordError::BadId {
-                event,
-                event_id,
-                field,
-                error,
-            }
-        };
+        let bad_id = |field| self.bad_id(name, field);
         let region = Region::parse(
             self.aws_region
                 .as_deref()
@@ -178,23 +186,31 @@ impl Record {
             .map(AccountId::parse)
             .transpose()
             .map_err(bad_id("recipientAccountId"))?;
-        self.check_ids()
-            .map_err(|(field, error)| bad_id(field)(error))?;
         let time = humantime::parse_rfc3339_weak(&time_text)
             .ok()
             .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
             .and_then(|since_epoch| i64::try_from(since_epoch.as_secs()).ok())
             .ok_or_else(|| RecordError::BadTime {
-                event: name.clone(),
+                event: name.to_owned(),
                 time: time_text.clone(),
             })?;
-        Ok(Some(NaclEvent {
-            name: operation,
-            time,
-            region,
-            account,
-            record: self,
-        }))
+        Ok((time, region, account))
+    }
+
+    /// The error of the id in `field` of this `name` record, which is not
+    /// one. (AWS's own older examples have no eventID: matching does not
+    /// need it.)
+    pub(crate) fn bad_id<'a>(
+        &'a self,
+        name: &'a str,
+        field: &'static str,
+    ) -> impl FnOnce(IdError) -> RecordError + 'a {
+        move |error| RecordError::BadId {
+            event: name.to_owned(),
+            event_id: self.event_id.clone().unwrap_or_default(),
+            field,
+            error,
+        }
     }
 
     /// Whether a tag call's resources include a NACL.

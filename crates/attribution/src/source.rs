@@ -10,13 +10,16 @@ use std::pin::Pin;
 
 use nacl_drift_model::{Operation, Region};
 
-use crate::{LogError, NaclEvent, read_log_dir};
+use crate::{InterfaceEvent, LogError, NaclEvent, read_log_dir};
 
 /// The NACL events a source found, and what it passed over.
 #[derive(Debug, Default)]
 pub struct FoundEvents {
     /// The events.
     pub events: Vec<NaclEvent>,
+    /// The interfaces made and deleted (and instances terminated), when
+    /// the source reads them: log files do, LookupEvents is not asked.
+    pub interfaces: Option<Vec<InterfaceEvent>>,
     /// Files and records passed over as unreadable (when allowed), with why.
     pub skipped: Vec<LogError>,
 }
@@ -77,6 +80,7 @@ impl EventSource for LogFolder {
             let logs = read_log_dir(&self.dir, self.ignore_bad).map_err(EventsError::Logs)?;
             Ok(FoundEvents {
                 events: logs.events,
+                interfaces: Some(logs.interfaces),
                 skipped: logs.skipped,
             })
         })

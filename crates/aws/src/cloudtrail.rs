@@ -151,8 +151,10 @@ impl CloudTrailLookup {
                 events_from_lookup(&records).map_err(|error| failed(region, error.into()))?,
             );
         }
+        // Interfaces made and deleted are not looked up: log files only.
         Ok(FoundEvents {
             events,
+            interfaces: None,
             skipped: Vec::new(),
         })
     }

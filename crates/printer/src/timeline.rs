@@ -8,7 +8,7 @@ mod markdown;
 
 use nacl_drift_assets::in_words;
 use nacl_drift_model::sanitize::Shown;
-use nacl_drift_reconcile::{Evidence, Flows, Moment, Replayed, rfc3339};
+use nacl_drift_reconcile::{Evidence, Flows, Moment, NOT_LOOKED_UP, Replayed, rfc3339};
 
 use crate::Printer;
 
@@ -80,6 +80,20 @@ fn print_text(printer: &mut Printer, replayed: &Replayed, now: i64) {
             let found = in_words(&[reached]).unwrap_or_else(|| "no interface".to_owned());
             printer.line(format!("  assets, as they are now: {}", Shown(&found)));
         }
+        for made in replayed.lifecycle.get(index).into_iter().flatten() {
+            let verb = if made.made { "made" } else { "deleted" };
+            printer.line(format!(
+                "  {} {verb} in {} while it held: {}",
+                made.interface,
+                made.subnet,
+                said(&made.call)
+            ));
+        }
+    }
+    if !replayed.reached.is_empty() && replayed.interface_events.is_none() {
+        printer.note(&format!(
+            "interfaces made or deleted in the windows: {NOT_LOOKED_UP}"
+        ));
     }
     for line in unreplayed_lines(replayed) {
         printer.warning(&Shown(&line).to_string());

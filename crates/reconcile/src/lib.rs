@@ -63,4 +63,6 @@ pub use replay::{Moment, Timeline, Unreplayed, Window};
 pub use restore::{Policy, Reconciled, Restored, reconcile, reconcile_deciding, restore};
 pub use source::{Completeness, Exports, LiveRead, LiveSource, ReadScope, SourceError};
 pub use terraform::{Addresses, Fetched, StateStore, StoreCall, TerraformStates, WithTerraform};
-pub use timeline::{Flows, Period, Replayed, WindowEvidence, rfc3339, timeline};
+pub use timeline::{
+    Flows, Lifecycle, NOT_LOOKED_UP, Period, Replayed, WindowEvidence, rfc3339, timeline,
+};

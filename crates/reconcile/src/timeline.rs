@@ -11,15 +11,15 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use crate::replay::{Moment, Timeline, replay};
 use nacl_drift_assets::EffectAssets;
-use nacl_drift_attribution::{EventSource, LogError};
+use nacl_drift_attribution::{EventSource, InterfaceEvent, LogError};
 use nacl_drift_diff::{Attribution, Change};
 use nacl_drift_flowlogs::Evidence;
-use nacl_drift_model::{NetworkAclId, Operation, ReadError, Region};
+use nacl_drift_model::{InterfaceId, NetworkAclId, Operation, ReadError, Region, SubnetId};
 use serde::Serialize;
 
 use crate::{AssessedEffect, Baselines, LiveSource, ReconcileError, compare};
 
-pub use evidence::{Flows, WindowEvidence};
+pub use evidence::{Flows, Lifecycle, WindowEvidence};
 
 /// The span a timeline reports, in seconds since the epoch: the windows
 /// that opened from `since` to `until`; those open still last until `now`.
@@ -74,6 +74,12 @@ pub struct Replayed {
     pub reached: Vec<Option<EffectAssets>>,
     /// The account-regions whose interfaces could not be read.
     pub asset_errors: Vec<ReadError>,
+    /// The interfaces made and deleted, as the event source read them
+    /// (`None`: it does not read them, as LookupEvents).
+    pub interface_events: Option<Vec<InterfaceEvent>>,
+    /// With the interfaces each window reached: those made or deleted in
+    /// its subnets while it held, in the windows' order.
+    pub lifecycle: Vec<Vec<Lifecycle>>,
 }
 
 /// Replays each NACL of `baselines`, the state at `since` (seconds since
@@ -117,6 +123,8 @@ pub async fn timeline<S: LiveSource>(
         differences,
         errors: comparison.errors,
         skipped: found.skipped,
+        interface_events: found.interfaces,
+        lifecycle: Vec::new(),
         flows: None,
         reached: Vec::new(),
         asset_errors: Vec::new(),
@@ -126,6 +134,9 @@ pub async fn timeline<S: LiveSource>(
     }
     Ok(replayed)
 }
+
+/// Why a timeline from LookupEvents names no interface made or deleted.
+pub const NOT_LOOKED_UP: &str = "not read: LookupEvents is not asked for them; --cloudtrail-logs reads them from the trail's files";
 
 /// A moment as the JSON has it: when, and who.
 #[derive(Serialize)]
@@ -173,6 +184,15 @@ impl Replayed {
             duration_seconds: i64,
             #[serde(skip_serializing_if = "Option::is_none")]
             flows: Option<EvidenceJson<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            interfaces_made_or_deleted: Option<Vec<LifecycleJson<'a>>>,
+        }
+        #[derive(Serialize)]
+        struct LifecycleJson<'a> {
+            interface_id: &'a InterfaceId,
+            subnet_id: &'a SubnetId,
+            event: &'static str,
+            call: MomentJson<'a>,
         }
         #[derive(Serialize)]
         struct UnreplayedJson<'a> {
@@ -197,6 +217,10 @@ impl Replayed {
             /// of now, not those of each window.
             #[serde(skip_serializing_if = "Option::is_none")]
             assets_read_at: Option<String>,
+            /// With assets from LookupEvents, which is not asked for the
+            /// interfaces made and deleted: why none are named.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            interfaces_made_or_deleted: Option<&'static str>,
             asset_errors: &'a [ReadError],
             errors: &'a [ReadError],
         }
@@ -220,6 +244,17 @@ impl Replayed {
                         .as_ref()
                         .and_then(|flows| flows.windows.get(index)?.as_ref())
                         .map(|evidence| EvidenceJson::of(evidence, window.duration(now))),
+                    interfaces_made_or_deleted: self.lifecycle.get(index).map(|lifecycle| {
+                        lifecycle
+                            .iter()
+                            .map(|made| LifecycleJson {
+                                interface_id: &made.interface,
+                                subnet_id: &made.subnet,
+                                event: if made.made { "made" } else { "deleted" },
+                                call: (&made.call).into(),
+                            })
+                            .collect()
+                    }),
                 })
                 .collect(),
             not_replayed: self
@@ -243,6 +278,9 @@ impl Replayed {
                 .collect(),
             flow_logs: self.flows.as_ref().map(FlowLogsJson::from),
             assets_read_at: (!self.reached.is_empty()).then(|| rfc3339(now)),
+            interfaces_made_or_deleted: (!self.reached.is_empty()
+                && self.interface_events.is_none())
+            .then_some(NOT_LOOKED_UP),
             asset_errors: &self.asset_errors,
             errors: &self.errors,
         };

@@ -207,6 +207,7 @@ impl nacl_drift_attribution::EventSource for Trail {
         Box::pin(async move {
             Ok(nacl_drift_attribution::FoundEvents {
                 events,
+                interfaces: None,
                 skipped: Vec::new(),
             })
         })

@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 
 use nacl_drift_analysis::EffectKind;
 use nacl_drift_assets::{Assets, Interface, Sides, assets_behind};
+use nacl_drift_attribution::{InterfaceChange, InterfaceEvent};
 use nacl_drift_flowlogs::{Evidence, FlowLogError, Interfaces, Query, Scan, scan};
-use nacl_drift_model::{Baseline, Entry, EntryKey, NetworkAclId, Place, ReadError, SubnetId};
+use nacl_drift_model::{
+    Baseline, Entry, EntryKey, InterfaceId, NetworkAclId, Place, ReadError, SubnetId,
+};
 
 use super::Replayed;
 use crate::AssetSource;
-use crate::replay::{Timeline, Window};
+use crate::replay::{Moment, Timeline, Window};
 
 /// What to add to each window.
 pub struct WindowEvidence<'a> {
@@ -26,6 +29,20 @@ pub struct WindowEvidence<'a> {
     pub flow_logs: Option<&'a Path>,
     /// Whether to find the interfaces each window reached (`--assets`).
     pub reached: bool,
+}
+
+/// An interface made or deleted in a window's subnets while it held, as
+/// CloudTrail recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// The interface.
+    pub interface: InterfaceId,
+    /// Its subnet.
+    pub subnet: SubnetId,
+    /// Made (else deleted: by itself, or with its instance).
+    pub made: bool,
+    /// The call: when, and who.
+    pub call: Moment,
 }
 
 /// What the flow logs hold of the windows.
@@ -114,12 +131,93 @@ impl Replayed {
                     assets_behind(&window.effect.effect, &behind, sides, assets)
                 })
                 .collect();
+            if let Some(events) = &self.interface_events {
+                self.lifecycle = lifecycle(windows, &subnets, events, now);
+            }
         }
         if let Some(path) = evidence.flow_logs {
             self.flows = Some(flows(&self.timeline, &subnets, path, &read, now)?);
         }
         Ok(())
     }
+}
+
+/// The interfaces made or deleted in each window's subnets while it held.
+/// A deleted interface's subnet is the one the trail made it in (itself,
+/// or with its instance); one the trail did not make is not placed.
+fn lifecycle(
+    windows: &[Window],
+    subnets: &[BTreeSet<SubnetId>],
+    events: &[InterfaceEvent],
+    now: i64,
+) -> Vec<Vec<Lifecycle>> {
+    let mut made_in: HashMap<&InterfaceId, &SubnetId> = HashMap::new();
+    let mut of_instance: HashMap<&str, Vec<(&InterfaceId, &SubnetId)>> = HashMap::new();
+    for event in events {
+        if let InterfaceChange::Made {
+            interface,
+            subnet,
+            instance,
+        } = &event.change
+        {
+            made_in.insert(interface, subnet);
+            if let Some(instance) = instance {
+                of_instance
+                    .entry(instance)
+                    .or_default()
+                    .push((interface, subnet));
+            }
+        }
+    }
+    let mut placed: Vec<(&InterfaceEvent, &InterfaceId, &SubnetId, bool)> = Vec::new();
+    for event in events {
+        match &event.change {
+            InterfaceChange::Made {
+                interface, subnet, ..
+            } => placed.push((event, interface, subnet, true)),
+            InterfaceChange::Deleted { interface } => {
+                if let Some(subnet) = made_in.get(interface) {
+                    placed.push((event, interface, subnet, false));
+                }
+            }
+            InterfaceChange::Terminated { instance } => {
+                for (interface, subnet) in of_instance.get(instance.as_str()).into_iter().flatten()
+                {
+                    placed.push((event, interface, subnet, false));
+                }
+            }
+        }
+    }
+    placed.sort_by_key(|(event, ..)| event.at);
+    windows
+        .iter()
+        .zip(subnets)
+        .map(|(window, subnets)| {
+            let until = window.closed.as_ref().map_or(now, |closed| closed.at);
+            let effect = &window.effect;
+            placed
+                .iter()
+                .filter(|(event, _, subnet, _)| {
+                    (window.opened.at..=until).contains(&event.at)
+                        && subnets.contains(*subnet)
+                        && event.region == effect.region
+                        && event
+                            .account
+                            .as_ref()
+                            .is_none_or(|account| *account == effect.account)
+                })
+                .map(|(event, interface, subnet, made)| Lifecycle {
+                    interface: (*interface).clone(),
+                    subnet: (*subnet).clone(),
+                    made: *made,
+                    call: Moment {
+                        at: event.at,
+                        by: event.by.clone(),
+                    },
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The account-region of a window.
