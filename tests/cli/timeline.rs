@@ -422,6 +422,10 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     ];
     let text = exposed.nacl_drift(&text_args);
     assert!(
+        text.stdout.starts_with(&format!("critical {acl} web (")),
+        "the NACL with its Name: {text:?}"
+    );
+    assert!(
         text.stdout.contains("  flows: 3 ACCEPT records (36 packets, 3000 bytes) from 2 sources: 203.0.113.9 (2), 198.51.100.7 (1)"),
         "{text:?}"
     );

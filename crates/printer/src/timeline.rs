@@ -49,8 +49,12 @@ fn print_text(printer: &mut Printer, replayed: &Replayed, now: i64) {
     }
     for (index, window) in windows.iter().enumerate() {
         let effect = &window.effect;
+        let name = replayed
+            .name_of(&effect.network_acl_id)
+            .map(|name| format!(" {}", Shown(name)))
+            .unwrap_or_default();
         printer.line(format!(
-            "{} {} ({} {} {}): {}",
+            "{} {}{name} ({} {} {}): {}",
             window.severity().label(),
             effect.network_acl_id,
             effect.vpc_id,
