@@ -5,7 +5,7 @@ process, start to finish.
     tests/bench/diff_estate.py [--nacls 5000] [--entries 40] [--drift-percent 0]
                                [--interfaces 0] [--groups 2000]
                                [--runs 5] [--binary target/release/nacl-drift]
-                               [--max-seconds 1.0] [--max-mb 300]
+                               [--max-seconds 1.0] [--max-mb 300] [--no-jq]
 
 It writes an `aws ec2 describe-network-acls` export of NACLS network ACLs
 (ten per VPC, ENTRIES entries each, half ingress and half egress, mixing
@@ -29,6 +29,11 @@ its inline rules, as the AWS provider writes them) and times
 `diff --terraform-state` of the same drift against the YAML diff: it
 prints both and their ratio, and exits 1 past --max-ratio.
 
+It also times what people script today, `jq -S` on the export the
+baselines were taken from and on the drifted one, then `diff` (jq from
+Debian's package), and prints how many times faster nacl-drift's best run
+is than that pipeline's best (`--no-jq` skips it).
+
 Build the binary first: `cargo build --release`.
 """
 
@@ -36,6 +41,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -218,9 +224,13 @@ def main():
     parser.add_argument("--max-mb", type=float, default=300)
     parser.add_argument("--terraform", action="store_true")
     parser.add_argument("--max-ratio", type=float, default=1.5)
+    parser.add_argument("--no-jq", action="store_true",
+                        help="skip timing jq -S on both exports followed by diff")
     args = parser.parse_args()
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} does not exist: run `cargo build --release` first")
+    if not args.no_jq and not shutil.which("jq"):
+        sys.exit("jq is not installed (Debian's jq package), or pass --no-jq")
 
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as work:
@@ -236,6 +246,8 @@ def main():
         if args.terraform:
             with open(state, "w") as out:
                 json.dump(terraform_state(export), out, indent=2)
+        before = os.path.join(work, "before.json")
+        os.rename(live, before)
         drift(export, args.drift_percent, rng)
         with open(live, "w") as out:
             json.dump(export, out, indent=4)
@@ -255,6 +267,12 @@ def main():
             exposed = sum(len(effect.get("assets", {}).get("exposed", []))
                           for effect in report["effects"])
         runs = [run_measured(command) for _ in range(args.runs)]
+        # What people script today: both exports sorted by jq, then diff
+        # (exit 1, "differences", is its answer, not a failure).
+        jq_diff = ["bash", "-c", 'jq -S . "$1" > "$3" && jq -S . "$2" > "$4" && '
+                   'diff "$3" "$4" > /dev/null; test $? -le 1', "jq-diff", before, live,
+                   os.path.join(work, "before.sorted"), os.path.join(work, "live.sorted")]
+        jq_runs = [] if args.no_jq else [run_measured(jq_diff) for _ in range(args.runs)]
         terraform_runs = []
         if args.terraform:
             empty = os.path.join(work, "no-baselines")
@@ -279,6 +297,10 @@ def main():
     print(f"diff --live-file{' --assets' if args.interfaces else ''} ({args.runs} runs, exit {sorted(codes)}): "
           f"median {statistics.median(seconds):.3f} s, worst {max(seconds):.3f} s, "
           f"{peak_mb:.0f} MB peak")
+    if jq_runs:
+        best_jq = min(elapsed for _, elapsed, _ in jq_runs)
+        print(f"jq -S on both exports, then diff ({args.runs} runs): best {best_jq:.3f} s; "
+              f"diff's best {min(seconds):.3f} s: {best_jq / min(seconds):.1f}x faster")
     if terraform_runs:
         terraform_seconds = [elapsed for _, elapsed, _ in terraform_runs]
         ratio = statistics.median(terraform_seconds) / statistics.median(seconds)
