@@ -1,0 +1,5 @@
+//! A restore's tests, one binary: the order of its calls on the in-memory
+//! EC2, and no window of extra exposure between them.
+
+mod close_before_open;
+mod exposure_windows;
