@@ -1,5 +1,7 @@
-//! The analysis's tests, one binary: the edges of the packet space and the
-//! cases people read reports for, and the analysis against brute force.
+//! The analysis's tests, one binary: address sets, the edges of the packet
+//! space and the cases people read reports for, and the analysis against
+//! brute force.
 
+mod addresses;
 mod edges;
 mod exactness;
