@@ -29,7 +29,9 @@ mod record;
 mod since;
 mod source;
 
-pub use delivery::{Delivery, DeliveryError, Target, read_delivery, read_delivery_value};
+pub use delivery::{
+    Delivery, DeliveryError, MAX_EVENT_BYTES, Target, read_delivery, read_delivery_value,
+};
 pub use interfaces::{InterfaceChange, InterfaceEvent};
 pub use logs::{LogError, LogFiles, MAX_LOG_FILE_BYTES, read_log_dir, read_log_dir_within};
 pub use matching::{attribute, attribute_made_by, event_names};
