@@ -180,8 +180,7 @@ impl<T> Retried<T> {
     }
 }
 
-/// A NACL a reconcile read whole: its account, region and id.
-pub type ReadNacl = (AccountId, Region, NetworkAclId);
+pub use nacl_drift_reconcile::ReadNacl;
 
 /// A topic that the guard publishes an [`Alert`] to for each reconcile
 /// that found drift (SNS at the edge).
@@ -562,50 +561,6 @@ fn findings_of(reconciled: &Reconciled) -> Vec<Finding> {
     findings
 }
 
-/// The NACLs `comparison` read whole: of the baselines it compared (not
-/// skipped, their account-region read), and live in their VPCs.
-/// Only on these may a finding be resolved because its drift is gone.
-fn read_whole(comparison: &nacl_drift_reconcile::Comparison) -> BTreeSet<ReadNacl> {
-    let unread = |account: &AccountId, region: &Region| {
-        comparison
-            .errors
-            .iter()
-            .any(|error| &error.account == account && &error.region == region)
-    };
-    let compared: Vec<&nacl_drift_model::Baseline> = comparison
-        .files
-        .iter()
-        .filter(|(path, baseline)| {
-            comparison.accounts.contains(&baseline.account)
-                && !unread(&baseline.account, &baseline.region)
-                && !comparison
-                    .skipped
-                    .iter()
-                    .any(|skipped| skipped.path.as_ref() == Some(path))
-        })
-        .map(|(_, baseline)| baseline)
-        .collect();
-    let baseline_acls = compared.iter().flat_map(|baseline| {
-        baseline.network_acls.iter().map(|acl| {
-            (
-                baseline.account.clone(),
-                baseline.region.clone(),
-                acl.id.clone(),
-            )
-        })
-    });
-    // Live NACLs of the compared VPCs alone: a read may hold more.
-    let live_acls = comparison.live.iter().filter_map(|acl| {
-        let baseline = compared.iter().find(|baseline| acl.is_in(baseline))?;
-        Some((
-            baseline.account.clone(),
-            baseline.region.clone(),
-            acl.observed.acl.id.clone(),
-        ))
-    });
-    baseline_acls.chain(live_acls).collect()
-}
-
 /// One reconcile, with everything it needs: it can run on a task of its own.
 pub struct Job<E: Edge> {
     coverage: Coverage,
@@ -776,7 +731,7 @@ impl<E: Edge> Job<E> {
                         Retried::call(|| hub.import(&findings)).await
                     };
                     let latest = reconciled.after.as_ref().unwrap_or(&reconciled.before);
-                    let read = read_whole(latest);
+                    let read = latest.read_whole();
                     let gone = Retried::call(|| hub.resolve_gone(&read, &standing)).await;
                     let sent = imported.outcome.is_ok();
                     line.imported(&findings, imported, gone);

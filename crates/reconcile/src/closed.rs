@@ -38,11 +38,14 @@ impl Closed {
 
 impl Reconciled {
     /// The changes the restore undid, verified gone at `verified` (seconds
-    /// since the epoch); none without a verified restore.
+    /// since the epoch): gone from a fresh read that read their NACL whole
+    /// (a change of an account-region or baseline not read again is not
+    /// known to be closed); none without a verified restore.
     pub fn closed(&self, verified: i64) -> Vec<Closed> {
         let (Some(_), Some(after)) = (&self.restored, &self.after) else {
             return Vec::new();
         };
+        let read = after.read_whole();
         let remaining: BTreeSet<(&NetworkAclId, String)> = after
             .changes
             .iter()
@@ -53,7 +56,13 @@ impl Reconciled {
             .iter()
             .filter(|assessed| {
                 let change = &assessed.change;
-                !remaining.contains(&(&change.network_acl_id, change.position()))
+                let place = (
+                    change.account.clone(),
+                    change.region.clone(),
+                    change.network_acl_id.clone(),
+                );
+                read.contains(&place)
+                    && !remaining.contains(&(&change.network_acl_id, change.position()))
             })
             .map(|assessed| Closed {
                 change: assessed.change.clone(),

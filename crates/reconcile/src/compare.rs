@@ -18,6 +18,9 @@ use crate::assess::AssessedEffect;
 use crate::source::{Completeness, LiveRead, LiveSource, ReadScope, SourceError};
 use crate::terraform::Addresses;
 
+/// A NACL a comparison read whole: its account, region and id.
+pub type ReadNacl = (AccountId, Region, NetworkAclId);
+
 /// Why the comparison could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -437,6 +440,50 @@ impl Comparison {
         let baseline_acls = self.files.iter().flat_map(|(_, b)| &b.network_acls);
         let live_acls = self.live.iter().map(|live| &live.observed.acl);
         baseline_acls.chain(live_acls).find(|acl| &acl.id == id)
+    }
+
+    /// The NACLs it read whole: of the baselines it compared (not
+    /// skipped, their account-region read), and live in their VPCs.
+    /// Only on these may a finding be resolved, or a window be said closed,
+    /// because its drift is gone.
+    pub fn read_whole(&self) -> BTreeSet<ReadNacl> {
+        let unread = |account: &AccountId, region: &Region| {
+            self.errors
+                .iter()
+                .any(|error| &error.account == account && &error.region == region)
+        };
+        let compared: Vec<&Baseline> = self
+            .files
+            .iter()
+            .filter(|(path, baseline)| {
+                self.accounts.contains(&baseline.account)
+                    && !unread(&baseline.account, &baseline.region)
+                    && !self
+                        .skipped
+                        .iter()
+                        .any(|skipped| skipped.path.as_ref() == Some(path))
+            })
+            .map(|(_, baseline)| baseline)
+            .collect();
+        let baseline_acls = compared.iter().flat_map(|baseline| {
+            baseline.network_acls.iter().map(|acl| {
+                (
+                    baseline.account.clone(),
+                    baseline.region.clone(),
+                    acl.id.clone(),
+                )
+            })
+        });
+        // Live NACLs of the compared VPCs alone: a read may hold more.
+        let live_acls = self.live.iter().filter_map(|acl| {
+            let baseline = compared.iter().find(|baseline| acl.is_in(baseline))?;
+            Some((
+                baseline.account.clone(),
+                baseline.region.clone(),
+                acl.observed.acl.id.clone(),
+            ))
+        });
+        baseline_acls.chain(live_acls).collect()
     }
 
     /// The live entries of each NACL read.

@@ -53,7 +53,7 @@ pub use assess::{AssessedEffect, Assessing, Enrichers, Events};
 pub use assets::{AssetSource, AssetsRead, ExportedAssets, Exposure};
 pub use brake::{FlapBrake, Flapping};
 pub use closed::Closed;
-pub use compare::{Baselines, Comparison, ReconcileError, compare};
+pub use compare::{Baselines, Comparison, ReadNacl, ReconcileError, compare};
 pub use intent::{BaselineFolder, IntentRead, IntentSource};
 pub use json::{Json, changes as changes_json};
 pub use nacl_drift_flowlogs::Evidence;

@@ -45,12 +45,81 @@ async fn a_restoring_policy_closes_the_exposure_and_verifies_it() {
     .expect("reconciles");
     assert!(!reconciled.before.in_sync());
     assert_eq!(reconciled.plan.steps.len(), 1);
+    let closed = reconciled.closed(1_796_560_000);
+    assert_eq!(closed.len(), 1, "the window it closed: {closed:?}");
+    assert_eq!(closed[0].change.position(), "ingress 80");
     let restored = reconciled.restored.expect("a restore");
     assert_eq!(restored.executed.outcomes, [Outcome::Done]);
     assert!(restored.recreated.is_empty());
     let after = reconciled.after.expect("a verification");
     assert!(after.in_sync(), "{:?}", after.changes);
     assert_eq!(cloud.entries("acl-0db").len(), 2);
+}
+
+/// The in-memory EC2, whose reads after the first cannot read its
+/// account-region (throttled, say).
+#[derive(Clone)]
+struct OnlyFirstReadAnswers {
+    cloud: InMemoryEc2,
+    reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl nacl_drift_reconcile::LiveSource for OnlyFirstReadAnswers {
+    async fn accounts(
+        &self,
+        region: &nacl_drift_model::Region,
+    ) -> Result<
+        std::collections::BTreeSet<nacl_drift_model::AccountId>,
+        nacl_drift_reconcile::SourceError,
+    > {
+        self.cloud.accounts(region).await
+    }
+
+    async fn read(
+        self,
+        scope: nacl_drift_reconcile::ReadScope,
+    ) -> Result<nacl_drift_reconcile::LiveRead, nacl_drift_reconcile::SourceError> {
+        if self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            return self.cloud.read(scope).await;
+        }
+        let live = self.cloud.live();
+        let observed = &live[0].observed;
+        Ok(nacl_drift_reconcile::LiveRead {
+            acls: Vec::new(),
+            errors: vec![nacl_drift_model::ReadError {
+                account: observed.account.clone(),
+                region: live[0].region.clone().expect("a region"),
+                operation: "DescribeNetworkAcls".to_owned(),
+                code: Some("Throttling".to_owned()),
+                message: "Rate exceeded".to_owned(),
+            }],
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_restore_whose_verification_could_not_read_closes_no_window() {
+    let (_dir, baselines, cloud) = incident();
+    let source = OnlyFirstReadAnswers {
+        cloud: cloud.clone(),
+        reads: Default::default(),
+    };
+    let policy = Policy {
+        restore: true,
+        ..Policy::default()
+    };
+    let config = Config::none();
+    let with = Enrichers::judging(&config, today());
+    let reconciled = reconcile(baselines, source, &cloud.clients(), policy, &with)
+        .await
+        .expect("reconciles");
+    let after = reconciled.after.as_ref().expect("a verification");
+    assert!(!after.errors.is_empty(), "the fresh read failed");
+    assert_eq!(
+        reconciled.closed(1_796_560_000),
+        [],
+        "gone from a read that could not read it is unknown, never closed"
+    );
 }
 
 #[tokio::test]
