@@ -411,16 +411,8 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     );
 
     // Text: the same, in words.
-    let text_args = [
-        "timeline",
-        "--cloudtrail-logs",
-        dir_arg(logs.path()),
-        "--flow-logs",
-        dir_arg(&folder),
-        "--since",
-        "2d",
-    ];
-    let text = exposed.nacl_drift(&text_args);
+    let text_args = &args[..args.len() - 2];
+    let text = exposed.nacl_drift(text_args);
     assert!(
         text.stdout.starts_with(&format!("critical {acl} web (")),
         "the NACL with its Name: {text:?}"
@@ -430,7 +422,7 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
         "{text:?}"
     );
     assert!(text.stdout.contains("  logs: cover all of it"), "{text:?}");
-    let text = exposed.nacl_drift(&[&text_args[..], &["--assets"]].concat());
+    let text = exposed.nacl_drift(&[text_args, &["--assets"]].concat());
     assert!(
         text.stdout
             .contains("  assets, as they are now: reaches 2 interfaces: "),
@@ -443,7 +435,7 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     );
 
     // Markdown, for the ticket: the hostile values escaped.
-    let markdown = exposed.nacl_drift(&[&text_args[..], &["--format", "markdown"]].concat());
+    let markdown = exposed.nacl_drift(&[text_args, &["--format", "markdown"]].concat());
     assert_eq!(markdown.code, 2, "{markdown:?}");
     assert!(
         markdown.stdout.contains("| NACL | severity | traffic |"),
@@ -458,7 +450,7 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     );
 
     // HTML: one file, read in a real browser; the hostile values stay text.
-    let html = exposed.nacl_drift(&[&text_args[..], &["--format", "html"]].concat());
+    let html = exposed.nacl_drift(&[text_args, &["--format", "html"]].concat());
     assert_eq!(html.code, 2, "{html:?}");
     let page = exposed.work.path().join("timeline.html");
     std::fs::write(&page, &html.stdout).expect("written");
@@ -560,8 +552,7 @@ fn flow_logs_that_are_not_there_are_an_error_naming_them_and_nothing_is_written(
     let logs = tempfile::tempdir().expect("temp dir");
     let before = crate::support::files_below(baselines.path());
     let folder = baselines.path().join("baselines");
-    let missing = logs.path().join("no-such-folder");
-    let args = [
+    let common = [
         "timeline",
         "--baseline-dir",
         dir_arg(&folder),
@@ -569,49 +560,34 @@ fn flow_logs_that_are_not_there_are_an_error_naming_them_and_nothing_is_written(
         &emulator.endpoint,
         "--cloudtrail-logs",
         dir_arg(logs.path()),
-        "--flow-logs",
-        dir_arg(&missing),
     ];
-    let result = run(&mut nacl_drift(), &args);
-    assert_eq!(result.code, 1, "{result:?}");
-    assert_eq!(
-        result.stderr,
-        format!(
+    let refused = |extra: &[&str], expected: &str| {
+        let result = run(&mut nacl_drift(), &[&common[..], extra].concat());
+        assert_eq!(result.code, 1, "{result:?}");
+        assert_eq!(result.stderr, expected);
+        assert_eq!(result.stdout, "");
+        assert_eq!(
+            crate::support::files_below(baselines.path()),
+            before,
+            "nothing changed"
+        );
+    };
+    let missing = logs.path().join("no-such-folder");
+    refused(
+        &["--flow-logs", dir_arg(&missing)],
+        &format!(
             "error: cannot read the flow logs at {}\n  caused by: No such file or directory (os error 2)\n",
             missing.display()
-        )
+        ),
     );
-    assert_eq!(result.stdout, "");
-    assert_eq!(
-        crate::support::files_below(baselines.path()),
-        before,
-        "nothing changed"
-    );
-
     // An --until before --since: refused, naming both.
-    let args = [
-        "timeline",
-        "--baseline-dir",
-        dir_arg(&folder),
-        "--endpoint-url",
-        &emulator.endpoint,
-        "--cloudtrail-logs",
-        dir_arg(logs.path()),
-        "--since",
-        "2026-12-01T00:00:00Z",
-        "--until",
-        "2026-11-30T00:00:00Z",
-    ];
-    let result = run(&mut nacl_drift(), &args);
-    assert_eq!(result.code, 1, "{result:?}");
-    assert_eq!(
-        result.stderr,
-        "error: --until 2026-11-30T00:00:00Z is before --since 2026-12-01T00:00:00Z: nothing can open in that period\n"
-    );
-    assert_eq!(result.stdout, "");
-    assert_eq!(
-        crate::support::files_below(baselines.path()),
-        before,
-        "nothing changed"
+    refused(
+        &[
+            "--since",
+            "2026-12-01T00:00:00Z",
+            "--until",
+            "2026-11-30T00:00:00Z",
+        ],
+        "error: --until 2026-11-30T00:00:00Z is before --since 2026-12-01T00:00:00Z: nothing can open in that period\n",
     );
 }

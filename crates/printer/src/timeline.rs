@@ -204,6 +204,39 @@ fn coverage_in_words(evidence: &Evidence, window_seconds: i64) -> String {
     )
 }
 
+/// `From 2026-11-30T00:00:00Z to 2026-12-07T00:00:00Z: 3 windows, 1 open
+/// still.`: the reports' first line (nacl-drift's words alone).
+fn summary(replayed: &Replayed) -> String {
+    let windows = &replayed.timeline.windows;
+    let open = windows
+        .iter()
+        .filter(|window| window.closed.is_none())
+        .count();
+    format!(
+        "From {} to {}: {}, {open} open still.",
+        rfc3339(replayed.period.since),
+        rfc3339(replayed.period.until),
+        crate::counted(windows.len(), "window", "windows")
+    )
+}
+
+/// The report's closing sections, those with lines: a heading, a note (or
+/// none), and its lines, raw.
+fn sections(replayed: &Replayed) -> Vec<(&'static str, Option<&'static str>, Vec<String>)> {
+    let sections = [
+        ("Calls not replayed", None, unreplayed_lines(replayed)),
+        (
+            "Where the replay does not end in the live state",
+            Some("The windows of these NACLs are not backed by the trail."),
+            difference_lines(replayed),
+        ),
+    ];
+    sections
+        .into_iter()
+        .filter(|(_, _, lines)| !lines.is_empty())
+        .collect()
+}
+
 /// Each call the replay did not apply, and why, raw.
 fn unreplayed_lines(replayed: &Replayed) -> Vec<String> {
     let unreplayed = &replayed.timeline.unreplayed;

@@ -12,10 +12,7 @@ use nacl_drift_model::NetworkAclId;
 use nacl_drift_model::sanitize::html as h;
 use nacl_drift_reconcile::{Period, Replayed, Window, rfc3339};
 
-use super::{
-    difference_lines, duration, flows_cell, flows_in_words, moment_in_words, unreplayed_lines,
-};
-use crate::counted;
+use super::{duration, flows_cell, flows_in_words, moment_in_words, sections, summary};
 
 const WIDTH: f64 = 1000.0;
 const PLOT_FROM: f64 = 240.0;
@@ -30,20 +27,14 @@ svg text{font:12px system-ui,sans-serif}";
 
 /// The report of the windows that opened in its period.
 pub(super) fn html(replayed: &Replayed) -> String {
-    let Period { since, until, now } = replayed.period;
+    let Period { since, now, .. } = replayed.period;
     let windows = &replayed.timeline.windows;
-    let open = windows
-        .iter()
-        .filter(|window| window.closed.is_none())
-        .count();
     let mut out =
         String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
     out.push_str(&format!(
-        "<title>nacl-drift timeline</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>nacl-drift timeline</h1>\n<p>From {} to {}: {}, {open} open still.</p>\n",
-        rfc3339(since),
-        rfc3339(until),
-        counted(windows.len(), "window", "windows")
+        "<title>nacl-drift timeline</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>nacl-drift timeline</h1>\n<p>{}</p>\n",
+        summary(replayed)
     ));
     // The axis starts a little before the first window, not at --since:
     // an hour's window is not a sliver of a week.
@@ -55,18 +46,14 @@ pub(super) fn html(replayed: &Replayed) -> String {
     let start = since.max(first - (now - first) / 10);
     out.push_str(&svg(replayed, (start, now)));
     out.push_str(&table(replayed, now));
-    let sections = [
-        ("Calls not replayed", "", unreplayed_lines(replayed)),
-        (
-            "Where the replay does not end in the live state",
-            "<p>The windows of these NACLs are not backed by the trail.</p>\n",
-            difference_lines(replayed),
-        ),
-    ];
-    for (heading, note, lines) in sections.iter().filter(|(_, _, lines)| !lines.is_empty()) {
-        out.push_str(&format!("<h2>{heading}</h2>\n{note}<ul>\n"));
+    for (heading, note, lines) in sections(replayed) {
+        out.push_str(&format!("<h2>{heading}</h2>\n"));
+        if let Some(note) = note {
+            out.push_str(&format!("<p>{note}</p>\n"));
+        }
+        out.push_str("<ul>\n");
         for line in lines {
-            out.push_str(&format!("<li>{}</li>\n", h(line)));
+            out.push_str(&format!("<li>{}</li>\n", h(&line)));
         }
         out.push_str("</ul>\n");
     }

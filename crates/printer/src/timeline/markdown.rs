@@ -4,25 +4,15 @@
 //! sanitiser's markdown rules.
 
 use nacl_drift_model::sanitize::markdown as md;
-use nacl_drift_reconcile::{Moment, Period, Replayed, rfc3339};
+use nacl_drift_reconcile::{Moment, Replayed};
 
-use super::{difference_lines, duration, flows_cell, unreplayed_lines};
-use crate::counted;
+use super::{duration, flows_cell, sections, summary};
 
 /// The report of the windows that opened in its period.
 pub(super) fn markdown(replayed: &Replayed) -> String {
-    let Period { since, until, now } = replayed.period;
+    let now = replayed.period.now;
     let windows = &replayed.timeline.windows;
-    let open = windows
-        .iter()
-        .filter(|window| window.closed.is_none())
-        .count();
-    let mut out = format!(
-        "## nacl-drift timeline\n\nFrom {} to {}: {}, {open} open still.\n",
-        rfc3339(since),
-        rfc3339(until),
-        counted(windows.len(), "window", "windows")
-    );
+    let mut out = format!("## nacl-drift timeline\n\n{}\n", summary(replayed));
     if !windows.is_empty() {
         out.push_str("\n| NACL | severity | traffic | opened | closed | held | flows |\n");
         out.push_str("|---|---|---|---|---|---|---|\n");
@@ -48,18 +38,13 @@ pub(super) fn markdown(replayed: &Replayed) -> String {
             duration(window.duration(now)),
         ));
     }
-    let sections = [
-        ("Calls not replayed", "", unreplayed_lines(replayed)),
-        (
-            "Where the replay does not end in the live state",
-            "The windows of these NACLs are not backed by the trail.\n\n",
-            difference_lines(replayed),
-        ),
-    ];
-    for (heading, note, lines) in sections.iter().filter(|(_, _, lines)| !lines.is_empty()) {
-        out.push_str(&format!("\n### {heading}\n\n{note}"));
+    for (heading, note, lines) in sections(replayed) {
+        out.push_str(&format!("\n### {heading}\n\n"));
+        if let Some(note) = note {
+            out.push_str(&format!("{note}\n\n"));
+        }
         for line in lines {
-            out.push_str(&format!("- {}\n", md(line)));
+            out.push_str(&format!("- {}\n", md(&line)));
         }
     }
     out
