@@ -79,12 +79,21 @@ pub(crate) fn list(root: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>), FlowL
     }
     while let Some(dir) = folders.pop() {
         for entry in std::fs::read_dir(&dir).map_err(folder)? {
-            let path = entry.map_err(folder)?.path();
+            let entry = entry.map_err(folder)?;
+            let path = entry.path();
             let name = path
                 .file_name()
                 .and_then(|name| name.to_str())
                 .unwrap_or("");
-            if path.is_dir() {
+            // A link to a folder is not followed: a link back up would
+            // walk for ever.
+            let link = entry.file_type().map_err(folder)?.is_symlink();
+            if path.is_dir() && link {
+                others.push(Unreadable {
+                    path,
+                    why: "a link to a folder: not followed".to_owned(),
+                });
+            } else if path.is_dir() {
                 folders.push(path);
             } else if name.ends_with(".log.gz") || name.ends_with(".log") {
                 files.push(path);
@@ -111,6 +120,19 @@ mod tests {
     use std::path::Path;
 
     use super::named;
+
+    #[test]
+    fn a_link_back_up_the_tree_is_named_not_followed() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let day = dir.path().join("AWSLogs/2026/12/06");
+        std::fs::create_dir_all(&day).expect("made");
+        std::fs::write(day.join("flows.log"), "").expect("written");
+        std::os::unix::fs::symlink(dir.path(), day.join("loop")).expect("a link");
+        let (files, others) = super::list(dir.path()).expect("listed");
+        assert_eq!(files, [day.join("flows.log")]);
+        assert_eq!(others.len(), 1);
+        assert_eq!(others[0].why, "a link to a folder: not followed");
+    }
 
     #[test]
     fn s3s_file_name_gives_the_account_region_and_time() {

@@ -159,8 +159,11 @@ fn print_flow_logs(printer: &mut Printer, flows: &Flows) {
 /// `3 records (30 packets, 2520 bytes) from 2 sources: 203.0.113.9 (2),
 /// 198.51.100.7 (1); first seen ..., last seen ...`.
 fn flows_in_words(evidence: &Evidence) -> String {
-    if evidence.records == 0 {
-        return "none of the logs read was let in by it".to_owned();
+    match (evidence.records, evidence.covered_seconds) {
+        // No record of its subnets at all: nothing is known of its flows.
+        (0, 0) => return "unknown: no log covers it".to_owned(),
+        (0, _) => return "none of the logs read was let in by it".to_owned(),
+        _ => {}
     }
     let sources: Vec<String> = evidence
         .top_sources
@@ -301,4 +304,25 @@ fn duration(seconds: i64) -> String {
         seconds
     };
     humantime::format_duration(std::time::Duration::from_secs(rounded)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use nacl_drift_reconcile::Evidence;
+
+    use super::flows_in_words;
+
+    #[test]
+    fn no_flow_counted_reads_as_unknown_when_no_log_covers_the_window() {
+        let uncovered = Evidence::default();
+        assert_eq!(flows_in_words(&uncovered), "unknown: no log covers it");
+        let covered = Evidence {
+            covered_seconds: 600,
+            ..Evidence::default()
+        };
+        assert_eq!(
+            flows_in_words(&covered),
+            "none of the logs read was let in by it"
+        );
+    }
 }
