@@ -246,7 +246,7 @@ fn flows_in_the_window_on_its_port_are_counted_and_all_others_are_not() {
     // A hostile principal and event id: text in every format.
     let mallory = "arn:aws:iam::123456789012:user/<img src=x onerror=alert(1)>";
     let mut deletion = record("DeleteNetworkAclEntry", opened, mallory, deleted);
-    deletion["eventID"] = "<script>alert(2)</script>".into();
+    deletion["eventID"] = "<script>alert(2)</script>\u{7f}\u{202e}".into();
     // An instance launched into the exposed subnet while it was open, and
     // terminated; one launched before; an interface the trail never made.
     let subnet = exposed.instance("open", "subnet_id");

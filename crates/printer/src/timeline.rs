@@ -34,7 +34,7 @@ pub fn print_timeline(
 ) -> Result<(), serde_json::Error> {
     match format {
         Format::Text => print_text(printer, replayed, replayed.period.now),
-        Format::Json => printer.line(replayed.json()?.to_string()),
+        Format::Json => printer.record(replayed.json()?.to_string()),
         Format::Markdown => printer.text(&markdown::markdown(replayed)),
         Format::Html => printer.text(&html::html(replayed)),
     }
