@@ -157,7 +157,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         printer.people_on_stderr();
     }
     let settings = args.resolve(config);
-    let baseline_dir = &settings.intent.folder.0;
+    let baseline_dir = &settings.intent.folder.path;
     project::warn_expired(printer, config, today());
     let no_exports = LiveFiles::default();
     let live = Live::choose(&no_exports, &settings.target).await?;

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use nacl_drift_config::Config;
-use nacl_drift_model::Region;
+use nacl_drift_model::{ParseCache, Region};
 use nacl_drift_reconcile::{BaselineFolder, TerraformStates, WithTerraform};
 use nacl_drift_terraform::StateLocation;
 
@@ -82,6 +82,11 @@ pub struct IntentArgs {
     )]
     terraform_lock_table: Option<String>,
 
+    /// Parse every baseline afresh: neither read nor write the cache of
+    /// parsed baselines (NACL_DRIFT_CACHE_DIR, else ~/.cache/nacl-drift).
+    #[arg(long, env = "NACL_DRIFT_NO_CACHE")]
+    no_cache: bool,
+
     /// The regions of the intent to work on.
     #[command(flatten)]
     pub regions: RegionFilter,
@@ -106,7 +111,10 @@ impl IntentArgs {
             .clone()
             .or_else(|| config.terraform_lock_table.clone());
         WithTerraform {
-            folder: BaselineFolder(self.baselines.resolve_or(config, default)),
+            folder: BaselineFolder {
+                path: self.baselines.resolve_or(config, default),
+                cache: (!self.no_cache).then(ParseCache::usable).flatten(),
+            },
             states: TerraformStates::new(locations, lock_table)
                 .reading_s3_through(aws.state_store()),
         }

@@ -142,10 +142,9 @@ pub async fn run(
         }
     };
     let settings = args.resolve(&config);
-    let baseline_dir = &settings.intent.folder.0;
     check_terraform_states(&mut checks, &settings.intent.states, &settings.regions).await;
     let read = settings.intent.intent(&settings.regions).await;
-    let baselines = check_baselines(&mut checks, baseline_dir, read);
+    let baselines = check_baselines(&mut checks, &settings.intent.folder, read);
     let loaded = settings.target.aws.load().await;
     let configured = loaded.as_ref().ok().and_then(configured_region);
     check_regions(&mut checks, baselines.as_ref(), configured);

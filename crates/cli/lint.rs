@@ -54,7 +54,7 @@ pub fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<ExitSta
     let today = today();
     project::warn_expired(printer, config, today);
     let selected = args.accounts.resolve(config).offline_selection()?;
-    let mut files = Baselines::read(&baseline_dir)?
+    let mut files = Baselines::read(&baseline_dir, None)?
         .in_regions(&args.regions.regions)?
         .into_files();
     if let Some(selected) = selected {

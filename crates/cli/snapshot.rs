@@ -176,26 +176,16 @@ async fn read_many_accounts(settings: &Settings) -> Result<Capture> {
     let all_regions = settings.all_regions;
     // Each account's own regions, else --region, else the configured one;
     // with --all-regions, only the region DescribeRegions is asked in.
-    let unlisted = accounts
-        .accounts
-        .iter()
-        .find(|account| all_regions || account.regions.is_empty());
-    if let Some(unlisted) = unlisted {
-        let default_regions = if !settings.regions.is_empty() {
-            settings.regions.clone()
-        } else if all_regions {
-            vec![home_region(&config)]
-        } else {
-            let region = first_region(settings, &config)
-                .with_context(|| format!("account {} lists no regions", unlisted.id))?;
-            vec![region]
-        };
-        for account in &mut accounts.accounts {
-            if all_regions || account.regions.is_empty() {
-                account.regions = default_regions.clone();
-            }
-        }
-    }
+    accounts.give_regions(all_regions, |unlisted| -> Result<_> {
+        Ok(match settings.regions.is_empty() {
+            false => settings.regions.clone(),
+            true if all_regions => vec![home_region(&config)],
+            true => vec![
+                first_region(settings, &config)
+                    .with_context(|| format!("account {unlisted} lists no regions"))?,
+            ],
+        })
+    })?;
     let fallback = accounts.accounts[0].regions[0].clone();
     let sessions = account_sessions(&config, &accounts, &fallback).await;
     let mut errors = Vec::new();

@@ -124,7 +124,7 @@ pub async fn run(args: Args, config: &Config, printer: &mut Printer) -> Result<E
         }
         Mode::Poll(interval) => Mode::Poll(interval),
     };
-    project::announce(printer, config, &settings.guard.intent.folder.0);
+    project::announce(printer, config, &settings.guard.intent.folder.path);
     let mut guard = start(settings.guard, &settings.target, config).await?;
     let mut stop = Stop::new()?;
     let mut say = |said| print_said(printer, settings.format, said);

@@ -204,7 +204,7 @@ async fn every_drift_kind_is_restored() {
     assert_eq!(diff_json(&emulator, dir.path()).0, 0);
 
     // The baseline now names the recreated NACL, which holds the old one's content.
-    let baselines = nacl_drift_model::read_baseline_dir(dir.path()).expect("valid baselines");
+    let baselines = nacl_drift_model::read_baseline_dir(dir.path(), None).expect("valid baselines");
     let recreated = baselines
         .iter()
         .flat_map(|(_, b)| &b.network_acls)

@@ -3,7 +3,9 @@
 //! the healthy run goes through `tests/emulator/proxy.py`, which answers
 //! those as AWS does; `--dry-run refuse` gives AWS's refusal.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -12,6 +14,11 @@ use crate::watch::snapshotted;
 
 /// `doctor --format json` against `endpoint`; the exit code and the report.
 pub fn doctor(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
+    doctor_with(&mut nacl_drift(), endpoint, dir, extra)
+}
+
+/// The same, run by `command`.
+fn doctor_with(command: &mut Command, endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
     let baselines = dir.join("baselines");
     let mut args = vec![
         "doctor",
@@ -24,7 +31,7 @@ pub fn doctor(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, Value) {
     ];
     args.extend(extra);
     let result = run(
-        nacl_drift().current_dir(dir).env("AWS_REGION", "us-east-1"),
+        command.current_dir(dir).env("AWS_REGION", "us-east-1"),
         &args,
     );
     let report = serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("{result:?}"));
@@ -247,11 +254,46 @@ fn each_failing_check_says_so_with_its_fix() {
     assert_eq!(statuses(&report, "config")[0].1, "fail");
     assert_eq!(statuses(&report, "baselines")[0].1, "fail");
     assert!(
-        report["checks"][1]["detail"]
-            .as_str()
-            .expect("detail")
+        text(&check(&report, "baselines", None), "detail")
             .contains("run `nacl-drift snapshot` first"),
         "{report:#}"
+    );
+}
+
+/// The cache of parsed baselines: in use, off, or not used and why.
+#[test]
+fn the_parse_cache_check_says_whether_the_cache_is_used_and_why_not() {
+    let (emulator, _estate, dir) = snapshotted();
+    let (_, report) = doctor(&emulator.endpoint, dir.path(), &[]);
+    let cache = check(&report, "parse cache", None);
+    assert_eq!(cache["status"], "ok", "{cache}");
+    assert!(
+        text(&cache, "detail").contains("target/tmp/parse-cache"),
+        "{cache}"
+    );
+    let (_, report) = doctor(&emulator.endpoint, dir.path(), &["--no-cache"]);
+    let cache = check(&report, "parse cache", None);
+    assert!(
+        text(&cache, "detail").contains("not used (--no-cache"),
+        "{cache}"
+    );
+
+    let shared = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let mut command = nacl_drift();
+    command.env("NACL_DRIFT_CACHE_DIR", shared.path());
+    let (_, report) = doctor_with(&mut command, &emulator.endpoint, dir.path(), &[]);
+    let cache = check(&report, "parse cache", None);
+    assert_eq!(cache["status"], "warn", "{cache}");
+    assert!(
+        text(&cache, "detail").contains("group or others may write to it (mode 777)"),
+        "{cache}"
+    );
+    assert!(
+        std::fs::read_dir(shared.path())
+            .expect("list")
+            .next()
+            .is_none()
     );
 }
 
@@ -270,8 +312,7 @@ fn baselines_of_another_account_fail() {
     }
     let (code, report) = doctor(&emulator.endpoint, other.path(), &[]);
     assert_eq!(code, 1, "{report:#}");
-    let accounts = &report["checks"][4];
-    assert_eq!(accounts["check"], "accounts");
+    let accounts = &check(&report, "accounts", None);
     assert_eq!(accounts["status"], "fail");
     assert!(
         text(accounts, "detail")

@@ -9,6 +9,7 @@ mod alerts;
 mod apply;
 mod assets;
 mod attribution;
+mod cache;
 mod completions;
 mod config;
 mod diff;

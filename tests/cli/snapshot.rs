@@ -81,7 +81,8 @@ fn captures_the_seeded_estate_in_two_regions() {
     assert!(result.stdout.contains("us-east-1"), "{result:?}");
     assert!(result.stdout.contains("eu-west-1"), "{result:?}");
 
-    let baselines = read_baseline_dir(dir.path()).expect("the snapshot's baselines are valid");
+    let baselines =
+        read_baseline_dir(dir.path(), None).expect("the snapshot's baselines are valid");
     // The shop's VPC and the emulator's default VPC, in each region.
     assert_eq!(baselines.len(), 4, "{:?}", files_below(dir.path()).keys());
     for (path, baseline) in &baselines {
@@ -227,7 +228,7 @@ fn a_vpc_filter_limits_the_snapshot_and_is_recorded() {
         &["--region", "us-east-1", "--vpc-id", prod],
     );
     assert_eq!(result.code, 0, "{result:?}");
-    let baselines = read_baseline_dir(dir.path()).expect("valid baselines");
+    let baselines = read_baseline_dir(dir.path(), None).expect("valid baselines");
     assert_eq!(baselines.len(), 1);
     let baseline = &baselines[0].1;
     assert_eq!(baseline.vpc_id, prod);

@@ -495,6 +495,11 @@ pub fn clean_aws_env(mut command: Command) -> Command {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_COLOR", "1")
+        // The cache of parsed baselines below target/, never the user's.
+        .env(
+            "NACL_DRIFT_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/parse-cache"),
+        )
         // Wide tables: tests look for a phrase on one line. The tests of
         // the width itself remove it.
         .env("COLUMNS", "400");

@@ -226,6 +226,25 @@ struct RawAccount {
 }
 
 impl Accounts {
+    /// Gives the regions `default` makes, asked once with the first such
+    /// account, to every account that lists none (to all of them when
+    /// `every`).
+    pub fn give_regions<E>(
+        &mut self,
+        every: bool,
+        default: impl FnOnce(&AccountId) -> Result<Vec<Region>, E>,
+    ) -> Result<(), E> {
+        let takes = |account: &Account| every || account.regions.is_empty();
+        let Some(first) = self.accounts.iter().find(|account| takes(account)) else {
+            return Ok(());
+        };
+        let regions = default(&first.id)?;
+        for account in self.accounts.iter_mut().filter(|account| takes(account)) {
+            account.regions = regions.clone();
+        }
+        Ok(())
+    }
+
     /// The accounts' names, for people.
     pub fn names(&self) -> AccountNames {
         AccountNames(

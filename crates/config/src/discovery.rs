@@ -13,6 +13,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use nacl_drift_model::Distrust;
+
 /// The name the config file is looked for under.
 pub const CONFIG_FILE_NAME: &str = "nacl-drift.toml";
 
@@ -33,23 +35,6 @@ pub struct Untrusted {
     pub path: PathBuf,
     /// Why it is not trusted.
     pub reason: Distrust,
-}
-
-/// Why a config file is not trusted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Distrust {
-    /// Another user owns it.
-    OwnedByOther {
-        /// Its owner's user id.
-        owner: u32,
-        /// The user nacl-drift runs as.
-        user: u32,
-    },
-    /// Others than its owner may write to it.
-    WritableByOthers {
-        /// Its permission bits.
-        mode: u32,
-    },
 }
 
 impl fmt::Display for Untrusted {
@@ -94,27 +79,10 @@ pub fn discover(folder: &Path, home: Option<&Path>) -> Discovery {
     discovery
 }
 
-#[cfg(unix)]
+/// Why the file at `path` is not trusted; a file that cannot be
+/// inspected is read, and its error reported, by the caller.
 fn distrust(path: &Path) -> Option<Distrust> {
-    use std::os::unix::fs::MetadataExt;
-    // A file that cannot be inspected is read, and its error reported, by
-    // the caller.
-    let metadata = std::fs::metadata(path).ok()?;
-    let user = rustix::process::geteuid().as_raw();
-    if metadata.uid() != user {
-        return Some(Distrust::OwnedByOther {
-            owner: metadata.uid(),
-            user,
-        });
-    }
-    let mode = metadata.mode() & 0o7777;
-    (mode & 0o022 != 0).then_some(Distrust::WritableByOthers { mode })
-}
-
-/// Windows has no owner and mode bits of this kind: every file counts.
-#[cfg(not(unix))]
-fn distrust(_path: &Path) -> Option<Distrust> {
-    None
+    nacl_drift_model::distrust(&std::fs::metadata(path).ok()?)
 }
 
 #[cfg(all(test, unix))]

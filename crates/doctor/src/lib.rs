@@ -26,10 +26,11 @@ use nacl_drift_aws::{
     eventbridge_client, organization_id, queue_region, region_trails, subnet_labels,
 };
 use nacl_drift_model::{
-    AccountId, EventBusArn, Identity, LiveAcl, Place, Region, TopicArn, sanitize, with_causes,
+    AccountId, CacheRefused, EventBusArn, Identity, LiveAcl, ParseCache, Place, Region, TopicArn,
+    sanitize, with_causes,
 };
 use nacl_drift_reconcile::{
-    AssetSource, Baselines, LiveRead, LiveSource, ReadScope, TerraformStates,
+    AssetSource, BaselineFolder, Baselines, LiveRead, LiveSource, ReadScope, TerraformStates,
 };
 use nacl_drift_terraform::StateLocation;
 use serde::Serialize;
@@ -178,11 +179,12 @@ fn free_lock(location: &StateLocation, lock_table: Option<&str>) -> String {
 /// states): valid, and how many files; the baselines when they are.
 pub fn check_baselines(
     checks: &mut Checks,
-    dir: &std::path::Path,
+    folder: &BaselineFolder,
     read: Result<Baselines, nacl_drift_reconcile::ReconcileError>,
 ) -> Option<Baselines> {
     const COMMANDS: &str = "diff, apply, watch, lambda";
-    match read {
+    let dir = &folder.path;
+    let read = match read {
         Ok(baselines) => {
             let detail = match baselines.vpcs().len() {
                 1 => format!("1 baseline file in {} is valid", dir.display()),
@@ -195,7 +197,40 @@ pub fn check_baselines(
             checks.add("baselines", COMMANDS, CheckStatus::Fail, error.to_string());
             None
         }
-    }
+    };
+    check_parse_cache(checks, folder);
+    read
+}
+
+/// The cache of the baselines' parses: in use, off, or refused and why.
+fn check_parse_cache(checks: &mut Checks, folder: &BaselineFolder) {
+    const COMMANDS: &str = "diff, apply, watch, lambda, timeline";
+    let (status, detail) = match (&folder.cache, ParseCache::default_root()) {
+        (Some(cache), _) => (
+            CheckStatus::Ok,
+            format!(
+                "the parses of unchanged baselines are kept in {}",
+                cache.root().display()
+            ),
+        ),
+        (None, None) => (CheckStatus::Warn, CacheRefused::NoFolder.to_string()),
+        (None, Some(root)) => match ParseCache::refusal(&root) {
+            Some(refused) => (
+                CheckStatus::Warn,
+                format!(
+                    "{refused}: every baseline is parsed afresh; set NACL_DRIFT_CACHE_DIR to a folder of your own"
+                ),
+            ),
+            None => (
+                CheckStatus::Ok,
+                format!(
+                    "not used (--no-cache, or {} cannot be made): every baseline is parsed afresh",
+                    root.display()
+                ),
+            ),
+        },
+    };
+    checks.add("parse cache", COMMANDS, status, detail);
 }
 
 /// Whose credentials act: the principals of `identity`, and its accounts.

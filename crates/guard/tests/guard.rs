@@ -72,7 +72,13 @@ fn guard_of_live(
     topic: Option<MemoryTopic>,
     hub: MemoryHub,
 ) -> (Guard<Memory>, InMemoryEc2) {
-    guard_of_intent(BaselineFolder(estate.path()), live, flap_limit, topic, hub)
+    guard_of_intent(
+        BaselineFolder::new(estate.path()),
+        live,
+        flap_limit,
+        topic,
+        hub,
+    )
 }
 
 /// The same, holding live state to `intent`.
@@ -743,7 +749,7 @@ async fn a_sweep_over_two_accounts_alerts_each_account_apart() {
     };
     let mut guard = Guard::new(
         settings,
-        BaselineFolder(estate.path()),
+        BaselineFolder::new(estate.path()),
         Memory(ec2.clone(), Some(topic.clone()), MemoryHub::default()),
         identity,
         &Config::none(),
@@ -950,7 +956,7 @@ impl IntentSource for ApplyingTerraform {
         } else {
             &self.after
         };
-        Box::pin(async move { Baselines::read(state.dir())?.in_regions(regions) })
+        Box::pin(async move { Baselines::read(state.dir(), None)?.in_regions(regions) })
     }
 
     fn lock(&self) -> IntentRead<'_, Option<StateLock>> {

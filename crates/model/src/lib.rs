@@ -14,7 +14,8 @@
 //! bytes, so an unchanged estate snapshots to byte-identical files.
 //!
 //! Depends on: nothing of ours; no AWS SDK. Every other crate speaks in its
-//! types.
+//! types. It reads and writes files: the baselines, and the cache of their
+//! parses ([`ParseCache`]).
 
 #![deny(missing_docs)]
 
@@ -28,6 +29,8 @@ mod limits;
 mod lines;
 mod live;
 mod operation;
+mod ownership;
+mod parse_cache;
 mod place;
 mod region_record;
 pub mod sanitize;
@@ -50,6 +53,8 @@ pub use limits::{MAX_FLOW_DEPTH, MAX_YAML_BYTES, check_yaml, read_bounded};
 pub use lines::Lines;
 pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
+pub use ownership::{Distrust, distrust};
+pub use parse_cache::{CacheRefused, ParseCache, STALE_AFTER};
 pub use place::{AccountNames, Identity, LiveAcl, Place, ReadError, Vpc};
 pub use region_record::{
     NO_VPCS_FILE, RegionRecord, read_region_records, remove_region_record, write_region_record,

@@ -12,6 +12,7 @@ use crate::error::BaselineError;
 use crate::ids::{AccountId, Region, VpcId};
 use crate::labels::{AclNotes, SubnetLabels, labels_in, with_labels};
 use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
+use crate::parse_cache::ParseCache;
 use crate::region_record::NO_VPCS_FILE;
 use crate::yaml11::quote_tags;
 
@@ -68,11 +69,23 @@ impl Baseline {
 /// Reads and validates one baseline file. The file must sit where its own
 /// account, region and VPC put it: `.../<account>/<region>/<vpc-id>.yaml`.
 pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
+    read_baseline_through(path, None)
+}
+
+/// [`read_baseline`], taking the parse from `cache` when it holds one of
+/// these bytes.
+fn read_baseline_through(
+    path: &Path,
+    cache: Option<&ParseCache>,
+) -> Result<Baseline, BaselineError> {
     let text = read_bounded(path, MAX_YAML_BYTES).map_err(|source| BaselineError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let baseline = Baseline::from_yaml(path, &text)?;
+    let baseline = match cache {
+        Some(cache) => cache.parse(path, &text)?,
+        None => Baseline::from_yaml(path, &text)?,
+    };
     let expected = baseline.relative_path();
     if !path.ends_with(&expected) {
         return Err(BaselineError::invalid(
@@ -90,12 +103,16 @@ pub fn read_baseline(path: &Path) -> Result<Baseline, BaselineError> {
 }
 
 /// Reads every baseline under `dir`, sorted by path, parsing files in
-/// parallel. The error is that of the first invalid file by path, else the
-/// first NACL or subnet that two files hold ([`held_twice`]).
-pub fn read_baseline_dir(dir: &Path) -> Result<Vec<(PathBuf, Baseline)>, BaselineError> {
+/// parallel, or taking their parses from `cache`. The error is that of the
+/// first invalid file by path, else the first NACL or subnet that two
+/// files hold ([`held_twice`]).
+pub fn read_baseline_dir(
+    dir: &Path,
+    cache: Option<&ParseCache>,
+) -> Result<Vec<(PathBuf, Baseline)>, BaselineError> {
     let files: Vec<(PathBuf, Baseline)> = baseline_paths(dir)?
         .into_par_iter()
-        .map(|path| read_baseline(&path).map(|baseline| (path, baseline)))
+        .map(|path| read_baseline_through(&path, cache).map(|baseline| (path, baseline)))
         .collect::<Result<_, _>>()?;
     match held_twice(&files).into_iter().next() {
         Some(error) => Err(error),

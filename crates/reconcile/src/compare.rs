@@ -10,7 +10,7 @@ use nacl_drift_diff::{
 };
 use nacl_drift_model::{
     AccountId, AssociationId, Baseline, BaselineError, Entry, EntryKey, LiveAcl, NetworkAcl,
-    NetworkAclId, ObservedAcl, Place, ReadError, Region, Scope, SubnetId, Vpc, VpcId,
+    NetworkAclId, ObservedAcl, ParseCache, Place, ReadError, Region, Scope, SubnetId, Vpc, VpcId,
     read_baseline_dir, read_region_records,
 };
 
@@ -168,10 +168,10 @@ pub struct Baselines {
 }
 
 impl Baselines {
-    /// Reads every baseline and region record under `dir`; an error when
-    /// there is neither.
-    pub fn read(dir: &Path) -> Result<Baselines, ReconcileError> {
-        let files = read_baseline_dir(dir)?;
+    /// Reads every baseline and region record under `dir`, the parses
+    /// from `cache` where it holds them; an error when there is neither.
+    pub fn read(dir: &Path, cache: Option<&ParseCache>) -> Result<Baselines, ReconcileError> {
+        let files = read_baseline_dir(dir, cache)?;
         let empty_regions: Vec<(AccountId, Region)> = read_region_records(dir)?
             .into_iter()
             .map(|(_, record)| (record.account, record.region))
@@ -841,7 +841,7 @@ mod tests {
         for (vpc, acl) in [("vpc-0a", "acl-0a"), ("vpc-0b", "acl-0b")] {
             std::fs::write(region.join(format!("{vpc}.yaml")), baseline(vpc, acl)).expect("write");
         }
-        let baselines = Baselines::read(dir.path()).expect("baselines");
+        let baselines = Baselines::read(dir.path(), None).expect("baselines");
         (dir, baselines)
     }
 

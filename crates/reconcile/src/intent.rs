@@ -8,7 +8,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
-use nacl_drift_model::Region;
+use nacl_drift_model::{ParseCache, Region};
 use nacl_drift_terraform::StateLock;
 
 use crate::{Baselines, ReconcileError};
@@ -35,15 +35,32 @@ pub trait IntentSource: Send + Sync {
 
 /// The YAML baselines under a folder, as `snapshot` writes them and people
 /// review them: the first source of intent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BaselineFolder(pub PathBuf);
+#[derive(Clone, Debug, Default)]
+pub struct BaselineFolder {
+    /// The folder.
+    pub path: PathBuf,
+    /// Where parses of its files are kept between runs, if anywhere.
+    pub cache: Option<ParseCache>,
+}
+
+impl BaselineFolder {
+    /// The baselines under `path`, parsed afresh at every read.
+    pub fn new(path: impl Into<PathBuf>) -> BaselineFolder {
+        BaselineFolder {
+            path: path.into(),
+            cache: None,
+        }
+    }
+}
 
 impl IntentSource for BaselineFolder {
     fn location(&self) -> &Path {
-        &self.0
+        &self.path
     }
 
     fn intent<'a>(&'a self, regions: &'a [Region]) -> IntentRead<'a, Baselines> {
-        Box::pin(async move { Baselines::read(&self.0)?.in_regions(regions) })
+        Box::pin(
+            async move { Baselines::read(&self.path, self.cache.as_ref())?.in_regions(regions) },
+        )
     }
 }

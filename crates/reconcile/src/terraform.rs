@@ -256,8 +256,8 @@ impl WithTerraform {
         regions: &[Region],
         intents: Vec<(&StateLocation, Arc<StateIntent>)>,
     ) -> Result<Baselines, ReconcileError> {
-        let dir = &self.folder.0;
-        let (mut files, empty_regions) = match read_baseline_dir(dir) {
+        let dir = &self.folder.path;
+        let (mut files, empty_regions) = match read_baseline_dir(dir, self.folder.cache.as_ref()) {
             Ok(files) => {
                 let empty: Vec<(AccountId, Region)> = read_region_records(dir)?
                     .into_iter()
@@ -323,7 +323,7 @@ impl WithTerraform {
 
 impl IntentSource for WithTerraform {
     fn location(&self) -> &Path {
-        &self.folder.0
+        &self.folder.path
     }
 
     fn intent<'a>(&'a self, regions: &'a [Region]) -> IntentRead<'a, Baselines> {
@@ -402,7 +402,7 @@ mod tests {
 
     fn with_states(locations: Vec<StateLocation>, lock_table: Option<&str>) -> WithTerraform {
         WithTerraform {
-            folder: BaselineFolder("no-baselines".into()),
+            folder: BaselineFolder::new("no-baselines"),
             states: TerraformStates::new(locations, lock_table.map(str::to_owned)),
         }
     }

@@ -23,7 +23,7 @@ fn incident() -> (Estate, Baselines, InMemoryEc2) {
     let estate = Estate::of(&one_vpc());
     let cloud = InMemoryEc2::of(&one_vpc());
     cloud.delete_rule("acl-0db", 80);
-    let baselines = Baselines::read(estate.dir()).expect("baselines");
+    let baselines = Baselines::read(estate.dir(), None).expect("baselines");
     (estate, baselines, cloud)
 }
 
@@ -288,7 +288,7 @@ async fn the_timeline_replays_the_trail_and_says_where_it_does_not_end_in_live_s
     let estate = Estate::of(&one_vpc());
     // Live, the deny is back: the trail that has the restore ends there.
     let cloud = InMemoryEc2::of(&one_vpc());
-    let read = || Baselines::read(estate.dir()).expect("baselines");
+    let read = || Baselines::read(estate.dir(), None).expect("baselines");
     let period =
         nacl_drift_reconcile::Period::of(1_796_550_000, None, 1_796_560_000).expect("a period");
     let replayed = timeline(

@@ -571,7 +571,7 @@ fn exposure_of(estate: &PlainEstate) -> nacl_drift_reconcile::Comparison {
     let file = dir.path().join(format!("{ACCOUNT}/us-east-1/vpc-0a.yaml"));
     std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
     std::fs::write(&file, side_yaml(estate, 0)).expect("write the baseline");
-    let baselines = Baselines::read(dir.path()).expect("baselines");
+    let baselines = Baselines::read(dir.path(), None).expect("baselines");
     let live = nacl_drift_fixtures::live_of(&side_yaml(estate, 1), None)
         .into_iter()
         .map(|acl| acl.observed)
