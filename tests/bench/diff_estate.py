@@ -29,6 +29,12 @@ its inline rules, as the AWS provider writes them) and times
 `diff --terraform-state` of the same drift against the YAML diff: it
 prints both and their ratio, and exits 1 past --max-ratio.
 
+The diff runs with the cache of parsed baselines in a folder of its own:
+RUNS times with --no-cache, once with the cache empty (it fills it), then
+RUNS times with it filled, which is the case of a drift run between two
+snapshots; the three must print the same bytes. The ratio and the targets
+are of the runs with the cache filled; the others are printed beside them.
+
 It also times what people script today, `jq -S` on the export the
 baselines were taken from and on the drifted one, then `diff` (jq from
 Debian's package), and prints how many times faster nacl-drift's best run
@@ -234,6 +240,7 @@ def main():
 
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as work:
+        os.environ["NACL_DRIFT_CACHE_DIR"] = os.path.join(work, "cache")
         export = estate(args.nacls, args.entries, rng, return_traffic=args.interfaces > 0)
         live = os.path.join(work, "live.json")
         with open(live, "w") as out:
@@ -266,7 +273,20 @@ def main():
             report = json.loads(subprocess.run(command, capture_output=True, check=False).stdout)
             exposed = sum(len(effect.get("assets", {}).get("exposed", []))
                           for effect in report["effects"])
-        runs = [run_measured(command) for _ in range(args.runs)]
+        outputs = {}
+
+        def timed(label, extra=()):
+            output = os.path.join(work, f"{label}.json")
+            measured = run_measured(command + list(extra), stdout=output)
+            with open(output, "rb") as printed:
+                outputs.setdefault(printed.read(), label)
+            return measured
+
+        uncached = [timed("no-cache", ["--no-cache"]) for _ in range(args.runs)]
+        filling = timed("cache-empty")
+        runs = [timed("cache-filled") for _ in range(args.runs)]
+        if len(outputs) != 1:
+            sys.exit(f"the diff printed different bytes: {sorted(outputs.values())}")
         # What people script today: both exports sorted by jq, then diff
         # (exit 1, "differences", is its answer, not a failure).
         jq_diff = ["bash", "-c", 'jq -S . "$1" > "$3" && jq -S . "$2" > "$4" && '
@@ -294,13 +314,21 @@ def main():
     if exposed is not None:
         print(f"assets: {args.interfaces} interfaces, {args.groups} security groups; "
               f"{exposed} interfaces newly exposed")
-    print(f"diff --live-file{' --assets' if args.interfaces else ''} ({args.runs} runs, exit {sorted(codes)}): "
-          f"median {statistics.median(seconds):.3f} s, worst {max(seconds):.3f} s, "
-          f"{peak_mb:.0f} MB peak")
+    diff_name = f"diff --live-file{' --assets' if args.interfaces else ''}"
+    uncached_seconds = [elapsed for _, elapsed, _ in uncached]
+    print(f"{diff_name} --no-cache ({args.runs} runs): best {min(uncached_seconds):.3f} s, "
+          f"median {statistics.median(uncached_seconds):.3f} s, "
+          f"{max(mb for _, _, mb in uncached):.0f} MB peak")
+    print(f"{diff_name}, the cache empty (1 run, filling it): {filling[1]:.3f} s, "
+          f"{filling[2]:.0f} MB peak")
+    print(f"{diff_name}, the cache filled ({args.runs} runs, exit {sorted(codes)}): "
+          f"best {min(seconds):.3f} s, median {statistics.median(seconds):.3f} s, "
+          f"worst {max(seconds):.3f} s, {peak_mb:.0f} MB peak; the same bytes all three ways")
     if jq_runs:
         best_jq = min(elapsed for _, elapsed, _ in jq_runs)
         print(f"jq -S on both exports, then diff ({args.runs} runs): best {best_jq:.3f} s; "
-              f"diff's best {min(seconds):.3f} s: {best_jq / min(seconds):.1f}x faster")
+              f"diff's best {min(seconds):.3f} s: {best_jq / min(seconds):.1f}x faster "
+              f"({best_jq / min(uncached_seconds):.1f}x with --no-cache)")
     if terraform_runs:
         terraform_seconds = [elapsed for _, elapsed, _ in terraform_runs]
         ratio = statistics.median(terraform_seconds) / statistics.median(seconds)
