@@ -70,7 +70,7 @@ pub fn read_log_dir_within(
 ) -> Result<LogFiles, LogError> {
     let mut found = LogFiles::default();
     let mut paths = Vec::new();
-    collect(dir, &mut paths)?;
+    collect(dir, &mut paths, &mut found.skipped)?;
     paths.sort();
     // A week of an account-region is thousands of files: read on all
     // cores, then taken in path order.
@@ -100,13 +100,18 @@ pub fn read_log_dir_within(
     Ok(found)
 }
 
-fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
+fn collect(
+    dir: &Path,
+    paths: &mut Vec<PathBuf>,
+    links: &mut Vec<LogError>,
+) -> Result<(), LogError> {
     let unreadable = |error: io::Error| LogError {
         path: dir.to_owned(),
         message: error.to_string(),
     };
     for item in fs::read_dir(dir).map_err(unreadable)? {
-        let path = item.map_err(unreadable)?.path();
+        let item = item.map_err(unreadable)?;
+        let path = item.path();
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -114,8 +119,14 @@ fn collect(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), LogError> {
         if path.is_dir() && name == DIGESTS {
             continue;
         }
-        if path.is_dir() {
-            collect(&path, paths)?;
+        // A link back up would be walked for ever: named, not followed.
+        if item.file_type().is_ok_and(|kind| kind.is_symlink()) && path.is_dir() {
+            links.push(LogError {
+                path,
+                message: "a link to a folder: not followed".to_owned(),
+            });
+        } else if path.is_dir() {
+            collect(&path, paths, links)?;
         } else if name.ends_with(".json.gz") || name.ends_with(".json") {
             paths.push(path);
         }

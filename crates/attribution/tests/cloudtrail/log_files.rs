@@ -405,3 +405,26 @@ fn principals_without_an_arn_are_named() {
         ]
     );
 }
+
+/// Hostile input: a link back up the log folder is named, not followed
+/// (it once recursed until the stack overflowed).
+#[test]
+fn a_link_to_a_folder_is_named_not_followed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    for item in fs::read_dir(fixtures()).expect("fixtures") {
+        let path = item.expect("fixture").path();
+        if path.is_file() {
+            fs::copy(&path, logs.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let expected = read_log_dir(&logs, false).expect("valid logs").events.len();
+    let link = logs.join("loop");
+    std::os::unix::fs::symlink(dir.path(), &link).expect("symlink");
+    let read = read_log_dir(&logs, false).expect("the link is not an error");
+    assert_eq!(read.events.len(), expected);
+    assert_eq!(read.skipped.len(), 1, "{:?}", read.skipped);
+    assert_eq!(read.skipped[0].path, link);
+    assert!(read.skipped[0].to_string().contains("not followed"));
+}
