@@ -40,14 +40,15 @@ pub struct Untrusted {
 impl fmt::Display for Untrusted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.path.display();
-        match self.reason {
-            Distrust::OwnedByOther { owner, user } => write!(
+        let reason = self.reason;
+        match reason {
+            Distrust::OwnedByOther { .. } => write!(
                 f,
-                "ignoring {path}: it is owned by user {owner}, not by the user running nacl-drift ({user}); name it with --config if you trust it"
+                "ignoring {path}: {reason}; name it with --config if you trust it"
             ),
-            Distrust::WritableByOthers { mode } => write!(
+            Distrust::WritableByOthers { .. } => write!(
                 f,
-                "ignoring {path}: group or others may write to it (mode {mode:o}); run `chmod go-w {path}`, or name it with --config"
+                "ignoring {path}: {reason}; run `chmod go-w {path}`, or name it with --config"
             ),
         }
     }

@@ -224,7 +224,7 @@ fn check_parse_cache(checks: &mut Checks, folder: &BaselineFolder) {
             None => (
                 CheckStatus::Ok,
                 format!(
-                    "not used (--no-cache, or {} cannot be made): every baseline is parsed afresh",
+                    "not used (--no-cache, or {} cannot be made or used): every baseline is parsed afresh",
                     root.display()
                 ),
             ),

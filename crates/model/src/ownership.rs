@@ -22,6 +22,20 @@ pub enum Distrust {
     },
 }
 
+impl std::fmt::Display for Distrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distrust::OwnedByOther { owner, user } => write!(
+                f,
+                "it is owned by user {owner}, not by the user running nacl-drift ({user})"
+            ),
+            Distrust::WritableByOthers { mode } => {
+                write!(f, "group or others may write to it (mode {mode:o})")
+            }
+        }
+    }
+}
+
 /// Why `metadata`'s file is not the current user's alone, if it is not.
 #[cfg(unix)]
 pub fn distrust(metadata: &Metadata) -> Option<Distrust> {

@@ -22,7 +22,7 @@
 //! saves time.
 
 use std::fs::{self, DirBuilder, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -30,7 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::baseline::{Baseline, SCHEMA_VERSION};
 use crate::error::BaselineError;
+use crate::limits::MAX_YAML_BYTES;
 use crate::ownership::{Distrust, distrust};
+use crate::store::{Kept, write_atomically};
 
 /// An entry unused for this long is removed.
 pub const STALE_AFTER: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -58,6 +60,10 @@ pub struct ParseCache {
 /// Why the cache folder is not used.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheRefused {
+    /// The running executable cannot be inspected, so an entry of another
+    /// build could not be told apart.
+    #[error("cannot tell which build of nacl-drift this is")]
+    UnknownBuild(#[source] io::Error),
     /// No variable names a folder for it.
     #[error("no cache folder: set NACL_DRIFT_CACHE_DIR, XDG_CACHE_HOME or HOME")]
     NoFolder,
@@ -74,24 +80,13 @@ pub enum CacheRefused {
     #[error("the cache folder {} is not a folder (a link is not followed)", .0.display())]
     NotAFolder(PathBuf),
     /// Another user owns the folder, or may write to it.
-    #[error("the cache folder {} is not yours alone: {}", path.display(), describe(*reason))]
+    #[error("the cache folder {} is not yours alone: {reason}", path.display())]
     NotYours {
         /// The folder.
         path: PathBuf,
         /// What is wrong with it.
         reason: Distrust,
     },
-}
-
-fn describe(reason: Distrust) -> String {
-    match reason {
-        Distrust::OwnedByOther { owner, user } => {
-            format!("it is owned by user {owner}, and nacl-drift runs as user {user}")
-        }
-        Distrust::WritableByOthers { mode } => {
-            format!("group or others may write to it (mode {mode:o})")
-        }
-    }
 }
 
 impl ParseCache {
@@ -145,11 +140,11 @@ impl ParseCache {
         let tag = root.join("CACHEDIR.TAG");
         if !tag.exists() {
             // A tag that cannot be written leaves the cache usable.
-            let _ = write_atomically(root, &tag, CACHEDIR_TAG.as_bytes());
+            let _ = write_atomically(&tag, CACHEDIR_TAG.as_bytes(), Kept::Cached);
         }
         let cache = ParseCache {
             root: root.to_owned(),
-            build: this_build(),
+            build: this_build().map_err(CacheRefused::UnknownBuild)?,
         };
         cache.sweep_if_due();
         Ok(cache)
@@ -211,7 +206,9 @@ impl ParseCache {
     fn load(&self, entry: &Path, source: &str) -> Option<Baseline> {
         let mut file = File::open(entry).ok()?;
         let metadata = file.metadata().ok()?;
-        if !metadata.is_file() || distrust(&metadata).is_some() {
+        // A payload is about as large as the YAML it was parsed from.
+        let too_large = metadata.len() > 2 * MAX_YAML_BYTES as u64;
+        if !metadata.is_file() || too_large || distrust(&metadata).is_some() {
             return None;
         }
         let mut bytes = Vec::with_capacity(metadata.len() as usize);
@@ -245,9 +242,8 @@ impl ParseCache {
         let Some(folder) = entry.parent() else {
             return;
         };
-        let made = private_folder().recursive(true).create(folder);
-        if made.is_ok() {
-            let _ = write_atomically(folder, entry, &bytes);
+        if private_folder().recursive(true).create(folder).is_ok() {
+            let _ = write_atomically(entry, &bytes, Kept::Cached);
         }
     }
 
@@ -259,7 +255,7 @@ impl ParseCache {
         let due = fs::metadata(&stamp)
             .and_then(|metadata| metadata.modified())
             .map_or(true, |modified| modified + DAY < now);
-        if !due || write_atomically(&self.root, &stamp, b"").is_err() {
+        if !due || write_atomically(&stamp, b"", Kept::Cached).is_err() {
             return;
         }
         let Ok(buckets) = fs::read_dir(self.root.join("baselines")) else {
@@ -271,20 +267,15 @@ impl ParseCache {
             };
             for entry in entries.flatten() {
                 // Links and folders are never followed nor removed.
-                let stale = entry.metadata().is_ok_and(|metadata| {
+                let temporary = entry.file_name().to_string_lossy().starts_with(".tmp");
+                let kept_for = if temporary { DAY } else { STALE_AFTER };
+                let unused_too_long = entry.metadata().is_ok_and(|metadata| {
                     metadata.is_file()
                         && metadata
                             .modified()
-                            .is_ok_and(|modified| modified + STALE_AFTER < now)
+                            .is_ok_and(|modified| modified + kept_for < now)
                 });
-                let left_by_a_kill = entry.file_name().to_string_lossy().starts_with(".tmp")
-                    && entry.metadata().is_ok_and(|metadata| {
-                        metadata.is_file()
-                            && metadata
-                                .modified()
-                                .is_ok_and(|modified| modified + DAY < now)
-                    });
-                if stale || left_by_a_kill {
+                if unused_too_long {
                     let _ = fs::remove_file(entry.path());
                 }
             }
@@ -295,19 +286,18 @@ impl ParseCache {
 /// This build of nacl-drift: its version, and the size and time of the
 /// executable, so that a rebuild (whose parse may differ) finds none of
 /// the entries of the build before it.
-fn this_build() -> String {
-    let executable = std::env::current_exe()
-        .and_then(fs::metadata)
-        .map(|metadata| {
-            let time = metadata
-                .modified()
-                .ok()
-                .and_then(|time| time.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .unwrap_or_default();
-            format!("{} {}", metadata.len(), time.as_nanos())
-        })
-        .unwrap_or_default();
-    format!("{} {executable}", env!("CARGO_PKG_VERSION"))
+fn this_build() -> io::Result<String> {
+    let metadata = fs::metadata(std::env::current_exe()?)?;
+    let time = metadata
+        .modified()?
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_err(io::Error::other)?;
+    Ok(format!(
+        "{} {} {}",
+        env!("CARGO_PKG_VERSION"),
+        metadata.len(),
+        time.as_nanos()
+    ))
 }
 
 /// A builder of folders that the user alone may enter (mode 0700).
@@ -316,17 +306,6 @@ fn private_folder() -> DirBuilder {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
-}
-
-/// Writes `bytes` to `path` through a temporary file in `folder` (mode
-/// 0600) renamed into place, so that a reader sees all of it or none.
-fn write_atomically(folder: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = tempfile::Builder::new()
-        .prefix(".tmp")
-        .tempfile_in(folder)?;
-    file.write_all(bytes)?;
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
 }
 
 /// The offset just past the `n`th newline of `bytes`.

@@ -344,7 +344,7 @@ fn write_over(
         Some(_) => WriteOutcome::Updated,
         None => WriteOutcome::Created,
     };
-    write_atomically(path, bytes).map_err(|source| BaselineError::Write {
+    write_atomically(path, bytes, Kept::Reviewed).map_err(|source| BaselineError::Write {
         path: path.to_owned(),
         source,
     })?;
@@ -373,26 +373,41 @@ fn same_but_for_regions(
     widened.to_noted_yaml(labels, notes).as_bytes() == existing
 }
 
-/// Writes through a temporary file in the same folder, then a rename. A new
-/// file gets the mode any file the user creates gets (0666 less the umask);
-/// a replaced file keeps its mode.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// What a file written atomically is, which decides its mode and whether
+/// it is synced to disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kept {
+    /// A file people review: a new one gets the mode any file the user
+    /// creates gets (0666 less the umask), a replaced one keeps its mode;
+    /// synced to disk before the rename.
+    Reviewed,
+    /// A cache's: mode 0600, the user's alone; not synced (a torn entry is
+    /// only a miss).
+    Cached,
+}
+
+/// Writes through a temporary file (`.tmp…`) in the same folder, then a
+/// rename, so that a reader sees all of it or none.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], kept: Kept) -> io::Result<()> {
     let folder = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(folder)?;
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
-    {
+    if kept == Kept::Reviewed {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o666));
     }
     let mut temporary = builder.tempfile_in(folder)?;
-    if let Ok(existing) = fs::metadata(path) {
+    let existing = fs::metadata(path).ok().filter(|_| kept == Kept::Reviewed);
+    if let Some(existing) = existing {
         temporary
             .as_file()
             .set_permissions(existing.permissions())?;
     }
     temporary.write_all(bytes)?;
-    temporary.as_file().sync_all()?;
+    if kept == Kept::Reviewed {
+        temporary.as_file().sync_all()?;
+    }
     temporary.persist(path).map_err(|error| error.error)?;
     Ok(())
 }
