@@ -137,11 +137,11 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Completions(args) => completions::run(args, &mut printer),
         Command::Man(args) => man::run(args, &mut printer),
-        Command::Doctor(args) => runtime().and_then(|runtime| {
-            runtime.block_on(doctor::run(*args, cli.config.as_deref(), &mut printer))
-        }),
+        Command::Doctor(args) => {
+            block_on(|| doctor::run(*args, cli.config.as_deref(), &mut printer))
+        }
         Command::Project(command) => project::load(cli.config.as_deref(), &printer)
-            .and_then(|config| runtime()?.block_on(run(*command, &config, &mut printer))),
+            .and_then(|config| block_on(|| run(*command, &config, &mut printer))),
     };
     match outcome {
         Ok(status) => status.into(),
@@ -168,11 +168,11 @@ fn tip_for(error: &clap::Error) -> Option<&'static str> {
     }
 }
 
-/// The runtime of the commands that call AWS.
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+/// Runs a command on the runtime of the AWS calls.
+fn block_on<Fut: Future<Output = Result<ExitStatus>>>(
+    make: impl FnOnce() -> Fut + Send,
+) -> Result<ExitStatus> {
+    nacl_drift_aws::block_on(make)?
 }
 
 /// The command line; when Lambda starts the binary (as `bootstrap`, with

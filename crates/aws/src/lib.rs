@@ -33,7 +33,8 @@
 //! - [`S3States`] reads Terraform states from the S3 backend, and their
 //!   locks (`.tflock`, a DynamoDB lock table): the core's `StateStore`.
 //! - [`load_config`] and the `*_client` functions build the clients, once
-//!   per service and region.
+//!   per service and region; [`block_on`] runs the binary's calls on a
+//!   runtime whose threads have the stack the SDK needs unoptimised.
 //!
 //! The only library that may depend on the AWS SDK; only `doctor` and the
 //! binary depend on it.
@@ -57,6 +58,7 @@ mod live;
 mod network_acls;
 mod queue;
 mod rules;
+mod runtime;
 mod security_hub;
 mod subnets;
 mod terraform_states;
@@ -91,6 +93,7 @@ pub use network_acls::{DescribeAclsError, fetch_network_acls};
 pub(crate) use network_acls::{PAGE_SIZE, vpc_filter};
 pub use queue::{LONG_POLL, Queue, QueueError, Receipt, queue_region};
 pub use rules::{Rule, event_bus_policy, event_rules};
+pub use runtime::{STACK_SIZE, block_on};
 pub use security_hub::SecurityHub;
 pub use subnets::subnet_labels;
 pub use terraform_states::S3States;
