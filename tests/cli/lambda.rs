@@ -275,7 +275,7 @@ async fn an_sqs_batch_reports_the_message_that_failed() {
 }
 
 /// Security Hub fails every import for a while (HTTP 500, nine times: the
-/// SDK's three attempts, each of the guard's three): the event's restore
+/// SDK's three attempts, its standard mode, each of the guard's three): the event's restore
 /// stands, but it fails, so that Lambda delivers it again; delivered again
 /// (the NACL in sync by then), the function imports the finding it could
 /// not send. Without that, a restore would lose its incident's finding.
@@ -292,7 +292,10 @@ async fn a_finding_that_security_hub_refused_is_sent_when_the_event_comes_again(
         &api,
         &package(dir.path()),
         &proxy.endpoint,
-        &[("NACL_DRIFT_SECURITY_HUB", "true")],
+        &[
+            ("NACL_DRIFT_SECURITY_HUB", "true"),
+            ("AWS_MAX_ATTEMPTS", "3"),
+        ],
     );
 
     let (kind, error) = api.answer();

@@ -494,6 +494,11 @@ pub fn clean_aws_env(mut command: Command) -> Command {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        // One attempt a call: the emulator answers HTTP 500 to what it does
+        // not implement (LookupEvents, a DryRun delete of an absent entry),
+        // which the SDK's standard mode retried twice, a second or two of
+        // backoff each. A test of a retry sets it back.
+        .env("AWS_MAX_ATTEMPTS", "1")
         .env("NO_COLOR", "1")
         // The cache of parsed baselines below target/, never the user's.
         .env(
