@@ -6,13 +6,11 @@
 //! cannot be installed or started, the test fails and says why. Tests never
 //! skip.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::Write;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::OnceLock;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
 /// The id at `pointer` in the JSON that `estate.py seed` prints.
 pub fn id<'a>(estate: &'a serde_json::Value, pointer: &str) -> &'a str {
@@ -185,62 +183,84 @@ pub fn entry_call(
     .to_string()
 }
 
+/// The tests' warm Python (`tests/emulator/zygote.py`): moto and boto3
+/// imported once per test process, and each emulator and script forked
+/// from it in milliseconds instead of a fresh interpreter's second of CPU.
+/// It ends with the test process (its stdin closes).
+fn zygote() -> &'static Path {
+    static SOCKET: OnceLock<(PathBuf, ChildStdin)> = OnceLock::new();
+    let (socket, _) = SOCKET.get_or_init(|| {
+        let socket =
+            std::env::temp_dir().join(format!("nacl-drift-zygote-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&socket);
+        let mut child = Command::new(moto_venv().join("bin/python"))
+            .arg(repo_root().join("tests/emulator/zygote.py"))
+            .arg(&socket)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot run the emulator's zygote.py: {error}"));
+        let mut ready = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("its stdout")),
+            &mut ready,
+        )
+        .expect("zygote.py says it is ready");
+        assert_eq!(
+            ready, "ready\n",
+            "zygote.py did not start (its error is above)"
+        );
+        (socket, child.stdin.take().expect("its stdin"))
+    });
+    socket
+}
+
+/// Sends one request to the zygote; returns the connection and its first
+/// answer.
+fn ask_zygote(request: &serde_json::Value) -> Result<(UnixStream, serde_json::Value), String> {
+    let mut connection = UnixStream::connect(zygote())
+        .map_err(|error| format!("cannot reach zygote.py: {error}"))?;
+    connection
+        .write_all(format!("{request}\n").as_bytes())
+        .map_err(|error| format!("cannot ask zygote.py: {error}"))?;
+    let mut answer = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(&connection), &mut answer)
+        .map_err(|error| format!("no answer from zygote.py: {error}"))?;
+    let answer = serde_json::from_str(&answer)
+        .map_err(|_| "zygote.py's child ended without answering".to_owned())?;
+    Ok((connection, answer))
+}
+
 /// A moto server on a free loopback port, stopped when dropped. Each test
 /// gets its own, so tests never see each other's resources.
 pub struct Emulator {
-    child: Child,
+    /// Open while the server runs: it stops when this closes.
+    _connection: UnixStream,
     log: PathBuf,
     pub endpoint: String,
 }
 
 impl Emulator {
     pub fn start() -> Self {
-        let venv = moto_venv();
-        let mut last_failure = String::new();
-        for _ in 0..3 {
-            match Self::try_start(venv) {
-                Ok(emulator) => return emulator,
-                Err(failure) => last_failure = failure,
-            }
-        }
-        panic!("cannot start the EC2 emulator (moto): {last_failure}");
-    }
-
-    fn try_start(venv: &Path) -> Result<Self, String> {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .map_err(|error| format!("no free loopback port: {error}"))?
-            .port();
-        let log = std::env::temp_dir().join(format!("nacl-drift-moto-{port}.log"));
-        let log_file = std::fs::File::create(&log).map_err(|error| error.to_string())?;
-        let child = Command::new(venv.join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .map_err(|error| format!("cannot run moto_server: {error}"))?;
-        let mut emulator = Emulator {
-            child,
+        let log = tempfile::Builder::new()
+            .prefix("nacl-drift-moto-")
+            .suffix(".log")
+            .tempfile()
+            .expect("a log file")
+            .into_temp_path()
+            .keep()
+            .expect("keep the log file");
+        let request = serde_json::json!({ "emulator": log });
+        let (connection, answer) = ask_zygote(&request).unwrap_or_else(|failure| {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("cannot start the EC2 emulator (moto): {failure}\n{log}")
+        });
+        let port = answer["port"].as_u64().expect("the emulator's port");
+        Emulator {
+            _connection: connection,
             log,
             endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        emulator.wait_until_ready(port)?;
-        Ok(emulator)
-    }
-
-    fn wait_until_ready(&mut self, port: u16) -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                return Err(format!("moto_server exited with {status}:\n{log}"));
-            }
-            if answers_http(port) {
-                return Ok(());
-            }
-            sleep(Duration::from_millis(100));
         }
-        Err("moto_server did not answer within 60 s".to_owned())
     }
 
     /// Creates the example estate (`examples/estate.py`) and returns the ids
@@ -370,14 +390,31 @@ impl Emulator {
         serde_json::from_slice(&output.stdout).expect("events.py prints JSON")
     }
 
-    /// Runs a Python script of the repository with the emulator's boto3.
+    /// Runs a Python script of the repository with the emulator's boto3,
+    /// forked from the zygote.
     pub fn python(&self, args: &[&str]) -> Output {
-        let output = Command::new(moto_venv().join("bin/python"))
-            .args(args)
-            .current_dir(repo_root())
-            .envs(dummy_credentials())
-            .output()
-            .expect("run python");
+        let stdout = tempfile::NamedTempFile::new().expect("a file for its stdout");
+        let stderr = tempfile::NamedTempFile::new().expect("a file for its stderr");
+        let env: std::collections::BTreeMap<String, String> = std::env::vars()
+            .chain(dummy_credentials().map(|(name, value)| (name.to_owned(), value.to_owned())))
+            .collect();
+        let request = serde_json::json!({
+            "script": args,
+            "cwd": repo_root(),
+            "env": env,
+            "stdout": stdout.path(),
+            "stderr": stderr.path(),
+        });
+        let (_, answer) =
+            ask_zygote(&request).unwrap_or_else(|failure| panic!("python {args:?}: {failure}"));
+        let code = answer["code"].as_i64().expect("the script's exit code");
+        let output = Output {
+            status: std::os::unix::process::ExitStatusExt::from_raw(
+                i32::try_from(code).expect("an exit code") << 8,
+            ),
+            stdout: std::fs::read(stdout.path()).expect("its stdout"),
+            stderr: std::fs::read(stderr.path()).expect("its stderr"),
+        };
         assert!(
             output.status.success(),
             "python {args:?} failed:\n{}",
@@ -389,8 +426,6 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
 }
@@ -406,18 +441,6 @@ impl Drop for Proxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn answers_http(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = "GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    let mut head = [0u8; 12];
-    stream.write_all(request.as_bytes()).is_ok()
-        && stream.read_exact(&mut head).is_ok()
-        && head.starts_with(b"HTTP/1.")
 }
 
 /// Credentials that work against the emulator and nowhere else.
