@@ -1,5 +1,6 @@
 //! The comparison itself: one pass over the baselines, one over live state.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -25,9 +26,9 @@ pub fn diff(
 
 /// [`diff`], where the regions of `empty_regions` (account and region) held
 /// no VPC when a snapshot read them: every NACL there is added.
-pub fn diff_covering(
+pub fn diff_covering<File: Borrow<(PathBuf, Baseline)>>(
     accounts: &BTreeSet<AccountId>,
-    files: &[(PathBuf, Baseline)],
+    files: &[File],
     empty_regions: &[(AccountId, Region)],
     live: &[LiveAcl],
 ) -> Report {
@@ -38,7 +39,7 @@ pub fn diff_covering(
         .map(AccountId::as_str)
         .collect::<Vec<_>>()
         .join(", ");
-    for (path, baseline) in files {
+    for (path, baseline) in files.iter().map(Borrow::borrow) {
         if accounts.contains(&baseline.account) {
             baselines.push(baseline);
         } else {

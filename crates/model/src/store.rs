@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::baseline::Baseline;
 use crate::error::BaselineError;
-use crate::ids::{AccountId, Region, VpcId};
+use crate::ids::{AccountId, NetworkAclId, Region, SubnetId, VpcId};
 use crate::labels::{AclNotes, SubnetLabels, labels_in, with_labels};
 use crate::limits::{MAX_YAML_BYTES, check_yaml, read_bounded};
 use crate::parse_cache::ParseCache;
@@ -124,17 +124,26 @@ pub fn read_baseline_dir(
 /// of that file: a file speaks for its own VPC alone, so two files that
 /// name the same NACL or subnet would undo each other's restores.
 pub fn held_twice(files: &[(PathBuf, Baseline)]) -> Vec<BaselineError> {
-    let mut holders: HashMap<String, &Path> = HashMap::new();
+    /// What a file holds that no other may: named only for an error.
+    #[derive(PartialEq, Eq, Hash)]
+    enum Held<'a> {
+        Acl(&'a NetworkAclId),
+        Subnet(&'a SubnetId),
+    }
+    let mut holders: HashMap<Held, &Path> = HashMap::new();
     let mut errors = Vec::new();
     for (path, baseline) in files {
         for acl in &baseline.network_acls {
-            let held = std::iter::once(format!("network ACL {}", acl.id))
-                .chain(acl.subnets.iter().map(|subnet| format!("subnet {subnet}")));
+            let held =
+                std::iter::once(Held::Acl(&acl.id)).chain(acl.subnets.iter().map(Held::Subnet));
             for what in held {
                 match holders.get(&what) {
                     Some(other) => errors.push(BaselineError::HeldTwice {
                         path: path.clone(),
-                        what,
+                        what: match what {
+                            Held::Acl(id) => format!("network ACL {id}"),
+                            Held::Subnet(id) => format!("subnet {id}"),
+                        },
                         other: other.to_path_buf(),
                     }),
                     None => {

@@ -617,7 +617,7 @@ pub async fn compare<S: LiveSource>(
         source.read(scope).await.map_err(ReconcileError::Source)?;
     let mut files = files;
     let unheld = trim_to_held(&mut files, &live, completeness);
-    let (unread, readable): (Vec<_>, Vec<_>) = files.iter().cloned().partition(|(_, b)| {
+    let (unread, readable): (Vec<&File>, Vec<&File>) = files.iter().partition(|(_, b)| {
         errors
             .iter()
             .any(|error| error.account == b.account && error.region == b.region)
@@ -631,7 +631,7 @@ pub async fn compare<S: LiveSource>(
         .filter(|(account, _)| accounts.contains(account))
         .collect();
     skipped.extend(unexported.into_iter().map(|(path, baseline)| Skipped {
-        path: Some(path),
+        path: Some(path.clone()),
         vpc_id: None,
         reason: if completeness == Completeness::HeldOnly {
             format!(
@@ -644,14 +644,14 @@ pub async fn compare<S: LiveSource>(
                 baseline.account, baseline.region
             )
         },
-        account: baseline.account,
+        account: baseline.account.clone(),
         cause: SkipCause::NotExported,
     }));
     skipped.extend(unheld);
     skipped.extend(unread.into_iter().map(|(path, baseline)| Skipped {
-        path: Some(path),
+        path: Some(path.clone()),
         vpc_id: None,
-        account: baseline.account,
+        account: baseline.account.clone(),
         reason: format!(
             "not compared: its live state in {} could not be read",
             baseline.region
@@ -675,12 +675,27 @@ type File = (PathBuf, Baseline);
 /// was asked. Exports carry no region: an account-region none of whose
 /// baselines' VPCs has a NACL in them was not exported; and unless they are
 /// said to be complete, neither was a VPC they hold no NACL of.
-fn exported(
-    files: Vec<File>,
+fn exported<'a>(
+    files: Vec<&'a File>,
     live: &[LiveAcl],
     completeness: Completeness,
-) -> (Vec<File>, Vec<File>) {
-    let holds_vpc = |baseline: &Baseline| live.iter().any(|acl| acl.is_in(baseline));
+) -> (Vec<&'a File>, Vec<&'a File>) {
+    // Each live VPC's regions (none: an export, which names none), looked
+    // up once a baseline, as `LiveAcl::is_in` would match them one by one.
+    let mut live_vpcs: HashMap<(&AccountId, &VpcId), BTreeSet<Option<&Region>>> = HashMap::new();
+    for acl in live {
+        live_vpcs
+            .entry((&acl.observed.account, &acl.observed.vpc_id))
+            .or_default()
+            .insert(acl.region.as_ref());
+    }
+    let holds_vpc = |baseline: &Baseline| {
+        live_vpcs
+            .get(&(&baseline.account, &baseline.vpc_id))
+            .is_some_and(|regions| {
+                regions.contains(&None) || regions.contains(&Some(&baseline.region))
+            })
+    };
     match completeness {
         Completeness::AccountRegions => (Vec::new(), files),
         Completeness::HeldOnly => {
@@ -757,7 +772,10 @@ fn trim_to_held(files: &mut [File], live: &[LiveAcl], completeness: Completeness
 /// Refuses a baseline that names a live NACL, or a subnet on a live NACL,
 /// outside its own account, region and VPC: matched by id alone, a
 /// restore would rewrite another VPC's NACL or move another VPC's subnet.
-fn check_places(files: &[(PathBuf, Baseline)], live: &[LiveAcl]) -> Result<(), ReconcileError> {
+fn check_places<F: std::borrow::Borrow<File>>(
+    files: &[F],
+    live: &[LiveAcl],
+) -> Result<(), ReconcileError> {
     let by_id: HashMap<&NetworkAclId, &LiveAcl> =
         live.iter().map(|acl| (&acl.observed.acl.id, acl)).collect();
     let on: HashMap<&SubnetId, &LiveAcl> = live
@@ -770,7 +788,7 @@ fn check_places(files: &[(PathBuf, Baseline)], live: &[LiveAcl]) -> Result<(), R
                 .map(move |subnet| (subnet, acl))
         })
         .collect();
-    for (path, baseline) in files {
+    for (path, baseline) in files.iter().map(std::borrow::Borrow::borrow) {
         let elsewhere = |what: String, live: &LiveAcl| ReconcileError::Elsewhere {
             path: path.clone(),
             what,

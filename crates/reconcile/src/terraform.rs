@@ -308,10 +308,12 @@ impl WithTerraform {
                     .map(|baseline| (PathBuf::from(location.to_string()), baseline)),
             );
         }
-        files.extend(from_states);
         // Two states that hold one NACL or subnet, or a subnet both a state
-        // and a baseline put on a NACL.
-        if let Some(error) = held_twice(&files).into_iter().next() {
+        // and a baseline put on a NACL (the baselines alone were checked as
+        // they were read).
+        let any_from_states = !from_states.is_empty();
+        files.extend(from_states);
+        if any_from_states && let Some(error) = held_twice(&files).into_iter().next() {
             return Err(error.into());
         }
         let mut baselines = Baselines::of(dir, files, empty_regions)?.in_regions(regions)?;
