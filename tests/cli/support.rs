@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// The id at `pointer` in the JSON that `estate.py seed` prints.
@@ -188,7 +188,8 @@ pub fn entry_call(
 /// from it in milliseconds instead of a fresh interpreter's second of CPU.
 /// It ends with the test process (its stdin closes).
 fn zygote() -> &'static Path {
-    static SOCKET: OnceLock<(PathBuf, ChildStdin)> = OnceLock::new();
+    // The child keeps its stdin open: zygote.py ends when this process does.
+    static SOCKET: OnceLock<(PathBuf, Child)> = OnceLock::new();
     let (socket, _) = SOCKET.get_or_init(|| {
         let socket =
             std::env::temp_dir().join(format!("nacl-drift-zygote-{}.sock", std::process::id()));
@@ -210,7 +211,7 @@ fn zygote() -> &'static Path {
             ready, "ready\n",
             "zygote.py did not start (its error is above)"
         );
-        (socket, child.stdin.take().expect("its stdin"))
+        (socket, child)
     });
     socket
 }
