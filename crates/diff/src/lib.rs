@@ -15,7 +15,8 @@
 //!   lists: see the analysis crate. [`effects_of`] and [`causes_of`] say
 //!   which effects follow from which changes.
 //!
-//! Depends on: model, analysis; no AWS SDK, no I/O.
+//! Depends on: model, analysis, rayon (each baseline compared on its own
+//! core); no AWS SDK, no I/O.
 
 #![deny(missing_docs)]
 
