@@ -194,11 +194,15 @@ fn zygote() -> &'static Path {
         let socket =
             std::env::temp_dir().join(format!("nacl-drift-zygote-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&socket);
+        // Its own log, not this process's stderr, which a test runner
+        // would see held open past the test (nextest's LEAK).
+        let log = socket.with_extension("log");
         let mut child = Command::new(moto_venv().join("bin/python"))
             .arg(repo_root().join("tests/emulator/zygote.py"))
             .arg(&socket)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("the zygote's log"))
             .spawn()
             .unwrap_or_else(|error| panic!("cannot run the emulator's zygote.py: {error}"));
         let mut ready = String::new();
@@ -208,8 +212,10 @@ fn zygote() -> &'static Path {
         )
         .expect("zygote.py says it is ready");
         assert_eq!(
-            ready, "ready\n",
-            "zygote.py did not start (its error is above)"
+            ready,
+            "ready\n",
+            "zygote.py did not start:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
         );
         (socket, child)
     });

@@ -129,6 +129,7 @@ def serve(path):
             connection.close()
     finally:
         os.unlink(path)
+        os.unlink(os.path.splitext(path)[0] + ".log")
 
 
 if __name__ == "__main__":
