@@ -55,7 +55,7 @@ pub use live::{DuplicateAcl, baselines_for_region, merge_sources};
 pub use operation::Operation;
 pub use ownership::{Distrust, distrust};
 pub use parse_cache::{CacheRefused, ParseCache, STALE_AFTER};
-pub use place::{AccountNames, Identity, LiveAcl, Place, ReadError, Vpc};
+pub use place::{AccountNames, Identity, LiveAcl, LiveVpcs, Place, ReadError, Vpc};
 pub use region_record::{
     NO_VPCS_FILE, RegionRecord, read_region_records, remove_region_record, write_region_record,
 };

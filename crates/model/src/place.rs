@@ -1,8 +1,10 @@
 //! The nouns every layer shares: where calls are made (`Place`), a VPC of
 //! the baselines (`Vpc`), a live NACL with the region it was read in
-//! (`LiveAcl`), an account-region that could not be read
+//! (`LiveAcl`) and their VPCs (`LiveVpcs`), an account-region that could not be read
 //! (`ReadError`), the names people know accounts by (`AccountNames`), and
 //! who a run is (`Identity`).
+
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -31,9 +33,9 @@ impl std::fmt::Display for Place {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     /// The accounts it reads.
-    pub accounts: std::collections::BTreeSet<AccountId>,
+    pub accounts: BTreeSet<AccountId>,
     /// The ARNs of its own principals.
-    pub principals: std::collections::BTreeSet<String>,
+    pub principals: BTreeSet<String>,
 }
 
 /// The names of accounts, from an accounts file or the organization, for
@@ -95,6 +97,38 @@ impl LiveAcl {
                 .region
                 .as_ref()
                 .is_none_or(|region| *region == baseline.region)
+    }
+}
+
+/// The VPCs of live NACLs, to ask of many baselines what
+/// [`LiveAcl::is_in`] asks of one NACL, with one lookup each: whether any
+/// of the NACLs is in the baseline's VPC.
+pub struct LiveVpcs<'a> {
+    /// Each VPC's regions; `None` for a NACL from an export, which names
+    /// none and so is in that VPC of every region.
+    regions: HashMap<(&'a AccountId, &'a VpcId), BTreeSet<Option<&'a Region>>>,
+}
+
+impl<'a> LiveVpcs<'a> {
+    /// The VPCs of `live`.
+    pub fn of(live: &'a [LiveAcl]) -> LiveVpcs<'a> {
+        let mut regions: HashMap<_, BTreeSet<_>> = HashMap::new();
+        for acl in live {
+            regions
+                .entry((&acl.observed.account, &acl.observed.vpc_id))
+                .or_default()
+                .insert(acl.region.as_ref());
+        }
+        LiveVpcs { regions }
+    }
+
+    /// Whether any live NACL [`LiveAcl::is_in`] `baseline`.
+    pub fn hold(&self, baseline: &Baseline) -> bool {
+        self.regions
+            .get(&(&baseline.account, &baseline.vpc_id))
+            .is_some_and(|regions| {
+                regions.contains(&None) || regions.contains(&Some(&baseline.region))
+            })
     }
 }
 

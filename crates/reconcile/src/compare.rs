@@ -9,9 +9,9 @@ use nacl_drift_diff::{
     effects_of,
 };
 use nacl_drift_model::{
-    AccountId, AssociationId, Baseline, BaselineError, Entry, EntryKey, LiveAcl, NetworkAcl,
-    NetworkAclId, ObservedAcl, ParseCache, Place, ReadError, Region, Scope, SubnetId, Vpc, VpcId,
-    read_baseline_dir, read_region_records,
+    AccountId, AssociationId, Baseline, BaselineError, Entry, EntryKey, LiveAcl, LiveVpcs,
+    NetworkAcl, NetworkAclId, ObservedAcl, ParseCache, Place, ReadError, Region, Scope, SubnetId,
+    Vpc, VpcId, read_baseline_dir, read_region_records,
 };
 
 use crate::assess::AssessedEffect;
@@ -680,22 +680,8 @@ fn exported<'a>(
     live: &[LiveAcl],
     completeness: Completeness,
 ) -> (Vec<&'a File>, Vec<&'a File>) {
-    // Each live VPC's regions (none: an export, which names none), looked
-    // up once a baseline, as `LiveAcl::is_in` would match them one by one.
-    let mut live_vpcs: HashMap<(&AccountId, &VpcId), BTreeSet<Option<&Region>>> = HashMap::new();
-    for acl in live {
-        live_vpcs
-            .entry((&acl.observed.account, &acl.observed.vpc_id))
-            .or_default()
-            .insert(acl.region.as_ref());
-    }
-    let holds_vpc = |baseline: &Baseline| {
-        live_vpcs
-            .get(&(&baseline.account, &baseline.vpc_id))
-            .is_some_and(|regions| {
-                regions.contains(&None) || regions.contains(&Some(&baseline.region))
-            })
-    };
+    let live_vpcs = LiveVpcs::of(live);
+    let holds_vpc = |baseline: &Baseline| live_vpcs.hold(baseline);
     match completeness {
         Completeness::AccountRegions => (Vec::new(), files),
         Completeness::HeldOnly => {
@@ -731,9 +717,10 @@ fn trim_to_held(files: &mut [File], live: &[LiveAcl], completeness: Completeness
         .iter()
         .flat_map(|acl| &acl.observed.acl.subnets)
         .collect();
+    let live_vpcs = LiveVpcs::of(live);
     let mut skipped = Vec::new();
     for (path, baseline) in files.iter_mut() {
-        if !live.iter().any(|acl| acl.is_in(baseline)) {
+        if !live_vpcs.hold(baseline) {
             continue;
         }
         let (vpc_id, account) = (baseline.vpc_id.clone(), baseline.account.clone());
@@ -919,6 +906,45 @@ mod tests {
                 )),
                 "{error}"
             );
+        }
+    }
+
+    /// The lookup the exports' coverage uses answers as `is_in` would,
+    /// for NACLs of each region, of none (an export), of each VPC and
+    /// account.
+    #[test]
+    fn live_vpcs_hold_a_baseline_exactly_when_a_nacl_is_in_it() {
+        let (_dir, baselines) = two_vpcs();
+        let live = |region: Option<&str>, account: &str, vpc: &str| LiveAcl {
+            region: region.map(|region| Region::parse(region).expect("region")),
+            observed: ObservedAcl {
+                account: AccountId::parse(account).expect("id"),
+                vpc_id: VpcId::parse(vpc).expect("id"),
+                acl: NetworkAcl {
+                    id: NetworkAclId::parse("acl-0c").expect("id"),
+                    is_default: false,
+                    tags: BTreeMap::new(),
+                    subnets: BTreeSet::new(),
+                    entries: BTreeMap::new(),
+                },
+                association_ids: BTreeMap::new(),
+            },
+        };
+        for region in [None, Some("us-east-1"), Some("eu-west-1")] {
+            for account in ["111122223333", "444455556666"] {
+                for vpc in ["vpc-0a", "vpc-0b", "vpc-0c"] {
+                    let live = [live(region, account, vpc)];
+                    let vpcs = LiveVpcs::of(&live);
+                    for (_, baseline) in &baselines.files {
+                        assert_eq!(
+                            vpcs.hold(baseline),
+                            live[0].is_in(baseline),
+                            "{region:?} {account} {vpc} against {}",
+                            baseline.vpc_id
+                        );
+                    }
+                }
+            }
         }
     }
 
