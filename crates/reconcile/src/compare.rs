@@ -839,6 +839,26 @@ mod tests {
         )
     }
 
+    /// An empty live NACL `acl` of `vpc` in `account`, read in `region`
+    /// (`None`: from an export).
+    fn live_acl(region: Option<&str>, account: &str, vpc: &str, acl: &str) -> LiveAcl {
+        LiveAcl {
+            region: region.map(|region| Region::parse(region).expect("region")),
+            observed: ObservedAcl {
+                account: AccountId::parse(account).expect("id"),
+                vpc_id: VpcId::parse(vpc).expect("id"),
+                acl: NetworkAcl {
+                    id: NetworkAclId::parse(acl).expect("id"),
+                    is_default: true,
+                    tags: BTreeMap::new(),
+                    subnets: BTreeSet::new(),
+                    entries: BTreeMap::new(),
+                },
+                association_ids: BTreeMap::new(),
+            },
+        }
+    }
+
     fn two_vpcs() -> (tempfile::TempDir, Baselines) {
         let dir = tempfile::tempdir().expect("temp dir");
         let region = dir.path().join("111122223333/us-east-1");
@@ -880,21 +900,7 @@ mod tests {
     #[test]
     fn a_live_nacl_of_another_region_or_vpc_is_refused_naming_both() {
         let (_dir, baselines) = two_vpcs();
-        let live = |region: &str, vpc: &str| LiveAcl {
-            region: Some(Region::parse(region).expect("region")),
-            observed: ObservedAcl {
-                account: AccountId::parse("111122223333").expect("id"),
-                vpc_id: VpcId::parse(vpc).expect("id"),
-                acl: NetworkAcl {
-                    id: NetworkAclId::parse("acl-0a").expect("id"),
-                    is_default: true,
-                    tags: BTreeMap::new(),
-                    subnets: BTreeSet::new(),
-                    entries: BTreeMap::new(),
-                },
-                association_ids: BTreeMap::new(),
-            },
-        };
+        let live = |region: &str, vpc: &str| live_acl(Some(region), "111122223333", vpc, "acl-0a");
         assert!(check_places(&baselines.files, &[live("us-east-1", "vpc-0a")]).is_ok());
         for (region, vpc) in [("eu-west-1", "vpc-0a"), ("us-east-1", "vpc-0b")] {
             let error = check_places(&baselines.files, &[live(region, vpc)])
@@ -915,21 +921,7 @@ mod tests {
     #[test]
     fn live_vpcs_hold_a_baseline_exactly_when_a_nacl_is_in_it() {
         let (_dir, baselines) = two_vpcs();
-        let live = |region: Option<&str>, account: &str, vpc: &str| LiveAcl {
-            region: region.map(|region| Region::parse(region).expect("region")),
-            observed: ObservedAcl {
-                account: AccountId::parse(account).expect("id"),
-                vpc_id: VpcId::parse(vpc).expect("id"),
-                acl: NetworkAcl {
-                    id: NetworkAclId::parse("acl-0c").expect("id"),
-                    is_default: false,
-                    tags: BTreeMap::new(),
-                    subnets: BTreeSet::new(),
-                    entries: BTreeMap::new(),
-                },
-                association_ids: BTreeMap::new(),
-            },
-        };
+        let live = |region, account, vpc| live_acl(region, account, vpc, "acl-0c");
         for region in [None, Some("us-east-1"), Some("eu-west-1")] {
             for account in ["111122223333", "444455556666"] {
                 for vpc in ["vpc-0a", "vpc-0b", "vpc-0c"] {
