@@ -67,7 +67,7 @@ impl fmt::Display for Shown<'_> {
 }
 
 fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_unsafe(c) && !keep(c)) {
+    if all_safe(text, |c| !is_unsafe(c) || keep(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -145,7 +145,7 @@ pub fn html(text: &str) -> String {
 /// written as `\uXXXX`. (They can only stand inside strings, where the
 /// escape means the same character.)
 pub fn json(serialized: String) -> String {
-    if !serialized.chars().any(is_unsafe_in_json) {
+    if all_safe(&serialized, |c| !is_unsafe_in_json(c)) {
         return serialized;
     }
     let mut out = String::with_capacity(serialized.len() + 16);
@@ -157,6 +157,25 @@ pub fn json(serialized: String) -> String {
         }
     }
     out
+}
+
+/// Whether every character of `text` is `safe`. Printable ASCII, most of
+/// any text and always safe, is passed over a byte at a time; `safe`
+/// judges each other character.
+fn all_safe(text: &str, safe: impl Fn(char) -> bool) -> bool {
+    let mut rest = text;
+    loop {
+        let printable = rest
+            .bytes()
+            .take_while(|byte| matches!(byte, b' '..=b'~'))
+            .count();
+        let mut others = rest[printable..].chars();
+        match others.next() {
+            None => return true,
+            Some(c) if !safe(c) => return false,
+            Some(_) => rest = others.as_str(),
+        }
+    }
 }
 
 /// JSON's own escapes cover C0; the line breaks between its lines stay.
@@ -219,6 +238,27 @@ mod tests {
             html("<img src=x onerror=alert(1)> \"a\" 'b' &amp;\x1b[2J"),
             "&lt;img src=x onerror=alert(1)&gt; &quot;a&quot; &#39;b&#39; &amp;amp;\\x1b[2J"
         );
+    }
+
+    #[test]
+    fn the_ascii_fast_path_judges_every_character_as_the_slow_one() {
+        // Every character of the basic plane, and some of each other one.
+        let chars = (0..=0xFFFF)
+            .chain((0x10000..=0x10FFFF).step_by(251))
+            .filter_map(char::from_u32);
+        for c in chars {
+            for text in [
+                c.to_string(),
+                format!("ab{c}"),
+                format!("{c}\n{c}x"),
+                format!("x\n{c}"),
+            ] {
+                for keep_lf in [false, true] {
+                    let safe = |c: char| !is_unsafe(c) || (keep_lf && c == '\n');
+                    assert_eq!(all_safe(&text, safe), text.chars().all(safe), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
