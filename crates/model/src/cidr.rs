@@ -57,14 +57,31 @@ impl FromStr for Cidr {
 
     fn from_str(text: &str) -> Result<Self, CidrError> {
         let cidr = Cidr::canonicalize(text)?;
-        let canonical = cidr.to_string();
-        if canonical != text {
+        if !cidr.is_written(text) {
             return Err(CidrError::NotCanonical {
                 given: text.to_owned(),
-                canonical,
+                canonical: cidr.to_string(),
             });
         }
         Ok(cidr)
+    }
+}
+
+impl Cidr {
+    /// Whether `text` is exactly how this CIDR is written, told without
+    /// writing it into a new string (a baseline holds thousands).
+    fn is_written(&self, text: &str) -> bool {
+        /// What is left of the text once each piece written matched it.
+        struct Unmatched<'a>(&'a str);
+        impl fmt::Write for Unmatched<'_> {
+            fn write_str(&mut self, piece: &str) -> fmt::Result {
+                self.0 = self.0.strip_prefix(piece).ok_or(fmt::Error)?;
+                Ok(())
+            }
+        }
+        let mut unmatched = Unmatched(text);
+        fmt::Write::write_fmt(&mut unmatched, format_args!("{self}")).is_ok()
+            && unmatched.0.is_empty()
     }
 }
 
@@ -104,6 +121,30 @@ mod tests {
             Cidr::canonicalize("2001:DB8::1/56").map(|c| c.to_string()),
             Ok("2001:db8::/56".to_owned())
         );
+    }
+
+    #[test]
+    fn strict_parse_takes_exactly_the_canonical_text() {
+        for canonical in ["10.0.0.0/24", "0.0.0.0/0", "2001:db8::/32", "::/0"] {
+            assert_eq!(
+                canonical.parse::<Cidr>().map(|c| c.to_string()),
+                Ok(canonical.to_owned())
+            );
+        }
+        for (given, canonical) in [
+            ("10.0.0.0/24 ", "10.0.0.0/24"),
+            (" 10.0.0.0/24", "10.0.0.0/24"),
+            ("10.0.00.0/24", "10.0.0.0/24"),
+            ("2001:0db8::/32", "2001:db8::/32"),
+        ] {
+            match given.parse::<Cidr>() {
+                Err(CidrError::NotCanonical {
+                    canonical: said, ..
+                }) => assert_eq!(said, canonical),
+                Err(CidrError::Invalid(_)) => {}
+                other => panic!("{given:?} was taken: {other:?}"),
+            }
+        }
     }
 
     #[test]
