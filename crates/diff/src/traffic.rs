@@ -57,25 +57,31 @@ pub(crate) fn move_effects(from: &NetworkAcl, to: &NetworkAcl) -> (Vec<Effect>, 
 }
 
 /// Most severe first; then by place, and by the traffic itself.
-pub(crate) fn sort_effects(effects: &mut [TrafficEffect]) {
-    effects.sort_by(|a, b| {
-        (
-            b.effect.severity(),
-            &a.account,
-            &a.region,
-            &a.vpc_id,
-            &a.network_acl_id,
-            &a.live_network_acl_id,
-            &a.effect,
-        )
-            .cmp(&(
-                a.effect.severity(),
-                &b.account,
-                &b.region,
-                &b.vpc_id,
-                &b.network_acl_id,
-                &b.live_network_acl_id,
-                &b.effect,
-            ))
+pub(crate) fn sort_effects(effects: &mut Vec<TrafficEffect>) {
+    // Each effect's severity is worked out once, not at each comparison.
+    let mut rated: Vec<(Severity, TrafficEffect)> = effects
+        .drain(..)
+        .map(|effect| (effect.effect.severity(), effect))
+        .collect();
+    rated.sort_by(|(a_severity, a), (b_severity, b)| {
+        b_severity.cmp(a_severity).then_with(|| {
+            (
+                &a.account,
+                &a.region,
+                &a.vpc_id,
+                &a.network_acl_id,
+                &a.live_network_acl_id,
+                &a.effect,
+            )
+                .cmp(&(
+                    &b.account,
+                    &b.region,
+                    &b.vpc_id,
+                    &b.network_acl_id,
+                    &b.live_network_acl_id,
+                    &b.effect,
+                ))
+        })
     });
+    effects.extend(rated.into_iter().map(|(_, effect)| effect));
 }
