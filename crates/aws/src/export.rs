@@ -10,10 +10,10 @@ use aws_sdk_ec2::types::{
 use std::path::PathBuf;
 
 use nacl_drift_model::{AccountId, DuplicateAcl, ObservedAcl, merge_sources};
-use rayon::prelude::*;
 use serde::Deserialize;
-use serde_json::value::RawValue;
+use serde::de::IgnoredAny;
 
+use crate::acl_list::Runs;
 use crate::asset_exports::{AssetExports, parse_asset_export};
 use crate::convert::{ConvertError, convert_network_acl};
 
@@ -100,23 +100,12 @@ pub fn parse_export(
     text: &str,
     account: Option<&AccountId>,
 ) -> Result<Vec<ObservedAcl>, ExportError> {
-    // The NACLs' JSON is only delimited first, then each NACL is parsed
-    // and converted on all cores, its parse dropped at once (fewer fresh
-    // pages). A parse that fails is made again whole and in order, so that
-    // its error names the line and column in the file.
-    let converted = serde_json::from_str::<ExportInParts>(text).and_then(|export| {
-        export
-            .network_acls
-            .into_par_iter()
-            .map(|acl| {
-                let acl = serde_json::from_str::<ExportedAcl>(acl.get())?;
-                Ok(convert_network_acl(&acl.into_sdk(), account))
-            })
-            .collect::<Result<Vec<_>, serde_json::Error>>()
-    });
-    let converted = match converted {
-        Ok(converted) => converted,
-        Err(_) => serde_json::from_str::<Export>(text)
+    // A file that cannot be taken apart, or whose parts do not parse, is
+    // parsed again whole and in order, so that its error names the line
+    // and column in the file.
+    let converted = match parse_in_parts(text, account) {
+        Some(converted) => converted,
+        None => serde_json::from_str::<Export>(text)
             .map_err(ExportError::NotAnExport)?
             .network_acls
             .into_iter()
@@ -126,18 +115,32 @@ pub fn parse_export(
     Ok(converted.into_iter().collect::<Result<_, _>>()?)
 }
 
+/// Each NACL of the export parsed and converted on all cores, in order;
+/// `None` when the export cannot be cut into runs or a part of it does not
+/// parse ([`Runs`]).
+fn parse_in_parts(
+    text: &str,
+    account: Option<&AccountId>,
+) -> Option<Vec<Result<ObservedAcl, ConvertError>>> {
+    Runs::of(text)?.parse(
+        text,
+        |acl: ExportedAcl| convert_network_acl(&acl.into_sdk(), account),
+        |skeleton| serde_json::from_str::<Skeleton>(skeleton).is_ok(),
+    )
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Export {
     network_acls: Vec<ExportedAcl>,
 }
 
-/// An export, each NACL's JSON only delimited.
+/// An export with its NACLs taken out: read as [`Export`] is, with the
+/// same keys required and refused.
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ExportInParts<'a> {
-    #[serde(borrow)]
-    network_acls: Vec<&'a RawValue>,
+struct Skeleton {
+    #[serde(rename = "NetworkAcls")]
+    _network_acls: Vec<IgnoredAny>,
 }
 
 #[derive(Deserialize)]

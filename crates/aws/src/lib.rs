@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod acl_list;
 mod api_error;
 mod asset_exports;
 mod assets;
