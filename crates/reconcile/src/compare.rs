@@ -562,14 +562,13 @@ impl Comparison {
         effects_of(change, &self.effects)
     }
 
-    /// The same comparison without the changes the config accepts and the
-    /// effects that follow from them alone: what people are shown unless
-    /// they ask for the accepted drift.
-    pub fn without_accepted(mut self) -> Comparison {
+    /// Takes out the changes the config accepts and the effects that follow
+    /// from them alone: what is left is what people are shown unless they
+    /// ask for the accepted drift.
+    pub fn remove_accepted(&mut self) {
         self.changes
             .retain(|assessed| assessed.verdict.accepted.is_none());
         self.effects.retain(|assessed| assessed.accepted.is_none());
-        self
     }
 }
 

@@ -74,10 +74,15 @@ pub fn print(printer: &mut Printer, format: Format, comparison: &Comparison) {
 
 /// Prints the report as `diff` does in `format`: the machine formats (JSON,
 /// SARIF, ASFF) and `show_accepted` with the accepted drift, the others
-/// without it ([`print_unaccepted`]).
-pub fn report(printer: &mut Printer, format: Format, comparison: Comparison, show_accepted: bool) {
+/// without it ([`print_unaccepted`], which takes it out of `comparison`).
+pub fn report(
+    printer: &mut Printer,
+    format: Format,
+    comparison: &mut Comparison,
+    show_accepted: bool,
+) {
     if show_accepted || matches!(format, Format::Json | Format::Sarif | Format::Asff) {
-        print(printer, format, &comparison);
+        print(printer, format, comparison);
     } else {
         print_unaccepted(printer, format, comparison);
     }
@@ -97,10 +102,12 @@ pub fn warn_unread_assets(printer: &mut Printer, comparison: &Comparison) {
 }
 
 /// Prints the report without the changes the config file accepts, and the
-/// traffic effects only they cause, then says how many it left out.
-pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: Comparison) {
+/// traffic effects only they cause (taken out of `comparison`), then says
+/// how many it left out.
+pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: &mut Comparison) {
     let all = comparison.changes.len();
-    let shown = comparison.without_accepted();
+    comparison.remove_accepted();
+    let shown = &*comparison;
     let accepted = all - shown.changes.len();
     let (changes, them) = if accepted == 1 {
         ("change", "it")
@@ -111,12 +118,12 @@ pub fn print_unaccepted(printer: &mut Printer, format: Format, comparison: Compa
         printer.line(format!(
             "No drift but what the config file accepts: {accepted} accepted {changes}; --show-accepted lists {them}."
         ));
-        for line in skipped_lines(&shown, printer.account_names()) {
+        for line in skipped_lines(shown, printer.account_names()) {
             printer.line(format!("Skipped {line}"));
         }
         return;
     }
-    print(printer, format, &shown);
+    print(printer, format, shown);
     if accepted > 0 {
         printer.line(format!(
             "{accepted} accepted {changes} not shown (the config file accepts {them}): --show-accepted lists {them}."
