@@ -9,9 +9,11 @@
 //! NACL leaves the run before it with an object that does not end. The
 //! file without its NACLs ([`Runs::skeleton`]) is then parsed as an export
 //! whose list is empty. A file is taken only when every part of it parses,
-//! so it means exactly what a whole parse would make of it; any other file
-//! (one whose list does not come first, or is not indented) is left to the
-//! whole parse.
+//! so it means exactly what a whole parse would make of it (but that
+//! serde_json's limit of 128 nested levels counts from each NACL, not from
+//! the file: a NACL may nest two levels deeper); any other file (one whose
+//! list does not come first, or is not indented) is left to the whole
+//! parse.
 
 use std::ops::Range;
 
