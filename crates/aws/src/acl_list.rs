@@ -3,7 +3,8 @@
 //! on its own core, NACL after NACL.
 //!
 //! The cuts are guessed from the layout (the AWS CLI indents every NACL of
-//! the list alike, and anything inside one deeper), and proven by the
+//! the list alike, and anything inside one deeper; on one line, as `jq -c`
+//! writes it, every NACL starts with the same key), and proven by the
 //! parse: a run is taken only when it is exactly NACL objects, each but the
 //! last followed by a comma, and the last run ends the list; a cut inside a
 //! NACL leaves the run before it with an object that does not end. The
@@ -12,8 +13,7 @@
 //! so it means exactly what a whole parse would make of it (but that
 //! serde_json's limit of 128 nested levels counts from each NACL, not from
 //! the file: a NACL may nest two levels deeper); any other file (one whose
-//! list does not come first, or is not indented) is left to the whole
-//! parse.
+//! list does not come first, say) is left to the whole parse.
 
 use std::ops::Range;
 
@@ -34,8 +34,8 @@ pub struct Runs {
 
 impl Runs {
     /// Where the list of the export `text` is, cut into runs; `None` when
-    /// the list is not its first key, or does not start with an indented
-    /// object (the layout the cuts are guessed from).
+    /// the list is not its first key, or does not start with an object
+    /// whose opening the cuts can be guessed from ([`opening`]).
     pub fn of(text: &str) -> Option<Runs> {
         let bytes = text.as_bytes();
         let mut at = 0;
@@ -48,18 +48,14 @@ impl Runs {
         }
         let head = 0..at;
         let first = skip_space(bytes, at);
-        // The line break and indent before the first NACL open every NACL.
-        let indent_from = bytes[at..first].iter().rposition(|byte| *byte == b'\n')? + at;
-        if bytes.get(first) != Some(&b'{') {
-            return None;
-        }
-        let opening = memmem::Finder::new(&bytes[indent_from..=first]);
+        let (opening, object_at) = opening(bytes, at, first)?;
+        let opening = memmem::Finder::new(&opening);
         let mut runs = Vec::new();
         let mut start = first;
         while let Some(next) = bytes
             .get(start + RUN_BYTES..)
             .and_then(|rest| opening.find(rest))
-            .map(|found| start + RUN_BYTES + found + (first - indent_from))
+            .map(|found| start + RUN_BYTES + found + object_at)
         {
             runs.push(start..next);
             start = next;
@@ -89,6 +85,24 @@ impl Runs {
         let skeleton = format!("{}{}", &text[self.head.clone()], &text[list_end..]);
         check(&skeleton).then(|| parsed.into_iter().flat_map(|(acls, _)| acls).collect())
     }
+}
+
+/// What opens every NACL of the list but the first, guessed from how the
+/// first one (at `first`, after the `[` at `list`) is laid out, and where
+/// in it the NACL's `{` is: the line break and indent before it (the AWS
+/// CLI's indented JSON: anything inside a NACL is indented deeper), or in
+/// a file on one line (`jq -c`), the comma, the `{` and its first key.
+fn opening(bytes: &[u8], list: usize, first: usize) -> Option<(Vec<u8>, usize)> {
+    if bytes.get(first) != Some(&b'{') {
+        return None;
+    }
+    if let Some(line_break) = bytes[list..first].iter().rposition(|byte| *byte == b'\n') {
+        let opening = &bytes[list + line_break..=first];
+        return Some((opening.to_vec(), opening.len() - 1));
+    }
+    let key = bytes.get(first + 1..)?.strip_prefix(b"\"")?;
+    let key_end = first + 2 + memchr::memchr(b'"', key)?;
+    Some(([&b","[..], &bytes[first..=key_end]].concat(), 1))
 }
 
 /// The NACLs of `run`, and where the list's `]` is when the run is the
@@ -192,6 +206,30 @@ mod tests {
         let runs = Runs::of(&text).expect("cut");
         let cut_inside = |run: &Range<usize>| text[run.start..].starts_with("{\"N\"");
         assert!(runs.runs.iter().any(cut_inside), "{runs:?}");
+        assert_eq!(parsed(&text), None);
+    }
+
+    #[test]
+    fn a_list_on_one_line_is_cut_before_the_first_key_of_a_nacl() {
+        let pretty = export(20_000, &"x".repeat(200));
+        let whole: Value = serde_json::from_str(&pretty).expect("JSON");
+        let text = serde_json::to_string(&whole).expect("JSON");
+        assert!(Runs::of(&text).expect("an export").runs.len() > 2);
+        let (values, skeleton) = parsed(&text).expect("taken");
+        assert_eq!(Value::Array(values), whole["NetworkAcls"]);
+        assert_eq!(skeleton, "{\"NetworkAcls\":[],\"NextToken\":null}");
+
+        // Objects inside a NACL that start with its first key: the cuts
+        // fall inside NACLs, and are never taken.
+        let entries = vec!["{\"K\":2}"; 50].join(",");
+        let acls = vec![format!("{{\"K\":1,\"Entries\":[{entries}]}}"); 5_000].join(",");
+        let text = format!("{{\"NetworkAcls\":[{acls}]}}");
+        let runs = Runs::of(&text).expect("cut");
+        assert!(
+            runs.runs
+                .iter()
+                .any(|run| text[run.start..].starts_with("{\"K\":2"))
+        );
         assert_eq!(parsed(&text), None);
     }
 
