@@ -8,8 +8,8 @@
 //! parse: a run is taken only when it is exactly NACL objects, each but the
 //! last followed by a comma, and the last run ends the list; a cut inside a
 //! NACL leaves the run before it with an object that does not end. The
-//! file without its NACLs ([`Runs::skeleton`]) is then parsed as an export
-//! whose list is empty. A file is taken only when every part of it parses,
+//! file without its NACLs is then checked as an export whose list is empty
+//! ([`Runs::parse`]). A file is taken only when every part of it parses,
 //! so it means exactly what a whole parse would make of it (but that
 //! serde_json's limit of 128 nested levels counts from each NACL, not from
 //! the file: a NACL may nest two levels deeper); any other file (one whose
@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 pub const RUN_BYTES: usize = 1 << 20;
 
 /// An export's `NetworkAcls` list, cut into runs.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Runs {
     /// The file up to the list's `[`.
     head: Range<usize>,

@@ -115,7 +115,6 @@ pub fn live_baseline(baseline: &Baseline, live: &[LiveAcl]) -> Baseline {
     )
 }
 
-/// Indexes of both sides, and the changes found so far.
 /// What comparing one baseline found.
 #[derive(Default)]
 struct Found {
@@ -123,6 +122,7 @@ struct Found {
     effects: Vec<TrafficEffect>,
 }
 
+/// Indexes of both sides, and the changes found so far.
 struct Pairing<'a> {
     live_by_id: HashMap<&'a str, &'a LiveAcl>,
     /// For each live subnet, the NACL it is on.
